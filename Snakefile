@@ -1,0 +1,19 @@
+# phylohub: the Hugging Face Hub studied as a population of models.
+# Settings, includes and targets only; the rules live in workflow/rules/, their logic in
+# src/phylohub/.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/crawl.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        f"results/{config['snapshot']}/crawl/listing/manifest.json",

@@ -1,0 +1,3 @@
+"""phylohub: the Hugging Face Hub studied as a population of models."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,156 @@
+"""The ``phylohub`` command line.
+
+``phylohub replica generate``  write a synthetic ecosystem (store + planted truth)
+``phylohub replica serve``     serve a store as a Hub replica on 127.0.0.1, in the foreground
+                               or for the duration of a command given after ``--``
+
+A mistake of the user's ends in one line, ``phylohub: error: ...``, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from phylohub.errors import PhylohubError
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise PhylohubError(f"cannot read config {path}: {exc}") from exc
+    if not isinstance(data, dict) or "replica" not in data:
+        raise PhylohubError(f"{path} has no 'replica' section (the demo config has one)")
+    replica: dict[str, Any] = data["replica"]
+    return replica
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from phylohub.hub.synth import SynthConfig, generate, is_current
+
+    if args.config:
+        replica = _read_config(args.config)
+        cfg = SynthConfig.from_mapping(replica["synth"])
+        out = Path(replica["store_dir"])
+    else:
+        if args.models is None or args.out is None:
+            raise PhylohubError("give --config FILE, or --models N and --out DIR")
+        cfg = SynthConfig.from_mapping({"n_models": args.models, "seed": args.seed})
+        out = args.out
+    if not args.force and is_current(cfg, out):
+        print(f"phylohub: {out} already holds this ecosystem ({cfg.n_models} models)")
+        return 0
+    start = time.monotonic()
+    truth = generate(cfg, out)
+    print(
+        f"phylohub: generated {truth['models']} models ({truth['listed']} listed) in "
+        f"{time.monotonic() - start:.1f} s into {out}"
+    )
+    return 0
+
+
+def _replica_config(args: argparse.Namespace) -> Any:
+    from phylohub.hub.replica import config_from_args
+
+    options: dict[str, Any] = {}
+    if args.config:
+        replica = _read_config(args.config)
+        store = Path(replica["store_dir"]) / "hub.sqlite"
+        host = replica.get("host", "127.0.0.1")
+        port = replica.get("port", 0)
+        limits = replica.get("rate_limit", {})
+        options["window_s"] = float(limits.get("window_s", 300))
+        options["api_quota"] = limits.get("api") or None
+        options["resolver_quota"] = limits.get("resolvers") or None
+        tokens_env = replica.get("tokens_env")
+        if tokens_env and os.environ.get(tokens_env):
+            options["tokens"] = os.environ[tokens_env].split(",")
+    else:
+        if args.store is None:
+            raise PhylohubError("give --config FILE or --store FILE")
+        store, host, port = args.store, "127.0.0.1", 0
+    if args.port is not None:
+        port = args.port
+    for name in ("plan", "api_quota", "resolver_quota", "window_s", "error_rate", "drop_rate"):
+        value = getattr(args, name)
+        if value is not None:
+            options[name] = value
+    return config_from_args(store, host, port, **options)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from phylohub.hub.replica import run_replica, serve
+
+    config = _replica_config(args)
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        serve(config, on_ready=lambda url: print(f"phylohub: replica serving at {url}", flush=True))
+        return 0
+    with run_replica(config) as hub:
+        print(f"phylohub: replica serving at {hub.endpoint} for: {' '.join(command)}", flush=True)
+        env = {**os.environ, "HF_ENDPOINT": hub.endpoint, "PHYLOHUB_REPLICA": hub.endpoint}
+        try:
+            return subprocess.run(command, env=env, check=False).returncode
+        except FileNotFoundError:
+            raise PhylohubError(f"command not found: {command[0]}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="phylohub", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="group", required=True)
+    replica = sub.add_parser("replica", help="the replica hub and its synthetic ecosystem")
+    rsub = replica.add_subparsers(dest="action", required=True)
+
+    gen = rsub.add_parser("generate", help="write a synthetic ecosystem")
+    gen.add_argument("--config", type=Path, help="a workflow config with a replica section")
+    gen.add_argument("--models", type=int, help="number of models (without --config)")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--out", type=Path, help="output folder (without --config)")
+    gen.add_argument("--force", action="store_true", help="regenerate even if up to date")
+    gen.set_defaults(func=cmd_generate)
+
+    srv = rsub.add_parser(
+        "serve",
+        help="serve a store on 127.0.0.1",
+        description="Serve a store; with a command after --, serve while it runs "
+        "(HF_ENDPOINT is set for it) and exit with its status.",
+    )
+    srv.add_argument("--config", type=Path, help="a workflow config with a replica section")
+    srv.add_argument("--store", type=Path, help="a store file (without --config)")
+    srv.add_argument("--port", type=int, help="port (0: any free one)")
+    srv.add_argument("--plan", help="the Hub's rate limits of a plan: anonymous, free, pro, ...")
+    srv.add_argument("--api-quota", type=int, help="requests per window for /api/")
+    srv.add_argument("--resolver-quota", type=int, help="requests per window for /resolve/")
+    srv.add_argument("--window-s", type=float, help="rate-limit window, seconds")
+    srv.add_argument("--error-rate", type=float, help="share of requests answered with a 5xx")
+    srv.add_argument("--drop-rate", type=float, help="share of connections dropped")
+    srv.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
+    srv.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except PhylohubError as exc:
+        print(f"phylohub: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

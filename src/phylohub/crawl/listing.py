@@ -1,0 +1,148 @@
+"""The model listing: one cursor chain over ``/api/models``, written in resumable parts.
+
+The listing is requested with ``full=true&cardData=true`` at ``page_size`` models a page
+through huggingface_hub's own HTTP layer (``http_backoff`` retries 429/5xx/network
+errors as the client does; ``hf_raise_for_status`` raises its typed errors). Every
+``pages_per_part`` pages the raw entries go to ``part-NNNNN.parquet`` and then the
+checkpoint records the cursor of the next page, both written atomically. A killed job
+rerun starts from the checkpoint; a part written before the kill is rewritten with the
+same content, so the parts equal those of an uninterrupted run.
+
+The checkpoint keeps only the next page's query string, not its host: a replica
+restarted on another port (or a different mirror) continues the same chain.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
+
+from phylohub.errors import PhylohubError
+
+log = logging.getLogger(__name__)
+
+LISTING_SCHEMA = pa.schema(
+    [
+        ("page", pa.int64()),
+        ("position", pa.int64()),
+        ("id", pa.string()),
+        ("_id", pa.string()),
+        ("sha", pa.string()),
+        ("entry", pa.string()),  # the raw JSON entry, as the API returned it
+    ]
+)
+
+
+@dataclass
+class ListingResult:
+    models: int
+    pages: int
+    parts: int
+    seconds: float
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _write_part(path: Path, rows: list[dict[str, Any]]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(pa.Table.from_pylist(rows, schema=LISTING_SCHEMA), tmp)
+    tmp.replace(path)
+
+
+def read_token(token_env: str | None) -> str | None:
+    """The token from the named environment variable (never logged), or None."""
+    if not token_env:
+        return None
+    return os.environ.get(token_env) or None
+
+
+def crawl_listing(
+    endpoint: str,
+    out_dir: Path,
+    *,
+    token: str | None = None,
+    page_size: int = 1000,
+    pages_per_part: int = 20,
+) -> ListingResult:
+    """List every model of ``endpoint`` into ``out_dir``; resumes from its checkpoint."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint = out_dir / "checkpoint.json"
+    state: dict[str, Any] = {"next": None, "parts": 0, "pages": 0, "models": 0, "done": False}
+    if checkpoint.is_file():
+        state = json.loads(checkpoint.read_text())
+        log.info("resuming listing at part %d (%d models so far)", state["parts"], state["models"])
+    headers = build_hf_headers(token=token or False, library_name="phylohub")
+    base = endpoint.rstrip("/") + "/api/models"
+    start = time.monotonic()
+    rows: list[dict[str, Any]] = []
+    pages_in_part = 0
+    cursor: str | None = state["next"]  # query string of the next page; None: the first
+    while not state["done"]:
+        if cursor is None:
+            url = base
+            params: dict[str, Any] | None = {"full": "true", "cardData": "true", "limit": page_size}
+        else:
+            url, params = f"{base}?{cursor}", None
+        try:
+            response = http_backoff("GET", url, params=params, headers=headers, timeout=60)
+            hf_raise_for_status(response)
+        except Exception as exc:  # the client's own errors, after its retries
+            raise PhylohubError(
+                f"listing {endpoint} failed on page {state['pages']}: {exc}"
+            ) from exc
+        page = state["pages"]
+        for position, entry in enumerate(response.json()):
+            rows.append(
+                {
+                    "page": page,
+                    "position": position,
+                    "id": entry["id"],
+                    "_id": entry.get("_id"),
+                    "sha": entry.get("sha"),
+                    "entry": json.dumps(entry, ensure_ascii=False, separators=(",", ":")),
+                }
+            )
+        nxt = response.links.get("next", {}).get("url")
+        cursor = urlsplit(nxt).query if nxt else None
+        state["pages"] = page + 1
+        pages_in_part += 1
+        if nxt is None or pages_in_part == pages_per_part:
+            _write_part(out_dir / f"part-{state['parts']:05d}.parquet", rows)
+            state["parts"] += 1
+            state["models"] += len(rows)
+            state["next"] = cursor
+            state["done"] = nxt is None
+            _atomic_write_text(checkpoint, json.dumps(state))
+            log.info(
+                "part %d written: %d models, %d pages", state["parts"], state["models"], page + 1
+            )
+            rows, pages_in_part = [], 0
+    return ListingResult(state["models"], state["pages"], state["parts"], time.monotonic() - start)
+
+
+def write_manifest(path: Path, result: ListingResult) -> None:
+    """The listing's manifest: its parts and counts (the rule's declared output)."""
+    parts = sorted(p.name for p in path.parent.glob("part-*.parquet"))
+    if len(parts) != result.parts:
+        raise PhylohubError(
+            f"{path.parent} holds {len(parts)} parts but the checkpoint counts {result.parts}"
+        )
+    rows = sum(pq.ParquetFile(path.parent / p).metadata.num_rows for p in parts)
+    if rows != result.models:
+        raise PhylohubError(f"listing parts hold {rows} models, the checkpoint {result.models}")
+    manifest = {"models": result.models, "pages": result.pages, "parts": parts}
+    _atomic_write_text(path, json.dumps(manifest, indent=1) + "\n")

@@ -1,0 +1,990 @@
+"""The synthetic ecosystem: a Hub-like population of models with a planted truth.
+
+``generate(SynthConfig(...), out_dir)`` writes ``out_dir/hub.sqlite`` (the store the
+replica serves, see :mod:`phylohub.hub.store`, plus ``truth_*`` tables) and
+``out_dir/truth.json`` (the planted parameters and what was realised). Deterministic for
+a seed: the same config gives a byte-identical store and truth.
+
+How the population is made
+==========================
+1. **Genealogy.** Models are created in time order (exponential growth, ``growth_per_year``).
+   A model declares a parent with probability ``child_share``; its relation is drawn from
+   ``relation_mix``. Parents are drawn from an urn (preferential attachment: every child
+   puts its parent back once more), which gives the heavy-tailed family sizes of the Hub.
+   Only some models ever enter the urn: roots with probability ``base_share``, children
+   with ``parent_propensity[relation]`` (quantized models and adapters are mostly
+   leaves). Deep lineages come from authors who iterate on their own last fine-tune:
+   each author has a propensity, drawn from Beta(``chain_alpha``, ``chain_beta``), to
+   take it as the parent. Merges draw 2 + Geometric(``merge_extra_parent_p``) parents.
+   A share ``untyped_share`` of children carries only the plain ``base_model:`` tag, and
+   a share ``missing_parent_share`` of parents is private, so their children point
+   outside the listing.
+2. **Traits** (license, languages, task, library) are latent values inherited along the
+   first parent. On each edge a trait mutates with probability
+   ``mutation[trait][relation]``. A mutation moves forward in the trait's planted drift
+   order (:mod:`phylohub.hub.vocab`) with probability ``drift_forward`` (0.5 = no drift)
+   and backward otherwise; where no value lies in the drawn direction the trait does not
+   mutate. A mutating child takes its parent's *cohort* target with probability
+   ``sibling_correlation`` (one target per parent, shared by all its children), else a
+   target of its own: siblings then resemble each other more than their parent.
+   Languages are sets: a mutation replaces the set by one language outside it.
+   Whether a trait is *shown* (tag/card) is drawn independently of its value.
+3. **Cards.** Declared children always have a card (the ``base_model`` tags come from
+   it); roots get one so that ``card_share`` of all models do. Card kinds follow
+   ``card_kinds[relation]`` (auto-generated Trainer/Hub templates, quantizer and
+   mergekit cards, written cards). A written child card keeps each of its parent's
+   paragraphs with probability ``card_keep`` (thinning), carries its parent's cohort
+   paragraphs with probability ``sibling_correlation``, and adds a few of its own.
+   ``huge_cards`` cards are padded to between 1 MB and ``huge_card_chars``.
+4. **The rest**: ids that look like the Hub's, authors drawn from a Zipf law, downloads
+   (``downloads_share`` > 0, heavy-tailed, larger for parents), likes, gated
+   (``gated_share``), disabled, ``createdAt`` back-filled to 2022-03-02T23:29:04.000Z
+   before that date, siblings, safetensors, datasets and arXiv tags (the Hub template's
+   arXiv:1910.09700 included), and ``malformed_share`` models with a malformed tag.
+
+The planted truth
+=================
+``truth.json`` holds the config, the drift orders, the mutation parameters and, per trait
+and relation, the *expected* mutation rate (Definition 7.1) over the edges where both
+sides show the trait and the parent is listed: the parameter times the chance that a
+move in the drawn direction exists, averaged over those edges' parent values. The
+``truth_edges`` and ``truth_models`` tables hold every edge and every latent value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from phylohub.errors import PhylohubError
+from phylohub.hub import vocab
+from phylohub.hub.store import ModelRecord, StoreWriter
+
+Array = npt.NDArray[Any]
+
+RELATIONS = ("finetune", "adapter", "quantized", "merge")
+TRAITS = ("license", "language", "task", "library")
+BACKFILL = "2022-03-02T23:29:04.000Z"
+_BACKFILL_DT = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
+GENERATOR_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """Every knob of the synthetic ecosystem (defaults calibrated to the anchor numbers)."""
+
+    n_models: int = 20_000
+    seed: int = 0
+    start: str = "2020-01-01"  # first createdAt
+    end: str = "2025-07-12"  # snapshot date (the paper's)
+    growth_per_year: float = 1.3  # exponential growth rate of model creation
+    child_share: float = 0.281  # models declaring a base model (Oct-2025 snapshot)
+    relation_mix: dict[str, float] = field(
+        default_factory=lambda: dict(adapter=0.426, finetune=0.359, quantized=0.192, merge=0.023)
+    )
+    untyped_share: float = 0.002  # children with only the plain base_model: tag
+    missing_parent_share: float = 0.03  # parents with children that are private (unlisted)
+    merge_extra_parent_p: float = 0.6  # merges have 2 + Geometric(p) - 1 parents
+    base_share: float = 0.06  # roots that ever become parents (enter the urn)
+    parent_propensity: dict[str, float] = field(
+        default_factory=lambda: dict(finetune=0.15, adapter=0.004, quantized=0.004, merge=0.15)
+    )
+    chain_alpha: float = 0.5  # author's propensity to fine-tune their own last model:
+    chain_beta: float = 1.2  # Beta(alpha, beta)
+    authors_per_model: float = 0.12  # size of the author pool relative to n_models
+    zipf_exponent: float = 1.1  # author activity
+    card_share: float = 0.6704
+    card_kinds: dict[str, dict[str, float]] = field(
+        default_factory=lambda: dict(
+            root={"human": 0.86, "hub_default": 0.10, "trainer": 0.04},
+            finetune={"trainer": 0.45, "hub_default": 0.06, "human": 0.49},
+            adapter={"hub_default": 0.40, "human": 0.60},
+            quantized={"quantized": 1.0},
+            merge={"mergekit": 0.8, "human": 0.2},
+            unknown={"human": 1.0},
+        )
+    )
+    card_median_paragraphs: float = 5.0  # written root cards: lognormal paragraphs
+    card_sigma: float = 1.0
+    card_keep: float = 0.35  # thinning: a child keeps each parent paragraph with this chance
+    quantized_copy_card: float = 0.5  # quantizer cards that copy the original card
+    huge_cards: int = 2
+    huge_card_chars: int = 4_000_000
+    # trait shown, for roots with a card / children whose parent shows it / does not
+    shown: dict[str, tuple[float, float, float]] = field(
+        default_factory=lambda: dict(
+            license=(0.33, 0.8, 0.2),
+            language=(0.13, 0.75, 0.05),
+            task=(0.55, 0.9, 0.4),
+            library=(0.62, 0.92, 0.5),
+        )
+    )
+    multilingual_share: float = 0.08  # roots whose language set has several languages
+    mutation: dict[str, dict[str, float]] = field(
+        default_factory=lambda: dict(
+            license={
+                "finetune": 0.22,
+                "adapter": 0.15,
+                "quantized": 0.06,
+                "merge": 0.3,
+                "unknown": 0.2,
+            },
+            language={
+                "finetune": 0.35,
+                "adapter": 0.15,
+                "quantized": 0.05,
+                "merge": 0.25,
+                "unknown": 0.2,
+            },
+            task={
+                "finetune": 0.40,
+                "adapter": 0.25,
+                "quantized": 0.05,
+                "merge": 0.2,
+                "unknown": 0.3,
+            },
+            library={
+                "finetune": 0.10,
+                "adapter": 0.85,
+                "quantized": 0.6,
+                "merge": 0.1,
+                "unknown": 0.1,
+            },
+        )
+    )
+    drift_forward: float = 0.9  # share of mutations along the drift order; 0.5 = no drift
+    drift_decay: float = 0.6  # preference for near targets (per step along the order)
+    sibling_correlation: float = 0.8  # mutating children taking the parent's cohort target
+    dataset_share: float = 0.12
+    arxiv_share: float = 0.03
+    gated_share: float = 0.012
+    disabled_share: float = 0.0005
+    downloads_share: float = 0.355
+    safetensors_share: float = 0.234
+    malformed_share: float = 0.001
+    hostile_ids: int = 5  # legal but awkward ids (dots, underscores, 96 characters)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
+        """Build from a config mapping, rejecting unknown knobs with one clear error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise PhylohubError(f"unknown synthetic-ecosystem setting(s): {', '.join(unknown)}")
+        cfg = cls(**values)
+        if cfg.n_models < 50:
+            raise PhylohubError("synthetic ecosystem: n_models must be at least 50")
+        if not 0 <= cfg.drift_forward <= 1 or not 0 <= cfg.sibling_correlation <= 1:
+            raise PhylohubError("drift_forward and sibling_correlation must lie in [0, 1]")
+        return cfg
+
+    def digest(self) -> str:
+        """A short hash of every knob (and the generator version), to detect stale stores."""
+        blob = json.dumps([GENERATOR_VERSION, asdict(self)], sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- genealogy
+
+
+@dataclass
+class _Population:
+    n: int
+    created: Array  # datetime64[ms]
+    author: Array  # author index
+    parents: list[tuple[int, ...]]  # declared parents (first = primary), () for roots
+    relation: Array  # 0..3 RELATIONS, -1 root
+    untyped: Array  # bool: only plain base_model tags
+    depth: Array
+    children: Array  # number of children (all relations)
+
+
+def _creation_times(cfg: SynthConfig, rng: np.random.Generator) -> Array:
+    t0 = np.datetime64(cfg.start, "ms")
+    span_ms = (np.datetime64(cfg.end, "ms") - t0).astype(np.int64)
+    years = span_ms / (365.25 * 86400e3)
+    g = cfg.growth_per_year
+    u = np.sort(rng.random(cfg.n_models))
+    frac = np.log1p(u * np.expm1(g * years)) / (g * years)
+    times: Array = t0 + (frac * span_ms).astype(np.int64).astype("timedelta64[ms]")
+    return times
+
+
+def _genealogy(cfg: SynthConfig, rng: np.random.Generator) -> _Population:
+    n = cfg.n_models
+    created = _creation_times(cfg, rng)
+    n_authors = max(50, int(n * cfg.authors_per_model))
+    zipf = 1.0 / np.arange(1, n_authors + 1) ** cfg.zipf_exponent
+    author = rng.choice(n_authors, size=n, p=zipf / zipf.sum())
+    chain_prop = rng.beta(cfg.chain_alpha, cfg.chain_beta, size=n_authors)
+    mix = np.array([cfg.relation_mix[r] for r in RELATIONS], dtype=float)
+    rel_draw = rng.choice(4, size=n, p=mix / mix.sum())
+    is_child = rng.random(n) < cfg.child_share
+    is_child[: min(20, n)] = False  # the first models are bases
+    u_pick = rng.random(n)
+    u_chain = rng.random(n)
+    u_enter = rng.random(n)
+    n_extra = rng.geometric(cfg.merge_extra_parent_p, size=n) - 1
+    propensity = [cfg.parent_propensity[r] for r in RELATIONS]
+
+    urn: list[int] = []
+    last_ft: dict[int, int] = {}
+    parents: list[tuple[int, ...]] = []
+    relation = np.full(n, -1, dtype=np.int8)
+    depth = np.zeros(n, dtype=np.int32)
+    children = np.zeros(n, dtype=np.int32)
+    for i in range(n):
+        a = int(author[i])
+        if not is_child[i] or not urn:
+            parents.append(())
+            if i < 20 or u_enter[i] < cfg.base_share:
+                urn.append(i)
+            continue
+        r = int(rel_draw[i])
+        if r == 3:  # merge: several distinct parents
+            chosen: list[int] = []
+            k = 2 + int(n_extra[i])
+            draw = u_pick[i]
+            for _ in range(4 * k):
+                p = urn[int(draw * len(urn))]
+                if p not in chosen:
+                    chosen.append(p)
+                if len(chosen) == k:
+                    break
+                draw = (draw * 7919.0 + 0.61803398875) % 1.0
+            ps: tuple[int, ...] = tuple(chosen)
+        elif r == 0 and a in last_ft and u_chain[i] < chain_prop[a]:
+            ps = (last_ft[a],)
+        else:
+            ps = (urn[int(u_pick[i] * len(urn))],)
+        parents.append(ps)
+        relation[i] = r
+        depth[i] = depth[ps[0]] + 1
+        for p in ps:
+            children[p] += 1
+            urn.append(p)
+        if r == 0:
+            last_ft[a] = i
+        if u_enter[i] < propensity[r]:
+            urn.append(i)
+    untyped = (relation >= 0) & (rng.random(n) < cfg.untyped_share)
+    return _Population(n, created, author, parents, relation, untyped, depth, children)
+
+
+# --------------------------------------------------------------------------- traits
+
+
+@dataclass
+class _Trait:
+    name: str
+    values: list[str]
+    weights: Array
+    # cdf[rel, cur, dir] over target positions; rel 0..3 RELATIONS, 4 unknown; dir 0 back 1 fwd
+    cdf: Array
+
+
+def _trait_tables(name: str, pairs: list[tuple[str, float]], decay: float) -> _Trait:
+    values = [v for v, _ in pairs]
+    w = np.array([x for _, x in pairs], dtype=float)
+    k = len(values)
+    aff = np.ones((5, k))
+    for rel, targets in vocab.RELATION_AFFINITY.get(name, {}).items():
+        for v, mult in targets.items():
+            aff[RELATIONS.index(rel), values.index(v)] = mult
+    pos = np.arange(k)
+    cdf = np.zeros((5, k, 2, k))
+    for c in range(k):
+        dist = np.abs(pos - c)
+        base = np.sqrt(w) * decay ** np.maximum(dist - 1, 0)
+        for r in range(5):
+            weight = base * aff[r]
+            cdf[r, c, 0] = np.cumsum(np.where(pos < c, weight, 0.0))
+            cdf[r, c, 1] = np.cumsum(np.where(pos > c, weight, 0.0))
+    return _Trait(name, values, w / w.sum(), cdf)
+
+
+def _draw_targets(
+    t: _Trait, rel: Array, cur: Array, fwd: Array, u: Array
+) -> Array:
+    """Target positions (or -1 where no value lies in the drawn direction)."""
+    rows = t.cdf[rel, cur, fwd.astype(np.int64)]
+    total = rows[:, -1]
+    idx = (rows < (u * total)[:, None]).sum(axis=1)
+    return np.where(total > 0, idx, -1)
+
+
+@dataclass
+class _Traits:
+    single: dict[str, Array]  # license/task/library: value index per model
+    lang_sets: list[tuple[int, ...]]  # language set id -> language indexes
+    lang: Array  # language set id per model
+    shown: dict[str, Array]  # bool per trait
+    distance: dict[str, Array]  # realised Jaccard distance on the primary edge
+    expected: dict[str, Array]  # expected Jaccard distance on the primary edge
+
+
+def _traits(cfg: SynthConfig, rng: np.random.Generator, pop: _Population) -> _Traits:
+    n = pop.n
+    tables = {
+        "license": _trait_tables("license", vocab.LICENSES, cfg.drift_decay),
+        "language": _trait_tables("language", vocab.LANGUAGES, cfg.drift_decay),
+        "task": _trait_tables("task", vocab.TASKS, cfg.drift_decay),
+        "library": _trait_tables("library", vocab.LIBRARIES, cfg.drift_decay),
+    }
+    primary = np.array([ps[0] if ps else -1 for ps in pop.parents], dtype=np.int64)
+    rel = np.where(pop.untyped, 4, pop.relation).astype(np.int64)
+    is_child = primary >= 0
+    f = cfg.drift_forward
+    s = cfg.sibling_correlation
+
+    # Language sets: singletons first, then the roots' multilingual sets.
+    langs = tables["language"]
+    k_lang = len(langs.values)
+    lang_sets: list[tuple[int, ...]] = [(j,) for j in range(k_lang)]
+    set_max = list(range(k_lang))
+
+    single: dict[str, Array] = {}
+    lang = np.zeros(n, dtype=np.int64)
+    distance = {name: np.zeros(n) for name in TRAITS}
+    expected = {name: np.zeros(n) for name in TRAITS}
+    for name in TRAITS:
+        t = tables[name]
+        roots = ~is_child
+        vals = np.zeros(n, dtype=np.int64)
+        vals[roots] = rng.choice(len(t.values), size=int(roots.sum()), p=t.weights)
+        if name == "language":
+            multi = np.flatnonzero(roots & (rng.random(n) < cfg.multilingual_share))
+            sizes = np.minimum(2 + rng.geometric(0.12, size=len(multi)), k_lang)
+            for i, size in zip(multi, sizes, strict=True):
+                members = rng.choice(k_lang, size=int(size), replace=False, p=t.weights)
+                lang_sets.append(tuple(sorted(int(m) for m in members)))
+                set_max.append(max(lang_sets[-1]))
+                vals[i] = len(lang_sets) - 1
+        u = rng.random((n, 6))  # per model: mutate, cohort?, own dir, own pick, cohort dir/pick
+        rate = np.array([[cfg.mutation[name][r] for r in (*RELATIONS, "unknown")]])[0]
+        max_depth = int(pop.depth.max())
+        for d in range(1, max_depth + 1):
+            kids = np.flatnonzero(pop.depth == d)
+            if len(kids) == 0:
+                continue
+            par = primary[kids]
+            pv = vals[par]
+            cur = np.asarray(set_max)[pv] if name == "language" else pv
+            r = rel[kids]
+            cohort = u[kids, 1] < s
+            fwd = np.where(cohort, u[par, 4] < f, u[kids, 2] < f)
+            pick = np.where(cohort, u[par, 5], u[kids, 3])
+            target = _draw_targets(t, r, cur, fwd, pick)
+            # where a move in each direction exists, and how far it moves (Jaccard distance)
+            has_fwd = t.cdf[r, cur, 1][:, -1] > 0
+            has_back = t.cdf[r, cur, 0][:, -1] > 0
+            dist_fwd = np.ones(len(kids))
+            if name == "language":
+                size = np.array([len(lang_sets[v]) for v in pv])
+                multi_set: Array = size > 1
+                # forward from a multilingual set: keep only its last language (d = 1 - 1/|P|)
+                target = np.where(multi_set & fwd, cur, target)
+                has_fwd = has_fwd | multi_set
+                dist_fwd = np.where(multi_set, 1 - 1 / size, 1.0)
+                # backward: one language outside the set, before its last one
+                for j in np.flatnonzero(multi_set & ~fwd & (target >= 0)):
+                    members = lang_sets[pv[j]]
+                    if int(target[j]) in members:
+                        outside = [m for m in range(int(cur[j])) if m not in members]
+                        target[j] = outside[int(pick[j] * len(outside))] if outside else -1
+                has_back = has_back & np.array(
+                    [len(lang_sets[v]) < int(c) + 1 for v, c in zip(pv, cur, strict=True)]
+                )
+            mut = (u[kids, 0] < rate[r]) & (target >= 0)
+            vals[kids] = np.where(mut, target, pv)  # a language target is a singleton set id
+            distance[name][kids] = np.where(mut, np.where(fwd, dist_fwd, 1.0), 0.0)
+            expected[name][kids] = rate[r] * (f * has_fwd * dist_fwd + (1 - f) * has_back)
+        if name == "language":
+            lang = vals
+        else:
+            single[name] = vals
+
+    # Shown or not: children inherit showing from their primary parent (value-blind).
+    shown: dict[str, Array] = {}
+    has_card = _has_card(cfg, rng, pop)
+    for name in TRAITS:
+        p_root, p_inherit, p_fresh = cfg.shown[name]
+        u = rng.random(n)
+        sh = np.zeros(n, dtype=bool)
+        sh[~is_child] = u[~is_child] < p_root
+        order = np.argsort(pop.depth, kind="stable")
+        kids = order[is_child[order]]
+        for d in range(1, int(pop.depth.max()) + 1):
+            lvl = kids[pop.depth[kids] == d]
+            sh[lvl] = u[lvl] < np.where(sh[primary[lvl]], p_inherit, p_fresh)
+        if name in ("license", "language"):  # these live in the card's front matter
+            sh &= has_card
+        shown[name] = sh
+    shown["card"] = has_card
+    return _Traits(single, lang_sets, lang, shown, distance, expected)
+
+
+def _has_card(cfg: SynthConfig, rng: np.random.Generator, pop: _Population) -> Array:
+    child = pop.relation >= 0
+    child_frac = child.mean()
+    p_root = min(1.0, max(0.0, (cfg.card_share - child_frac) / max(1e-9, 1 - child_frac)))
+    has_card: Array = child | (rng.random(pop.n) < p_root)
+    return has_card
+
+
+# --------------------------------------------------------------------------- ids and records
+
+
+def _name_for(
+    i: int, pop: _Population, names: list[str], rng_u: Array, hostile: bool, base: bool
+) -> str:
+    u = rng_u[i]
+    ps = pop.parents[i]
+
+    def pick(seq: list[str], j: int) -> str:
+        return seq[int(u[j] * len(seq))]
+
+    if hostile:
+        return pick(["a.b.c", "__init__", "1", "x" * 96, "Model.V1.0-final_FINAL", "-._-"], 0)
+    if not ps:
+        stem = pick(vocab.STEMS, 0)
+        if base or u[5] < 0.3:
+            return f"{stem}-{pick(vocab.SIZES, 1)}{pick(vocab.VARIANTS, 2)}"
+        word = pick(vocab.WORDS[:60], 3)
+        return f"{stem.lower()}-{word}-{int(u[4] * 1000)}"
+    parent = names[ps[0]].split("/")[-1]
+    rel = int(pop.relation[i])
+    if rel == 2:
+        name = f"{parent}-{pick(vocab.QUANT_SUFFIXES, 1)}"
+    elif rel == 1:
+        name = f"{parent}-lora-{pick(vocab.WORDS[:60], 3)}"
+    elif rel == 3:
+        other = names[ps[1]].split("/")[-1][:30]
+        name = f"{parent[:30]}-{other}-{pick(vocab.MERGE_METHODS, 1)}"
+    else:
+        name = f"{parent}-{pick(vocab.FINETUNE_SUFFIXES, 1)}"
+    return name[:90]
+
+
+def _author_names(n_authors: int, rng: np.random.Generator) -> list[str]:
+    out = list(vocab.LABS)
+    seen = set(out)
+    syl = vocab.SYLLABLES
+    while len(out) < n_authors:
+        k = int(rng.integers(2, 5))
+        name = "".join(syl[int(j)] for j in rng.integers(0, len(syl), size=k))
+        if rng.random() < 0.4:
+            name += str(int(rng.integers(1, 100)))
+        if rng.random() < 0.2:
+            name = name.capitalize()
+        if name not in seen:
+            seen.add(name)
+            out.append(name)
+    return out
+
+
+def _iso(ms: np.datetime64) -> str:
+    return str(ms.astype("datetime64[ms]")) + "Z"
+
+
+def _hex(seed: int, *parts: int, length: int = 40) -> str:
+    h = hashlib.blake2b(repr((seed, *parts)).encode(), digest_size=20).hexdigest()
+    return h[:length]
+
+
+def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
+    """Generate the ecosystem into ``out_dir`` (``hub.sqlite`` and ``truth.json``).
+
+    Returns the truth dictionary that was written.
+    """
+    rng = np.random.default_rng(cfg.seed)
+    pop = _genealogy(cfg, rng)
+    tr = _traits(cfg, rng, pop)
+    n = pop.n
+    n_authors = int(pop.author.max()) + 1
+    authors = _author_names(max(n_authors, len(vocab.LABS)), rng)
+
+    # Lab authors for a share of the popular bases.
+    is_root = pop.relation < 0
+    popular = is_root & (pop.children >= max(3, np.percentile(pop.children, 99.5)))
+    lab_pick = rng.integers(0, len(vocab.LABS), size=n)
+    author_idx = np.where(popular & (rng.random(n) < 0.6), lab_pick, pop.author)
+
+    # Which parents are private (missing from the listing) and which models are gated etc.
+    private = (pop.children > 0) & (rng.random(n) < cfg.missing_parent_share)
+    private[: min(20, n)] = False
+    gated_p = np.where(popular, 0.3, cfg.gated_share)
+    gated = (rng.random(n) < gated_p) & tr.shown["card"]
+    gated_kind = np.where(rng.random(n) < 0.5, "auto", "manual")
+    disabled = rng.random(n) < cfg.disabled_share
+    name_u = rng.random((n, 6))
+    hostile_idx = set(
+        rng.choice(np.flatnonzero(is_root)[20:], size=cfg.hostile_ids, replace=False).tolist()
+    )
+
+    # Numbers.
+    has_dl = rng.random(n) < cfg.downloads_share
+    downloads = np.where(
+        has_dl,
+        np.floor(rng.lognormal(2.5, 2.2, size=n) * (1 + pop.children) ** 1.3) + 1,
+        0,
+    ).astype(np.int64)
+    downloads_all = downloads + np.floor(rng.lognormal(1.5, 2.0, size=n) * has_dl).astype(np.int64)
+    likes = np.floor(rng.pareto(1.6, size=n) * (1 + pop.children) ** 0.8 * 0.5).astype(np.int64)
+    trending = np.where(rng.random(n) < 0.05, rng.integers(1, 50, size=n), 0) * (1 + pop.children)
+    has_st = rng.random(n) < cfg.safetensors_share
+    params = np.floor(10 ** rng.uniform(6, 10.8, size=n)).astype(np.int64)
+    backfilled = pop.created < np.datetime64(_BACKFILL_DT.replace(tzinfo=None), "ms")
+    modified = pop.created + (rng.exponential(30, size=n) * 86400e3).astype("timedelta64[ms]")
+
+    # Card kinds, paragraphs and the sibling cohort.
+    kinds_by_rel: dict[str, tuple[list[str], Array]] = {}
+    for key, mix in cfg.card_kinds.items():
+        kinds_by_rel[key] = (list(mix), np.cumsum(list(mix.values())) / sum(mix.values()))
+    u_card = rng.random((n, 4))
+    n_paras_root = np.maximum(
+        1, np.round(rng.lognormal(math.log(cfg.card_median_paragraphs), cfg.card_sigma, n))
+    ).astype(np.int64)
+    huge = set(
+        rng.choice(
+            np.flatnonzero(tr.shown["card"] & is_root), size=cfg.huge_cards, replace=False
+        ).tolist()
+        if cfg.huge_cards
+        else []
+    )
+    huge_len = {
+        int(i): int(10 ** rng.uniform(6, math.log10(max(cfg.huge_card_chars, 1_000_001))))
+        for i in sorted(huge)
+    }
+    ds_w = np.array([w for _, w in vocab.DATASETS])
+    dataset_draw = rng.choice(len(vocab.DATASETS), size=n, p=ds_w / ds_w.sum())
+    ax_w = np.array([w for _, w in vocab.ARXIV])
+    arxiv_draw = rng.choice(len(vocab.ARXIV), size=n, p=ax_w / ax_w.sum())
+    hp_draw = rng.random((n, 6))
+    malformed = set(
+        rng.choice(n, size=max(1, int(n * cfg.malformed_share)), replace=False).tolist()
+    )
+    malformed_kinds = [
+        "empty",
+        "no_name",
+        "bad_relation",
+        "self_loop",
+        "extra_path",
+        "license_empty",
+    ]
+
+    listed_children = np.zeros(n, dtype=np.int64)
+    for i, ps in enumerate(pop.parents):
+        if not private[i]:
+            for p in ps:
+                listed_children[p] += 1
+    needs_paras = pop.children > 0
+    paras_of: dict[int, list[int]] = {}
+    names: list[str] = []
+    used: set[str] = set()
+    ids_full: list[str] = []
+    truth_malformed: list[dict[str, Any]] = []
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store_path = out_dir / "hub.sqlite"
+    licenses = vocab.LICENSES
+    tasks = vocab.TASKS
+    libs = vocab.LIBRARIES
+    lang_codes = [v for v, _ in vocab.LANGUAGES]
+
+    rows: list[tuple[Any, ...]] = []
+    truth_edges: list[tuple[int, int, str, int]] = []
+    truth_models: list[tuple[Any, ...]] = []
+    object_ids = [
+        f"{int(c.astype('datetime64[s]').astype(np.int64)):08x}{_hex(cfg.seed, i, 1, length=16)}"
+        for i, c in enumerate(pop.created)
+    ]
+    with StoreWriter(store_path, meta={"seed": cfg.seed, "digest": cfg.digest()}) as writer:
+        for i in range(n):
+            author = authors[int(author_idx[i])]
+            name = _name_for(i, pop, names, name_u, i in hostile_idx, bool(popular[i]))
+            model_id = f"{author}/{name}"
+            k = 2
+            while model_id.lower() in used:
+                model_id = f"{author}/{name[:86]}-{k}"
+                k += 1
+            used.add(model_id.lower())
+            names.append(model_id)
+            ids_full.append(model_id)
+            ps = pop.parents[i]
+            rel = int(pop.relation[i])
+            rel_name = RELATIONS[rel] if rel >= 0 else "root"
+            untyped = bool(pop.untyped[i])
+            has_card = bool(tr.shown["card"][i])
+
+            lic = licenses[int(tr.single["license"][i])][0]
+            task = tasks[int(tr.single["task"][i])][0]
+            lib = libs[int(tr.single["library"][i])][0]
+            lang_set = [lang_codes[j] for j in tr.lang_sets[int(tr.lang[i])]]
+            show = {t: bool(tr.shown[t][i]) for t in TRAITS}
+
+            # sibling cohort (keyed by the primary parent): shared dataset and hyperparameters
+            p0 = ps[0] if ps else i
+            cohort = bool(ps) and u_card[i, 3] < cfg.sibling_correlation
+            hp_src = p0 if cohort else i
+            datasets: list[str] = []
+            if has_card and (u_card[i, 2] < cfg.dataset_share or (cohort and rel == 0)):
+                datasets = [vocab.DATASETS[int(dataset_draw[hp_src])][0]]
+            arxiv: list[str] = []
+            if has_card and name_u[i, 4] < cfg.arxiv_share:
+                arxiv.append(vocab.ARXIV[int(arxiv_draw[i])][0])
+
+            kind = "none"
+            recipe: dict[str, Any] | None = None
+            if has_card:
+                kinds, cum = kinds_by_rel["unknown" if untyped else rel_name]
+                kind = kinds[int(np.searchsorted(cum, u_card[i, 0], side="right"))]
+                recipe, paras = _recipe(
+                    kind, i, model_id, ps, names, pop, cfg, u_card, hp_draw[hp_src],
+                    paras_of, n_paras_root[i], cohort, datasets,
+                )  # fmt: skip
+                if i in huge:
+                    recipe = {"kind": "human", "name": model_id, "paras": paras or [i << 6]}
+                    recipe["pad"] = huge_len[i]
+                    kind = "huge"
+                if needs_paras[i]:
+                    paras_of[i] = paras
+                if kind == "hub_default":
+                    arxiv.append(vocab.TEMPLATE_ARXIV)
+
+            parent_ids = [names[p] for p in ps]
+            tags, card_data = _tags_and_card_data(
+                lib if show["library"] else None,
+                task if show["task"] else None,
+                lang_set if show["language"] else [],
+                lic if show["license"] else None,
+                datasets,
+                arxiv,
+                parent_ids,
+                "unknown" if untyped else rel_name,
+                bool(has_st[i]),
+                has_card,
+            )
+            if i in malformed and has_card:
+                mk = malformed_kinds[int(name_u[i, 2] * len(malformed_kinds))]
+                bad = {
+                    "empty": "base_model:",
+                    "no_name": "base_model:finetune:",
+                    "bad_relation": f"base_model:derived:{parent_ids[0] if ps else 'org/x'}",
+                    "self_loop": f"base_model:finetune:{model_id}",
+                    "extra_path": f"base_model:adapter:{model_id}/extra/path",
+                    "license_empty": "license:",
+                }[mk]
+                tags.append(bad)
+                truth_malformed.append({"id": model_id, "kind": mk, "tag": bad})
+
+            files = [".gitattributes"]
+            if has_card:
+                files.append("README.md")
+            if rel == 1:
+                files += ["adapter_config.json", "adapter_model.safetensors"]
+            elif rel == 2 and "GGUF" in model_id:
+                files += [f"{name}.Q4_K_M.gguf"]
+            else:
+                files += ["config.json", "model.safetensors" if has_st[i] else "pytorch_model.bin"]
+            created = BACKFILL if backfilled[i] else _iso(pop.created[i])
+            record = ModelRecord(
+                key=i,
+                _id=object_ids[i],
+                id=model_id,
+                author=author,
+                sha=_hex(cfg.seed, i, 0),
+                created_at=created,
+                last_modified=_iso(modified[i]),
+                downloads=int(downloads[i]),
+                downloads_all_time=int(downloads_all[i]),
+                likes=int(likes[i]),
+                trending_score=int(trending[i]),
+                private=bool(private[i]),
+                gated=str(gated_kind[i]) if gated[i] else None,
+                disabled=bool(disabled[i]) and not private[i],
+                pipeline_tag=task if show["task"] else None,
+                library_name=lib if show["library"] else None,
+                tags=tags,
+                siblings=files,
+                card_data=card_data,
+                base_models=(
+                    {
+                        "relation": "unknown" if untyped else rel_name,
+                        "models": [{"_id": object_ids[p], "id": names[p]} for p in ps],
+                    }
+                    if ps
+                    else None
+                ),
+                children_count=int(listed_children[i]),
+                safetensors=(
+                    {"parameters": {"BF16": int(params[i])}, "total": int(params[i])}
+                    if has_st[i]
+                    else None
+                ),
+                config={"model_type": model_id.split("/")[-1].split("-")[0].lower()}
+                if lib == "transformers"
+                else None,
+                used_storage=int(params[i]) * 2,
+                card=recipe,
+            )
+            rows.append(record.as_row())
+            for p in ps:
+                truth_edges.append((i, p, "unknown" if untyped else rel_name, int(not private[p])))
+            truth_models.append(
+                (
+                    i, model_id, int(pop.depth[i]), rel_name, int(private[i]), kind,
+                    lic, ",".join(lang_set), task, lib,
+                    int(show["license"]), int(show["language"]), int(show["task"]),
+                    int(show["library"]),
+                    *(float(tr.distance[t][i]) for t in TRAITS),
+                    *(float(tr.expected[t][i]) for t in TRAITS),
+                )
+            )  # fmt: skip
+            if len(rows) >= 20_000:
+                writer.add_rows(rows)
+                rows.clear()
+        writer.add_rows(rows)
+        _write_truth_tables(writer, truth_edges, truth_models)
+
+    truth = _truth(cfg, pop, tr, truth_edges, truth_malformed, private)
+    (out_dir / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
+    return truth
+
+
+def _recipe(
+    kind: str,
+    i: int,
+    model_id: str,
+    ps: tuple[int, ...],
+    names: list[str],
+    pop: _Population,
+    cfg: SynthConfig,
+    u_card: Array,
+    hp: Array,
+    paras_of: dict[int, list[int]],
+    n_root: int,
+    cohort: bool,
+    datasets: list[str],
+) -> tuple[dict[str, Any], list[int]]:
+    """A card recipe and the paragraph ids it carries (what its children may inherit)."""
+    parent = names[ps[0]] if ps else f"{model_id.split('/')[0]}/base"
+    if kind == "trainer":
+        recipe: dict[str, Any] = {
+            "kind": "trainer",
+            "name": model_id.split("/")[-1],
+            "parent": parent,
+            "dataset": datasets[0] if datasets else None,
+            "hp": {
+                "loss": round(0.2 + 2 * float(hp[0]), 4),
+                "lr": [2e-05, 5e-05, 1e-04, 2e-04, 3e-05][int(hp[1] * 5)],
+                "bs": [8, 16, 32, 64][int(hp[2] * 4)],
+                "seed": 42,
+                "epochs": 1 + int(hp[3] * 5),
+                "tf": 30 + int(hp[4] * 17),
+                "pt": int(hp[5] * 6),
+                "ds": int(hp[4] * 6),
+                "tok": 19 + int(hp[5] * 3),
+            },
+        }
+        return recipe, []
+    if kind == "hub_default":
+        return {
+            "kind": "hub_default",
+            "peft": 7 + int(hp[0] * 9) if pop.relation[i] == 1 else 0,
+        }, []
+    if kind == "mergekit":
+        method = vocab.MERGE_METHODS[int(hp[0] * len(vocab.MERGE_METHODS))]
+        merged = [names[p] for p in ps] or [parent]
+        name = model_id.split("/")[-1]
+        return {"kind": "mergekit", "name": name, "method": method, "parents": merged}, []
+    inherited = paras_of.get(ps[0], []) if ps else []
+    keep = [
+        p
+        for j, p in enumerate(inherited)
+        if ((p * 2654435761 + i * 40503) % 10007) / 10007 < cfg.card_keep
+    ]
+    if kind == "quantized":
+        copy = u_card[i, 1] < cfg.quantized_copy_card
+        sizes = [round(float(hp[j]) * 8 + j, 2) for j in range(4)]
+        carried = inherited if copy else []
+        recipe = {"kind": "quantized", "name": model_id, "parent": parent}
+        recipe["sizes"] = sizes
+        return {**recipe, "paras": carried}, carried
+    # human
+    own = [(i << 6) + j for j in range(int(n_root) if not ps else 1 + int(u_card[i, 1] * 3))]
+    shared = [(ps[0] << 6) + 60 + j for j in range(3)] if cohort else []
+    paras = keep + shared + own
+    return {"kind": "human", "name": model_id, "paras": paras}, paras
+
+
+def _tags_and_card_data(
+    lib: str | None,
+    task: str | None,
+    langs: list[str],
+    lic: str | None,
+    datasets: list[str],
+    arxiv: list[str],
+    parent_ids: list[str],
+    relation: str,
+    safetensors: bool,
+    has_card: bool,
+) -> tuple[list[str], dict[str, Any] | None]:
+    """Tags in the Hub's order, and the card's front matter they come from."""
+    tags: list[str] = []
+    if lib:
+        tags.append(lib)
+    if safetensors:
+        tags.append("safetensors")
+    if task:
+        tags.append(task)
+    tags += langs
+    tags += [f"dataset:{d}" for d in datasets]
+    tags += [f"arxiv:{a}" for a in arxiv]
+    for p in parent_ids:
+        tags.append(f"base_model:{p}")
+        if relation != "unknown":
+            tags.append(f"base_model:{relation}:{p}")
+    if lic:
+        tags.append(f"license:{lic}")
+    tags += ["endpoints_compatible", "region:us"]
+    if not has_card:
+        return tags, None
+    card: dict[str, Any] = {}
+    if lib:
+        card["library_name"] = lib
+    if lic:
+        card["license"] = lic
+    if langs:
+        card["language"] = langs
+    if datasets:
+        card["datasets"] = datasets
+    if parent_ids:
+        card["base_model"] = parent_ids[0] if len(parent_ids) == 1 else parent_ids
+        if relation != "unknown" and len(parent_ids) == 1:
+            card["base_model_relation"] = relation
+    if task:
+        card["pipeline_tag"] = task
+    return tags, card
+
+
+def _write_truth_tables(
+    writer: StoreWriter,
+    edges: list[tuple[int, int, str, int]],
+    models: list[tuple[Any, ...]],
+) -> None:
+    c = writer.conn
+    c.execute(
+        "CREATE TABLE truth_edges (child INTEGER, parent INTEGER, relation TEXT, "
+        "parent_listed INTEGER)"
+    )
+    c.executemany("INSERT INTO truth_edges VALUES (?,?,?,?)", edges)
+    cols = (
+        "key INTEGER PRIMARY KEY, id TEXT, depth INTEGER, relation TEXT, private INTEGER, "
+        "card_kind TEXT, license TEXT, languages TEXT, task TEXT, library TEXT, "
+        "shown_license INTEGER, shown_language INTEGER, shown_task INTEGER, "
+        "shown_library INTEGER, distance_license REAL, distance_language REAL, "
+        "distance_task REAL, distance_library REAL, expected_license REAL, "
+        "expected_language REAL, expected_task REAL, expected_library REAL"
+    )
+    c.execute(f"CREATE TABLE truth_models ({cols})")
+    c.executemany(f"INSERT INTO truth_models VALUES ({','.join('?' * 22)})", models)
+
+
+def _truth(
+    cfg: SynthConfig,
+    pop: _Population,
+    tr: _Traits,
+    edges: list[tuple[int, int, str, int]],
+    malformed: list[dict[str, Any]],
+    private: Array,
+) -> dict[str, Any]:
+    listed = ~private
+    rel_counts: dict[str, int] = {}
+    for child, parent, rel, _ in edges:
+        if listed[child] and listed[parent]:
+            rel_counts[rel] = rel_counts.get(rel, 0) + 1
+    primary = np.array([ps[0] if ps else -1 for ps in pop.parents])
+    kids = np.flatnonzero(primary >= 0)
+    par = primary[kids]
+    expected: dict[str, dict[str, Any]] = {}
+    for t in TRAITS:
+        both = tr.shown[t][kids] & tr.shown[t][par] & listed[kids] & listed[par]
+        expected[t] = {}
+        for r_i, r in enumerate((*RELATIONS, "unknown")):
+            rel_mask = (pop.relation[kids] == r_i) & ~pop.untyped[kids]
+            if r == "unknown":
+                rel_mask = pop.untyped[kids]
+            m = both & rel_mask
+            expected[t][r] = {
+                "expected": float(tr.expected[t][kids[m]].mean()) if m.any() else None,
+                "realised": float(tr.distance[t][kids[m]].mean()) if m.any() else None,
+                "edges": int(m.sum()),
+            }
+        m = both & ~pop.untyped[kids]
+        expected[t]["all"] = {
+            "expected": float(tr.expected[t][kids[m]].mean()) if m.any() else None,
+            "realised": float(tr.distance[t][kids[m]].mean()) if m.any() else None,
+            "edges": int(m.sum()),
+        }
+    orders = {
+        "license": [v for v, _ in vocab.LICENSES],
+        "language": [v for v, _ in vocab.LANGUAGES],
+        "task": [v for v, _ in vocab.TASKS],
+        "library": [v for v, _ in vocab.LIBRARIES],
+    }
+    return {
+        "generator_version": GENERATOR_VERSION,
+        "digest": cfg.digest(),
+        "config": asdict(cfg),
+        "models": int(pop.n),
+        "listed": int(listed.sum()),
+        "edges_by_relation": dict(sorted(rel_counts.items())),
+        "max_depth": int(pop.depth.max()),
+        "drift_orders": orders,
+        "drift_forward": cfg.drift_forward,
+        "sibling_correlation": cfg.sibling_correlation,
+        "mutation_parameters": cfg.mutation,
+        "mutation_rates": expected,
+        "card_thinning": {"card_keep": cfg.card_keep, "card_kinds": cfg.card_kinds},
+        "malformed_tags": malformed,
+        "notes": (
+            "mutation_rates[trait][relation].expected is the planted expectation of "
+            "Definition 7.1 over primary-parent edges where both sides show the trait and "
+            "both are listed; merges are measured against their first parent."
+        ),
+    }
+
+
+def load_config(path: Path) -> tuple[SynthConfig, Path]:
+    """Read ``replica.synth`` and ``replica.store_dir`` from a workflow config file."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise PhylohubError(f"cannot read config {path}: {exc}") from exc
+    replica = (data or {}).get("replica")
+    if not replica or "synth" not in replica:
+        raise PhylohubError(f"{path} has no replica.synth section (only demo configs do)")
+    return SynthConfig.from_mapping(replica["synth"]), Path(replica["store_dir"])
+
+
+def is_current(cfg: SynthConfig, out_dir: Path) -> bool:
+    """True when ``out_dir`` already holds the ecosystem of exactly this config."""
+    truth = Path(out_dir) / "truth.json"
+    if not truth.is_file() or not (Path(out_dir) / "hub.sqlite").is_file():
+        return False
+    try:
+        return bool(json.loads(truth.read_text()).get("digest") == cfg.digest())
+    except json.JSONDecodeError:
+        return False

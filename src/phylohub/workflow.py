@@ -1,0 +1,27 @@
+"""Helpers for the thin scripts under workflow/scripts/."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+
+def configure_logging(log_file: str | Path | None = None, level: int = logging.INFO) -> None:
+    """Log to the rule's log file (and stderr), with timestamps; uncaught errors too."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="w"))
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+
+    def excepthook(kind: type[BaseException], value: BaseException, tb: object) -> None:
+        logging.getLogger("phylohub").error("%s: %s", kind.__name__, value)
+        sys.__excepthook__(kind, value, tb)  # type: ignore[arg-type]
+
+    sys.excepthook = excepthook

@@ -1,0 +1,21 @@
+"""List every model of the hub into resumable parquet parts and write their manifest.
+
+Reads: the hub endpoint (params). Writes: results/{snapshot}/crawl/listing/part-*.parquet
+and, once the chain is complete, manifest.json.
+"""
+
+from pathlib import Path
+
+from phylohub.crawl.listing import crawl_listing, read_token, write_manifest
+from phylohub.workflow import configure_logging
+
+configure_logging(snakemake.log[0])
+manifest = Path(snakemake.output.manifest)
+result = crawl_listing(
+    snakemake.params.endpoint,
+    manifest.parent,
+    token=read_token(snakemake.params.token_env),
+    page_size=snakemake.params.page_size,
+    pages_per_part=snakemake.params.pages_per_part,
+)
+write_manifest(manifest, result)
