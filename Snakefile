@@ -9,6 +9,11 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+wildcard_constraints:
+    snapshot=r"[A-Za-z0-9._-]+",
+    shard=r"\d+",
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/crawl.smk"
 
@@ -16,4 +21,8 @@ include: "workflow/rules/crawl.smk"
 rule all:
     default_target: True
     input:
-        f"results/{config['snapshot']}/crawl/listing/manifest.json",
+        expand(
+            "results/{snapshot}/crawl/cards/{shard}.parquet",
+            snapshot=config["snapshot"],
+            shard=range(config["crawl"]["shards"]),
+        ),

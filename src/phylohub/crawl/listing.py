@@ -27,20 +27,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
 
+from phylohub.crawl.schema import LISTING_SCHEMA
 from phylohub.errors import PhylohubError
 
 log = logging.getLogger(__name__)
-
-LISTING_SCHEMA = pa.schema(
-    [
-        ("page", pa.int64()),
-        ("position", pa.int64()),
-        ("id", pa.string()),
-        ("_id", pa.string()),
-        ("sha", pa.string()),
-        ("entry", pa.string()),  # the raw JSON entry, as the API returned it
-    ]
-)
 
 
 @dataclass

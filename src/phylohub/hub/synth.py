@@ -312,9 +312,7 @@ def _trait_tables(name: str, pairs: list[tuple[str, float]], decay: float) -> _T
     return _Trait(name, values, w / w.sum(), cdf)
 
 
-def _draw_targets(
-    t: _Trait, rel: Array, cur: Array, fwd: Array, u: Array
-) -> Array:
+def _draw_targets(t: _Trait, rel: Array, cur: Array, fwd: Array, u: Array) -> Array:
     """Target positions (or -1 where no value lies in the drawn direction)."""
     rows = t.cdf[rel, cur, fwd.astype(np.int64)]
     total = rows[:, -1]

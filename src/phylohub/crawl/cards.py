@@ -1,0 +1,342 @@
+"""Model cards: one GET per card, sharded, paced, resumable, reusing unchanged cards.
+
+For the models of one shard (``crc32(id) % n_shards``), in listing order:
+
+* a model whose ``siblings`` lack ``README.md`` gets status ``no_readme``, no request;
+* a model whose card was fetched ``ok`` by a previous snapshot at the same repository
+  sha is copied from it (``reused``, no request);
+* every other model costs one GET of ``/{id}/resolve/{sha}/README.md`` (plus one when
+  the Hub answers with its 307 to ``/api/resolve-cache/...``), never ``ModelCard.load``
+  (three requests and a disk cache). Answers are classified with huggingface_hub's own
+  ``hf_raise_for_status`` (gated, not found, disabled); 429s, 5xx, timeouts, dropped
+  connections and truncated bodies are retried with backoff, every attempt paced by the
+  shared :class:`~phylohub.crawl.ratelimit.RateBudget`.
+
+Rows are checkpointed in batches under ``{shard}.partial/``; a job that dies keeps them
+and its rerun fetches only the rest. The shard's file holds exactly one row per model
+(:data:`~phylohub.crawl.schema.CARD_SCHEMA`), and ``{shard}.stats.json`` its crawl
+health (requests, statuses, 429s, retries, seconds). The token, when given, is sent as
+a header and never written anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urljoin
+
+import httpx2
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from huggingface_hub.errors import (
+    DisabledRepoError,
+    GatedRepoError,
+    HfHubHTTPError,
+    RemoteEntryNotFoundError,
+    RepositoryNotFoundError,
+)
+from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
+
+from phylohub.crawl.ratelimit import RateBudget
+from phylohub.crawl.schema import CARD_SCHEMA
+from phylohub.errors import PhylohubError
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({408, 500, 502, 503, 504})
+BATCH_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class CardJob:
+    """What one shard job fetches, and how."""
+
+    endpoint: str
+    shard: int
+    n_shards: int
+    token: str | None = None
+    threads: int = 4
+    max_bytes: int = 2_000_000
+    max_attempts: int = 6
+    timeout_s: float = 60.0
+    max_error_share: float = 0.01
+
+
+@dataclass
+class ShardStats:
+    models: int = 0
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+    reused: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def shard_of(model_id: str, n_shards: int) -> int:
+    """The shard of a model: stable across runs, machines and snapshots.
+
+    >>> shard_of("meta-llama/Llama-3.1-8B", 4)
+    3
+    """
+    return zlib.crc32(model_id.encode()) % n_shards
+
+
+def shard_models(listing_parts: Iterable[Path], shard: int, n_shards: int) -> pa.Table:
+    """id, sha and whether README.md exists, for the shard's models in listing order."""
+    tables = []
+    for part in listing_parts:
+        t = pq.read_table(part, columns=["page", "position", "id", "sha", "entry"])
+        mask = [shard_of(i, n_shards) == shard for i in t["id"].to_pylist()]
+        t = t.filter(pa.array(mask, type=pa.bool_()))
+        readme = [
+            {"rfilename": "README.md"} in (json.loads(e).get("siblings") or [])
+            for e in t["entry"].to_pylist()
+        ]
+        tables.append(
+            t.select(["page", "position", "id", "sha"]).append_column(
+                "has_readme", pa.array(readme, type=pa.bool_())
+            )
+        )
+    if not tables:
+        raise PhylohubError("no listing parts given to the card crawler")
+    return pa.concat_tables(tables).sort_by([("page", "ascending"), ("position", "ascending")])
+
+
+def previous_cards(files: Iterable[Path], ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Rows of a previous snapshot's card files with status ok for the given ids."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in files:
+        t = pq.read_table(path)
+        t = t.filter(pc.and_(pc.is_in(t["id"], pa.array(sorted(ids))), pc.equal(t["status"], "ok")))
+        for row in t.to_pylist():
+            found[row["id"]] = row
+    return found
+
+
+def _row(model_id: str, sha: str, status: str, **values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(CARD_SCHEMA.names)
+    row.update(id=model_id, sha=sha, status=status, truncated=False, reused=False, requests=0)
+    row["fetched_at"] = datetime.now(UTC)
+    row.update(values)
+    return row
+
+
+class CardFetcher:
+    """Fetch cards over one shared HTTP client, paced by one :class:`RateBudget`."""
+
+    def __init__(self, job: CardJob, budget: RateBudget) -> None:
+        self.job = job
+        self.budget = budget
+        self.headers = build_hf_headers(token=job.token or False, library_name="phylohub")
+        self.client = httpx2.Client(timeout=job.timeout_s, limits=httpx2.Limits(max_connections=64))
+        self.retries = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch(self, model_id: str, sha: str) -> dict[str, Any]:
+        """One card row for ``model_id`` at ``sha`` (never raises for a remote problem)."""
+        url = f"{self.job.endpoint.rstrip('/')}/{quote(model_id, safe='/')}/resolve/{sha}/README.md"
+        requests = 0
+        last_error = ""
+        last_status: int | None = None
+        for attempt in range(self.job.max_attempts):
+            if attempt:
+                self.retries += 1
+                time.sleep(min(8.0, 2.0 ** (attempt - 1)))
+            target = url
+            try:
+                for _hop in range(3):  # the Hub answers /resolve/ with a 307 to resolve-cache
+                    self.budget.acquire()
+                    requests += 1
+                    outcome = self._get(target)
+                    if isinstance(outcome, str):
+                        target = urljoin(target, outcome)
+                        continue
+                    status, row_values = outcome
+                    last_status = row_values.get("http_status")
+                    if status == "retry":
+                        last_error = row_values["message"]
+                        break
+                    return _row(model_id, sha, status, requests=requests, **row_values)
+                else:
+                    last_error = "too many redirects"
+            except httpx2.TransportError as exc:  # timeouts, resets, truncated bodies
+                last_error = f"{type(exc).__name__}: {exc}"
+        return _row(
+            model_id, sha, "error", requests=requests, http_status=last_status, message=last_error
+        )
+
+    def _get(self, url: str) -> str | tuple[str, dict[str, Any]]:
+        """A redirect target, or (status, row values); status "retry" asks for another try."""
+        with self.client.stream("GET", url, headers=self.headers) as r:
+            if r.status_code in (301, 302, 307, 308) and "location" in r.headers:
+                self.budget.observe(r.status_code, r.headers)
+                return str(r.headers["location"])
+            if r.status_code == 200:
+                self.budget.observe(200, r.headers)
+                return "ok", self._read_card(r)
+            r.read()
+            wait = self.budget.observe(r.status_code, r.headers)
+            if r.status_code == 429 or r.status_code in RETRY_STATUSES:
+                kind = "rate limited" if r.status_code == 429 else "server error"
+                return "retry", {"http_status": r.status_code, "message": f"{kind} ({wait:.0f} s)"}
+            try:
+                hf_raise_for_status(r)
+            except GatedRepoError as exc:
+                return "gated", {"http_status": r.status_code, "message": _msg(exc)}
+            except (RepositoryNotFoundError, RemoteEntryNotFoundError) as exc:
+                return "not_found", {"http_status": r.status_code, "message": _msg(exc)}
+            except DisabledRepoError as exc:
+                return "disabled", {"http_status": r.status_code, "message": _msg(exc)}
+            except HfHubHTTPError as exc:
+                return "error", {"http_status": r.status_code, "message": _msg(exc)}
+            return "error", {"http_status": r.status_code, "message": "unexpected answer"}
+
+    def _read_card(self, r: httpx2.Response) -> dict[str, Any]:
+        cap = self.job.max_bytes
+        chunks: list[bytes] = []
+        read = 0
+        truncated = False
+        for chunk in r.iter_bytes():
+            chunks.append(chunk)
+            read += len(chunk)
+            if read > cap:
+                truncated = True
+                break
+        data = b"".join(chunks)
+        size = int(r.headers.get("content-length", read)) if truncated else read
+        if truncated:
+            data = data[:cap]
+        text = data.decode("utf-8", errors="ignore" if truncated else "replace")
+        etag = r.headers.get("x-linked-etag") or r.headers.get("etag")
+        return {
+            "http_status": 200,
+            "text": text,
+            "bytes": size,
+            "truncated": truncated,
+            "etag": etag.strip('"') if etag else None,
+        }
+
+
+def _msg(exc: Exception) -> str:
+    """The first line of a client error (URLs and server text only: no header is echoed)."""
+    return str(exc).splitlines()[0][:500]
+
+
+def _partial_rows(partial: Path) -> list[dict[str, Any]]:
+    if not partial.is_dir():
+        return []
+    rows: list[dict[str, Any]] = []
+    for path in sorted(partial.glob("batch-*.parquet")):
+        rows += pq.read_table(path).to_pylist()
+    return rows
+
+
+def _write_batch(partial: Path, index: int, rows: list[dict[str, Any]]) -> None:
+    partial.mkdir(parents=True, exist_ok=True)
+    tmp = partial / f"batch-{index:05d}.parquet.tmp"
+    pq.write_table(pa.Table.from_pylist(rows, schema=CARD_SCHEMA), tmp)
+    tmp.replace(partial / f"batch-{index:05d}.parquet")
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def fetch_shard(
+    job: CardJob,
+    listing_parts: list[Path],
+    out: Path,
+    budget: RateBudget,
+    previous: list[Path] | None = None,
+) -> ShardStats:
+    """Write ``out`` (one row per model of the shard) and ``out``'s ``.stats.json``."""
+    start = time.monotonic()
+    models = shard_models(listing_parts, job.shard, job.n_shards)
+    partial = out.with_name(out.stem + ".partial")
+    done = {r["id"]: r for r in _partial_rows(partial) if r["status"] != "error"}
+    if done:
+        log.info("shard %d: resuming, %d cards already fetched", job.shard, len(done))
+    ids = models["id"].to_pylist()
+    shas = models["sha"].to_pylist()
+    readme = models["has_readme"].to_pylist()
+    stats = ShardStats(models=len(ids))
+    todo: list[tuple[str, str]] = []
+    fresh: list[dict[str, Any]] = []
+    for model_id, sha, has_readme in zip(ids, shas, readme, strict=True):
+        if model_id in done:
+            continue
+        if not has_readme:
+            fresh.append(_row(model_id, sha, "no_readme"))
+        else:
+            todo.append((model_id, sha))
+    if previous:
+        old = previous_cards(previous, {m for m, _ in todo})
+        keep = []
+        for model_id, sha in todo:
+            row = old.get(model_id)
+            if row is not None and row["sha"] == sha:
+                fresh.append({**row, "reused": True, "requests": 0})
+            else:
+                keep.append((model_id, sha))
+        todo = keep
+    log.info(
+        "shard %d: %d models, %d to fetch, %d done before, %d without README or reused",
+        job.shard, len(ids), len(todo), len(done), len(fresh),
+    )  # fmt: skip
+    batch_index = len(list(partial.glob("batch-*.parquet"))) if partial.is_dir() else 0
+    if fresh:
+        _write_batch(partial, batch_index, fresh)
+        batch_index += 1
+    fetcher = CardFetcher(job, budget)
+    fetched: list[dict[str, Any]] = []
+    try:
+        with ThreadPoolExecutor(max_workers=job.threads) as pool:
+            for chunk in _chunks(todo, BATCH_ROWS):
+                rows = list(pool.map(lambda m: fetcher.fetch(*m), chunk))
+                ok = [r for r in rows if r["status"] != "error"]
+                if ok:
+                    _write_batch(partial, batch_index, ok)
+                    batch_index += 1
+                fetched += [r for r in rows if r["status"] == "error"]
+                log.info("shard %d: %d of %d fetched", job.shard, len(fetched) + len(ok), len(todo))
+    finally:
+        fetcher.close()
+    rows = _partial_rows(partial) + fetched
+    by_id = {r["id"]: r for r in rows}
+    missing = [i for i in ids if i not in by_id]
+    if missing or len(by_id) != len(ids):
+        raise PhylohubError(f"shard {job.shard}: {len(missing)} models without a card row")
+    errors = [r for r in fetched if r["status"] == "error"]
+    if len(errors) > job.max_error_share * max(1, len(ids)):
+        raise PhylohubError(
+            f"shard {job.shard}: {len(errors)} cards failed after retries (first: "
+            f"{errors[0]['id']}: {errors[0]['message']}); rerun to fetch only those"
+        )
+    ordered = [by_id[i] for i in ids]
+    tmp = out.with_name(out.name + ".tmp")
+    pq.write_table(pa.Table.from_pylist(ordered, schema=CARD_SCHEMA), tmp)
+    tmp.replace(out)
+    for row in ordered:
+        stats.statuses[row["status"]] = stats.statuses.get(row["status"], 0) + 1
+    stats.requests = sum(int(r["requests"]) for r in ordered if not r["reused"])
+    stats.reused = sum(1 for r in ordered if r["reused"])
+    stats.retries = fetcher.retries
+    stats.throttled = budget.stats.throttled
+    stats.seconds = time.monotonic() - start
+    out.with_suffix(".stats.json").write_text(json.dumps(stats.__dict__, indent=1) + "\n")
+    shutil.rmtree(partial, ignore_errors=True)
+    return stats

@@ -1,0 +1,29 @@
+"""Fetch the cards of one shard of the listing, paced by its share of the rate budget.
+
+Reads: the listing parts named in the manifest; a previous snapshot's card shards.
+Writes: results/{snapshot}/crawl/cards/{shard}.parquet and {shard}.stats.json.
+"""
+
+import json
+from pathlib import Path
+
+from phylohub.crawl.cards import CardJob, fetch_shard
+from phylohub.crawl.listing import read_token
+from phylohub.crawl.ratelimit import RateBudget
+from phylohub.workflow import configure_logging
+
+configure_logging(snakemake.log[0])
+p = snakemake.params
+manifest = Path(snakemake.input.manifest)
+parts = [manifest.parent / name for name in json.loads(manifest.read_text())["parts"]]
+job = CardJob(
+    endpoint=p.endpoint,
+    shard=int(snakemake.wildcards.shard),
+    n_shards=p.shards,
+    token=read_token(p.token_env),
+    threads=p.threads,
+    max_bytes=p.max_bytes,
+    max_error_share=p.max_error_share,
+)
+budget = RateBudget(p.quota, p.window_s)
+fetch_shard(job, parts, Path(snakemake.output.cards), budget, [Path(f) for f in p.previous])
