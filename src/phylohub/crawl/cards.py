@@ -4,7 +4,8 @@ For the models of one shard (``crc32(id) % n_shards``), in listing order:
 
 * a model whose ``siblings`` lack ``README.md`` gets status ``no_readme``, no request;
 * a model whose card was fetched ``ok`` by a previous snapshot at the same repository
-  sha is copied from it (``reused``, no request);
+  sha, and that is not gated or disabled now, is copied from it (``reused``, no
+  request): a crawl with reuse gives the same rows as a fresh one;
 * every other model costs one GET of ``/{id}/resolve/{sha}/README.md`` (plus one when
   the Hub answers with its 307 to ``/api/resolve-cache/...``), never ``ModelCard.load``
   (three requests and a disk cache). Answers are classified with huggingface_hub's own
@@ -68,6 +69,7 @@ class CardJob:
     threads: int = 4
     max_bytes: int = 2_000_000
     max_attempts: int = 6
+    backoff_s: float = 1.0  # waits backoff_s * 1, 2, 4, 8, 8, ... between attempts
     timeout_s: float = 60.0
     max_error_share: float = 0.01
 
@@ -93,20 +95,20 @@ def shard_of(model_id: str, n_shards: int) -> int:
 
 
 def shard_models(listing_parts: Iterable[Path], shard: int, n_shards: int) -> pa.Table:
-    """id, sha and whether README.md exists, for the shard's models in listing order."""
+    """id, sha, whether README.md exists and whether access is restricted (gated or
+    disabled), for the shard's models in listing order."""
     tables = []
     for part in listing_parts:
         t = pq.read_table(part, columns=["page", "position", "id", "sha", "entry"])
         mask = [shard_of(i, n_shards) == shard for i in t["id"].to_pylist()]
         t = t.filter(pa.array(mask, type=pa.bool_()))
-        readme = [
-            {"rfilename": "README.md"} in (json.loads(e).get("siblings") or [])
-            for e in t["entry"].to_pylist()
-        ]
+        entries = [json.loads(e) for e in t["entry"].to_pylist()]
+        readme = [{"rfilename": "README.md"} in (e.get("siblings") or []) for e in entries]
+        gated = [bool(e.get("gated")) or bool(e.get("disabled")) for e in entries]
         tables.append(
-            t.select(["page", "position", "id", "sha"]).append_column(
-                "has_readme", pa.array(readme, type=pa.bool_())
-            )
+            t.select(["page", "position", "id", "sha"])
+            .append_column("has_readme", pa.array(readme, type=pa.bool_()))
+            .append_column("restricted", pa.array(gated, type=pa.bool_()))
         )
     if not tables:
         raise PhylohubError("no listing parts given to the card crawler")
@@ -154,7 +156,7 @@ class CardFetcher:
         for attempt in range(self.job.max_attempts):
             if attempt:
                 self.retries += 1
-                time.sleep(min(8.0, 2.0 ** (attempt - 1)))
+                time.sleep(self.job.backoff_s * min(8.0, 2.0 ** (attempt - 1)))
             target = url
             try:
                 for _hop in range(3):  # the Hub answers /resolve/ with a 307 to resolve-cache
@@ -273,6 +275,7 @@ def fetch_shard(
     ids = models["id"].to_pylist()
     shas = models["sha"].to_pylist()
     readme = models["has_readme"].to_pylist()
+    restricted = set(models.filter(models["restricted"])["id"].to_pylist())
     stats = ShardStats(models=len(ids))
     todo: list[tuple[str, str]] = []
     fresh: list[dict[str, Any]] = []
@@ -288,7 +291,8 @@ def fetch_shard(
         keep = []
         for model_id, sha in todo:
             row = old.get(model_id)
-            if row is not None and row["sha"] == sha:
+            # access can change without a commit: restricted cards are always asked again
+            if row is not None and row["sha"] == sha and model_id not in restricted:
                 fresh.append({**row, "reused": True, "requests": 0})
             else:
                 keep.append((model_id, sha))

@@ -67,8 +67,14 @@ def crawl_listing(
     token: str | None = None,
     page_size: int = 1000,
     pages_per_part: int = 20,
+    max_retries: int = 5,
+    base_wait_s: float = 1.0,
 ) -> ListingResult:
-    """List every model of ``endpoint`` into ``out_dir``; resumes from its checkpoint."""
+    """List every model of ``endpoint`` into ``out_dir``; resumes from its checkpoint.
+
+    ``max_retries`` and ``base_wait_s`` go to huggingface_hub's ``http_backoff`` (its
+    defaults: 5 retries waiting 1, 2, 4, 8, 8 s).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = out_dir / "checkpoint.json"
     state: dict[str, Any] = {"next": None, "parts": 0, "pages": 0, "models": 0, "done": False}
@@ -88,7 +94,16 @@ def crawl_listing(
         else:
             url, params = f"{base}?{cursor}", None
         try:
-            response = http_backoff("GET", url, params=params, headers=headers, timeout=60)
+            response = http_backoff(
+                "GET",
+                url,
+                params=params,
+                headers=headers,
+                timeout=60,
+                max_retries=max_retries,
+                base_wait_time=base_wait_s,
+                max_wait_time=8 * base_wait_s,
+            )
             hf_raise_for_status(response)
         except Exception as exc:  # the client's own errors, after its retries
             raise PhylohubError(

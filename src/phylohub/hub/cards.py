@@ -212,4 +212,7 @@ def render_card(recipe: dict[str, Any], card_data: dict[str, Any] | None = None)
         render = _RENDER[kind]
     except KeyError:
         raise ValueError(f"unknown card recipe kind {kind!r}") from None
-    return front_matter(card_data) + render(recipe)
+    text = front_matter(card_data) + render(recipe)
+    if "edit" in recipe:  # a later commit of the card (see phylohub.hub.evolve)
+        text += "\n## Changelog\n\n" + paragraph(1_000_003 * (recipe["edit"] + 1)).split("\n\n")[1]
+    return text

@@ -1,0 +1,207 @@
+"""Evolving a synthetic ecosystem by some days: the Hub a month later.
+
+``evolve(src_dir, out_dir, EvolveConfig(days=30, seed=1))`` copies the store in
+``src_dir`` and changes it the way the Hub changes: new models (new roots, and new
+children of existing models, drawn in proportion to their children, so popular families
+grow fastest), edited cards (a new commit: new sha, new ``lastModified``, a card with one
+more paragraph), license changes, deletions, models becoming gated or ungated. Every
+change is listed exactly in ``out_dir/changes.json``, so a diff of two snapshots can be
+checked against it. Rates are per 30 days and scale with ``days``. Deterministic for a
+seed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from phylohub.errors import PhylohubError
+from phylohub.hub import vocab
+from phylohub.hub.store import COLUMNS, ModelRecord, Store, record_from_row
+from phylohub.hub.synth import RELATIONS, _hex
+
+
+@dataclass(frozen=True)
+class EvolveConfig:
+    """How much changes per 30 days (shares of the listed models)."""
+
+    days: int = 30
+    seed: int = 0
+    new_models: float = 0.08  # the Hub grows by about this much a month
+    new_child_share: float = 0.45  # of new models, those declaring an existing parent
+    card_edits: float = 0.03
+    license_changes: float = 0.005
+    deletions: float = 0.01
+    gate_changes: float = 0.002
+
+
+def _iso(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
+    """Write the evolved store to ``out_dir/hub.sqlite`` and its ``changes.json``."""
+    src = Path(src_dir) / "hub.sqlite"
+    if not src.is_file():
+        raise PhylohubError(f"no store to evolve at {src}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dst = out_dir / "hub.sqlite"
+    tmp = dst.with_suffix(".tmp")
+    shutil.copyfile(src, tmp)
+    rng = np.random.default_rng([cfg.seed, cfg.days])
+    scale = cfg.days / 30
+    store = Store(tmp)
+    rows = [record_from_row(r) for r in store.iter_rows("private = 0")]
+    n = len(rows)
+    last_key = int(store.conn.execute("SELECT max(key) FROM models").fetchone()[0])
+    snapshot_end = max(datetime.fromisoformat(r.last_modified[:-1]) for r in rows)
+    start = snapshot_end + timedelta(seconds=1)
+
+    def when() -> str:
+        return _iso(start + timedelta(seconds=float(rng.uniform(0, cfg.days * 86400))))
+
+    def count(share: float) -> int:
+        return round(share * scale * n)
+
+    order = rng.permutation(n)
+    taken = 0
+
+    def pick(k: int) -> list[ModelRecord]:
+        nonlocal taken
+        chosen = [rows[i] for i in order[taken : taken + k]]
+        taken += k
+        return chosen
+
+    changes: dict[str, Any] = {"config": asdict(cfg), "from": str(src_dir)}
+    deleted = pick(count(cfg.deletions))
+    edited = pick(count(cfg.card_edits))
+    relicensed = [r for r in pick(count(cfg.license_changes) * 3) if r.card_data is not None]
+    relicensed = relicensed[: count(cfg.license_changes)]
+    regated = pick(count(cfg.gate_changes))
+    updates: list[ModelRecord] = []
+
+    for r in deleted:
+        r.private = True
+        updates.append(r)
+    for i, r in enumerate(edited):
+        r.sha = _hex(cfg.seed, r.key, cfg.days, 1)
+        r.last_modified = when()
+        if r.card is not None:
+            r.card = {**r.card, "edit": i}
+        updates.append(r)
+    license_changes = {}
+    names = [v for v, _ in vocab.LICENSES]
+    for r in relicensed:
+        assert r.card_data is not None
+        old = r.card_data.get("license")
+        new = str(rng.choice([v for v in names if v != old]))
+        r.card_data = {**r.card_data, "license": new}
+        r.tags = [t for t in r.tags if not t.startswith("license:")]
+        r.tags.insert(max(0, len(r.tags) - 2), f"license:{new}")
+        r.sha = _hex(cfg.seed, r.key, cfg.days, 2)
+        r.last_modified = when()
+        license_changes[r.id] = [old, new]
+        updates.append(r)
+    gate_changes = {}
+    for r in regated:
+        before = r.gated
+        r.gated = None if r.gated else ("manual" if rng.random() < 0.5 else "auto")
+        gate_changes[r.id] = [before, r.gated]
+        updates.append(r)
+
+    # New models: roots, and children of existing models (preferential attachment).
+    n_new = count(cfg.new_models)
+    alive = [r for r in rows if not r.private]
+    weights = np.array([1.0 + r.children_count for r in alive])
+    weights /= weights.sum()
+    added: list[ModelRecord] = []
+    new_edges: list[list[str]] = []
+    for j in range(n_new):
+        key = last_key + 1 + j
+        created = when()
+        author = f"{vocab.SYLLABLES[j % len(vocab.SYLLABLES)]}{cfg.days}lab{j % 97}"
+        if rng.random() < cfg.new_child_share:
+            parent = alive[int(rng.choice(len(alive), p=weights))]
+            relation = RELATIONS[int(rng.choice(4, p=[0.36, 0.43, 0.19, 0.02]))]
+            name = f"{parent.id.split('/')[-1][:60]}-{relation}-d{cfg.days}-{j}"
+            model_id = f"{author}/{name}"
+            base = [t for t in parent.tags if not t.startswith("base_model:")]
+            tags = [*base[:-2], f"base_model:{parent.id}", f"base_model:{relation}:{parent.id}"]
+            tags += base[-2:]
+            card_data = {**(parent.card_data or {}), "base_model": parent.id}
+            card_data["base_model_relation"] = relation
+            base_models = {
+                "relation": relation,
+                "models": [{"_id": parent._id, "id": parent.id}],
+            }
+            new_edges.append([parent.id, model_id, relation])
+            pipeline, library = parent.pipeline_tag, parent.library_name
+        else:
+            model_id = f"{author}/new-base-d{cfg.days}-{j}"
+            tags = ["transformers", "text-generation", "license:apache-2.0", "region:us"]
+            card_data = {"license": "apache-2.0", "pipeline_tag": "text-generation"}
+            base_models = None
+            pipeline, library = "text-generation", "transformers"
+        added.append(
+            ModelRecord(
+                key=key,
+                _id=f"{int(datetime.fromisoformat(created[:-1]).timestamp()):08x}"
+                + _hex(cfg.seed, key, cfg.days, 3, length=16),
+                id=model_id,
+                author=author,
+                sha=_hex(cfg.seed, key, cfg.days, 4),
+                created_at=created,
+                last_modified=created,
+                pipeline_tag=pipeline,
+                library_name=library,
+                tags=tags,
+                siblings=[".gitattributes", "README.md", "config.json"],
+                card_data=card_data,
+                base_models=base_models,
+                card={"kind": "human", "name": model_id, "paras": [(key << 6) + 1, key << 6]},
+            )
+        )
+
+    conn = sqlite3.connect(tmp)
+    marks = ", ".join(f"{c} = ?" for c in COLUMNS[1:])
+    conn.executemany(
+        f"UPDATE models SET {marks} WHERE key = ?",
+        [(*r.as_row()[1:], r.key) for r in updates],
+    )
+    conn.executemany(
+        f"INSERT INTO models VALUES ({','.join('?' * len(COLUMNS))})", [r.as_row() for r in added]
+    )
+    counts: dict[str, int] = {}
+    for parent_id, _, _ in new_edges:
+        counts[parent_id] = counts.get(parent_id, 0) + 1
+    for r in deleted:  # a deleted child no longer counts for its listed parents
+        for parent in (r.base_models or {}).get("models", []):
+            counts[parent["id"]] = counts.get(parent["id"], 0) - 1
+    conn.executemany(
+        "UPDATE models SET children_count = children_count + ? WHERE id = ?",
+        [(c, p) for p, c in counts.items()],
+    )
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('evolved_days', ?)", (json.dumps(cfg.days),))
+    conn.commit()
+    conn.close()
+    tmp.replace(dst)
+
+    changes.update(
+        added=sorted(r.id for r in added),
+        removed=sorted(r.id for r in deleted),
+        edited_cards=sorted(r.id for r in edited if r.card is not None),
+        edited=sorted({r.id for r in edited} | set(license_changes)),
+        license_changes=dict(sorted(license_changes.items())),
+        gate_changes=dict(sorted(gate_changes.items())),
+        new_edges=sorted(new_edges),
+    )
+    (out_dir / "changes.json").write_text(json.dumps(changes, indent=1) + "\n")
+    return changes
