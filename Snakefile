@@ -16,13 +16,10 @@ wildcard_constraints:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/crawl.smk"
+include: "workflow/rules/snapshot.smk"
 
 
 rule all:
     default_target: True
     input:
-        expand(
-            "results/{snapshot}/crawl/cards/{shard}.parquet",
-            snapshot=config["snapshot"],
-            shard=range(config["crawl"]["shards"]),
-        ),
+        f"results/{config['snapshot']}/hub.duckdb",

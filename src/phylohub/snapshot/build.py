@@ -1,0 +1,431 @@
+"""Build ``hub.duckdb`` (and one parquet file per table) from the crawl's parquet files.
+
+The work is DuckDB SQL over the parquet files (:mod:`phylohub.snapshot.sql`); Python only
+checks the inputs, runs the statements in order and moves the finished files into place.
+Steps:
+
+1. Check that every input file exists and has the crawl's columns.
+2. Reconcile (reading only ``id`` and ``status``): no duplicate or null ids on either side,
+   every listed model has exactly one card row and every card row is a listed model,
+   every status is known, every entry is valid JSON, and the listing holds the number of
+   models its manifest says. Any failure raises :class:`~phylohub.errors.PhylohubError`
+   naming the counts and a few ids, before anything is built.
+3. Build the tables into a database in a hidden work folder beside ``out_db``, export
+   them to parquet there, then move both into place (``out_db`` is replaced by a rename),
+   so a failed build leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from phylohub.crawl.schema import CARD_SCHEMA, CARD_STATUSES, LISTING_SCHEMA
+from phylohub.errors import PhylohubError
+from phylohub.snapshot import sql
+from phylohub.snapshot.languages import iso_639_table
+from phylohub.snapshot.tables import (
+    EDGE_RELATIONS,
+    KNOWN_PREFIXES,
+    MALFORMED_REASONS,
+    RELATIONS,
+    TABLES,
+)
+
+log = logging.getLogger(__name__)
+
+#: Version of the snapshot's table layout (``summary.schema_version``).
+SCHEMA_VERSION = 1
+#: The Hub's back-filled ``createdAt`` (repositories created before dates were recorded).
+BACKFILL = datetime(2022, 3, 2, 23, 29, 4)
+#: How many offending ids an error message names.
+EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class SnapshotSummary:
+    """The counts of a snapshot (the ``summary`` table), for later stages and reports.
+
+    Attributes
+    ----------
+    models, tags, edges, cards, malformed_tags
+        Rows of those tables.
+    edges_by_relation
+        Edges per relation (finetune, adapter, quantized, merge, unknown; zeros included).
+    edges_parent_missing
+        Edges whose parent is not a listed model.
+    cards_by_status
+        Card rows per status (every status of the crawl, zeros included).
+    cards_auto_generated, cards_truncated
+        Cards whose text is auto-generated / was cut at the crawl's cap.
+    cards_sha_mismatch
+        Card rows fetched at another sha than the listing's.
+    malformed_by_reason
+        Malformed tags per reason (zeros included).
+    self_loops
+        Models with a ``base_model`` tag naming themselves.
+    listing_parts, card_shards
+        Input files read.
+    """
+
+    models: int
+    tags: int
+    edges: int
+    edges_by_relation: Mapping[str, int]
+    edges_parent_missing: int
+    cards: int
+    cards_by_status: Mapping[str, int]
+    cards_auto_generated: int
+    cards_truncated: int
+    cards_sha_mismatch: int
+    malformed_tags: int
+    malformed_by_reason: Mapping[str, int]
+    self_loops: int
+    listing_parts: int
+    card_shards: int
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, int]]) -> SnapshotSummary:
+        """Read the ``summary`` table's (name, value) rows.
+
+        Parameters
+        ----------
+        rows
+            Pairs as stored in ``summary``.
+
+        Returns
+        -------
+        SnapshotSummary
+            The counts.
+        """
+        values = {name: int(value) for name, value in rows}
+
+        def group(prefix: str, keys: Iterable[str]) -> dict[str, int]:
+            return {k: values[f"{prefix}.{k}"] for k in keys}
+
+        return cls(
+            models=values["models"],
+            tags=values["tags"],
+            edges=values["edges"],
+            edges_by_relation=group("edges", EDGE_RELATIONS),
+            edges_parent_missing=values["edges.parent_missing"],
+            cards=values["cards"],
+            cards_by_status=group("cards", CARD_STATUSES),
+            cards_auto_generated=values["cards.auto_generated"],
+            cards_truncated=values["cards.truncated"],
+            cards_sha_mismatch=values["cards.sha_mismatch"],
+            malformed_tags=values["malformed_tags"],
+            malformed_by_reason=group("malformed_tags", MALFORMED_REASONS),
+            self_loops=values["self_loops"],
+            listing_parts=values["listing_parts"],
+            card_shards=values["card_shards"],
+        )
+
+
+def read_listing_manifest(manifest: Path) -> tuple[list[Path], int]:
+    """The listing parts a manifest names (beside it) and the number of models it counts.
+
+    Parameters
+    ----------
+    manifest
+        ``results/{snapshot}/crawl/listing/manifest.json``, as the crawl writes it.
+
+    Returns
+    -------
+    tuple[list[pathlib.Path], int]
+        The part files, in the manifest's order, and its ``models`` count.
+
+    Raises
+    ------
+    PhylohubError
+        When the manifest cannot be read or lacks ``parts``/``models``.
+    """
+    try:
+        data = json.loads(Path(manifest).read_text())
+        parts = [Path(manifest).parent / str(p) for p in data["parts"]]
+        return parts, int(data["models"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PhylohubError(f"cannot read listing manifest {manifest}: {exc!r}") from exc
+
+
+def read_summary(db: Path) -> SnapshotSummary:
+    """The :class:`SnapshotSummary` stored in a built ``hub.duckdb``.
+
+    Parameters
+    ----------
+    db
+        A snapshot database.
+
+    Returns
+    -------
+    SnapshotSummary
+        Its counts.
+    """
+    if not Path(db).is_file():
+        raise PhylohubError(f"no snapshot database at {db}: run the build_snapshot rule")
+    with duckdb.connect(str(db), read_only=True) as con:
+        return SnapshotSummary.from_rows(con.execute(sql.SELECT_SUMMARY).fetchall())
+
+
+def build_snapshot(
+    listing_parts: Sequence[Path],
+    card_shards: Sequence[Path],
+    out_db: Path,
+    parquet_dir: Path,
+    *,
+    expected_models: int | None = None,
+    threads: int | None = None,
+    memory_mb: int | None = None,
+) -> SnapshotSummary:
+    """Merge the listing parts and card shards into ``out_db`` and ``parquet_dir``.
+
+    Parameters
+    ----------
+    listing_parts
+        Listing part files (:data:`~phylohub.crawl.schema.LISTING_SCHEMA`).
+    card_shards
+        Card shard files (:data:`~phylohub.crawl.schema.CARD_SCHEMA`).
+    out_db
+        The DuckDB file to write (replaced if it exists).
+    parquet_dir
+        The folder to write one ``<table>.parquet`` per table into (replaced if it exists).
+    expected_models
+        The number of models the listing's manifest counts, checked when given.
+    threads
+        DuckDB threads (default: every core).
+    memory_mb
+        The memory budget of the job in MB. DuckDB's limit is set to 3/4 of it (the limit
+        bounds its buffers, not every allocation) and it spills to the work folder beyond
+        it. Default: DuckDB's own limit, 80% of the machine.
+
+    Returns
+    -------
+    SnapshotSummary
+        The counts of the snapshot.
+
+    Raises
+    ------
+    PhylohubError
+        When an input is missing or not a crawl file, when the counts do not reconcile,
+        or when DuckDB runs out of memory; nothing is written then.
+    """
+    start = time.monotonic()
+    listing_parts = [Path(p) for p in listing_parts]
+    card_shards = [Path(p) for p in card_shards]
+    out_db, parquet_dir = Path(out_db), Path(parquet_dir)
+    _check_files(listing_parts, LISTING_SCHEMA, "listing part")
+    _check_files(card_shards, CARD_SCHEMA, "card shard")
+    log.info(
+        "reading %d listing part(s) and %d card shard(s)", len(listing_parts), len(card_shards)
+    )
+
+    out_db.parent.mkdir(parents=True, exist_ok=True)
+    work = out_db.parent / f".{out_db.name}.build"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    try:
+        tmp_db = work / out_db.name
+        con = _connect(tmp_db, work / "spill", threads, memory_mb)
+        try:
+            # temporary views: they do not outlive the connection
+            con.register("listing_raw", con.read_parquet([str(p) for p in listing_parts]))
+            con.register("cards_raw", con.read_parquet([str(p) for p in card_shards]))
+            _reconcile(con, expected_models)
+            _build(con, len(listing_parts), len(card_shards))
+            summary = SnapshotSummary.from_rows(con.execute(sql.SELECT_SUMMARY).fetchall())
+            _export(con, work / "parquet")
+            con.execute(sql.CHECKPOINT)
+        except duckdb.OutOfMemoryException as exc:
+            raise PhylohubError(
+                f"the snapshot build ran out of memory ({exc}); give it more (mem_mb)"
+            ) from exc
+        finally:
+            con.close()
+        if parquet_dir.exists():
+            shutil.rmtree(parquet_dir)
+        parquet_dir.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(work / "parquet", parquet_dir)
+        tmp_db.replace(out_db)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log.info(
+        "snapshot built in %.1f s: %d models, %d edges, %d malformed tags -> %s",
+        time.monotonic() - start,
+        summary.models,
+        summary.edges,
+        summary.malformed_tags,
+        out_db,
+    )
+    return summary
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _check_files(paths: Sequence[Path], schema: pa.Schema, what: str) -> None:
+    if not paths:
+        raise PhylohubError(f"no {what}s given: the snapshot needs at least one")
+    wanted = set(schema.names)
+    for path in paths:
+        if not path.is_file():
+            raise PhylohubError(f"{what} {path} does not exist")
+        try:
+            names = set(pq.read_schema(path).names)
+        except (OSError, pa.ArrowException) as exc:
+            raise PhylohubError(f"{what} {path} is not a readable parquet file: {exc}") from exc
+        missing = sorted(wanted - names)
+        if missing:
+            raise PhylohubError(f"{what} {path} lacks the column(s) {', '.join(missing)}")
+
+
+def _connect(
+    db: Path, spill: Path, threads: int | None, memory_mb: int | None
+) -> duckdb.DuckDBPyConnection:
+    config: dict[str, Any] = {"preserve_insertion_order": True, "temp_directory": str(spill)}
+    if threads is not None:
+        config["threads"] = max(1, int(threads))
+    if memory_mb is not None:
+        config["memory_limit"] = f"{max(256, int(memory_mb) * 3 // 4)}MB"
+    con = duckdb.connect(str(db), config=config)
+    con.execute(sql.SET_UTC)
+    return con
+
+
+def _examples(ids: Iterable[Any]) -> str:
+    return ", ".join(repr(i) for i in list(ids)[:EXAMPLES])
+
+
+def _reconcile(con: duckdb.DuckDBPyConnection, expected_models: int | None) -> None:
+    """Raise one PhylohubError listing every way the inputs fail to reconcile."""
+    limit = {"limit": EXAMPLES}
+    problems: list[str] = []
+    n_listed, n_listed_ids, n_listed_null = _one(con, sql.LISTING_COUNTS)
+    n_cards, n_card_ids, n_card_null = _one(con, sql.CARD_COUNTS)
+    if expected_models is not None and expected_models != n_listed:
+        problems.append(f"the manifest counts {expected_models} models, the parts {n_listed}")
+    if n_listed_null:
+        problems.append(f"{n_listed_null} listing row(s) without an id")
+    if n_card_null:
+        problems.append(f"{n_card_null} card row(s) without an id")
+    dups = con.execute(sql.LISTING_DUPLICATES, limit).fetchall()
+    if dups:
+        problems.append(
+            f"{n_listed - n_listed_null - n_listed_ids} duplicate listing row(s) "
+            f"(e.g. {', '.join(f'{i!r} x{n}' for i, n in dups)})"
+        )
+    dups = con.execute(sql.CARD_DUPLICATES, limit).fetchall()
+    if dups:
+        problems.append(
+            f"{n_cards - n_card_null - n_card_ids} duplicate card row(s) "
+            f"(e.g. {', '.join(f'{i!r} x{n}' for i, n in dups)})"
+        )
+    count, ids = _one(con, sql.LISTED_WITHOUT_CARD, limit)
+    if count:
+        problems.append(f"{count} listed model(s) without a card row (e.g. {_examples(ids)})")
+    count, ids = _one(con, sql.CARDS_UNLISTED, limit)
+    if count:
+        problems.append(f"{count} card row(s) for unlisted ids (e.g. {_examples(ids)})")
+    count, statuses = _one(con, sql.CARD_BAD_STATUS, {"statuses": list(CARD_STATUSES)})
+    if count:
+        problems.append(f"{count} card row(s) with an unknown status ({_examples(statuses)})")
+    if not problems:  # only worth parsing every entry when the ids agree
+        count, ids = _one(con, sql.LISTING_BAD_JSON, limit)
+        if count:
+            problems.append(f"{count} listing entries are not valid JSON (e.g. {_examples(ids)})")
+    if problems:
+        raise PhylohubError(
+            f"the snapshot does not reconcile ({n_listed} listing rows, {n_cards} card rows): "
+            + "; ".join(problems)
+        )
+    log.info("reconciled: %d listed models, %d card rows", n_listed, n_cards)
+
+
+def _one(
+    con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, Any] | None = None
+) -> tuple[Any, ...]:
+    row = con.execute(query, dict(params) if params else None).fetchone()
+    assert row is not None  # aggregates always answer one row
+    return tuple(row)
+
+
+def _build(con: duckdb.DuckDBPyConnection, n_parts: int, n_shards: int) -> None:
+    con.execute(sql.CREATE_TABLES)
+    con.register("iso_639_arrow", iso_639_table())
+    con.execute(sql.CREATE_ISO_639)
+    con.unregister("iso_639_arrow")
+    steps: list[tuple[str, str, dict[str, Any]]] = [
+        ("models", sql.INSERT_MODELS, {"shape": sql.ENTRY_SHAPE, "backfill": BACKFILL}),
+        ("tags", sql.INSERT_TAGS, {"prefixes": list(KNOWN_PREFIXES)}),
+        ("folded ids", sql.CREATE_FOLDED_IDS, {}),
+        ("base_model tags", sql.CREATE_BASE_MODEL_TAGS, {"relations": list(RELATIONS)}),
+        ("edges", sql.INSERT_EDGES, {}),
+        ("malformed_tags", sql.INSERT_MALFORMED, {}),
+        ("language tags", sql.CREATE_LANGUAGE_TAGS, {}),
+        ("traits", sql.INSERT_TRAITS, {}),
+        ("language_codes", sql.INSERT_LANGUAGE_CODES, {}),
+        ("cards", sql.INSERT_CARDS, {"front_matter": sql.FRONT_MATTER, "word": sql.WORD}),
+        (
+            "summary",
+            sql.INSERT_SUMMARY,
+            {
+                "edge_relations": list(EDGE_RELATIONS),
+                "statuses": list(CARD_STATUSES),
+                "reasons": list(MALFORMED_REASONS),
+                "listing_parts": n_parts,
+                "card_shards": n_shards,
+                "schema_version": SCHEMA_VERSION,
+            },
+        ),
+    ]
+    for label, statement, params in steps:
+        t0 = time.monotonic()
+        if statement is sql.INSERT_CARDS:
+            _compress_cards(con, statement, params)
+        else:
+            con.execute(statement, params or None)
+        log.info("%s: %.1f s", label, time.monotonic() - t0)
+    con.execute(sql.CREATE_VIEWS)
+    comments: list[tuple[str, str | None, str]] = []
+    for table in TABLES:
+        comments.append((table.name, None, _plain(table.doc)))
+        comments += [(table.name, c.name, _plain(c.doc)) for c in table.columns]
+    con.execute(sql.comment_statements(comments))
+    con.execute(sql.DROP_TEMP_TABLES)
+
+
+def _compress_cards(con: duckdb.DuckDBPyConnection, statement: str, params: dict[str, Any]) -> None:
+    """Insert the cards with their texts zstd-compressed (where this DuckDB can)."""
+    try:
+        con.execute(sql.COMPRESS_ZSTD)
+    except duckdb.Error:  # a DuckDB without zstd for strings: its default compression
+        log.info("zstd compression not available: card texts stored with the default")
+        con.execute(statement, params)
+        return
+    try:
+        con.execute(statement, params)
+        con.execute(sql.CHECKPOINT)
+    finally:
+        con.execute(sql.COMPRESS_AUTO)
+
+
+def _plain(doc: str) -> str:
+    return doc.replace("``", "`")
+
+
+def _export(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    folder.mkdir()
+    for name, query in sql.EXPORT.items():
+        t0 = time.monotonic()
+        con.sql(query).write_parquet(str(folder / f"{name}.parquet"), compression="zstd")
+        log.info("exported %s.parquet: %.1f s", name, time.monotonic() - t0)

@@ -1,0 +1,518 @@
+"""Every SQL statement of the snapshot builder, in the order the build runs them.
+
+The inputs are two views the builder creates on its connection: ``listing_raw`` (the
+listing parts, :data:`phylohub.crawl.schema.LISTING_SCHEMA`) and ``cards_raw`` (the card
+shards, :data:`phylohub.crawl.schema.CARD_SCHEMA`), plus the temporary table ``iso_639``
+(``code``, ``name``, ``scheme``) from :mod:`phylohub.snapshot.languages`. Constant lists
+(relations, prefixes, statuses) are bound as parameters (``$relations``, ...), never pasted
+into the text. Every write ends in an ``ORDER BY``, so a table's rows come out in the same
+order on every build.
+"""
+
+from __future__ import annotations
+
+#: Timestamps are read and written in UTC, whatever the machine's zone.
+SET_UTC = "SET TimeZone = 'UTC'"
+
+# --------------------------------------------------------------------------- reconciliation
+
+#: Rows and distinct ids of the listing.
+LISTING_COUNTS = """
+SELECT count(*) AS n_rows, count(DISTINCT id) AS n_ids, count(*) FILTER (WHERE id IS NULL)
+FROM listing_raw
+"""
+
+#: Ids listed more than once (a few, with their count).
+LISTING_DUPLICATES = """
+SELECT id, count(*) AS n FROM listing_raw WHERE id IS NOT NULL
+GROUP BY id HAVING count(*) > 1 ORDER BY id LIMIT $limit
+"""
+
+#: Entries that are not valid JSON.
+LISTING_BAD_JSON = """
+SELECT count(*), list(id ORDER BY id)[1:$limit]
+FROM listing_raw WHERE entry IS NULL OR NOT json_valid(entry)
+"""
+
+#: Rows and distinct ids of the card shards.
+CARD_COUNTS = """
+SELECT count(*) AS n_rows, count(DISTINCT id) AS n_ids, count(*) FILTER (WHERE id IS NULL)
+FROM cards_raw
+"""
+
+CARD_DUPLICATES = """
+SELECT id, count(*) AS n FROM cards_raw WHERE id IS NOT NULL
+GROUP BY id HAVING count(*) > 1 ORDER BY id LIMIT $limit
+"""
+
+#: Card rows whose id is not listed: their count and a few of them.
+CARDS_UNLISTED = """
+SELECT count(*), list(id ORDER BY id)[1:$limit]
+FROM (SELECT DISTINCT id FROM cards_raw WHERE id IS NOT NULL) c
+WHERE NOT EXISTS (SELECT 1 FROM listing_raw l WHERE l.id = c.id)
+"""
+
+#: Listed ids without a card row.
+LISTED_WITHOUT_CARD = """
+SELECT count(*), list(id ORDER BY id)[1:$limit]
+FROM (SELECT DISTINCT id FROM listing_raw WHERE id IS NOT NULL) l
+WHERE NOT EXISTS (SELECT 1 FROM cards_raw c WHERE c.id = l.id)
+"""
+
+#: Card statuses outside the crawl's vocabulary.
+CARD_BAD_STATUS = """
+SELECT count(*), list(DISTINCT coalesce(status, 'NULL') ORDER BY coalesce(status, 'NULL'))
+FROM cards_raw WHERE status IS NULL OR NOT list_contains($statuses, status)
+"""
+
+# --------------------------------------------------------------------------- schema
+
+CREATE_TABLES = """
+CREATE TABLE models (
+    id VARCHAR NOT NULL,
+    _id VARCHAR,
+    author VARCHAR,
+    sha VARCHAR,
+    created_at TIMESTAMP,
+    created_at_backfilled BOOLEAN,
+    last_modified TIMESTAMP,
+    downloads BIGINT,
+    downloads_all_time BIGINT,
+    likes BIGINT,
+    trending_score DOUBLE,
+    private BOOLEAN,
+    gated VARCHAR,
+    disabled BOOLEAN,
+    pipeline_tag VARCHAR,
+    library_name VARCHAR,
+    tags VARCHAR[],
+    card_data VARCHAR,
+    siblings VARCHAR[],
+    has_readme BOOLEAN,
+    has_safetensors BOOLEAN,
+    safetensors_params BIGINT,
+    children_count BIGINT,
+    used_storage BIGINT,
+    page BIGINT,
+    position BIGINT
+);
+CREATE TABLE tags (
+    id VARCHAR NOT NULL,
+    position INTEGER NOT NULL,
+    tag VARCHAR NOT NULL,
+    prefix VARCHAR,
+    value VARCHAR NOT NULL
+);
+CREATE TABLE edges (
+    parent VARCHAR NOT NULL,
+    child VARCHAR NOT NULL,
+    relation VARCHAR NOT NULL,
+    parent_in_snapshot BOOLEAN NOT NULL
+);
+CREATE TABLE malformed_tags (
+    id VARCHAR NOT NULL,
+    position INTEGER NOT NULL,
+    tag VARCHAR,
+    reason VARCHAR NOT NULL
+);
+CREATE TABLE cards (
+    id VARCHAR NOT NULL,
+    sha VARCHAR,
+    status VARCHAR NOT NULL,
+    http_status INTEGER,
+    message VARCHAR,
+    text VARCHAR,
+    length_chars BIGINT,
+    length_words BIGINT,
+    body_chars BIGINT,
+    bytes BIGINT,
+    truncated BOOLEAN,
+    auto_generated BOOLEAN,
+    etag VARCHAR,
+    fetched_at TIMESTAMP,
+    reused BOOLEAN,
+    requests INTEGER
+);
+CREATE TABLE traits (
+    id VARCHAR NOT NULL,
+    licenses VARCHAR[] NOT NULL,
+    languages VARCHAR[] NOT NULL,
+    language_codes VARCHAR[] NOT NULL,
+    unknown_language_codes VARCHAR[] NOT NULL,
+    n_languages INTEGER NOT NULL,
+    task VARCHAR,
+    library VARCHAR,
+    datasets VARCHAR[] NOT NULL,
+    arxiv VARCHAR[] NOT NULL,
+    dois VARCHAR[] NOT NULL
+);
+CREATE TABLE language_codes (
+    code VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    scheme VARCHAR,
+    known BOOLEAN NOT NULL,
+    models BIGINT NOT NULL
+);
+CREATE TABLE summary (
+    name VARCHAR NOT NULL,
+    value BIGINT NOT NULL
+);
+"""
+
+#: One view per edge relation; the relation is the only thing that changes.
+CREATE_VIEWS = """
+CREATE VIEW edges_finetune AS
+    SELECT parent, child, parent_in_snapshot FROM edges WHERE relation = 'finetune';
+CREATE VIEW edges_adapter AS
+    SELECT parent, child, parent_in_snapshot FROM edges WHERE relation = 'adapter';
+CREATE VIEW edges_quantized AS
+    SELECT parent, child, parent_in_snapshot FROM edges WHERE relation = 'quantized';
+CREATE VIEW edges_merge AS
+    SELECT parent, child, parent_in_snapshot FROM edges WHERE relation = 'merge';
+CREATE VIEW edges_unknown AS
+    SELECT parent, child, parent_in_snapshot FROM edges WHERE relation = 'unknown';
+"""
+
+#: The ISO 639 table, copied from the arrow table registered as ``iso_639_arrow``.
+CREATE_ISO_639 = "CREATE TEMP TABLE iso_639 AS SELECT code, name, scheme FROM iso_639_arrow"
+
+DROP_TEMP_TABLES = """
+DROP TABLE base_model_tags;
+DROP TABLE language_tags;
+DROP TABLE folded_ids;
+DROP TABLE iso_639;
+"""
+
+# --------------------------------------------------------------------------- models
+
+#: The typed shape of a listing entry: parsed once per row by json_transform. A key the
+#: entry omits (or of another type) reads as NULL.
+ENTRY_SHAPE = (
+    '{"author":"VARCHAR","createdAt":"VARCHAR","lastModified":"VARCHAR",'
+    '"downloads":"BIGINT","downloadsAllTime":"BIGINT","likes":"BIGINT",'
+    '"trendingScore":"DOUBLE","private":"BOOLEAN","gated":"JSON","disabled":"BOOLEAN",'
+    '"pipeline_tag":"VARCHAR","library_name":"VARCHAR","tags":["VARCHAR"],'
+    '"cardData":"JSON","siblings":[{"rfilename":"VARCHAR"}],'
+    '"safetensors":{"total":"BIGINT"},"childrenModelCount":"BIGINT","usedStorage":"BIGINT"}'
+)
+
+INSERT_MODELS = """
+INSERT INTO models
+WITH parsed AS (
+    SELECT page, position, id, _id, sha, json_transform(entry, $shape) AS e
+    FROM listing_raw
+), typed AS (
+    SELECT *,
+        timezone('UTC', try_cast(e.createdAt AS TIMESTAMPTZ)) AS created,
+        [s.rfilename FOR s IN e.siblings] AS files
+    FROM parsed
+)
+SELECT
+    id,
+    _id,
+    e.author,
+    sha,
+    created,
+    created = $backfill,
+    timezone('UTC', try_cast(e.lastModified AS TIMESTAMPTZ)),
+    e.downloads,
+    e.downloadsAllTime,
+    e.likes,
+    e.trendingScore,
+    e.private,
+    CASE
+        WHEN json_type(e.gated) = 'VARCHAR' THEN e.gated ->> '$'
+        WHEN e.gated IS NULL OR e.gated = 'false' OR e.gated = 'null' THEN NULL
+        ELSE CAST(e.gated AS VARCHAR)
+    END,
+    e.disabled,
+    e.pipeline_tag,
+    e.library_name,
+    e.tags,
+    CASE WHEN e.cardData IS NULL OR e.cardData = 'null' THEN NULL
+        ELSE CAST(e.cardData AS VARCHAR) END,
+    files,
+    coalesce(list_contains(files, 'README.md'), false),
+    coalesce(len([f FOR f IN files IF ends_with(f, '.safetensors')]) > 0, false),
+    e.safetensors.total,
+    e.childrenModelCount,
+    e.usedStorage,
+    page,
+    position
+FROM typed
+ORDER BY id
+"""
+
+# --------------------------------------------------------------------------- tags
+
+INSERT_TAGS = """
+INSERT INTO tags
+WITH long AS (
+    SELECT id, unnest(tags) AS tag, unnest(range(len(tags))) AS position
+    FROM models WHERE tags IS NOT NULL
+), prefixed AS (
+    SELECT id, position, tag,
+        CASE WHEN contains(tag, ':') AND list_contains($prefixes, split_part(tag, ':', 1))
+            THEN split_part(tag, ':', 1) END AS prefix
+    FROM long WHERE tag IS NOT NULL
+)
+SELECT id, position, tag, prefix,
+    CASE WHEN prefix IS NULL THEN tag ELSE substr(tag, length(prefix) + 2) END
+FROM prefixed
+ORDER BY id, position
+"""
+
+#: Lower-cased ids, to resolve a parent written in another case.
+CREATE_FOLDED_IDS = """
+CREATE TEMP TABLE folded_ids AS
+SELECT lower(id) AS lid, min(id) AS id, count(*) AS n FROM models GROUP BY lower(id)
+"""
+
+#: Every ``base_model`` tag, parsed: relation, resolved parent, and what is wrong with it.
+CREATE_BASE_MODEL_TAGS = r"""
+CREATE TEMP TABLE base_model_tags AS
+WITH split AS (
+    SELECT id AS child, position, tag, value, string_split(value, ':') AS parts
+    FROM tags WHERE prefix = 'base_model'
+), parsed AS (
+    SELECT *,
+        CASE WHEN len(parts) = 2 THEN parts[1] END AS relation,
+        CASE len(parts) WHEN 1 THEN parts[1] WHEN 2 THEN parts[2] END AS parent_raw
+    FROM split
+), resolved AS (
+    SELECT p.*,
+        coalesce(exact.id, CASE WHEN folded.n = 1 THEN folded.id END, p.parent_raw) AS parent,
+        exact.id IS NOT NULL OR coalesce(folded.n = 1, false) AS parent_in_snapshot
+    FROM parsed p
+    LEFT JOIN models exact ON exact.id = p.parent_raw
+    LEFT JOIN folded_ids folded ON folded.lid = lower(p.parent_raw)
+)
+SELECT child, position, tag, relation, parent, parent_in_snapshot,
+    CASE
+        WHEN value = '' THEN 'empty_value'
+        WHEN len(parts) > 2 THEN 'bad_parent_id'
+        WHEN len(parts) = 2 AND NOT list_contains($relations, relation) THEN 'unknown_relation'
+        WHEN parent_raw = '' OR (len(parts) = 1 AND list_contains($relations, parent_raw))
+            THEN 'missing_parent_id'
+        WHEN NOT regexp_full_match(parent_raw, '[^/\s]+/[^/\s]+') THEN 'bad_parent_id'
+        WHEN lower(parent) = lower(child) THEN 'self_loop'
+    END AS reason
+FROM resolved
+"""
+
+#: One edge per (child, parent): the relation of the first typed tag, else ``unknown``.
+INSERT_EDGES = """
+INSERT INTO edges
+SELECT parent, child,
+    coalesce(arg_min(relation, position) FILTER (WHERE relation IS NOT NULL), 'unknown'),
+    bool_or(parent_in_snapshot)
+FROM base_model_tags
+WHERE reason IS NULL
+GROUP BY child, parent
+ORDER BY child, parent
+"""
+
+INSERT_MALFORMED = """
+INSERT INTO malformed_tags
+WITH problems AS (
+    SELECT child AS id, position, tag, reason FROM base_model_tags WHERE reason IS NOT NULL
+    UNION ALL
+    SELECT b.child, b.position, b.tag, 'conflicting_relation'
+    FROM base_model_tags b JOIN edges e ON e.child = b.child AND e.parent = b.parent
+    WHERE b.reason IS NULL AND b.relation IS NOT NULL AND b.relation <> e.relation
+    UNION ALL
+    SELECT id, position, tag, 'empty_value' FROM tags
+    WHERE prefix IS NOT NULL AND prefix <> 'base_model' AND value = ''
+    UNION ALL
+    SELECT id, position, NULL, 'null_tag' FROM (
+        SELECT id, unnest(tags) AS tag, unnest(range(len(tags))) AS position
+        FROM models WHERE list_aggregate(tags, 'count') < len(tags)
+    ) WHERE tag IS NULL
+)
+SELECT id, position, tag, reason FROM problems ORDER BY id, position, reason
+"""
+
+# --------------------------------------------------------------------------- traits
+
+#: Bare tags read as languages: ISO 639-1 codes, and any bare tag the card's front matter
+#: declares under ``language`` (a three-letter tag such as ``jax`` or ``trl`` is a
+#: language only when declared).
+CREATE_LANGUAGE_TAGS = """
+CREATE TEMP TABLE language_tags AS
+WITH declared AS (
+    SELECT DISTINCT id, lower(trim(code)) AS code FROM (
+        SELECT id, unnest(CASE json_type(card_data, '$.language')
+            WHEN 'ARRAY' THEN from_json(json_extract(card_data, '$.language'), '["VARCHAR"]')
+            WHEN 'VARCHAR' THEN [json_extract_string(card_data, '$.language')]
+        END) AS code
+        FROM models WHERE card_data IS NOT NULL
+    ) WHERE code IS NOT NULL
+)
+SELECT t.id, t.tag AS code, coalesce(iso.name, t.tag) AS name, iso.scheme
+FROM tags t
+LEFT JOIN iso_639 iso ON iso.code = lower(t.tag)
+WHERE t.prefix IS NULL AND NOT contains(t.tag, ':')
+    AND (iso.scheme = '639-1'
+        OR EXISTS (SELECT 1 FROM declared d WHERE d.id = t.id AND d.code = lower(t.tag)))
+"""
+
+INSERT_TRAITS = """
+INSERT INTO traits
+WITH tag_traits AS (
+    SELECT id,
+        list_sort(list_distinct(list(value) FILTER (WHERE prefix = 'license'))) AS licenses,
+        list_sort(list_distinct(list(value) FILTER (WHERE prefix = 'dataset'))) AS datasets,
+        list_sort(list_distinct(list(value) FILTER (WHERE prefix = 'arxiv'))) AS arxiv,
+        list_sort(list_distinct(list(value) FILTER (WHERE prefix = 'doi'))) AS dois
+    FROM tags
+    WHERE prefix IN ('license', 'dataset', 'arxiv', 'doi') AND value <> ''
+    GROUP BY id
+), langs AS (
+    SELECT id,
+        list_sort(list_distinct(list(name))) AS languages,
+        list_sort(list_distinct(list(code))) AS codes,
+        list_sort(list_distinct(list(code) FILTER (WHERE scheme IS NULL))) AS unknown
+    FROM language_tags GROUP BY id
+)
+SELECT m.id,
+    coalesce(t.licenses, []),
+    coalesce(l.languages, []),
+    coalesce(l.codes, []),
+    coalesce(l.unknown, []),
+    coalesce(len(l.languages), 0),
+    m.pipeline_tag,
+    m.library_name,
+    coalesce(t.datasets, []),
+    coalesce(t.arxiv, []),
+    coalesce(t.dois, [])
+FROM models m
+LEFT JOIN tag_traits t ON t.id = m.id
+LEFT JOIN langs l ON l.id = m.id
+ORDER BY m.id
+"""
+
+INSERT_LANGUAGE_CODES = """
+INSERT INTO language_codes
+SELECT code, any_value(name), any_value(scheme), any_value(scheme) IS NOT NULL,
+    count(DISTINCT id)
+FROM language_tags GROUP BY code ORDER BY code
+"""
+
+# --------------------------------------------------------------------------- cards
+
+#: A YAML front matter: a first line ``---``, then anything up to a line ``---``.
+FRONT_MATTER = r"^---[ \t]*\r?\n(?s:.*?\r?\n)?---[ \t]*(\r?\n|$)"
+
+#: A word: a run of characters other than ASCII whitespace (Python's ``str.split()`` on
+#: ASCII text).
+WORD = r"[^ \t\n\r\f\v]+"
+
+#: Card texts (most of the snapshot's bytes) are stored zstd-compressed: ~5x smaller than
+#: DuckDB's default choice for long strings (uncompressed), at the same build time.
+COMPRESS_ZSTD = "SET force_compression = 'zstd'"
+COMPRESS_AUTO = "RESET force_compression"
+CHECKPOINT = "CHECKPOINT"
+
+INSERT_CARDS = """
+INSERT INTO cards
+SELECT
+    id,
+    sha,
+    status,
+    http_status,
+    message,
+    text,
+    length(text),
+    len(regexp_extract_all(text, $word)),
+    length(text) - length(regexp_extract(text, $front_matter)),
+    bytes,
+    truncated,
+    text ILIKE '%automatically generated%' OR text ILIKE '%generated automatically%',
+    etag,
+    timezone('UTC', fetched_at),
+    reused,
+    requests
+FROM cards_raw
+ORDER BY id
+"""
+
+# --------------------------------------------------------------------------- summary
+
+INSERT_SUMMARY = """
+INSERT INTO summary
+WITH counts AS (
+    SELECT 'models' AS name, count(*) AS value FROM models
+    UNION ALL SELECT 'tags', count(*) FROM tags
+    UNION ALL SELECT 'edges', count(*) FROM edges
+    UNION ALL
+    SELECT 'edges.' || r.relation, count(e.child)
+    FROM (SELECT unnest($edge_relations) AS relation) r
+    LEFT JOIN edges e ON e.relation = r.relation GROUP BY r.relation
+    UNION ALL SELECT 'edges.parent_missing', count(*) FROM edges WHERE NOT parent_in_snapshot
+    UNION ALL SELECT 'cards', count(*) FROM cards
+    UNION ALL
+    SELECT 'cards.' || s.status, count(c.id)
+    FROM (SELECT unnest($statuses) AS status) s
+    LEFT JOIN cards c ON c.status = s.status GROUP BY s.status
+    UNION ALL SELECT 'cards.auto_generated', count(*) FROM cards WHERE auto_generated
+    UNION ALL SELECT 'cards.truncated', count(*) FROM cards WHERE truncated
+    UNION ALL
+    SELECT 'cards.sha_mismatch', count(*)
+    FROM cards c JOIN models m ON m.id = c.id WHERE c.sha IS DISTINCT FROM m.sha
+    UNION ALL SELECT 'malformed_tags', count(*) FROM malformed_tags
+    UNION ALL
+    SELECT 'malformed_tags.' || r.reason, count(t.id)
+    FROM (SELECT unnest($reasons) AS reason) r
+    LEFT JOIN malformed_tags t ON t.reason = r.reason GROUP BY r.reason
+    UNION ALL
+    SELECT 'self_loops', count(DISTINCT id) FROM malformed_tags WHERE reason = 'self_loop'
+    UNION ALL SELECT 'listing_parts', $listing_parts
+    UNION ALL SELECT 'card_shards', $card_shards
+    UNION ALL SELECT 'schema_version', $schema_version
+)
+SELECT name, value FROM counts ORDER BY name
+"""
+
+SELECT_SUMMARY = "SELECT name, value FROM summary ORDER BY name"
+
+# --------------------------------------------------------------------------- checks, export
+
+#: The columns and types of a table, as built (for the schema check).
+TABLE_COLUMNS = """
+SELECT column_name, data_type FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $table
+ORDER BY column_index
+"""
+
+#: ``SELECT`` for exporting a table to parquet, in its documented order.
+EXPORT = {
+    "models": "SELECT * FROM models ORDER BY id",
+    "tags": "SELECT * FROM tags ORDER BY id, position",
+    "edges": "SELECT * FROM edges ORDER BY child, parent",
+    "malformed_tags": "SELECT * FROM malformed_tags ORDER BY id, position, reason",
+    "cards": "SELECT * FROM cards ORDER BY id",
+    "traits": "SELECT * FROM traits ORDER BY id",
+    "language_codes": "SELECT * FROM language_codes ORDER BY code",
+    "summary": "SELECT * FROM summary ORDER BY name",
+}
+
+
+def comment_statements(comments: list[tuple[str, str | None, str]]) -> str:
+    """``COMMENT ON`` statements for (table, column or None, text) triples.
+
+    DuckDB takes no parameters in ``COMMENT ON``, so the text is quoted here: single
+    quotes doubled. Tables and columns come from :mod:`phylohub.snapshot.tables`.
+
+    Examples
+    --------
+    >>> comment_statements([("t", None, "it's"), ("t", "c", "x")])
+    "COMMENT ON TABLE t IS 'it''s';\\nCOMMENT ON COLUMN t.c IS 'x';"
+    """
+    out = []
+    for table, column, text in comments:
+        literal = "'" + text.replace("'", "''") + "'"
+        if column is None:
+            out.append(f"COMMENT ON TABLE {table} IS {literal};")
+        else:
+            out.append(f"COMMENT ON COLUMN {table}.{column} IS {literal};")
+    return "\n".join(out)

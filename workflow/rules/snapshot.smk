@@ -1,0 +1,22 @@
+# Snapshot: the listing and the card shards merged into one DuckDB file, plus one parquet
+# file per table (logic: src/phylohub/snapshot/, reference: docs/snapshot.md).
+
+
+rule build_snapshot:
+    input:
+        manifest="results/{snapshot}/crawl/listing/manifest.json",
+        cards=card_shard_files,
+    output:
+        db="results/{snapshot}/hub.duckdb",
+        parquet=directory("results/{snapshot}/parquet"),
+    log:
+        "logs/{snapshot}/build_snapshot.log",
+    benchmark:
+        "benchmarks/{snapshot}/build_snapshot.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 2
+    resources:
+        mem_mb=snapshot_mem_mb,
+    script:
+        "../scripts/build_snapshot.py"

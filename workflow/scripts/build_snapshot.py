@@ -1,0 +1,23 @@
+"""Merge the listing and the card shards into the snapshot database and its parquet tables.
+
+Reads: results/{snapshot}/crawl/listing/manifest.json (and the parts it names) and the
+card shards results/{snapshot}/crawl/cards/{shard}.parquet. Writes:
+results/{snapshot}/hub.duckdb and results/{snapshot}/parquet/<table>.parquet.
+"""
+
+from pathlib import Path
+
+from phylohub.snapshot import build_snapshot, read_listing_manifest
+from phylohub.workflow import configure_logging
+
+configure_logging(snakemake.log[0])
+parts, listed = read_listing_manifest(Path(snakemake.input.manifest))
+build_snapshot(
+    parts,
+    [Path(p) for p in snakemake.input.cards],
+    Path(snakemake.output.db),
+    Path(snakemake.output.parquet),
+    expected_models=listed,
+    threads=snakemake.threads,
+    memory_mb=snakemake.resources.mem_mb,
+)
