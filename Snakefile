@@ -17,6 +17,9 @@ wildcard_constraints:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/crawl.smk"
 include: "workflow/rules/snapshot.smk"
+include: "workflow/rules/genealogy.smk"
+include: "workflow/rules/similarity.smk"
+include: "workflow/rules/traits.smk"
 
 
 rule all:

@@ -20,3 +20,14 @@ def eco20k(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("eco20k")
     generate(SynthConfig(n_models=20_000, seed=7), out)
     return out
+
+
+@pytest.fixture(scope="session")
+def snapshot20k(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """hub.duckdb of a crawled 20,000-model ecosystem (default knobs, seed 7).
+
+    Its planted truth: ``<folder>/eco/truth.json`` and ``<folder>/eco/hub.sqlite``.
+    """
+    from tests.pipeline import snapshot_of
+
+    return snapshot_of(SynthConfig(n_models=20_000, seed=7), tmp_path_factory.mktemp("snap20k"))

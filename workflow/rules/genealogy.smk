@@ -1,0 +1,1 @@
+# genealogy stage: rules are added here (logic in src/phylohub/).

@@ -1,0 +1,1 @@
+# similarity stage: rules are added here (logic in src/phylohub/).

@@ -1,0 +1,1 @@
+# traits stage: rules are added here (logic in src/phylohub/).
