@@ -15,7 +15,6 @@ when the snapshot stage is installed.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,8 +22,8 @@ import time
 from pathlib import Path
 
 import httpx2
+from benchlib import served
 
-ROOT = Path(__file__).resolve().parents[1]
 SHARDS, PARALLEL, WINDOW_S = 4, 2, 10.0
 
 SHARD_JOB = """
@@ -41,74 +40,49 @@ fetch_shard(job, parts, out / "cards" / f"{shard}.parquet", RateBudget(quota, wi
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     rate = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     quota = int(rate * WINDOW_S)
-    phylohub = [sys.executable, "-m", "phylohub.cli"]
-    store_dir = ROOT / "results" / "bench" / f"replica-{n}"
-    if not (store_dir / "hub.sqlite").is_file():
-        subprocess.run(
-            [*phylohub, "replica", "generate", "--models", str(n), "--out", str(store_dir)],
-            check=True,
-        )
-    port = free_port()
-    server = subprocess.Popen(
-        [*phylohub, "replica", "serve", "--store", str(store_dir / "hub.sqlite"),
-         "--port", str(port), "--resolver-quota", str(quota), "--window-s", str(WINDOW_S)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        assert server.stdout is not None
-        server.stdout.readline()
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp)
-            from phylohub.crawl.listing import crawl_listing
+    limits = ("--resolver-quota", str(quota), "--window-s", str(WINDOW_S))
+    with served(n, *limits) as endpoint, tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        from phylohub.crawl.listing import crawl_listing
 
-            start = time.perf_counter()
-            listing = crawl_listing(endpoint, out / "listing", page_size=1000)
-            listing_s = time.perf_counter() - start
-            (out / "cards").mkdir()
-            httpx2.post(f"{endpoint}/_replica/reset-stats")
-            start = time.perf_counter()
-            per_job = quota // PARALLEL
-            running: list[subprocess.Popen[bytes]] = []
-            for shard in range(SHARDS):
-                if len(running) == PARALLEL:
-                    running.pop(0).wait()
-                running.append(
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-c",
-                            SHARD_JOB,
-                            endpoint,
-                            tmp,
-                            str(shard),
-                            str(SHARDS),
-                            str(per_job),
-                            str(WINDOW_S),
-                        ]
-                    )
+        start = time.perf_counter()
+        listing = crawl_listing(endpoint, out / "listing", page_size=1000)
+        listing_s = time.perf_counter() - start
+        (out / "cards").mkdir()
+        httpx2.post(f"{endpoint}/_replica/reset-stats")
+        start = time.perf_counter()
+        per_job = quota // PARALLEL
+        running: list[subprocess.Popen[bytes]] = []
+        for shard in range(SHARDS):
+            if len(running) == PARALLEL:
+                running.pop(0).wait()
+            running.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-c",
+                        SHARD_JOB,
+                        endpoint,
+                        tmp,
+                        str(shard),
+                        str(SHARDS),
+                        str(per_job),
+                        str(WINDOW_S),
+                    ]
                 )
-            for proc in running:
-                proc.wait()
-            cards_s = time.perf_counter() - start
-            stats = httpx2.get(f"{endpoint}/_replica/stats").json()
-            shard_stats = [
-                json.loads((out / "cards" / f"{s}.stats.json").read_text()) for s in range(SHARDS)
-            ]
-            build = build_snapshot(out)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+            )
+        for proc in running:
+            proc.wait()
+        cards_s = time.perf_counter() - start
+        stats = httpx2.get(f"{endpoint}/_replica/stats").json()
+        shard_stats = [
+            json.loads((out / "cards" / f"{s}.stats.json").read_text()) for s in range(SHARDS)
+        ]
+        build = build_snapshot(out)
 
     card_requests = sum(s["requests"] for s in shard_stats)
     fetched = sum(s["statuses"].get("ok", 0) for s in shard_stats)

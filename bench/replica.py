@@ -16,52 +16,18 @@ from __future__ import annotations
 
 import json
 import random
-import socket
 import sqlite3
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx2 as httpx
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from benchlib import ensure_store, served
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    store_dir = ROOT / "results" / "bench" / f"replica-{n}"
-    phylohub = [sys.executable, "-m", "phylohub.cli"]
-    if not (store_dir / "hub.sqlite").is_file():
-        subprocess.run(
-            [*phylohub, "replica", "generate", "--models", str(n), "--out", str(store_dir)],
-            check=True,
-        )
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            *phylohub,
-            "replica",
-            "serve",
-            "--store",
-            str(store_dir / "hub.sqlite"),
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        server.stdout.readline()  # "serving at ..."
-        base = f"http://127.0.0.1:{port}"
+    with served(n) as base:
         with httpx.Client(timeout=60) as client:
             start = time.perf_counter()
             url: str | None = f"{base}/api/models?full=true&cardData=true&limit=1000"
@@ -107,14 +73,11 @@ def main() -> None:
         stats = json.loads(httpx.get(f"{base}/_replica/stats").text)
         print("server counted", stats["requests"], "requests")
         (listed,) = (
-            sqlite3.connect(store_dir / "hub.sqlite")
+            sqlite3.connect(ensure_store(n))
             .execute("SELECT count(*) FROM models WHERE private = 0")
             .fetchone()
         )
         assert models == listed, (models, listed)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

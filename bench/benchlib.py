@@ -1,0 +1,42 @@
+"""What the benchmark scripts share: a generated ecosystem served from its own process."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PHYLOHUB = [sys.executable, "-m", "phylohub.cli"]
+
+
+def ensure_store(n: int) -> Path:
+    """The store of an n-model ecosystem (seed 0), generated once under results/bench/."""
+    store_dir = ROOT / "results" / "bench" / f"replica-{n}"
+    if not (store_dir / "hub.sqlite").is_file():
+        subprocess.run(
+            [*PHYLOHUB, "replica", "generate", "--models", str(n), "--out", str(store_dir)],
+            check=True,
+        )
+    return store_dir / "hub.sqlite"
+
+
+@contextlib.contextmanager
+def served(n: int, *options: str) -> Iterator[str]:
+    """Serve an n-model ecosystem from a separate process; yields its endpoint."""
+    store = ensure_store(n)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    command = [*PHYLOHUB, "replica", "serve", "--store", str(store), "--port", str(port)]
+    server = subprocess.Popen([*command, *options], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        server.stdout.readline()  # "phylohub: replica serving at ..."
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
