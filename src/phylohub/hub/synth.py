@@ -82,8 +82,8 @@ GENERATOR_VERSION = 1
 class SynthConfig:
     """Every knob of the synthetic ecosystem (defaults calibrated to the anchor numbers)."""
 
-    n_models: int = 20_000
-    seed: int = 0
+    n_models: int = 20_000  # models generated (private ones included)
+    seed: int = 0  # the same seed and knobs give a byte-identical ecosystem
     start: str = "2020-01-01"  # first createdAt
     end: str = "2025-07-12"  # snapshot date (the paper's)
     growth_per_year: float = 1.3  # exponential growth rate of model creation
@@ -102,7 +102,8 @@ class SynthConfig:
     chain_beta: float = 1.2  # Beta(alpha, beta)
     authors_per_model: float = 0.12  # size of the author pool relative to n_models
     zipf_exponent: float = 1.1  # author activity
-    card_share: float = 0.6704
+    card_share: float = 0.6704  # models with a README (67.04% on the Hub)
+    # card templates by relation ("root" = no declared parent), as shares
     card_kinds: dict[str, dict[str, float]] = field(
         default_factory=lambda: dict(
             root={"human": 0.86, "hub_default": 0.10, "trainer": 0.04},
@@ -114,10 +115,10 @@ class SynthConfig:
         )
     )
     card_median_paragraphs: float = 5.0  # written root cards: lognormal paragraphs
-    card_sigma: float = 1.0
+    card_sigma: float = 1.0  # lognormal sigma of the paragraphs of written root cards
     card_keep: float = 0.35  # thinning: a child keeps each parent paragraph with this chance
     quantized_copy_card: float = 0.5  # quantizer cards that copy the original card
-    huge_cards: int = 2
+    huge_cards: int = 2  # cards padded to between 1 MB and huge_card_chars
     huge_card_chars: int = 4_000_000
     # trait shown, for roots with a card / children whose parent shows it / does not
     shown: dict[str, tuple[float, float, float]] = field(
@@ -129,6 +130,7 @@ class SynthConfig:
         )
     )
     multilingual_share: float = 0.08  # roots whose language set has several languages
+    # chance that a trait mutates on an edge of each relation
     mutation: dict[str, dict[str, float]] = field(
         default_factory=lambda: dict(
             license={
@@ -164,13 +166,13 @@ class SynthConfig:
     drift_forward: float = 0.9  # share of mutations along the drift order; 0.5 = no drift
     drift_decay: float = 0.6  # preference for near targets (per step along the order)
     sibling_correlation: float = 0.8  # mutating children taking the parent's cohort target
-    dataset_share: float = 0.12
-    arxiv_share: float = 0.03
-    gated_share: float = 0.012
-    disabled_share: float = 0.0005
-    downloads_share: float = 0.355
-    safetensors_share: float = 0.234
-    malformed_share: float = 0.001
+    dataset_share: float = 0.12  # carded models naming a dataset (finetunes also via cohort)
+    arxiv_share: float = 0.03  # carded models citing a paper (besides the Hub template's)
+    gated_share: float = 0.012  # gated models (popular bases: 30%)
+    disabled_share: float = 0.0005  # listed models whose files answer "disabled"
+    downloads_share: float = 0.355  # models with downloads > 0 (heavy-tailed, more for parents)
+    safetensors_share: float = 0.234  # models with safetensors parameter counts
+    malformed_share: float = 0.001  # carded models with one malformed tag (kinds in truth.json)
     hostile_ids: int = 5  # legal but awkward ids (dots, underscores, 96 characters)
 
     @classmethod
