@@ -26,3 +26,8 @@ rule all:
     default_target: True
     input:
         f"results/{config['snapshot']}/hub.duckdb",
+        genealogy_targets(config["snapshot"]),
+        f"results/{config['snapshot']}/similarity/similarity_tests.tsv",
+        f"results/{config['snapshot']}/figures/similarity_by_relation.png",
+        f"results/{config['snapshot']}/figures/similarity_measures.png",
+        traits_targets(config["snapshot"]),

@@ -3,6 +3,7 @@
 ``phylohub replica generate``  write a synthetic ecosystem (store + planted truth)
 ``phylohub replica serve``     serve a store as a Hub replica on 127.0.0.1, in the foreground
                                or for the duration of a command given after ``--``
+``phylohub family MODEL_ID``   a model's ancestors, siblings, children and family
 
 A mistake of the user's ends in one line, ``phylohub: error: ...``, and exit status 2.
 """
@@ -137,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--drop-rate", type=float, help="share of connections dropped")
     srv.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     srv.set_defaults(func=cmd_serve)
+
+    from phylohub.genealogy.query import add_family_parser
+
+    add_family_parser(sub)  # phylohub family MODEL_ID
     return parser
 
 

@@ -39,3 +39,140 @@ def snapshot_mem_mb(wildcards, input):
     still finish with 3 GB, DuckDB spilling to disk).
     """
     return min(16000, 2000 + 3 * int(input.size_mb))
+
+
+# --------------------------------------------------------------------------- genealogy
+
+
+def genealogy_set_names():
+    """Names of the genealogy relation sets, in config order."""
+    return list(config["genealogy"]["relation_sets"])
+
+
+def genealogy_relations_pattern():
+    """Regex of the {relations} wildcard: one of the configured relation-set names.
+
+    Also checks that the figures name configured relation sets.
+    """
+    import re
+
+    names = genealogy_set_names()
+    figures = config["genealogy"]["figures"]
+    named = [figures["draw_relations"], *figures["virality_relations"]]
+    unknown = sorted(set(named) - set(names))
+    if unknown:
+        raise ValueError(
+            f"genealogy.figures names relation set(s) {', '.join(unknown)} that "
+            f"genealogy.relation_sets does not define ({', '.join(names)})"
+        )
+    return "|".join(re.escape(name) for name in names)
+
+
+def genealogy_relations(wildcards):
+    """The relations of the set named by the {relations} wildcard."""
+    return config["genealogy"]["relation_sets"][wildcards.relations]
+
+
+def genealogy_set_files(name, sets=None):
+    """Input function: the table `name` of each relation set (default: every set)."""
+
+    def files(wildcards):
+        return expand(
+            "results/{snapshot}/genealogy/{relations}/{name}",
+            snapshot=wildcards.snapshot,
+            relations=sets if sets is not None else genealogy_set_names(),
+            name=name,
+        )
+
+    return files
+
+
+def genealogy_drawn_tables(wildcards):
+    """Families, nodes and edges of the relation set whose families are drawn."""
+    folder = "results/{snapshot}/genealogy/{relations}".format(
+        snapshot=wildcards.snapshot,
+        relations=config["genealogy"]["figures"]["draw_relations"],
+    )
+    return {t: f"{folder}/{t}.parquet" for t in ("families", "nodes", "edges")}
+
+
+def genealogy_mem_mb(wildcards, input):
+    """Memory for the genealogy rules (MB): 2 GB plus their inputs, at most 8 GB.
+
+    Measured at 1.86M models: every genealogy job peaks under 1 GB (docs/genealogy.md).
+    """
+    return min(8000, 2000 + int(input.size_mb))
+
+
+def genealogy_targets(snapshot):
+    """Every final output of the genealogy stage of a snapshot (for rule all)."""
+    return [
+        *expand(
+            "results/{snapshot}/genealogy/{relations}/summary.json",
+            snapshot=snapshot,
+            relations=genealogy_set_names(),
+        ),
+        f"results/{snapshot}/genealogy/shapes.tsv",
+        *expand(
+            "results/{snapshot}/figures/family_{figure}.png",
+            snapshot=snapshot,
+            figure=["trees", "sizes", "depths", "virality"],
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------- similarity
+
+
+def similarity_variants(wildcards):
+    """Metadata variants the similarity stage computes (paper, no_ids, traits, ...)."""
+    from phylohub.similarity.measures import DEFAULT_VARIANTS
+
+    return config["similarity"]["metadata"].get("variants", list(DEFAULT_VARIANTS))
+
+
+def similarity_texts(wildcards):
+    """Texts whose measures are plotted: each metadata variant, then the card."""
+    from phylohub.similarity.measures import text_name
+
+    return [text_name(v) for v in similarity_variants(wildcards)] + ["card"]
+
+
+def similarity_measures(wildcards):
+    """Every measure column the similarity stage writes."""
+    from phylohub.similarity.measures import measure_names
+
+    return measure_names(similarity_variants(wildcards))
+
+
+def similarity_mem_mb(wildcards, input):
+    """Memory for the similarity rules (MB): 2 GB plus 2.5x the snapshot, at most 12 GB.
+
+    Measured: compute_similarity on a 1.86M-model snapshot (1.3 GB) peaks at 4.1 GB
+    (docs/similarity.md).
+    """
+    return min(12000, 2000 + 5 * int(input.size_mb) // 2)
+
+
+# --------------------------------------------------------------------------- traits
+
+
+def traits_mem_mb(wildcards, input):
+    """Memory for the traits rules that read the snapshot (MB): 1.5 GB plus the
+    snapshot's size, at most 8 GB. They read a few narrow columns (no card text)."""
+    return min(8000, 1500 + int(input.size_mb))
+
+
+def traits_targets(snapshot):
+    """Every final output of the traits stage of a snapshot (tables and figures)."""
+    return [
+        f"results/{snapshot}/traits/mutation_rates.parquet",
+        f"results/{snapshot}/traits/orderings.json",
+        f"results/{snapshot}/traits/thinning.parquet",
+        *expand(
+            "results/{snapshot}/figures/traits_drift_{trait}.png",
+            snapshot=snapshot,
+            trait=["license", "language", "task", "library"],
+        ),
+        f"results/{snapshot}/figures/traits_documentation_thinning.png",
+    ]

@@ -1,1 +1,144 @@
-# genealogy stage: rules are added here (logic in src/phylohub/).
+# Genealogy: families, generations, kin-shape counts and structural virality of each
+# relation set of a snapshot, and their figures (logic: src/phylohub/genealogy/).
+
+
+wildcard_constraints:
+    relations=genealogy_relations_pattern(),
+
+
+rule build_genealogy:
+    input:
+        db="results/{snapshot}/hub.duckdb",
+    output:
+        nodes="results/{snapshot}/genealogy/{relations}/nodes.parquet",
+        edges="results/{snapshot}/genealogy/{relations}/edges.parquet",
+        families="results/{snapshot}/genealogy/{relations}/families.parquet",
+        cycles="results/{snapshot}/genealogy/{relations}/cycles.parquet",
+        largest="results/{snapshot}/genealogy/{relations}/largest_families.tsv",
+        top_parents="results/{snapshot}/genealogy/{relations}/top_parents.tsv",
+        sizes="results/{snapshot}/genealogy/{relations}/family_sizes.tsv",
+        depths="results/{snapshot}/genealogy/{relations}/depths.tsv",
+        virality="results/{snapshot}/genealogy/{relations}/virality_by_size.tsv",
+        summary="results/{snapshot}/genealogy/{relations}/summary.json",
+    log:
+        "logs/{snapshot}/build_genealogy/{relations}.log",
+    benchmark:
+        "benchmarks/{snapshot}/build_genealogy/{relations}.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 1
+    resources:
+        mem_mb=genealogy_mem_mb,
+    params:
+        relations=genealogy_relations,
+        top=config["genealogy"]["top"],
+    script:
+        "../scripts/build_genealogy.py"
+
+
+rule count_family_shapes:
+    input:
+        nodes=genealogy_set_files("nodes.parquet"),
+    output:
+        shapes="results/{snapshot}/genealogy/shapes.tsv",
+    log:
+        "logs/{snapshot}/count_family_shapes.log",
+    benchmark:
+        "benchmarks/{snapshot}/count_family_shapes.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    resources:
+        mem_mb=genealogy_mem_mb,
+    params:
+        names=genealogy_set_names(),
+    script:
+        "../scripts/count_family_shapes.py"
+
+
+rule plot_family_trees:
+    input:
+        unpack(genealogy_drawn_tables),
+    output:
+        png=report(
+            "results/{snapshot}/figures/family_trees.png",
+            caption="../report/family_trees.rst",
+            category="Genealogy",
+        ),
+    log:
+        "logs/{snapshot}/plot_family_trees.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_family_trees.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    params:
+        relations=config["genealogy"]["figures"]["draw_relations"],
+        min_size=config["genealogy"]["figures"]["draw_min_size"],
+        max_size=config["genealogy"]["figures"]["draw_max_size"],
+        seed=config["seed"],
+    script:
+        "../scripts/plot_family_trees.py"
+
+
+rule plot_family_sizes:
+    input:
+        families=genealogy_set_files("families.parquet"),
+    output:
+        png=report(
+            "results/{snapshot}/figures/family_sizes.png",
+            caption="../report/family_sizes.rst",
+            category="Genealogy",
+        ),
+    log:
+        "logs/{snapshot}/plot_family_sizes.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_family_sizes.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    params:
+        names=genealogy_set_names(),
+    script:
+        "../scripts/plot_family_sizes.py"
+
+
+rule plot_family_depths:
+    input:
+        depths=genealogy_set_files("depths.tsv"),
+    output:
+        png=report(
+            "results/{snapshot}/figures/family_depths.png",
+            caption="../report/family_depths.rst",
+            category="Genealogy",
+        ),
+    log:
+        "logs/{snapshot}/plot_family_depths.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_family_depths.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    params:
+        names=genealogy_set_names(),
+    script:
+        "../scripts/plot_family_depths.py"
+
+
+rule plot_family_virality:
+    input:
+        families=genealogy_set_files(
+            "families.parquet", config["genealogy"]["figures"]["virality_relations"]
+        ),
+    output:
+        png=report(
+            "results/{snapshot}/figures/family_virality.png",
+            caption="../report/family_virality.rst",
+            category="Genealogy",
+        ),
+    log:
+        "logs/{snapshot}/plot_family_virality.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_family_virality.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    params:
+        names=config["genealogy"]["figures"]["virality_relations"],
+    script:
+        "../scripts/plot_family_virality.py"

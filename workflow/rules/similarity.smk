@@ -1,1 +1,119 @@
-# similarity stage: rules are added here (logic in src/phylohub/).
+# Similarity: kin pairs sampled by shape from the family forest, six measures of how alike
+# each pair is, means with bootstrap intervals, the paper's claims tested, Figure 7
+# (logic: src/phylohub/kinship/ and src/phylohub/similarity/).
+
+
+rule sample_kin_pairs:
+    input:
+        db="results/{snapshot}/hub.duckdb",
+    output:
+        pairs="results/{snapshot}/similarity/kin_pairs.parquet",
+        shapes="results/{snapshot}/similarity/kin_shapes.tsv",
+        forest="results/{snapshot}/similarity/kin_forest.json",
+    log:
+        "logs/{snapshot}/sample_kin_pairs.log",
+    benchmark:
+        "benchmarks/{snapshot}/sample_kin_pairs.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    resources:
+        mem_mb=similarity_mem_mb,
+    params:
+        relations=config["similarity"]["relations"],
+        draws=config["similarity"]["draws"],
+        seed=config["seed"],
+    script:
+        "../scripts/sample_kin_pairs.py"
+
+
+rule compute_similarity:
+    input:
+        db="results/{snapshot}/hub.duckdb",
+        pairs="results/{snapshot}/similarity/kin_pairs.parquet",
+    output:
+        similarity="results/{snapshot}/similarity/pair_similarity.parquet",
+        vocabulary="results/{snapshot}/similarity/vocabulary.parquet",
+        stats="results/{snapshot}/similarity/similarity_stats.json",
+    log:
+        "logs/{snapshot}/compute_similarity.log",
+    benchmark:
+        "benchmarks/{snapshot}/compute_similarity.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 2
+    resources:
+        mem_mb=similarity_mem_mb,
+    params:
+        options=config["similarity"],
+    script:
+        "../scripts/compute_similarity.py"
+
+
+rule summarize_similarity:
+    input:
+        pairs="results/{snapshot}/similarity/kin_pairs.parquet",
+        shapes="results/{snapshot}/similarity/kin_shapes.tsv",
+        similarity="results/{snapshot}/similarity/pair_similarity.parquet",
+    output:
+        means="results/{snapshot}/similarity/similarity_means.tsv",
+        shape_means="results/{snapshot}/similarity/similarity_shape_means.tsv",
+        tests="results/{snapshot}/similarity/similarity_tests.tsv",
+    log:
+        "logs/{snapshot}/summarize_similarity.log",
+    benchmark:
+        "benchmarks/{snapshot}/summarize_similarity.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    resources:
+        mem_mb=3000,
+    params:
+        measures=similarity_measures,
+        bootstrap=config["similarity"]["bootstrap"],
+        confidence=config["similarity"]["confidence"],
+        seed=config["seed"],
+    script:
+        "../scripts/summarize_similarity.py"
+
+
+rule plot_similarity_by_relation:
+    input:
+        means="results/{snapshot}/similarity/similarity_means.tsv",
+        shape_means="results/{snapshot}/similarity/similarity_shape_means.tsv",
+        tests="results/{snapshot}/similarity/similarity_tests.tsv",
+    output:
+        figure=report(
+            "results/{snapshot}/figures/similarity_by_relation.png",
+            caption="../report/similarity_by_relation.rst",
+            category="Similarity",
+        ),
+    log:
+        "logs/{snapshot}/plot_similarity_by_relation.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_similarity_by_relation.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    params:
+        variants=similarity_variants,
+    script:
+        "../scripts/plot_similarity_by_relation.py"
+
+
+rule plot_similarity_measures:
+    input:
+        means="results/{snapshot}/similarity/similarity_means.tsv",
+    output:
+        figure=report(
+            "results/{snapshot}/figures/similarity_measures.png",
+            caption="../report/similarity_measures.rst",
+            category="Similarity",
+        ),
+    log:
+        "logs/{snapshot}/plot_similarity_measures.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_similarity_measures.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    params:
+        texts=similarity_texts,
+    script:
+        "../scripts/plot_similarity_measures.py"

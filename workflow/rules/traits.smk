@@ -1,1 +1,139 @@
-# traits stage: rules are added here (logic in src/phylohub/).
+# Trait evolution: mutation rates, drift graphs and their exact optimal orderings, and
+# documentation thinning, with their figures (logic: src/phylohub/traits/).
+
+
+wildcard_constraints:
+    trait="license|language|task|library",
+
+
+rule measure_mutation_rates:
+    input:
+        db="results/{snapshot}/hub.duckdb",
+    output:
+        rates="results/{snapshot}/traits/mutation_rates.parquet",
+    log:
+        "logs/{snapshot}/measure_mutation_rates.log",
+    benchmark:
+        "benchmarks/{snapshot}/measure_mutation_rates.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 2
+    resources:
+        mem_mb=traits_mem_mb,
+    params:
+        parents=config["traits"]["parents"],
+        level=config["traits"]["level"],
+    script:
+        "../scripts/measure_mutation_rates.py"
+
+
+rule count_transitions:
+    input:
+        db="results/{snapshot}/hub.duckdb",
+    output:
+        transitions="results/{snapshot}/traits/transitions.parquet",
+        exposures="results/{snapshot}/traits/exposures.parquet",
+        values="results/{snapshot}/traits/trait_values.parquet",
+    log:
+        "logs/{snapshot}/count_transitions.log",
+    benchmark:
+        "benchmarks/{snapshot}/count_transitions.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 2
+    resources:
+        mem_mb=traits_mem_mb,
+    params:
+        parents=config["traits"]["parents"],
+    script:
+        "../scripts/count_transitions.py"
+
+
+rule solve_orderings:
+    input:
+        transitions="results/{snapshot}/traits/transitions.parquet",
+        exposures="results/{snapshot}/traits/exposures.parquet",
+        values="results/{snapshot}/traits/trait_values.parquet",
+    output:
+        orderings="results/{snapshot}/traits/orderings.json",
+        pairs="results/{snapshot}/traits/drift_pairs.parquet",
+    log:
+        "logs/{snapshot}/solve_orderings.log",
+    benchmark:
+        "benchmarks/{snapshot}/solve_orderings.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 1
+    params:
+        drift=config["traits"]["drift"],
+        seed=config["seed"],
+    script:
+        "../scripts/solve_orderings.py"
+
+
+rule measure_thinning:
+    input:
+        db="results/{snapshot}/hub.duckdb",
+    output:
+        thinning="results/{snapshot}/traits/thinning.parquet",
+        availability="results/{snapshot}/traits/card_availability.parquet",
+    log:
+        "logs/{snapshot}/measure_thinning.log",
+    benchmark:
+        "benchmarks/{snapshot}/measure_thinning.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 2
+    resources:
+        mem_mb=traits_mem_mb,
+    params:
+        parents=config["traits"]["parents"],
+        level=config["traits"]["level"],
+    script:
+        "../scripts/measure_thinning.py"
+
+
+rule plot_trait_drift:
+    input:
+        orderings="results/{snapshot}/traits/orderings.json",
+        pairs="results/{snapshot}/traits/drift_pairs.parquet",
+    output:
+        figure=report(
+            "results/{snapshot}/figures/traits_drift_{trait}.png",
+            caption="../report/traits_drift.rst",
+            category="Traits",
+            subcategory="Drift",
+            labels={"trait": "{trait}"},
+        ),
+    log:
+        "logs/{snapshot}/plot_trait_drift/{trait}.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_trait_drift/{trait}.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    params:
+        ordering=config["traits"]["figure_ordering"],
+    script:
+        "../scripts/plot_trait_drift.py"
+
+
+rule plot_documentation_thinning:
+    input:
+        thinning="results/{snapshot}/traits/thinning.parquet",
+    output:
+        figure=report(
+            "results/{snapshot}/figures/traits_documentation_thinning.png",
+            caption="../report/traits_documentation_thinning.rst",
+            category="Traits",
+            subcategory="Documentation",
+        ),
+    log:
+        "logs/{snapshot}/plot_documentation_thinning.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_documentation_thinning.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    params:
+        level=config["traits"]["level"],
+    script:
+        "../scripts/plot_documentation_thinning.py"

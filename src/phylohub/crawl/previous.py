@@ -15,7 +15,9 @@ def find_previous_cards(results: Path, snapshot: str, previous: str = "auto") ->
     """Card shard files of the snapshot to reuse cards from.
 
     ``previous`` is ``none`` (reuse nothing), a snapshot name (its cards must exist), or
-    ``auto``: the other snapshot under ``results`` whose listing finished last.
+    ``auto``: the other snapshot under ``results`` whose listing finished last, before
+    this snapshot's own listing if that exists (so the choice of an existing snapshot
+    never changes, and its cards are not fetched again).
     """
     if previous == "none":
         return []
@@ -27,11 +29,16 @@ def find_previous_cards(results: Path, snapshot: str, previous: str = "auto") ->
                 "holds no crawled cards"
             )
         return [str(f) for f in files]
+    # Only snapshots listed before this one's listing: a snapshot made later (or a
+    # benchmark folder) must not change which cards an existing snapshot reused.
+    own = results / snapshot / "crawl" / "listing" / "manifest.json"
+    before = own.stat().st_mtime if own.is_file() else float("inf")
     candidates = []
     for manifest in results.glob("*/crawl/listing/manifest.json"):
         snapshot_dir = manifest.parents[2]
-        if snapshot_dir.name != snapshot and _card_files(snapshot_dir):
-            candidates.append((manifest.stat().st_mtime, snapshot_dir.name, snapshot_dir))
+        listed_at = manifest.stat().st_mtime
+        if snapshot_dir.name != snapshot and listed_at < before and _card_files(snapshot_dir):
+            candidates.append((listed_at, snapshot_dir.name, snapshot_dir))
     if not candidates:
         return []
     _, _, newest = max(candidates)

@@ -1,0 +1,137 @@
+"""Kin pairs of a snapshot: the forest read, every shape counted and sampled, ids attached.
+
+:func:`sample_snapshot_pairs` is what the rule ``sample_kin_pairs`` runs. Its tables:
+
+``kin_pairs`` (one row per pair of models inside a sampled shape)
+    ``shape``, ``draw`` (0-based draw of that shape), ``role_a``, ``role_b`` (roles in
+    :data:`~phylohub.kinship.shapes.SHAPE_NODES`), ``a``, ``b`` (model ids; ``a`` is the
+    elder), ``relation``, ``distance`` (edges between them), ``divide`` (generations
+    between them), ``defining`` (true for the pair whose draw is a uniform sample of
+    all pairs of its relation: see :data:`~phylohub.kinship.shapes.RELATION_SHAPE`).
+``kin_shapes`` (one row per shape)
+    ``shape``, ``occurrences`` (exact count in the forest), ``anchors`` (nodes with a
+    positive weight), ``draws``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from phylohub.errors import PhylohubError
+from phylohub.kinship.forest import load_forest
+from phylohub.kinship.sampling import Forest, sample_kin
+from phylohub.kinship.shapes import SHAPES, anchor_weights, shape_totals
+
+__all__ = ["sample_snapshot_pairs", "write_kin_pairs"]
+
+log = logging.getLogger(__name__)
+
+
+def sample_snapshot_pairs(
+    db: Path, relations: Sequence[str], shapes: Sequence[str], draws: int, seed: int
+) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
+    """Sample kin shapes of a snapshot's forest and list the pairs of models inside them.
+
+    Parameters
+    ----------
+    db : pathlib.Path
+        ``hub.duckdb`` of the snapshot.
+    relations : sequence of str
+        Edge relations that make the forest (the paper: finetune).
+    shapes : sequence of str
+        Shapes to sample (default in the workflow: all of :data:`SHAPES`).
+    draws : int
+        Draws per shape (with replacement).
+    seed : int
+        Seed of the draws.
+
+    Returns
+    -------
+    kin_pairs, kin_shapes : pyarrow.Table
+        See the module docstring.
+    stats : dict
+        The forest's statistics (:class:`~phylohub.kinship.forest.KinForest`).
+    """
+    kin = load_forest(db, relations)
+    forest = Forest.from_parents(kin.parent)
+    totals = shape_totals(kin.parent)
+    _, pairs = sample_kin(forest, shapes, draws, seed)
+    ids = pa.array(kin.ids, pa.string())
+    pairs = pairs.set_column(
+        pairs.schema.get_field_index("a"), "a", pc.take(ids, pairs["a"])
+    ).set_column(pairs.schema.get_field_index("b"), "b", pc.take(ids, pairs["b"]))
+    rows = []
+    for shape in shapes:
+        anchors, _ = anchor_weights(kin.parent, shape)
+        rows.append(
+            {
+                "shape": shape,
+                "occurrences": totals[shape],
+                "anchors": int(anchors.size),
+                "draws": draws if totals[shape] > 0 else 0,
+            }
+        )
+    counts = pa.Table.from_pylist(
+        rows,
+        schema=pa.schema(
+            [
+                ("shape", pa.string()),
+                ("occurrences", pa.int64()),
+                ("anchors", pa.int64()),
+                ("draws", pa.int64()),
+            ]
+        ),
+    )
+    stats: dict[str, Any] = dict(kin.stats)
+    stats["relations"] = list(kin.relations)
+    stats["shapes"] = [s for s in SHAPES if s in shapes]
+    return pairs, counts, stats
+
+
+def write_kin_pairs(
+    db: Path,
+    pairs_out: Path,
+    shapes_out: Path,
+    forest_out: Path,
+    relations: Sequence[str],
+    draws: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Sample every shape of a snapshot and write ``kin_pairs``, ``kin_shapes``, the stats.
+
+    ``kin_pairs`` is parquet (zstd), ``kin_shapes`` a tab-separated table, the forest's
+    statistics JSON. Same inputs, same bytes.
+    """
+    if draws < 1:
+        raise PhylohubError(f"similarity.draws must be >= 1, not {draws}")
+    pairs, shapes, stats = sample_snapshot_pairs(db, relations, SHAPES, draws, seed)
+    log.info(
+        "kin forest: %s models, %s parent links (%s extra parents, %s cycles cut)",
+        f"{stats['models']:,}",
+        f"{stats['edges_used']:,}",
+        stats["extra_parents"],
+        stats["cycle_edges"],
+    )
+    for row in shapes.to_pylist():
+        log.info(
+            "shape %-8s %s occurrences, %s draws",
+            row["shape"],
+            f"{row['occurrences']:,}",
+            row["draws"],
+        )
+    pairs_out.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pairs, pairs_out, compression="zstd")
+    frame = pl.from_arrow(shapes)
+    assert isinstance(frame, pl.DataFrame)
+    frame.write_csv(shapes_out, separator="\t")
+    forest_out.write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    return stats

@@ -1,0 +1,35 @@
+"""Similarity: how alike sampled kin pairs are, by six measures (the paper's section 3).
+
+- :mod:`phylohub.similarity.texts`: the metadata string (the paper's ``str(entry)``,
+  rebuilt from the snapshot, and variants without ids, parents, dates) and the card.
+- :mod:`phylohub.similarity.vectorize`: exact top-k uni/bigram vocabularies, term counts
+  and TF-IDF over a whole snapshot (equal to scikit-learn's, much faster).
+- :mod:`phylohub.similarity.measures`: TF-IDF, bag-of-words and Levenshtein similarity of
+  every sampled pair.
+- :mod:`phylohub.similarity.summary`: means with bootstrap intervals and the paper's claims.
+- :mod:`phylohub.similarity.plots`: Figure 7 and the every-measure overview.
+- :mod:`phylohub.similarity.stage`: what the rules run. Reference: ``docs/similarity.md``.
+"""
+
+from phylohub.similarity.measures import (
+    DEFAULT_VARIANTS,
+    METRICS,
+    SimilarityOptions,
+    measure_names,
+    pair_similarity,
+)
+from phylohub.similarity.summary import Summary, summarize
+from phylohub.similarity.texts import PAPER_FIELDS, CardOptions, metadata_string
+
+__all__ = [
+    "DEFAULT_VARIANTS",
+    "METRICS",
+    "PAPER_FIELDS",
+    "CardOptions",
+    "SimilarityOptions",
+    "Summary",
+    "measure_names",
+    "metadata_string",
+    "pair_similarity",
+    "summarize",
+]

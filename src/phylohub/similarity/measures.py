@@ -1,0 +1,375 @@
+"""The similarity of sampled pairs of models: three metrics on each of their texts.
+
+Metrics (the paper's Definitions 6.1-6.3), each between 0 and 1:
+
+``tfidf``
+    cosine of the TF-IDF vectors (:mod:`phylohub.similarity.vectorize`);
+``bow``
+    cosine of the term-count ("bag of words") vectors over the same vocabulary;
+``levenshtein``
+    ``1 - d(s, t) / max(|s|, |t|)`` with d the Levenshtein distance (insertions,
+    deletions, substitutions of characters; rapidfuzz). To bound the cost of huge texts
+    (cards are cut to 512 characters by default, but need not be), both texts are cut to
+    their first ``levenshtein_max_chars`` characters first.
+
+A vector without any vocabulary term has cosine 0 with everything (scikit-learn's
+convention). Texts (:mod:`phylohub.similarity.texts`): the metadata string in each chosen
+variant (``metadata`` for the paper's, ``metadata_no_ids``, ``metadata_traits``, ...) and
+the prepared card (``card``). Each text has its own vocabulary, fitted on every model of
+the snapshot (every prepared card for ``card``). A pair in which either model has no
+prepared card has no card measures (NaN).
+
+Measure names are ``<text>_<metric>``: ``metadata_tfidf``, ``card_levenshtein``, ...; the
+paper's six measures are ``metadata_*`` and ``card_*``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import scipy.sparse as sp
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import cpdist
+
+from phylohub.errors import PhylohubError
+from phylohub.similarity.texts import (
+    METADATA_VARIANTS,
+    PAPER_FIELDS,
+    CardOptions,
+    check_fields,
+    iter_card_texts,
+    iter_metadata_strings,
+)
+from phylohub.similarity.vectorize import (
+    TokenCorpus,
+    Tokens,
+    fit_vocabulary,
+    idf,
+    term_counts,
+    unit_rows,
+)
+
+__all__ = [
+    "DEFAULT_VARIANTS",
+    "METRICS",
+    "SimilarityOptions",
+    "cosine_pairs",
+    "levenshtein_pairs",
+    "measure_names",
+    "pair_similarity",
+    "text_name",
+]
+
+log = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: Metadata variants computed unless told otherwise: the paper's string, the same without
+#: ids, and the traits alone (see :mod:`phylohub.similarity.texts`).
+DEFAULT_VARIANTS: Final[tuple[str, ...]] = ("paper", "no_ids", "traits")
+
+#: The three metrics, in the paper's order of preference.
+METRICS: Final[tuple[str, ...]] = ("tfidf", "bow", "levenshtein")
+
+
+@dataclass(frozen=True)
+class SimilarityOptions:
+    """What is compared and how (defaults: the paper's, plus two metadata variants).
+
+    Attributes
+    ----------
+    vocabulary_size : int
+        Terms of each vocabulary (the paper: 512).
+    ngram_max : int
+        1 for unigrams only, 2 for uni- and bigrams (the paper).
+    fields : tuple of str
+        Listing fields of the metadata string (default: the paper's).
+    variants : tuple of str
+        Metadata variants to compute (see :mod:`phylohub.similarity.texts`).
+    cards : CardOptions
+        Card preparation.
+    levenshtein_max_chars : int
+        Texts are cut to this many characters before the Levenshtein distance.
+    threads : int
+        Threads for the Levenshtein distances.
+    """
+
+    vocabulary_size: int = 512
+    ngram_max: int = 2
+    fields: tuple[str, ...] = PAPER_FIELDS
+    variants: tuple[str, ...] = DEFAULT_VARIANTS
+    cards: CardOptions = field(default_factory=CardOptions)
+    levenshtein_max_chars: int = 10_000
+    threads: int = 1
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, Any], threads: int = 1) -> SimilarityOptions:
+        """From the ``similarity`` section of the workflow config (schema-validated)."""
+        meta = cfg.get("metadata", {})
+        cards = cfg.get("cards", {})
+        return cls(
+            vocabulary_size=int(cfg.get("vocabulary_size", 512)),
+            ngram_max=int(cfg.get("ngram_max", 2)),
+            fields=check_fields(meta.get("fields", PAPER_FIELDS)),
+            variants=tuple(meta.get("variants", DEFAULT_VARIANTS)),
+            cards=CardOptions(**cards),
+            levenshtein_max_chars=int(cfg.get("levenshtein_max_chars", 10_000)),
+            threads=threads,
+        )
+
+    def __post_init__(self) -> None:
+        if self.vocabulary_size < 1 or self.ngram_max not in (1, 2):
+            raise PhylohubError("similarity: vocabulary_size must be >= 1, ngram_max 1 or 2")
+        bad = [v for v in self.variants if v not in METADATA_VARIANTS]
+        if bad or not self.variants or len(set(self.variants)) != len(self.variants):
+            raise PhylohubError(
+                "similarity.metadata.variants must name distinct variants among "
+                + ", ".join(METADATA_VARIANTS)
+            )
+        if self.levenshtein_max_chars < 1:
+            raise PhylohubError("similarity.levenshtein_max_chars must be >= 1")
+
+
+def text_name(variant: str) -> str:
+    """Name of a metadata variant's text in measure names (``paper`` -> ``metadata``)."""
+    return "metadata" if variant == "paper" else f"metadata_{variant}"
+
+
+def measure_names(variants: Iterable[str]) -> list[str]:
+    """Every measure computed for these metadata variants, cards last."""
+    texts = [text_name(v) for v in variants] + ["card"]
+    return [f"{t}_{m}" for t in texts for m in METRICS]
+
+
+def cosine_pairs(unit: sp.csr_matrix, left: IntArray, right: IntArray) -> FloatArray:
+    """Cosine of rows ``left[i]`` and ``right[i]`` of a matrix with unit (or zero) rows."""
+    if left.size == 0:
+        return np.zeros(0)
+    dots = np.asarray(unit[left].multiply(unit[right]).sum(axis=1), dtype=np.float64).ravel()
+    out: FloatArray = np.clip(dots, 0.0, 1.0)
+    return out
+
+
+def levenshtein_pairs(
+    left: Sequence[str], right: Sequence[str], max_chars: int, threads: int = 1
+) -> FloatArray:
+    """Normalised Levenshtein similarity of each pair of texts (cut to ``max_chars``).
+
+    Examples
+    --------
+    >>> levenshtein_pairs(["kitten", ""], ["sitting", ""], 100).round(4).tolist()
+    [0.5714, 1.0]
+    """
+    if len(left) == 0:
+        return np.zeros(0)
+    a = [s[:max_chars] for s in left]
+    b = [s[:max_chars] for s in right]
+    out: FloatArray = np.asarray(
+        cpdist(a, b, scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=threads),
+        dtype=np.float64,
+    )
+    return out
+
+
+def _model_rows(db: Path, ids: Sequence[str]) -> IntArray:
+    """Row index (in id order) of each model id; PhylohubError if one is not listed."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.register("wanted", pa.table({"k": np.arange(len(ids)), "id": pa.array(ids)}))
+        got = con.execute(
+            """
+            WITH m AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM models)
+            SELECT w.k, m.i FROM wanted w LEFT JOIN m USING (id) ORDER BY w.k
+            """
+        ).fetchnumpy()
+    if np.ma.getmaskarray(got["i"]).any():  # type: ignore[no-untyped-call]
+        raise PhylohubError(
+            "the kin pairs name models that are not in this snapshot; sample them again"
+        )
+    return np.asarray(got["i"], dtype=np.int64)
+
+
+@dataclass
+class _Text:
+    """One text (a metadata variant or the cards): its tokens and the texts of the pairs."""
+
+    corpus: TokenCorpus | None = field(default_factory=TokenCorpus)
+    tokens: Tokens | None = None
+    kept: dict[int, str] = field(default_factory=dict)
+
+    def finish(self) -> None:
+        """Turn the accumulated texts into tokens (and free the tokeniser's copies)."""
+        if self.corpus is not None:
+            self.tokens = self.corpus.finish()
+            self.corpus = None
+
+
+def _measure_text(
+    name: str,
+    text: _Text,
+    lo: IntArray,
+    hi: IntArray,
+    options: SimilarityOptions,
+    vocab_rows: list[dict[str, Any]],
+    stats: dict[str, Any],
+) -> dict[str, FloatArray]:
+    """The three metrics of one text for the pairs (lo[i], hi[i]); NaN without the text."""
+    text.finish()
+    tokens = text.tokens
+    assert tokens is not None
+    vocab = fit_vocabulary(tokens, options.vocabulary_size, options.ngram_max)
+    counts = term_counts(tokens, vocab, np.concatenate([lo, hi]))
+    weights = idf(counts)
+    for term, count, df in zip(vocab.terms, vocab.counts.tolist(), counts.df.tolist(), strict=True):
+        vocab_rows.append({"text": name, "term": term, "count": count, "df": df})
+    stats[name] = {"documents": tokens.n_docs, "tokens": int(tokens.codes.size)}
+    stats[name]["vocabulary"] = vocab.size
+    pos_lo = np.searchsorted(counts.docs, lo)
+    pos_hi = np.searchsorted(counts.docs, hi)
+    ok = np.zeros(lo.size, dtype=bool)
+    if counts.docs.size:
+        pos_lo = np.minimum(pos_lo, counts.docs.size - 1)
+        pos_hi = np.minimum(pos_hi, counts.docs.size - 1)
+        ok = (counts.docs[pos_lo] == lo) & (counts.docs[pos_hi] == hi)
+    bow = unit_rows(counts.matrix)
+    tfidf = unit_rows(sp.csr_matrix(counts.matrix.multiply(weights[None, :])))
+    out = {m: np.full(lo.size, np.nan) for m in METRICS}
+    out["tfidf"][ok] = cosine_pairs(tfidf, pos_lo[ok], pos_hi[ok])
+    out["bow"][ok] = cosine_pairs(bow, pos_lo[ok], pos_hi[ok])
+    left = [text.kept[int(i)] for i in lo[ok]]
+    right = [text.kept[int(i)] for i in hi[ok]]
+    out["levenshtein"][ok] = levenshtein_pairs(
+        left, right, options.levenshtein_max_chars, options.threads
+    )
+    return {f"{name}_{m}": v for m, v in out.items()}
+
+
+def _accumulate(
+    chunks: Iterable[tuple[IntArray, dict[str, list[str]]]],
+    texts: dict[str, _Text],
+    needed: IntArray,
+    progress: Callable[[int], None],
+) -> None:
+    for rows, by_text in chunks:
+        take = np.flatnonzero(np.isin(rows, needed))
+        for name, strings in by_text.items():
+            corpus = texts[name].corpus
+            assert corpus is not None
+            corpus.add(rows, strings)
+            texts[name].kept.update((int(rows[j]), strings[j]) for j in take)
+        progress(int(rows.size))
+
+
+def pair_similarity(
+    db: Path, a: Sequence[str], b: Sequence[str], options: SimilarityOptions | None = None
+) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
+    """Every measure for each distinct pair of models among (a[i], b[i]).
+
+    Parameters
+    ----------
+    db : pathlib.Path
+        The snapshot database.
+    a, b : sequence of str
+        Model ids of the pairs (order within a pair does not matter).
+    options : SimilarityOptions, optional
+        Defaults to the paper's choices.
+
+    Returns
+    -------
+    similarity : pyarrow.Table
+        One row per distinct unordered pair, sorted: ``a``, ``b`` (ids, ``a`` < ``b``)
+        and one float64 column per measure (:func:`measure_names`).
+    vocabulary : pyarrow.Table
+        ``text``, ``term``, ``count`` (over the corpus), ``df`` (documents holding it).
+    stats : dict
+        Documents, tokens and vocabulary size per text; pairs; seconds per step.
+    """
+    opts = options or SimilarityOptions()
+    if len(a) != len(b):
+        raise ValueError("a and b must have the same length")
+    t0 = time.perf_counter()
+    rows = _model_rows(db, [*a, *b])
+    ra, rb = rows[: len(a)], rows[len(a) :]
+    if (ra == rb).any():
+        raise PhylohubError("a kin pair joins a model with itself")
+    with duckdb.connect(str(db), read_only=True) as con:
+        n_models = int(con.execute("SELECT count(*) FROM models").fetchone()[0])  # type: ignore[index]
+    keys = np.unique(np.minimum(ra, rb) * n_models + np.maximum(ra, rb))
+    lo, hi = keys // n_models, keys % n_models
+    needed = np.unique(np.concatenate([lo, hi]))
+    stats: dict[str, Any] = {"pairs": len(a), "distinct_pairs": int(keys.size)}
+    stats["models"] = n_models
+    stats["models_in_pairs"] = int(needed.size)
+    seconds: dict[str, float] = {}
+
+    done = {"n": 0}
+
+    def progress(k: int) -> None:
+        done["n"] += k
+        log.info("similarity: %s texts read", f"{done['n']:,}")
+
+    texts = {text_name(v): _Text() for v in opts.variants}
+    start = 0
+
+    def metadata_chunks() -> Iterable[tuple[IntArray, dict[str, list[str]]]]:
+        nonlocal start
+        for by_variant in iter_metadata_strings(db, opts.fields, opts.variants):
+            k = len(next(iter(by_variant.values())))
+            rows_k = np.arange(start, start + k, dtype=np.int64)
+            start += k
+            yield rows_k, {text_name(v): s for v, s in by_variant.items()}
+
+    _accumulate(metadata_chunks(), texts, needed, progress)
+    for text in texts.values():
+        text.finish()
+    seconds["metadata_texts"] = time.perf_counter() - t0
+    cards = {"card": _Text()}
+    t1 = time.perf_counter()
+    _accumulate(
+        ((np.asarray(r, dtype=np.int64), {"card": t}) for r, t in iter_card_texts(db, opts.cards)),
+        cards,
+        needed,
+        progress,
+    )
+    texts.update(cards)
+    seconds["card_texts"] = time.perf_counter() - t1
+    columns: dict[str, Any] = {}
+    vocab_rows: list[dict[str, Any]] = []
+    for name, text in texts.items():
+        t2 = time.perf_counter()
+        columns.update(_measure_text(name, text, lo, hi, opts, vocab_rows, stats))
+        texts[name] = _Text()  # free the tokens
+        seconds[f"{name}_measures"] = time.perf_counter() - t2
+        log.info("similarity: %s measured (%.1f s)", name, seconds[f"{name}_measures"])
+    with duckdb.connect(str(db), read_only=True) as con:
+        ids = [r[0] for r in con.execute("SELECT id FROM models ORDER BY id").fetchall()]
+    table = pa.table(
+        {
+            "a": pa.array([ids[i] for i in lo.tolist()], pa.string()),
+            "b": pa.array([ids[i] for i in hi.tolist()], pa.string()),
+            **{m: pa.array(columns[m], pa.float64()) for m in measure_names(opts.variants)},
+        }
+    )
+    vocabulary = pa.Table.from_pylist(
+        vocab_rows,
+        schema=pa.schema(
+            [
+                ("text", pa.string()),
+                ("term", pa.string()),
+                ("count", pa.int64()),
+                ("df", pa.int64()),
+            ]
+        ),
+    )
+    seconds["total"] = time.perf_counter() - t0
+    stats["seconds"] = {k: round(v, 2) for k, v in seconds.items()}
+    return table, vocabulary, stats

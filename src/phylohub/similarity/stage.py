@@ -1,0 +1,108 @@
+"""What the similarity rules run: read their inputs, call the package, write their outputs.
+
+Each function is one rule of ``workflow/rules/similarity.smk`` (after
+:func:`phylohub.kinship.pairs.write_kin_pairs`, which is ``sample_kin_pairs``). Tables
+between rules are parquet (pairs, similarities) or tab-separated text (summaries).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from phylohub.similarity.measures import SimilarityOptions, pair_similarity
+from phylohub.similarity.plots import plot_similarity_by_relation, plot_similarity_measures
+from phylohub.similarity.summary import summarize
+
+__all__ = [
+    "read_tsv",
+    "run_compute_similarity",
+    "run_plot_similarity_by_relation",
+    "run_plot_similarity_measures",
+    "run_summarize_similarity",
+    "write_tsv",
+]
+
+log = logging.getLogger(__name__)
+
+
+def write_tsv(table: pa.Table, path: Path) -> None:
+    """A table as tab-separated text with a header: floats with 6 decimals, p-values with
+    3 significant digits (they go down to 1e-300)."""
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    if "p_value" in frame.columns:
+        frame = frame.with_columns(
+            pl.col("p_value").map_elements(lambda p: f"{p:.3g}", return_dtype=pl.String)
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(path, separator="\t", float_precision=6)
+
+
+def read_tsv(path: Path) -> pa.Table:
+    """A table written by :func:`write_tsv`."""
+    return pl.read_csv(path, separator="\t", infer_schema_length=None).to_arrow()
+
+
+def run_compute_similarity(
+    db: Path, pairs: Path, options: dict[str, Any], threads: int, out: dict[str, Path]
+) -> None:
+    """Rule ``compute_similarity``: every measure of every distinct kin pair."""
+    opts = SimilarityOptions.from_config(options, threads=threads)
+    kin = pq.read_table(pairs, columns=["a", "b"])
+    table, vocabulary, stats = pair_similarity(db, kin["a"].to_pylist(), kin["b"].to_pylist(), opts)
+    out["similarity"].parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, out["similarity"], compression="zstd")
+    pq.write_table(vocabulary, out["vocabulary"], compression="zstd")
+    out["stats"].write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    log.info(
+        "similarity: %s distinct pairs in %.1f s", f"{table.num_rows:,}", stats["seconds"]["total"]
+    )
+
+
+def run_summarize_similarity(
+    pairs: Path,
+    shapes: Path,
+    similarity: Path,
+    measures: Sequence[str],
+    resamples: int,
+    confidence: float,
+    seed: int,
+    out: dict[str, Path],
+) -> None:
+    """Rule ``summarize_similarity``: means, shape means and tests, as TSV."""
+    counts = read_tsv(shapes).to_pylist()
+    occurrences = {r["shape"]: int(r["occurrences"]) for r in counts}
+    summary = summarize(
+        pq.read_table(pairs),
+        pq.read_table(similarity),
+        measures,
+        occurrences,
+        resamples=resamples,
+        confidence=confidence,
+        seed=seed,
+    )
+    write_tsv(summary.means, out["means"])
+    write_tsv(summary.shape_means, out["shape_means"])
+    write_tsv(summary.tests, out["tests"])
+
+
+def run_plot_similarity_by_relation(
+    means: Path, shape_means: Path, tests: Path, variants: Sequence[str], out: Path
+) -> None:
+    """Rule ``plot_similarity_by_relation``: the paper's Figure 7."""
+    plot_similarity_by_relation(
+        read_tsv(means), read_tsv(shape_means), read_tsv(tests), out, variants
+    )
+
+
+def run_plot_similarity_measures(means: Path, texts: Sequence[str], out: Path) -> None:
+    """Rule ``plot_similarity_measures``: every measure by relation."""
+    plot_similarity_measures(read_tsv(means), out, texts)

@@ -1,0 +1,328 @@
+"""The two texts a model is compared by: its metadata string and its prepared card.
+
+Metadata string
+===============
+The paper compared ``str(entry)``: Python's string of the model's listing entry as the
+Hub's ``GET /api/models`` returns it *without parameters* (the paper's crawl), parsed
+from JSON. That entry has, in this order::
+
+    _id, id, likes, trendingScore, private, downloads, tags, pipeline_tag,
+    library_name, createdAt, modelId
+
+(``pipeline_tag`` and ``library_name`` are left out when the model has none). The snapshot
+keeps every listing field as a column of ``models``; :func:`metadata_string` rebuilds the
+entry from them, field by field, as a Python dict, and returns ``str()`` of it, e.g.::
+
+    {'_id': '66f1...', 'id': 'org/m', 'likes': 0, 'trendingScore': 0, 'private': False,
+     'downloads': 12, 'tags': ['transformers', 'base_model:org/p', ...],
+     'pipeline_tag': 'text-generation', 'library_name': 'transformers',
+     'createdAt': '2024-09-23T10:01:02.000Z', 'modelId': 'org/m'}
+
+Integral numbers are ints (``trendingScore`` is a DOUBLE column; the API sends an
+integer), ``createdAt`` is written as the API writes it (milliseconds and ``Z``). The
+fields of the richer listing the crawl asks for (``full=true&cardData=true``) may be added
+with ``fields``: ``author``, ``gated`` (False, 'auto' or 'manual'), ``lastModified``,
+``sha``, ``siblings`` (``[{'rfilename': ...}]``), ``cardData`` (the front matter, a dict),
+and ``disabled``, ``downloadsAllTime``, ``childrenModelCount``, ``usedStorage`` when known.
+
+Variants (:data:`METADATA_VARIANTS`):
+
+``paper``
+    the fields as configured (by default exactly the paper's).
+``no_ids``
+    without ``_id``, ``id``, ``modelId`` and ``author``: the model's own name no longer
+    feeds the score (the paper's string holds the id twice).
+``no_lineage``
+    also without the declaration of the parents: the ``base_model:`` tags and the
+    ``base_model``/``base_model_relation`` keys of ``cardData``. Siblings share their
+    ``base_model:`` tags by definition (they name the same parent), so any metadata
+    string that keeps them makes siblings alike whatever their traits.
+``traits``
+    also without the fields that date a model or count its use: ``createdAt``,
+    ``lastModified``, ``downloads``, ``downloadsAllTime``, ``likes``, ``trendingScore``,
+    ``usedStorage``, ``childrenModelCount``, ``sha``, and without the file names
+    (``siblings``, which often repeat the model's name, as GGUF files do). Siblings are
+    made at about the same time and are about as (un)popular, their parent is older and
+    more used, so these fields too make siblings alike whatever their traits. What is
+    left (tags without ``base_model:``, task, library, gated, the rest of ``cardData``) is
+    what the models inherit and mutate.
+
+Card
+====
+The paper kept cards of at least 512 characters that are not auto-generated (the text
+contains "automatically generated" or "generated automatically"; ``cards.auto_generated``)
+and cut them to their first 512 characters. :class:`CardOptions` sets the three numbers
+and whether the YAML front matter is kept (the paper's texts kept it) or stripped (the
+length test then applies to the text without it). Models without such a card have no card
+text (their card measures are missing, not zero).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+
+from phylohub.errors import PhylohubError
+from phylohub.snapshot.sql import FRONT_MATTER
+
+__all__ = [
+    "METADATA_FIELDS",
+    "METADATA_VARIANTS",
+    "PAPER_FIELDS",
+    "CardOptions",
+    "iter_card_texts",
+    "iter_metadata_strings",
+    "metadata_string",
+]
+
+#: The paper's entry: ``GET /api/models`` without parameters, in the API's order.
+PAPER_FIELDS: Final[tuple[str, ...]] = (
+    "_id",
+    "id",
+    "likes",
+    "trendingScore",
+    "private",
+    "downloads",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "createdAt",
+    "modelId",
+)
+
+#: Listing field -> the ``models`` column it is rebuilt from.
+METADATA_FIELDS: Final[dict[str, str]] = {
+    "_id": "_id",
+    "id": "id",
+    "author": "author",
+    "likes": "likes",
+    "trendingScore": "trending_score",
+    "private": "private",
+    "downloads": "downloads",
+    "downloadsAllTime": "downloads_all_time",
+    "tags": "tags",
+    "pipeline_tag": "pipeline_tag",
+    "library_name": "library_name",
+    "createdAt": "created_at",
+    "lastModified": "last_modified",
+    "modelId": "id",
+    "gated": "gated",
+    "sha": "sha",
+    "siblings": "siblings",
+    "cardData": "card_data",
+    "disabled": "disabled",
+    "childrenModelCount": "children_count",
+    "usedStorage": "used_storage",
+}
+
+#: Metadata variants, see the module docstring.
+METADATA_VARIANTS: Final[tuple[str, ...]] = ("paper", "no_ids", "no_lineage", "traits")
+
+_ID_FIELDS: Final = frozenset({"_id", "id", "modelId", "author"})
+_TIME_AND_USE_FIELDS: Final = frozenset(
+    {
+        "createdAt",
+        "lastModified",
+        "downloads",
+        "downloadsAllTime",
+        "likes",
+        "trendingScore",
+        "usedStorage",
+        "childrenModelCount",
+        "sha",
+        "siblings",
+    }
+)
+# Fields the API leaves out when they have no value (the others are always present).
+_OMITTED_WHEN_NULL: Final = frozenset(
+    {
+        "pipeline_tag",
+        "library_name",
+        "cardData",
+        "disabled",
+        "downloadsAllTime",
+        "childrenModelCount",
+        "usedStorage",
+    }
+)
+_LINEAGE_KEYS: Final = ("base_model", "base_model_relation")
+
+
+def _iso(ts: datetime | None) -> str | None:
+    if ts is None:
+        return None
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+
+
+def _number(x: Any) -> Any:
+    if isinstance(x, float) and math.isfinite(x) and x.is_integer():
+        return int(x)
+    return x
+
+
+def _value(field: str, raw: Any) -> Any:
+    """The Python value of a listing field as ``json.loads`` of the API's answer gives it."""
+    if field in ("createdAt", "lastModified"):
+        return _iso(raw)
+    if field == "gated":
+        return False if raw is None else raw
+    if field == "siblings":
+        return [{"rfilename": name} for name in (raw or [])]
+    if field == "cardData":
+        return None if raw is None else json.loads(raw)
+    if field == "tags":
+        return list(raw or [])
+    return _number(raw)
+
+
+def metadata_string(row: dict[str, Any], fields: Sequence[str], variant: str) -> str:
+    """``str()`` of the listing entry of one model, rebuilt from its ``models`` row.
+
+    Parameters
+    ----------
+    row : dict
+        Values of the ``models`` columns named by :data:`METADATA_FIELDS`.
+    fields : sequence of str
+        Listing fields, in order (default :data:`PAPER_FIELDS`).
+    variant : str
+        One of :data:`METADATA_VARIANTS`.
+
+    Examples
+    --------
+    >>> row = {"_id": "6", "id": "o/m", "likes": 0, "trending_score": 0.0, "private": False,
+    ...        "downloads": 3, "tags": ["en", "base_model:o/p"], "pipeline_tag": None,
+    ...        "library_name": "peft", "created_at": datetime(2024, 1, 2, 3, 4, 5, 6000)}
+    >>> metadata_string(row, PAPER_FIELDS, "paper")  # doctest: +NORMALIZE_WHITESPACE
+    "{'_id': '6', 'id': 'o/m', 'likes': 0, 'trendingScore': 0, 'private': False,
+      'downloads': 3, 'tags': ['en', 'base_model:o/p'], 'library_name': 'peft',
+      'createdAt': '2024-01-02T03:04:05.006Z', 'modelId': 'o/m'}"
+    >>> metadata_string(row, PAPER_FIELDS, "no_lineage")  # doctest: +NORMALIZE_WHITESPACE
+    "{'likes': 0, 'trendingScore': 0, 'private': False, 'downloads': 3, 'tags': ['en'],
+      'library_name': 'peft', 'createdAt': '2024-01-02T03:04:05.006Z'}"
+    >>> metadata_string(row, PAPER_FIELDS, "traits")
+    "{'private': False, 'tags': ['en'], 'library_name': 'peft'}"
+    """
+    entry: dict[str, Any] = {}
+    for field in fields:
+        if variant != "paper" and field in _ID_FIELDS:
+            continue
+        if variant == "traits" and field in _TIME_AND_USE_FIELDS:
+            continue
+        value = _value(field, row[METADATA_FIELDS[field]])
+        if value is None and field in _OMITTED_WHEN_NULL:
+            continue
+        if variant in ("no_lineage", "traits"):
+            if field == "tags":
+                value = [t for t in value if not str(t).startswith("base_model:")]
+            elif field == "cardData" and isinstance(value, dict):
+                value = {k: v for k, v in value.items() if k not in _LINEAGE_KEYS}
+        entry[field] = value
+    return str(entry)
+
+
+def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
+    """The fields, checked against :data:`METADATA_FIELDS` (no repeats)."""
+    unknown = [f for f in fields if f not in METADATA_FIELDS]
+    if unknown or not fields or len(set(fields)) != len(fields):
+        raise PhylohubError(
+            "similarity.metadata.fields must list distinct listing fields among "
+            f"{', '.join(METADATA_FIELDS)}"
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+        )
+    return tuple(fields)
+
+
+def iter_metadata_strings(
+    db: Path, fields: Sequence[str], variants: Sequence[str], chunk: int = 100_000
+) -> Iterator[dict[str, list[str]]]:
+    """Metadata strings of every model, in id order, ``chunk`` models at a time.
+
+    Yields one dict per chunk: variant -> the strings of the chunk's models.
+    """
+    fields = check_fields(fields)
+    bad = [v for v in variants if v not in METADATA_VARIANTS]
+    if bad or not variants:
+        raise PhylohubError(
+            f"similarity.metadata.variants must name some of {', '.join(METADATA_VARIANTS)}"
+        )
+    columns = sorted({METADATA_FIELDS[f] for f in fields})
+    select = ", ".join(f'"{c}"' for c in columns)
+    with duckdb.connect(str(db), read_only=True) as con:
+        cur = con.execute(f"SELECT {select} FROM models ORDER BY id")
+        while True:
+            batch = cur.fetchmany(chunk)
+            if not batch:
+                return
+            rows = [dict(zip(columns, values, strict=True)) for values in batch]
+            yield {v: [metadata_string(r, fields, v) for r in rows] for v in variants}
+
+
+@dataclass(frozen=True)
+class CardOptions:
+    """How a card is prepared (the paper's defaults).
+
+    Attributes
+    ----------
+    min_chars : int
+        Keep cards of at least this many characters (of the whole text, or of the text
+        without its front matter when ``front_matter`` is ``strip``).
+    cut_chars : int or None
+        Cut the kept text to its first ``cut_chars`` characters (None: no cut).
+    drop_auto_generated : bool
+        Leave out cards that say they were generated automatically.
+    front_matter : str
+        ``keep`` the YAML front matter in the text (the paper), or ``strip`` it.
+    """
+
+    min_chars: int = 512
+    cut_chars: int | None = 512
+    drop_auto_generated: bool = True
+    front_matter: str = "keep"
+
+    def __post_init__(self) -> None:
+        if self.min_chars < 0 or (self.cut_chars is not None and self.cut_chars < 1):
+            raise PhylohubError("similarity.cards: min_chars must be >= 0 and cut_chars >= 1")
+        if self.front_matter not in ("keep", "strip"):
+            raise PhylohubError("similarity.cards.front_matter must be 'keep' or 'strip'")
+
+
+def iter_card_texts(
+    db: Path, options: CardOptions, chunk: int = 100_000
+) -> Iterator[tuple[list[int], list[str]]]:
+    """Prepared cards: (model row indices in id order, texts), ``chunk`` at a time.
+
+    Only models whose card passes the options' filter appear.
+    """
+    skip = "0"
+    length = "c.length_chars"
+    if options.front_matter == "strip":
+        skip = "length(regexp_extract(c.text, $fm))"
+        length = "c.body_chars"
+    text = f"substr(c.text, {skip} + 1)"
+    if options.cut_chars is not None:
+        text = f"substr(c.text, {skip} + 1, {int(options.cut_chars)})"
+    auto = "AND NOT c.auto_generated" if options.drop_auto_generated else ""
+    sql = f"""
+        WITH m AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM models)
+        SELECT m.i, {text} AS t
+        FROM m JOIN cards c USING (id)
+        WHERE c.status = 'ok' AND c.text IS NOT NULL AND {length} >= $min {auto}
+        ORDER BY m.i
+    """
+    params: dict[str, Any] = {"min": int(options.min_chars)}
+    if options.front_matter == "strip":
+        params["fm"] = FRONT_MATTER
+    with duckdb.connect(str(db), read_only=True) as con:
+        cur = con.execute(sql, params)
+        while True:
+            batch = cur.fetchmany(chunk)
+            if not batch:
+                return
+            yield [int(r[0]) for r in batch], [r[1] for r in batch]

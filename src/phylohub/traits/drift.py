@@ -1,0 +1,528 @@
+"""Drift graphs: which trait values mutate into which, and the orderings that explain it.
+
+Transitions
+===========
+On every compared pair whose trait changed, the paper logs a transition from every
+dropped value (in the parent's set, not the child's) to every value of the child, and
+from every value of the parent to every added value (in the child's set, not the
+parent's); each ordered pair once per edge. A single-valued trait that changes logs one
+transition, parent value to child value. :func:`count_transitions` counts them per trait,
+relation and ordered pair, in SQL.
+
+The drift graph of a trait
+==========================
+:func:`drift_graph` pools the relations asked for and keeps the ``top_k`` values carried
+by the most listed models, after dropping placeholders (``other``, ``unknown``). Between
+two values the *oriented graph* has one arc, in the direction of the larger count (a
+*drift*; equal counts give none).
+
+Orderings
+=========
+Three orderings are solved exactly (:mod:`phylohub.traits.ordering`), each with SCIP's
+proof:
+
+``weighted``
+    the paper's: most transitions forward.
+``unweighted``
+    the paper's: most drifts (oriented arcs) forward.
+``normalised``
+    ours: most *rate* forward, where the rate from *i* to *j* is the transitions from
+    *i* to *j* divided by the compared pairs whose parent carries *i* (its exposure).
+    Raw counts confound direction with abundance: a value carried by 100 times more
+    parents sends 100 times more mutations both ways, so a rare value drifting into a
+    common one at a high rate still shows as a net flow *out of* the common one. On the
+    synthetic ecosystem the weighted ordering can miss the planted order for that
+    reason, and still explains ~70% of mutations when no drift is planted at all; the
+    normalised ordering recovers the planted order and falls to about half without it
+    (tests/traits/test_drift_recovery.py; measurements in docs/traits.md).
+
+For each ordering the stage reports the paper's two shares
+(:class:`~phylohub.traits.ordering.Explained`): *drifts explained* (arcs of the oriented
+graph pointing forward / all arcs) and *mutations explained* (transitions between the
+graph's values going forward / all of them). A random ordering explains half of either
+in expectation. As an honest baseline for an *optimal* ordering, which over-fits noise,
+the stage also solves ``null_replicates`` graphs whose every pair keeps its total traffic
+but splits it by coin flips (no direction), and reports the null mean, spread and the
+share of replicates that explain at least as much as the data (a p-value).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from phylohub.errors import PhylohubError
+from phylohub.traits import sql
+from phylohub.traits.mutation import TRAITS
+from phylohub.traits.ordering import (
+    Ordering,
+    explained,
+    oriented,
+    second_best,
+    solve_ordering,
+)
+from phylohub.traits.snapshot import RELATIONS, TYPED_RELATIONS, frame, open_snapshot
+
+log = logging.getLogger(__name__)
+
+Array = npt.NDArray[Any]
+
+#: The orderings solved for every trait.
+ORDERINGS = ("weighted", "unweighted", "normalised")
+
+
+@dataclass(frozen=True)
+class DriftSettings:
+    """How the drift graphs are built and ordered (the ``traits.drift`` config).
+
+    Attributes
+    ----------
+    relations
+        Relations whose transitions are pooled.
+    top_k
+        Values kept per trait (the most carried by listed models).
+    drop
+        Values never kept (placeholders).
+    time_limit_s
+        Seconds SCIP may spend on one ordering.
+    null_replicates
+        Direction-shuffled graphs solved for the baseline (0: none).
+    check_unique
+        Also solve for the second-best ordering, to report whether the optimum is unique.
+    seed
+        Seed of the shuffles and of SCIP.
+    """
+
+    relations: tuple[str, ...] = TYPED_RELATIONS
+    top_k: int = 20
+    drop: tuple[str, ...] = ("other", "unknown")
+    time_limit_s: float = 60.0
+    null_replicates: int = 50
+    check_unique: bool = True
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        bad = [r for r in self.relations if r not in RELATIONS]
+        if bad or not self.relations:
+            raise PhylohubError(
+                f"traits.drift.relations must be a non-empty list of {', '.join(RELATIONS)}"
+                f" (got {list(self.relations)})"
+            )
+        if self.top_k < 2:
+            raise PhylohubError(f"traits.drift.top_k must be at least 2, not {self.top_k}")
+        if self.time_limit_s <= 0 or self.null_replicates < 0:
+            raise PhylohubError("traits.drift: time_limit_s must be > 0, null_replicates >= 0")
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], seed: int) -> DriftSettings:
+        """Settings from the ``traits.drift`` mapping of the workflow config."""
+        known = {f for f in cls.__dataclass_fields__ if f != "seed"}
+        unknown = sorted(set(config) - known)
+        if unknown:
+            raise PhylohubError(f"unknown traits.drift setting(s): {', '.join(unknown)}")
+        values: dict[str, Any] = dict(config)
+        for key in ("relations", "drop"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return cls(**values, seed=int(seed))
+
+
+# --------------------------------------------------------------------------- counting
+
+
+@dataclass(frozen=True)
+class TransitionTables:
+    """What :func:`count_transitions` reads from a snapshot.
+
+    Attributes
+    ----------
+    transitions
+        ``trait``, ``relation``, ``source``, ``target``, ``transitions``.
+    exposures
+        ``trait``, ``relation``, ``value``, ``pairs``: compared pairs (both sides with the
+        trait) whose parent carries the value.
+    values
+        ``trait``, ``value``, ``models``: listed models carrying the value.
+    """
+
+    transitions: pl.DataFrame
+    exposures: pl.DataFrame
+    values: pl.DataFrame
+
+
+def count_transitions(con: Any) -> TransitionTables:
+    """Transitions, exposures and value counts of a snapshot.
+
+    Parameters
+    ----------
+    con
+        A connection from :func:`phylohub.traits.snapshot.open_snapshot`.
+    """
+    return TransitionTables(
+        transitions=frame(con, sql.TRANSITIONS),
+        exposures=frame(con, sql.EXPOSURES),
+        values=frame(con, sql.TRAIT_COUNTS),
+    )
+
+
+def write_transitions(
+    db: Path,
+    transitions: Path,
+    exposures: Path,
+    values: Path,
+    parents: str = "first",
+    threads: int | None = None,
+    memory_mb: int | None = None,
+) -> TransitionTables:
+    """Count a snapshot's transitions and write the three tables as parquet."""
+    con = open_snapshot(db, parents, threads, memory_mb)
+    try:
+        tables = count_transitions(con)
+    finally:
+        con.close()
+    for path, table in (
+        (transitions, tables.transitions),
+        (exposures, tables.exposures),
+        (values, tables.values),
+    ):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        table.write_parquet(path)
+    log.info(
+        "%d transitions over %d ordered pairs",
+        int(tables.transitions["transitions"].sum() or 0),
+        tables.transitions.height,
+    )
+    return tables
+
+
+# --------------------------------------------------------------------------- graphs
+
+
+@dataclass(frozen=True)
+class DriftGraph:
+    """The drift graph of one trait: its top values and the transitions between them.
+
+    Attributes
+    ----------
+    trait
+        ``license``, ``language``, ``task`` or ``library``.
+    values
+        The kept values, most carried first (ties by name).
+    models
+        Listed models carrying each value.
+    exposure
+        Compared pairs (pooled relations) whose parent carries each value.
+    counts
+        ``counts[i, j]``: transitions from ``values[i]`` to ``values[j]``.
+    transitions
+        All transitions of the trait in the pooled relations, kept values or not.
+    """
+
+    trait: str
+    values: tuple[str, ...]
+    models: tuple[int, ...]
+    exposure: Array
+    counts: Array
+    transitions: int
+
+    @property
+    def k(self) -> int:
+        """Number of values."""
+        return len(self.values)
+
+    def rates(self) -> Array:
+        """``counts[i, j] / exposure[i]`` (0 where a value has no exposure)."""
+        expo = np.asarray(self.exposure, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(expo[:, None] > 0, self.counts / expo[:, None], 0.0)
+        out: Array = r
+        return out
+
+    def weights(self, kind: str) -> Array:
+        """The weights of an ordering kind (:data:`ORDERINGS`)."""
+        if kind == "weighted":
+            w: Array = self.counts.astype(float)
+        elif kind == "unweighted":
+            w = oriented(self.counts).astype(float)
+        elif kind == "normalised":
+            w = self.rates()
+        else:
+            raise PhylohubError(f"unknown ordering {kind!r}: one of {', '.join(ORDERINGS)}")
+        return w
+
+    def shuffled(self, rng: np.random.Generator) -> DriftGraph:
+        """The same graph with every pair's traffic split between its directions by coin
+        flips (the no-drift baseline); totals per pair and exposures are kept."""
+        c = np.asarray(self.counts, dtype=np.int64)
+        upper = np.triu(c, 1) + np.triu(c.T, 1)  # total traffic per pair i < j
+        forward = rng.binomial(upper, 0.5)
+        new = forward + (upper - forward).T
+        return DriftGraph(
+            self.trait, self.values, self.models, self.exposure, new, self.transitions
+        )
+
+
+def drift_graph(
+    tables: TransitionTables,
+    trait: str,
+    relations: Sequence[str] = TYPED_RELATIONS,
+    top_k: int = 20,
+    drop: Sequence[str] = ("other", "unknown"),
+) -> DriftGraph:
+    """The drift graph of ``trait``: its ``top_k`` values and their transitions.
+
+    Parameters
+    ----------
+    tables
+        The transition tables of the snapshot.
+    trait
+        One of :data:`phylohub.traits.mutation.TRAITS`.
+    relations
+        Relations whose transitions are pooled.
+    top_k
+        Values kept: the most carried by listed models, ties by name.
+    drop
+        Values left out before choosing (placeholders such as ``other``).
+
+    Returns
+    -------
+    DriftGraph
+        The graph (fewer than ``top_k`` values when the trait has fewer).
+    """
+    counts_of = tables.values.filter(
+        (pl.col("trait") == trait) & ~pl.col("value").is_in(list(drop))
+    ).sort(["models", "value"], descending=[True, False])
+    kept = counts_of.head(top_k)
+    values = tuple(kept["value"].to_list())
+    index = {v: i for i, v in enumerate(values)}
+    k = len(values)
+    rel = list(relations)
+    moves = tables.transitions.filter((pl.col("trait") == trait) & pl.col("relation").is_in(rel))
+    counts = np.zeros((k, k), dtype=np.int64)
+    inside = moves.filter(pl.col("source").is_in(values) & pl.col("target").is_in(values))
+    for source, target, n in inside.select("source", "target", "transitions").iter_rows():
+        counts[index[source], index[target]] += int(n)
+    expo = tables.exposures.filter(
+        (pl.col("trait") == trait) & pl.col("relation").is_in(rel) & pl.col("value").is_in(values)
+    )
+    exposure = np.zeros(k, dtype=np.int64)
+    for value, n in expo.select("value", "pairs").iter_rows():
+        exposure[index[value]] += int(n)
+    return DriftGraph(
+        trait=trait,
+        values=values,
+        models=tuple(int(m) for m in kept["models"].to_list()),
+        exposure=exposure,
+        counts=counts,
+        transitions=int(moves["transitions"].sum() or 0),
+    )
+
+
+# --------------------------------------------------------------------------- orderings
+
+
+@dataclass
+class OrderingReport:
+    """One ordering of one trait, as the stage reports it (JSON-ready).
+
+    Solve times are logged, not stored, so that the same transitions give the same
+    file; ``nodes`` and ``triangles`` show the work SCIP did.
+    """
+
+    order: list[str]
+    objective: float
+    bound: float
+    gap: float
+    status: str
+    optimal: bool
+    nodes: int
+    triangles: int
+    unique: bool | None
+    drifts_explained: float
+    forward_arcs: int
+    arcs: int
+    mutations_explained: float
+    forward_transitions: int
+    transitions: int
+    null: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def _report(graph: DriftGraph, result: Ordering, unique: bool | None) -> OrderingReport:
+    e = explained(graph.counts, result.order)
+    return OrderingReport(
+        order=[graph.values[i] for i in result.order],
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        status=result.status,
+        optimal=result.optimal,
+        nodes=result.nodes,
+        triangles=result.triangles,
+        unique=unique,
+        drifts_explained=e.drifts,
+        forward_arcs=e.forward_arcs,
+        arcs=e.arcs,
+        mutations_explained=e.mutations,
+        forward_transitions=e.forward_transitions,
+        transitions=e.transitions,
+    )
+
+
+def _is_unique(graph: DriftGraph, kind: str, best: Ordering, s: DriftSettings) -> bool | None:
+    if graph.k < 2:
+        return True
+    other = second_best(graph.weights(kind), best.order, s.time_limit_s, s.seed)
+    if other is None:
+        return True
+    if not (best.optimal and other.optimal):
+        return None  # not proven either way within the time limit
+    tolerance = 1e-9 * max(1.0, abs(best.objective))
+    return bool(other.objective < best.objective - tolerance)
+
+
+def _baseline(
+    nulls: Sequence[DriftGraph], kind: str, report: OrderingReport, settings: DriftSettings
+) -> dict[str, dict[str, float]]:
+    """Both shares of the optimal orders of the coin-flip graphs: mean, sd, and ``p``,
+    the share of them explaining at least as much as ``report`` (with the usual +1)."""
+    shares = []
+    for g in nulls:
+        best = solve_ordering(g.weights(kind), settings.time_limit_s, settings.seed)
+        e = explained(g.counts, best.order)
+        shares.append((e.drifts, e.mutations))
+    table = np.array(shares, dtype=float)
+    observed = (report.drifts_explained, report.mutations_explained)
+    out = {}
+    for col, name in enumerate(("drifts_explained", "mutations_explained")):
+        x = table[:, col]
+        x = x[np.isfinite(x)]
+        out[name] = {
+            "mean": float(x.mean()) if x.size else float("nan"),
+            "sd": float(x.std(ddof=1)) if x.size > 1 else float("nan"),
+            "p": float((1 + np.sum(x >= observed[col] - 1e-12)) / (1 + x.size))
+            if np.isfinite(observed[col])
+            else float("nan"),
+        }
+    return out
+
+
+def order_graph(graph: DriftGraph, settings: DriftSettings) -> dict[str, Any]:
+    """Solve the three orderings of a drift graph, with the direction-shuffled baseline.
+
+    Returns
+    -------
+    dict
+        JSON-ready: the graph's values and counts, and per ordering an
+        :class:`OrderingReport` (as a dict) whose ``null`` holds, per share, the mean,
+        standard deviation and p-value over the shuffled replicates.
+    """
+    out: dict[str, Any] = {
+        "values": list(graph.values),
+        "models": list(graph.models),
+        "exposure": [int(x) for x in graph.exposure],
+        "transitions_kept": int(graph.counts.sum()),
+        "transitions_all": graph.transitions,
+        "arcs": int(oriented(graph.counts).sum()),
+        "tied_pairs": int(np.triu((graph.counts == graph.counts.T) & (graph.counts > 0), 1).sum()),
+        "orderings": {},
+    }
+    rng = np.random.default_rng([settings.seed, TRAITS.index(graph.trait)])
+    nulls = [graph.shuffled(rng) for _ in range(settings.null_replicates)]
+    for kind in ORDERINGS:
+        best = solve_ordering(graph.weights(kind), settings.time_limit_s, settings.seed)
+        unique = _is_unique(graph, kind, best, settings) if settings.check_unique else None
+        report = _report(graph, best, unique)
+        if nulls:
+            report.null = _baseline(nulls, kind, report, settings)
+        log.info(
+            "%s %s: drifts %d/%d, mutations %d/%d, %s in %.2f s%s",
+            graph.trait, kind, report.forward_arcs, report.arcs, report.forward_transitions,
+            report.transitions, report.status, best.seconds,
+            "" if unique is None else (", unique" if unique else ", not unique"),
+        )  # fmt: skip
+        out["orderings"][kind] = asdict(report)
+    return out
+
+
+def drift_pairs(graph: DriftGraph) -> pl.DataFrame:
+    """The graph's transitions as rows: every ordered pair with traffic either way."""
+    rows = []
+    rates = graph.rates()
+    for i in range(graph.k):
+        for j in range(graph.k):
+            if i != j and (graph.counts[i, j] or graph.counts[j, i]):
+                rows.append(
+                    {
+                        "trait": graph.trait,
+                        "source": graph.values[i],
+                        "target": graph.values[j],
+                        "transitions": int(graph.counts[i, j]),
+                        "reverse": int(graph.counts[j, i]),
+                        "rate": float(rates[i, j]),
+                    }
+                )
+    schema = {
+        "trait": pl.String,
+        "source": pl.String,
+        "target": pl.String,
+        "transitions": pl.Int64,
+        "reverse": pl.Int64,
+        "rate": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN float replaced by None (JSON has no NaN)."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def write_orderings(
+    transitions: Path,
+    exposures: Path,
+    values: Path,
+    out_json: Path,
+    out_pairs: Path,
+    settings: DriftSettings,
+) -> dict[str, Any]:
+    """Build every trait's drift graph, solve its orderings, and write the results.
+
+    Parameters
+    ----------
+    transitions, exposures, values
+        The parquet tables of :func:`write_transitions`.
+    out_json
+        ``results/{snapshot}/traits/orderings.json``: settings and, per trait,
+        :func:`order_graph`'s report.
+    out_pairs
+        ``results/{snapshot}/traits/drift_pairs.parquet``: the graphs' transitions.
+    settings
+        The drift settings.
+    """
+    tables = TransitionTables(
+        pl.read_parquet(transitions), pl.read_parquet(exposures), pl.read_parquet(values)
+    )
+    result: dict[str, Any] = {"settings": asdict(settings), "traits": {}}
+    pairs = []
+    for trait in TRAITS:
+        graph = drift_graph(tables, trait, settings.relations, settings.top_k, settings.drop)
+        result["traits"][trait] = order_graph(graph, settings)
+        pairs.append(drift_pairs(graph))
+    Path(out_json).parent.mkdir(parents=True, exist_ok=True)
+    Path(out_json).write_text(json.dumps(_finite(result), indent=1, allow_nan=False) + "\n")
+    pl.concat(pairs).write_parquet(out_pairs)
+    return result

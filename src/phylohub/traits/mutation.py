@@ -1,0 +1,179 @@
+"""Mutation rates (the paper's Definition 7.1) per trait and relation, with intervals.
+
+On an edge from parent P to child C, a trait whose values form the sets ``T(P)`` and
+``T(C)`` mutates by ``1 - |T(P) ∩ T(C)| / |T(P) ∪ T(C)|`` (0: unchanged, 1: nothing
+kept). For a single-valued trait (task, library, one license) it is 0 or 1. The rate of a
+relation is the mean over its compared pairs where *both* sides have the trait; pairs
+with the trait on one side only say nothing about mutation and are left out, as in the
+paper.
+
+Traits: ``license`` (the ``license:`` tags), ``language`` (language names, so ``en`` and
+``eng`` are one language), ``task`` (``pipeline_tag``) and ``library``
+(``library_name``). Relations: finetune, adapter, quantized, merge, unknown (plain
+``base_model:`` tags) and ``all`` (the four typed relations pooled).
+
+Intervals are cluster-robust with the parent as the cluster
+(:func:`phylohub.traits.stats.cluster_mean`): siblings mutate together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from phylohub.traits import sql
+from phylohub.traits.snapshot import RELATIONS, TYPED_RELATIONS, frame, open_snapshot
+from phylohub.traits.stats import cluster_mean
+
+log = logging.getLogger(__name__)
+
+#: The traits compared, in the order the stage reports them.
+TRAITS = ("license", "language", "task", "library")
+#: Rows of the mutation table per trait: each relation, then the typed ones pooled.
+ROWS = (*RELATIONS, "all")
+
+MUTATION_SCHEMA = {
+    "trait": pl.String,
+    "relation": pl.String,
+    "pairs": pl.Int64,
+    "parents": pl.Int64,
+    "rate": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "se": pl.Float64,
+    "changed": pl.Float64,
+}
+
+
+def jaccard_distance(parent: Collection[str], child: Collection[str]) -> float:
+    """Definition 7.1 on one edge: ``1 - |P ∩ C| / |P ∪ C|``.
+
+    Parameters
+    ----------
+    parent, child
+        The trait's values on each side (neither empty).
+
+    Examples
+    --------
+    >>> jaccard_distance({"en", "fr", "de"}, {"en"})
+    0.6666666666666667
+    >>> jaccard_distance(["mit"], ["mit"]), jaccard_distance(["mit"], ["apache-2.0"])
+    (0.0, 1.0)
+    """
+    p, c = set(parent), set(child)
+    return 1.0 - len(p & c) / len(p | c)
+
+
+def mutation_distances(con: Any) -> pl.DataFrame:
+    """Definition 7.1 on every compared pair where both sides have the trait.
+
+    Parameters
+    ----------
+    con
+        A connection from :func:`phylohub.traits.snapshot.open_snapshot`.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``trait``, ``relation``, ``child``, ``parent``, ``distance``.
+    """
+    return frame(con, sql.MUTATION_DISTANCES)
+
+
+def mutation_rates(distances: pl.DataFrame, level: float = 0.95) -> pl.DataFrame:
+    """The mean distance per trait and relation, with cluster-robust intervals.
+
+    Parameters
+    ----------
+    distances
+        The frame of :func:`mutation_distances`.
+    level
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per trait and relation (:data:`ROWS`, empty relations included with 0
+        pairs): ``pairs``, ``parents`` (clusters), ``rate``, ``ci_low``, ``ci_high``,
+        ``se``, and ``changed`` (share of pairs with any change).
+
+    Examples
+    --------
+    >>> d = pl.DataFrame({"trait": ["task"] * 3, "relation": ["finetune"] * 3,
+    ...                   "child": ["a/1", "a/2", "a/3"], "parent": ["b/1", "b/1", "b/2"],
+    ...                   "distance": [1.0, 0.0, 0.0]})
+    >>> row = mutation_rates(d).filter(trait="task", relation="all").row(0, named=True)
+    >>> row["pairs"], row["parents"], round(row["rate"], 4)
+    (3, 2, 0.3333)
+    """
+    rows: list[dict[str, Any]] = []
+    for trait in TRAITS:
+        of_trait = distances.filter(pl.col("trait") == trait)
+        for relation in ROWS:
+            wanted = TYPED_RELATIONS if relation == "all" else (relation,)
+            sub = of_trait.filter(pl.col("relation").is_in(wanted))
+            values = sub["distance"].to_numpy()
+            parents = sub["parent"].to_numpy()
+            est = cluster_mean(values, parents, level, share=True)
+            rows.append(
+                {
+                    "trait": trait,
+                    "relation": relation,
+                    "pairs": est.n,
+                    "parents": est.clusters,
+                    "rate": est.mean,
+                    "ci_low": est.low,
+                    "ci_high": est.high,
+                    "se": est.se,
+                    "changed": float(np.mean(values > 0)) if len(values) else float("nan"),
+                }
+            )
+    return pl.DataFrame(rows, schema=MUTATION_SCHEMA)
+
+
+def write_mutation_rates(
+    db: Path,
+    out: Path,
+    parents: str = "first",
+    level: float = 0.95,
+    threads: int | None = None,
+    memory_mb: int | None = None,
+) -> pl.DataFrame:
+    """Measure the mutation rates of a snapshot and write them as parquet.
+
+    Parameters
+    ----------
+    db
+        The snapshot's ``hub.duckdb``.
+    out
+        ``results/{snapshot}/traits/mutation_rates.parquet``.
+    parents, threads, memory_mb
+        See :func:`phylohub.traits.snapshot.open_snapshot`.
+    level
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    polars.DataFrame
+        The table written (:func:`mutation_rates`).
+    """
+    con = open_snapshot(db, parents, threads, memory_mb)
+    try:
+        distances = mutation_distances(con)
+    finally:
+        con.close()
+    log.info("%d trait comparisons on compared pairs", distances.height)
+    table = mutation_rates(distances, level)
+    for row in table.filter(pl.col("relation") == "all").iter_rows(named=True):
+        log.info(
+            "%s: rate %.3f [%.3f, %.3f] over %d pairs",
+            row["trait"], row["rate"], row["ci_low"], row["ci_high"], row["pairs"],
+        )  # fmt: skip
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    table.write_parquet(out)
+    return table

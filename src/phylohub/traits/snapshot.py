@@ -1,0 +1,83 @@
+"""Opening a snapshot for the traits stage: checks, settings and the compared pairs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from phylohub.errors import PhylohubError
+from phylohub.traits import sql
+
+#: Relations of the snapshot's edges, in the order the stage reports them.
+RELATIONS = ("finetune", "adapter", "quantized", "merge", "unknown")
+#: The typed relations, pooled into the row ``all`` of every table.
+TYPED_RELATIONS = ("finetune", "adapter", "quantized", "merge")
+#: Which parents a child is compared with (see :data:`phylohub.traits.sql.CREATE_COMPARED_EDGES`).
+PARENT_CHOICES = ("first", "all")
+
+
+def open_snapshot(
+    db: Path,
+    parents: str = "first",
+    threads: int | None = None,
+    memory_mb: int | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to ``db`` holding the temporary table ``compared_edges``.
+
+    Parameters
+    ----------
+    db
+        A snapshot's ``hub.duckdb``.
+    parents
+        ``first``: compare each child with its first declared parent only; ``all``: with
+        every declared parent.
+    threads
+        DuckDB threads (default: DuckDB's choice).
+    memory_mb
+        DuckDB's memory limit in MB (default: DuckDB's choice).
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+        The connection; close it when done.
+
+    Raises
+    ------
+    PhylohubError
+        When ``db`` is missing, is not a snapshot, or ``parents`` is not a choice.
+    """
+    if parents not in PARENT_CHOICES:
+        raise PhylohubError(
+            f"traits.parents must be one of {', '.join(PARENT_CHOICES)}, not {parents!r}"
+        )
+    if not Path(db).is_file():
+        raise PhylohubError(f"no snapshot database at {db}: run the build_snapshot rule first")
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        raise PhylohubError(f"cannot open snapshot {db}: {exc}") from exc
+    present = {row[0] for row in con.execute(sql.SNAPSHOT_TABLES).fetchall()}
+    missing = [t for t in sql.REQUIRED_TABLES if t not in present]
+    if missing:
+        con.close()
+        raise PhylohubError(
+            f"{db} is not a phylohub snapshot (no table {', '.join(missing)}): rebuild it"
+        )
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    if memory_mb:
+        con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+    con.execute(sql.CREATE_COMPARED_EDGES, {"parents": parents})
+    return con
+
+
+def frame(
+    con: duckdb.DuckDBPyConnection, query: str, params: dict[str, object] | None = None
+) -> pl.DataFrame:
+    """The result of ``query`` as a polars frame (through arrow, no copy of strings)."""
+    table = con.sql(query, params=params).to_arrow_table()
+    result = pl.from_arrow(table)
+    assert isinstance(result, pl.DataFrame)
+    return result

@@ -1,0 +1,157 @@
+"""Every SQL statement of the traits stage, run on a snapshot's ``hub.duckdb`` (read only).
+
+:data:`CREATE_COMPARED_EDGES` first makes the temporary table ``compared_edges``: the
+(parent, child) pairs the stage compares. Every other statement reads it. Constant lists
+and choices are bound as parameters (``$parents``, ``$traits``), never pasted into the
+text. Every result ends in an ``ORDER BY``, so the same snapshot gives the same rows.
+"""
+
+from __future__ import annotations
+
+#: The pairs compared: edges whose parent is a listed model. ``parent_rank`` is the order
+#: in which the child declares its parents (the position of the first ``base_model`` tag
+#: naming each, ties by id): 1 is the first declared parent, the base a merge was built
+#: on. With ``$parents = 'first'`` only rank 1 is kept (one pair per child, the planted
+#: truth's convention); with ``'all'`` every declared parent (the paper's code). Ranks are
+#: counted over all edges, listed parents or not, so a merge whose first parent is missing
+#: from the listing is not compared with its second one in its place.
+CREATE_COMPARED_EDGES = """
+CREATE OR REPLACE TEMP TABLE compared_edges AS
+WITH base_tags AS (
+    SELECT id AS child, position, lower(string_split(value, ':')[-1]) AS lparent
+    FROM tags WHERE prefix = 'base_model'
+), declared AS (
+    SELECT e.child, e.parent, e.relation, e.parent_in_snapshot,
+        min(b.position) AS first_position
+    FROM edges e
+    LEFT JOIN base_tags b ON b.child = e.child AND b.lparent = lower(e.parent)
+    GROUP BY ALL
+), ranked AS (
+    SELECT *, row_number() OVER (
+        PARTITION BY child ORDER BY first_position NULLS LAST, parent
+    ) AS parent_rank
+    FROM declared
+)
+SELECT child, parent, relation, parent_rank
+FROM ranked
+WHERE parent_in_snapshot AND ($parents = 'all' OR parent_rank = 1)
+ORDER BY child, parent
+"""
+
+#: One row per compared pair and trait, with both sides' values as sets (lists that are
+#: sorted and distinct; a single-valued trait is a list of at most one value; a model
+#: without the trait has an empty list).
+TRAIT_VALUES = """
+WITH sides AS (
+    SELECT e.child, e.parent, e.relation,
+        p.licenses AS p_license, c.licenses AS c_license,
+        p.languages AS p_language, c.languages AS c_language,
+        CASE WHEN p.task IS NULL THEN [] ELSE [p.task] END AS p_task,
+        CASE WHEN c.task IS NULL THEN [] ELSE [c.task] END AS c_task,
+        CASE WHEN p.library IS NULL THEN [] ELSE [p.library] END AS p_library,
+        CASE WHEN c.library IS NULL THEN [] ELSE [c.library] END AS c_library
+    FROM compared_edges e
+    JOIN traits p ON p.id = e.parent
+    JOIN traits c ON c.id = e.child
+)
+SELECT child, parent, relation, 'license' AS trait, p_license AS p, c_license AS c FROM sides
+UNION ALL SELECT child, parent, relation, 'language', p_language, c_language FROM sides
+UNION ALL SELECT child, parent, relation, 'task', p_task, c_task FROM sides
+UNION ALL SELECT child, parent, relation, 'library', p_library, c_library FROM sides
+"""
+
+#: Definition 7.1 on every compared pair where both sides have the trait:
+#: ``1 - |P ∩ C| / |P ∪ C|`` (the sets hold distinct values).
+MUTATION_DISTANCES = f"""
+WITH v AS ({TRAIT_VALUES})
+SELECT trait, relation, child, parent,
+    1.0 - len(list_intersect(p, c)) / len(list_distinct(list_concat(p, c))) AS distance
+FROM v
+WHERE len(p) > 0 AND len(c) > 0
+ORDER BY trait, relation, child, parent
+"""
+
+#: The transitions the paper logs on each pair: every dropped value (in P, not in C) to
+#: every child value, and every parent value to every added value (in C, not in P); each
+#: ordered (source, target) once per pair. For single values: one transition P -> C when
+#: they differ.
+TRANSITIONS = f"""
+WITH v AS ({TRAIT_VALUES}),
+changed AS (
+    SELECT row_number() OVER (ORDER BY trait, child, parent) AS pair, trait, relation, p, c,
+        [x FOR x IN p IF NOT list_contains(c, x)] AS dropped,
+        [x FOR x IN c IF NOT list_contains(p, x)] AS added
+    FROM v
+    WHERE len(p) > 0 AND len(c) > 0 AND (len(dropped) > 0 OR len(added) > 0)
+),
+logged AS (
+    SELECT pair, trait, relation, s.source, t.target
+    FROM changed, unnest(changed.dropped) AS s(source), unnest(changed.c) AS t(target)
+    UNION
+    SELECT pair, trait, relation, s.source, t.target
+    FROM changed, unnest(changed.p) AS s(source), unnest(changed.added) AS t(target)
+)
+SELECT trait, relation, source, target, count(*) AS transitions
+FROM logged
+GROUP BY ALL
+ORDER BY trait, relation, source, target
+"""
+
+#: Exposure: compared pairs (both sides with the trait) whose parent carries each value,
+#: per relation; transitions from a value divided by its exposure are its mutation rates.
+EXPOSURES = f"""
+WITH v AS ({TRAIT_VALUES})
+SELECT trait, relation, value, count(*) AS pairs
+FROM v, unnest(v.p) AS u(value)
+WHERE len(p) > 0 AND len(c) > 0
+GROUP BY ALL
+ORDER BY trait, relation, value
+"""
+
+#: Listed models carrying each value of each trait.
+TRAIT_COUNTS = """
+WITH v AS (
+    SELECT 'license' AS trait, value FROM traits, unnest(traits.licenses) AS u(value)
+    UNION ALL SELECT 'language', value FROM traits, unnest(traits.languages) AS u(value)
+    UNION ALL SELECT 'task', task FROM traits WHERE task IS NOT NULL
+    UNION ALL SELECT 'library', library FROM traits WHERE library IS NOT NULL
+)
+SELECT trait, value, count(*) AS models FROM v GROUP BY ALL ORDER BY trait, value
+"""
+
+#: The documentation of both sides of every compared pair. A card is available when the
+#: crawl fetched a README (status ``ok``); length and auto-generation are NULL otherwise.
+DOCUMENTATION = """
+SELECT e.relation, e.child, e.parent,
+    pc.status = 'ok' AS p_card, cc.status = 'ok' AS c_card,
+    pc.length_chars AS p_chars, cc.length_chars AS c_chars,
+    pc.auto_generated AS p_auto, cc.auto_generated AS c_auto,
+    pt.n_languages AS p_languages, ct.n_languages AS c_languages
+FROM compared_edges e
+JOIN cards pc ON pc.id = e.parent
+JOIN cards cc ON cc.id = e.child
+JOIN traits pt ON pt.id = e.parent
+JOIN traits ct ON ct.id = e.child
+ORDER BY e.relation, e.child, e.parent
+"""
+
+#: Card availability of models with family ties (in an edge whose other side is listed)
+#: and without.
+CARD_AVAILABILITY = """
+WITH tied AS (
+    SELECT child AS id FROM edges WHERE parent_in_snapshot
+    UNION SELECT parent FROM edges WHERE parent_in_snapshot
+)
+SELECT t.id IS NOT NULL AS family_ties, count(*) AS models,
+    count(*) FILTER (WHERE c.status = 'ok') AS with_card
+FROM cards c LEFT JOIN tied t ON t.id = c.id
+GROUP BY ALL ORDER BY family_ties
+"""
+
+#: The tables the stage reads, to check a snapshot before the work.
+REQUIRED_TABLES = ("models", "tags", "edges", "cards", "traits")
+
+SNAPSHOT_TABLES = """
+SELECT table_name FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = 'main'
+"""

@@ -1,0 +1,99 @@
+"""The genealogy figures: which families are drawn, and every figure written."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import polars as pl
+import pytest
+from genealogy_snapshots import tiny_snapshot
+
+from phylohub.errors import PhylohubError
+from phylohub.genealogy.graphs import RELATION_SETS
+from phylohub.genealogy.plots import (
+    pick_families,
+    plot_family_depths,
+    plot_family_sizes,
+    plot_family_trees,
+    plot_virality,
+)
+from phylohub.genealogy.tables import build_genealogy
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def families_frame(rows: list[tuple[int, int, int, int, int]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows, schema=["family", "size", "depth", "max_children", "roots"], orient="row"
+    )
+
+
+def test_the_largest_deepest_and_broadest_fitting_families_are_picked() -> None:
+    families = families_frame(
+        [
+            (0, 900, 3, 10, 1),  # too large
+            (1, 300, 4, 40, 1),  # largest that fits
+            (2, 200, 2, 190, 1),  # broadest (190 / 200)
+            (3, 120, 25, 5, 1),  # deepest
+            (4, 250, 30, 5, 2),  # deeper, but two roots: not drawn
+            (5, 5, 4, 2, 1),  # too small
+        ]
+    )
+    picks = pick_families(families, 20, 400)
+    assert [(p.label, p.family) for p in picks] == [("largest", 1), ("deepest", 3), ("broadest", 2)]
+    # each pick skips the families already chosen
+    only_one = families_frame([(0, 30, 9, 29, 1)])
+    assert [(p.label, p.family) for p in pick_families(only_one, 20, 400)] == [("largest", 0)]
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("figures")
+    models: list[tuple[str, list[str]]] = [("o/root", []), ("o/deep0", [])]
+    models += [(f"s/k{i:02d}", ["base_model:adapter:o/root"]) for i in range(25)]
+    chain = ["o/deep0"] + [f"c/d{i:02d}" for i in range(22)]  # a 22-generation lineage
+    models += [(c, [f"base_model:finetune:{p}"]) for p, c in pairwise(chain)]
+    models += [("x/child", ["base_model:finetune:Gone/Base"])]
+    db = tiny_snapshot(root, models)
+    for name, rels in RELATION_SETS.items():
+        build_genealogy(db, rels, root / name)
+    return root
+
+
+def test_every_figure_is_written(tables: Path, tmp_path: Path) -> None:
+    read = {name: pl.read_parquet(tables / name / "families.parquet") for name in RELATION_SETS}
+    depths = {
+        name: pl.read_csv(tables / name / "depths.tsv", separator="\t") for name in RELATION_SETS
+    }
+    picks = plot_family_trees(
+        read["all"],
+        pl.read_parquet(tables / "all" / "nodes.parquet"),
+        pl.read_parquet(tables / "all" / "edges.parquet"),
+        tmp_path / "trees.png",
+        min_size=20,
+        max_size=400,
+        seed=1,
+    )
+    assert [p.label for p in picks] == ["largest", "deepest"]
+    plot_family_sizes(read, tmp_path / "sizes.png")
+    plot_family_depths(depths, tmp_path / "depths.png")
+    plot_virality(read, tmp_path / "virality.png", ["finetune", "all"])
+    for name in ("trees", "sizes", "depths", "virality"):
+        assert (tmp_path / f"{name}.png").read_bytes()[:8] == PNG
+
+
+def test_the_drawing_is_the_same_on_every_run(tables: Path, tmp_path: Path) -> None:
+    args = [pl.read_parquet(tables / "no_merge" / f"{t}.parquet")
+            for t in ("families", "nodes", "edges")]  # fmt: skip
+    for run in ("a", "b"):
+        plot_family_trees(*args, tmp_path / f"{run}.png", seed=3)  # type: ignore[misc]
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+
+
+def test_no_family_to_draw_is_a_clear_error(tables: Path, tmp_path: Path) -> None:
+    args = [
+        pl.read_parquet(tables / "all" / f"{t}.parquet") for t in ("families", "nodes", "edges")
+    ]
+    with pytest.raises(PhylohubError, match="no family of 500 to 900 models"):
+        plot_family_trees(*args, tmp_path / "x.png", min_size=500, max_size=900)  # type: ignore[misc]

@@ -1,0 +1,18 @@
+"""Families, generations and structural virality of one relation set of a snapshot.
+
+Reads: results/{snapshot}/hub.duckdb (models, edges, tags). Writes the tables of
+results/{snapshot}/genealogy/{relations}/ (see phylohub.genealogy.tables).
+"""
+
+from pathlib import Path
+
+from phylohub.genealogy.tables import build_genealogy
+from phylohub.workflow import configure_logging
+
+configure_logging(snakemake.log[0])
+build_genealogy(
+    Path(snakemake.input.db),
+    snakemake.params.relations,
+    Path(snakemake.output.summary).parent,
+    top=snakemake.params.top,
+)

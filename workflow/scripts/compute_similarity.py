@@ -1,0 +1,19 @@
+"""Compute the similarity measures of every distinct kin pair.
+
+Reads: results/{snapshot}/hub.duckdb and similarity/kin_pairs.parquet. Writes:
+similarity/pair_similarity.parquet, vocabulary.parquet, similarity_stats.json.
+"""
+
+from pathlib import Path
+
+from phylohub.similarity.stage import run_compute_similarity
+from phylohub.workflow import configure_logging
+
+configure_logging(snakemake.log[0])
+run_compute_similarity(
+    Path(snakemake.input.db),
+    Path(snakemake.input.pairs),
+    dict(snakemake.params.options),
+    snakemake.threads,
+    {name: Path(path) for name, path in snakemake.output.items()},
+)

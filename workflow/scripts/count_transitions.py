@@ -1,0 +1,24 @@
+"""Count the trait transitions the paper logs on every compared parent-child pair.
+
+Reads: results/{snapshot}/hub.duckdb. Writes, under results/{snapshot}/traits/:
+transitions.parquet (trait, relation, source, target, transitions), exposures.parquet
+(compared pairs whose parent carries each value) and trait_values.parquet (listed models
+carrying each value); see phylohub.traits.drift.
+"""
+
+from pathlib import Path
+
+from phylohub.traits.drift import write_transitions
+from phylohub.workflow import configure_logging
+
+configure_logging(snakemake.log[0])
+out = snakemake.output
+write_transitions(
+    Path(snakemake.input.db),
+    Path(out.transitions),
+    Path(out.exposures),
+    Path(out.values),
+    parents=snakemake.params.parents,
+    threads=snakemake.threads,
+    memory_mb=snakemake.resources.mem_mb,
+)

@@ -1,0 +1,21 @@
+"""Measure the mutation rate of every trait per relation (the paper's Definition 7.1).
+
+Reads: results/{snapshot}/hub.duckdb. Writes:
+results/{snapshot}/traits/mutation_rates.parquet (one row per trait and relation, with
+cluster-robust intervals; see phylohub.traits.mutation).
+"""
+
+from pathlib import Path
+
+from phylohub.traits.mutation import write_mutation_rates
+from phylohub.workflow import configure_logging
+
+configure_logging(snakemake.log[0])
+write_mutation_rates(
+    Path(snakemake.input.db),
+    Path(snakemake.output.rates),
+    parents=snakemake.params.parents,
+    level=snakemake.params.level,
+    threads=snakemake.threads,
+    memory_mb=snakemake.resources.mem_mb,
+)

@@ -1,0 +1,21 @@
+"""Measure documentation thinning from parent to child, per relation (Figure 9).
+
+Reads: results/{snapshot}/hub.duckdb. Writes: results/{snapshot}/traits/thinning.parquet
+and results/{snapshot}/traits/card_availability.parquet; see phylohub.traits.thinning.
+"""
+
+from pathlib import Path
+
+from phylohub.traits.thinning import write_thinning
+from phylohub.workflow import configure_logging
+
+configure_logging(snakemake.log[0])
+write_thinning(
+    Path(snakemake.input.db),
+    Path(snakemake.output.thinning),
+    Path(snakemake.output.availability),
+    parents=snakemake.params.parents,
+    level=snakemake.params.level,
+    threads=snakemake.threads,
+    memory_mb=snakemake.resources.mem_mb,
+)
