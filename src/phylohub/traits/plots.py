@@ -35,7 +35,7 @@ TITLES = {
 ORDER_NAMES = {
     "weighted": "the order with the most transitions downwards (the paper's)",
     "unweighted": "the order with the most drifts downwards (the paper's)",
-    "normalised": "the order with the most mutation rate downwards",
+    "normalised": "the order that puts the most per-parent mutation rate downwards",
 }
 FORWARD = "#2b6cb0"
 BACKWARD = "#c53030"
