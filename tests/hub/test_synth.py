@@ -41,6 +41,12 @@ def test_same_seed_same_ecosystem_other_seed_another(tmp_path: Path) -> None:
     assert table_digest(a / "hub.sqlite", "models") != table_digest(c / "hub.sqlite", "models")
 
 
+def test_extreme_knobs_still_generate(tmp_path: Path) -> None:
+    """Few roots with a card left for the huge cards and hostile ids: fewer are planted."""
+    truth = generate(SynthConfig(n_models=300, seed=1, child_share=0.95), tmp_path)
+    assert truth["listed"] > 0
+
+
 def test_unknown_knob_is_one_clear_error() -> None:
     with pytest.raises(Exception, match="unknown synthetic-ecosystem setting"):
         SynthConfig.from_mapping({"n_models": 100, "seed": 1, "n_modles": 5})

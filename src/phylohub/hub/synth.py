@@ -527,8 +527,9 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     gated_kind = np.where(rng.random(n) < 0.5, "auto", "manual")
     disabled = rng.random(n) < cfg.disabled_share
     name_u = rng.random((n, 6))
+    spare_roots = np.flatnonzero(is_root)[20:]
     hostile_idx = set(
-        rng.choice(np.flatnonzero(is_root)[20:], size=cfg.hostile_ids, replace=False).tolist()
+        rng.choice(spare_roots, size=min(cfg.hostile_ids, len(spare_roots)), replace=False).tolist()
     )
 
     # Numbers.
@@ -554,9 +555,10 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     n_paras_root = np.maximum(
         1, np.round(rng.lognormal(math.log(cfg.card_median_paragraphs), cfg.card_sigma, n))
     ).astype(np.int64)
+    carded_roots = np.flatnonzero(tr.shown["card"] & is_root)
     huge = set(
         rng.choice(
-            np.flatnonzero(tr.shown["card"] & is_root), size=cfg.huge_cards, replace=False
+            carded_roots, size=min(cfg.huge_cards, len(carded_roots)), replace=False
         ).tolist()
         if cfg.huge_cards
         else []
