@@ -40,7 +40,9 @@ How the population is made
    (``downloads_share`` > 0, heavy-tailed, larger for parents), likes, gated
    (``gated_share``), disabled, ``createdAt`` back-filled to 2022-03-02T23:29:04.000Z
    before that date, siblings, safetensors, datasets and arXiv tags (the Hub template's
-   arXiv:1910.09700 included), and ``malformed_share`` models with a malformed tag.
+   arXiv:1910.09700 included), availability tags (``endpoints_compatible``,
+   ``autotrain_compatible``, ``doi:`` tags more likely on much-downloaded models), and
+   ``malformed_share`` models with a malformed tag.
 
 The planted truth
 =================
@@ -75,7 +77,7 @@ RELATIONS = ("finetune", "adapter", "quantized", "merge")
 TRAITS = ("license", "language", "task", "library")
 BACKFILL = "2022-03-02T23:29:04.000Z"
 _BACKFILL_DT = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,10 @@ class SynthConfig:
     disabled_share: float = 0.0005  # listed models whose files answer "disabled"
     downloads_share: float = 0.355  # models with downloads > 0 (heavy-tailed, more for parents)
     safetensors_share: float = 0.234  # models with safetensors parameter counts
+    # Availability tags (the paper's 9.2), drawn from a stream of their own.
+    endpoints_share: float = 0.06  # models tagged endpoints_compatible
+    autotrain_share: float = 0.24  # models tagged autotrain_compatible
+    doi_share: float = 0.002  # models with a doi: tag, drawn in proportion to sqrt(downloads)
     malformed_share: float = 0.001  # carded models with one malformed tag (kinds in truth.json)
     hostile_ids: int = 5  # legal but awkward ids (dots, underscores, 96 characters)
 
@@ -544,6 +550,12 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     trending = np.where(rng.random(n) < 0.05, rng.integers(1, 50, size=n), 0) * (1 + pop.children)
     has_st = rng.random(n) < cfg.safetensors_share
     params = np.floor(10 ** rng.uniform(6, 10.8, size=n)).astype(np.int64)
+    # Availability tags from a stream of their own: the draws above keep their values.
+    avail = np.random.default_rng([cfg.seed, 92])
+    endpoints = avail.random(n) < cfg.endpoints_share
+    autotrain = avail.random(n) < cfg.autotrain_share
+    doi_w = np.sqrt(1.0 + downloads)
+    has_doi = avail.random(n) < np.minimum(1.0, cfg.doi_share * n * doi_w / doi_w.sum())
     backfilled = pop.created < np.datetime64(_BACKFILL_DT.replace(tzinfo=None), "ms")
     modified = pop.created + (rng.exponential(30, size=n) * 86400e3).astype("timedelta64[ms]")
 
@@ -675,6 +687,9 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
                 "unknown" if untyped else rel_name,
                 bool(has_st[i]),
                 has_card,
+                [f"doi:10.57967/hf/{i:07d}"] if has_doi[i] else [],
+                ["autotrain_compatible"] * bool(autotrain[i])
+                + ["endpoints_compatible"] * bool(endpoints[i]),
             )
             if i in malformed and has_card:
                 mk = malformed_kinds[int(name_u[i, 2] * len(malformed_kinds))]
@@ -840,6 +855,8 @@ def _tags_and_card_data(
     relation: str,
     safetensors: bool,
     has_card: bool,
+    dois: list[str],
+    availability: list[str],
 ) -> tuple[list[str], dict[str, Any] | None]:
     """Tags in the Hub's order, and the card's front matter they come from."""
     tags: list[str] = []
@@ -852,13 +869,14 @@ def _tags_and_card_data(
     tags += langs
     tags += [f"dataset:{d}" for d in datasets]
     tags += [f"arxiv:{a}" for a in arxiv]
+    tags += dois
     for p in parent_ids:
         tags.append(f"base_model:{p}")
         if relation != "unknown":
             tags.append(f"base_model:{relation}:{p}")
     if lic:
         tags.append(f"license:{lic}")
-    tags += ["endpoints_compatible", "region:us"]
+    tags += [*availability, "region:us"]
     if not has_card:
         return tags, None
     card: dict[str, Any] = {}
