@@ -64,6 +64,7 @@ rule plot_family_trees:
             caption="../report/family_trees.rst",
             category="Genealogy",
         ),
+        svg="results/{snapshot}/figures/family_trees.svg",
     log:
         "logs/{snapshot}/plot_family_trees.log",
     benchmark:
@@ -88,6 +89,7 @@ rule plot_family_sizes:
             caption="../report/family_sizes.rst",
             category="Genealogy",
         ),
+        svg="results/{snapshot}/figures/family_sizes.svg",
     log:
         "logs/{snapshot}/plot_family_sizes.log",
     benchmark:
@@ -109,6 +111,7 @@ rule plot_family_depths:
             caption="../report/family_depths.rst",
             category="Genealogy",
         ),
+        svg="results/{snapshot}/figures/family_depths.svg",
     log:
         "logs/{snapshot}/plot_family_depths.log",
     benchmark:
@@ -132,6 +135,7 @@ rule plot_family_virality:
             caption="../report/family_virality.rst",
             category="Genealogy",
         ),
+        svg="results/{snapshot}/figures/family_virality.svg",
     log:
         "logs/{snapshot}/plot_family_virality.log",
     benchmark:

@@ -86,6 +86,7 @@ rule plot_similarity_by_relation:
             caption="../report/similarity_by_relation.rst",
             category="Similarity",
         ),
+        svg="results/{snapshot}/figures/similarity_by_relation.svg",
     log:
         "logs/{snapshot}/plot_similarity_by_relation.log",
     benchmark:
@@ -107,6 +108,7 @@ rule plot_similarity_measures:
             caption="../report/similarity_measures.rst",
             category="Similarity",
         ),
+        svg="results/{snapshot}/figures/similarity_measures.svg",
     log:
         "logs/{snapshot}/plot_similarity_measures.log",
     benchmark:

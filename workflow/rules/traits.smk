@@ -105,6 +105,7 @@ rule plot_trait_drift:
             subcategory="Drift",
             labels={"trait": "{trait}"},
         ),
+        svg="results/{snapshot}/figures/traits_drift_{trait}.svg",
     log:
         "logs/{snapshot}/plot_trait_drift/{trait}.log",
     benchmark:
@@ -127,6 +128,7 @@ rule plot_documentation_thinning:
             category="Traits",
             subcategory="Documentation",
         ),
+        svg="results/{snapshot}/figures/traits_documentation_thinning.svg",
     log:
         "logs/{snapshot}/plot_documentation_thinning.log",
     benchmark:

@@ -21,7 +21,7 @@ picks = plot_family_trees(
     Path(snakemake.output.png),
     min_size=p.min_size,
     max_size=p.max_size,
-    title=f"relation set: {p.relations}",
+    title=f"The largest, deepest and broadest family drawn (relation set {p.relations})",
     seed=p.seed,
 )
 logging.getLogger("phylohub").info("drew families %s", picks)

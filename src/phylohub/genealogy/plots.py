@@ -19,19 +19,11 @@ import numpy.typing as npt
 import polars as pl
 
 from phylohub.errors import PhylohubError
+from phylohub.figures import RELATION_COLOURS, save_figure
 from phylohub.genealogy.graphs import RELATIONS
 
-#: One colour per relation (colour-blind safe, Okabe-Ito).
-RELATION_COLOURS: dict[str, str] = {
-    "finetune": "#0072B2",
-    "adapter": "#E69F00",
-    "quantized": "#009E73",
-    "merge": "#D55E00",
-    "unknown": "#999999",
-}
 #: Line colours of the relation sets in the distribution plots.
 SET_COLOURS: tuple[str, ...] = ("#0072B2", "#E69F00", "#CC79A7", "#009E73", "#56B4E9")
-DPI = 150
 
 
 def _pyplot() -> Any:
@@ -215,8 +207,7 @@ def plot_family_trees(
         fig.suptitle(title, fontsize=10, y=0.99)
     fig.tight_layout(rect=(0, 0.06, 1, 0.95 if title else 1))
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=DPI)
-    plt.close(fig)
+    save_figure(fig, out)
     return picks
 
 
@@ -245,8 +236,7 @@ def plot_family_sizes(families: Mapping[str, pl.DataFrame], out: Path) -> None:
     ax.legend(frameon=False, title="relation set", fontsize=8)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=DPI)
-    plt.close(fig)
+    save_figure(fig, out)
 
 
 def plot_family_depths(depths: Mapping[str, pl.DataFrame], out: Path) -> None:
@@ -283,8 +273,7 @@ def plot_family_depths(depths: Mapping[str, pl.DataFrame], out: Path) -> None:
     axes[1].legend(frameon=False, title="relation set", fontsize=8)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=DPI)
-    plt.close(fig)
+    save_figure(fig, out)
 
 
 def plot_virality(families: Mapping[str, pl.DataFrame], out: Path, names: Sequence[str]) -> None:
@@ -339,5 +328,4 @@ def plot_virality(families: Mapping[str, pl.DataFrame], out: Path, names: Sequen
     axes[0][0].set_ylabel("structural virality (mean distance)")
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=DPI)
-    plt.close(fig)
+    save_figure(fig, out)

@@ -18,6 +18,7 @@ import polars as pl
 import pyarrow as pa
 from matplotlib.axes import Axes
 
+from phylohub.figures import KIN_COLOURS, save_figure
 from phylohub.kinship.sampling import RELATIONS, shape_pairs
 from phylohub.kinship.shapes import SHAPE_NODES
 from phylohub.similarity.measures import METRICS, text_name
@@ -34,15 +35,7 @@ RELATION_LABELS: Final[dict[str, str]] = {
     "cousins": "first cousins",
     "random": "random pair",
 }
-_COLORS: Final[dict[str, str]] = {
-    "parent_child": "#1f77b4",
-    "siblings": "#d62728",
-    "grandparent": "#6baed6",
-    "uncle_nephew": "#9467bd",
-    "great_grandparent": "#c6dbef",
-    "cousins": "#ff9896",
-    "random": "#7f7f7f",
-}
+_COLORS: Final[dict[str, str]] = KIN_COLOURS
 _METRIC_LABELS: Final[dict[str, str]] = {
     "tfidf": "TF-IDF cosine",
     "bow": "bag-of-words cosine",
@@ -185,8 +178,7 @@ def plot_similarity_by_relation(
     fig.suptitle("Kinship similarity of models (metadata, " + _METRIC_LABELS[metric] + ")")
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    save_figure(fig, out)
 
 
 def plot_similarity_measures(means: pa.Table, out: Path, texts: Sequence[str]) -> None:
@@ -209,5 +201,4 @@ def plot_similarity_measures(means: pa.Table, out: Path, texts: Sequence[str]) -
     fig.suptitle("Similarity by relation, every measure (95% bootstrap CIs)")
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    save_figure(fig, out)

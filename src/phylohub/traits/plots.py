@@ -25,6 +25,8 @@ import polars as pl
 from matplotlib.patches import FancyArrowPatch
 
 from phylohub.errors import PhylohubError
+from phylohub.figures import RELATION_COLOURS as SHARED_RELATION_COLOURS
+from phylohub.figures import save_figure
 
 TITLES = {
     "license": "Licenses",
@@ -37,14 +39,11 @@ ORDER_NAMES = {
     "unweighted": "the order with the most drifts downwards (the paper's)",
     "normalised": "the order that puts the most per-parent mutation rate downwards",
 }
-FORWARD = "#2b6cb0"
-BACKWARD = "#c53030"
+FORWARD = "#0072B2"
+BACKWARD = "#D55E00"
+#: Relations drawn in the thinning figure, in the shared colours.
 RELATION_COLOURS = {
-    "finetune": "#2b6cb0",
-    "adapter": "#dd6b20",
-    "quantized": "#38a169",
-    "merge": "#805ad5",
-    "all": "#1a202c",
+    r: SHARED_RELATION_COLOURS[r] for r in ("finetune", "adapter", "quantized", "merge", "all")
 }
 
 
@@ -144,8 +143,7 @@ def plot_drift(
     fig.tight_layout()
     _draw_arcs(ax, arcs, anchor, top, room=3.0)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=150)
-    plt.close(fig)
+    save_figure(fig, out)
 
 
 def _draw_arcs(
@@ -246,5 +244,4 @@ def plot_thinning(thinning: pl.DataFrame, out: Path, level: float = 0.95) -> Non
     )
     fig.tight_layout()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=150)
-    plt.close(fig)
+    save_figure(fig, out)

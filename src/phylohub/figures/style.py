@@ -1,0 +1,86 @@
+"""One style for every figure: colours that mean the same thing in every figure,
+print resolution, and each figure written as PNG and SVG.
+
+Colours are Okabe and Ito's colour-blind-safe palette. A relation (finetune, adapter,
+...), a trait (license, language, ...) and a kin relation (parent/child, siblings, ...)
+keep their colour across the genealogy, similarity, traits and summary figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+#: Resolution of the PNG files (print quality).
+DPI = 300
+
+#: Edge relations of the genealogy.
+RELATION_COLOURS: dict[str, str] = {
+    "finetune": "#0072B2",
+    "adapter": "#E69F00",
+    "quantized": "#009E73",
+    "merge": "#D55E00",
+    "unknown": "#999999",
+    "all": "#000000",
+}
+#: The traits whose mutation and drift the traits stage measures.
+TRAIT_COLOURS: dict[str, str] = {
+    "license": "#CC79A7",
+    "language": "#56B4E9",
+    "task": "#E69F00",
+    "library": "#009E73",
+}
+#: Pairs of relatives of the similarity stage (closer kin, darker blue; siblings and
+#: cousins, vermilion; random pairs, grey).
+KIN_COLOURS: dict[str, str] = {
+    "parent_child": "#0072B2",
+    "grandparent": "#4C9BD0",
+    "great_grandparent": "#A6CDE8",
+    "siblings": "#D55E00",
+    "uncle_nephew": "#CC79A7",
+    "cousins": "#F0A77A",
+    "random": "#999999",
+}
+#: The panels of the ecosystem summary (the paper's Figure 2).
+PANEL_COLOURS: dict[str, str] = {
+    "licenses": TRAIT_COLOURS["license"],
+    "tasks": TRAIT_COLOURS["task"],
+    "languages": TRAIT_COLOURS["language"],
+    "libraries": TRAIT_COLOURS["library"],
+    "children": RELATION_COLOURS["finetune"],
+    "datasets": "#F0E442",
+    "arxiv": "#56B4E9",
+    "downloads": "#666666",
+}
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend (no display), with the project's defaults."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            "font.size": 9,
+            "axes.titlesize": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.fonttype": "none",  # text stays text in the SVG
+            "svg.hashsalt": "phylohub",  # stable ids: the same figure, the same file
+        }
+    )
+    return plt
+
+
+def save_figure(fig: Any, png: Path) -> None:
+    """Write ``fig`` to ``png`` at :data:`DPI` and beside it as ``.svg``; close it."""
+    png = Path(png)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"Software": None}
+    fig.savefig(png, dpi=DPI, metadata=meta)
+    fig.savefig(png.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
