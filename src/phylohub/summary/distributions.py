@@ -1,0 +1,278 @@
+"""The ecosystem's distributions (the paper's Figure 2) and documentation availability (9.2).
+
+``write_summary`` reads a snapshot's ``hub.duckdb`` and the arXiv categories fetched for
+it, and writes three tables under ``results/{snapshot}/summary/``:
+
+- ``distributions.tsv``: one row per (panel, value) of the top ``top`` values of each
+  panel: licenses, tasks, languages, libraries, children (models with the most listed
+  children), datasets, arxiv (subject categories), downloads (most downloaded models);
+  ``count`` in the panel's ``unit`` and ``share`` of the panel's ``denominator``.
+- ``arxiv_ids.tsv``: every cited arXiv id with its models, how many of those carry an
+  auto-generated card, and whether it is a *template artefact*: an id that auto-generated
+  cards carry in bulk (the Hub's default card cites arXiv:1910.09700, which inflates
+  cs.CY in the paper's Figure 2).
+- ``availability.tsv``: card, safetensors, endpoint and autotrain tags, DOIs and each
+  trait (count, share, denominator); ``doi_downloads.tsv``: the downloads of models with
+  and without a DOI, and ``doi_ratio.tsv`` their ratio (mean and median).
+- ``overview.tsv``: headline counts (models, edges to a listed parent by relation, card
+  lengths, distinct trait values), one ``metric`` and ``value`` a row.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from phylohub.errors import PhylohubError
+from phylohub.summary import sql
+
+log = logging.getLogger(__name__)
+
+#: The panels of Figure 2, in the paper's reading order.
+PANELS = (
+    "licenses",
+    "tasks",
+    "languages",
+    "libraries",
+    "children",
+    "datasets",
+    "arxiv",
+    "downloads",
+)
+#: The columns of ``distributions.tsv``.
+DISTRIBUTION_COLUMNS = (
+    "panel",
+    "rank",
+    "value",
+    "label",
+    "count",
+    "unit",
+    "share",
+    "denominator",
+    "denominator_label",
+)
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    """What the stage keeps: ``top`` rows a panel; an arXiv id is a template artefact when
+    at least ``template_min_models`` models cite it and at least ``template_auto_share``
+    of their cards are auto-generated."""
+
+    top: int = 15
+    template_min_models: int = 10
+    template_auto_share: float = 0.5
+
+
+@cache
+def arxiv_category_names() -> dict[str, str]:
+    """arXiv subject codes -> names (``cs.LG`` -> ``Machine Learning``).
+
+    >>> arxiv_category_names()["cs.CY"]
+    'Computers and Society'
+    """
+    text = files("phylohub.data").joinpath("arxiv_categories.tsv").read_text(encoding="utf-8")
+    rows = [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+    return {row[0]: row[1] for row in rows[1:]}
+
+
+def arxiv_label(code: str) -> str:
+    """A category's label for a figure: ``Machine Learning (cs.LG)``; an unknown code as is.
+
+    >>> arxiv_label("cs.LG"), arxiv_label("xx.YY")
+    ('Machine Learning (cs.LG)', 'xx.YY')
+    """
+    name = arxiv_category_names().get(code)
+    return f"{name} ({code})" if name else code
+
+
+def _connect(db: Path, arxiv: Path | None, threads: int | None) -> duckdb.DuckDBPyConnection:
+    if not Path(db).is_file():
+        raise PhylohubError(f"no snapshot database at {db}: run the build_snapshot rule first")
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        raise PhylohubError(f"cannot open snapshot {db}: {exc}") from exc
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    if arxiv is not None:
+        if not Path(arxiv).is_file():
+            raise PhylohubError(f"no arXiv table at {arxiv}: run the fetch_arxiv rule first")
+        con.execute(f"CREATE TEMP VIEW arxiv AS SELECT * FROM read_parquet('{Path(arxiv)}')")
+    else:
+        con.execute(
+            "CREATE TEMP TABLE arxiv (arxiv_id VARCHAR, status VARCHAR,"
+            " primary_category VARCHAR, categories VARCHAR[])"
+        )
+    return con
+
+
+def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
+    return pl.from_arrow(con.sql(query).to_arrow_table())  # type: ignore[return-value]
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, query: str) -> int:
+    rows = con.execute(query).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def _top(
+    panel: str, counts: pl.DataFrame, denominator: int, unit: str, what: str, top: int
+) -> pl.DataFrame:
+    """The ``top`` rows of one panel, most first, ties by value: deterministic."""
+    ranked = counts.sort(["count", "value"], descending=[True, False]).head(top)
+    labels = [arxiv_label(v) for v in ranked["value"]] if panel == "arxiv" else ranked["value"]
+    return pl.DataFrame(
+        {
+            "panel": [panel] * ranked.height,
+            "rank": list(range(1, ranked.height + 1)),
+            "value": ranked["value"],
+            "label": labels,
+            "count": ranked["count"].cast(pl.Int64),
+            "unit": [unit] * ranked.height,
+            "share": (ranked["count"] / denominator if denominator else ranked["count"] * 0.0),
+            "denominator": [denominator] * ranked.height,
+            "denominator_label": [what] * ranked.height,
+        },
+        schema_overrides={"value": pl.String, "label": pl.String, "share": pl.Float64},
+    )
+
+
+def distributions(
+    con: duckdb.DuckDBPyConnection, settings: SummarySettings
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``distributions.tsv`` and ``arxiv_ids.tsv`` from an open snapshot connection."""
+    panels = []
+    for panel in PANELS:
+        if panel == "arxiv":
+            counts = _frame(
+                con,
+                "SELECT category AS value, count(DISTINCT id) AS count"
+                f" FROM ({sql.ARXIV_MODEL_CATEGORIES}) GROUP BY category",
+            )
+            denominator = _scalar(con, sql.ARXIV_DENOMINATOR)
+            unit, what = "models", "models citing a paper of known category"
+        else:
+            values, denom_q, unit, what = sql.PANELS[panel]
+            counts = _frame(con, values)
+            denominator = _scalar(con, denom_q)
+        panels.append(_top(panel, counts, denominator, unit, what, settings.top))
+    ids = _frame(con, sql.ARXIV_IDS).with_columns(
+        auto_share=pl.col("auto_generated_models") / pl.col("models")
+    )
+    ids = ids.with_columns(
+        template=(pl.col("models") >= settings.template_min_models)
+        & (pl.col("auto_share") >= settings.template_auto_share)
+    ).sort(["models", "arxiv_id"], descending=[True, False])
+    return pl.concat(panels), ids
+
+
+def read_distributions(path: Path) -> pl.DataFrame:
+    """distributions.tsv with its values kept as text (``1910.09700`` is no number)."""
+    return pl.read_csv(
+        path, separator="\t", schema_overrides={"value": pl.String, "label": pl.String}
+    )
+
+
+def arxiv_summary(ids: pl.DataFrame) -> pl.DataFrame:
+    """The arXiv ids in a few lines (metric, value as text): how many are cited, found,
+    not found, and which are template artefacts (``none`` when none is)."""
+    by_status = {s: int((ids["status"] == s).sum()) for s in ("ok", "not_found", "error")}
+    templates = ids.filter(pl.col("template"))["arxiv_id"].to_list()
+    rows = [
+        ("cited_ids", str(ids.height)),
+        *((f"ids_{k}", str(v)) for k, v in by_status.items()),
+        ("template_ids", ", ".join(templates) or "none"),
+    ]
+    return pl.DataFrame(rows, schema={"metric": pl.String, "value": pl.String}, orient="row")
+
+
+def arxiv_template_effect(con: duckdb.DuckDBPyConnection, template_ids: list[str]) -> pl.DataFrame:
+    """Per category: models counted, and those counted only through template ids."""
+    listed = ", ".join("'" + i.replace("'", "''") + "'" for i in template_ids) or "NULL"
+    return _frame(
+        con,
+        f"""
+        SELECT category, count(DISTINCT id) AS models,
+               count(DISTINCT id) - count(DISTINCT id) FILTER (WHERE arxiv_id NOT IN ({listed}))
+                   AS template_only_models
+        FROM ({sql.ARXIV_MODEL_CATEGORIES}) GROUP BY category
+        ORDER BY models DESC, category
+        """,
+    )
+
+
+def availability(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``availability.tsv`` (metric, count, denominator, share) and the DOI downloads."""
+    avail = (
+        _frame(con, sql.AVAILABILITY)
+        .sort("metric")
+        .with_columns(
+            share=pl.when(pl.col("denominator") > 0)
+            .then(pl.col("count") / pl.col("denominator"))
+            .otherwise(None)
+        )
+    )
+    doi = _frame(con, sql.DOI_DOWNLOADS)
+    return avail, doi
+
+
+def doi_ratio(doi: pl.DataFrame) -> pl.DataFrame:
+    """Mean and median downloads of models with a DOI over those without (null when a
+    group is empty or its statistic is 0)."""
+    groups = {bool(r["has_doi"]): r for r in doi.iter_rows(named=True)}
+    rows = []
+    for stat in ("mean", "median"):
+        with_doi = groups[True][f"{stat}_downloads"] if True in groups else None
+        without = groups[False][f"{stat}_downloads"] if False in groups else None
+        ratio = with_doi / without if with_doi is not None and without else None
+        rows.append({"statistic": stat, "with_doi": with_doi, "without_doi": without,
+                     "ratio": ratio})  # fmt: skip
+    schema = {"statistic": pl.String, "with_doi": pl.Float64, "without_doi": pl.Float64,
+              "ratio": pl.Float64}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema)
+
+
+def write_summary(
+    db: Path,
+    arxiv: Path | None,
+    out_dir: Path,
+    settings: SummarySettings,
+    threads: int | None = None,
+) -> None:
+    """Write ``distributions.tsv``, ``arxiv_ids.tsv``, ``arxiv_template_effect.tsv``,
+    ``arxiv_summary.tsv``, ``availability.tsv``, ``doi_downloads.tsv``, ``doi_ratio.tsv``
+    and ``overview.tsv`` under ``out_dir``."""
+    con = _connect(db, arxiv, threads)
+    try:
+        dist, ids = distributions(con, settings)
+        templates = ids.filter(pl.col("template"))["arxiv_id"].to_list()
+        effect = arxiv_template_effect(con, templates)
+        avail, doi = availability(con)
+        overview = _frame(con, sql.OVERVIEW).sort("metric")
+    finally:
+        con.close()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dist.write_csv(out_dir / "distributions.tsv", separator="\t")
+    ids.with_columns(pl.col("auto_share").round(6)).write_csv(
+        out_dir / "arxiv_ids.tsv", separator="\t"
+    )
+    effect.write_csv(out_dir / "arxiv_template_effect.tsv", separator="\t")
+    arxiv_summary(ids).write_csv(out_dir / "arxiv_summary.tsv", separator="\t")
+    avail.write_csv(out_dir / "availability.tsv", separator="\t")
+    doi.write_csv(out_dir / "doi_downloads.tsv", separator="\t")
+    doi_ratio(doi).write_csv(out_dir / "doi_ratio.tsv", separator="\t")
+    overview.write_csv(out_dir / "overview.tsv", separator="\t")
+    log.info(
+        "summary: %d panels, %d arXiv ids (%d template artefacts: %s)",
+        dist["panel"].n_unique(),
+        ids.height,
+        len(templates),
+        ", ".join(templates) or "none",
+    )

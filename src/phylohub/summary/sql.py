@@ -1,0 +1,156 @@
+"""The summary stage's SQL, against a snapshot's ``hub.duckdb`` (see docs/snapshot.md).
+
+Every panel query returns ``value`` and ``count`` for every value (the caller keeps the
+top rows); its denominator query returns one number, what the shares are shares of.
+"""
+
+from __future__ import annotations
+
+#: Panels of the paper's Figure 2 that come from the snapshot alone:
+#: name -> (values query, denominator query, unit of ``count``, what the denominator counts).
+PANELS: dict[str, tuple[str, str, str, str]] = {
+    "licenses": (
+        "SELECT v AS value, count(*) AS count FROM (SELECT unnest(licenses) AS v FROM traits)"
+        " GROUP BY v",
+        "SELECT count(*) FROM traits WHERE len(licenses) > 0",
+        "models",
+        "models with a license",
+    ),
+    "tasks": (
+        "SELECT task AS value, count(*) AS count FROM traits WHERE task IS NOT NULL GROUP BY task",
+        "SELECT count(*) FROM traits WHERE task IS NOT NULL",
+        "models",
+        "models with a task",
+    ),
+    "languages": (
+        "SELECT v AS value, count(*) AS count FROM (SELECT unnest(languages) AS v FROM traits)"
+        " GROUP BY v",
+        "SELECT count(*) FROM traits WHERE len(languages) > 0",
+        "models",
+        "models listing a language",
+    ),
+    "libraries": (
+        "SELECT library AS value, count(*) AS count FROM traits WHERE library IS NOT NULL"
+        " GROUP BY library",
+        "SELECT count(*) FROM traits WHERE library IS NOT NULL",
+        "models",
+        "models with a library",
+    ),
+    "children": (
+        "SELECT parent AS value, count(*) AS count FROM edges WHERE parent_in_snapshot"
+        " GROUP BY parent",
+        "SELECT count(*) FROM edges WHERE parent_in_snapshot",
+        "children",
+        "edges to a listed parent",
+    ),
+    "datasets": (
+        "SELECT v AS value, count(*) AS count FROM (SELECT unnest(datasets) AS v FROM traits)"
+        " GROUP BY v",
+        "SELECT count(*) FROM traits WHERE len(datasets) > 0",
+        "models",
+        "models naming a dataset",
+    ),
+    "downloads": (
+        "SELECT id AS value, downloads AS count FROM models WHERE downloads > 0",
+        "SELECT coalesce(sum(downloads), 0) FROM models",
+        "downloads",
+        "downloads of all models in 30 days",
+    ),
+}
+
+#: One row per (model, arXiv id) the snapshot's tags name, with the model's card kind.
+#: ``arxiv`` is the parquet written by the fetch_arxiv rule, registered as a view.
+ARXIV_CITATIONS = """
+SELECT t.id, a.arxiv_id, coalesce(c.auto_generated, false) AS auto_generated,
+       a.status, a.primary_category, a.categories
+FROM (SELECT id, unnest(arxiv) AS arxiv_id FROM traits) t
+JOIN arxiv a USING (arxiv_id)
+JOIN cards c USING (id)
+"""
+
+#: Per arXiv id: how many models cite it and how many of those cards are auto-generated.
+ARXIV_IDS = f"""
+SELECT arxiv_id, any_value(status) AS status, any_value(primary_category) AS primary_category,
+       count(*) AS models, count(*) FILTER (WHERE auto_generated) AS auto_generated_models
+FROM ({ARXIV_CITATIONS})
+GROUP BY arxiv_id
+"""
+
+#: Per (model, category) once: a model counts for each category of each paper it cites.
+ARXIV_MODEL_CATEGORIES = f"""
+SELECT DISTINCT id, arxiv_id, unnest(categories) AS category
+FROM ({ARXIV_CITATIONS})
+WHERE status = 'ok'
+"""
+
+#: Models with at least one arXiv id of known categories (the panel's denominator).
+ARXIV_DENOMINATOR = f"SELECT count(DISTINCT id) FROM ({ARXIV_CITATIONS}) WHERE status = 'ok'"
+
+#: The documentation-availability measures (the paper's 9.2) and how many models show
+#: each trait, one row each: metric, count, denominator.
+AVAILABILITY = """
+WITH m AS (
+    SELECT m.id, m.downloads, m.has_safetensors, c.status = 'ok' AS has_card,
+           coalesce(c.auto_generated, false) AS auto_generated,
+           list_contains(m.tags, 'endpoints_compatible') AS endpoints,
+           list_contains(m.tags, 'autotrain_compatible') AS autotrain,
+           len(t.dois) > 0 AS has_doi,
+           len(list_filter(m.siblings, lambda f: regexp_matches(
+               lower(f), '\\.(safetensors|bin|pt|pth|ckpt|gguf|h5|msgpack|onnx|pkl|keras)$'
+           ))) > 0 AS has_weights
+    FROM models m JOIN cards c USING (id) JOIN traits t USING (id)
+)
+SELECT 'card' AS metric, count(*) FILTER (WHERE has_card) AS count, count(*) AS denominator
+FROM m
+UNION ALL SELECT 'card_auto_generated', count(*) FILTER (WHERE auto_generated),
+    count(*) FILTER (WHERE has_card) FROM m
+UNION ALL SELECT 'weights', count(*) FILTER (WHERE has_weights), count(*) FROM m
+UNION ALL SELECT 'safetensors', count(*) FILTER (WHERE has_safetensors), count(*) FROM m
+UNION ALL SELECT 'safetensors_of_weights', count(*) FILTER (WHERE has_safetensors AND has_weights),
+    count(*) FILTER (WHERE has_weights) FROM m
+UNION ALL SELECT 'endpoints_compatible', count(*) FILTER (WHERE endpoints), count(*) FROM m
+UNION ALL SELECT 'autotrain_compatible', count(*) FILTER (WHERE autotrain), count(*) FROM m
+UNION ALL SELECT 'doi', count(*) FILTER (WHERE has_doi), count(*) FROM m
+UNION ALL SELECT 'license', count(*) FILTER (WHERE len(t.licenses) > 0), count(*) FROM traits t
+UNION ALL SELECT 'language', count(*) FILTER (WHERE len(t.languages) > 0), count(*) FROM traits t
+UNION ALL SELECT 'task', count(*) FILTER (WHERE t.task IS NOT NULL), count(*) FROM traits t
+UNION ALL SELECT 'library', count(*) FILTER (WHERE t.library IS NOT NULL), count(*) FROM traits t
+UNION ALL SELECT 'dataset', count(*) FILTER (WHERE len(t.datasets) > 0), count(*) FROM traits t
+UNION ALL SELECT 'arxiv', count(*) FILTER (WHERE len(t.arxiv) > 0), count(*) FROM traits t
+UNION ALL SELECT 'downloaded', count(*) FILTER (WHERE downloads > 0), count(*) FROM m
+"""
+
+#: Downloads of models with and without a ``doi:`` tag.
+DOI_DOWNLOADS = """
+SELECT len(t.dois) > 0 AS has_doi, count(*) AS models,
+       avg(m.downloads) AS mean_downloads, median(m.downloads) AS median_downloads,
+       count(*) FILTER (WHERE m.downloads > 0) AS downloaded_models
+FROM models m JOIN traits t USING (id)
+GROUP BY ALL
+ORDER BY has_doi
+"""
+
+#: Headline counts of the snapshot, one row each (metric, value): models, edges to a
+#: listed parent by relation, card lengths, distinct values of each trait.
+OVERVIEW = """
+SELECT 'models' AS metric, count(*)::DOUBLE AS value FROM models
+UNION ALL
+SELECT 'edges.' || r.relation, count(e.child)::DOUBLE
+FROM (VALUES ('finetune'), ('adapter'), ('quantized'), ('merge'), ('unknown')) r(relation)
+LEFT JOIN edges e ON e.relation = r.relation AND e.parent_in_snapshot
+GROUP BY r.relation
+UNION ALL SELECT 'edges.all', count(*) FROM edges WHERE parent_in_snapshot
+UNION ALL SELECT 'edges.parent_missing', count(*) FROM edges WHERE NOT parent_in_snapshot
+UNION ALL SELECT 'cards.with_text', count(*) FROM cards WHERE status = 'ok'
+UNION ALL SELECT 'cards.mean_chars', avg(length_chars) FROM cards WHERE status = 'ok'
+UNION ALL SELECT 'cards.median_chars', median(length_chars) FROM cards WHERE status = 'ok'
+UNION ALL SELECT 'cards.max_chars', max(length_chars) FROM cards WHERE status = 'ok'
+UNION ALL SELECT 'cards.mean_words', avg(length_words) FROM cards WHERE status = 'ok'
+UNION ALL SELECT 'cards.truncated', count(*) FROM cards WHERE truncated
+UNION ALL SELECT 'licenses.distinct', count(DISTINCT v) FROM (SELECT unnest(licenses) v FROM traits)
+UNION ALL SELECT 'languages.distinct', count(DISTINCT v)
+    FROM (SELECT unnest(languages) v FROM traits)
+UNION ALL SELECT 'tasks.distinct', count(DISTINCT task) FROM traits
+UNION ALL SELECT 'libraries.distinct', count(DISTINCT library) FROM traits
+UNION ALL SELECT 'created_at.backfilled', count(*) FROM models WHERE created_at_backfilled
+"""

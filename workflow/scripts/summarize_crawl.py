@@ -1,0 +1,18 @@
+"""Crawl health: requests, statuses, retries, 429s and seconds of every crawl job.
+
+Reads: results/{snapshot}/crawl/listing/manifest.json, crawl/cards/*.stats.json and
+crawl/arxiv.stats.json. Writes: results/{snapshot}/summary/crawl_health.tsv.
+"""
+
+from pathlib import Path
+
+from phylohub.summary.health import crawl_health
+from phylohub.workflow import configure_logging
+
+configure_logging(snakemake.log[0])
+health = crawl_health(
+    Path(snakemake.input.manifest),
+    [Path(p) for p in snakemake.input.shards],
+    Path(snakemake.input.arxiv),
+)
+health.write_csv(snakemake.output.health, separator="\t")
