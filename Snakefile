@@ -9,6 +9,9 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 wildcard_constraints:
     snapshot=r"[A-Za-z0-9._-]+",
     shard=r"\d+",
@@ -20,6 +23,9 @@ include: "workflow/rules/snapshot.smk"
 include: "workflow/rules/genealogy.smk"
 include: "workflow/rules/similarity.smk"
 include: "workflow/rules/traits.smk"
+include: "workflow/rules/summary.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -31,3 +37,4 @@ rule all:
         f"results/{config['snapshot']}/figures/similarity_by_relation.png",
         f"results/{config['snapshot']}/figures/similarity_measures.png",
         traits_targets(config["snapshot"]),
+        summary_targets(config["snapshot"]),

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Set up phylohub on a Debian machine: graph-tool from Debian, a venv at .venv, the package.
 # Idempotent: a second run with unchanged pyproject.toml/constraints.txt returns at once.
+# `--test` also installs what the tests need: Debian's Chromium (the report is tested in
+# a real browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.venv
 
+packages=(python3-graph-tool python3-cairo python3-venv)
+if [[ ${1:-} == --test ]]; then
+    packages+=(chromium)
+fi
 missing=()
-for pkg in python3-graph-tool python3-cairo python3-venv; do
+for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

@@ -31,3 +31,22 @@ def snapshot20k(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.pipeline import snapshot_of
 
     return snapshot_of(SynthConfig(n_models=20_000, seed=7), tmp_path_factory.mktemp("snap20k"))
+
+
+@pytest.fixture(scope="session")
+def tiny_workflow(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole workflow run once on a crawled 2,500-model ecosystem (seed 2), and its
+    HTML report. Results: ``<folder>/results/tiny``; the served store and its truth:
+    ``<folder>/store``; the report: ``<folder>/results/tiny/report.html``."""
+    from phylohub.hub.replica import ReplicaConfig, run_replica
+    from tests.pipeline import run_workflow, snakemake
+
+    folder = tmp_path_factory.mktemp("tiny_workflow")
+    generate(SynthConfig(n_models=2500, seed=2), folder / "store")
+    with run_replica(ReplicaConfig(store=folder / "store" / "hub.sqlite")) as hub:
+        result = run_workflow(folder, hub.endpoint)
+        assert result.returncode == 0, result.stderr[-3000:]
+    report = folder / "results" / "tiny" / "report.html"
+    result = snakemake(folder, folder / "tiny.yaml", "--report", str(report))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return folder

@@ -1,14 +1,23 @@
-"""Build a real snapshot of a synthetic ecosystem for the analysis tests.
+"""Build a real snapshot of a synthetic ecosystem for the analysis tests, and run the
+whole workflow on one.
 
 ``snapshot_of(SynthConfig(...), folder)`` generates the ecosystem, serves it with the
 replica, crawls the listing and every card with the real client, and builds
 ``folder/hub.duckdb`` exactly as the workflow does. The planted truth is in
 ``folder/eco/truth.json`` and the ``truth_*`` tables of ``folder/eco/hub.sqlite``.
+
+``run_workflow(workdir, endpoint)`` runs ``snakemake`` on the demo configuration pointed
+at a replica, with snapshot ``tiny``: results land in ``workdir/results/tiny``.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from phylohub.crawl.cards import CardJob, fetch_shard
 from phylohub.crawl.listing import crawl_listing
@@ -32,3 +41,40 @@ def snapshot_of(cfg: SynthConfig, folder: Path, shards: int = 2) -> Path:
             fetch_shard(job, parts, files[-1], RateBudget(None))
     build_snapshot(parts, files, folder / "hub.duckdb", folder / "parquet")
     return folder / "hub.duckdb"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def workflow_config(workdir: Path, endpoint: str, **overrides: Any) -> Path:
+    """A config for snapshot ``tiny`` on ``endpoint`` (demo settings, small pages)."""
+    cfg = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
+    cfg["snapshot"] = "tiny"
+    cfg["hub"].update(endpoint=endpoint, page_size=400, pages_per_part=2)
+    cfg["crawl"].update(shards=3, parallel_shards=2)
+    cfg.update(overrides)
+    path = workdir / "tiny.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def run_workflow(
+    workdir: Path, endpoint: str, *args: str, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
+    """``snakemake`` on snapshot ``tiny`` in ``workdir`` (extra ``args`` appended)."""
+    config = workflow_config(workdir, endpoint)
+    return snakemake(workdir, config, "--cores", "2", "--resources", "hub_requests=2", *args,
+                     timeout=timeout)  # fmt: skip
+
+
+def snakemake(
+    workdir: Path, config: Path, *args: str, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
+    """The project's Snakefile run in ``workdir`` with ``config``."""
+    return subprocess.run(
+        [
+            sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
+            "--directory", str(workdir), "--configfile", str(config), *args,
+        ],
+        capture_output=True, text=True, check=False, timeout=timeout,
+    )  # fmt: skip

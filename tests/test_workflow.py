@@ -4,44 +4,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import yaml
 
 from phylohub.hub.cards import render_card
-from phylohub.hub.replica import ReplicaConfig, run_replica
 from phylohub.hub.store import Store
-from phylohub.hub.synth import SynthConfig, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_workflow(workdir: Path, endpoint: str) -> subprocess.CompletedProcess[str]:
-    cfg = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
-    cfg["snapshot"] = "tiny"
-    cfg["hub"].update(endpoint=endpoint, page_size=400, pages_per_part=2)
-    cfg["crawl"].update(shards=3, parallel_shards=2)
-    (workdir / "tiny.yaml").write_text(yaml.safe_dump(cfg))
-    return subprocess.run(
-        [
-            sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
-            "--directory", str(workdir), "--configfile", str(workdir / "tiny.yaml"),
-            "--cores", "2", "--resources", "hub_requests=2",
-        ],
-        capture_output=True, text=True, check=False, timeout=600,
-    )  # fmt: skip
-
-
-def test_snapshot_equals_the_planted_ecosystem(tmp_path: Path) -> None:
+def test_snapshot_equals_the_planted_ecosystem(tiny_workflow: Path) -> None:
+    tmp_path = tiny_workflow
     store_dir = tmp_path / "store"
-    generate(SynthConfig(n_models=2500, seed=2), store_dir)
-    with run_replica(ReplicaConfig(store=store_dir / "hub.sqlite")) as hub:
-        result = run_workflow(tmp_path, hub.endpoint)
-        assert result.returncode == 0, result.stderr[-3000:]
-
     cap = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())["crawl"]["max_card_bytes"]
     store = Store(store_dir / "hub.sqlite")
     listed = {r["id"]: r for r in store.iter_rows("private = 0")}

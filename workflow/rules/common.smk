@@ -176,3 +176,32 @@ def traits_targets(snapshot):
         ),
         f"results/{snapshot}/figures/traits_documentation_thinning.png",
     ]
+
+
+def card_stats_files(wildcards):
+    """The crawl statistics of every card shard of a snapshot."""
+    return expand(
+        "results/{snapshot}/crawl/cards/{shard}.stats.json",
+        snapshot=wildcards.snapshot,
+        shard=range(config["crawl"]["shards"]),
+    )
+
+
+def findings_tables(wildcards):
+    """Every table findings.md reads a number from (phylohub.findings.spec), by name."""
+    from phylohub.findings.spec import source_files
+
+    return {
+        name: f"results/{wildcards.snapshot}/{file}"
+        for name, file in source_files().items()
+    }
+
+
+def summary_targets(snapshot):
+    """The summary stage's figures, the findings and the report's pages of a snapshot."""
+    return [
+        f"results/{snapshot}/figures/ecosystem_distributions.png",
+        f"results/{snapshot}/figures/documentation_availability.png",
+        f"results/{snapshot}/figures/crawl_health.png",
+        f"results/{snapshot}/findings.md",
+    ]

@@ -1,0 +1,267 @@
+"""findings.json and findings.md: every headline number, read from the tables the
+pipeline wrote, beside the paper's figure (labelled as the paper's), with a verdict on
+each claim of the paper the pipeline tests.
+
+>>> format_value(0.4123, "share"), format_value(1860411.0, "int"), format_value(28.96, "ratio")
+('41.2%', '1,860,411', '29.0×')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from html import escape
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from phylohub.errors import PhylohubError
+from phylohub.findings.spec import CLAIMS, FINDINGS, Claim, Source
+
+
+@cache
+def paper_numbers() -> dict[str, Any]:
+    """The paper's figures (``phylohub/data/paper_numbers.yaml``): source and numbers."""
+    text = files("phylohub.data").joinpath("paper_numbers.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+class Tables:
+    """The tables of one snapshot, each read once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._cache: dict[str, Any] = {}
+
+    def load(self, file: str, text: bool = False) -> Any:
+        """A TSV or parquet file as a polars frame, a JSON file as its object; with
+        ``text``, a TSV's cells as written (``1910.09700`` stays a string)."""
+        if text and file.endswith(".tsv"):
+            key = file + "#text"
+            if key not in self._cache:
+                self.load(file)  # the existence check and its one error line
+                self._cache[key] = pl.read_csv(self.root / file, separator="\t", infer_schema=False)
+            return self._cache[key]
+        if file not in self._cache:
+            path = self.root / file
+            if not path.is_file():
+                raise PhylohubError(f"findings: no table {path}: run the stage that writes it")
+            if file.endswith(".json"):
+                self._cache[file] = json.loads(path.read_text())
+            elif file.endswith(".parquet"):
+                self._cache[file] = pl.read_parquet(path)
+            else:
+                self._cache[file] = pl.read_csv(path, separator="\t", infer_schema_length=None)
+        return self._cache[file]
+
+    def row(self, file: str, where: dict[str, Any], text: bool = False) -> dict[str, Any]:
+        """The one row of ``file`` whose columns equal ``where``."""
+        frame: pl.DataFrame = self.load(file, text)
+        for col, value in where.items():
+            if col not in frame.columns:
+                raise PhylohubError(f"findings: {file} has no column {col!r}")
+            frame = frame.filter(pl.col(col).cast(pl.String) == str(value))
+        if frame.height != 1:
+            raise PhylohubError(f"findings: {file} has {frame.height} rows where {where}, not 1")
+        return frame.row(0, named=True)
+
+    def value(self, source: Source, text: bool = False) -> Any:
+        """The cell ``source`` names, or None where the table holds no value there (an
+        empty panel, a relation without edges)."""
+        if source.key:
+            node = self.load(source.file)
+            for k in source.key:
+                if not isinstance(node, dict) or k not in node:
+                    raise PhylohubError(f"findings: {source.file} has no key {list(source.key)}")
+                node = node[k]
+            return node
+        frame: pl.DataFrame = self.load(source.file, text)
+        where = source.row
+        if source.optional:
+            match = frame
+            for col, value in where.items():
+                match = match.filter(pl.col(col).cast(pl.String) == str(value))
+            if match.height == 0:
+                return None  # e.g. a panel with fewer values than the rank asked
+        return self.row(source.file, where, text)[str(source.column)]
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, str | bool):
+        return None
+    out = float(value)
+    return None if math.isnan(out) else out
+
+
+def format_value(value: Any, kind: str) -> str:
+    """How findings.md prints a value of a kind (int, float, share, ratio, chars, text)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if kind == "text":
+        return str(value)
+    x = float(value)
+    if kind == "int":
+        return f"{round(x):,}"
+    if kind == "share":
+        return f"{x:.1%}"
+    if kind == "ratio":
+        return f"{x:.1f}×"
+    if kind == "chars":
+        return f"{x:,.1f}"
+    return f"{x:.3f}"
+
+
+def format_p(p: float) -> str:
+    """A p-value as the verdicts print it.
+
+    >>> format_p(0.0), format_p(3.2e-4), format_p(0.2)
+    ('p < 1e-6', 'p = 0.00032', 'p = 0.2')
+    """
+    if p < 1e-6:
+        return "p < 1e-6"
+    return f"p = {p:.2g}"
+
+
+def verdict(row: dict[str, Any]) -> str:
+    """``holds``, ``does not hold`` (the opposite holds) or ``not shown`` (the interval
+    covers 0), with the difference, its interval and p-value."""
+    diff, low, high = row["difference"], row["ci_low"], row["ci_high"]
+    if any(_number(v) is None for v in (diff, low, high)):
+        return "not tested: too few pairs"
+    text = f"{diff:+.3f} [{low:+.3f}, {high:+.3f}], {format_p(float(row['p_value']))}"
+    if low > 0:
+        return f"holds: {text}"
+    if high < 0:
+        return f"does not hold (the opposite holds): {text}"
+    return f"not shown: {text}"
+
+
+def _paper(key: str | None) -> dict[str, Any] | None:
+    if key is None:
+        return None
+    numbers = paper_numbers()["numbers"]
+    if key not in numbers:
+        raise PhylohubError(f"findings: no paper figure {key!r} in paper_numbers.yaml")
+    entry: dict[str, Any] = numbers[key]
+    return {"id": key, "value": entry.get("value"), "shown": entry["shown"],
+            "source": entry["source"]}  # fmt: skip
+
+
+def _claim(tables: Tables, claim: Claim) -> dict[str, Any]:
+    row = tables.row(claim.file, claim.row)
+    return {
+        "id": claim.id,
+        "section": claim.section,
+        "label": claim.label,
+        "value": _number(row["difference"]),
+        "shown": verdict(row),
+        "verdict": verdict(row).split(":")[0],
+        "source": {"file": claim.file, "row": dict(claim.row), "column": "difference"},
+        "paper": _paper(claim.paper),
+    }
+
+
+def collect(root: Path, snapshot: str) -> dict[str, Any]:
+    """findings.json's content for the snapshot whose tables lie under ``root``."""
+    tables = Tables(root)
+    out = []
+    for f in FINDINGS:
+        value = tables.value(f.source, text=f.kind == "text")
+        if f.kind != "text":
+            value = _number(value)
+        out.append(
+            {
+                "id": f.id,
+                "section": f.section,
+                "label": f.label,
+                "value": value,
+                "shown": format_value(value, f.kind),
+                "source": f.source.as_dict(),
+                "paper": _paper(f.paper),
+            }
+        )
+    out += [_claim(tables, c) for c in CLAIMS]
+    return {"snapshot": snapshot, "paper": paper_numbers()["source"].strip(), "findings": out}
+
+
+def render_markdown(findings: dict[str, Any]) -> str:
+    """findings.md: one table per section, the paper's figures in their own column."""
+    lines = [
+        f"# Findings: snapshot `{findings['snapshot']}`",
+        "",
+        "Every number below was computed by the pipeline and is read from the table named",
+        "in its row (under `results/<snapshot>/`; findings.json has the exact cell). The",
+        "column *paper* gives the paper's own figure, for comparison only:",
+        f"{findings['paper']}.",
+        "",
+    ]
+    section = None
+    for f in findings["findings"]:
+        if f["section"] != section:
+            section = f["section"]
+            lines += ["", f"## {section}", "",
+                      "| finding | phylohub | paper | paper's source | read from |",
+                      "|---|---|---|---|---|"]  # fmt: skip
+        paper = f["paper"] or {"shown": "", "source": ""}
+        lines.append(
+            f"| {f['label']} | {_cell(f['shown'])} | {_cell(paper['shown'])} | "
+            f"{_cell(paper['source'])} | `{f['source']['file']}` |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_html(findings: dict[str, Any]) -> str:
+    """findings.html, the same tables as findings.md for the HTML report."""
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>Findings: {escape(findings['snapshot'])}</title><style>",
+        "body{font-family:sans-serif;font-size:14px;margin:1em}"
+        "table{border-collapse:collapse;margin-bottom:1.5em}"
+        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
+        "th{background:#f0f0f0}td.n{text-align:right}.src{color:#666;font-size:12px}",
+        "</style></head><body>",
+        f"<h1>Findings: snapshot <code>{escape(findings['snapshot'])}</code></h1>",
+        "<p>Every number was computed by the pipeline and read from the table named in its "
+        "row. The column <em>paper</em> gives the paper's own figure, for comparison only: "
+        f"{escape(findings['paper'])}.</p>",
+    ]
+    section = None
+    for f in findings["findings"]:
+        if f["section"] != section:
+            if section is not None:
+                parts.append("</table>")
+            section = f["section"]
+            parts.append(
+                f"<h2>{escape(section)}</h2><table><tr><th>finding</th><th>phylohub</th>"
+                "<th>paper</th><th>paper's source</th><th>read from</th></tr>"
+            )
+        paper = f["paper"] or {"shown": "", "source": ""}
+        parts.append(
+            f"<tr><td>{escape(f['label'])}</td><td class='n'>{escape(f['shown'])}</td>"
+            f"<td class='n'>{escape(paper['shown'])}</td>"
+            f"<td class='src'>{escape(paper['source'])}</td>"
+            f"<td class='src'><code>{escape(f['source']['file'])}</code></td></tr>"
+        )
+    parts.append("</table></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_findings(
+    root: Path, snapshot: str, json_out: Path, md_out: Path, html_out: Path
+) -> dict[str, Any]:
+    """Write findings.json, findings.md and findings.html for the tables under ``root``."""
+    findings = collect(root, snapshot)
+    json_out.parent.mkdir(parents=True, exist_ok=True)
+    json_out.write_text(json.dumps(findings, indent=1, ensure_ascii=False) + "\n")
+    md_out.write_text(render_markdown(findings))
+    html_out.write_text(render_html(findings))
+    return findings

@@ -1,0 +1,312 @@
+"""Which numbers findings.md reports, and where each one is read from.
+
+Every finding names its source: a table the pipeline wrote under ``results/{snapshot}/``
+and one cell in it, found by a locator:
+
+- a TSV or parquet table: ``row`` (column -> value, matching exactly one row) and
+  ``column``;
+- a JSON file: ``key``, the path of keys down to the value.
+
+So nothing in findings.md is typed by hand, and a test can read every number back from
+its table. A finding with ``paper`` set is printed beside the paper's figure of that id
+(``phylohub/data/paper_numbers.yaml``); a *claim* also gets a verdict from its row of a
+test table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Source:
+    """One cell of a table the pipeline wrote (path relative to ``results/{snapshot}``)."""
+
+    file: str
+    column: str | None = None
+    row: dict[str, Any] = field(default_factory=dict)
+    key: tuple[str, ...] = ()
+    optional: bool = False  # no matching row gives no value (n/a), not an error
+
+    def as_dict(self) -> dict[str, Any]:
+        """The locator as findings.json writes it."""
+        out: dict[str, Any] = {"file": self.file}
+        if self.key:
+            out["key"] = list(self.key)
+        else:
+            out["row"] = dict(self.row)
+            out["column"] = self.column
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One headline number: ``id``, the section it is printed in, what it is, how to
+    show it (int, float, share, ratio, text, chars), where to read it and whether the
+    paper has a figure for it (its id in paper_numbers.yaml, usually the same)."""
+
+    id: str
+    section: str
+    label: str
+    source: Source
+    kind: str = "int"
+    paper: str | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim of the paper tested by the pipeline: the row of a test table that holds
+    the difference, its interval and p-value (columns ``difference``, ``ci_low``,
+    ``ci_high``, ``p_value``), and what it says."""
+
+    id: str
+    section: str
+    label: str
+    file: str
+    row: dict[str, Any]
+    paper: str | None = None
+
+
+def _tsv(file: str, column: str, **row: Any) -> Source:
+    return Source(file=file, column=column, row=row)
+
+
+def _rank(panel: str, rank: int, column: str = "value") -> Source:
+    """A cell of distributions.tsv: a panel may hold fewer values than ``rank``."""
+    return Source(file=DIST, column=column, row={"panel": panel, "rank": rank}, optional=True)
+
+
+def _json(file: str, *key: str) -> Source:
+    return Source(file=file, key=key)
+
+
+OVERVIEW = "summary/overview.tsv"
+AVAIL = "summary/availability.tsv"
+DIST = "summary/distributions.tsv"
+RATES = "traits/mutation_rates.parquet"
+THIN = "traits/thinning.parquet"
+ORDER = "traits/orderings.json"
+MEANS = "similarity/similarity_means.tsv"
+TESTS = "similarity/similarity_tests.tsv"
+
+TRAITS = ("license", "language", "task", "library")
+
+
+def _ecosystem() -> list[Finding]:
+    s = "The ecosystem"
+    out = [
+        Finding("models", s, "models listed", _tsv(OVERVIEW, "value", metric="models"),
+                paper="models"),
+        Finding("edges_all", s, "edges to a listed parent, all relations",
+                _tsv(OVERVIEW, "value", metric="edges.all"), paper="edges_all"),
+    ]  # fmt: skip
+    for rel in ("finetune", "adapter", "quantized", "merge", "unknown"):
+        out.append(
+            Finding(f"edges_{rel}", s, f"edges: {rel}",
+                    _tsv(OVERVIEW, "value", metric=f"edges.{rel}"), paper=f"edges_{rel}")
+        )  # fmt: skip
+    out += [
+        Finding("card_share", s, "models with a model card",
+                _tsv(AVAIL, "share", metric="card"), "share", "card_share"),
+        Finding("card_mean_chars", s, "card length, mean characters",
+                _tsv(OVERVIEW, "value", metric="cards.mean_chars"), "chars", "card_mean_chars"),
+        Finding("card_median_chars", s, "card length, median characters",
+                _tsv(OVERVIEW, "value", metric="cards.median_chars"), "int",
+                "card_median_chars"),
+        Finding("card_max_chars", s, "longest card, characters (at most the crawl's cap)",
+                _tsv(OVERVIEW, "value", metric="cards.max_chars"), "int", "card_max_chars"),
+        Finding("license_share", s, "models with a license tag",
+                _tsv(AVAIL, "share", metric="license"), "share", "license_share"),
+        Finding("licenses_distinct", s, "distinct licenses",
+                _tsv(OVERVIEW, "value", metric="licenses.distinct"), "int", "licenses_distinct"),
+        Finding("top_license", s, "most common license",
+                _rank("licenses", 1), "text", "top_license"),
+        Finding("top_license_share", s, "its share of licensed models",
+                _rank("licenses", 1, "share"), "share"),
+        Finding("top_task", s, "most common task",
+                _rank("tasks", 1), "text", "top_task"),
+        Finding("top_task_share", s, "its share of models with a task",
+                _rank("tasks", 1, "share"), "share", "top_task_share"),
+        Finding("top_language", s, "most common language",
+                _rank("languages", 1), "text", "top_language"),
+        Finding("top_language_share", s, "its share of models listing a language",
+                _rank("languages", 1, "share"), "share", "top_language_share"),
+        Finding("second_language", s, "second language",
+                _rank("languages", 2), "text"),
+        Finding("second_language_share", s, "its share of models listing a language",
+                _rank("languages", 2, "share"), "share",
+                "second_language_share"),
+        Finding("top_library", s, "most common library",
+                _rank("libraries", 1), "text", "top_library"),
+        Finding("top_library_share", s, "its share of models with a library",
+                _rank("libraries", 1, "share"), "share", "top_library_share"),
+        Finding("top_parent", s, "model with the most children",
+                _rank("children", 1), "text", "top_parent"),
+        Finding("top_parent_children", s, "its children",
+                _rank("children", 1, "count")),
+        Finding("top_dataset", s, "most named dataset",
+                _rank("datasets", 1), "text", "top_dataset"),
+        Finding("top_arxiv_category", s, "most cited arXiv category",
+                _rank("arxiv", 1), "text", "top_arxiv_category"),
+        Finding("second_arxiv_category", s, "second arXiv category",
+                _rank("arxiv", 2), "text"),
+        Finding("top_downloaded", s, "most downloaded model (30 days)",
+                _rank("downloads", 1), "text"),
+        Finding("arxiv_template_ids", s, "arXiv ids flagged as template artefacts",
+                _tsv("summary/arxiv_summary.tsv", "value", metric="template_ids"), "text"),
+        Finding("arxiv_cy_template_only", s,
+                "models counted in cs.CY only through a template artefact",
+                Source("summary/arxiv_template_effect.tsv", "template_only_models",
+                       {"category": "cs.CY"}, optional=True)),
+        Finding("arxiv_cy_models", s, "models counted in cs.CY",
+                Source("summary/arxiv_template_effect.tsv", "models", {"category": "cs.CY"},
+                       optional=True)),
+    ]  # fmt: skip
+    return out
+
+
+def _availability() -> list[Finding]:
+    s = "Documentation availability"
+    return [
+        Finding("endpoints_share", s, "models tagged endpoints_compatible",
+                _tsv(AVAIL, "share", metric="endpoints_compatible"), "share", "endpoints_share"),
+        Finding("safetensors_share", s, "safetensors, of models with weight files",
+                _tsv(AVAIL, "share", metric="safetensors_of_weights"), "share",
+                "safetensors_share"),
+        Finding("autotrain_share", s, "models tagged autotrain_compatible",
+                _tsv(AVAIL, "share", metric="autotrain_compatible"), "share", "autotrain_share"),
+        Finding("doi_models", s, "models with a DOI", _tsv(AVAIL, "count", metric="doi")),
+        Finding("doi_download_ratio", s, "mean downloads, with a DOI / without",
+                _tsv("summary/doi_ratio.tsv", "ratio", statistic="mean"), "ratio",
+                "doi_download_ratio"),
+        Finding("auto_generated_share", s, "carded models whose card is auto-generated",
+                _tsv(AVAIL, "share", metric="card_auto_generated"), "share"),
+    ]  # fmt: skip
+
+
+def _genealogy() -> list[Finding]:
+    s = "Genealogy"
+    ft = "genealogy/finetune/summary.json"
+    nm = "genealogy/no_merge/summary.json"
+    return [
+        Finding("finetune_families", s, "families of the finetune graph (singletons included)",
+                _json(ft, "families"), paper="finetune_families"),
+        Finding("finetune_singletons", s, "of which single models", _json(ft, "singletons")),
+        Finding("finetune_children_with_children", s,
+                "finetune children that have children of their own",
+                _json(ft, "children_with_children", "share"), "share",
+                "finetune_children_with_children"),
+        Finding("max_depth", s, "deepest generation, all relations but merge",
+                _json(nm, "max_depth"), paper="max_depth"),
+        Finding("largest_family", s, "largest family (all relations but merge), its root",
+                _json(nm, "largest_family", "root"), "text"),
+        Finding("largest_family_size", s, "its size", _json(nm, "largest_family", "size"),
+                paper="largest_family_size"),
+        Finding("virality_median", s, "median structural virality, finetune families of 2+",
+                _json(ft, "virality", "median"), "float"),
+    ]  # fmt: skip
+
+
+def _traits() -> list[Finding]:
+    s = "Traits"
+    out: list[Finding] = []
+    for rel, name in (("finetune", "finetune edges"), ("all", "all relations")):
+        for trait in ("license", "language", "task"):
+            out.append(
+                Finding(f"mutation_{trait}_{rel}", s, f"mutation rate of {trait}s, {name}",
+                        _tsv(RATES, "rate", trait=trait, relation=rel), "float",
+                        f"mutation_{trait}_{rel}")
+            )  # fmt: skip
+    for trait in TRAITS:
+        for kind, ordering in (("weighted", "the paper's weighted"), ("normalised", "normalised")):
+            suffix = "" if kind == "weighted" else "_normalised"
+            out.append(
+                Finding(f"drifts_{trait}{suffix}", s,
+                        f"{trait} drifts explained by {ordering} ordering",
+                        _json(ORDER, "traits", trait, "orderings", kind, "drifts_explained"),
+                        "share", f"drifts_{trait}" if kind == "weighted" else None)
+            )  # fmt: skip
+            out.append(
+                Finding(f"mutations_{trait}{suffix}", s,
+                        f"{trait} mutations explained by {ordering} ordering",
+                        _json(ORDER, "traits", trait, "orderings", kind, "mutations_explained"),
+                        "share", f"mutations_{trait}" if kind == "weighted" else None)
+            )  # fmt: skip
+            out.append(
+                Finding(f"mutations_{trait}{suffix}_null", s,
+                        f"{trait} mutations explained with coin-flip directions (null mean)",
+                        _json(ORDER, "traits", trait, "orderings", kind, "null",
+                              "mutations_explained", "mean"), "share")
+            )  # fmt: skip
+    for measure, what, kind in (
+        ("card_chars", "card length (characters)", "chars"),
+        ("auto_generated", "share of auto-generated cards", "float"),
+        ("languages", "languages listed", "float"),
+    ):
+        short = {"card_chars": "chars", "auto_generated": "auto", "languages": "languages"}[measure]
+        for side in ("parent", "child"):
+            out.append(
+                Finding(f"thinning_{short}_{side}", s, f"{what}, {side} (all relations)",
+                        _tsv(THIN, f"{side}_mean", measure=measure, relation="all"), kind,
+                        f"thinning_{short}_{side}")
+            )  # fmt: skip
+    return out
+
+
+def _similarity() -> list[Finding]:
+    s = "Similarity (metadata TF-IDF, the paper's string)"
+    return [
+        Finding(f"similarity_{rel}", s, f"mean similarity: {label}",
+                _tsv(MEANS, "mean", relation=rel, measure="metadata_tfidf"), "float",
+                f"similarity_{rel}" if rel != "cousins" else None)
+        for rel, label in (
+            ("random", "random pairs"),
+            ("parent_child", "parent and child"),
+            ("siblings", "siblings"),
+            ("grandparent", "grandparent and grandchild"),
+            ("cousins", "cousins"),
+        )
+    ]  # fmt: skip
+
+
+FINDINGS: tuple[Finding, ...] = (
+    *_ecosystem(),
+    *_availability(),
+    *_genealogy(),
+    *_traits(),
+    *_similarity(),
+)
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim("claim_siblings_over_parent", "Claims of the paper",
+          "siblings are more alike than parent and child (metadata TF-IDF, the paper's string;"
+          " paired inside the same families)",
+          TESTS, {"claim": "siblings_over_parent", "comparison": "siblings > parent_child",
+                  "design": "paired in cherry", "measure": "metadata_tfidf"},
+          "claim_siblings_over_parent"),
+    Claim("claim_siblings_over_parent_traits", "Claims of the paper",
+          "... the same on traits alone (no ids, lineage tags, dates or counts)",
+          TESTS, {"claim": "siblings_over_parent", "comparison": "siblings > parent_child",
+                  "design": "paired in cherry", "measure": "metadata_traits_tfidf"}),
+    Claim("claim_family_resemblance", "Claims of the paper",
+          "parent and child are more alike than random pairs (metadata TF-IDF)",
+          TESTS, {"claim": "family_resemblance", "comparison": "parent_child > random",
+                  "design": "independent", "measure": "metadata_tfidf"},
+          "claim_family_resemblance"),
+    Claim("claim_generational_divide", "Claims of the paper",
+          "parent and child are more alike than grandparent and grandchild (metadata TF-IDF)",
+          TESTS, {"claim": "generational_divide", "comparison": "parent_child > grandparent",
+                  "design": "independent", "measure": "metadata_tfidf"},
+          "claim_generational_divide"),
+)  # fmt: skip
+
+
+def source_files() -> dict[str, str]:
+    """Every table the findings read, by a name fit for a Snakemake input.
+
+    >>> source_files()["summary_overview"]
+    'summary/overview.tsv'
+    """
+    files = [f.source.file for f in FINDINGS] + [c.file for c in CLAIMS]
+    return {file.rsplit(".", 1)[0].replace("/", "_"): file for file in sorted(set(files))}

@@ -1,0 +1,134 @@
+"""findings.json: every number equals the cell of the table it names (read back here with
+the standard library and pyarrow, not with the code that wrote it), the paper's figures
+are the reference file's, and the verdicts follow the tested intervals."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from phylohub.errors import PhylohubError
+from phylohub.findings.build import Tables, collect, format_value, verdict
+from phylohub.findings.spec import CLAIMS, FINDINGS, Source, source_files
+
+PAPER = Path(__file__).resolve().parents[2] / "src" / "phylohub" / "data" / "paper_numbers.yaml"
+
+
+def _cell(root: Path, source: dict[str, Any]) -> Any:
+    """The cell a findings.json source names, read independently of phylohub.findings."""
+    path = root / source["file"]
+    if "key" in source:
+        node = json.loads(path.read_text())
+        for k in source["key"]:
+            node = node[k]
+        return node
+    if path.suffix == ".parquet":
+        rows = pq.read_table(path).to_pylist()
+    else:
+        with path.open(newline="") as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+    match = [r for r in rows if all(str(r[c]) == str(v) for c, v in source["row"].items())]
+    if not match:
+        return None
+    assert len(match) == 1, source
+    return match[0][source["column"]]
+
+
+@pytest.fixture(scope="module")
+def findings(tiny_workflow: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        (tiny_workflow / "results" / "tiny" / "findings.json").read_text()
+    )
+    return data
+
+
+def test_every_number_equals_its_table_cell(tiny_workflow: Path, findings: dict[str, Any]) -> None:
+    root = tiny_workflow / "results" / "tiny"
+    assert len(findings["findings"]) == len(FINDINGS) + len(CLAIMS)
+    checked = 0
+    for f in findings["findings"]:
+        cell = _cell(root, f["source"])
+        value = f["value"]
+        if cell is None or cell == "":
+            assert value is None, f["id"]
+        elif isinstance(value, str):
+            assert value == str(cell), f["id"]
+        else:
+            assert value is not None, f["id"]
+            expected = float(cell)
+            assert (math.isnan(expected) and value is None) or value == pytest.approx(expected), f[
+                "id"
+            ]
+            checked += 1
+    assert checked > 60  # the numbers are there, not n/a
+
+
+def test_every_number_is_printed_in_findings_md(
+    tiny_workflow: Path, findings: dict[str, Any]
+) -> None:
+    md = (tiny_workflow / "results" / "tiny" / "findings.md").read_text()
+    html = (tiny_workflow / "results" / "tiny" / "findings.html").read_text()
+    for f in findings["findings"]:
+        assert f"| {f['label']} | {f['shown'].replace('|', chr(92) + '|')} |" in md, f["id"]
+        assert f["label"].replace("'", "&#x27;") in html
+
+
+def test_paper_figures_are_the_reference_files(findings: dict[str, Any]) -> None:
+    numbers = yaml.safe_load(PAPER.read_text())["numbers"]
+    with_paper = [f for f in findings["findings"] if f["paper"]]
+    assert len(with_paper) > 40
+    for f in with_paper:
+        ref = numbers[f["paper"]["id"]]
+        assert (f["paper"]["value"], f["paper"]["shown"]) == (ref["value"], ref["shown"])
+        assert f["paper"]["source"] == ref["source"]
+    # a paper figure never stands where phylohub's value is printed
+    for f in findings["findings"]:
+        if f["paper"] and f["paper"]["value"] is not None and f["value"] is not None:
+            assert f["shown"] != f["paper"]["shown"] or f["value"] == f["paper"]["value"]
+
+
+def test_the_planted_claims_hold(findings: dict[str, Any]) -> None:
+    # the demo ecosystem plants sibling-correlated mutations and inheritance
+    verdicts = {f["id"]: f["verdict"] for f in findings["findings"] if "verdict" in f}
+    assert verdicts["claim_siblings_over_parent_traits"] == "holds"
+    assert verdicts["claim_family_resemblance"] == "holds"
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [(0.01, 0.03, "holds"), (-0.03, -0.01, "does not hold"), (-0.01, 0.02, "not shown")],
+)
+def test_verdict_follows_the_interval(low: float, high: float, expected: str) -> None:
+    row = {"difference": (low + high) / 2, "ci_low": low, "ci_high": high, "p_value": 0.01}
+    assert verdict(row).startswith(expected)
+    assert "p = 0.01" in verdict(row)
+
+
+def test_formats() -> None:
+    assert format_value(None, "int") == "n/a"
+    assert format_value(float("nan"), "share") == "n/a"
+    assert format_value(0.06, "share") == "6.0%"
+    assert format_value(12.0, "text") == "12.0"
+
+
+def test_a_missing_table_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(PhylohubError, match=r"no table .*summary/overview\.tsv: run the stage"):
+        collect(tmp_path, "x")
+
+
+def test_a_row_matching_twice_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "t.tsv").write_text("metric\tvalue\na\t1\na\t2\n")
+    with pytest.raises(PhylohubError, match="2 rows where"):
+        Tables(tmp_path).value(Source("t.tsv", "value", {"metric": "a"}))
+
+
+def test_source_files_cover_every_finding() -> None:
+    files = set(source_files().values())
+    assert {f.source.file for f in FINDINGS} | {c.file for c in CLAIMS} == files

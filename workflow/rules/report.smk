@@ -1,0 +1,24 @@
+# Findings (every headline number beside the paper's) and the report's own pages
+# (logic: src/phylohub/findings/). The HTML report itself:
+#   snakemake --report results/{snapshot}/report.html
+
+
+rule write_findings:
+    input:
+        unpack(findings_tables),
+    output:
+        json="results/{snapshot}/findings.json",
+        md="results/{snapshot}/findings.md",
+        html=report(
+            "results/{snapshot}/findings.html",
+            caption="../report/findings.rst",
+            category="Findings",
+        ),
+    log:
+        "logs/{snapshot}/write_findings.log",
+    benchmark:
+        "benchmarks/{snapshot}/write_findings.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    script:
+        "../scripts/write_findings.py"
