@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from phylohub.errors import PhylohubError
-from phylohub.findings.build import Tables, collect, format_value, verdict
-from phylohub.findings.spec import CLAIMS, FINDINGS, Source, source_files
+from phylohub.findings.build import Tables, collect, format_value, null_verdict, verdict
+from phylohub.findings.spec import CLAIMS, FINDINGS, NULL_CLAIMS, Source, source_files
 
 PAPER = Path(__file__).resolve().parents[2] / "src" / "phylohub" / "data" / "paper_numbers.yaml"
 
@@ -51,7 +51,7 @@ def findings(tiny_workflow: Path) -> dict[str, Any]:
 
 def test_every_number_equals_its_table_cell(tiny_workflow: Path, findings: dict[str, Any]) -> None:
     root = tiny_workflow / "results" / "tiny"
-    assert len(findings["findings"]) == len(FINDINGS) + len(CLAIMS)
+    assert len(findings["findings"]) == len(FINDINGS) + len(CLAIMS) + len(NULL_CLAIMS)
     checked = 0
     for f in findings["findings"]:
         cell = _cell(root, f["source"])
@@ -111,6 +111,11 @@ def test_verdict_follows_the_interval(low: float, high: float, expected: str) ->
     assert "p = 0.01" in verdict(row)
 
 
+def test_null_verdict_needs_the_null_beaten() -> None:
+    assert null_verdict(0.9, 0.6, 0.02).startswith("holds: 90.0% vs 60.0%")
+    assert null_verdict(0.7, 0.68, 0.4).startswith("not shown")
+
+
 def test_formats() -> None:
     assert format_value(None, "int") == "n/a"
     assert format_value(float("nan"), "share") == "n/a"
@@ -131,4 +136,5 @@ def test_a_row_matching_twice_is_an_error(tmp_path: Path) -> None:
 
 def test_source_files_cover_every_finding() -> None:
     files = set(source_files().values())
-    assert {f.source.file for f in FINDINGS} | {c.file for c in CLAIMS} == files
+    claims = {c.file for c in CLAIMS} | {c.file for c in NULL_CLAIMS}
+    assert {f.source.file for f in FINDINGS} | claims == files

@@ -20,7 +20,7 @@ import polars as pl
 import yaml
 
 from phylohub.errors import PhylohubError
-from phylohub.findings.spec import CLAIMS, FINDINGS, Claim, Source
+from phylohub.findings.spec import CLAIMS, FINDINGS, NULL_CLAIMS, Claim, NullClaim, Source
 
 
 @cache
@@ -127,13 +127,27 @@ def format_p(p: float) -> str:
     return f"p = {p:.2g}"
 
 
-def verdict(row: dict[str, Any]) -> str:
+def _signed(x: float) -> str:
+    """A signed difference: three decimals, or whole numbers from 100 on.
+
+    >>> _signed(0.07683), _signed(-1352.9)
+    ('+0.077', '-1,353')
+    """
+    return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+.3f}"
+
+
+def verdict(
+    row: dict[str, Any],
+    columns: tuple[str, str, str, str | None] = ("difference", "ci_low", "ci_high", "p_value"),
+) -> str:
     """``holds``, ``does not hold`` (the opposite holds) or ``not shown`` (the interval
-    covers 0), with the difference, its interval and p-value."""
-    diff, low, high = row["difference"], row["ci_low"], row["ci_high"]
-    if any(_number(v) is None for v in (diff, low, high)):
+    covers 0), with the difference, its interval and p-value (when the table has one)."""
+    diff, low, high = (_number(row[c]) for c in columns[:3])
+    if diff is None or low is None or high is None:
         return "not tested: too few pairs"
-    text = f"{diff:+.3f} [{low:+.3f}, {high:+.3f}], {format_p(float(row['p_value']))}"
+    text = f"{_signed(diff)} [{_signed(low)}, {_signed(high)}]"
+    if columns[3] is not None:
+        text += f", {format_p(float(row[columns[3]]))}"
     if low > 0:
         return f"holds: {text}"
     if high < 0:
@@ -152,16 +166,46 @@ def _paper(key: str | None) -> dict[str, Any] | None:
             "source": entry["source"]}  # fmt: skip
 
 
+def null_verdict(observed: float, null_mean: float, p: float, alpha: float = 0.05) -> str:
+    """``holds`` when the observed share beats the null at level ``alpha``.
+
+    >>> null_verdict(0.9, 0.65, 0.02)
+    'holds: 90.0% vs 65.0% with coin-flip directions, p = 0.02'
+    """
+    text = f"{observed:.1%} vs {null_mean:.1%} with coin-flip directions, {format_p(p)}"
+    return f"{'holds' if p < alpha else 'not shown'}: {text}"
+
+
 def _claim(tables: Tables, claim: Claim) -> dict[str, Any]:
     row = tables.row(claim.file, claim.row)
+    shown = verdict(row, claim.columns)
     return {
         "id": claim.id,
         "section": claim.section,
         "label": claim.label,
-        "value": _number(row["difference"]),
-        "shown": verdict(row),
-        "verdict": verdict(row).split(":")[0],
-        "source": {"file": claim.file, "row": dict(claim.row), "column": "difference"},
+        "value": _number(row[claim.columns[0]]),
+        "shown": shown,
+        "verdict": shown.split(":")[0],
+        "source": {"file": claim.file, "row": dict(claim.row), "column": claim.columns[0]},
+        "paper": _paper(claim.paper),
+    }
+
+
+def _null_claim(tables: Tables, claim: NullClaim) -> dict[str, Any]:
+    node = tables.value(Source(claim.file, key=claim.key))
+    observed, null = node[claim.measure], node.get("null", {}).get(claim.measure)
+    if observed is None or not null:
+        shown = "not tested: no null replicates (traits.drift.null_replicates: 0)"
+    else:
+        shown = null_verdict(float(observed), float(null["mean"]), float(null["p"]), claim.alpha)
+    return {
+        "id": claim.id,
+        "section": claim.section,
+        "label": claim.label,
+        "value": _number(observed),
+        "shown": shown,
+        "verdict": shown.split(":")[0],
+        "source": {"file": claim.file, "key": [*claim.key, claim.measure]},
         "paper": _paper(claim.paper),
     }
 
@@ -186,6 +230,7 @@ def collect(root: Path, snapshot: str) -> dict[str, Any]:
             }
         )
     out += [_claim(tables, c) for c in CLAIMS]
+    out += [_null_claim(tables, c) for c in NULL_CLAIMS]
     return {"snapshot": snapshot, "paper": paper_numbers()["source"].strip(), "findings": out}
 
 

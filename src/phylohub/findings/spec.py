@@ -56,9 +56,10 @@ class Finding:
 
 @dataclass(frozen=True)
 class Claim:
-    """A claim of the paper tested by the pipeline: the row of a test table that holds
-    the difference, its interval and p-value (columns ``difference``, ``ci_low``,
-    ``ci_high``, ``p_value``), and what it says."""
+    """A claim of the paper tested by the pipeline: the row of a table that holds the
+    difference, its interval and (if any) p-value, in the columns ``columns`` names
+    (default: similarity_tests.tsv's ``difference``, ``ci_low``, ``ci_high``,
+    ``p_value``), and what it says."""
 
     id: str
     section: str
@@ -66,6 +67,23 @@ class Claim:
     file: str
     row: dict[str, Any]
     paper: str | None = None
+    columns: tuple[str, str, str, str | None] = ("difference", "ci_low", "ci_high", "p_value")
+
+
+@dataclass(frozen=True)
+class NullClaim:
+    """A claim tested against a null model: in a JSON table, the node at ``key`` holds
+    the observed ``measure`` and ``null.<measure>`` with the null's ``mean`` and ``p``
+    (the share of null replicates at least as extreme). It holds when p < ``alpha``."""
+
+    id: str
+    section: str
+    label: str
+    file: str
+    key: tuple[str, ...]
+    measure: str
+    paper: str | None = None
+    alpha: float = 0.05
 
 
 def _tsv(file: str, column: str, **row: Any) -> Source:
@@ -91,6 +109,7 @@ MEANS = "similarity/similarity_means.tsv"
 TESTS = "similarity/similarity_tests.tsv"
 
 TRAITS = ("license", "language", "task", "library")
+PLURAL = {"license": "licenses", "language": "languages", "task": "tasks", "library": "libraries"}
 
 
 def _ecosystem() -> list[Finding]:
@@ -299,6 +318,23 @@ CLAIMS: tuple[Claim, ...] = (
           TESTS, {"claim": "generational_divide", "comparison": "parent_child > grandparent",
                   "design": "independent", "measure": "metadata_tfidf"},
           "claim_generational_divide"),
+    Claim("claim_cards_thin", "Claims of the paper",
+          "children's cards are shorter than their parents' (all relations, both with a card)",
+          THIN, {"measure": "card_chars", "relation": "all"}, None,
+          ("change_mean", "change_low", "change_high", None)),
+    Claim("claim_finetune_cards_auto", "Claims of the paper",
+          "fine-tuned children carry more auto-generated cards than their parents",
+          THIN, {"measure": "auto_generated", "relation": "finetune"}, None,
+          ("change_mean", "change_low", "change_high", None)),
+)  # fmt: skip
+
+#: The orderings explain more mutations than the same traffic with coin-flip directions.
+NULL_CLAIMS: tuple[NullClaim, ...] = tuple(
+    NullClaim(f"claim_{trait}_drift", "Claims of the paper",
+              f"{PLURAL[trait]} drift one way: the paper's ordering explains more {trait} mutations"
+              " than coin-flip directions", ORDER,
+              ("traits", trait, "orderings", "weighted"), "mutations_explained")
+    for trait in TRAITS
 )  # fmt: skip
 
 
@@ -308,5 +344,6 @@ def source_files() -> dict[str, str]:
     >>> source_files()["summary_overview"]
     'summary/overview.tsv'
     """
-    files = [f.source.file for f in FINDINGS] + [c.file for c in CLAIMS]
+    files = [f.source.file for f in FINDINGS]
+    files += [c.file for c in CLAIMS] + [c.file for c in NULL_CLAIMS]
     return {file.rsplit(".", 1)[0].replace("/", "_"): file for file in sorted(set(files))}
