@@ -20,6 +20,7 @@ include: "workflow/rules/snapshot.smk"
 include: "workflow/rules/genealogy.smk"
 include: "workflow/rules/similarity.smk"
 include: "workflow/rules/traits.smk"
+include: "workflow/rules/diff.smk"
 
 
 rule all:
@@ -31,3 +32,5 @@ rule all:
         f"results/{config['snapshot']}/figures/similarity_by_relation.png",
         f"results/{config['snapshot']}/figures/similarity_measures.png",
         traits_targets(config["snapshot"]),
+        # only when an earlier snapshot exists (diff.previous): docs/diff.md
+        diff_targets(config["snapshot"]),
