@@ -61,20 +61,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_evolve(args: argparse.Namespace) -> int:
-    import json
-    from dataclasses import asdict
-
-    from phylohub.hub.evolve import EvolveConfig, evolve
+    from phylohub.hub.evolve import EvolveConfig, evolve, is_current
 
     cfg = EvolveConfig(days=args.days, seed=args.seed)
     changes_file = args.out / "changes.json"
-    source = args.source / "hub.sqlite"
-    if not args.force and changes_file.is_file() and (args.out / "hub.sqlite").is_file():
-        old = json.loads(changes_file.read_text())
-        fresh = source.is_file() and source.stat().st_mtime <= changes_file.stat().st_mtime
-        if old.get("config") == asdict(cfg) and old.get("from") == str(args.source) and fresh:
-            print(f"phylohub: {args.out} already holds {args.source} evolved by {args.days} days")
-            return 0
+    if not args.force and is_current(args.source, args.out, cfg):
+        print(f"phylohub: {args.out} already holds {args.source} evolved by {args.days} days")
+        return 0
     start = time.monotonic()
     changes = evolve(args.source, args.out, cfg)
     print(

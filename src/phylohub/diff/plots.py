@@ -124,9 +124,9 @@ def plot_family_growth(families: pl.DataFrame, previous: str, snapshot: str, top
         )
         ax.annotate(text, (growth, yi), xytext=(3, 0), textcoords="offset points",
                     va="center", fontsize=7)  # fmt: skip
-    ax.set_xscale("log")
-    ax.set_xlabel("models gained (net of deletions; log scale)")
-    ax.set_title("most models gained (red: a family new since " + previous + ")", fontsize=9)
+    ax.set_xlabel("models gained (net of deletions)")
+    red = f" (red: new since {previous})" if any(gained["new_family"]) else ""
+    ax.set_title(f"most models gained{red}", fontsize=9)
     ax.margins(x=0.25)
     ax = axes[1]
     y = list(range(relative.height))
@@ -143,7 +143,13 @@ def plot_family_growth(families: pl.DataFrame, previous: str, snapshot: str, top
     if relative.height == 0:
         ax.text(0.5, 0.5, f"no family of {min_before}+ models grew", ha="center",
                 transform=ax.transAxes)  # fmt: skip
-    fig.suptitle(f"Family growth, {previous} -> {snapshot} (families by main root)", fontsize=10)
+    grew = families.filter((pl.col("growth") > 0) & ~pl.col("new_family")).height
+    born = families.filter(pl.col("new_family") & (pl.col("models_after") >= 2)).height
+    fig.suptitle(
+        f"Family growth, {previous} -> {snapshot} (families by main root): {grew} families "
+        f"grew, {born} new families with children",
+        fontsize=10,
+    )
     _save(fig, png, svg)
 
 

@@ -1,9 +1,10 @@
 """Evolving a synthetic ecosystem by some days: the Hub a month later.
 
 ``evolve(src_dir, out_dir, EvolveConfig(days=30, seed=1))`` copies the store in
-``src_dir`` and changes it the way the Hub changes: new models (new roots, new children
-of existing models, drawn in proportion to their children so popular families grow
-fastest, and new families: children of the new roots), edited cards (a new commit: new
+``src_dir`` and changes it the way the Hub changes: new models (new roots, like existing
+roots in task, library and license; new children of existing models, drawn in
+proportion to their children plus ``childless_weight``, so popular families grow
+fastest; and new families: children of the new roots), edited cards (a new commit: new
 sha, new ``lastModified``, a card with one more paragraph), license and task changes
 (each a commit), deletions (of models no listed model names as its base, so no family
 is cut in two), models becoming gated or ungated (no commit). Every change is listed
@@ -29,6 +30,10 @@ from phylohub.hub import vocab
 from phylohub.hub.store import COLUMNS, ModelRecord, Store, record_from_row
 from phylohub.hub.synth import RELATIONS, _hex
 
+#: Bumped whenever evolve() changes what it writes (an evolved store of another version
+#: is made again).
+VERSION = 3
+
 
 @dataclass(frozen=True)
 class EvolveConfig:
@@ -45,17 +50,37 @@ class EvolveConfig:
     gate_changes: float = 0.002
     # of new children, those whose parent is one of this period's new roots (new families)
     new_family_child_share: float = 0.15
+    # an existing parent is drawn with weight (its children + this): popular models get
+    # most new children; a model without children gets some (it becomes a parent)
+    childless_weight: float = 0.1
 
 
 def _iso(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
+def is_current(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> bool:
+    """True when ``out_dir`` holds ``src_dir`` evolved by this version with ``cfg``."""
+    changes, source = Path(out_dir) / "changes.json", Path(src_dir) / "hub.sqlite"
+    if not changes.is_file() or not (Path(out_dir) / "hub.sqlite").is_file():
+        return False
+    if not source.is_file() or source.stat().st_mtime > changes.stat().st_mtime:
+        return False
+    try:
+        old = json.loads(changes.read_text())
+    except json.JSONDecodeError:
+        return False
+    same = (old.get("config"), old.get("from"), old.get("version"))
+    return bool(same == (asdict(cfg), str(src_dir), VERSION))
+
+
 def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
     """Write the evolved store to ``out_dir/hub.sqlite`` and its ``changes.json``."""
     src = Path(src_dir) / "hub.sqlite"
     if not src.is_file():
-        raise PhylohubError(f"no store to evolve at {src}")
+        raise PhylohubError(
+            f"no store to evolve at {src} (make one first: make demo, or phylohub replica generate)"
+        )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     dst = out_dir / "hub.sqlite"
@@ -73,10 +98,6 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
 
     def when() -> str:
         return _iso(start + timedelta(seconds=float(rng.uniform(0, cfg.days * 86400))))
-
-    def draw(mix: list[tuple[str, float]]) -> str:
-        weights = np.array([w for _, w in mix], dtype=float)
-        return mix[int(rng.choice(len(mix), p=weights / weights.sum()))][0]
 
     def count(share: float) -> int:
         return round(share * scale * n)
@@ -102,7 +123,7 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
         for t in r.tags
         if isinstance(t, str) and t.startswith("base_model:")
     }
-    changes: dict[str, Any] = {"config": asdict(cfg), "from": str(src_dir)}
+    changes: dict[str, Any] = {"config": asdict(cfg), "from": str(src_dir), "version": VERSION}
     deleted = pick(count(cfg.deletions), lambda r: r.id.lower() not in named)
     edited = pick(count(cfg.card_edits))
     relicensed = pick(count(cfg.license_changes), lambda r: r.card_data is not None)
@@ -156,7 +177,8 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
     # New models: roots, and children of existing models (preferential attachment).
     n_new = count(cfg.new_models)
     alive = [r for r in rows if not r.private]
-    weights = np.array([1.0 + r.children_count for r in alive])
+    roots = [r for r in alive if not any(str(t).startswith("base_model:") for t in r.tags)]
+    weights = np.array([cfg.childless_weight + r.children_count for r in alive])
     weights /= weights.sum()
     added: list[ModelRecord] = []
     new_roots: list[ModelRecord] = []
@@ -180,8 +202,11 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
             base = [t for t in parent.tags if not t.startswith("base_model:")]
             tags = [*base[:-2], f"base_model:{parent.id}", f"base_model:{relation}:{parent.id}"]
             tags += base[-2:]
-            card_data = {**(parent.card_data or {}), "base_model": parent.id}
-            card_data["base_model_relation"] = relation
+            card_data: dict[str, Any] | None = {
+                **(parent.card_data or {}),
+                "base_model": parent.id,
+                "base_model_relation": relation,
+            }
             base_models = {
                 "relation": relation,
                 "models": [{"_id": parent._id, "id": parent.id}],
@@ -189,13 +214,17 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
             new_edges.append([parent.id, model_id, relation])
             pipeline, library = parent.pipeline_tag, parent.library_name
         else:
-            # a new base model: task, library and license drawn from the Hub's mixes
+            # a new base model: task, library and licenses as those of a random existing
+            # root, so new roots follow the ecosystem's own mix (missing values included)
             model_id = f"{author}/new-base-d{cfg.days}-{j}"
-            pipeline, library, lic = (
-                draw(mix) for mix in (vocab.TASKS, vocab.LIBRARIES, vocab.LICENSES)
-            )
-            tags = [library, pipeline, f"license:{lic}", "region:us"]
-            card_data = {"license": lic, "pipeline_tag": pipeline, "library_name": library}
+            like = roots[int(rng.integers(len(roots)))]
+            pipeline, library = like.pipeline_tag, like.library_name
+            licenses = [t for t in like.tags if t.startswith("license:")]
+            tags = [v for v in (library, pipeline) if v] + licenses + ["region:us"]
+            front: dict[str, Any] = {"license": licenses[0][8:]} if licenses else {}
+            if pipeline:
+                front["pipeline_tag"] = pipeline
+            card_data = front or None
             base_models = None
         added.append(
             record := ModelRecord(
