@@ -26,6 +26,7 @@ include: "workflow/rules/traits.smk"
 include: "workflow/rules/summary.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/diff.smk"
 
 
 rule all:
@@ -38,3 +39,5 @@ rule all:
         f"results/{config['snapshot']}/figures/similarity_measures.png",
         traits_targets(config["snapshot"]),
         summary_targets(config["snapshot"]),
+        # only when an earlier snapshot exists (diff.previous): docs/diff.md
+        diff_targets(config["snapshot"]),

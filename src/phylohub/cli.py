@@ -1,6 +1,7 @@
 """The ``phylohub`` command line.
 
 ``phylohub replica generate``  write a synthetic ecosystem (store + planted truth)
+``phylohub replica evolve``    the same ecosystem some days later (changes.json lists each change)
 ``phylohub replica serve``     serve a store as a Hub replica on 127.0.0.1, in the foreground
                                or for the duration of a command given after ``--``
 ``phylohub family MODEL_ID``   a model's ancestors, siblings, children and family
@@ -55,6 +56,24 @@ def cmd_generate(args: argparse.Namespace) -> int:
     print(
         f"phylohub: generated {truth['models']} models ({truth['listed']} listed) in "
         f"{time.monotonic() - start:.1f} s into {out}"
+    )
+    return 0
+
+
+def cmd_evolve(args: argparse.Namespace) -> int:
+    from phylohub.hub.evolve import EvolveConfig, evolve, is_current
+
+    cfg = EvolveConfig(days=args.days, seed=args.seed)
+    changes_file = args.out / "changes.json"
+    if not args.force and is_current(args.source, args.out, cfg):
+        print(f"phylohub: {args.out} already holds {args.source} evolved by {args.days} days")
+        return 0
+    start = time.monotonic()
+    changes = evolve(args.source, args.out, cfg)
+    print(
+        f"phylohub: evolved {args.source} by {args.days} days in {time.monotonic() - start:.1f} s "
+        f"into {args.out}: {len(changes['added'])} added, {len(changes['removed'])} removed, "
+        f"{len(changes['edited'])} edited (list: {changes_file})"
     )
     return 0
 
@@ -120,6 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, help="output folder (without --config)")
     gen.add_argument("--force", action="store_true", help="regenerate even if up to date")
     gen.set_defaults(func=cmd_generate)
+
+    evo = rsub.add_parser("evolve", help="the ecosystem of a store some days later")
+    evo.add_argument("--from", dest="source", type=Path, required=True, help="store folder")
+    evo.add_argument("--out", type=Path, required=True, help="output folder")
+    evo.add_argument("--days", type=int, default=30)
+    evo.add_argument("--seed", type=int, default=0)
+    evo.add_argument("--force", action="store_true", help="evolve again even if up to date")
+    evo.set_defaults(func=cmd_evolve)
 
     srv = rsub.add_parser(
         "serve",

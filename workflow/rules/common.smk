@@ -205,3 +205,120 @@ def summary_targets(snapshot):
         f"results/{snapshot}/figures/crawl_health.png",
         f"results/{snapshot}/findings.md",
     ]
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def diff_setting(key):
+    """A diff setting, with the schema's default when the config leaves it out."""
+    defaults = {"previous": "auto", "relations": "no_merge", "top": 15, "shares_top": 8}
+    return config.get("diff", {}).get(key, defaults[key])
+
+
+def diff_previous(snapshot):
+    """The snapshot `snapshot` is compared with (diff.previous), None when there is none.
+
+    Read when the DAG is built: rerun Snakemake to include a snapshot made since.
+    """
+    from phylohub.diff.snapshots import previous_snapshot
+
+    return previous_snapshot(Path("results"), snapshot, diff_setting("previous"))
+
+
+def diff_previous_name(wildcards):
+    """Param: the name of the snapshot compared with."""
+    return diff_previous(wildcards.snapshot)
+
+
+def diff_inputs(wildcards):
+    """Input function: what compare_snapshots reads of this snapshot."""
+    relations = diff_setting("relations")
+    snapshot = wildcards.snapshot
+    return {
+        "db": f"results/{snapshot}/hub.duckdb",
+        "manifest": f"results/{snapshot}/crawl/listing/manifest.json",
+        "nodes": f"results/{snapshot}/genealogy/{relations}/nodes.parquet",
+        "families": f"results/{snapshot}/genealogy/{relations}/families.parquet",
+    }
+
+
+def diff_previous_files(wildcards):
+    """Param: the same files of the earlier snapshot, which must exist.
+
+    A param, not an input: an earlier snapshot is read as it is and never rebuilt (as an
+    input, a changed crawl setting would re-crawl it against today's Hub).
+    """
+    previous = diff_previous(wildcards.snapshot)
+    if previous is None:
+        raise ValueError(
+            f"snapshot {wildcards.snapshot!r} has no earlier snapshot under results/ to "
+            f"compare with (diff.previous: {diff_setting('previous')})"
+        )
+    files = {
+        key: path.replace(f"results/{wildcards.snapshot}/", f"results/{previous}/", 1)
+        for key, path in diff_inputs(wildcards).items()
+    }
+    missing = [path for path in files.values() if not Path(path).is_file()]
+    if missing:
+        raise ValueError(
+            f"the earlier snapshot {previous!r} lacks {', '.join(missing)}: run the workflow "
+            f"for it first (snakemake --config snapshot={previous} ...)"
+        )
+    return {"name": previous, **files}
+
+
+def series_snapshots(wildcards):
+    """Param: the snapshots of a time series, every one listed before this one and it.
+
+    Only snapshots that have a hub.duckdb when the DAG is built count: rerun Snakemake
+    to include one made since.
+    """
+    from phylohub.diff.snapshots import earlier_snapshots
+
+    return [*earlier_snapshots(Path("results"), wildcards.snapshot), wildcards.snapshot]
+
+
+def series_inputs(wildcards):
+    """Input function: this snapshot's hub.duckdb and genealogy summary."""
+    relations = diff_setting("relations")
+    return {
+        "db": f"results/{wildcards.snapshot}/hub.duckdb",
+        "genealogy": f"results/{wildcards.snapshot}/genealogy/{relations}/summary.json",
+    }
+
+
+def series_earlier_files(wildcards):
+    """Param: [name, hub.duckdb, genealogy summary] of every earlier snapshot of the series
+    (read as they are, never rebuilt; a missing genealogy summary leaves families empty).
+    """
+    relations = diff_setting("relations")
+    return [
+        [
+            name,
+            f"results/{name}/hub.duckdb",
+            f"results/{name}/genealogy/{relations}/summary.json",
+        ]
+        for name in series_snapshots(wildcards)[:-1]
+    ]
+
+
+def diff_targets(snapshot):
+    """The diff and time-series outputs for rule all; none without an earlier snapshot."""
+    if diff_previous(snapshot) is None:
+        return []
+    return [
+        f"results/{snapshot}/diff/summary.json",
+        f"results/{snapshot}/timeseries/series.tsv",
+        *expand(
+            "results/{snapshot}/figures/{figure}.{ext}",
+            snapshot=snapshot,
+            figure=[
+                "diff_family_growth",
+                "diff_new_generation",
+                "time_growth",
+                "time_shares",
+            ],
+            ext=["png", "svg"],
+        ),
+    ]

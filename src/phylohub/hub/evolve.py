@@ -1,13 +1,16 @@
 """Evolving a synthetic ecosystem by some days: the Hub a month later.
 
 ``evolve(src_dir, out_dir, EvolveConfig(days=30, seed=1))`` copies the store in
-``src_dir`` and changes it the way the Hub changes: new models (new roots, and new
-children of existing models, drawn in proportion to their children, so popular families
-grow fastest), edited cards (a new commit: new sha, new ``lastModified``, a card with one
-more paragraph), license changes, deletions, models becoming gated or ungated. Every
-change is listed exactly in ``out_dir/changes.json``, so a diff of two snapshots can be
-checked against it. Rates are per 30 days and scale with ``days``. Deterministic for a
-seed.
+``src_dir`` and changes it the way the Hub changes: new models (new roots, like existing
+roots in task, library and license; new children of existing models, drawn in
+proportion to their children plus ``childless_weight``, so popular families grow
+fastest; and new families: children of the new roots), edited cards (a new commit: new
+sha, new ``lastModified``, a card with one more paragraph), license and task changes
+(each a commit), deletions (of models no listed model names as its base, so no family
+is cut in two), models becoming gated or ungated (no commit). Every change is listed
+exactly in ``out_dir/changes.json``, so a diff of two snapshots can be checked against
+it (``docs/diff.md``). Rates are per 30 days and scale with ``days``. Deterministic for
+a seed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from phylohub.hub import vocab
 from phylohub.hub.store import COLUMNS, ModelRecord, Store, record_from_row
 from phylohub.hub.synth import RELATIONS, _hex
 
+#: Bumped whenever evolve() changes what it writes (an evolved store of another version
+#: is made again).
+VERSION = 3
+
 
 @dataclass(frozen=True)
 class EvolveConfig:
@@ -38,19 +45,42 @@ class EvolveConfig:
     new_child_share: float = 0.45  # of new models, those declaring an existing parent
     card_edits: float = 0.03
     license_changes: float = 0.005
+    task_changes: float = 0.003
     deletions: float = 0.01
     gate_changes: float = 0.002
+    # of new children, those whose parent is one of this period's new roots (new families)
+    new_family_child_share: float = 0.15
+    # an existing parent is drawn with weight (its children + this): popular models get
+    # most new children; a model without children gets some (it becomes a parent)
+    childless_weight: float = 0.1
 
 
 def _iso(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
+def is_current(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> bool:
+    """True when ``out_dir`` holds ``src_dir`` evolved by this version with ``cfg``."""
+    changes, source = Path(out_dir) / "changes.json", Path(src_dir) / "hub.sqlite"
+    if not changes.is_file() or not (Path(out_dir) / "hub.sqlite").is_file():
+        return False
+    if not source.is_file() or source.stat().st_mtime > changes.stat().st_mtime:
+        return False
+    try:
+        old = json.loads(changes.read_text())
+    except json.JSONDecodeError:
+        return False
+    same = (old.get("config"), old.get("from"), old.get("version"))
+    return bool(same == (asdict(cfg), str(src_dir), VERSION))
+
+
 def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
     """Write the evolved store to ``out_dir/hub.sqlite`` and its ``changes.json``."""
     src = Path(src_dir) / "hub.sqlite"
     if not src.is_file():
-        raise PhylohubError(f"no store to evolve at {src}")
+        raise PhylohubError(
+            f"no store to evolve at {src} (make one first: make demo, or phylohub replica generate)"
+        )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     dst = out_dir / "hub.sqlite"
@@ -60,6 +90,7 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
     scale = cfg.days / 30
     store = Store(tmp)
     rows = [record_from_row(r) for r in store.iter_rows("private = 0")]
+    task_names = [v for v, _ in vocab.TASKS]
     n = len(rows)
     last_key = int(store.conn.execute("SELECT max(key) FROM models").fetchone()[0])
     snapshot_end = max(datetime.fromisoformat(r.last_modified[:-1]) for r in rows)
@@ -71,20 +102,32 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
     def count(share: float) -> int:
         return round(share * scale * n)
 
-    order = rng.permutation(n)
-    taken = 0
+    order = [int(i) for i in rng.permutation(n)]
+    used: set[int] = set()
 
-    def pick(k: int) -> list[ModelRecord]:
-        nonlocal taken
-        chosen = [rows[i] for i in order[taken : taken + k]]
-        taken += k
+    def pick(k: int, keep: Any = None) -> list[ModelRecord]:
+        """The next ``k`` models in the random order (that ``keep`` accepts), each once."""
+        chosen: list[ModelRecord] = []
+        for i in order:
+            if len(chosen) == k:
+                break
+            if i not in used and (keep is None or keep(rows[i])):
+                used.add(i)
+                chosen.append(rows[i])
         return chosen
 
-    changes: dict[str, Any] = {"config": asdict(cfg), "from": str(src_dir)}
-    deleted = pick(count(cfg.deletions))
+    # ids named by a base_model tag of a listed model (case-insensitive, as the Hub's ids)
+    named = {
+        t.rsplit(":", 1)[-1].lower()
+        for r in rows
+        for t in r.tags
+        if isinstance(t, str) and t.startswith("base_model:")
+    }
+    changes: dict[str, Any] = {"config": asdict(cfg), "from": str(src_dir), "version": VERSION}
+    deleted = pick(count(cfg.deletions), lambda r: r.id.lower() not in named)
     edited = pick(count(cfg.card_edits))
-    relicensed = [r for r in pick(count(cfg.license_changes) * 3) if r.card_data is not None]
-    relicensed = relicensed[: count(cfg.license_changes)]
+    relicensed = pick(count(cfg.license_changes), lambda r: r.card_data is not None)
+    retasked = pick(count(cfg.task_changes), lambda r: r.pipeline_tag in task_names)
     regated = pick(count(cfg.gate_changes))
     updates: list[ModelRecord] = []
 
@@ -101,7 +144,9 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
     names = [v for v, _ in vocab.LICENSES]
     for r in relicensed:
         assert r.card_data is not None
-        old = r.card_data.get("license")
+        # the licenses the snapshot reads: the license: tags (sorted, distinct)
+        values = sorted({t[8:] for t in r.tags if t.startswith("license:") and t[8:]})
+        old = ",".join(values) or None
         new = str(rng.choice([v for v in names if v != old]))
         r.card_data = {**r.card_data, "license": new}
         r.tags = [t for t in r.tags if not t.startswith("license:")]
@@ -109,6 +154,18 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
         r.sha = _hex(cfg.seed, r.key, cfg.days, 2)
         r.last_modified = when()
         license_changes[r.id] = [old, new]
+        updates.append(r)
+    task_changes = {}
+    for r in retasked:
+        old_task = r.pipeline_tag
+        new_task = str(rng.choice([v for v in task_names if v != old_task]))
+        r.tags = [new_task if t == old_task else t for t in r.tags]
+        r.pipeline_tag = new_task
+        if r.card_data is not None and "pipeline_tag" in r.card_data:
+            r.card_data = {**r.card_data, "pipeline_tag": new_task}
+        r.sha = _hex(cfg.seed, r.key, cfg.days, 5)
+        r.last_modified = when()
+        task_changes[r.id] = [old_task, new_task]
         updates.append(r)
     gate_changes = {}
     for r in regated:
@@ -120,24 +177,36 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
     # New models: roots, and children of existing models (preferential attachment).
     n_new = count(cfg.new_models)
     alive = [r for r in rows if not r.private]
-    weights = np.array([1.0 + r.children_count for r in alive])
+    roots = [r for r in alive if not any(str(t).startswith("base_model:") for t in r.tags)]
+    weights = np.array([cfg.childless_weight + r.children_count for r in alive])
     weights /= weights.sum()
     added: list[ModelRecord] = []
+    new_roots: list[ModelRecord] = []
     new_edges: list[list[str]] = []
+    new_families: dict[str, int] = {}
     for j in range(n_new):
         key = last_key + 1 + j
         created = when()
         author = f"{vocab.SYLLABLES[j % len(vocab.SYLLABLES)]}{cfg.days}lab{j % 97}"
         if rng.random() < cfg.new_child_share:
-            parent = alive[int(rng.choice(len(alive), p=weights))]
+            if new_roots and rng.random() < cfg.new_family_child_share:
+                # a child of a root made this period: a new family (created after its root)
+                parent = new_roots[int(rng.integers(len(new_roots)))]
+                created = max(created, parent.created_at)
+                new_families[parent.id] = new_families.get(parent.id, 0) + 1
+            else:
+                parent = alive[int(rng.choice(len(alive), p=weights))]
             relation = RELATIONS[int(rng.choice(4, p=[0.36, 0.43, 0.19, 0.02]))]
             name = f"{parent.id.split('/')[-1][:60]}-{relation}-d{cfg.days}-{j}"
             model_id = f"{author}/{name}"
             base = [t for t in parent.tags if not t.startswith("base_model:")]
             tags = [*base[:-2], f"base_model:{parent.id}", f"base_model:{relation}:{parent.id}"]
             tags += base[-2:]
-            card_data = {**(parent.card_data or {}), "base_model": parent.id}
-            card_data["base_model_relation"] = relation
+            card_data: dict[str, Any] | None = {
+                **(parent.card_data or {}),
+                "base_model": parent.id,
+                "base_model_relation": relation,
+            }
             base_models = {
                 "relation": relation,
                 "models": [{"_id": parent._id, "id": parent.id}],
@@ -145,13 +214,20 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
             new_edges.append([parent.id, model_id, relation])
             pipeline, library = parent.pipeline_tag, parent.library_name
         else:
+            # a new base model: task, library and licenses as those of a random existing
+            # root, so new roots follow the ecosystem's own mix (missing values included)
             model_id = f"{author}/new-base-d{cfg.days}-{j}"
-            tags = ["transformers", "text-generation", "license:apache-2.0", "region:us"]
-            card_data = {"license": "apache-2.0", "pipeline_tag": "text-generation"}
+            like = roots[int(rng.integers(len(roots)))]
+            pipeline, library = like.pipeline_tag, like.library_name
+            licenses = [t for t in like.tags if t.startswith("license:")]
+            tags = [v for v in (library, pipeline) if v] + licenses + ["region:us"]
+            front: dict[str, Any] = {"license": licenses[0][8:]} if licenses else {}
+            if pipeline:
+                front["pipeline_tag"] = pipeline
+            card_data = front or None
             base_models = None
-            pipeline, library = "text-generation", "transformers"
         added.append(
-            ModelRecord(
+            record := ModelRecord(
                 key=key,
                 _id=f"{int(datetime.fromisoformat(created[:-1]).timestamp()):08x}"
                 + _hex(cfg.seed, key, cfg.days, 3, length=16),
@@ -169,6 +245,8 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
                 card={"kind": "human", "name": model_id, "paras": [(key << 6) + 1, key << 6]},
             )
         )
+        if base_models is None:
+            new_roots.append(record)
 
     conn = sqlite3.connect(tmp)
     marks = ", ".join(f"{c} = ?" for c in COLUMNS[1:])
@@ -198,10 +276,12 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
         added=sorted(r.id for r in added),
         removed=sorted(r.id for r in deleted),
         edited_cards=sorted(r.id for r in edited if r.card is not None),
-        edited=sorted({r.id for r in edited} | set(license_changes)),
+        edited=sorted({r.id for r in edited} | set(license_changes) | set(task_changes)),
         license_changes=dict(sorted(license_changes.items())),
+        task_changes=dict(sorted(task_changes.items())),
         gate_changes=dict(sorted(gate_changes.items())),
         new_edges=sorted(new_edges),
+        new_families=dict(sorted(new_families.items())),
     )
     (out_dir / "changes.json").write_text(json.dumps(changes, indent=1) + "\n")
     return changes

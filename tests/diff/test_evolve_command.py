@@ -1,0 +1,38 @@
+"""`phylohub replica evolve`: the evolved store once, then nothing to do; bad input, one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from phylohub.hub.store import Store
+from phylohub.hub.synth import SynthConfig, generate
+
+PHYLOHUB = [sys.executable, "-m", "phylohub.cli", "replica", "evolve"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PHYLOHUB, *args], capture_output=True, text=True, check=False)
+
+
+def test_evolve_writes_the_listed_changes_once(tmp_path: Path) -> None:
+    generate(SynthConfig(n_models=600, seed=3), tmp_path / "day0")
+    args = ("--from", str(tmp_path / "day0"), "--out", str(tmp_path / "day30"), "--seed", "3")
+    first = run(*args)
+    assert first.returncode == 0, first.stderr
+    changes = json.loads((tmp_path / "day30" / "changes.json").read_text())
+    listed = {r["id"] for r in Store(tmp_path / "day30" / "hub.sqlite").iter_rows("private = 0")}
+    before = {r["id"] for r in Store(tmp_path / "day0" / "hub.sqlite").iter_rows("private = 0")}
+    assert listed == (before - set(changes["removed"])) | set(changes["added"])
+    assert f"{len(changes['added'])} added, {len(changes['removed'])} removed" in first.stdout
+    again = run(*args)
+    assert again.returncode == 0 and "already holds" in again.stdout
+
+
+def test_evolving_a_missing_store_is_one_error_line(tmp_path: Path) -> None:
+    result = run("--from", str(tmp_path / "nope"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("phylohub: error: no store to evolve at")
+    assert len(result.stderr.strip().splitlines()) == 1

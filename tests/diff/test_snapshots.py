@@ -1,0 +1,43 @@
+"""Which earlier snapshot a diff compares with, and which a time series includes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from phylohub.diff.snapshots import earlier_snapshots, previous_snapshot
+from phylohub.errors import PhylohubError
+
+
+def make_snapshot(results: Path, name: str, listed_at: float, db: bool = True) -> None:
+    listing = results / name / "crawl" / "listing"
+    listing.mkdir(parents=True)
+    (listing / "manifest.json").write_text("{}")
+    os.utime(listing / "manifest.json", (listed_at, listed_at))
+    if db:
+        (results / name / "hub.duckdb").write_bytes(b"")
+
+
+def test_earlier_snapshots_are_those_listed_before_with_a_database(tmp_path: Path) -> None:
+    make_snapshot(tmp_path, "b-first", 1000)
+    make_snapshot(tmp_path, "a-second", 2000)
+    make_snapshot(tmp_path, "unbuilt", 2500, db=False)
+    make_snapshot(tmp_path, "now", 3000)
+    make_snapshot(tmp_path, "later", 4000)
+    assert earlier_snapshots(tmp_path, "now") == ["b-first", "a-second"]
+    assert previous_snapshot(tmp_path, "now") == "a-second"
+    assert previous_snapshot(tmp_path, "b-first") is None
+    # a snapshot not listed yet comes after every existing one
+    assert earlier_snapshots(tmp_path, "next") == ["b-first", "a-second", "now", "later"]
+    assert previous_snapshot(tmp_path, "now", "none") is None
+    assert previous_snapshot(tmp_path, "now", "b-first") == "b-first"
+
+
+def test_a_named_previous_snapshot_must_exist(tmp_path: Path) -> None:
+    make_snapshot(tmp_path, "now", 3000)
+    with pytest.raises(PhylohubError, match=r"holds no hub\.duckdb"):
+        previous_snapshot(tmp_path, "now", "2026-01-01")
+    with pytest.raises(PhylohubError, match="the snapshot itself"):
+        previous_snapshot(tmp_path, "now", "now")

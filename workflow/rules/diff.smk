@@ -1,0 +1,139 @@
+# Snapshots over time: the diff of a snapshot against an earlier one and the time series
+# of every snapshot up to it, with their figures (logic: src/phylohub/diff/, reference:
+# docs/diff.md). Which snapshots exist is read when the DAG is built (common.smk); the
+# earlier snapshots' files are params, read as they are and never rebuilt.
+
+
+rule compare_snapshots:
+    input:
+        unpack(diff_inputs),
+    output:
+        summary="results/{snapshot}/diff/summary.json",
+        models="results/{snapshot}/diff/models.parquet",
+        edges="results/{snapshot}/diff/edges.parquet",
+        changed="results/{snapshot}/diff/changed.parquet",
+        families="results/{snapshot}/diff/families.parquet",
+        edge_counts="results/{snapshot}/diff/edge_counts.tsv",
+        field_changes="results/{snapshot}/diff/field_changes.tsv",
+        traits="results/{snapshot}/diff/traits.tsv",
+        requests="results/{snapshot}/diff/requests.tsv",
+    log:
+        "logs/{snapshot}/compare_snapshots.log",
+    benchmark:
+        "benchmarks/{snapshot}/compare_snapshots.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    resources:
+        mem_mb=traits_mem_mb,
+    params:
+        previous=diff_previous_files,
+        top=diff_setting("top"),
+    script:
+        "../scripts/compare_snapshots.py"
+
+
+rule plot_family_growth:
+    input:
+        families="results/{snapshot}/diff/families.parquet",
+    output:
+        png=report(
+            "results/{snapshot}/figures/diff_family_growth.png",
+            caption="../report/diff_family_growth.rst",
+            category="Diff",
+        ),
+        svg="results/{snapshot}/figures/diff_family_growth.svg",
+    log:
+        "logs/{snapshot}/plot_family_growth.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_family_growth.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    params:
+        previous=diff_previous_name,
+        top=diff_setting("top"),
+    script:
+        "../scripts/plot_family_growth.py"
+
+
+rule plot_new_generation:
+    input:
+        traits="results/{snapshot}/diff/traits.tsv",
+    output:
+        png=report(
+            "results/{snapshot}/figures/diff_new_generation.png",
+            caption="../report/diff_new_generation.rst",
+            category="Diff",
+        ),
+        svg="results/{snapshot}/figures/diff_new_generation.svg",
+    log:
+        "logs/{snapshot}/plot_new_generation.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_new_generation.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    params:
+        previous=diff_previous_name,
+    script:
+        "../scripts/plot_new_generation.py"
+
+
+rule collect_time_series:
+    input:
+        unpack(series_inputs),
+    output:
+        series="results/{snapshot}/timeseries/series.tsv",
+        licenses="results/{snapshot}/timeseries/licenses.tsv",
+        tasks="results/{snapshot}/timeseries/tasks.tsv",
+    log:
+        "logs/{snapshot}/collect_time_series.log",
+    benchmark:
+        "benchmarks/{snapshot}/collect_time_series.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    params:
+        earlier=series_earlier_files,
+        top=diff_setting("shares_top"),
+    script:
+        "../scripts/collect_time_series.py"
+
+
+rule plot_growth_over_time:
+    input:
+        series="results/{snapshot}/timeseries/series.tsv",
+    output:
+        png=report(
+            "results/{snapshot}/figures/time_growth.png",
+            caption="../report/time_growth.rst",
+            category="Time",
+        ),
+        svg="results/{snapshot}/figures/time_growth.svg",
+    log:
+        "logs/{snapshot}/plot_growth_over_time.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_growth_over_time.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    script:
+        "../scripts/plot_growth_over_time.py"
+
+
+rule plot_shares_over_time:
+    input:
+        series="results/{snapshot}/timeseries/series.tsv",
+        licenses="results/{snapshot}/timeseries/licenses.tsv",
+        tasks="results/{snapshot}/timeseries/tasks.tsv",
+    output:
+        png=report(
+            "results/{snapshot}/figures/time_shares.png",
+            caption="../report/time_shares.rst",
+            category="Time",
+        ),
+        svg="results/{snapshot}/figures/time_shares.svg",
+    log:
+        "logs/{snapshot}/plot_shares_over_time.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_shares_over_time.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    script:
+        "../scripts/plot_shares_over_time.py"
