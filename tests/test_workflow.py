@@ -24,6 +24,7 @@ def run_workflow(workdir: Path, endpoint: str) -> subprocess.CompletedProcess[st
     cfg["snapshot"] = "tiny"
     cfg["hub"].update(endpoint=endpoint, page_size=400, pages_per_part=2)
     cfg["crawl"].update(shards=3, parallel_shards=2)
+    cfg["arxiv"].update(endpoint=endpoint)
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(cfg))
     return subprocess.run(
         [
