@@ -75,6 +75,7 @@ rule fetch_arxiv:
         delay_s=config["arxiv"]["delay_s"],
         max_attempts=config["arxiv"]["max_attempts"],
         template_share=config["arxiv"]["template_share"],
+        template_min_models=config["arxiv"]["template_min_models"],
         max_error_share=config["arxiv"]["max_error_share"],
         cache=config["arxiv"]["cache"],
     script:

@@ -19,6 +19,7 @@ job = ArxivJob(
     delay_s=p.delay_s,
     max_attempts=p.max_attempts,
     template_share=p.template_share,
+    template_min_models=p.template_min_models,
     max_error_share=p.max_error_share,
 )
 out = snakemake.output

@@ -117,7 +117,8 @@ class ArxivJob:
     max_attempts: int = 5
     backoff_s: float = 3.0  # waits backoff_s * 1, 2, 4, ... between attempts
     timeout_s: float = 60.0
-    template_share: float = 0.9  # a paper cited mostly from auto-generated cards
+    template_share: float = 0.9  # a paper cited mostly from auto-generated cards ...
+    template_min_models: int = 50  # ... by at least this many models is a template artefact
     max_error_share: float = 0.01  # more ids than this in error fails the job
 
     def __post_init__(self) -> None:
@@ -455,7 +456,8 @@ def fetch_arxiv(
                 "categories": list(paper.categories) if paper.status == "ok" else None,
                 "n_models": n_models,
                 "n_auto_generated": n_auto,
-                "template": n_models > 0 and n_auto >= job.template_share * n_models,
+                "template": n_auto >= max(1, job.template_min_models)
+                and n_auto >= job.template_share * n_models,
                 "message": message,
             }
         )
