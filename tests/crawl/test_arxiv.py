@@ -229,7 +229,8 @@ def test_an_unreachable_endpoint_is_one_clear_error(snap: Path, tmp_path: Path) 
 
 
 def test_the_parser_reads_the_manuals_example_entry() -> None:
-    """The Atom of the arXiv API User's Manual (section 4.1), namespaces on every element."""
+    """The Atom of the arXiv API User's Manual (section 4.1), namespaces on every element,
+    and the empty entry older versions of the API gave an unknown id (no paper)."""
     body = b"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom">
   <opensearch:totalResults xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">1000</opensearch:totalResults>
@@ -241,6 +242,7 @@ def test_the_parser_reads_the_manuals_example_entry() -> None:
     <arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom" term="hep-ex" scheme="http://arxiv.org/schemas/atom"/>
     <category term="hep-ex" scheme="http://arxiv.org/schemas/atom"/>
   </entry>
+  <entry><id>http://arxiv.org/abs/1201.56789</id><title></title></entry>
 </feed>"""  # noqa: E501
     total, papers = parse_feed(body)
     assert total == 1000

@@ -209,6 +209,8 @@ def parse_feed(body: bytes) -> tuple[int, list[Paper]]:
             str(c.get("term")) for c in entry.findall("atom:category", NS) if c.get("term")
         )
         title = " ".join((entry.findtext("atom:title", default="", namespaces=NS)).split())
+        if not title and not cats:  # the legacy API's empty entry for an unknown id
+            continue
         papers.append(
             Paper(
                 arxiv_id=base,
