@@ -33,6 +33,7 @@ rule all:
     default_target: True
     input:
         f"results/{config['snapshot']}/hub.duckdb",
+        f"results/{config['snapshot']}/crawl/arxiv.parquet",
         genealogy_targets(config["snapshot"]),
         f"results/{config['snapshot']}/similarity/similarity_tests.tsv",
         f"results/{config['snapshot']}/figures/similarity_by_relation.png",

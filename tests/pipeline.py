@@ -52,6 +52,7 @@ def workflow_config(workdir: Path, endpoint: str, **overrides: Any) -> Path:
     cfg["snapshot"] = "tiny"
     cfg["hub"].update(endpoint=endpoint, page_size=400, pages_per_part=2)
     cfg["crawl"].update(shards=3, parallel_shards=2)
+    cfg["arxiv"].update(endpoint=endpoint)  # the replica serves the arXiv API too
     cfg.update(overrides)
     path = workdir / "tiny.yaml"
     path.write_text(yaml.safe_dump(cfg))

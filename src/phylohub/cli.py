@@ -91,6 +91,7 @@ def _replica_config(args: argparse.Namespace) -> Any:
         options["window_s"] = float(limits.get("window_s", 300))
         options["api_quota"] = limits.get("api") or None
         options["resolver_quota"] = limits.get("resolvers") or None
+        options["arxiv_quota"] = limits.get("arxiv") or None
         tokens_env = replica.get("tokens_env")
         if tokens_env and os.environ.get(tokens_env):
             options["tokens"] = os.environ[tokens_env].split(",")
@@ -100,7 +101,8 @@ def _replica_config(args: argparse.Namespace) -> Any:
         store, host, port = args.store, "127.0.0.1", 0
     if args.port is not None:
         port = args.port
-    for name in ("plan", "api_quota", "resolver_quota", "window_s", "error_rate", "drop_rate"):
+    names = ("plan", "api_quota", "resolver_quota", "arxiv_quota", "window_s")
+    for name in (*names, "error_rate", "drop_rate"):
         value = getattr(args, name)
         if value is not None:
             options[name] = value
@@ -160,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--plan", help="the Hub's rate limits of a plan: anonymous, free, pro, ...")
     srv.add_argument("--api-quota", type=int, help="requests per window for /api/")
     srv.add_argument("--resolver-quota", type=int, help="requests per window for /resolve/")
+    srv.add_argument("--arxiv-quota", type=int, help="requests per window for the arXiv API")
     srv.add_argument("--window-s", type=float, help="rate-limit window, seconds")
     srv.add_argument("--error-rate", type=float, help="share of requests answered with a 5xx")
     srv.add_argument("--drop-rate", type=float, help="share of connections dropped")

@@ -656,7 +656,7 @@ def test_a_429_carries_r0_and_retry_after_and_buckets_are_separate(store_path: P
         url = replica.endpoint + "/acme/unicode-card/resolve/main/README.md"
         assert _get(url, "HEAD")[0] == 307
         assert _get(url, "HEAD")[0] == 429
-        assert replica.stats()["rate_limited"] == {"api": 1, "resolvers": 1}
+        assert replica.stats()["rate_limited"] == {"api": 1, "resolvers": 1, "arxiv": 0}
 
 
 def test_a_500_on_a_page_is_retried_by_the_client(

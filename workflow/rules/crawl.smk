@@ -1,4 +1,5 @@
-# Crawl: the model listing (and, later, the cards) from the Hub or the replica.
+# Crawl: the model listing and the cards from the Hub or the replica; the arXiv
+# categories of the papers the snapshot's models cite, from the arXiv API.
 
 
 rule list_models:
@@ -51,3 +52,31 @@ rule fetch_cards:
         previous=previous_card_files,
     script:
         "../scripts/fetch_cards.py"
+
+
+rule fetch_arxiv:
+    input:
+        hub="results/{snapshot}/hub.duckdb",
+    output:
+        papers="results/{snapshot}/crawl/arxiv.parquet",
+        stats="results/{snapshot}/crawl/arxiv.stats.json",
+    log:
+        "logs/{snapshot}/fetch_arxiv.log",
+    benchmark:
+        "benchmarks/{snapshot}/fetch_arxiv.tsv"
+    retries: 2
+    conda:
+        "../../envs/phylohub.yaml"
+    resources:
+        arxiv_requests=1,
+    params:
+        endpoint=config["arxiv"]["endpoint"],
+        batch_size=config["arxiv"]["batch_size"],
+        delay_s=config["arxiv"]["delay_s"],
+        max_attempts=config["arxiv"]["max_attempts"],
+        template_share=config["arxiv"]["template_share"],
+        template_min_models=config["arxiv"]["template_min_models"],
+        max_error_share=config["arxiv"]["max_error_share"],
+        cache=config["arxiv"]["cache"],
+    script:
+        "../scripts/fetch_arxiv.py"

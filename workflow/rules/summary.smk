@@ -26,8 +26,6 @@ rule summarize_ecosystem:
         mem_mb=traits_mem_mb,
     params:
         top=config["summary"]["top"],
-        template_min_models=config["summary"]["arxiv_template"]["min_models"],
-        template_auto_share=config["summary"]["arxiv_template"]["auto_share"],
     script:
         "../scripts/summarize_ecosystem.py"
 

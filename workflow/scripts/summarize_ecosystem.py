@@ -10,11 +10,7 @@ from phylohub.summary.distributions import SummarySettings, write_summary
 from phylohub.workflow import configure_logging
 
 configure_logging(snakemake.log[0])
-settings = SummarySettings(
-    top=snakemake.params.top,
-    template_min_models=snakemake.params.template_min_models,
-    template_auto_share=snakemake.params.template_auto_share,
-)
+settings = SummarySettings(top=snakemake.params.top)
 out_dir = Path(snakemake.output.distributions).parent
 write_summary(
     Path(snakemake.input.db), Path(snakemake.input.arxiv), out_dir, settings, snakemake.threads

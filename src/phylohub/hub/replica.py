@@ -46,6 +46,12 @@ Design
   ``GET /_replica/stats`` (and :meth:`RunningReplica.stats`) and cleared by
   ``POST /_replica/reset-stats``. The control paths are never rate limited or faulted.
 
+It also serves the arXiv API (``GET /api/query?id_list=...``, Atom feeds built by
+:mod:`phylohub.hub.arxiv_api` from the store's papers) so that the arXiv client can be
+pointed at it: its own ``arxiv`` rate-limit bucket and fault kind; over its quota it
+answers as arXiv does, 503 ``Rate exceeded.`` with ``Retry-After``, and its answers carry
+none of the Hub's ``RateLimit`` headers.
+
 What the replica leaves out: every file other than ``README.md`` answers 404
 ``EntryNotFound`` (the store holds no other file contents); ``inference``, ``widgetData``,
 ``transformersInfo``, ``model-index``, ``gguf`` and the other properties the store has no
@@ -82,6 +88,7 @@ from urllib.parse import quote, unquote
 from aiohttp import web
 
 from phylohub.errors import PhylohubError
+from phylohub.hub.arxiv_api import ATOM_CONTENT_TYPE, answer_query
 from phylohub.hub.cards import render_card
 from phylohub.hub.store import SORT_COLUMNS, Store
 
@@ -109,7 +116,7 @@ _log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------
 
 #: Path kinds a fault can be limited to.
-FAULT_KINDS: Final = frozenset({"listing", "info", "resolve", "other"})
+FAULT_KINDS: Final = frozenset({"listing", "info", "resolve", "arxiv", "other"})
 
 
 @dataclass(frozen=True)
@@ -137,7 +144,8 @@ class RatePolicy:
 
 @dataclass(frozen=True)
 class RateLimits:
-    """The two buckets of the Hub: ``api`` (``/api/*``) and ``resolvers`` (file URLs).
+    """The two buckets of the Hub: ``api`` (``/api/*``) and ``resolvers`` (file URLs),
+    and the arXiv API's own (``/api/query``).
 
     ``/api/resolve-cache/...`` serves files, so it counts as ``resolvers``.
 
@@ -149,6 +157,7 @@ class RateLimits:
 
     api: RatePolicy = field(default_factory=RatePolicy)
     resolvers: RatePolicy = field(default_factory=RatePolicy)
+    arxiv: RatePolicy = field(default_factory=RatePolicy)
 
     @classmethod
     def hub_plan(cls, plan: str = "anonymous") -> RateLimits:
@@ -181,7 +190,7 @@ class Fault:
         Probability that an eligible request gets the fault.
     kinds
         Path kinds it may strike: ``listing``, ``info``, ``resolve`` (file and
-        resolve-cache URLs), ``other``.
+        resolve-cache URLs), ``arxiv`` (the arXiv API), ``other``.
     skip
         Let this many eligible requests through first (e.g. ``skip=1`` spares page 1).
     max_count
@@ -578,7 +587,7 @@ class _Window:
 
 class _RateLimiter:
     def __init__(self, limits: RateLimits) -> None:
-        self.policies = {"api": limits.api, "resolvers": limits.resolvers}
+        self.policies = {"api": limits.api, "resolvers": limits.resolvers, "arxiv": limits.arxiv}
         self.policy_headers = {
             name: (
                 f'"fixed window";"{name}";'
@@ -640,7 +649,7 @@ class _Stats:
             self.started = time.time()
             self.requests = 0
             self.by_kind: dict[str, dict[str, int]] = {}
-            self.rate_limited = {"api": 0, "resolvers": 0}
+            self.rate_limited = {"api": 0, "resolvers": 0, "arxiv": 0}
             self.faults = {"error": 0, "slow": 0, "drop": 0, "truncate": 0}
 
     def count(self, kind: str, status: str) -> None:
@@ -739,6 +748,8 @@ def _classify(method: str, raw_path: str) -> _Route:
             if len(rest) >= 4 and all(rest[:3]):
                 kind = "resolve_cache_head" if method == "HEAD" else "resolve_cache_get"
                 return _Route(kind, "/".join(rest[:2]), rest[2], "/".join(rest[3:]))
+        if segs[1:] == ["query"] and method == "GET":
+            return _Route("arxiv_query")
         if segs[1:] == ["agent-harnesses"] and method == "GET":
             return _Route("harnesses")
         return _Route("other")
@@ -757,6 +768,7 @@ _FAULT_KIND: Final = {
     "resolve_get": "resolve",
     "resolve_cache_head": "resolve",
     "resolve_cache_get": "resolve",
+    "arxiv_query": "arxiv",
 }
 
 
@@ -849,7 +861,7 @@ class ReplicaServer:
                 request.transport.close()
             return web.Response(status=500)
 
-        bucket = "resolvers" if fault_kind == "resolve" else "api"
+        bucket = {"resolve": "resolvers", "arxiv": "arxiv"}.get(fault_kind, "api")
         client = request.remote or "-"
         headers = {"X-Request-Id": rid, "RateLimit-Policy": self._limiter.policy_headers[bucket]}
         if faults["error"].strikes(fault_kind):
@@ -868,6 +880,9 @@ class ReplicaServer:
                     f"You have exceeded our '{bucket}' rate limit. Retry in {reset} seconds.",
                 )
                 headers["Retry-After"] = str(reset)
+                if bucket == "arxiv":  # arXiv's throttle: a bare 503
+                    response = web.Response(status=503, body=b"Rate exceeded.\n")
+                    response.content_type = "text/plain"
             else:
                 try:
                     response = await self._answer(request, route)
@@ -876,6 +891,8 @@ class ReplicaServer:
                 except Exception as exc:  # a bad store row must not kill the connection
                     _log.exception("replica failed on %s %s", request.method, request.path)
                     response = self._error(500, f"Internal Error ({type(exc).__name__})")
+        if bucket == "arxiv":  # arXiv sends none of the Hub's headers
+            headers = {k: v for k, v in headers.items() if k == "Retry-After"}
         response.headers.update(headers)
         self.stats.count(route.kind, str(response.status))
 
@@ -912,6 +929,12 @@ class ReplicaServer:
             return await self._file(request, route)
         if kind == "harnesses":
             return web.Response(body=_EMPTY_HARNESS_REGISTRY, headers={"Content-Type": _JSON})
+        if kind == "arxiv_query":
+            query = {k: request.query.get(k, "") for k in request.query}
+            feed = await self._run(answer_query, self.store, query)
+            return web.Response(
+                status=feed.status, body=feed.body, headers={"Content-Type": ATOM_CONTENT_TYPE}
+            )
         return self._error(404, "Sorry, we can't find the page you are looking for.")
 
     def _cursor(self) -> sqlite3.Cursor:
@@ -1240,7 +1263,8 @@ class RunningReplica:
 
         Keys: ``requests`` (all but control requests), ``by_kind`` (kind -> status ->
         count; kinds ``listing``, ``info``, ``resolve_head``, ``resolve_get``,
-        ``resolve_cache_head``, ``resolve_cache_get``, ``harnesses``, ``other``; a dropped
+        ``resolve_cache_head``, ``resolve_cache_get``, ``harnesses``, ``arxiv_query``,
+        ``other``; a dropped
         connection has status ``dropped``), ``rate_limited`` (bucket -> 429s),
         ``faults`` (``error``/``slow``/``drop``/``truncate`` -> injections), ``since``.
         """
@@ -1334,6 +1358,7 @@ def config_from_args(
     plan: str | None = None,
     api_quota: int | None = None,
     resolver_quota: int | None = None,
+    arxiv_quota: int | None = None,
     window_s: float = 300.0,
     tokens: Iterable[str] = (),
     error_rate: float = 0.0,
@@ -1360,6 +1385,8 @@ def config_from_args(
         ``team`` or ``enterprise``; None: unlimited.
     api_quota, resolver_quota
         Override the quota of the ``api`` / ``resolvers`` bucket (requests per window).
+    arxiv_quota
+        Quota of the arXiv API's bucket (requests per window); None: unlimited.
     window_s
         Window length of both buckets, seconds.
     tokens
@@ -1388,6 +1415,7 @@ def config_from_args(
         RatePolicy(
             resolver_quota if resolver_quota is not None else base.resolvers.quota, window_s
         ),
+        RatePolicy(arxiv_quota, window_s),
     )
     kinds = frozenset(fault_kinds) if fault_kinds is not None else FAULT_KINDS
     faults = Faults(
@@ -1421,9 +1449,10 @@ def serve_from_args(
     """Serve in the foreground from flat values (the CLI's entry point).
 
     ``options`` are the keyword parameters of :func:`config_from_args` (``page_size``,
-    ``plan``, ``api_quota``, ``resolver_quota``, ``window_s``, ``tokens``, ``error_rate``,
-    ``slow_rate``, ``slow_s``, ``drop_rate``, ``truncate_rate``, ``fault_kinds``, ``seed``,
-    ``resolve_redirect``). ``on_ready`` gets the endpoint URL once listening. Raises
-    :class:`~phylohub.errors.PhylohubError` for a missing store or a busy port.
+    ``plan``, ``api_quota``, ``resolver_quota``, ``arxiv_quota``, ``window_s``, ``tokens``,
+    ``error_rate``, ``slow_rate``, ``slow_s``, ``drop_rate``, ``truncate_rate``,
+    ``fault_kinds``, ``seed``, ``resolve_redirect``). ``on_ready`` gets the endpoint URL
+    once listening. Raises :class:`~phylohub.errors.PhylohubError` for a missing store or
+    a busy port.
     """
     serve(config_from_args(store, host, port, **options), on_ready=on_ready)

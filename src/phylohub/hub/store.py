@@ -37,6 +37,11 @@ config                    JSON object or NULL
 used_storage              bytes
 card                      JSON card recipe, NULL when the repo has no README.md
 ========================  ==========================================================
+
+The table ``arxiv_papers`` holds the arXiv papers the replica's arXiv API serves (one
+row per paper, keyed by its id without version): ``id``, ``version`` (latest),
+``title``, ``published`` and ``updated`` (ISO-8601, ``Z``), ``primary_category`` and
+``categories`` (JSON array, the primary first). A store without it has no papers.
 """
 
 from __future__ import annotations
@@ -110,6 +115,28 @@ CREATE TABLE models (
     card TEXT
 );
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+ARXIV_COLUMNS: tuple[str, ...] = (
+    "id",
+    "version",
+    "title",
+    "published",
+    "updated",
+    "primary_category",
+    "categories",
+)
+
+ARXIV_DDL = """
+CREATE TABLE arxiv_papers (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    published TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    primary_category TEXT NOT NULL,
+    categories TEXT NOT NULL
+)
 """
 
 # Listing order is "sort field descending, ties by _id ascending" (hub-api.md); one
@@ -207,6 +234,14 @@ class StoreWriter:
         marks = ",".join("?" * len(COLUMNS))
         self.conn.executemany(f"INSERT INTO models VALUES ({marks})", rows)
 
+    def add_arxiv_papers(self, papers: Iterable[dict[str, Any]]) -> None:
+        """Write the ``arxiv_papers`` table (dicts with the keys of :data:`ARXIV_COLUMNS`)."""
+        self.conn.execute(ARXIV_DDL)
+        self.conn.executemany(
+            f"INSERT INTO arxiv_papers VALUES ({','.join('?' * len(ARXIV_COLUMNS))})",
+            [tuple(_to_sql(p[c]) for c in ARXIV_COLUMNS) for p in papers],
+        )
+
     def close(self) -> None:
         for stmt in INDEXES:
             self.conn.execute(stmt)
@@ -264,6 +299,24 @@ class Store:
             "SELECT * FROM models WHERE id = ?", (model_id,)
         ).fetchone()
         return row
+
+    def arxiv_papers(self, ids: Sequence[str]) -> dict[str, sqlite3.Row]:
+        """The ``arxiv_papers`` rows of these ids (without version) that exist."""
+        has_table = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'arxiv_papers'"
+        ).fetchone()
+        if not has_table or not ids:
+            return {}
+        found: dict[str, sqlite3.Row] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT * FROM arxiv_papers WHERE id IN ({marks})", chunk
+            ).fetchall():
+                found[row["id"]] = row
+        return found
 
     def iter_rows(self, where: str = "1", batch: int = 10_000) -> Iterator[sqlite3.Row]:
         """Every row in key order (for tests and ground-truth exports)."""

@@ -51,6 +51,17 @@ and relation, the *expected* mutation rate (Definition 7.1) over the edges where
 sides show the trait and the parent is listed: the parameter times the chance that a
 move in the drawn direction exists, averaged over those edges' parent values. The
 ``truth_edges`` and ``truth_models`` tables hold every edge and every latent value.
+
+arXiv papers
+============
+The store's ``arxiv_papers`` table (served by the replica's arXiv API) holds every paper
+models may cite: the real ones of :data:`~phylohub.hub.vocab.ARXIV_PAPERS` (their real
+titles, days and categories; 1910.09700, the Hub template's, is cs.CY) and
+``arxiv_pool`` synthetic ones whose id, day, title, primary category and cross-lists are
+drawn. Versions and times of day are drawn for all. These draws come from a stream of
+their own (seeded by ``seed``), so they leave every other draw as it was: with
+``arxiv_pool = 0`` the models are byte for byte those of an ecosystem without papers.
+``truth.json["arxiv"]`` lists every paper with the number of listed models citing it.
 """
 
 from __future__ import annotations
@@ -170,6 +181,10 @@ class SynthConfig:
     sibling_correlation: float = 0.8  # mutating children taking the parent's cohort target
     dataset_share: float = 0.12  # carded models naming a dataset (finetunes also via cohort)
     arxiv_share: float = 0.03  # carded models citing a paper (besides the Hub template's)
+    # synthetic arXiv papers besides the real ones of vocab.ARXIV_PAPERS (categories drawn);
+    # 0 leaves every model as it is without them
+    arxiv_pool: int = 0
+    arxiv_pool_share: float = 0.05  # carded models also citing a synthetic paper (Zipf)
     gated_share: float = 0.012  # gated models (popular bases: 30%)
     disabled_share: float = 0.0005  # listed models whose files answer "disabled"
     downloads_share: float = 0.355  # models with downloads > 0 (heavy-tailed, more for parents)
@@ -615,6 +630,8 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     libs = vocab.LIBRARIES
     lang_codes = [v for v, _ in vocab.LANGUAGES]
 
+    papers, pool_cites = _arxiv_papers(cfg, tr.shown["card"])
+    cited: dict[str, int] = {}
     rows: list[tuple[Any, ...]] = []
     truth_edges: list[tuple[int, int, str, int]] = []
     truth_models: list[tuple[Any, ...]] = []
@@ -674,6 +691,11 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
                     paras_of[i] = paras
                 if kind == "hub_default":
                     arxiv.append(vocab.TEMPLATE_ARXIV)
+                if pool_cites[i] >= 0:
+                    arxiv.append(str(papers[int(pool_cites[i])]["id"]))
+            if not private[i]:
+                for a in dict.fromkeys(arxiv):
+                    cited[a] = cited.get(a, 0) + 1
 
             parent_ids = [names[p] for p in ps]
             tags, card_data = _tags_and_card_data(
@@ -773,9 +795,78 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
         writer.add_rows(rows)
         _write_truth_tables(writer, truth_edges, truth_models)
 
+        writer.add_arxiv_papers(papers)
+
     truth = _truth(cfg, pop, tr, truth_edges, truth_malformed, private)
+    truth["arxiv"] = _arxiv_truth(papers, cited)
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
     return truth
+
+
+_ARXIV_STREAM = 0x61727869  # "arxi": the papers' own stream, beside the seed
+
+
+def _arxiv_papers(cfg: SynthConfig, has_card: Array) -> tuple[list[dict[str, Any]], Array]:
+    """Every paper of the ecosystem, and the pool paper each model cites (-1: none).
+
+    Real papers first (vocabulary order), then ``arxiv_pool`` synthetic ones, most cited
+    first. Everything is drawn from the papers' own stream.
+    """
+    rng = np.random.default_rng([cfg.seed, _ARXIV_STREAM])
+    papers: list[dict[str, Any]] = []
+    for aid, (title, day, primary, known) in vocab.ARXIV_PAPERS.items():
+        papers.append(_paper(rng, aid, title, day, primary, list(known)))
+    n_real = len(papers)
+    taken = set(vocab.ARXIV_PAPERS)
+    cats = [c for c, _ in vocab.ARXIV_CATEGORIES]
+    w = np.array([x for _, x in vocab.ARXIV_CATEGORIES])
+    t0 = np.datetime64("2018-01-01", "D")
+    span = int((np.datetime64(cfg.end, "D") - t0).astype(np.int64))
+    while len(papers) < n_real + cfg.arxiv_pool:
+        drawn = str(t0 + np.timedelta64(int(span * rng.random() ** 0.6), "D"))  # recent more
+        aid = f"{drawn[2:4]}{drawn[5:7]}.{int(rng.integers(1, 30_000)):05d}"
+        primary = cats[int(rng.choice(len(cats), p=w / w.sum()))]
+        cross = [c for c in vocab.ARXIV_CROSS_LISTS[primary] if rng.random() < 0.35]
+        words = rng.choice(60, size=int(rng.integers(3, 9)))
+        title = " ".join(vocab.WORDS[int(j)] for j in words).capitalize()
+        if aid not in taken:
+            taken.add(aid)
+            papers.append(_paper(rng, aid, title, drawn, primary, [primary, *cross]))
+    cites = np.full(len(has_card), -1, dtype=np.int64)
+    if cfg.arxiv_pool:
+        cite_u = rng.random(len(has_card))
+        zipf = 1.0 / np.arange(1, cfg.arxiv_pool + 1) ** 1.1
+        pick = rng.choice(cfg.arxiv_pool, size=len(has_card), p=zipf / zipf.sum())
+        cites = np.where(has_card & (cite_u < cfg.arxiv_pool_share), n_real + pick, -1)
+    return papers, cites
+
+
+def _paper(
+    rng: np.random.Generator, aid: str, title: str, day: str, primary: str, cats: list[str]
+) -> dict[str, Any]:
+    """One paper, with its version (1 to 4, mostly 1) and times drawn."""
+    version = min(4, int(rng.geometric(0.55))) if rng.random() < 0.45 else 1
+    published = np.datetime64(day, "s") + np.timedelta64(int(rng.integers(0, 86_400)), "s")
+    revised = int(rng.integers(1, 400)) * 86_400 if version > 1 else 0
+    updated = published + np.timedelta64(revised, "s")
+    return {
+        "id": aid,
+        "version": version,
+        "title": title,
+        "published": f"{published}Z",
+        "updated": f"{updated}Z",
+        "primary_category": primary,
+        "categories": cats,
+    }
+
+
+def _arxiv_truth(papers: list[dict[str, Any]], cited: dict[str, int]) -> dict[str, Any]:
+    """The papers with the listed models citing each, and cited ids that are no paper."""
+    return {
+        "template": vocab.TEMPLATE_ARXIV,
+        "papers": [{**p, "models": cited.get(str(p["id"]), 0)} for p in papers],
+        "cited_unknown": sorted(set(cited) - {str(p["id"]) for p in papers}),
+    }
 
 
 def _recipe(

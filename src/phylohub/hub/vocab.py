@@ -156,6 +156,91 @@ ARXIV: list[tuple[str, float]] = [
 # template artefact that inflates cs.CY in the paper.
 TEMPLATE_ARXIV = "1910.09700"
 
+# What arXiv lists for the papers above (title, first-version day, primary category,
+# every category with the primary first): the replica's arXiv API serves these.
+ARXIV_PAPERS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "1810.04805": (
+        "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+        "2018-10-11", "cs.CL", ("cs.CL",),
+    ),
+    "1706.03762": ("Attention Is All You Need", "2017-06-12", "cs.CL", ("cs.CL", "cs.LG")),
+    "2106.09685": (
+        "LoRA: Low-Rank Adaptation of Large Language Models",
+        "2021-06-17", "cs.CL", ("cs.CL", "cs.AI", "cs.LG"),
+    ),
+    "2305.18290": (
+        "Direct Preference Optimization: Your Language Model is Secretly a Reward Model",
+        "2023-05-29", "cs.LG", ("cs.LG", "cs.AI", "cs.CL"),
+    ),
+    "2307.09288": (
+        "Llama 2: Open Foundation and Fine-Tuned Chat Models",
+        "2023-07-18", "cs.CL", ("cs.CL", "cs.AI"),
+    ),
+    "2203.02155": (
+        "Training language models to follow instructions with human feedback",
+        "2022-03-04", "cs.CL", ("cs.CL", "cs.AI", "cs.LG"),
+    ),
+    "1907.11692": (
+        "RoBERTa: A Robustly Optimized BERT Pretraining Approach",
+        "2019-07-26", "cs.CL", ("cs.CL",),
+    ),
+    "2010.11929": (
+        "An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale",
+        "2020-10-22", "cs.CV", ("cs.CV", "cs.AI", "cs.LG"),
+    ),
+    "2112.10752": (
+        "High-Resolution Image Synthesis with Latent Diffusion Models",
+        "2021-12-20", "cs.CV", ("cs.CV",),
+    ),
+    "2302.13971": (
+        "LLaMA: Open and Efficient Foundation Language Models",
+        "2023-02-27", "cs.CL", ("cs.CL",),
+    ),
+    "1910.01108": (
+        "DistilBERT, a distilled version of BERT: smaller, faster, cheaper and lighter",
+        "2019-10-02", "cs.CL", ("cs.CL",),
+    ),
+    "2005.14165": ("Language Models are Few-Shot Learners", "2020-05-28", "cs.CL", ("cs.CL",)),
+    TEMPLATE_ARXIV: (
+        "Quantifying the Carbon Emissions of Machine Learning",
+        "2019-10-21", "cs.CY", ("cs.CY", "cs.LG"),
+    ),
+}  # fmt: skip
+
+# Primary categories of the generator's synthetic papers (``SynthConfig.arxiv_pool``),
+# loosely after the machine-learning papers models cite, and the categories a paper of
+# each is cross-listed in.
+ARXIV_CATEGORIES: list[tuple[str, float]] = [
+    ("cs.CL", 38),
+    ("cs.LG", 22),
+    ("cs.CV", 20),
+    ("cs.AI", 6),
+    ("stat.ML", 3),
+    ("cs.IR", 2.5),
+    ("eess.AS", 2),
+    ("cs.SD", 1.5),
+    ("cs.RO", 1.5),
+    ("eess.IV", 1),
+    ("cs.CR", 1),
+    ("q-bio.QM", 0.5),
+    ("cs.CY", 0.5),
+]
+ARXIV_CROSS_LISTS: dict[str, list[str]] = {
+    "cs.CL": ["cs.AI", "cs.LG", "cs.IR"],
+    "cs.LG": ["cs.AI", "stat.ML", "cs.CL", "cs.CV"],
+    "cs.CV": ["cs.AI", "cs.LG", "eess.IV"],
+    "cs.AI": ["cs.LG", "cs.CL"],
+    "stat.ML": ["cs.LG"],
+    "cs.IR": ["cs.CL", "cs.LG"],
+    "eess.AS": ["cs.SD", "cs.CL"],
+    "cs.SD": ["eess.AS", "cs.LG"],
+    "cs.RO": ["cs.AI", "cs.LG", "cs.CV"],
+    "eess.IV": ["cs.CV"],
+    "cs.CR": ["cs.LG", "cs.AI"],
+    "q-bio.QM": ["cs.LG"],
+    "cs.CY": ["cs.AI", "cs.LG"],
+}
+
 LABS: list[str] = [
     "meta-llama",
     "Qwen",

@@ -8,9 +8,9 @@ it, and writes three tables under ``results/{snapshot}/summary/``:
   children), datasets, arxiv (subject categories), downloads (most downloaded models);
   ``count`` in the panel's ``unit`` and ``share`` of the panel's ``denominator``.
 - ``arxiv_ids.tsv``: every cited arXiv id with its models, how many of those carry an
-  auto-generated card, and whether it is a *template artefact*: an id that auto-generated
-  cards carry in bulk (the Hub's default card cites arXiv:1910.09700, which inflates
-  cs.CY in the paper's Figure 2).
+  auto-generated card, and whether it is a *template artefact* (flagged by the
+  fetch_arxiv rule: an id that auto-generated cards carry in bulk; the Hub's default card
+  cites arXiv:1910.09700, which inflates cs.CY in the paper's Figure 2).
 - ``availability.tsv``: card, safetensors, endpoint and autotrain tags, DOIs and each
   trait (count, share, denominator); ``doi_downloads.tsv``: the downloads of models with
   and without a DOI, and ``doi_ratio.tsv`` their ratio (mean and median).
@@ -61,13 +61,9 @@ DISTRIBUTION_COLUMNS = (
 
 @dataclass(frozen=True)
 class SummarySettings:
-    """What the stage keeps: ``top`` rows a panel; an arXiv id is a template artefact when
-    at least ``template_min_models`` models cite it and at least ``template_auto_share``
-    of their cards are auto-generated."""
+    """What the stage keeps: ``top`` rows a panel."""
 
     top: int = 15
-    template_min_models: int = 10
-    template_auto_share: float = 0.5
 
 
 @cache
@@ -108,7 +104,8 @@ def _connect(db: Path, arxiv: Path | None, threads: int | None) -> duckdb.DuckDB
     else:
         con.execute(
             "CREATE TEMP TABLE arxiv (arxiv_id VARCHAR, status VARCHAR,"
-            " primary_category VARCHAR, categories VARCHAR[])"
+            " primary_category VARCHAR, categories VARCHAR[], n_models BIGINT,"
+            " n_auto_generated BIGINT, template BOOLEAN)"
         )
     return con
 
@@ -163,13 +160,20 @@ def distributions(
             counts = _frame(con, values)
             denominator = _scalar(con, denom_q)
         panels.append(_top(panel, counts, denominator, unit, what, settings.top))
-    ids = _frame(con, sql.ARXIV_IDS).with_columns(
-        auto_share=pl.col("auto_generated_models") / pl.col("models")
+    ids = (
+        _frame(con, sql.ARXIV_IDS)
+        .with_columns(auto_share=pl.col("auto_generated_models") / pl.col("models"))
+        .select(
+            "arxiv_id",
+            "status",
+            "primary_category",
+            "models",
+            "auto_generated_models",
+            "auto_share",
+            "template",
+        )  # fmt: skip
+        .sort(["models", "arxiv_id"], descending=[True, False])
     )
-    ids = ids.with_columns(
-        template=(pl.col("models") >= settings.template_min_models)
-        & (pl.col("auto_share") >= settings.template_auto_share)
-    ).sort(["models", "arxiv_id"], descending=[True, False])
     return pl.concat(panels), ids
 
 
@@ -183,7 +187,8 @@ def read_distributions(path: Path) -> pl.DataFrame:
 def arxiv_summary(ids: pl.DataFrame) -> pl.DataFrame:
     """The arXiv ids in a few lines (metric, value as text): how many are cited, found,
     not found, and which are template artefacts (``none`` when none is)."""
-    by_status = {s: int((ids["status"] == s).sum()) for s in ("ok", "not_found", "error")}
+    statuses = ("ok", "not_found", "malformed", "error")
+    by_status = {s: int((ids["status"] == s).sum()) for s in statuses}
     templates = ids.filter(pl.col("template"))["arxiv_id"].to_list()
     rows = [
         ("cited_ids", str(ids.height)),

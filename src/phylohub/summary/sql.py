@@ -58,22 +58,20 @@ PANELS: dict[str, tuple[str, str, str, str]] = {
     ),
 }
 
-#: One row per (model, arXiv id) the snapshot's tags name, with the model's card kind.
-#: ``arxiv`` is the parquet written by the fetch_arxiv rule, registered as a view.
+#: One row per (model, arXiv id) the snapshot's tags name. ``arxiv`` is the table the
+#: fetch_arxiv rule writes (one row per cited id; see docs/arxiv.md), a view here.
 ARXIV_CITATIONS = """
-SELECT t.id, a.arxiv_id, coalesce(c.auto_generated, false) AS auto_generated,
-       a.status, a.primary_category, a.categories
+SELECT t.id, a.arxiv_id, a.status, a.primary_category, a.categories
 FROM (SELECT id, unnest(arxiv) AS arxiv_id FROM traits) t
 JOIN arxiv a USING (arxiv_id)
-JOIN cards c USING (id)
 """
 
-#: Per arXiv id: how many models cite it and how many of those cards are auto-generated.
-ARXIV_IDS = f"""
-SELECT arxiv_id, any_value(status) AS status, any_value(primary_category) AS primary_category,
-       count(*) AS models, count(*) FILTER (WHERE auto_generated) AS auto_generated_models
-FROM ({ARXIV_CITATIONS})
-GROUP BY arxiv_id
+#: Per arXiv id, from the arXiv table: how many models cite it, how many of those cards
+#: are auto-generated, and whether the fetch flagged it as a template artefact.
+ARXIV_IDS = """
+SELECT arxiv_id, status, primary_category, n_models AS models,
+       n_auto_generated AS auto_generated_models, template
+FROM arxiv
 """
 
 #: Per (model, category) once: a model counts for each category of each paper it cites.
