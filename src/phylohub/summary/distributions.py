@@ -171,7 +171,7 @@ def distributions(
             "auto_generated_models",
             "auto_share",
             "template",
-        )  # fmt: skip
+        )
         .sort(["models", "arxiv_id"], descending=[True, False])
     )
     return pl.concat(panels), ids
