@@ -134,15 +134,17 @@ def plot_availability(avail: pl.DataFrame, doi: pl.DataFrame, out: Path) -> None
     right.set_ylabel("downloads in 30 days")
     if any(v > 0 for v in means + medians):
         right.set_yscale("symlog", linthresh=1)
-    right.legend(frameon=False)
+    right.legend(frameon=False, loc="upper left", bbox_to_anchor=(0.0, 0.9))
     if len(labels) < 2:
         note = "every model has a DOI" if True in groups else "no model has a DOI"
         right.text(0.5, 0.5, note, ha="center", va="center", transform=right.transAxes,
                    color="#666666")  # fmt: skip
-    title = "Downloads and DOIs"
+    if means:
+        right.set_ylim(top=max(means + medians) * 4)
     if len(means) == 2 and means[0] > 0:
-        title += f": {means[1] / means[0]:.1f}× the mean"
-    right.set_title(title, loc="left", fontweight="bold")
+        right.text(0.5, 0.97, f"mean with a DOI = {means[1] / means[0]:.1f}× without",
+                   ha="center", va="top", transform=right.transAxes, fontsize=8)  # fmt: skip
+    right.set_title("Downloads and DOIs", loc="left", fontweight="bold")
     save_figure(fig, out)
 
 
@@ -189,7 +191,7 @@ def plot_crawl_health(health: pl.DataFrame, out: Path) -> None:
     secs = right.twinx()
     secs.plot(x, shards["seconds"], "ko-", ms=4, lw=1, label="seconds")
     secs.set_ylabel("job wall time (s)")
-    secs.set_ylim(bottom=0)
+    secs.set_ylim(0, max([1.0, *shards["seconds"].fill_null(0).to_list()]) * 1.15)
     secs.spines["right"].set_visible(True)
     handles = right.get_legend_handles_labels()[0] + secs.get_legend_handles_labels()[0]
     right.legend(handles=handles, frameon=False, fontsize=8, ncols=4, loc="upper center",
@@ -200,8 +202,11 @@ def plot_crawl_health(health: pl.DataFrame, out: Path) -> None:
         row = health.filter(pl.col("job") == job)
         if row.height:
             r = row.row(0, named=True)
-            others.append(f"{job}: {r['requests']:,} requests for {r['models']:,} "
-                          + ("models" if job == "listing" else "ids"))  # fmt: skip
+            what = "models" if job == "listing" else "ids"
+            text = f"{job}: {r['requests']:,} requests for {r['models']:,} {what}"
+            if job == "arxiv" and r["reused"]:
+                text += f" ({r['reused']:,} from the cache)"
+            others.append(text)
     total = int(health["requests"].sum())
     fig.suptitle(f"Crawl health: {total:,} requests in all; " + "; ".join(others),
                  fontsize=10)  # fmt: skip

@@ -54,7 +54,7 @@ PANELS: dict[str, tuple[str, str, str, str]] = {
         "SELECT id AS value, downloads AS count FROM models WHERE downloads > 0",
         "SELECT coalesce(sum(downloads), 0) FROM models",
         "downloads",
-        "downloads of all models in 30 days",
+        "downloads in 30 days (all models)",
     ),
 }
 
