@@ -24,6 +24,26 @@ def previous_card_files(wildcards):
     )
 
 
+def served_ecosystem(wildcards):
+    """Param of list_models: which synthetic ecosystem the replica serves (config
+    `replica`, demo and tests), so a regenerated or evolved one is crawled again; empty
+    for the real Hub."""
+    import json
+
+    store_dir = (
+        Path(config.get("replica", {}).get("store_dir", ""))
+        if "replica" in config
+        else None
+    )
+    if store_dir is None:
+        return ""
+    for name, key in (("changes.json", "config"), ("truth.json", "digest")):
+        path = store_dir / name
+        if path.is_file():
+            return json.dumps(json.loads(path.read_text()).get(key), sort_keys=True)
+    return ""
+
+
 def shard_budget(wildcards):
     """This shard job's share of the global request budget (None: unpaced)."""
     limit = config["crawl"]["rate_limit"]

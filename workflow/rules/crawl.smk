@@ -19,6 +19,7 @@ rule list_models:
         token_env=config["hub"].get("token_env", ""),
         page_size=config["hub"]["page_size"],
         pages_per_part=config["hub"].get("pages_per_part", 20),
+        ecosystem=served_ecosystem,
     script:
         "../scripts/list_models.py"
 
