@@ -69,7 +69,7 @@ def small_config(workdir: Path, endpoint: str) -> Path:
     cfg = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
     cfg["snapshot"] = "small"
     cfg["hub"].update(endpoint=endpoint, page_size=400, pages_per_part=2)
-    # parallel_shards=1: SLURM could run both shards at once (2 CPUs), the workflow may not.
+    # parallel_shards=1: SLURM could run both shards at once, the workflow may not.
     cfg["crawl"].update(shards=2, parallel_shards=1, rate_limit={"requests": QUOTA, "window_s": 1})
     cfg["similarity"].update(draws=2000, bootstrap=200)
     cfg["traits"]["drift"].update(null_replicates=2, time_limit_s=10)
@@ -172,7 +172,7 @@ def test_the_workflow_through_slurm_equals_a_local_run(
             "slurm": snakemake(
                 SLURM_PYTHON, tmp_path / "slurm",
                 "--profile", str(ROOT / "workflow" / "profiles" / "slurm"),
-                "--jobs", "8", "--slurm-no-account", "--slurm-keep-successful-logs",
+                "--jobs", "8", "--slurm-keep-successful-logs",
                 # no accounting on this cluster: squeue, asked every second or so
                 "--slurm-status-command", "squeue",
                 "--slurm-init-seconds-before-status-checks", "1",
