@@ -143,10 +143,10 @@ def compare_results(local: Path, cluster: Path) -> tuple[int, list[str]]:
 def slurm_jobs(log: str, slurm_conf: Path) -> list[dict[str, str]]:
     """The jobs snakemake submitted, as squeue reports them (it keeps finished ones)."""
     submitted = dict(re.findall(r"submitted with SLURM jobid (\d+) \(log: (.+?)\)\.", log))
-    query = ["squeue", "-h", "-t", "all", "-j", ",".join(submitted), "-o", "%i|%T|%N|%S|%e|%k"]
+    query = ["squeue", "-h", "-t", "all", "-j", ",".join(submitted), "-o", "%i|%T|%N|%l|%S|%e|%k"]
     env = {**os.environ, "SLURM_CONF": str(slurm_conf)}
     out = subprocess.run(query, capture_output=True, text=True, env=env, check=True).stdout
-    keys = ["id", "state", "node", "start", "end", "comment"]
+    keys = ["id", "state", "node", "limit", "start", "end", "comment"]
     jobs = [dict(zip(keys, line.split("|"), strict=True)) for line in out.splitlines()]
     for job in jobs:
         job["log"] = submitted[job["id"]]
@@ -229,7 +229,7 @@ def test_the_workflow_through_slurm_equals_a_local_run(
             f"the local run beside it: {seconds['local']:.0f} s"
         )
         for j in jobs:
-            span = f"{j['start'][11:]}-{j['end'][11:]}"
+            span = f"{j['start'][11:]}-{j['end'][11:]} (--time {j['limit']})"
             print(f"  slurm job {j['id']:>5} {j['state']} on {j['node']} {span} {j['comment']}")
         print(
             f"results: {byte_equal} files byte-equal to the local run's, {len(normalised)} "
