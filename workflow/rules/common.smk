@@ -1,9 +1,37 @@
 # Helpers for every stage: config validation and input/param functions.
+import json
 from pathlib import Path
 
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 validate(config, "../schemas/config.schema.yaml")
+
+
+def cap_hub_requests():
+    """Let at most crawl.parallel_shards crawl jobs run at once, wherever they run.
+
+    Each card shard job paces itself at 1/parallel_shards of crawl.rate_limit
+    (shard_budget, computed from the config alone: a job gets the same share on any
+    node). Together they keep the budget only while no more than parallel_shards run at
+    once, so the global resource hub_requests (every crawl job takes 1) is lowered to
+    parallel_shards, or set where neither --resources nor a profile gives it. The
+    Snakemake process that submits the jobs counts it, for local and cluster jobs alike.
+    """
+    cap = config["crawl"]["parallel_shards"]
+    given = workflow.global_resources.get("hub_requests")
+    given = getattr(given, "value", given)  # a Resource in Snakemake 9
+    if isinstance(given, int) and given <= cap:
+        return
+    if isinstance(given, int) and workflow.is_main_process:
+        logger.info(
+            f"hub_requests lowered from {given} to crawl.parallel_shards={cap}: "
+            "the shard jobs share crawl.rate_limit by that number"
+        )
+    workflow.register_resource("hub_requests", cap)
+
+
+cap_hub_requests()
 
 
 def card_shard_files(wildcards):
@@ -50,6 +78,24 @@ def shard_budget(wildcards):
     if not limit["requests"]:
         return None
     return max(1, limit["requests"] // config["crawl"]["parallel_shards"])
+
+
+def fetch_cards_runtime(wildcards, input, attempt):
+    """Wall time of one card shard job (minutes), for cluster executors.
+
+    Paced, a shard's requests (at most two a model: the Hub answers /resolve/ with a 307)
+    take requests / shard_budget windows; the job asks for twice that plus 10 minutes,
+    and each retry for as much again (a shard stopped at its wall time resumes from its
+    last batch). Unpaced, or before the listing exists (the first DAG pass), 60 minutes.
+    """
+    quota = shard_budget(wildcards)
+    manifest = Path(input.manifest)
+    if quota is None or not manifest.exists():
+        return 60 * attempt
+    models = json.loads(manifest.read_text())["models"]
+    requests = 2 * models / config["crawl"]["shards"]
+    minutes = requests / quota * config["crawl"]["rate_limit"]["window_s"] / 60
+    return int(2 * minutes + 10) * attempt
 
 
 def snapshot_mem_mb(wildcards, input):

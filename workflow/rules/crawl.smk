@@ -14,6 +14,7 @@ rule list_models:
         "../../envs/phylohub.yaml"
     resources:
         hub_requests=1,
+        runtime=120,
     params:
         endpoint=config["hub"]["endpoint"],
         token_env=config["hub"].get("token_env", ""),
@@ -41,6 +42,7 @@ rule fetch_cards:
     resources:
         hub_requests=1,
         mem_mb=3000,
+        runtime=fetch_cards_runtime,
     params:
         endpoint=config["hub"]["endpoint"],
         token_env=config["hub"].get("token_env", ""),

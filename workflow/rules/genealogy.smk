@@ -29,6 +29,7 @@ rule build_genealogy:
     threads: 1
     resources:
         mem_mb=genealogy_mem_mb,
+        runtime=20,
     params:
         relations=genealogy_relations,
         top=config["genealogy"]["top"],
@@ -49,6 +50,7 @@ rule count_family_shapes:
         "../../envs/phylohub.yaml"
     resources:
         mem_mb=genealogy_mem_mb,
+        runtime=20,
     params:
         names=genealogy_set_names(),
     script:

@@ -18,6 +18,7 @@ rule sample_kin_pairs:
         "../../envs/phylohub.yaml"
     resources:
         mem_mb=similarity_mem_mb,
+        runtime=20,
     params:
         relations=config["similarity"]["relations"],
         draws=config["similarity"]["draws"],
@@ -43,6 +44,7 @@ rule compute_similarity:
     threads: 2
     resources:
         mem_mb=similarity_mem_mb,
+        runtime=30,
     params:
         options=config["similarity"],
     script:
@@ -66,6 +68,7 @@ rule summarize_similarity:
         "../../envs/phylohub.yaml"
     resources:
         mem_mb=3000,
+        runtime=30,
     params:
         measures=similarity_measures,
         bootstrap=config["similarity"]["bootstrap"],

@@ -18,5 +18,6 @@ rule build_snapshot:
     threads: 2
     resources:
         mem_mb=snapshot_mem_mb,
+        runtime=30,
     script:
         "../scripts/build_snapshot.py"

@@ -20,6 +20,7 @@ rule measure_mutation_rates:
     threads: 2
     resources:
         mem_mb=traits_mem_mb,
+        runtime=20,
     params:
         parents=config["traits"]["parents"],
         level=config["traits"]["level"],
@@ -43,6 +44,7 @@ rule count_transitions:
     threads: 2
     resources:
         mem_mb=traits_mem_mb,
+        runtime=20,
     params:
         parents=config["traits"]["parents"],
     script:
@@ -86,6 +88,7 @@ rule measure_thinning:
     threads: 2
     resources:
         mem_mb=traits_mem_mb,
+        runtime=20,
     params:
         parents=config["traits"]["parents"],
         level=config["traits"]["level"],
