@@ -69,6 +69,7 @@ def small_config(workdir: Path, endpoint: str) -> Path:
     cfg = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
     cfg["snapshot"] = "small"
     cfg["hub"].update(endpoint=endpoint, page_size=400, pages_per_part=2)
+    cfg["arxiv"].update(endpoint=endpoint)  # the replica serves the arXiv API too
     # parallel_shards=1: SLURM could run both shards at once, the workflow may not.
     cfg["crawl"].update(shards=2, parallel_shards=1, rate_limit={"requests": QUOTA, "window_s": 1})
     cfg["similarity"].update(draws=2000, bootstrap=200)
@@ -86,8 +87,10 @@ def snakemake(python: Path, workdir: Path, *args: str) -> list[str]:
 
 
 # What differs between two runs of the same config, and why: the wall-clock time of each
-# card's fetch, the request id the server puts in an error message, and timings.
-VOLATILE_COLUMNS = {"fetched_at"}
+# card's fetch, the request id the server puts in an error message, and timings (also the
+# crawl-health figure, which draws each job's seconds).
+VOLATILE_COLUMNS = {"fetched_at", "seconds"}
+TIMING_FIGURES = {"crawl_health.png", "crawl_health.svg"}
 REQUEST_ID = re.compile(r"Request ID: [^)]*")
 
 
@@ -108,6 +111,10 @@ def comparable(path: Path) -> Any:
     """A file's content less what legitimately differs from run to run."""
     if path.suffix == ".parquet":
         return _frame(pl.read_parquet(path))
+    if path.suffix == ".tsv":
+        return _frame(pl.read_csv(path, separator="\t", infer_schema=False))
+    if path.name in TIMING_FIGURES:
+        return "a figure of the run's timings"
     if path.suffix == ".json":
         return _untimed(json.loads(path.read_text()))
     if path.suffix == ".duckdb":
