@@ -102,8 +102,9 @@ def _frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _untimed(value: Any) -> Any:
+    """A JSON value less timings and the endpoint (each run has a replica of its own)."""
     if isinstance(value, dict):
-        return {k: _untimed(v) for k, v in value.items() if k != "seconds"}
+        return {k: _untimed(v) for k, v in value.items() if k not in ("seconds", "endpoint")}
     return value
 
 

@@ -67,20 +67,23 @@ def pyplot() -> Any:
             "axes.titlesize": 10,
             "axes.spines.top": False,
             "axes.spines.right": False,
-            "svg.fonttype": "none",  # text stays text in the SVG
-            "svg.hashsalt": "phylohub",  # stable ids: the same figure, the same file
         }
     )
     return plt
 
 
 def save_figure(fig: Any, png: Path) -> None:
-    """Write ``fig`` to ``png`` at :data:`DPI` and beside it as ``.svg``; close it."""
-    png = Path(png)
-    png.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"Software": None}
-    fig.savefig(png, dpi=DPI, metadata=meta)
-    fig.savefig(png.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
+    """Write ``fig`` to ``png`` at :data:`DPI` and beside it as ``.svg``; close it.
+
+    Both files are the same for the same figure: no dates or versions in their metadata,
+    and the SVG's element ids salted with a constant (matplotlib's are random otherwise).
+    """
+    import matplotlib
     import matplotlib.pyplot as plt
 
+    png = Path(png)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png, dpi=DPI, metadata={"Software": None})
+    with matplotlib.rc_context({"svg.hashsalt": "phylohub", "svg.fonttype": "none"}):
+        fig.savefig(png.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
     plt.close(fig)
