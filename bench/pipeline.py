@@ -1,0 +1,314 @@
+"""Benchmark: the whole workflow on a synthetic ecosystem of N models, one table.
+
+    .venv/bin/python bench/pipeline.py --models 100000 --cores 2
+    .venv/bin/python bench/pipeline.py --models 1860000 --crawl render
+
+Generates the ecosystem (cached by size and seed under results/bench/), then
+
+- ``--crawl http`` (default): serves it with the replica from a separate process and runs
+  the workflow's crawl (``list_models``, ``fetch_cards``) against it over loopback;
+- ``--crawl render``: writes the crawl's files straight from the store with
+  ``bench/make_snapshot.py`` (no HTTP: for sizes whose HTTP crawl takes hours here);
+
+and then everything after the crawl (snapshot build, genealogy, similarity, traits,
+figures) as one Snakemake run with ``--cores``, forced to rerun. Snakemake runs in its
+own working directory, ``results/bench/work``, with a generated copy of
+config/demo.yaml (snapshot ``crawl-N`` or ``synth-N``, ``crawl.previous: none``).
+
+Prints and writes, under results/bench/:
+
+- ``pipeline-N-cC-MODE.tsv``: one row per rule (jobs, wall s, CPU s, peak RSS MB, from
+  Snakemake's benchmark files; shards and wildcards summed, peak = the largest job),
+  one per stage, and the totals (the sum of rule wall seconds, and the wall seconds of
+  the two Snakemake runs, which overlap jobs on several cores);
+- ``pipeline-N-cC-MODE.crawl.tsv``: the crawl's figures: requests per model (counted by
+  the replica), listing models/s, cards/s, the replica's and the client's CPU seconds,
+  the rate-budget use when ``--rate`` is set;
+- ``scaling-cC.png`` (bench/plot_scaling.py): wall seconds per stage against models,
+  over every table of that core count found, with the fitted exponent of each stage.
+
+Runs alone on an otherwise quiet machine give the cleanest figures; the machine's load
+average is recorded in the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import yaml
+from benchlib import ROOT, serving
+from plot_scaling import plot_scaling
+
+BENCH = ROOT / "results" / "bench"
+WORK = BENCH / "work"
+SHARDS = 4
+
+
+@dataclass
+class Row:
+    """One line of the table: a rule, a stage or a total."""
+
+    stage: str
+    name: str
+    jobs: int
+    wall_s: float
+    cpu_s: float
+    max_rss_mb: float
+
+
+def snapshot_name(mode: str, n: int, seed: int) -> str:
+    base = ("crawl" if mode == "http" else "synth") + f"-{n}"
+    return base if seed == 0 else f"{base}-s{seed}"
+
+
+def write_config(snapshot: str, endpoint: str, rate: int, path: Path) -> None:
+    """config/demo.yaml for this run: its snapshot, endpoint and rate limit; no reuse."""
+    config = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
+    config["snapshot"] = snapshot
+    config["hub"]["endpoint"] = endpoint
+    config["replica"]["port"] = int(endpoint.rsplit(":", 1)[1])
+    config["replica"]["store_dir"] = f"results/replica/{snapshot}"
+    config["crawl"]["shards"] = SHARDS
+    config["crawl"]["previous"] = "none"
+    config["crawl"]["rate_limit"] = {"requests": rate * 10, "window_s": 10}
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def snakemake(config: Path, cores: int, mem_mb: int, *targets: str, force: str = "") -> float:
+    """Run the workflow in results/bench/work (``force``: a rule to rerun with all that
+    follows it); returns its wall seconds."""
+    command = [
+        str(Path(sys.executable).parent / "snakemake"),
+        *targets,
+        "--snakefile", str(ROOT / "Snakefile"),
+        "--directory", str(WORK),
+        "--workflow-profile", str(ROOT / "workflow" / "profiles" / "default"),
+        "--configfile", str(config),
+        "--cores", str(cores),
+        "--resources", f"mem_mb={mem_mb}", f"hub_requests={SHARDS}",
+        *(["--forcerun", force] if force else []),
+    ]  # fmt: skip
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - start
+
+
+def rule_stages() -> dict[str, str]:
+    """rule name -> stage (the .smk file that defines it), in the Snakefile's order."""
+    snakefile = (ROOT / "Snakefile").read_text()
+    included = re.findall(r'^include: "workflow/rules/(\w+)\.smk"', snakefile, flags=re.MULTILINE)
+    stages = {}
+    for stem in included:
+        text = (ROOT / "workflow" / "rules" / f"{stem}.smk").read_text()
+        for rule in re.findall(r"^rule (\w+):", text, flags=re.MULTILINE):
+            stages[rule] = stem
+    return stages
+
+
+def read_benchmarks(snapshot: str) -> list[Row]:
+    """One row per rule from benchmarks/{snapshot}/: shards summed, the largest peak."""
+    stages = rule_stages()
+    rules: dict[str, Row] = {}
+    folder = WORK / "benchmarks" / snapshot
+    for path in sorted(folder.rglob("*.tsv")):
+        rule = path.relative_to(folder).parts[0].removesuffix(".tsv")
+        with path.open() as f:
+            record = next(csv.DictReader(f, delimiter="\t"))
+        row = rules.setdefault(rule, Row(stages.get(rule, "?"), rule, 0, 0.0, 0.0, 0.0))
+        row.jobs += 1
+        row.wall_s += float(record["s"])
+        row.cpu_s += float(record["cpu_time"]) if record["cpu_time"] != "NA" else 0.0
+        rss = float(record["max_rss"]) if record["max_rss"] != "NA" else 0.0
+        row.max_rss_mb = max(row.max_rss_mb, rss)
+    order = list(stages)
+    return sorted(rules.values(), key=lambda r: order.index(r.name) if r.name in order else 99)
+
+
+def stage_rows(rules: list[Row]) -> list[Row]:
+    """The rules summed per stage, in the order the stages run."""
+    stages: dict[str, Row] = {}
+    for r in rules:
+        row = stages.setdefault(r.stage, Row(r.stage, "(stage)", 0, 0.0, 0.0, 0.0))
+        row.jobs += r.jobs
+        row.wall_s += r.wall_s
+        row.cpu_s += r.cpu_s
+        row.max_rss_mb = max(row.max_rss_mb, r.max_rss_mb)
+    return list(stages.values())
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a running process (Linux), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def crawl_figures(
+    snapshot: str, rules: list[Row], server: dict[str, Any] | None, rate: int
+) -> dict[str, Any]:
+    """Requests per model, models/s, cards/s, CPU seconds and budget use of the crawl."""
+    crawl = WORK / "results" / snapshot / "crawl"
+    manifest = json.loads((crawl / "listing" / "manifest.json").read_text())
+    shards = [json.loads(p.read_text()) for p in sorted(crawl.glob("cards/*.stats.json"))]
+    cards = sorted(crawl.glob("cards/[0-9]*.parquet"))
+    # the card phase: from the first shard's start (its file's mtime less its seconds)
+    # to the last shard's end; shard jobs run in parallel
+    ends = [p.stat().st_mtime for p in cards]
+    starts = [e - s["seconds"] for e, s in zip(ends, shards, strict=True)]
+    card_phase_s = max(ends) - min(starts)
+    models = int(manifest["models"])
+    ok = sum(s["statuses"].get("ok", 0) for s in shards)
+    by_rule = {r.name: r for r in rules}
+    figures: dict[str, Any] = {
+        "models": models,
+        "listing_pages": manifest["pages"],
+        "cards_ok": ok,
+        "card_phase_s": round(card_phase_s, 1),
+        "cards_per_s": round(ok / card_phase_s, 1),
+        "card_client_requests": sum(s["requests"] for s in shards),
+        "retries": sum(s["retries"] for s in shards),
+        "throttled": sum(s["throttled"] for s in shards),
+    }
+    if "list_models" in by_rule:
+        listing = by_rule["list_models"]
+        figures["listing_s"] = round(listing.wall_s, 1)
+        figures["listing_models_per_s"] = round(models / listing.wall_s)
+        figures["client_cpu_s"] = round(listing.cpu_s + by_rule["fetch_cards"].cpu_s, 1)
+    if server is not None:
+        kinds = server["stats"]["by_kind"]
+        total = sum(sum(v.values()) for v in kinds.values())
+        resolver = sum(sum(v.values()) for k, v in kinds.items() if k.startswith("resolve"))
+        figures["server_requests"] = total
+        figures["requests_per_model"] = round(total / models, 3)
+        figures["resolver_requests"] = resolver
+        figures["resolver_requests_per_s"] = round(resolver / card_phase_s, 1)
+        figures["http_429"] = sum(server["stats"]["rate_limited"].values())
+        figures["server_cpu_s"] = server["cpu_s"]
+        figures["rate_limit_per_s"] = rate or "none"
+        if rate:
+            figures["budget_used"] = f"{resolver / card_phase_s / rate:.1%}"
+    return figures
+
+
+def fmt_table(rules: list[Row], stages: list[Row], totals: list[Row]) -> str:
+    lines = [f"{'stage':<11}{'rule':<29}{'jobs':>5}{'wall s':>10}{'CPU s':>10}{'peak MB':>10}"]
+    for group in (rules, stages, totals):
+        lines.append("-" * len(lines[0]))
+        for r in group:
+            lines.append(
+                f"{r.stage:<11}{r.name:<29}{r.jobs:>5}{r.wall_s:>10.1f}{r.cpu_s:>10.1f}"
+                f"{r.max_rss_mb:>10.0f}"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", type=int, required=True)
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the ecosystem")
+    parser.add_argument("--crawl", choices=["http", "render"], default="http")
+    parser.add_argument("--rate", type=int, default=0, help="resolver requests/s (0: no limit)")
+    parser.add_argument("--port", type=int, default=0, help="replica port (0: a free one)")
+    parser.add_argument(
+        "--reuse-crawl", action="store_true", help="render: keep crawl files already rendered"
+    )
+    parser.add_argument("--mem-mb", type=int, default=16000, help="Snakemake's mem_mb")
+    a = parser.parse_args()
+    snapshot = snapshot_name(a.crawl, a.models, a.seed)
+    tag = f"pipeline-{a.models}-c{a.cores}-{a.crawl}"
+    config = BENCH / f"{tag}.yaml"
+    WORK.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(WORK / "benchmarks" / snapshot, ignore_errors=True)
+    load = [os.getloadavg()[0]]
+    server: dict[str, Any] | None = None
+    if a.crawl == "http":
+        shutil.rmtree(WORK / "results" / snapshot, ignore_errors=True)
+        limits = ("--resolver-quota", str(a.rate * 10), "--window-s", "10") if a.rate else ()
+        with serving(a.models, *limits, seed=a.seed, port=a.port) as (endpoint, pid):
+            write_config(snapshot, endpoint, a.rate, config)
+            targets = [f"results/{snapshot}/crawl/cards/{s}.parquet" for s in range(SHARDS)]
+            crawl_s = snakemake(config, a.cores, a.mem_mb, *targets)
+            stats = httpx2.get(f"{endpoint}/_replica/stats").json()
+            server = {"stats": stats, "cpu_s": process_cpu_s(pid)}
+    else:
+        out = WORK / "results" / snapshot
+        start = time.perf_counter()
+        if a.reuse_crawl and (out / "crawl" / "cards" / f"{SHARDS - 1}.stats.json").is_file():
+            print(f"reusing the crawl files rendered in {out / 'crawl'}")
+        else:
+            subprocess.run(
+                [sys.executable, str(ROOT / "bench" / "make_snapshot.py"), str(a.models),
+                 "--seed", str(a.seed), "--out", str(out), "--shards", str(SHARDS),
+                 "--jobs", str(a.cores), "--skip-build"],
+                check=True,
+            )  # fmt: skip
+        crawl_s = time.perf_counter() - start
+        write_config(snapshot, f"http://127.0.0.1:{a.port or 9}", a.rate, config)
+    load.append(os.getloadavg()[0])
+    after_s = snakemake(config, a.cores, a.mem_mb, force="build_snapshot")
+    load.append(os.getloadavg()[0])
+
+    rules = read_benchmarks(snapshot)
+    stages = stage_rows(rules)
+    after = [r for r in rules if r.stage != "crawl"]
+    totals = [
+        Row("total", "crawl: sum of rules", sum(r.jobs for r in rules if r.stage == "crawl"),
+            sum(r.wall_s for r in rules if r.stage == "crawl"),
+            sum(r.cpu_s for r in rules if r.stage == "crawl"),
+            max([r.max_rss_mb for r in rules if r.stage == "crawl"], default=0.0)),
+        Row("total", f"crawl: wall ({a.crawl})", 0, crawl_s, 0.0, 0.0),
+        Row("total", "after crawl: sum of rules", sum(r.jobs for r in after),
+            sum(r.wall_s for r in after), sum(r.cpu_s for r in after),
+            max(r.max_rss_mb for r in after)),
+        Row("total", f"after crawl: wall ({a.cores} cores)", 0, after_s, 0.0, 0.0),
+    ]  # fmt: skip
+    crawl = crawl_figures(snapshot, rules, server, a.rate)
+    crawl["crawl_mode"] = a.crawl
+    crawl["load_average"] = " ".join(f"{x:.1f}" for x in load)
+
+    table = fmt_table(rules, stages, totals)
+    print(f"\n{a.models:,} models, --cores {a.cores}, crawl: {a.crawl}, "
+          f"load average (start, after crawl, end): {crawl['load_average']}")  # fmt: skip
+    print(table)
+    width = max(len(k) for k in crawl)
+    for key, value in crawl.items():
+        print(
+            f"{key:<{width}}  {value:,}" if isinstance(value, int) else f"{key:<{width}}  {value}"
+        )
+
+    meta = {"models": a.models, "cores": a.cores, "crawl": a.crawl}
+    with (BENCH / f"{tag}.tsv").open("w", newline="") as f:
+        writer = csv.writer(f, delimiter="\t", lineterminator="\n")
+        writer.writerow([*meta, "stage", "rule", "jobs", "wall_s", "cpu_s", "max_rss_mb"])
+        for r in [*rules, *stages, *totals]:
+            writer.writerow(
+                [*meta.values(), r.stage, r.name, r.jobs, f"{r.wall_s:.2f}", f"{r.cpu_s:.2f}",
+                 f"{r.max_rss_mb:.0f}"]
+            )  # fmt: skip
+    with (BENCH / f"{tag}.crawl.tsv").open("w", newline="") as f:
+        writer = csv.writer(f, delimiter="\t", lineterminator="\n")
+        writer.writerow(["figure", "value"])
+        writer.writerows(crawl.items())
+    print(f"\nwrote {BENCH / tag}.tsv and .crawl.tsv")
+    png = plot_scaling(BENCH, a.cores)
+    if png is not None:
+        print(f"wrote {png}")
+
+
+if __name__ == "__main__":
+    main()
