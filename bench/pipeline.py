@@ -34,6 +34,7 @@ average is recorded in the table.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -41,12 +42,14 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx2
+import psutil
 import yaml
 from benchlib import ROOT, serving
 from plot_scaling import plot_scaling
@@ -86,9 +89,35 @@ def write_config(snapshot: str, endpoint: str, rate: int, path: Path) -> None:
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-def snakemake(config: Path, cores: int, mem_mb: int, *targets: str, force: str = "") -> float:
+@dataclass
+class Phase:
+    """One Snakemake run, measured from outside: wall seconds, CPU seconds of it and all
+    its jobs and the largest peak RSS of any one process (both from the kernel, exact),
+    and the peak RSS of all its processes together (sampled every second)."""
+
+    wall_s: float
+    cpu_s: float
+    max_process_rss_mb: float
+    peak_total_rss_mb: float
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and all its descendants, MB."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += proc.memory_info().rss
+    return total / 2**20
+
+
+def snakemake(config: Path, cores: int, mem_mb: int, *targets: str, force: str = "") -> Phase:
     """Run the workflow in results/bench/work (``force``: a rule to rerun with all that
-    follows it); returns its wall seconds."""
+    follows it)."""
     command = [
         str(Path(sys.executable).parent / "snakemake"),
         *targets,
@@ -100,9 +129,34 @@ def snakemake(config: Path, cores: int, mem_mb: int, *targets: str, force: str =
         "--resources", f"mem_mb={mem_mb}", f"hub_requests={SHARDS}",
         *(["--forcerun", force] if force else []),
     ]  # fmt: skip
+    return measure(command)
+
+
+def measure(command: list[str]) -> Phase:
+    """Run a command to its end (it must succeed) and measure it."""
     start = time.perf_counter()
-    subprocess.run(command, check=True)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(command)
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(1.0):
+            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, command)
+    return Phase(
+        time.perf_counter() - start,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        peak[0],
+    )
 
 
 def rule_stages() -> dict[str, str]:
@@ -204,13 +258,33 @@ def crawl_figures(
     return figures
 
 
+def summed(what: str, rules: list[Row]) -> list[Row]:
+    """The total of some rules' rows (the sum of their seconds, the largest peak)."""
+    if not rules:
+        return []
+    return [
+        Row("total", f"{what}: sum of rules", sum(r.jobs for r in rules),
+            sum(r.wall_s for r in rules), sum(r.cpu_s for r in rules),
+            max(r.max_rss_mb for r in rules))
+    ]  # fmt: skip
+
+
+def measured(what: str, phase: Phase) -> list[Row]:
+    """A phase measured from outside: its wall and CPU seconds and largest process, then
+    the peak of all its processes together."""
+    return [
+        Row("total", f"{what}", 0, phase.wall_s, phase.cpu_s, phase.max_process_rss_mb),
+        Row("total", f"{what}: all at once", 0, 0.0, 0.0, phase.peak_total_rss_mb),
+    ]
+
+
 def fmt_table(rules: list[Row], stages: list[Row], totals: list[Row]) -> str:
-    lines = [f"{'stage':<11}{'rule':<29}{'jobs':>5}{'wall s':>10}{'CPU s':>10}{'peak MB':>10}"]
+    lines = [f"{'stage':<11}{'rule':<37}{'jobs':>5}{'wall s':>10}{'CPU s':>10}{'peak MB':>10}"]
     for group in (rules, stages, totals):
         lines.append("-" * len(lines[0]))
         for r in group:
             lines.append(
-                f"{r.stage:<11}{r.name:<29}{r.jobs:>5}{r.wall_s:>10.1f}{r.cpu_s:>10.1f}"
+                f"{r.stage:<11}{r.name:<37}{r.jobs:>5}{r.wall_s:>10.1f}{r.cpu_s:>10.1f}"
                 f"{r.max_rss_mb:>10.0f}"
             )
     return "\n".join(lines)
@@ -242,51 +316,45 @@ def main() -> None:
         with serving(a.models, *limits, seed=a.seed, port=a.port) as (endpoint, pid):
             write_config(snapshot, endpoint, a.rate, config)
             targets = [f"results/{snapshot}/crawl/cards/{s}.parquet" for s in range(SHARDS)]
-            crawl_s = snakemake(config, a.cores, a.mem_mb, *targets)
+            crawl = snakemake(config, a.cores, a.mem_mb, *targets)
             stats = httpx2.get(f"{endpoint}/_replica/stats").json()
             server = {"stats": stats, "cpu_s": process_cpu_s(pid)}
     else:
         out = WORK / "results" / snapshot
-        start = time.perf_counter()
         if a.reuse_crawl and (out / "crawl" / "cards" / f"{SHARDS - 1}.stats.json").is_file():
             print(f"reusing the crawl files rendered in {out / 'crawl'}")
+            crawl = Phase(0.0, 0.0, 0.0, 0.0)
         else:
-            subprocess.run(
+            crawl = measure(
                 [sys.executable, str(ROOT / "bench" / "make_snapshot.py"), str(a.models),
                  "--seed", str(a.seed), "--out", str(out), "--shards", str(SHARDS),
-                 "--jobs", str(a.cores), "--skip-build"],
-                check=True,
+                 "--jobs", str(a.cores), "--skip-build"]
             )  # fmt: skip
-        crawl_s = time.perf_counter() - start
         write_config(snapshot, f"http://127.0.0.1:{a.port or 9}", a.rate, config)
     load.append(os.getloadavg()[0])
-    after_s = snakemake(config, a.cores, a.mem_mb, force="build_snapshot")
+    after = snakemake(config, a.cores, a.mem_mb, force="build_snapshot")
     load.append(os.getloadavg()[0])
 
     rules = read_benchmarks(snapshot)
     stages = stage_rows(rules)
-    after = [r for r in rules if r.stage != "crawl"]
+    crawled = [r for r in rules if r.stage == "crawl"]
+    analysed = [r for r in rules if r.stage != "crawl"]
     totals = [
-        Row("total", "crawl: sum of rules", sum(r.jobs for r in rules if r.stage == "crawl"),
-            sum(r.wall_s for r in rules if r.stage == "crawl"),
-            sum(r.cpu_s for r in rules if r.stage == "crawl"),
-            max([r.max_rss_mb for r in rules if r.stage == "crawl"], default=0.0)),
-        Row("total", f"crawl: wall ({a.crawl})", 0, crawl_s, 0.0, 0.0),
-        Row("total", "after crawl: sum of rules", sum(r.jobs for r in after),
-            sum(r.wall_s for r in after), sum(r.cpu_s for r in after),
-            max(r.max_rss_mb for r in after)),
-        Row("total", f"after crawl: wall ({a.cores} cores)", 0, after_s, 0.0, 0.0),
-    ]  # fmt: skip
-    crawl = crawl_figures(snapshot, rules, server, a.rate)
-    crawl["crawl_mode"] = a.crawl
-    crawl["load_average"] = " ".join(f"{x:.1f}" for x in load)
+        *summed("crawl", crawled),
+        *measured(f"crawl ({a.crawl})", crawl),
+        *summed("after crawl", analysed),
+        *measured(f"after crawl ({a.cores} cores)", after),
+    ]
+    figures = crawl_figures(snapshot, rules, server, a.rate)
+    figures["crawl_mode"] = a.crawl
+    figures["load_average"] = " ".join(f"{x:.1f}" for x in load)
 
     table = fmt_table(rules, stages, totals)
     print(f"\n{a.models:,} models, --cores {a.cores}, crawl: {a.crawl}, "
-          f"load average (start, after crawl, end): {crawl['load_average']}")  # fmt: skip
+          f"load average (start, after crawl, end): {figures['load_average']}")  # fmt: skip
     print(table)
-    width = max(len(k) for k in crawl)
-    for key, value in crawl.items():
+    width = max(len(k) for k in figures)
+    for key, value in figures.items():
         print(
             f"{key:<{width}}  {value:,}" if isinstance(value, int) else f"{key:<{width}}  {value}"
         )
@@ -303,7 +371,7 @@ def main() -> None:
     with (BENCH / f"{tag}.crawl.tsv").open("w", newline="") as f:
         writer = csv.writer(f, delimiter="\t", lineterminator="\n")
         writer.writerow(["figure", "value"])
-        writer.writerows(crawl.items())
+        writer.writerows(figures.items())
     print(f"\nwrote {BENCH / tag}.tsv and .crawl.tsv")
     png = plot_scaling(BENCH, a.cores)
     if png is not None:
