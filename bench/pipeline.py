@@ -115,7 +115,14 @@ def tree_rss_mb(pid: int) -> float:
     return total / 2**20
 
 
-def snakemake(config: Path, cores: int, mem_mb: int, *targets: str, force: str = "") -> Phase:
+def snakemake(
+    config: Path,
+    cores: int,
+    mem_mb: int,
+    *targets: str,
+    force: str = "",
+    profiles: Path | None = None,
+) -> Phase:
     """Run the workflow in results/bench/work (``force``: a rule to rerun with all that
     follows it)."""
     command = [
@@ -129,19 +136,44 @@ def snakemake(config: Path, cores: int, mem_mb: int, *targets: str, force: str =
         "--resources", f"mem_mb={mem_mb}", f"hub_requests={SHARDS}",
         *(["--forcerun", force] if force else []),
     ]  # fmt: skip
-    return measure(command)
+    return measure(command, profiles)
 
 
-def measure(command: list[str]) -> Phase:
-    """Run a command to its end (it must succeed) and measure it."""
+def profile_new_jobs(pid: int, seen: set[int], profiles: Path) -> None:
+    """Attach py-spy (sampling 20 times a second) to every new rule script under pid."""
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            script = next((a for a in child.cmdline() if ".snakemake/scripts/" in a), None)
+            if script is None or child.pid in seen:
+                continue
+            seen.add(child.pid)
+            rule = Path(script).name.split(".")[1]
+            out = profiles / f"{rule}-{child.pid}.txt"
+            subprocess.Popen(
+                [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(child.pid),
+                 "--rate", "20", "--format", "raw", "--nonblocking", "-o", str(out)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+
+
+def measure(command: list[str], profiles: Path | None = None) -> Phase:
+    """Run a command to its end (it must succeed) and measure it; with ``profiles``,
+    profile every rule script it starts into that folder."""
     start = time.perf_counter()
     proc = subprocess.Popen(command)
     peak = [0.0]
     done = threading.Event()
+    seen: set[int] = set()
 
     def sample() -> None:
         while not done.wait(1.0):
             peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+            if profiles is not None:
+                profile_new_jobs(proc.pid, seen, profiles)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -301,6 +333,9 @@ def main() -> None:
     parser.add_argument(
         "--reuse-crawl", action="store_true", help="render: keep crawl files already rendered"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy every rule after the crawl (raw stacks)"
+    )
     parser.add_argument("--mem-mb", type=int, default=16000, help="Snakemake's mem_mb")
     a = parser.parse_args()
     snapshot = snapshot_name(a.crawl, a.models, a.seed)
@@ -332,7 +367,11 @@ def main() -> None:
             )  # fmt: skip
         write_config(snapshot, f"http://127.0.0.1:{a.port or 9}", a.rate, config)
     load.append(os.getloadavg()[0])
-    after = snakemake(config, a.cores, a.mem_mb, force="build_snapshot")
+    profiles = BENCH / "profiles" / tag if a.profile else None
+    if profiles is not None:
+        shutil.rmtree(profiles, ignore_errors=True)
+        profiles.mkdir(parents=True)
+    after = snakemake(config, a.cores, a.mem_mb, force="build_snapshot", profiles=profiles)
     load.append(os.getloadavg()[0])
 
     rules = read_benchmarks(snapshot)
