@@ -152,12 +152,16 @@ def profile_new_jobs(pid: int, seen: set[int], profiles: Path) -> None:
                 continue
             seen.add(child.pid)
             rule = Path(script).name.split(".")[1]
-            out = profiles / f"{rule}-{child.pid}.txt"
-            subprocess.Popen(
-                [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(child.pid),
-                 "--rate", "20", "--format", "raw", "--nonblocking", "-o", str(out)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+            spy(child.pid, profiles / f"{rule}-{child.pid}.txt")
+
+
+def spy(pid: int, out: Path) -> None:
+    """py-spy a process until it ends (20 samples a second, raw stacks into out)."""
+    subprocess.Popen(
+        [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
+         "--rate", "20", "--format", "raw", "--nonblocking", "-o", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 def measure(command: list[str], profiles: Path | None = None) -> Phase:
@@ -334,7 +338,7 @@ def main() -> None:
         "--reuse-crawl", action="store_true", help="render: keep crawl files already rendered"
     )
     parser.add_argument(
-        "--profile", action="store_true", help="py-spy every rule after the crawl (raw stacks)"
+        "--profile", action="store_true", help="py-spy every rule's script (raw stacks)"
     )
     parser.add_argument("--mem-mb", type=int, default=16000, help="Snakemake's mem_mb")
     a = parser.parse_args()
@@ -344,14 +348,20 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(WORK / "benchmarks" / snapshot, ignore_errors=True)
     load = [os.getloadavg()[0]]
+    profiles = BENCH / "profiles" / tag if a.profile else None
+    if profiles is not None:
+        shutil.rmtree(profiles, ignore_errors=True)
+        profiles.mkdir(parents=True)
     server: dict[str, Any] | None = None
     if a.crawl == "http":
         shutil.rmtree(WORK / "results" / snapshot, ignore_errors=True)
         limits = ("--resolver-quota", str(a.rate * 10), "--window-s", "10") if a.rate else ()
         with serving(a.models, *limits, seed=a.seed, port=a.port) as (endpoint, pid):
             write_config(snapshot, endpoint, a.rate, config)
+            if profiles is not None:
+                spy(pid, profiles / f"replica-{pid}.txt")
             targets = [f"results/{snapshot}/crawl/cards/{s}.parquet" for s in range(SHARDS)]
-            crawl = snakemake(config, a.cores, a.mem_mb, *targets)
+            crawl = snakemake(config, a.cores, a.mem_mb, *targets, profiles=profiles)
             stats = httpx2.get(f"{endpoint}/_replica/stats").json()
             server = {"stats": stats, "cpu_s": process_cpu_s(pid)}
     else:
@@ -367,10 +377,6 @@ def main() -> None:
             )  # fmt: skip
         write_config(snapshot, f"http://127.0.0.1:{a.port or 9}", a.rate, config)
     load.append(os.getloadavg()[0])
-    profiles = BENCH / "profiles" / tag if a.profile else None
-    if profiles is not None:
-        shutil.rmtree(profiles, ignore_errors=True)
-        profiles.mkdir(parents=True)
     after = snakemake(config, a.cores, a.mem_mb, force="build_snapshot", profiles=profiles)
     load.append(os.getloadavg()[0])
 
