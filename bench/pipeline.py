@@ -17,10 +17,14 @@ config/demo.yaml (snapshot ``crawl-N`` or ``synth-N``, ``crawl.previous: none``)
 
 Prints and writes, under results/bench/:
 
-- ``pipeline-N-cC-MODE.tsv``: one row per rule (jobs, wall s, CPU s, peak RSS MB, from
-  Snakemake's benchmark files; shards and wildcards summed, peak = the largest job),
-  one per stage, and the totals (the sum of rule wall seconds, and the wall seconds of
-  the two Snakemake runs, which overlap jobs on several cores);
+- ``pipeline-N-cC-MODE.tsv``: one row per rule (jobs; wall seconds from Snakemake's
+  benchmark files; CPU seconds and peak RSS MB sampled every second by this script,
+  since Snakemake's benchmark samples every 30 s once a job has run 15 s; shards and
+  wildcards summed, peak = the largest job), one per stage, and the totals: the sums of
+  the rules, and each phase (the crawl, everything after it) measured from outside: its
+  wall seconds (jobs overlap on several cores), its CPU seconds and largest process
+  from the kernel (exact, Snakemake itself included), and the peak RSS of all its
+  processes at once (sampled every second);
 - ``pipeline-N-cC-MODE.crawl.tsv``: the crawl's figures: requests per model (counted by
   the replica), listing models/s, cards/s, the replica's and the client's CPU seconds,
   the rate-budget use when ``--rate`` is set;
@@ -44,7 +48,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -99,20 +103,7 @@ class Phase:
     cpu_s: float
     max_process_rss_mb: float
     peak_total_rss_mb: float
-
-
-def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and all its descendants, MB."""
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0
-    for proc in procs:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            total += proc.memory_info().rss
-    return total / 2**20
+    jobs: list[Job] = field(default_factory=list)
 
 
 def snakemake(
@@ -139,22 +130,6 @@ def snakemake(
     return measure(command, profiles)
 
 
-def profile_new_jobs(pid: int, seen: set[int], profiles: Path) -> None:
-    """Attach py-spy (sampling 20 times a second) to every new rule script under pid."""
-    try:
-        children = psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return
-    for child in children:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            script = next((a for a in child.cmdline() if ".snakemake/scripts/" in a), None)
-            if script is None or child.pid in seen:
-                continue
-            seen.add(child.pid)
-            rule = Path(script).name.split(".")[1]
-            spy(child.pid, profiles / f"{rule}-{child.pid}.txt")
-
-
 def spy(pid: int, out: Path) -> None:
     """py-spy a process until it ends (20 samples a second, raw stacks into out)."""
     subprocess.Popen(
@@ -164,34 +139,83 @@ def spy(pid: int, out: Path) -> None:
     )  # fmt: skip
 
 
+@dataclass
+class Job:
+    """A rule's script process as the sampler saw it."""
+
+    rule: str
+    cpu_s: float = 0.0
+    rss_mb: float = 0.0
+
+
+class Sampler:
+    """Every second: the RSS of a process tree, and the CPU seconds and peak RSS of each
+    rule script in it (Snakemake's own benchmark samples every 30 s after the first 15,
+    so it misses up to 30 s of a long job's CPU and peaks between samples); with
+    ``profiles``, py-spy attached to each new script."""
+
+    def __init__(self, pid: int, profiles: Path | None) -> None:
+        self.pid = pid
+        self.profiles = profiles
+        self.peak_mb = 0.0
+        self.jobs: dict[int, Job] = {}
+        self.others: set[int] = set()
+
+    def sample(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return
+        total = 0.0
+        for proc in procs:
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                rss = proc.memory_info().rss / 2**20
+                total += rss
+                if proc.pid in self.others:
+                    continue
+                if proc.pid not in self.jobs:
+                    argv = proc.cmdline()
+                    script = next((a for a in argv if ".snakemake/scripts/" in a), None)
+                    if script is None or "python" not in Path(argv[0]).name:
+                        self.others.add(proc.pid)
+                        continue
+                    self.jobs[proc.pid] = Job(Path(script).name.split(".")[1])
+                    if self.profiles is not None:
+                        spy(proc.pid, self.profiles / f"{self.jobs[proc.pid].rule}-{proc.pid}.txt")
+                job = self.jobs[proc.pid]
+                t = proc.cpu_times()
+                job.cpu_s = max(job.cpu_s, t.user + t.system)
+                job.rss_mb = max(job.rss_mb, rss)
+        self.peak_mb = max(self.peak_mb, total)
+
+
 def measure(command: list[str], profiles: Path | None = None) -> Phase:
     """Run a command to its end (it must succeed) and measure it; with ``profiles``,
     profile every rule script it starts into that folder."""
     start = time.perf_counter()
     proc = subprocess.Popen(command)
-    peak = [0.0]
+    sampler = Sampler(proc.pid, profiles)
     done = threading.Event()
-    seen: set[int] = set()
 
     def sample() -> None:
         while not done.wait(1.0):
-            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
-            if profiles is not None:
-                profile_new_jobs(proc.pid, seen, profiles)
+            sampler.sample()
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
-    sampler.join()
+    thread.join()
     if proc.returncode != 0:
         raise subprocess.CalledProcessError(proc.returncode, command)
     return Phase(
         time.perf_counter() - start,
         usage.ru_utime + usage.ru_stime,
         usage.ru_maxrss / 1024,
-        peak[0],
+        sampler.peak_mb,
+        list(sampler.jobs.values()),
     )
 
 
@@ -207,8 +231,10 @@ def rule_stages() -> dict[str, str]:
     return stages
 
 
-def read_benchmarks(snapshot: str) -> list[Row]:
-    """One row per rule from benchmarks/{snapshot}/: shards summed, the largest peak."""
+def read_benchmarks(snapshot: str, jobs: list[Job]) -> list[Row]:
+    """One row per rule: wall seconds from benchmarks/{snapshot}/ (shards summed), CPU
+    seconds from the sampler's jobs where it saw the rule (else Snakemake's), and the
+    largest peak RSS of either."""
     stages = rule_stages()
     rules: dict[str, Row] = {}
     folder = WORK / "benchmarks" / snapshot
@@ -222,6 +248,13 @@ def read_benchmarks(snapshot: str) -> list[Row]:
         row.cpu_s += float(record["cpu_time"]) if record["cpu_time"] != "NA" else 0.0
         rss = float(record["max_rss"]) if record["max_rss"] != "NA" else 0.0
         row.max_rss_mb = max(row.max_rss_mb, rss)
+    sampled: dict[str, list[Job]] = {}
+    for job in jobs:
+        sampled.setdefault(job.rule, []).append(job)
+    for rule, seen in sampled.items():
+        if rule in rules:
+            rules[rule].cpu_s = sum(j.cpu_s for j in seen)
+            rules[rule].max_rss_mb = max(rules[rule].max_rss_mb, *(j.rss_mb for j in seen))
     order = list(stages)
     return sorted(rules.values(), key=lambda r: order.index(r.name) if r.name in order else 99)
 
@@ -380,7 +413,7 @@ def main() -> None:
     after = snakemake(config, a.cores, a.mem_mb, force="build_snapshot", profiles=profiles)
     load.append(os.getloadavg()[0])
 
-    rules = read_benchmarks(snapshot)
+    rules = read_benchmarks(snapshot, crawl.jobs + after.jobs)
     stages = stage_rows(rules)
     crawled = [r for r in rules if r.stage == "crawl"]
     analysed = [r for r in rules if r.stage != "crawl"]
