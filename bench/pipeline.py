@@ -296,21 +296,20 @@ def crawl_figures(
     models = int(manifest["models"])
     ok = sum(s["statuses"].get("ok", 0) for s in shards)
     by_rule = {r.name: r for r in rules}
-    figures: dict[str, Any] = {
-        "models": models,
-        "listing_pages": manifest["pages"],
-        "cards_ok": ok,
-        "card_phase_s": round(card_phase_s, 1),
-        "cards_per_s": round(ok / card_phase_s, 1),
-        "card_client_requests": sum(s["requests"] for s in shards),
-        "retries": sum(s["retries"] for s in shards),
-        "throttled": sum(s["throttled"] for s in shards),
-    }
-    if "list_models" in by_rule:
-        listing = by_rule["list_models"]
-        figures["listing_s"] = round(listing.wall_s, 1)
-        figures["listing_models_per_s"] = round(models / listing.wall_s)
-        figures["client_cpu_s"] = round(listing.cpu_s + by_rule["fetch_cards"].cpu_s, 1)
+    figures: dict[str, Any] = {"models": models, "listing_pages": manifest["pages"], "cards_ok": ok}
+    if "list_models" not in by_rule:  # rendered from the store: nothing crawled
+        return figures
+    listing = by_rule["list_models"]
+    figures.update(
+        card_phase_s=round(card_phase_s, 1),
+        cards_per_s=round(ok / card_phase_s, 1),
+        card_client_requests=sum(s["requests"] for s in shards),
+        retries=sum(s["retries"] for s in shards),
+        throttled=sum(s["throttled"] for s in shards),
+        listing_s=round(listing.wall_s, 1),
+        listing_models_per_s=round(models / listing.wall_s),
+        client_cpu_s=round(listing.cpu_s + by_rule["fetch_cards"].cpu_s, 1),
+    )
     if server is not None:
         kinds = server["stats"]["by_kind"]
         total = sum(sum(v.values()) for v in kinds.values())
@@ -321,6 +320,10 @@ def crawl_figures(
         figures["resolver_requests_per_s"] = round(resolver / card_phase_s, 1)
         figures["http_429"] = sum(server["stats"]["rate_limited"].values())
         figures["server_cpu_s"] = server["cpu_s"]
+        if server["cpu_s"]:
+            per = 1000 / total
+            figures["client_cpu_ms_per_request"] = round(figures["client_cpu_s"] * per, 2)
+            figures["server_cpu_ms_per_request"] = round(server["cpu_s"] * per, 2)
         figures["rate_limit_per_s"] = rate or "none"
         if rate:
             figures["budget_used"] = f"{resolver / card_phase_s / rate:.1%}"
@@ -419,7 +422,7 @@ def main() -> None:
     analysed = [r for r in rules if r.stage != "crawl"]
     totals = [
         *summed("crawl", crawled),
-        *measured(f"crawl ({a.crawl})", crawl),
+        *(measured(f"crawl ({a.crawl})", crawl) if crawl.wall_s else []),
         *summed("after crawl", analysed),
         *measured(f"after crawl ({a.cores} cores)", after),
     ]
