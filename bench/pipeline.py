@@ -28,7 +28,7 @@ Prints and writes, under results/bench/:
 - ``pipeline-N-cC-MODE.crawl.tsv``: the crawl's figures: requests per model (counted by
   the replica), listing models/s, cards/s, the replica's and the client's CPU seconds,
   the rate-budget use when ``--rate`` is set;
-- ``scaling-cC.png`` (bench/plot_scaling.py): wall seconds per stage against models,
+- ``scaling-cC.png`` (bench/plot_scaling.py): wall and CPU seconds per stage against models,
   over every table of that core count found, with the fitted exponent of each stage.
 
 Runs alone on an otherwise quiet machine give the cleanest figures; the machine's load
