@@ -13,30 +13,41 @@ ROOT = Path(__file__).resolve().parents[1]
 PHYLOHUB = [sys.executable, "-m", "phylohub.cli"]
 
 
-def ensure_store(n: int) -> Path:
-    """The store of an n-model ecosystem (seed 0), generated once under results/bench/."""
-    store_dir = ROOT / "results" / "bench" / f"replica-{n}"
+def ensure_store(n: int, seed: int = 0) -> Path:
+    """The store of an n-model ecosystem, generated once under results/bench/."""
+    name = f"replica-{n}" if seed == 0 else f"replica-{n}-s{seed}"
+    store_dir = ROOT / "results" / "bench" / name
     if not (store_dir / "hub.sqlite").is_file():
         subprocess.run(
-            [*PHYLOHUB, "replica", "generate", "--models", str(n), "--out", str(store_dir)],
+            [*PHYLOHUB, "replica", "generate", "--models", str(n), "--seed", str(seed),
+             "--out", str(store_dir)],
             check=True,
-        )
+        )  # fmt: skip
     return store_dir / "hub.sqlite"
 
 
 @contextlib.contextmanager
-def served(n: int, *options: str) -> Iterator[str]:
-    """Serve an n-model ecosystem from a separate process; yields its endpoint."""
-    store = ensure_store(n)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+def serving(n: int, *options: str, seed: int = 0, port: int = 0) -> Iterator[tuple[str, int]]:
+    """Serve an n-model ecosystem from a separate process (port 0: a free one); yields
+    its endpoint and the server's process id."""
+    store = ensure_store(n, seed)
+    if port == 0:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
     command = [*PHYLOHUB, "replica", "serve", "--store", str(store), "--port", str(port)]
     server = subprocess.Popen([*command, *options], stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
         server.stdout.readline()  # "phylohub: replica serving at ..."
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def served(n: int, *options: str) -> Iterator[str]:
+    """Serve an n-model ecosystem (seed 0) from a separate process; yields its endpoint."""
+    with serving(n, *options) as (endpoint, _):
+        yield endpoint

@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-card-bytes", type=int, default=2_000_000)
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads of the build")
     parser.add_argument("--memory-mb", type=int, default=6000, help="DuckDB memory of the build")
+    parser.add_argument(
+        "--skip-build", action="store_true", help="write the crawl's files only (no hub.duckdb)"
+    )
     a = parser.parse_args(argv)
     out = a.out or Path("results/bench/work/results") / f"synth-{a.models}"
     cfg = SynthConfig(n_models=a.models, seed=a.seed)
@@ -209,6 +212,8 @@ def main(argv: list[str] | None = None) -> None:
     with multiprocessing.get_context("spawn").Pool(a.jobs) as pool:
         done = pool.map(write_shard, jobs)
     step(f"{sum(r for r, _ in done):,} card rows ({sum(k for _, k in done):,} with text)")
+    if a.skip_build:
+        return
     manifest = json.loads((listing / "manifest.json").read_text())
     summary = build_snapshot(
         [listing / p for p in manifest["parts"]],

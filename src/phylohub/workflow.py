@@ -6,6 +6,9 @@ import logging
 import sys
 from pathlib import Path
 
+#: Loggers kept at WARNING in the rules' logs: the HTTP client's per-request lines.
+QUIET_LOGGERS = ("httpx2", "httpx", "httpcore")
+
 
 def configure_logging(log_file: str | Path | None = None, level: int = logging.INFO) -> None:
     """Log to the rule's log file (and stderr), with timestamps; uncaught errors too."""
@@ -19,6 +22,10 @@ def configure_logging(log_file: str | Path | None = None, level: int = logging.I
         handlers=handlers,
         force=True,
     )
+    # The HTTP client logs every request at INFO: two lines per card, millions in a
+    # crawl, formatted and written twice. Its warnings and errors still come through.
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
     def excepthook(kind: type[BaseException], value: BaseException, tb: object) -> None:
         logging.getLogger("phylohub").error("%s: %s", kind.__name__, value)

@@ -1,0 +1,92 @@
+"""Plot wall seconds per stage against the number of models, from bench/pipeline.py's tables.
+
+    .venv/bin/python bench/plot_scaling.py [--cores 2]
+
+Reads every results/bench/pipeline-N-cC-MODE.tsv of that core count, writes
+results/bench/scaling-cC.png (log-log, wall seconds left, CPU seconds right, one line per
+stage, a dotted line of slope 1 for reference) and prints each stage's fitted exponent b
+of ``seconds ~ models**b`` (1: linear).
+The crawl's points come from HTTP crawls only (``--crawl render`` writes no crawl rules).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def stage_seconds(folder: Path, cores: int, column: str = "wall_s") -> dict[str, dict[int, float]]:
+    """stage -> {models: seconds (wall_s or cpu_s, the sum of its rules)}; the latest
+    table of a size wins."""
+    out: dict[str, dict[int, float]] = {}
+    for path in sorted(folder.glob(f"pipeline-*-c{cores}-*.tsv"), key=lambda p: p.stat().st_mtime):
+        if path.name.endswith(".crawl.tsv"):
+            continue
+        with path.open() as f:
+            for row in csv.DictReader(f, delimiter="\t"):
+                if row["rule"] == "(stage)":
+                    out.setdefault(row["stage"], {})[int(row["models"])] = float(row[column])
+    return out
+
+
+def exponent(points: dict[int, float]) -> float | None:
+    """Least-squares slope of log(seconds) on log(models); None with fewer than 2 sizes."""
+    if len(points) < 2:
+        return None
+    xs = [math.log(n) for n in points]
+    ys = [math.log(max(s, 1e-3)) for s in points.values()]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mx) ** 2 for x in xs
+    )
+
+
+def plot_scaling(folder: Path, cores: int) -> Path | None:
+    """Write scaling-cC.png from the tables in folder (wall and CPU seconds per stage);
+    None if there are none."""
+    if not stage_seconds(folder, cores):
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    for ax, column, what in zip(axes, ("wall_s", "cpu_s"), ("wall", "CPU"), strict=True):
+        stages = stage_seconds(folder, cores, column)
+        sizes = sorted({n for points in stages.values() for n in points})
+        print(f"{what} seconds")
+        for stage, points in stages.items():
+            ns = sorted(points)
+            b = exponent(points)
+            label = f"{stage} (b = {b:.2f})" if b is not None else stage
+            ax.plot(ns, [points[n] for n in ns], marker="o", label=label)
+            print(f"  {stage:<12} " + "  ".join(f"{n:>9,}: {points[n]:8.1f} s" for n in ns)
+                  + (f"   exponent {b:.2f}" if b is not None else ""))  # fmt: skip
+        top = max(max(p.values()) for p in stages.values())
+        ax.plot(sizes, [top * n / sizes[-1] for n in sizes], ":", color="grey", label="linear")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("models")
+        ax.set_ylabel(f"{what} seconds (sum of the stage's rules)")
+        ax.set_title(f"{what} seconds ~ models^b")
+        ax.legend(fontsize=8)
+        ax.grid(True, which="both", alpha=0.3)
+    fig.suptitle(f"phylohub, whole workflow on synthetic ecosystems, --cores {cores}")
+    png = folder / f"scaling-c{cores}.png"
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+    return png
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--folder", type=Path, default=ROOT / "results" / "bench")
+    a = parser.parse_args()
+    print(plot_scaling(a.folder, a.cores))
