@@ -58,13 +58,9 @@ def served_ecosystem(wildcards):
     for the real Hub."""
     import json
 
-    store_dir = (
-        Path(config.get("replica", {}).get("store_dir", ""))
-        if "replica" in config
-        else None
-    )
-    if store_dir is None:
+    if "replica" not in config:
         return ""
+    store_dir = Path(config["replica"]["store_dir"])
     for name, key in (("changes.json", "config"), ("truth.json", "digest")):
         path = store_dir / name
         if path.is_file():

@@ -59,13 +59,17 @@ class Tables:
                 self._cache[file] = pl.read_csv(path, separator="\t", infer_schema_length=None)
         return self._cache[file]
 
-    def row(self, file: str, where: dict[str, Any], text: bool = False) -> dict[str, Any]:
-        """The one row of ``file`` whose columns equal ``where``."""
+    def _match(self, file: str, where: dict[str, Any], text: bool) -> pl.DataFrame:
         frame: pl.DataFrame = self.load(file, text)
         for col, value in where.items():
             if col not in frame.columns:
                 raise PhylohubError(f"findings: {file} has no column {col!r}")
             frame = frame.filter(pl.col(col).cast(pl.String) == str(value))
+        return frame
+
+    def row(self, file: str, where: dict[str, Any], text: bool = False) -> dict[str, Any]:
+        """The one row of ``file`` whose columns equal ``where``."""
+        frame = self._match(file, where, text)
         if frame.height != 1:
             raise PhylohubError(f"findings: {file} has {frame.height} rows where {where}, not 1")
         return frame.row(0, named=True)
@@ -80,15 +84,9 @@ class Tables:
                     raise PhylohubError(f"findings: {source.file} has no key {list(source.key)}")
                 node = node[k]
             return node
-        frame: pl.DataFrame = self.load(source.file, text)
-        where = source.row
-        if source.optional:
-            match = frame
-            for col, value in where.items():
-                match = match.filter(pl.col(col).cast(pl.String) == str(value))
-            if match.height == 0:
-                return None  # e.g. a panel with fewer values than the rank asked
-        return self.row(source.file, where, text)[str(source.column)]
+        if source.optional and self._match(source.file, source.row, text).height == 0:
+            return None  # e.g. a panel with fewer values than the rank asked
+        return self.row(source.file, source.row, text)[str(source.column)]
 
 
 def _number(value: Any) -> float | None:

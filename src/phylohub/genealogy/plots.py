@@ -206,7 +206,6 @@ def plot_family_trees(
     if title:
         fig.suptitle(title, fontsize=10, y=0.99)
     fig.tight_layout(rect=(0, 0.06, 1, 0.95 if title else 1))
-    out.parent.mkdir(parents=True, exist_ok=True)
     save_figure(fig, out)
     return picks
 
@@ -235,7 +234,6 @@ def plot_family_sizes(families: Mapping[str, pl.DataFrame], out: Path) -> None:
     ax.grid(True, which="major", lw=0.3, alpha=0.5)
     ax.legend(frameon=False, title="relation set", fontsize=8)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
     save_figure(fig, out)
 
 
@@ -272,7 +270,6 @@ def plot_family_depths(depths: Mapping[str, pl.DataFrame], out: Path) -> None:
         ax.grid(True, lw=0.3, alpha=0.5)
     axes[1].legend(frameon=False, title="relation set", fontsize=8)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
     save_figure(fig, out)
 
 
@@ -327,5 +324,4 @@ def plot_virality(families: Mapping[str, pl.DataFrame], out: Path, names: Sequen
     axes[0][0].set_ylim(0.9, top)
     axes[0][0].set_ylabel("structural virality (mean distance)")
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
     save_figure(fig, out)
