@@ -35,7 +35,7 @@ endpoint, out = sys.argv[1], Path(sys.argv[2])
 shard, n_shards, quota = (int(a) for a in sys.argv[3:6])
 window_s = float(sys.argv[6])
 parts = sorted((out / "listing").glob("part-*.parquet"))
-job = CardJob(endpoint=endpoint, shard=shard, n_shards=n_shards, threads=4)
+job = CardJob(endpoint=endpoint, shard=shard, n_shards=n_shards, concurrency=4)
 fetch_shard(job, parts, out / "cards" / f"{shard}.parquet", RateBudget(quota, window_s))
 """
 

@@ -36,7 +36,7 @@ def snapshot_of(cfg: SynthConfig, folder: Path, shards: int = 2) -> Path:
         (folder / "cards").mkdir(exist_ok=True)
         files = []
         for shard in range(shards):
-            job = CardJob(endpoint=hub.endpoint, shard=shard, n_shards=shards, threads=4)
+            job = CardJob(endpoint=hub.endpoint, shard=shard, n_shards=shards, concurrency=4)
             files.append(folder / "cards" / f"{shard}.parquet")
             fetch_shard(job, parts, files[-1], RateBudget(None))
     build_snapshot(parts, files, folder / "hub.duckdb", folder / "parquet")

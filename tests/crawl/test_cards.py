@@ -45,7 +45,7 @@ def crawl(
 ) -> list[dict]:
     rows = []
     for shard in range(SHARDS):
-        job = {"threads": 4, "backoff_s": 0.05, **job}
+        job = {"concurrency": 4, "backoff_s": 0.05, **job}
         spec = CardJob(endpoint=endpoint, shard=shard, n_shards=SHARDS, **job)  # type: ignore[arg-type]
         fetch_shard(spec, parts, out / f"{shard}.parquet", budget or RateBudget(None))
         rows += pq.read_table(out / f"{shard}.parquet").to_pylist()
@@ -152,7 +152,7 @@ def test_failed_shard_keeps_its_cards_and_the_rerun_fetches_only_the_rest(
     parts = listing(eco, tmp_path / "listing")
     out = tmp_path / "cards" / "0.parquet"
     out.parent.mkdir()
-    job = CardJob(endpoint="", shard=0, n_shards=1, threads=2, max_attempts=1, backoff_s=0.05)
+    job = CardJob(endpoint="", shard=0, n_shards=1, concurrency=2, max_attempts=1, backoff_s=0.05)
     # the server fails every README request after the first 300
     dying = Faults(error=Fault(1.0, frozenset({"resolve"}), skip=300), seed=1)
     with (
@@ -174,3 +174,22 @@ def test_failed_shard_keeps_its_cards_and_the_rerun_fetches_only_the_rest(
     gets = sum(second["by_kind"].get("resolve_get", {}).values())
     assert 0 < gets < needing  # only the cards the first attempt did not get
     assert not out.with_name("0.partial").exists()
+
+
+def test_cards_over_the_cap_are_cut_and_their_full_size_recorded(eco: Path, tmp_path: Path) -> None:
+    parts = listing(eco, tmp_path / "listing")
+    cap = 3000
+    with run_replica(ReplicaConfig(store=eco)) as hub:
+        rows = crawl(hub.endpoint, parts, tmp_path / "cards", max_bytes=cap)
+    truth = expected_cards(eco)
+    ok = [r for r in rows if r["status"] == "ok"]
+    cut = [r for r in ok if r["truncated"]]
+    assert cut and len(cut) < len(ok)
+    for row in ok:
+        card = truth[row["id"]]
+        assert row["bytes"] == len(card)
+        assert row["truncated"] == (len(card) > cap)
+        expected = (
+            card[:cap].decode("utf-8", errors="ignore") if row["truncated"] else card.decode()
+        )
+        assert row["text"] == expected

@@ -47,7 +47,7 @@ rule fetch_cards:
         endpoint=config["hub"]["endpoint"],
         token_env=config["hub"].get("token_env", ""),
         shards=config["crawl"]["shards"],
-        threads=config["crawl"]["threads"],
+        concurrency=config["crawl"]["concurrency"],
         max_bytes=config["crawl"]["max_card_bytes"],
         max_error_share=config["crawl"].get("max_error_share", 0.01),
         quota=shard_budget,

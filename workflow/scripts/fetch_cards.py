@@ -21,7 +21,7 @@ job = CardJob(
     shard=int(snakemake.wildcards.shard),
     n_shards=p.shards,
     token=read_token(p.token_env),
-    threads=p.threads,
+    concurrency=p.concurrency,
     max_bytes=p.max_bytes,
     max_error_share=p.max_error_share,
 )

@@ -4,7 +4,7 @@ The Hub limits each client to a quota of requests per fixed window (hub-api.md).
 that fires as fast as it can burns the quota early in each window and then collects 429s;
 one that paces itself evenly at just under the quota never sees a 429 and still uses
 nearly all of it. :class:`RateBudget` paces: every request first takes the next free slot
-(slots are ``window / (quota * fill)`` apart, shared by all threads of the job), and
+(slots are ``window / (quota * fill)`` apart, shared by all threads or tasks of the job), and
 every answer is fed back with :meth:`RateBudget.observe`, which reads the server's
 ``RateLimit`` header (with huggingface_hub's own parser) and ``Retry-After``: a 429, or a
 window announced as spent (``r=0``), blocks every thread until the announced reset.
@@ -15,6 +15,7 @@ within it (see ``crawl.rate_limit`` in the config).
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Mapping
@@ -64,15 +65,26 @@ class RateBudget:
         self._next = time.monotonic()
         self._blocked_until = 0.0
 
-    def acquire(self) -> None:
-        """Wait for this request's slot."""
+    def _reserve(self) -> float:
+        """Take the next free slot; returns the seconds until it comes."""
         with self._lock:
             now = time.monotonic()
             slot = max(now, self._next, self._blocked_until)
             self._next = slot + self.interval
             self.stats.granted += 1
-        if slot > now:
-            time.sleep(slot - now)
+        return slot - now
+
+    def acquire(self) -> None:
+        """Wait for this request's slot (blocking the calling thread)."""
+        wait = self._reserve()
+        if wait > 0:
+            time.sleep(wait)
+
+    async def acquire_async(self) -> None:
+        """Wait for this request's slot (suspending the calling task only)."""
+        wait = self._reserve()
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     def observe(self, status: int, headers: Mapping[str, str]) -> float:
         """Feed back an answer; returns the seconds every request must now wait (0: none)."""
