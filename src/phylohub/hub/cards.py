@@ -202,7 +202,7 @@ def render_card(recipe: dict[str, Any], card_data: dict[str, Any] | None = None)
 
     >>> render_card({"kind": "literal", "text": "---\\nlicense: mit\\n---\\nHello"})
     '---\\nlicense: mit\\n---\\nHello'
-    >>> render_card({"kind": "human", "name": "org/m", "paras": [7]}, {"license": "mit"})[:25]
+    >>> render_card({"kind": "human", "name": "org/m", "paras": [7]}, {"license": "mit"})[:27]
     '---\\nlicense: mit\\n---\\n\\n# org'
     """
     kind = recipe["kind"]

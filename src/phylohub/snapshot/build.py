@@ -299,7 +299,25 @@ def _connect(
         config["memory_limit"] = f"{max(256, int(memory_mb) * 3 // 4)}MB"
     con = duckdb.connect(str(db), config=config)
     con.execute(sql.SET_UTC)
+    con.create_function("count_words", count_words, ["VARCHAR"], "BIGINT", type="arrow")
     return con
+
+
+def count_words(texts: pa.Array) -> pa.Array:
+    """Words of each text: runs of bytes other than ASCII whitespace (``bytes.split()``,
+    Python's ``str.split()`` on ASCII text); NULL stays NULL.
+
+    DuckDB calls it on chunks of the card texts (an Arrow function): about a quarter of
+    the CPU of counting ``regexp_extract_all`` matches in SQL, which makes every word a
+    string (150,000 cards: 2.1 s against 9.0 s).
+
+    Examples
+    --------
+    >>> count_words(pa.array(["a  b\\tc\\n", "", None, "x\\u00a0y"])).to_pylist()
+    [3, 0, None, 1]
+    """
+    counts = [None if t is None else len(t.split()) for t in texts.cast(pa.binary()).to_pylist()]
+    return pa.array(counts, type=pa.int64())
 
 
 def _examples(ids: Iterable[Any]) -> str:
@@ -374,7 +392,7 @@ def _build(con: duckdb.DuckDBPyConnection, n_parts: int, n_shards: int) -> None:
         ("language tags", sql.CREATE_LANGUAGE_TAGS, {}),
         ("traits", sql.INSERT_TRAITS, {}),
         ("language_codes", sql.INSERT_LANGUAGE_CODES, {}),
-        ("cards", sql.INSERT_CARDS, {"front_matter": sql.FRONT_MATTER, "word": sql.WORD}),
+        ("cards", sql.INSERT_CARDS, {"front_matter": sql.FRONT_MATTER}),
         (
             "summary",
             sql.INSERT_SUMMARY,

@@ -403,10 +403,6 @@ FROM language_tags GROUP BY code ORDER BY code
 #: A YAML front matter: a first line ``---``, then anything up to a line ``---``.
 FRONT_MATTER = r"^---[ \t]*\r?\n(?s:.*?\r?\n)?---[ \t]*(\r?\n|$)"
 
-#: A word: a run of characters other than ASCII whitespace (Python's ``str.split()`` on
-#: ASCII text).
-WORD = r"[^ \t\n\r\f\v]+"
-
 #: Card texts (most of the snapshot's bytes) are stored zstd-compressed: ~5x smaller than
 #: DuckDB's default choice for long strings (uncompressed), at the same build time.
 COMPRESS_ZSTD = "SET force_compression = 'zstd'"
@@ -423,7 +419,7 @@ SELECT
     message,
     text,
     length(text),
-    len(regexp_extract_all(text, $word)),
+    count_words(text),  -- phylohub.snapshot.build.count_words, a Python function
     length(text) - length(regexp_extract(text, $front_matter)),
     bytes,
     truncated,
