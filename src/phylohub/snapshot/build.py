@@ -299,7 +299,14 @@ def _connect(
         config["memory_limit"] = f"{max(256, int(memory_mb) * 3 // 4)}MB"
     con = duckdb.connect(str(db), config=config)
     con.execute(sql.SET_UTC)
-    con.create_function("count_words", count_words, ["VARCHAR"], "BIGINT", type="arrow")
+    # "arrow" as a string: the enum moved from duckdb.functional (1.x) to duckdb.func (2.x)
+    con.create_function(
+        "count_words",
+        count_words,
+        ["VARCHAR"],
+        "BIGINT",
+        type="arrow",  # type: ignore[call-overload]
+    )
     return con
 
 
