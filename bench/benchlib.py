@@ -27,10 +27,12 @@ def ensure_store(n: int, seed: int = 0) -> Path:
 
 
 @contextlib.contextmanager
-def serving(n: int, *options: str, seed: int = 0, port: int = 0) -> Iterator[tuple[str, int]]:
-    """Serve an n-model ecosystem from a separate process (port 0: a free one); yields
-    its endpoint and the server's process id."""
-    store = ensure_store(n, seed)
+def serving(
+    n: int, *options: str, seed: int = 0, port: int = 0, store: Path | None = None
+) -> Iterator[tuple[str, int]]:
+    """Serve an n-model ecosystem (or the given store) from a separate process (port 0: a
+    free one); yields its endpoint and the server's process id."""
+    store = store or ensure_store(n, seed)
     if port == 0:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

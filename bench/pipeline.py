@@ -10,10 +10,13 @@ Generates the ecosystem (cached by size and seed under results/bench/), then
 - ``--crawl render``: writes the crawl's files straight from the store with
   ``bench/make_snapshot.py`` (no HTTP: for sizes whose HTTP crawl takes hours here);
 
-and then everything after the crawl (snapshot build, genealogy, similarity, traits,
-figures) as one Snakemake run with ``--cores``, forced to rerun. Snakemake runs in its
-own working directory, ``results/bench/work``, with a generated copy of
-config/demo.yaml (snapshot ``crawl-N`` or ``synth-N``, ``crawl.previous: none``).
+and then everything after the crawl (snapshot build, arXiv categories from the replica's
+arXiv API, genealogy, similarity, traits, summary, findings, figures) as one Snakemake
+run with ``--cores``, forced to rerun, and last ``snakemake --report``. Snakemake runs in
+its own working directory, ``results/bench/work``, with a generated copy of
+config/demo.yaml (snapshot ``crawl-N`` or ``synth-N``, ``crawl.previous: none``, an arXiv
+cache of its own emptied first, ``diff.previous: none``: the diff stage needs a second
+snapshot and is not measured here).
 
 Prints and writes, under results/bench/:
 
@@ -81,10 +84,14 @@ def snapshot_name(mode: str, n: int, seed: int) -> str:
 
 
 def write_config(snapshot: str, endpoint: str, rate: int, path: Path) -> None:
-    """config/demo.yaml for this run: its snapshot, endpoint and rate limit; no reuse."""
+    """config/demo.yaml for this run: its snapshot, endpoint (the Hub's and arXiv's) and
+    rate limit; no reuse of earlier cards or arXiv answers, no diff with another run."""
     config = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
     config["snapshot"] = snapshot
     config["hub"]["endpoint"] = endpoint
+    config["arxiv"]["endpoint"] = endpoint
+    config["arxiv"]["cache"] = f"results/{snapshot}/arxiv-cache.sqlite"
+    config["diff"]["previous"] = "none"
     config["replica"]["port"] = int(endpoint.rsplit(":", 1)[1])
     config["replica"]["store_dir"] = f"results/replica/{snapshot}"
     config["crawl"]["shards"] = SHARDS
@@ -228,6 +235,8 @@ def rule_stages() -> dict[str, str]:
         text = (ROOT / "workflow" / "rules" / f"{stem}.smk").read_text()
         for rule in re.findall(r"^rule (\w+):", text, flags=re.MULTILINE):
             stages[rule] = stem
+    # defined beside the crawl, but runs after it: it reads the snapshot's arxiv: tags
+    stages["fetch_arxiv"] = "arxiv"
     return stages
 
 
@@ -389,6 +398,7 @@ def main() -> None:
         shutil.rmtree(profiles, ignore_errors=True)
         profiles.mkdir(parents=True)
     server: dict[str, Any] | None = None
+    (WORK / "results" / snapshot / "arxiv-cache.sqlite").unlink(missing_ok=True)
     if a.crawl == "http":
         shutil.rmtree(WORK / "results" / snapshot, ignore_errors=True)
         limits = ("--resolver-quota", str(a.rate * 10), "--window-s", "10") if a.rate else ()
@@ -400,6 +410,9 @@ def main() -> None:
             crawl = snakemake(config, a.cores, a.mem_mb, *targets, profiles=profiles)
             stats = httpx2.get(f"{endpoint}/_replica/stats").json()
             server = {"stats": stats, "cpu_s": process_cpu_s(pid)}
+            load.append(os.getloadavg()[0])
+            # the replica stays up: fetch_arxiv asks its arXiv API
+            after = snakemake(config, a.cores, a.mem_mb, force="build_snapshot", profiles=profiles)
     else:
         out = WORK / "results" / snapshot
         if a.reuse_crawl and (out / "crawl" / "cards" / f"{SHARDS - 1}.stats.json").is_file():
@@ -411,11 +424,13 @@ def main() -> None:
                  "--seed", str(a.seed), "--out", str(out), "--shards", str(SHARDS),
                  "--jobs", str(a.cores), "--skip-build"]
             )  # fmt: skip
-        write_config(snapshot, f"http://127.0.0.1:{a.port or 9}", a.rate, config)
+        load.append(os.getloadavg()[0])
+        # served for fetch_arxiv's questions only: the ecosystem the crawl was rendered from
+        with serving(a.models, port=a.port, store=out / "eco" / "hub.sqlite") as (endpoint, _):
+            write_config(snapshot, endpoint, a.rate, config)
+            after = snakemake(config, a.cores, a.mem_mb, force="build_snapshot", profiles=profiles)
     load.append(os.getloadavg()[0])
-    after = snakemake(config, a.cores, a.mem_mb, force="build_snapshot", profiles=profiles)
-    load.append(os.getloadavg()[0])
-
+    report = snakemake(config, a.cores, a.mem_mb, "--report", f"results/{snapshot}/report.html")
     rules = read_benchmarks(snapshot, crawl.jobs + after.jobs)
     stages = stage_rows(rules)
     crawled = [r for r in rules if r.stage == "crawl"]
@@ -425,6 +440,7 @@ def main() -> None:
         *(measured(f"crawl ({a.crawl})", crawl) if crawl.wall_s else []),
         *summed("after crawl", analysed),
         *measured(f"after crawl ({a.cores} cores)", after),
+        *measured("report (snakemake --report)", report),
     ]
     figures = crawl_figures(snapshot, rules, server, a.rate)
     figures["crawl_mode"] = a.crawl
