@@ -279,13 +279,13 @@ def _msg(exc: Exception) -> str:
     return str(exc).splitlines()[0][:500]
 
 
-def _partial_rows(partial: Path) -> list[dict[str, Any]]:
-    if not partial.is_dir():
-        return []
-    rows: list[dict[str, Any]] = []
-    for path in sorted(partial.glob("batch-*.parquet")):
-        rows += pq.read_table(path).to_pylist()
-    return rows
+def _partial_table(partial: Path, columns: list[str] | None = None) -> pa.Table:
+    """The rows checkpointed under ``partial`` (of ``columns``, default all), as one table."""
+    paths = sorted(partial.glob("batch-*.parquet")) if partial.is_dir() else []
+    schema = CARD_SCHEMA if columns is None else pa.schema([CARD_SCHEMA.field(c) for c in columns])
+    return pa.concat_tables(
+        [schema.empty_table(), *(pq.read_table(p, columns=columns, schema=schema) for p in paths)]
+    )
 
 
 @dataclass
@@ -354,7 +354,7 @@ def fetch_shard(
     start = time.monotonic()
     models = shard_models(listing_parts, job.shard, job.n_shards)
     partial = out.with_name(out.stem + ".partial")
-    done = {r["id"]: r for r in _partial_rows(partial) if r["status"] != "error"}
+    done = set(_partial_table(partial, ["id"])["id"].to_pylist())  # no errors are kept there
     if done:
         log.info("shard %d: resuming, %d cards already fetched", job.shard, len(done))
     ids = models["id"].to_pylist()
@@ -390,10 +390,13 @@ def fetch_shard(
     if fresh:
         batches.keep(fresh)
     retries = asyncio.run(_fetch_all(job, budget, todo, batches.add))
-    rows = _partial_rows(partial) + batches.failed
-    by_id = {r["id"]: r for r in rows}
-    missing = [i for i in ids if i not in by_id]
-    if missing or len(by_id) != len(ids):
+    # the shard's rows in listing order
+    table = pa.concat_tables(
+        [_partial_table(partial), pa.Table.from_pylist(batches.failed, schema=CARD_SCHEMA)]
+    )
+    position = {model_id: i for i, model_id in enumerate(table["id"].to_pylist())}
+    missing = [i for i in ids if i not in position]
+    if missing or len(position) != len(ids):
         raise PhylohubError(f"shard {job.shard}: {len(missing)} models without a card row")
     errors = batches.failed
     if len(errors) > job.max_error_share * max(1, len(ids)):
@@ -401,14 +404,14 @@ def fetch_shard(
             f"shard {job.shard}: {len(errors)} cards failed after retries (first: "
             f"{errors[0]['id']}: {errors[0]['message']}); rerun to fetch only those"
         )
-    ordered = [by_id[i] for i in ids]
     tmp = out.with_name(out.name + ".tmp")
-    pq.write_table(pa.Table.from_pylist(ordered, schema=CARD_SCHEMA), tmp)
+    pq.write_table(table.take(pa.array([position[i] for i in ids], type=pa.int64())), tmp)
     tmp.replace(out)
-    for row in ordered:
-        stats.statuses[row["status"]] = stats.statuses.get(row["status"], 0) + 1
-    stats.requests = sum(int(r["requests"]) for r in ordered if not r["reused"])
-    stats.reused = sum(1 for r in ordered if r["reused"])
+    counts = table["status"].value_counts().to_pylist()
+    stats.statuses = {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: c["values"])}
+    reused = table["reused"]
+    stats.requests = pc.sum(pc.if_else(reused, 0, table["requests"])).as_py() or 0
+    stats.reused = pc.sum(reused.cast(pa.int64())).as_py() or 0
     stats.retries = retries
     stats.throttled = budget.stats.throttled
     stats.seconds = time.monotonic() - start
