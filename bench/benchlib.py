@@ -9,15 +9,18 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from phylohub.hub.synth import SynthConfig, is_current
+
 ROOT = Path(__file__).resolve().parents[1]
 PHYLOHUB = [sys.executable, "-m", "phylohub.cli"]
 
 
 def ensure_store(n: int, seed: int = 0) -> Path:
-    """The store of an n-model ecosystem, generated once under results/bench/."""
+    """The store of an n-model ecosystem under results/bench/, generated again only when
+    missing or made by another generator version (``replica generate`` checks)."""
     name = f"replica-{n}" if seed == 0 else f"replica-{n}-s{seed}"
     store_dir = ROOT / "results" / "bench" / name
-    if not (store_dir / "hub.sqlite").is_file():
+    if not is_current(SynthConfig(n_models=n, seed=seed), store_dir):
         subprocess.run(
             [*PHYLOHUB, "replica", "generate", "--models", str(n), "--seed", str(seed),
              "--out", str(store_dir)],
