@@ -20,9 +20,10 @@ snapshot and is not measured here).
 
 Prints and writes, under results/bench/:
 
-- ``pipeline-N-cC-MODE.tsv``: one row per rule (jobs; wall seconds from Snakemake's
-  benchmark files; CPU seconds and peak RSS MB sampled every second by this script,
-  since Snakemake's benchmark samples every 30 s once a job has run 15 s; shards and
+- ``pipeline-N-cC-MODE.tsv`` (``-rateR`` added with ``--rate``): one row per rule
+  (jobs; wall seconds from Snakemake's benchmark files; CPU seconds and peak RSS MB
+  sampled every second by this script, since Snakemake's benchmark samples every 30 s
+  once a job has run 15 s; shards and
   wildcards summed, peak = the largest job), one per stage, and the totals: the sums of
   the rules, and each phase (the crawl, everything after it) measured from outside: its
   wall seconds (jobs overlap on several cores), its CPU seconds and largest process
@@ -388,7 +389,7 @@ def main() -> None:
     parser.add_argument("--mem-mb", type=int, default=16000, help="Snakemake's mem_mb")
     a = parser.parse_args()
     snapshot = snapshot_name(a.crawl, a.models, a.seed)
-    tag = f"pipeline-{a.models}-c{a.cores}-{a.crawl}"
+    tag = f"pipeline-{a.models}-c{a.cores}-{a.crawl}" + (f"-rate{a.rate}" if a.rate else "")
     config = BENCH / f"{tag}.yaml"
     WORK.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(WORK / "benchmarks" / snapshot, ignore_errors=True)

@@ -6,7 +6,8 @@ Reads every results/bench/pipeline-N-cC-MODE.tsv of that core count, writes
 results/bench/scaling-cC.png (log-log, wall seconds left, CPU seconds right, one line per
 stage, a dotted line of slope 1 for reference) and prints each stage's fitted exponent b
 of ``seconds ~ models**b`` (1: linear).
-The crawl's points come from HTTP crawls only (``--crawl render`` writes no crawl rules).
+The crawl's points come from unpaced HTTP crawls only (``--crawl render`` writes no crawl
+rules; runs with ``--rate`` are left out).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def stage_seconds(folder: Path, cores: int, column: str = "wall_s") -> dict[str,
     table of a size wins."""
     out: dict[str, dict[int, float]] = {}
     for path in sorted(folder.glob(f"pipeline-*-c{cores}-*.tsv"), key=lambda p: p.stat().st_mtime):
-        if path.name.endswith(".crawl.tsv"):
+        if path.name.endswith(".crawl.tsv") or "-rate" in path.name:  # paced: not comparable
             continue
         with path.open() as f:
             for row in csv.DictReader(f, delimiter="\t"):
@@ -55,7 +56,7 @@ def plot_scaling(folder: Path, cores: int) -> Path | None:
     None if there are none."""
     if not stage_seconds(folder, cores):
         return None
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
     for ax, column, what in zip(axes, ("wall_s", "cpu_s"), ("wall", "CPU"), strict=True):
         stages = stage_seconds(folder, cores, column)
         sizes = sorted({n for points in stages.values() for n in points})
@@ -74,7 +75,7 @@ def plot_scaling(folder: Path, cores: int) -> Path | None:
         ax.set_xlabel("models")
         ax.set_ylabel(f"{what} seconds (sum of the stage's rules)")
         ax.set_title(f"{what} seconds ~ models^b")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # off the lines
         ax.grid(True, which="both", alpha=0.3)
     fig.suptitle(f"phylohub, whole workflow on synthetic ecosystems, --cores {cores}")
     png = folder / f"scaling-c{cores}.png"
