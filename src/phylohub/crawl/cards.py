@@ -141,7 +141,7 @@ class CardFetcher:
     """Fetch cards over one aiohttp session, paced by one :class:`RateBudget`.
 
     Requests run as asyncio tasks on one thread, parsed by aiohttp's C HTTP parser: per
-    request this costs the client about a fifth of the CPU of a thread pool over
+    request this costs the client a quarter to a third of the CPU of a thread pool over
     huggingface_hub's own ``httpx2`` client (``bench/client_cpu.py``), so a crawl on
     loopback waits on the server, not on its client. Error answers are still classified
     by huggingface_hub's ``hf_raise_for_status``.

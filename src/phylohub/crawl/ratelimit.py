@@ -7,7 +7,7 @@ nearly all of it. :class:`RateBudget` paces: every request first takes the next 
 (slots are ``window / (quota * fill)`` apart, shared by all threads or tasks of the job), and
 every answer is fed back with :meth:`RateBudget.observe`, which reads the server's
 ``RateLimit`` header (with huggingface_hub's own parser) and ``Retry-After``: a 429, or a
-window announced as spent (``r=0``), blocks every thread until the announced reset.
+window announced as spent (``r=0``), blocks every thread or task until the announced reset.
 
 A global budget is split between the shard jobs that run at once, so together they stay
 within it (see ``crawl.rate_limit`` in the config).
