@@ -159,6 +159,17 @@ def read_listing_manifest(manifest: Path) -> tuple[list[Path], int]:
         raise PhylohubError(f"cannot read listing manifest {manifest}: {exc!r}") from exc
 
 
+def connect_snapshot(db: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a built ``hub.duckdb``; one clear error when it is missing
+    or cannot be opened. Close it when done."""
+    if not Path(db).is_file():
+        raise PhylohubError(f"no snapshot database at {db}: run the build_snapshot rule first")
+    try:
+        return duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        raise PhylohubError(f"cannot open snapshot {db}: {exc}") from exc
+
+
 def read_summary(db: Path) -> SnapshotSummary:
     """The :class:`SnapshotSummary` stored in a built ``hub.duckdb``.
 
@@ -172,9 +183,7 @@ def read_summary(db: Path) -> SnapshotSummary:
     SnapshotSummary
         Its counts.
     """
-    if not Path(db).is_file():
-        raise PhylohubError(f"no snapshot database at {db}: run the build_snapshot rule")
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_snapshot(db) as con:
         return SnapshotSummary.from_rows(con.execute(sql.SELECT_SUMMARY).fetchall())
 
 
@@ -450,7 +459,11 @@ def _plain(doc: str) -> str:
 
 def _export(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     folder.mkdir()
-    for name, query in sql.EXPORT.items():
+    # a plain scan, no ORDER BY: each table was filled by one INSERT ... ORDER BY its
+    # documented order and the connection keeps insertion order (preserve_insertion_order);
+    # sorting again cost the export of cards (most of the bytes) two fifths more CPU
+    for table in TABLES:
         t0 = time.monotonic()
-        con.sql(query).write_parquet(str(folder / f"{name}.parquet"), compression="zstd")
-        log.info("exported %s.parquet: %.1f s", name, time.monotonic() - t0)
+        path = folder / f"{table.name}.parquet"
+        con.table(table.name).write_parquet(str(path), compression="zstd")
+        log.info("exported %s.parquet: %.1f s", table.name, time.monotonic() - t0)

@@ -480,24 +480,6 @@ WHERE database_name = current_database() AND schema_name = 'main' AND table_name
 ORDER BY column_index
 """
 
-#: ``SELECT`` for exporting a table to parquet. Each table was filled by one ``INSERT``
-#: ``ORDER BY`` its documented order and the connection keeps insertion order
-#: (``preserve_insertion_order``), so a plain scan reads the rows in that order; sorting
-#: them again cost the export of ``cards`` (most of the bytes) two fifths more CPU.
-EXPORT = {
-    name: f"SELECT * FROM {name}"
-    for name in (
-        "models",
-        "tags",
-        "edges",
-        "malformed_tags",
-        "cards",
-        "traits",
-        "language_codes",
-        "summary",
-    )
-}
-
 
 def comment_statements(comments: list[tuple[str, str | None, str]]) -> str:
     """``COMMENT ON`` statements for (table, column or None, text) triples.

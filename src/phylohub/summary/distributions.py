@@ -30,6 +30,7 @@ import duckdb
 import polars as pl
 
 from phylohub.errors import PhylohubError
+from phylohub.snapshot.build import connect_snapshot
 from phylohub.summary import sql
 
 log = logging.getLogger(__name__)
@@ -89,12 +90,7 @@ def arxiv_label(code: str) -> str:
 
 
 def _connect(db: Path, arxiv: Path | None, threads: int | None) -> duckdb.DuckDBPyConnection:
-    if not Path(db).is_file():
-        raise PhylohubError(f"no snapshot database at {db}: run the build_snapshot rule first")
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error as exc:
-        raise PhylohubError(f"cannot open snapshot {db}: {exc}") from exc
+    con = connect_snapshot(db)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if arxiv is not None:

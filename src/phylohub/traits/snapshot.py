@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 
 from phylohub.errors import PhylohubError
+from phylohub.snapshot.build import connect_snapshot
 from phylohub.traits import sql
 
 #: Relations of the snapshot's edges, in the order the stage reports them.
@@ -52,12 +53,7 @@ def open_snapshot(
         raise PhylohubError(
             f"traits.parents must be one of {', '.join(PARENT_CHOICES)}, not {parents!r}"
         )
-    if not Path(db).is_file():
-        raise PhylohubError(f"no snapshot database at {db}: run the build_snapshot rule first")
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error as exc:
-        raise PhylohubError(f"cannot open snapshot {db}: {exc}") from exc
+    con = connect_snapshot(db)
     present = {row[0] for row in con.execute(sql.SNAPSHOT_TABLES).fetchall()}
     missing = [t for t in sql.REQUIRED_TABLES if t not in present]
     if missing:
