@@ -2,10 +2,28 @@
 import json
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
 
-validate(config, "../schemas/config.schema.yaml")
+from phylohub.config import exit_on_invalid, real_hub_notice
+
+# The schema fills every default (its one home); a config that breaks it ends in one
+# line naming the key, and exit status 2.
+try:
+    validate(config, "../schemas/config.schema.yaml", set_default=True)
+except WorkflowError as error:
+    exit_on_invalid(error)
+
+
+def announce_real_hub():
+    """Say in one line, before any job runs, that requests go to the real Hub."""
+    notice = real_hub_notice(config["hub"]["endpoint"], config["hub"]["token_env"])
+    if notice and workflow.is_main_process:
+        logger.warning(notice)
+
+
+announce_real_hub()
 
 
 def cap_hub_requests():
@@ -48,7 +66,7 @@ def previous_card_files(wildcards):
     from phylohub.crawl.previous import find_previous_cards
 
     return find_previous_cards(
-        Path("results"), wildcards.snapshot, config["crawl"].get("previous", "auto")
+        Path("results"), wildcards.snapshot, config["crawl"]["previous"]
     )
 
 
@@ -188,9 +206,7 @@ def genealogy_targets(snapshot):
 
 def similarity_variants(wildcards):
     """Metadata variants the similarity stage computes (paper, no_ids, traits, ...)."""
-    from phylohub.similarity.measures import DEFAULT_VARIANTS
-
-    return config["similarity"]["metadata"].get("variants", list(DEFAULT_VARIANTS))
+    return config["similarity"]["metadata"]["variants"]
 
 
 def similarity_texts(wildcards):
@@ -272,12 +288,6 @@ def summary_targets(snapshot):
 # --------------------------------------------------------------------------- diff
 
 
-def diff_setting(key):
-    """A diff setting, with the schema's default when the config leaves it out."""
-    defaults = {"previous": "auto", "relations": "no_merge", "top": 15, "shares_top": 8}
-    return config.get("diff", {}).get(key, defaults[key])
-
-
 def diff_previous(snapshot):
     """The snapshot `snapshot` is compared with (diff.previous), None when there is none.
 
@@ -285,7 +295,7 @@ def diff_previous(snapshot):
     """
     from phylohub.diff.snapshots import previous_snapshot
 
-    return previous_snapshot(Path("results"), snapshot, diff_setting("previous"))
+    return previous_snapshot(Path("results"), snapshot, config["diff"]["previous"])
 
 
 def diff_previous_name(wildcards):
@@ -295,7 +305,7 @@ def diff_previous_name(wildcards):
 
 def diff_inputs(wildcards):
     """Input function: what compare_snapshots reads of this snapshot."""
-    relations = diff_setting("relations")
+    relations = config["diff"]["relations"]
     snapshot = wildcards.snapshot
     return {
         "db": f"results/{snapshot}/hub.duckdb",
@@ -315,7 +325,7 @@ def diff_previous_files(wildcards):
     if previous is None:
         raise ValueError(
             f"snapshot {wildcards.snapshot!r} has no earlier snapshot under results/ to "
-            f"compare with (diff.previous: {diff_setting('previous')})"
+            f"compare with (diff.previous: {config['diff']['previous']})"
         )
     files = {
         key: path.replace(f"results/{wildcards.snapshot}/", f"results/{previous}/", 1)
@@ -343,7 +353,7 @@ def series_snapshots(wildcards):
 
 def series_inputs(wildcards):
     """Input function: this snapshot's hub.duckdb and genealogy summary."""
-    relations = diff_setting("relations")
+    relations = config["diff"]["relations"]
     return {
         "db": f"results/{wildcards.snapshot}/hub.duckdb",
         "genealogy": f"results/{wildcards.snapshot}/genealogy/{relations}/summary.json",
@@ -354,7 +364,7 @@ def series_earlier_files(wildcards):
     """Param: [name, hub.duckdb, genealogy summary] of every earlier snapshot of the series
     (read as they are, never rebuilt; a missing genealogy summary leaves families empty).
     """
-    relations = diff_setting("relations")
+    relations = config["diff"]["relations"]
     return [
         [
             name,

@@ -17,9 +17,9 @@ rule list_models:
         runtime=120,
     params:
         endpoint=config["hub"]["endpoint"],
-        token_env=config["hub"].get("token_env", ""),
+        token_env=config["hub"]["token_env"],
         page_size=config["hub"]["page_size"],
-        pages_per_part=config["hub"].get("pages_per_part", 20),
+        pages_per_part=config["hub"]["pages_per_part"],
         ecosystem=served_ecosystem,
     script:
         "../scripts/list_models.py"
@@ -45,11 +45,11 @@ rule fetch_cards:
         runtime=fetch_cards_runtime,
     params:
         endpoint=config["hub"]["endpoint"],
-        token_env=config["hub"].get("token_env", ""),
+        token_env=config["hub"]["token_env"],
         shards=config["crawl"]["shards"],
         concurrency=config["crawl"]["concurrency"],
         max_bytes=config["crawl"]["max_card_bytes"],
-        max_error_share=config["crawl"].get("max_error_share", 0.01),
+        max_error_share=config["crawl"]["max_error_share"],
         quota=shard_budget,
         window_s=config["crawl"]["rate_limit"]["window_s"],
         previous=previous_card_files,

@@ -27,7 +27,7 @@ rule compare_snapshots:
         mem_mb=traits_mem_mb,
     params:
         previous=diff_previous_files,
-        top=diff_setting("top"),
+        top=config["diff"]["top"],
     script:
         "../scripts/compare_snapshots.py"
 
@@ -50,7 +50,7 @@ rule plot_family_growth:
         "../../envs/phylohub.yaml"
     params:
         previous=diff_previous_name,
-        top=diff_setting("top"),
+        top=config["diff"]["top"],
     script:
         "../scripts/plot_family_growth.py"
 
@@ -92,7 +92,7 @@ rule collect_time_series:
         "../../envs/phylohub.yaml"
     params:
         earlier=series_earlier_files,
-        top=diff_setting("shares_top"),
+        top=config["diff"]["shares_top"],
     script:
         "../scripts/collect_time_series.py"
 
