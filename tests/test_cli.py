@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PHYLOHUB = [sys.executable, "-m", "phylohub.cli"]
 
 
@@ -67,3 +69,84 @@ def test_generate_is_idempotent_and_serve_runs_a_command_against_the_replica(
         .fetchone()
     )
     assert f"listed {listed}" in result.stdout
+
+
+REPLICA_ERRORS = {
+    "port": ("  store_dir: s\n  port: 'abc'\n", "replica.port: 'abc' is not of type 'integer'"),
+    "window": (
+        "  store_dir: s\n  rate_limit: {window_s: x}\n",
+        "replica.rate_limit.window_s: 'x' is not of type 'number'",
+    ),
+    "no_store_dir": ("  host: 127.0.0.1\n", "replica.store_dir is missing"),
+    "empty": ("", "replica: empty"),
+}
+
+
+@pytest.mark.parametrize("command", ["serve", "generate"])
+@pytest.mark.parametrize("name", sorted(REPLICA_ERRORS))
+def test_a_bad_replica_section_is_one_line_naming_the_key(
+    command: str, name: str, tmp_path: Path
+) -> None:
+    section, message = REPLICA_ERRORS[name]
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"replica:\n{section}")
+    args = ["--", "true"] if command == "serve" else []
+    result = run("replica", command, "--config", str(cfg), *args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"phylohub: error: {cfg}: {message}")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_generate_without_synth_is_one_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"replica:\n  store_dir: {tmp_path / 'store'}\n")
+    result = run("replica", "generate", "--config", str(cfg))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"phylohub: error: {cfg}: replica.synth is missing (generate needs it)"
+    ]
+    assert not (tmp_path / "store").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["generate", "--models", "100", "--out", "OUT", "--seed", "-1"],
+        ["evolve", "--from", "OUT", "--out", "OUT2", "--seed", "-1"],
+        ["evolve", "--from", "OUT", "--out", "OUT2", "--days", "-30"],
+    ],
+)
+def test_a_negative_seed_or_days_is_one_line(args: list[str], tmp_path: Path) -> None:
+    args = [a.replace("OUT", str(tmp_path / "out")) for a in args]
+    result = run("replica", *args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"phylohub: error: argument {args[-2]}: must be 0 or more")
+    assert len(result.stderr.splitlines()) == 1
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("small") / "store"
+    assert run("replica", "generate", "--models", "100", "--out", str(out)).returncode == 0
+    return out
+
+
+def test_a_failed_evolve_leaves_no_temporary_store(small_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "evolved"
+    (out / "hub.sqlite").mkdir(parents=True)  # the evolved store cannot be moved in place
+    result = run("replica", "evolve", "--from", str(small_store), "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"phylohub: error: evolve: cannot write {out}: ")
+    assert len(result.stderr.splitlines()) == 1
+    assert sorted(p.name for p in out.iterdir()) == ["hub.sqlite"]  # no hub.tmp
+
+
+def test_evolving_a_file_that_is_no_store_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "hub.sqlite").write_text("not a database")
+    result = run("replica", "evolve", "--from", str(tmp_path / "bad"), "--out", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"phylohub: error: {tmp_path / 'bad' / 'hub.sqlite'} is not")
+    assert len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "o").exists()

@@ -18,22 +18,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, NoReturn
 
 from phylohub.errors import PhylohubError
 
 
 def _read_config(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise PhylohubError(f"cannot read config {path}: {exc}") from exc
-    if not isinstance(data, dict) or "replica" not in data:
-        raise PhylohubError(f"{path} has no 'replica' section (the demo config has one)")
-    replica: dict[str, Any] = data["replica"]
-    return replica
+    """The config's replica section, checked against the schema, defaults filled."""
+    from phylohub.config import read_section
+
+    return read_section(path, "replica")
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -41,6 +35,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     if args.config:
         replica = _read_config(args.config)
+        if "synth" not in replica:
+            raise PhylohubError(f"{args.config}: replica.synth is missing (generate needs it)")
         cfg = SynthConfig.from_mapping(replica["synth"])
         out = Path(replica["store_dir"])
     else:
@@ -85,14 +81,13 @@ def _replica_config(args: argparse.Namespace) -> Any:
     if args.config:
         replica = _read_config(args.config)
         store = Path(replica["store_dir"]) / "hub.sqlite"
-        host = replica.get("host", "127.0.0.1")
-        port = replica.get("port", 0)
-        limits = replica.get("rate_limit", {})
-        options["window_s"] = float(limits.get("window_s", 300))
-        options["api_quota"] = limits.get("api") or None
-        options["resolver_quota"] = limits.get("resolvers") or None
-        options["arxiv_quota"] = limits.get("arxiv") or None
-        tokens_env = replica.get("tokens_env")
+        host, port = replica["host"], replica["port"]
+        limits = replica["rate_limit"]
+        options["window_s"] = float(limits["window_s"])
+        options["api_quota"] = limits["api"] or None
+        options["resolver_quota"] = limits["resolvers"] or None
+        options["arxiv_quota"] = limits["arxiv"] or None
+        tokens_env = replica["tokens_env"]
         if tokens_env and os.environ.get(tokens_env):
             options["tokens"] = os.environ[tokens_env].split(",")
     else:
@@ -128,8 +123,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise PhylohubError(f"command not found: {command[0]}") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage mistake ends in one line too, pointing to ``--help``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"phylohub: error: {message} (see {self.prog} --help)\n")
+
+
+def _non_negative(text: str) -> int:
+    """An argument that is a whole number, 0 or more (seeds, days)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="phylohub", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="phylohub", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="group", required=True)
     replica = sub.add_parser("replica", help="the replica hub and its synthetic ecosystem")
     rsub = replica.add_subparsers(dest="action", required=True)
@@ -137,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen = rsub.add_parser("generate", help="write a synthetic ecosystem")
     gen.add_argument("--config", type=Path, help="a workflow config with a replica section")
     gen.add_argument("--models", type=int, help="number of models (without --config)")
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--seed", type=_non_negative, default=0)
     gen.add_argument("--out", type=Path, help="output folder (without --config)")
     gen.add_argument("--force", action="store_true", help="regenerate even if up to date")
     gen.set_defaults(func=cmd_generate)
@@ -145,8 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     evo = rsub.add_parser("evolve", help="the ecosystem of a store some days later")
     evo.add_argument("--from", dest="source", type=Path, required=True, help="store folder")
     evo.add_argument("--out", type=Path, required=True, help="output folder")
-    evo.add_argument("--days", type=int, default=30)
-    evo.add_argument("--seed", type=int, default=0)
+    evo.add_argument("--days", type=_non_negative, default=30)
+    evo.add_argument("--seed", type=_non_negative, default=0)
     evo.add_argument("--force", action="store_true", help="evolve again even if up to date")
     evo.set_defaults(func=cmd_evolve)
 
@@ -179,11 +192,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
     except PhylohubError as exc:
         print(f"phylohub: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`phylohub family ... | head`): stop quietly, as a program
+        # killed by SIGPIPE does, and keep Python from complaining when stdout is flushed.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
     return code
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,17 @@ def test_the_snapshot_and_relation_sets_come_from_the_config(snapshot: Path) -> 
 def test_the_query_knows_the_relations_of_the_graphs_module() -> None:
     assert query.RELATIONS == graphs.RELATIONS
     assert query.DEFAULT_SETS == graphs.RELATION_SETS
+
+
+def test_a_reader_that_goes_away_ends_the_report_quietly(snapshot: Path) -> None:
+    # `phylohub family ... | head`: the pipe's reader is gone before the report is written.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run([*PHYLOHUB, "family", "a/ft2", "--snapshot", str(snapshot)],
+                                stdout=write_end, stderr=subprocess.PIPE, text=True,
+                                check=False, timeout=120)  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""  # no BrokenPipeError traceback
+    assert result.returncode == 141  # as a program killed by SIGPIPE

@@ -15,6 +15,7 @@ a seed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sqlite3
@@ -75,16 +76,35 @@ def is_current(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> bool:
 
 
 def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
-    """Write the evolved store to ``out_dir/hub.sqlite`` and its ``changes.json``."""
+    """Write the evolved store to ``out_dir/hub.sqlite`` and its ``changes.json``.
+
+    The store is written to ``out_dir/hub.tmp`` first, which a failure removes.
+    """
     src = Path(src_dir) / "hub.sqlite"
     if not src.is_file():
         raise PhylohubError(
             f"no store to evolve at {src} (make one first: make demo, or phylohub replica generate)"
         )
+    if cfg.days < 0 or cfg.seed < 0:
+        raise PhylohubError(f"evolve: days and seed must be 0 or more, not {cfg.days}, {cfg.seed}")
+    if not Store(src).count_listed():  # a StoreError when src is no store
+        raise PhylohubError(f"{src} lists no models: nothing to evolve")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir / "hub.tmp"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return _evolve(src_dir, out_dir, tmp, cfg)
+    except OSError as exc:
+        raise PhylohubError(f"evolve: cannot write {out_dir}: {exc}") from exc
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[str, Any]:
+    """:func:`evolve` after its checks: the store evolved in ``tmp``, then moved in place."""
+    src = Path(src_dir) / "hub.sqlite"
     dst = out_dir / "hub.sqlite"
-    tmp = dst.with_suffix(".tmp")
     shutil.copyfile(src, tmp)
     rng = np.random.default_rng([cfg.seed, cfg.days])
     scale = cfg.days / 30
