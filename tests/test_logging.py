@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import http.server
 import logging
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,3 +55,40 @@ def test_rule_log_keeps_progress_and_drops_per_request_lines(tmp_path: Path, end
     assert not [line for line in lines if "HTTP Request" in line]
     assert [line for line in lines if "shard 0: 3 of 3 fetched" in line]
     assert [line for line in lines if "WARNING httpx2: connection pool is full" in line]
+
+
+def test_an_unreachable_hub_is_one_error_line_not_a_traceback(tmp_path: Path) -> None:
+    # A rule's script (configure_logging, then the listing) against a port nobody serves.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from phylohub.workflow import configure_logging\n"
+        "from phylohub.crawl.listing import crawl_listing\n"
+        "configure_logging(sys.argv[1])\n"
+        "crawl_listing(sys.argv[2], Path(sys.argv[3]), max_retries=1, base_wait_s=0.01)\n"
+    )
+    log_file = tmp_path / "list_models.log"
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(log_file), endpoint, str(tmp_path / "listing")],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0
+    for text in (result.stderr, log_file.read_text()):
+        assert "Traceback" not in text
+        errors = [line for line in text.splitlines() if " ERROR " in line]
+        assert len(errors) == 1
+        assert f"PhylohubError: listing {endpoint} failed on page 0" in errors[0]
+
+
+def test_a_bug_keeps_its_traceback(tmp_path: Path) -> None:
+    script = (
+        "import sys\nfrom phylohub.workflow import configure_logging\n"
+        "configure_logging(sys.argv[1])\n{}['missing']\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "rule.log")],
+                            capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+    assert result.returncode == 1
+    assert "ERROR phylohub: KeyError: 'missing'" in result.stderr
+    assert "Traceback" in result.stderr
