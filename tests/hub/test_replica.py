@@ -549,6 +549,42 @@ def test_disabled_repos_raise_disabled_repo_error(hub: RunningReplica, tmp_path:
     assert isinstance(err.value.__cause__, DisabledRepoError)
 
 
+def test_the_cdn_stand_in_serves_gated_cards_to_the_client_without_its_token(
+    store_path: Path, tmp_path: Path
+) -> None:
+    """The Hub sends LFS files to a CDN host with a 302: huggingface_hub follows it without
+    the token, and the signed URL is enough."""
+    config = ReplicaConfig(store=store_path, tokens=frozenset({GOOD_TOKEN}), cdn_share=1.0)
+    with run_replica(config) as cdn_hub:
+        got = _download(cdn_hub, "acme/gated-manual", tmp_path, token=GOOD_TOKEN)
+        stats = cdn_hub.stats()
+        gated = f"{cdn_hub.endpoint}/acme/gated-manual/resolve/main/README.md"
+        assert _get(gated)[0] == 401  # no token, no signed URL
+        url = f"{cdn_hub.endpoint}/acme/unicode-card/resolve/main/README.md"
+        status, headers, _ = _get(url, "HEAD")
+        location = headers["Location"]
+        assert status == 302 and headers["X-Linked-Size"] == str(len(UNICODE_TEXT.encode()))
+        assert location.startswith(f"{cdn_hub.cdn_endpoint}/repos/acme%2Funicode-card/")
+        assert _get(location)[2] == UNICODE_TEXT.encode()
+        assert _get(location.replace("Signature=", "Signature=0"))[0] == 403
+    assert got == b"---\nlicense: mit\n---\n# gated-manual\n"
+    assert stats["by_kind"]["resolve_head"] == {"302": 1} and stats["by_kind"]["cdn_get"] == {
+        "200": 1
+    }
+    assert stats["cdn_with_authorization"] == 0
+
+
+def test_a_legacy_id_without_namespace_is_served_where_it_is_redirected(tmp_path: Path) -> None:
+    store = tmp_path / "legacy.sqlite"
+    legacy = _special(1, "x", id="legacy-model", author="legacy-model")
+    with StoreWriter(store, meta={"seed": 0}) as writer:
+        writer.add_rows([legacy.as_row()])
+    with run_replica(ReplicaConfig(store=store)) as replica:
+        assert _download(replica, "legacy-model", tmp_path) == b"---\nlicense: mit\n---\n# x\n"
+        kinds = replica.stats()["by_kind"]
+    assert kinds["resolve_head"] == {"307": 1} and kinds["resolve_cache_get"] == {"200": 1}
+
+
 # --------------------------------------------------------------------------------------
 # Headers, small endpoints, counters
 # --------------------------------------------------------------------------------------

@@ -7,34 +7,46 @@ For the models of one shard (``crc32(id) % n_shards``), in listing order:
   sha, and that is not gated or disabled now, is copied from it (``reused``, no
   request): a crawl with reuse gives the same rows as a fresh one;
 * every other model costs one GET of ``/{id}/resolve/{sha}/README.md`` (plus one when
-  the Hub answers with its 307 to ``/api/resolve-cache/...``), never ``ModelCard.load``
-  (three requests and a disk cache). Answers are classified with huggingface_hub's own
-  ``hf_raise_for_status`` (gated, not found, disabled); 429s, 5xx, timeouts, dropped
-  connections and truncated bodies are retried with backoff, every attempt paced by the
-  shared :class:`~phylohub.crawl.ratelimit.RateBudget`.
+  the Hub answers with its 307 to ``/api/resolve-cache/...``, or redirects to a CDN),
+  never ``ModelCard.load`` (three requests and a disk cache). Answers are classified with
+  huggingface_hub's own ``hf_raise_for_status`` (gated, not found, disabled); 429s, 5xx,
+  timeouts, dropped connections and truncated bodies are retried with backoff, every
+  attempt paced by the shared :class:`~phylohub.crawl.ratelimit.RateBudget`.
 
-Rows are checkpointed in batches under ``{shard}.partial/``; a job that dies keeps them
-and its rerun fetches only the rest. The shard's file holds exactly one row per model
+Redirects are followed to the ``Location`` exactly as the server wrote it (no ``..``
+removed: a signed CDN URL is signed over its exact path). The token, when given, is sent
+only to the configured endpoint's origin (scheme, host, port, as huggingface_hub compares
+them), never along a redirect to another host, and never written anywhere.
+
+One job at a time works on a shard: it holds an exclusive lock on ``{shard}.partial.lock``
+(see :func:`lock_shard`). Rows are checkpointed in batches under ``{shard}.partial/``; a
+job that dies keeps them and its rerun fetches only the rest. Every request is tallied
+there as it is sent, so the crawl health counts the requests of every run of the shard,
+killed or not. The shard's file holds exactly one row per model
 (:data:`~phylohub.crawl.schema.CARD_SCHEMA`), and ``{shard}.stats.json`` its crawl
-health (requests, statuses, 429s, retries, seconds). The token, when given, is sent as
-a header and never written anywhere.
+health (requests, statuses, 429s, retries, seconds).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
+import fcntl
 import json
 import logging
+import os
 import shutil
+import socket
 import time
 import urllib.request
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 import httpx2
@@ -137,6 +149,54 @@ def _row(model_id: str, sha: str, status: str, **values: Any) -> dict[str, Any]:
     return row
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def url_origin(url: str) -> tuple[str, str, int]:
+    """The origin of a URL: (scheme, host in lower case, port or the scheme's default), the
+    same comparison as huggingface_hub's ``_url_origin``.
+
+    >>> url_origin("https://HuggingFace.co/x") == url_origin("https://huggingface.co:443/y")
+    True
+    >>> url_origin("http://127.0.0.1:8080/x") == url_origin("http://127.0.0.1:8081/x")
+    False
+    """
+    parts = urlsplit(url)
+    return (
+        parts.scheme,
+        (parts.hostname or "").lower(),
+        parts.port or _DEFAULT_PORTS.get(parts.scheme, 0),
+    )
+
+
+def redirect_target(url: str, location: str) -> str:
+    """The URL a redirect from ``url`` to ``location`` names, with the location's path and
+    query as the server wrote them (``urljoin`` would remove ``.`` and ``..`` segments and
+    break a path signed as it is).
+
+    >>> redirect_target("https://hf.co/a/resolve/x/README.md", "/api/c/../README.md?e=1")
+    'https://hf.co/api/c/../README.md?e=1'
+    >>> redirect_target("https://hf.co/a/b", "https://cdn.example/k/../v?Signature=s")
+    'https://cdn.example/k/../v?Signature=s'
+    >>> redirect_target("https://hf.co/a/b", "//cdn.example/k")
+    'https://cdn.example/k'
+    >>> redirect_target("https://hf.co/a/b?q", "c/../d")
+    'https://hf.co/a/c/../d'
+    >>> redirect_target("https://hf.co/a/b?q", "?r")
+    'https://hf.co/a/b?r'
+    """
+    if urlsplit(location).scheme:
+        return location
+    base = urlsplit(url)
+    if location.startswith("//"):
+        return f"{base.scheme}:{location}"
+    if location.startswith("/"):
+        return f"{base.scheme}://{base.netloc}{location}"
+    if location.startswith("?"):
+        return f"{base.scheme}://{base.netloc}{base.path}{location}"
+    return f"{base.scheme}://{base.netloc}{base.path.rsplit('/', 1)[0]}/{location}"
+
+
 class CardFetcher:
     """Fetch cards over one aiohttp session, paced by one :class:`RateBudget`.
 
@@ -145,19 +205,34 @@ class CardFetcher:
     huggingface_hub's own ``httpx2`` client (``bench/client_cpu.py``), so a crawl on
     loopback waits on the server, not on its client. Error answers are still classified
     by huggingface_hub's ``hf_raise_for_status``.
+
+    The session carries no token: each request to the endpoint's origin gets the
+    ``Authorization`` header, a request to any other origin (a CDN the Hub redirects to)
+    goes without it, as huggingface_hub sends it. ``on_request`` is called as each
+    request is sent.
     """
 
-    def __init__(self, job: CardJob, budget: RateBudget, session: aiohttp.ClientSession) -> None:
+    def __init__(
+        self,
+        job: CardJob,
+        budget: RateBudget,
+        session: aiohttp.ClientSession,
+        on_request: Callable[[], None] | None = None,
+    ) -> None:
         self.job = job
         self.budget = budget
         self.session = session
         self.retries = 0
+        self.on_request = on_request
+        self.origin = url_origin(job.endpoint)
+        headers = build_hf_headers(token=job.token or False, library_name="phylohub")
+        self.auth = {k: v for k, v in headers.items() if k.lower() == "authorization"}
 
     @staticmethod
     def open_session(job: CardJob) -> aiohttp.ClientSession:
-        """The session a shard's requests share (the token goes in its headers only)."""
+        """The session a shard's requests share (without the token: see the class)."""
         return aiohttp.ClientSession(
-            headers=build_hf_headers(token=job.token or False, library_name="phylohub"),
+            headers=build_hf_headers(token=False, library_name="phylohub"),
             timeout=aiohttp.ClientTimeout(total=job.timeout_s),
             connector=aiohttp.TCPConnector(limit=job.concurrency),
             cookie_jar=aiohttp.DummyCookieJar(),
@@ -179,9 +254,11 @@ class CardFetcher:
                 for _hop in range(3):  # the Hub answers /resolve/ with a 307 to resolve-cache
                     await self.budget.acquire_async()
                     requests += 1
+                    if self.on_request is not None:
+                        self.on_request()
                     outcome = await self._get(target)
                     if isinstance(outcome, str):
-                        target = urljoin(target, outcome)
+                        target = redirect_target(target, outcome)
                         continue
                     status, row_values = outcome
                     last_status = row_values.get("http_status")
@@ -199,7 +276,10 @@ class CardFetcher:
 
     async def _get(self, url: str) -> str | tuple[str, dict[str, Any]]:
         """A redirect target, or (status, row values); status "retry" asks for another try."""
-        async with self.session.get(URL(url, encoded=True), allow_redirects=False) as r:
+        auth = self.auth if url_origin(url) == self.origin else None
+        async with self.session.get(
+            URL(url, encoded=True), allow_redirects=False, headers=auth
+        ) as r:
             if r.status in (301, 302, 307, 308) and "location" in r.headers:
                 self.budget.observe(r.status, r.headers)
                 return str(r.headers["location"])
@@ -288,24 +368,97 @@ def _partial_table(partial: Path, columns: list[str] | None = None) -> pa.Table:
     )
 
 
+@contextlib.contextmanager
+def lock_shard(partial: Path, shard: int) -> Iterator[None]:
+    """Hold the exclusive lock of a shard's partial folder: ``{partial}.lock`` beside it.
+
+    The lock is the operating system's (``flock``), so the kernel releases it when its
+    holder dies, kill -9 included; the file names the holder (``PID n on host h``). A
+    second job on the same shard, e.g. the rerun of a Snakemake that was killed while its
+    jobs live on, fails at once with one line naming the holder, rather than wait (its
+    wall time would run out, and the holder spends the rate budget meanwhile). Where
+    the file system has no locks (``flock`` answers ENOLCK, ENOSYS, EOPNOTSUPP) the job
+    logs a warning and goes on unlocked.
+    """
+    path = partial.with_name(partial.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 256, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise PhylohubError(
+                f"shard {shard} is being fetched by {holder} (lock {path}): a job of an "
+                "earlier run still running? Let it finish or stop it, then rerun"
+            ) from None
+        except OSError as exc:
+            if exc.errno not in (errno.ENOLCK, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
+                os.close(fd)
+                raise
+            log.warning("shard %d: %s cannot be locked here (%s): going on unlocked", shard,
+                        path, exc.strerror)  # fmt: skip
+            break
+        # the holder before us removes the file before it lets go: lock the file that is there
+        try:
+            if os.path.samestat(os.fstat(fd), path.stat()):
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"PID {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # while holding it: see the check above
+        os.close(fd)
+
+
+class _Tally:
+    """Requests sent for a shard, by all its runs: one byte appended to
+    ``{shard}.partial/requests`` as each request goes out (a write to the kernel, so a
+    kill -9 loses none)."""
+
+    def __init__(self, partial: Path) -> None:
+        partial.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(partial / "requests", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def add(self) -> None:
+        os.write(self.fd, b".")
+
+    def total(self) -> int:
+        return os.fstat(self.fd).st_size
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
 @dataclass
 class _Batches:
     """A shard's finished rows, checkpointed under ``{shard}.partial/`` a batch at a time;
-    failed rows are kept apart, in memory, so that a rerun asks for them again."""
+    failed rows are kept apart, in memory, so that a rerun asks for them again. Batch
+    files are named by the run (start time and PID) and a counter: no two runs can write
+    the same name."""
 
     partial: Path
     shard: int
     to_fetch: int
     fetched: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)
+    run: str = field(default_factory=lambda: f"{time.time_ns():016x}-{os.getpid()}")
+    written: int = 0
 
     def keep(self, rows: list[dict[str, Any]]) -> None:
         """Write rows as the next batch file."""
         self.partial.mkdir(parents=True, exist_ok=True)
-        index = len(list(self.partial.glob("batch-*.parquet")))
-        tmp = self.partial / f"batch-{index:05d}.parquet.tmp"
+        name = f"batch-{self.run}-{self.written:05d}.parquet"
+        self.written += 1
+        tmp = self.partial / f"{name}.tmp"
         pq.write_table(pa.Table.from_pylist(rows, schema=CARD_SCHEMA), tmp)
-        tmp.replace(self.partial / f"batch-{index:05d}.parquet")
+        tmp.replace(self.partial / name)
 
     def add(self, rows: list[dict[str, Any]]) -> None:
         """Take fetched rows: the answered ones to disk, the failed ones aside."""
@@ -322,6 +475,7 @@ async def _fetch_all(
     budget: RateBudget,
     todo: list[tuple[str, str]],
     checkpoint: Callable[[list[dict[str, Any]]], None],
+    on_request: Callable[[], None] | None = None,
 ) -> int:
     """Fetch every (id, sha) of ``todo`` with ``job.concurrency`` requests in flight,
     handing finished rows to ``checkpoint`` every :data:`BATCH_ROWS`; returns the retries."""
@@ -336,7 +490,7 @@ async def _fetch_all(
                 done.clear()
 
     async with CardFetcher.open_session(job) as session:
-        fetcher = CardFetcher(job, budget, session)
+        fetcher = CardFetcher(job, budget, session, on_request)
         await asyncio.gather(*(worker(fetcher) for _ in range(job.concurrency)))
     if done:
         checkpoint(done)
@@ -350,10 +504,23 @@ def fetch_shard(
     budget: RateBudget,
     previous: list[Path] | None = None,
 ) -> ShardStats:
-    """Write ``out`` (one row per model of the shard) and ``out``'s ``.stats.json``."""
+    """Write ``out`` (one row per model of the shard) and ``out``'s ``.stats.json``,
+    holding the shard's lock (:func:`lock_shard`) throughout."""
+    partial = out.with_name(out.stem + ".partial")
+    with lock_shard(partial, job.shard):
+        return _fetch_shard(job, listing_parts, out, partial, budget, previous)
+
+
+def _fetch_shard(
+    job: CardJob,
+    listing_parts: list[Path],
+    out: Path,
+    partial: Path,
+    budget: RateBudget,
+    previous: list[Path] | None,
+) -> ShardStats:
     start = time.monotonic()
     models = shard_models(listing_parts, job.shard, job.n_shards)
-    partial = out.with_name(out.stem + ".partial")
     done = set(_partial_table(partial, ["id"])["id"].to_pylist())  # no errors are kept there
     if done:
         log.info("shard %d: resuming, %d cards already fetched", job.shard, len(done))
@@ -389,7 +556,14 @@ def fetch_shard(
     batches = _Batches(partial, job.shard, len(todo))
     if fresh:
         batches.keep(fresh)
-    retries = asyncio.run(_fetch_all(job, budget, todo, batches.add))
+    tally = _Tally(partial)
+    if tally.total():
+        log.info("shard %d: %d requests sent by earlier runs", job.shard, tally.total())
+    try:
+        retries = asyncio.run(_fetch_all(job, budget, todo, batches.add, tally.add))
+        sent = tally.total()
+    finally:
+        tally.close()
     # the shard's rows in listing order
     table = pa.concat_tables(
         [_partial_table(partial), pa.Table.from_pylist(batches.failed, schema=CARD_SCHEMA)]
@@ -409,9 +583,8 @@ def fetch_shard(
     tmp.replace(out)
     counts = table["status"].value_counts().to_pylist()
     stats.statuses = {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: c["values"])}
-    reused = table["reused"]
-    stats.requests = pc.sum(pc.if_else(reused, 0, table["requests"])).as_py() or 0
-    stats.reused = pc.sum(reused.cast(pa.int64())).as_py() or 0
+    stats.requests = sent  # by every run of the shard, rows kept or not
+    stats.reused = pc.sum(table["reused"].cast(pa.int64())).as_py() or 0
     stats.retries = retries
     stats.throttled = budget.stats.throttled
     stats.seconds = time.monotonic() - start

@@ -46,6 +46,13 @@ Design
   ``GET /_replica/stats`` (and :meth:`RunningReplica.stats`) and cleared by
   ``POST /_replica/reset-stats``. The control paths are never rate limited or faulted.
 
+With ``ReplicaConfig.cdn_share`` it stands in for the Hub's CDN too: that share of the
+``/resolve/`` requests for a README (chosen by model id) is answered with a 302 to a
+signed URL on a second origin it serves (another port), ``/repos/{id}/{commit}/{file}``
+with a ``Signature``, as the Hub sends LFS files to its CDN host. The CDN answers
+without a token (the signature grants access), is not rate limited, and counts the
+requests that arrive with an ``Authorization`` header (``cdn_with_authorization``).
+
 It also serves the arXiv API (``GET /api/query?id_list=...``, Atom feeds built by
 :mod:`phylohub.hub.arxiv_api` from the store's papers) so that the arXiv client can be
 pointed at it: its own ``arxiv`` rate-limit bucket and fault kind; over its quota it
@@ -68,17 +75,20 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
+import hmac
 import json
 import logging
 import math
 import random
+import secrets
 import signal
 import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,6 +282,11 @@ class ReplicaConfig:
     resolve_redirect
         Answer ``/resolve/`` with a 307 to ``/api/resolve-cache/...`` as the Hub does
         (False: answer 200 with the file at once).
+    cdn_share
+        Share of the READMEs (by model id) whose ``/resolve/`` answers with a 302 to the
+        CDN stand-in, a second origin on ``cdn_port`` (0: no CDN).
+    cdn_port
+        Where the CDN stand-in listens (0: any free port).
     query_threads
         0 runs store queries on the event-loop thread; n > 0 uses a pool of n threads.
     card_cache_size
@@ -287,6 +302,8 @@ class ReplicaConfig:
     faults: Faults = field(default_factory=Faults)
     tokens: frozenset[str] = frozenset()
     resolve_redirect: bool = True
+    cdn_share: float = 0.0
+    cdn_port: int = 0
     query_threads: int = 0
     card_cache_size: int = 4096
 
@@ -298,6 +315,10 @@ class ReplicaConfig:
             )
         if not 0 <= self.port <= 65535:
             raise PhylohubError(f"port must be between 0 and 65535, not {self.port}")
+        if not 0 <= self.cdn_port <= 65535:
+            raise PhylohubError(f"cdn_port must be between 0 and 65535, not {self.cdn_port}")
+        if not 0.0 <= self.cdn_share <= 1.0:
+            raise PhylohubError(f"cdn_share must be between 0 and 1, not {self.cdn_share}")
 
 
 # --------------------------------------------------------------------------------------
@@ -651,6 +672,7 @@ class _Stats:
             self.by_kind: dict[str, dict[str, int]] = {}
             self.rate_limited = {"api": 0, "resolvers": 0, "arxiv": 0}
             self.faults = {"error": 0, "slow": 0, "drop": 0, "truncate": 0}
+            self.cdn_with_authorization = 0
 
     def count(self, kind: str, status: str) -> None:
         with self.lock:
@@ -661,6 +683,10 @@ class _Stats:
     def fault(self, name: str) -> None:
         with self.lock:
             self.faults[name] += 1
+
+    def cdn_authorization(self) -> None:
+        with self.lock:
+            self.cdn_with_authorization += 1
 
     def limited(self, bucket: str) -> None:
         with self.lock:
@@ -674,6 +700,7 @@ class _Stats:
                 "by_kind": {k: dict(v) for k, v in self.by_kind.items()},
                 "rate_limited": dict(self.rate_limited),
                 "faults": dict(self.faults),
+                "cdn_with_authorization": self.cdn_with_authorization,
             }
 
 
@@ -743,10 +770,13 @@ def _classify(method: str, raw_path: str) -> _Route:
                 return _Route("info", "/".join(rest[:-2]), rest[-1])
             return _Route("other")
         if segs[1:3] == ["resolve-cache", "models"] and method in ("GET", "HEAD"):
-            # /api/resolve-cache/models/{ns}/{name}/{commit}/{file...}
+            # /api/resolve-cache/models/{ns}/{name}/{commit}/{file...}, or {name}/{commit}/...
+            # for a legacy id without namespace (the commit is always a full sha)
             rest = segs[3:]
+            kind = "resolve_cache_head" if method == "HEAD" else "resolve_cache_get"
+            if len(rest) >= 3 and all(rest[:2]) and _is_sha(rest[1]) and not _is_sha(rest[2]):
+                return _Route(kind, rest[0], rest[1], "/".join(rest[2:]))
             if len(rest) >= 4 and all(rest[:3]):
-                kind = "resolve_cache_head" if method == "HEAD" else "resolve_cache_get"
                 return _Route(kind, "/".join(rest[:2]), rest[2], "/".join(rest[3:]))
         if segs[1:] == ["query"] and method == "GET":
             return _Route("arxiv_query")
@@ -761,6 +791,20 @@ def _classify(method: str, raw_path: str) -> _Route:
     return _Route("other")
 
 
+def _is_sha(text: str) -> bool:
+    """Whether ``text`` is a full commit sha (40 lower-case hex digits)."""
+    return len(text) == 40 and all(c in "0123456789abcdef" for c in text)
+
+
+def _classify_cdn(method: str, raw_path: str) -> _Route:
+    """A request to the CDN stand-in: ``/repos/{id, %-encoded}/{commit}/{file...}``."""
+    segs = _split_path(raw_path)
+    if method in ("GET", "HEAD") and len(segs) >= 4 and segs[0] == "repos" and all(segs[1:3]):
+        kind = "cdn_head" if method == "HEAD" else "cdn_get"
+        return _Route(kind, segs[1], segs[2], "/".join(segs[3:]))
+    return _Route("other")
+
+
 _FAULT_KIND: Final = {
     "listing": "listing",
     "info": "info",
@@ -768,6 +812,8 @@ _FAULT_KIND: Final = {
     "resolve_get": "resolve",
     "resolve_cache_head": "resolve",
     "resolve_cache_get": "resolve",
+    "cdn_head": "resolve",
+    "cdn_get": "resolve",
     "arxiv_query": "arxiv",
 }
 
@@ -801,8 +847,11 @@ class ReplicaServer:
         self._request_ids = iter(range(1, 1 << 62))
         self._rid_prefix = f"Root=1-{int(time.time()):08x}-{random.getrandbits(32):08x}"
         self._runner: web.ServerRunner | None = None
+        self._cdn_runner: web.ServerRunner | None = None
+        self._cdn_key = secrets.token_bytes(16)
         self._tuned = threading.local()
         self.port = config.port
+        self.cdn_port = config.cdn_port
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -812,41 +861,67 @@ class ReplicaServer:
         host = f"[{self.config.host}]" if ":" in self.config.host else self.config.host
         return f"http://{host}:{self.port}"
 
+    @property
+    def cdn_endpoint(self) -> str | None:
+        """The base URL of the CDN stand-in (None without one)."""
+        if self._cdn_runner is None:
+            return None
+        host = f"[{self.config.host}]" if ":" in self.config.host else self.config.host
+        return f"http://{host}:{self.cdn_port}"
+
     async def start(self) -> None:
-        """Listen on the configured host and port (port 0: a free one)."""
-        server = web.Server(self._handle, access_log=None)
+        """Listen on the configured host and port (port 0: a free one), and on the CDN
+        stand-in's port when it has one."""
+        self._runner, self.port = await self._listen(self._handle, self.config.port)
+        if self.config.cdn_share > 0:
+            try:
+                self._cdn_runner, self.cdn_port = await self._listen(
+                    functools.partial(self._handle, cdn=True), self.config.cdn_port
+                )
+            except PhylohubError:
+                await self.stop()
+                raise
+
+    async def _listen(
+        self, handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]], port: int
+    ) -> tuple[web.ServerRunner, int]:
+        server = web.Server(handler, access_log=None)
         runner = web.ServerRunner(server, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.config.host, self.config.port, backlog=1024)
+        site = web.TCPSite(runner, self.config.host, port, backlog=1024)
         try:
             await site.start()
         except OSError as exc:
             await runner.cleanup()
             raise PhylohubError(
-                f"the replica cannot listen on {self.config.host}:{self.config.port} ({exc}); "
+                f"the replica cannot listen on {self.config.host}:{port} ({exc}); "
                 "pick another port (0 = any free port)"
             ) from exc
-        self._runner = runner
         for address in runner.addresses:
             if isinstance(address, tuple):
-                self.port = int(address[1])
-                break
+                return runner, int(address[1])
+        return runner, port
 
     async def stop(self) -> None:
         """Close the listening socket and every connection."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._cdn_runner is not None:
+            await self._cdn_runner.cleanup()
+            self._cdn_runner = None
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
     # -- the pipeline ----------------------------------------------------------------
 
-    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+    async def _handle(self, request: web.BaseRequest, cdn: bool = False) -> web.StreamResponse:
         raw_path = request.raw_path.split("?", 1)[0]
-        route = _classify(request.method, raw_path)
+        route = (_classify_cdn if cdn else _classify)(request.method, raw_path)
         if route.kind == "control":
             return self._control(request, route.filename)
+        if cdn and "Authorization" in request.headers:
+            self.stats.cdn_authorization()
         rid = f"{self._rid_prefix}{next(self._request_ids):012x}"
         fault_kind = _FAULT_KIND.get(route.kind, "other")
         faults = self._faults
@@ -870,6 +945,8 @@ class ReplicaServer:
             headers["RateLimit"] = f'"{bucket}";r={remaining};t={reset}'
             status = self._error_rng.choice(self.config.faults.error_statuses)
             response = self._error(status, "Internal Error - We're working hard to fix this")
+        elif cdn:  # files from signed URLs, outside the Hub's rate limits
+            response = await self._cdn(request, route)
         else:
             allowed, remaining, reset = self._limiter.hit(bucket, client)
             headers["RateLimit"] = f'"{bucket}";r={remaining};t={reset}'
@@ -891,7 +968,7 @@ class ReplicaServer:
                 except Exception as exc:  # a bad store row must not kill the connection
                     _log.exception("replica failed on %s %s", request.method, request.path)
                     response = self._error(500, f"Internal Error ({type(exc).__name__})")
-        if bucket == "arxiv":  # arXiv sends none of the Hub's headers
+        if bucket == "arxiv" or cdn:  # arXiv and the CDN send none of the Hub's headers
             headers = {k: v for k, v in headers.items() if k == "Retry-After"}
         response.headers.update(headers)
         self.stats.count(route.kind, str(response.status))
@@ -1140,14 +1217,37 @@ class ReplicaServer:
         scheme, _, token = auth.partition(" ")
         return scheme.lower() == "bearer" and token.strip() in self.config.tokens
 
-    async def _file(self, request: web.BaseRequest, route: _Route) -> web.Response:
+    def _cdn_signature(self, model_id: str, sha: str, filename: str) -> str:
+        """The signature of a CDN URL (it grants access: the CDN asks for no token)."""
+        message = f"{model_id}\n{sha}\n{filename}".encode()
+        return hmac.new(self._cdn_key, message, hashlib.sha256).hexdigest()
+
+    def _to_cdn(self, model_id: str) -> bool:
+        """Whether the model's files are sent to the CDN stand-in (``cdn_share`` of ids)."""
+        if self._cdn_runner is None:
+            return False
+        draw = int.from_bytes(hashlib.sha256(model_id.encode()).digest()[:8], "big")
+        return draw / 2**64 < self.config.cdn_share
+
+    async def _cdn(self, request: web.BaseRequest, route: _Route) -> web.Response:
+        """The CDN stand-in: a file at a URL signed by :meth:`_file`'s redirect."""
+        if route.kind not in ("cdn_get", "cdn_head"):
+            return self._error(404, "Not Found")
+        expected = self._cdn_signature(route.model_id, route.revision or "", route.filename)
+        if not hmac.compare_digest(request.query.get("Signature", ""), expected):
+            return self._error(403, "Invalid signature")
+        return await self._file(request, route, cdn=True)
+
+    async def _file(
+        self, request: web.BaseRequest, route: _Route, cdn: bool = False
+    ) -> web.Response:
         row = await self._run(self._file_row, route.model_id)
         if row is None or row[0]:
             return self._repo_not_found()
         _, gated, disabled, sha, siblings, recipe, card_data = row
         if disabled:
             return self._error(403, _DISABLED_MESSAGE)
-        if gated is not None:
+        if gated is not None and not cdn:  # a CDN URL was signed after the check
             access = self._authorized(request)
             if access is not True:
                 status = 401 if access is None else 403
@@ -1159,7 +1259,7 @@ class ReplicaServer:
                     "in the authorized list."
                 )
                 return self._error(status, message, "GatedRepo")
-        cache = route.kind.startswith("resolve_cache")
+        cache = route.kind.startswith("resolve_cache") or cdn
         if route.revision not in ((sha,) if cache else ("main", sha)):
             return self._revision_not_found(route.revision or "", sha if not cache else None)
         commit = {"X-Repo-Commit": sha}
@@ -1170,6 +1270,22 @@ class ReplicaServer:
         ):
             return self._error(404, "Entry not found", "EntryNotFound", commit)
         card = await self._run(self._card, route.model_id, sha, recipe, card_data)
+        if not cache and self._to_cdn(route.model_id):  # as the Hub sends LFS files to its CDN
+            signature = self._cdn_signature(route.model_id, sha, route.filename)
+            location = (
+                f"{self.cdn_endpoint}/repos/{quote(route.model_id, safe='')}/{sha}/"
+                f"{quote(route.filename)}?Signature={signature}"
+            )
+            return web.Response(
+                status=302,
+                headers={
+                    **commit,
+                    "Location": location,
+                    "X-Linked-Etag": f'"{card.etag}"',
+                    "X-Linked-Size": str(len(card.body)),
+                    "Content-Type": _TEXT,
+                },
+            )
         if self.config.resolve_redirect and not cache:
             location = (
                 f"/api/resolve-cache/models/{quote(route.model_id)}/{sha}/README.md"
@@ -1254,6 +1370,11 @@ class RunningReplica:
         return self._server.port
 
     @property
+    def cdn_endpoint(self) -> str | None:
+        """Base URL of the CDN stand-in (another port), None without one (``cdn_share``)."""
+        return self._server.cdn_endpoint
+
+    @property
     def config(self) -> ReplicaConfig:
         """The configuration served."""
         return self._server.config
@@ -1266,7 +1387,9 @@ class RunningReplica:
         ``resolve_cache_head``, ``resolve_cache_get``, ``harnesses``, ``arxiv_query``,
         ``other``; a dropped
         connection has status ``dropped``), ``rate_limited`` (bucket -> 429s),
-        ``faults`` (``error``/``slow``/``drop``/``truncate`` -> injections), ``since``.
+        ``faults`` (``error``/``slow``/``drop``/``truncate`` -> injections), ``since``,
+        ``cdn_with_authorization`` (requests to the CDN stand-in that carried an
+        ``Authorization`` header; its requests are the kinds ``cdn_get`` and ``cdn_head``).
         """
         return self._server.stats.snapshot()
 
