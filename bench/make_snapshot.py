@@ -12,8 +12,9 @@ files the crawl writes, from the replica's store, and builds the snapshot with
    assembled by the replica's own SQL for ``full=true&cardData=true``;
 3. ``crawl/cards/{shard}.parquet``: one row per listed model, as an anonymous crawl gets
    it: ``no_readme`` without README.md, ``disabled``, ``gated`` (no token), ``not_found``
-   for a README without a card, else ``ok`` with the card rendered by
-   ``phylohub.hub.cards.render_card`` (cut at ``--max-card-bytes`` like the crawl, ETag
+   for a README without a card, else ``ok`` with the card's file rendered by
+   ``phylohub.hub.cards.card_bytes`` and read by the crawl's own
+   ``phylohub.crawl.cards.decode_card`` (cut at ``--max-card-bytes`` like the crawl, ETag
    the git blob id of the whole card); shards are ``crc32(id) % shards`` like the crawl,
    rendered by ``--jobs`` processes;
 4. ``hub.duckdb`` and ``parquet/``.
@@ -54,8 +55,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from phylohub.crawl.schema import CARD_SCHEMA, LISTING_SCHEMA
-from phylohub.hub.cards import render_card
+from phylohub.crawl.cards import decode_card
+from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA, LISTING_SCHEMA
+from phylohub.hub.cards import card_bytes
 from phylohub.hub.replica import _LIST_DEFAULT, _LIST_FULL, _entry_sql
 from phylohub.hub.synth import SynthConfig, generate, is_current
 from phylohub.snapshot import build_snapshot
@@ -113,15 +115,14 @@ def card_row(row: tuple[Any, ...], max_bytes: int) -> dict[str, Any]:
     if recipe is None:
         return {**out, "status": "not_found", "http_status": 404, "requests": 1,
                 "message": "Entry not found"}  # fmt: skip
-    body = render_card(json.loads(recipe), json.loads(card_data) if card_data else None)
-    data = body.encode("utf-8")
+    data = card_bytes(json.loads(recipe), json.loads(card_data) if card_data else None)
     cut = len(data) > max_bytes
     etag = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
     return {
         **out,
         "status": "ok",
         "http_status": 200,
-        "text": data[:max_bytes].decode("utf-8", errors="ignore") if cut else body,
+        **decode_card(data[:max_bytes], cut),
         "bytes": len(data),
         "truncated": cut,
         "etag": etag,
@@ -136,6 +137,7 @@ def write_shard(args: tuple[Path, Path, int, int, int]) -> tuple[int, int]:
     con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     cursor = con.execute(f"SELECT id, sha, gated, disabled, siblings, card, card_data {LISTED}")
     statuses: dict[str, int] = {}
+    encodings = dict.fromkeys(CARD_ENCODINGS, 0)
     requests = 0
     start = time.perf_counter()
     with pq.ParquetWriter(path, CARD_SCHEMA) as writer:
@@ -149,11 +151,15 @@ def write_shard(args: tuple[Path, Path, int, int, int]) -> tuple[int, int]:
                 for r in batch:
                     statuses[r["status"]] = statuses.get(r["status"], 0) + 1
                     requests += r["requests"]
+                    if r["encoding"] is not None:
+                        encodings[r["encoding"]] += 1
                 batch.clear()
         writer.write_table(pa.Table.from_pylist(batch, schema=CARD_SCHEMA))
         for r in batch:
             statuses[r["status"]] = statuses.get(r["status"], 0) + 1
             requests += r["requests"]
+            if r["encoding"] is not None:
+                encodings[r["encoding"]] += 1
     con.close()
     for _ in pq.ParquetFile(path).iter_batches(batch_size=BATCH):
         pass  # read every page back: a damaged file fails here, not in the build
@@ -164,6 +170,7 @@ def write_shard(args: tuple[Path, Path, int, int, int]) -> tuple[int, int]:
         "throttled": 0,
         "reused": 0,
         "statuses": dict(sorted(statuses.items())),
+        "encodings": encodings,
         "seconds": time.perf_counter() - start,
         "written_by": "bench/make_snapshot.py (rendered from the store, not crawled)",
     }

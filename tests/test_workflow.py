@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from phylohub.hub.cards import render_card
+from phylohub.crawl.schema import served_bytes
+from phylohub.hub.cards import card_bytes
 from phylohub.hub.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,26 +39,27 @@ def test_snapshot_equals_the_planted_ecosystem(tiny_workflow: Path) -> None:
     assert edges == truth
     # every card byte-identical, every model with exactly one card row
     cards = {
-        i: (s, t, cut, size)
-        for i, s, t, cut, size in db.sql(
-            "SELECT id, status, text, truncated, bytes FROM cards"
+        i: (s, served_bytes(t, raw), cut, size)
+        for i, s, t, raw, cut, size in db.sql(
+            "SELECT id, status, text, raw, truncated, bytes FROM cards"
         ).fetchall()
     }
     assert set(cards) == set(listed)
     for model_id, row in listed.items():
-        status, text, truncated, size = cards[model_id]
-        if row["card"] is None:
-            assert status == "no_readme"
+        status, kept, truncated, size = cards[model_id]
+        if row["card"] is None:  # README.md listed without a file behind it: not found
+            listed_readme = "README.md" in json.loads(row["siblings"])
+            assert status == ("not_found" if listed_readme else "no_readme")
         elif row["gated"] or row["disabled"]:
             assert status in ("gated", "disabled")
         else:
             card_data = json.loads(row["card_data"]) if row["card_data"] else None
-            expected = render_card(json.loads(row["card"]), card_data).encode()
+            expected = card_bytes(json.loads(row["card"]), card_data)
             assert status == "ok" and size == len(expected)
             if truncated:  # a huge card, cut at crawl.max_card_bytes
-                assert len(expected) > cap and expected.startswith(text.encode())
+                assert len(expected) > cap and expected.startswith(kept)
             else:
-                assert text.encode() == expected
+                assert kept == expected
     benchmarks = tmp_path / "benchmarks" / "tiny"
     assert (benchmarks / "list_models.tsv").is_file()
     assert (benchmarks / "build_snapshot.tsv").is_file()

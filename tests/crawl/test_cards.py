@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import sqlite3
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from phylohub.crawl.cards import CardJob, fetch_shard, shard_of
+from phylohub.crawl.cards import CardJob, decode_card, fetch_shard, previous_cards, shard_of
 from phylohub.crawl.listing import crawl_listing
 from phylohub.crawl.ratelimit import RateBudget
+from phylohub.crawl.schema import CARD_SCHEMA, served_bytes
 from phylohub.errors import PhylohubError
-from phylohub.hub.cards import render_card
+from phylohub.hub.cards import card_bytes
 from phylohub.hub.replica import (
     Fault,
     Faults,
@@ -53,12 +57,18 @@ def crawl(
 
 
 def expected_cards(store: Path) -> dict[str, bytes]:
+    """The README file of every listed model with a card, as the replica serves it."""
     return {
-        r["id"]: render_card(
+        r["id"]: card_bytes(
             json.loads(r["card"]), json.loads(r["card_data"]) if r["card_data"] else None
-        ).encode()
+        )
         for r in Store(store).iter_rows("private = 0 AND card IS NOT NULL")
     }
+
+
+def planted_shapes(store: Path) -> dict[str, str]:
+    """Model id -> the card shape the generator planted (``truth_card_shapes``)."""
+    return dict(sqlite3.connect(store).execute("SELECT id, shape FROM truth_card_shapes"))
 
 
 def test_every_listed_model_gets_one_row_and_cards_are_byte_identical(
@@ -72,12 +82,16 @@ def test_every_listed_model_gets_one_row_and_cards_are_byte_identical(
     listed = {r["id"]: r for r in store.iter_rows("private = 0")}
     assert sorted(r["id"] for r in rows) == sorted(listed)  # each exactly once
     truth = expected_cards(eco)
+    shapes = planted_shapes(eco)
+    encoding_of_shape = {"bom": "bom", "invalid_utf8": "invalid-utf-8"}
     by_status: dict[str, int] = {}
     for row in rows:
         by_status[row["status"]] = by_status.get(row["status"], 0) + 1
         model = listed[row["id"]]
         assert shard_of(row["id"], SHARDS) in range(SHARDS)
-        if model["card"] is None:
+        if shapes.get(row["id"]) == "readme_404":  # README.md listed, but no file behind it
+            assert row["status"] == "not_found" and row["http_status"] == 404
+        elif model["card"] is None:
             assert row["status"] == "no_readme" and row["requests"] == 0
         elif model["disabled"]:
             assert row["status"] == "disabled"
@@ -85,9 +99,26 @@ def test_every_listed_model_gets_one_row_and_cards_are_byte_identical(
             assert row["status"] == "gated" and row["http_status"] == 401
         else:
             assert row["status"] == "ok"
-            assert row["text"].encode() == truth[row["id"]]
+            assert served_bytes(row["text"], row["raw"]) == truth[row["id"]]
             assert row["bytes"] == len(truth[row["id"]]) and not row["truncated"]
+            assert row["encoding"] == encoding_of_shape.get(shapes.get(row["id"], ""), "utf-8")
+            assert (row["raw"] is None) == (row["encoding"] == "utf-8")
+            assert row["text"] == truth[row["id"]].decode("utf-8-sig", errors="replace")
     assert by_status["ok"] > 0 and by_status["gated"] > 0 and by_status["no_readme"] > 0
+    assert by_status["not_found"] == sum(s == "readme_404" for s in shapes.values()) > 0
+    # crawl health counts the encodings of the ok cards, as planted
+    encodings: dict[str, int] = {}
+    for shard in range(SHARDS):
+        health = json.loads((tmp_path / "cards" / f"{shard}.stats.json").read_text())
+        for name, count in health["encodings"].items():
+            encodings[name] = encodings.get(name, 0) + count
+    planted = list(shapes.values())
+    assert encodings == {
+        "utf-8": by_status["ok"] - planted.count("bom") - planted.count("invalid_utf8"),
+        "bom": planted.count("bom"),
+        "invalid-utf-8": planted.count("invalid_utf8"),
+    }
+    assert encodings["bom"] > 0 and encodings["invalid-utf-8"] > 0
     # no request at all for a model whose siblings lack README.md
     fetched = sum(1 for r in rows if r["status"] != "no_readme")
     gets = sum(stats["by_kind"].get("resolve_get", {}).values())
@@ -128,7 +159,7 @@ def test_faults_lose_nothing_and_duplicate_nothing(eco: Path, tmp_path: Path) ->
     ok = [r for r in rows if r["status"] == "ok"]
     assert len(rows) == len({r["id"] for r in rows}) == Store(eco).count_listed()
     assert not [r for r in rows if r["status"] == "error"]
-    assert all(r["text"].encode() == truth[r["id"]] for r in ok)
+    assert all(served_bytes(r["text"], r["raw"]) == truth[r["id"]] for r in ok)
 
 
 def test_paced_crawl_stays_within_the_servers_window(eco: Path, tmp_path: Path) -> None:
@@ -189,7 +220,41 @@ def test_cards_over_the_cap_are_cut_and_their_full_size_recorded(eco: Path, tmp_
         card = truth[row["id"]]
         assert row["bytes"] == len(card)
         assert row["truncated"] == (len(card) > cap)
-        expected = (
-            card[:cap].decode("utf-8", errors="ignore") if row["truncated"] else card.decode()
-        )
-        assert row["text"] == expected
+        kept = served_bytes(row["text"], row["raw"])
+        assert kept is not None and card.startswith(kept)
+        assert len(kept) == len(card) if not row["truncated"] else cap - 3 <= len(kept) <= cap
+
+
+@pytest.mark.parametrize(
+    ("data", "truncated", "text", "encoding"),
+    [
+        ("Modèle 🤗\n".encode(), False, "Modèle 🤗\n", "utf-8"),
+        (codecs.BOM_UTF8 + b"---\nlicense: mit\n---\n", False, "---\nlicense: mit\n---\n", "bom"),
+        (b"Mod\xe8le \x97 caf\xe9\n", False, "Mod\ufffdle \ufffd caf\ufffd\n", "invalid-utf-8"),
+        (codecs.BOM_UTF8 + b"caf\xe9", False, "caf\ufffd", "invalid-utf-8"),
+        (b"ok \xf0\x9f\xa4", False, "ok \ufffd", "invalid-utf-8"),  # a whole file ends short
+        (b"ok \xf0\x9f\xa4", True, "ok ", "utf-8"),  # the cap fell inside the emoji
+        (b"\xff ok \xf0\x9f", True, "\ufffd ok \ufffd", "invalid-utf-8"),
+    ],
+)
+def test_card_bytes_are_kept_and_their_encoding_named(
+    data: bytes, truncated: bool, text: str, encoding: str
+) -> None:
+    row = decode_card(data, truncated)
+    assert (row["text"], row["encoding"]) == (text, encoding)
+    kept = served_bytes(row["text"], row["raw"])
+    # nothing is lost: the bytes served, up to the last whole character of a cut card
+    assert kept == (data if encoding != "utf-8" or not truncated else data[: len(text.encode())])
+    assert (row["raw"] is None) == (encoding == "utf-8")
+
+
+def test_cards_crawled_before_bytes_were_kept_are_fetched_again(tmp_path: Path) -> None:
+    """A previous shard without ``encoding`` cannot say what its texts were: no reuse."""
+    row = {**decode_card(codecs.BOM_UTF8 + b"---\n"), "id": "org/m", "sha": "a" * 40}
+    row["status"] = "ok"
+    current = tmp_path / "new.parquet"
+    pq.write_table(pa.Table.from_pylist([row], schema=CARD_SCHEMA), current)
+    old = tmp_path / "old.parquet"
+    pq.write_table(pq.read_table(current).drop_columns(["encoding", "raw"]), old)
+    assert previous_cards([current], {"org/m"})["org/m"]["encoding"] == "bom"
+    assert previous_cards([old], {"org/m"}) == {}

@@ -30,7 +30,14 @@ os.environ["HF_HUB_DISABLE_IMPLICIT_TOKEN"] = "1"
 os.environ.pop("HF_HUB_OFFLINE", None)
 os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1"]))
 
-from huggingface_hub import HfApi, constants, get_hf_file_metadata, hf_hub_download, hf_hub_url
+from huggingface_hub import (
+    HfApi,
+    RepoCard,
+    constants,
+    get_hf_file_metadata,
+    hf_hub_download,
+    hf_hub_url,
+)
 from huggingface_hub.errors import (
     DisabledRepoError,
     EntryNotFoundError,
@@ -484,6 +491,45 @@ def test_readme_by_commit_sha_and_unknown_revision(hub: RunningReplica, tmp_path
     assert _download(hub, "acme/unicode-card", tmp_path, revision=sha) == UNICODE_TEXT.encode()
     with pytest.raises(RevisionNotFoundError):
         _download(hub, "acme/unicode-card", tmp_path, revision="v2")
+
+
+#: README files that are not plain UTF-8, as literal recipes, and the bytes served for each.
+BYTE_CARDS: dict[str, tuple[dict[str, Any], bytes]] = {
+    "acme/bom-card": (
+        {**_card("---\nlicense: mit\n---\n# BOM\n"), "encoding": "utf-8-sig"},
+        b"\xef\xbb\xbf---\nlicense: mit\n---\n# BOM\n",
+    ),
+    "acme/cp1252-card": (
+        {**_card("# Mod\u00e8le \u2014 caf\u00e9 \U0001f917\n"), "encoding": "cp1252"},
+        b"# Mod\xe8le \x97 caf\xe9 ?\n",
+    ),
+    # raw bytes in a literal text, as surrogate escapes (Python's surrogateescape)
+    "acme/raw-bytes-card": (
+        _card(b"# \xff\xfe half \xe2\x82\n".decode("utf-8", "surrogateescape")),
+        b"# \xff\xfe half \xe2\x82\n",
+    ),
+}
+
+
+def test_cards_that_are_not_utf8_are_served_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "hub.sqlite"
+    with StoreWriter(path, meta={"seed": 0}) as writer:
+        writer.add_rows(
+            _special(10_100 + k, repo_id.split("/")[1], card=recipe).as_row()
+            for k, (repo_id, (recipe, _)) in enumerate(BYTE_CARDS.items())
+        )
+    with run_replica(ReplicaConfig(store=path)) as hub:
+        for repo_id, (_, body) in BYTE_CARDS.items():
+            assert _download(hub, repo_id, tmp_path) == body, repo_id
+            meta = get_hf_file_metadata(hf_hub_url(repo_id, "README.md", endpoint=hub.endpoint))
+            blob = hashlib.sha1(b"blob %d\0" % len(body) + body).hexdigest()
+            assert (meta.etag, meta.size) == (blob, len(body))
+        assert set(hub.stats()["by_kind"]["resolve_cache_get"]) == {"200"}
+        # huggingface_hub reads a README with utf-8-sig: the BOM hides no front matter
+        bom = _download(hub, "acme/bom-card", tmp_path)
+    (tmp_path / "README.md").write_bytes(bom)
+    card = RepoCard.load(tmp_path / "README.md")
+    assert card.data.license == "mit" and card.text == "# BOM\n"
 
 
 def test_modelcard_load_through_hf_endpoint(hub: RunningReplica, tmp_path: Path) -> None:

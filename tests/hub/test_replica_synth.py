@@ -7,7 +7,7 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, hf_hub_download
 
-from phylohub.hub.cards import render_card
+from phylohub.hub.cards import card_bytes
 from phylohub.hub.replica import ReplicaConfig, run_replica
 from phylohub.hub.store import Store
 
@@ -31,7 +31,7 @@ def test_downloaded_cards_are_byte_identical_to_the_planted_ones(
                 row["id"], "README.md", endpoint=hub.endpoint, token=False, cache_dir=tmp_path
             )
             card_data = json.loads(row["card_data"]) if row["card_data"] else None
-            expected = render_card(json.loads(row["card"]), card_data).encode()
+            expected = card_bytes(json.loads(row["card"]), card_data)
             assert Path(path).read_bytes() == expected, row["id"]
             info = api.model_info(row["id"])
             assert info.sha == row["sha"]

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import yaml
 
-from phylohub.hub.cards import render_card
+from phylohub.hub.cards import card_bytes, render_card
 from phylohub.hub.store import Store
-from phylohub.hub.synth import BACKFILL, RELATIONS, SynthConfig, generate
+from phylohub.hub.synth import BACKFILL, CARD_SHAPES, RELATIONS, SynthConfig, generate
 from phylohub.hub.vocab import LICENSES
 
 
@@ -147,6 +147,69 @@ def test_cards_carry_front_matter_equal_to_card_data(eco20k: Path) -> None:
             assert yaml.safe_load(head) == card_data
         assert "README.md" in json.loads(row["siblings"])
     assert set(kinds) >= {"human", "trainer", "hub_default", "quantized", "mergekit"}
+
+
+NO_CARD_SHAPES = dict(
+    leading_blank_share=0.0,
+    bom_share=0.0,
+    invalid_utf8_share=0.0,
+    big_repo_files=0,
+    readme_not_found=0,
+)
+
+
+def test_card_files_are_planted_with_their_truth_from_a_stream_of_their_own(
+    tmp_path: Path,
+) -> None:
+    """Every planted card shape is in the store as its truth says; without the plants,
+    every other model and truth table is byte for byte the same."""
+    truth = generate(SynthConfig(n_models=3000, seed=5), tmp_path / "on")
+    bare = generate(SynthConfig(n_models=3000, seed=5, **NO_CARD_SHAPES), tmp_path / "off")
+    on, off = Store(tmp_path / "on" / "hub.sqlite"), Store(tmp_path / "off" / "hub.sqlite")
+    shapes = {
+        key: (shape, bool(fm))
+        for key, shape, fm in on.conn.execute(
+            "SELECT key, shape, front_matter FROM truth_card_shapes"
+        )
+    }
+    counts = Counter(shape for shape, _ in shapes.values())
+    assert truth["card_shapes"] == {s: counts[s] for s in CARD_SHAPES}
+    assert bare["card_shapes"] == dict.fromkeys(CARD_SHAPES, 0) and not bare["many_files"]
+    assert all(counts[s] > 0 for s in CARD_SHAPES)
+    carded = on.conn.execute("SELECT count(*) FROM models WHERE private = 0 AND card IS NOT NULL")
+    assert abs(counts["leading_blank"] / carded.fetchone()[0] - 0.065) < 0.01  # the Hub's rate
+    for table in ("truth_edges", "truth_models"):
+        assert table_digest(on.path, table) == table_digest(off.path, table)
+    for a, b in zip(on.iter_rows(), off.iter_rows(), strict=True):
+        if a["key"] not in shapes:
+            assert tuple(a) == tuple(b)
+            continue
+        shape, front = shapes[a["key"]]
+        assert a["private"] == 0 and a["gated"] is None and not a["disabled"]
+        assert front == bool(a["card_data"] and json.loads(a["card_data"]))
+        if shape == "readme_404":  # README.md listed, no card behind it
+            assert a["card"] is None and "README.md" in json.loads(a["siblings"])
+            assert "README.md" not in json.loads(b["siblings"])
+            continue
+        if shape == "many_files":
+            files = json.loads(a["siblings"])
+            assert len(files) > 6000 and files[: len(json.loads(b["siblings"]))] == json.loads(
+                b["siblings"]
+            )
+            assert truth["many_files"] == [{"id": a["id"], "siblings": len(files)}]
+            continue
+        data = json.loads(a["card_data"]) if a["card_data"] else None
+        got = card_bytes(json.loads(a["card"]), data)
+        plain = card_bytes(json.loads(b["card"]), data)
+        if shape == "leading_blank":
+            lead = got[: len(got) - len(plain)]
+            assert got.endswith(plain) and lead and not lead.strip()
+        elif shape == "bom":
+            assert got == b"\xef\xbb\xbf" + plain
+        else:  # invalid_utf8: cp1252 bytes with accented letters
+            with pytest.raises(UnicodeDecodeError):
+                got.decode("utf-8")
+            assert got.decode("cp1252").startswith(plain.decode("utf-8").replace("🤗", "?"))
 
 
 def test_huge_cards_are_planted(eco20k: Path) -> None:

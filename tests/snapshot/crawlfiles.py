@@ -61,6 +61,8 @@ def card(
         "http_status": 200 if ok else None,
         "message": None,
         "text": text if ok else None,
+        "encoding": "utf-8" if ok else None,
+        "raw": None,
         "bytes": len(text.encode()) if ok and text is not None else None,
         "truncated": False if ok else None,
         "etag": sha(text or "") if ok else None,

@@ -140,3 +140,15 @@ def test_the_hub_template_paper_is_flagged(tiny_workflow: Path) -> None:
     # no other paper is carried mostly by auto-generated cards
     others = ids.filter(pl.col("arxiv_id") != "1910.09700")
     assert (others["auto_share"] < 0.5).all()
+
+
+def test_crawl_health_counts_the_planted_card_encodings(tiny_workflow: Path) -> None:
+    store = sqlite3.connect(tiny_workflow / "store" / "hub.sqlite")
+    planted = Counter(shape for (shape,) in store.execute("SELECT shape FROM truth_card_shapes"))
+    health = _summary(tiny_workflow, "crawl_health.tsv")
+    shards = health.filter(pl.col("job").str.starts_with("cards/"))
+    assert shards["bom"].sum() == planted["bom"] > 0
+    assert shards["invalid-utf-8"].sum() == planted["invalid_utf8"] > 0
+    ok = shards["ok"].sum()
+    assert shards["utf-8"].sum() == ok - planted["bom"] - planted["invalid_utf8"]
+    assert shards["not_found"].sum() == planted["readme_404"]  # README.md listed, 404

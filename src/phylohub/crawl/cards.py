@@ -24,12 +24,18 @@ job that dies keeps them and its rerun fetches only the rest. Every request is t
 there as it is sent, so the crawl health counts the requests of every run of the shard,
 killed or not. The shard's file holds exactly one row per model
 (:data:`~phylohub.crawl.schema.CARD_SCHEMA`), and ``{shard}.stats.json`` its crawl
-health (requests, statuses, 429s, retries, seconds).
+health (requests, statuses, encodings of the ok cards, 429s, retries, seconds).
+
+A card's bytes are kept as served: the text as huggingface_hub's ``RepoCard.load`` reads
+it (UTF-8, a leading byte order mark dropped), its ``encoding`` (``utf-8``, ``bom``,
+``invalid-utf-8``) and, unless it is plain UTF-8, the exact bytes (``raw``); see
+:func:`decode_card`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import errno
 import fcntl
@@ -64,7 +70,7 @@ from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 from yarl import URL
 
 from phylohub.crawl.ratelimit import RateBudget
-from phylohub.crawl.schema import CARD_SCHEMA
+from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA
 from phylohub.errors import PhylohubError
 
 log = logging.getLogger(__name__)
@@ -97,7 +103,43 @@ class ShardStats:
     throttled: int = 0
     reused: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+    encodings: dict[str, int] = field(default_factory=dict)  # of the ok cards
     seconds: float = 0.0
+
+
+def decode_card(data: bytes, truncated: bool = False) -> dict[str, Any]:
+    r"""``text``, ``encoding`` and ``raw`` of a card row from the bytes served (cut at the
+    cap when ``truncated``).
+
+    The text is what huggingface_hub's ``RepoCard.load`` reads (``utf-8-sig``: a leading
+    byte order mark is dropped, encoding ``bom``). Bytes that are not UTF-8 are read with
+    U+FFFD in their place, one for each maximal invalid sequence (encoding
+    ``invalid-utf-8``); a cut inside a character is not one of them: the text ends
+    before that character. ``raw`` keeps the exact bytes unless they are ``text``
+    encoded as UTF-8.
+
+    Examples
+    --------
+    >>> decode_card("café".encode())
+    {'text': 'café', 'encoding': 'utf-8', 'raw': None}
+    >>> decode_card(codecs.BOM_UTF8 + b"---")
+    {'text': '---', 'encoding': 'bom', 'raw': b'\xef\xbb\xbf---'}
+    >>> card = decode_card(b"caf\xe9!")
+    >>> card["text"] == "caf\ufffd!", card["encoding"], card["raw"]
+    (True, 'invalid-utf-8', b'caf\xe9!')
+    >>> decode_card("café".encode()[:4], truncated=True)
+    {'text': 'caf', 'encoding': 'utf-8', 'raw': None}
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not (truncated and exc.reason == "unexpected end of data"):
+            text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+            return {"text": text, "encoding": CARD_ENCODINGS[2], "raw": data}
+        text = data[: exc.start].decode("utf-8")  # the cap fell inside the last character
+    if data.startswith(codecs.BOM_UTF8):
+        return {"text": text[1:], "encoding": CARD_ENCODINGS[1], "raw": data}
+    return {"text": text, "encoding": CARD_ENCODINGS[0], "raw": None}
 
 
 def shard_of(model_id: str, n_shards: int) -> int:
@@ -135,6 +177,8 @@ def previous_cards(files: Iterable[Path], ids: set[str]) -> dict[str, dict[str, 
     found: dict[str, dict[str, Any]] = {}
     for path in files:
         t = pq.read_table(path)
+        if "encoding" not in t.column_names:  # written before the bytes were kept: ask again
+            continue
         t = t.filter(pc.and_(pc.is_in(t["id"], pa.array(sorted(ids))), pc.equal(t["status"], "ok")))
         for row in t.to_pylist():
             found[row["id"]] = row
@@ -312,11 +356,10 @@ class CardFetcher:
         size = int(r.headers.get("content-length", read)) if truncated else read
         if truncated:
             data = data[:cap]
-        text = data.decode("utf-8", errors="ignore" if truncated else "replace")
         etag = r.headers.get("x-linked-etag") or r.headers.get("etag")
         return {
             "http_status": 200,
-            "text": text,
+            **decode_card(data, truncated),
             "bytes": size,
             "truncated": truncated,
             "etag": etag.strip('"') if etag else None,
@@ -583,6 +626,9 @@ def _fetch_shard(
     tmp.replace(out)
     counts = table["status"].value_counts().to_pylist()
     stats.statuses = {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: c["values"])}
+    encodings = pc.value_counts(table["encoding"].drop_null()).to_pylist()
+    found = {c["values"]: c["counts"] for c in encodings}
+    stats.encodings = {e: found.get(e, 0) for e in CARD_ENCODINGS}
     stats.requests = sent  # by every run of the shard, rows kept or not
     stats.reused = pc.sum(table["reused"].cast(pa.int64())).as_py() or 0
     stats.retries = retries

@@ -16,7 +16,16 @@ status         ``ok``, ``no_readme`` (siblings lack README.md: no request made),
                after retries; ``message`` says what)
 http_status    last HTTP status, null when no request was made
 message        error message (never contains a token), null when ok
-text           the card (UTF-8), cut at the size cap; null unless ok
+text           the card as huggingface_hub's ``RepoCard.load`` reads it (UTF-8, a leading
+               byte order mark dropped), cut at the size cap (at the last whole
+               character); bytes that are not UTF-8 read as U+FFFD; null unless ok
+encoding       ``utf-8``, ``bom`` (UTF-8 after a byte order mark) or ``invalid-utf-8``
+               (bytes that are not UTF-8: ``text`` holds U+FFFD in their place); null
+               unless ok
+raw            the card's bytes exactly as served (cut at the cap) when they are not
+               ``text`` encoded as UTF-8 (encoding ``bom`` or ``invalid-utf-8``), else
+               null: the bytes served (up to the cap; for a UTF-8 card cut inside a
+               character, up to that character) are ``raw`` if set, else ``text.encode()``
 bytes          size of the whole README in bytes as served (Content-Length), null unless ok
 truncated      true when ``text`` was cut at the cap
 etag           the README's ETag (git blob sha1), null unless ok
@@ -42,6 +51,8 @@ LISTING_SCHEMA = pa.schema(
 )
 
 CARD_STATUSES = ("ok", "no_readme", "gated", "not_found", "disabled", "error")
+#: How the bytes of an ``ok`` card decode (``cards.encoding``).
+CARD_ENCODINGS = ("utf-8", "bom", "invalid-utf-8")
 
 CARD_SCHEMA = pa.schema(
     [
@@ -51,6 +62,8 @@ CARD_SCHEMA = pa.schema(
         ("http_status", pa.int32()),
         ("message", pa.string()),
         ("text", pa.large_string()),
+        ("encoding", pa.string()),
+        ("raw", pa.large_binary()),
         ("bytes", pa.int64()),
         ("truncated", pa.bool_()),
         ("etag", pa.string()),
@@ -59,3 +72,15 @@ CARD_SCHEMA = pa.schema(
         ("requests", pa.int32()),
     ]
 )
+
+
+def served_bytes(text: str | None, raw: bytes | None) -> bytes | None:
+    r"""The bytes of a card row as served (cut at the cap): ``raw`` when set, else ``text``
+    encoded as UTF-8; None without text.
+
+    >>> served_bytes("caf\u00e9", None), served_bytes("caf\ufffd", b"caf\xe9")
+    (b'caf\xc3\xa9', b'caf\xe9')
+    """
+    if raw is not None:
+        return bytes(raw)
+    return None if text is None else text.encode("utf-8")

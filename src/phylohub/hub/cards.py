@@ -17,6 +17,18 @@ Recipe kinds:
 
 Every kind but ``literal`` starts with the YAML front matter rendered from ``card_data``
 (the listing's ``cardData``), so the two always agree.
+
+A few optional keys of any recipe reproduce how real README files are written, not what
+they say (``lead`` and ``note`` are text, for every kind but ``literal``;
+:func:`card_bytes` applies ``encoding``):
+
+``lead``      text before everything else, e.g. ``"\\n"``: the empty first line that the
+              cards written by diffusers' DreamBooth scripts have before their front
+              matter (their template string starts with a line break).
+``note``      a line appended to the card (a credit line with accented letters, say).
+``encoding``  the codec the file was saved with: ``utf-8`` (the default), ``utf-8-sig``
+              (a byte order mark first) or a legacy one such as ``cp1252``, which makes
+              any non-ASCII letter a byte that is not UTF-8.
 """
 
 from __future__ import annotations
@@ -212,7 +224,30 @@ def render_card(recipe: dict[str, Any], card_data: dict[str, Any] | None = None)
         render = _RENDER[kind]
     except KeyError:
         raise ValueError(f"unknown card recipe kind {kind!r}") from None
-    text = front_matter(card_data) + render(recipe)
+    text = str(recipe.get("lead", "")) + front_matter(card_data) + render(recipe)
     if "edit" in recipe:  # a later commit of the card (see phylohub.hub.evolve)
         text += "\n## Changelog\n\n" + paragraph(1_000_003 * (recipe["edit"] + 1)).split("\n\n")[1]
+    if "note" in recipe:
+        text += f"\n{recipe['note']}\n"
     return text
+
+
+def card_bytes(recipe: dict[str, Any], card_data: dict[str, Any] | None = None) -> bytes:
+    """The README file of a recipe, as the Hub serves it: :func:`render_card` saved with
+    the recipe's ``encoding`` (UTF-8 unless it says otherwise).
+
+    UTF-8 keeps lone surrogates U+DC80..U+DCFF as the bytes 0x80..0xFF they stand for
+    (Python's ``surrogateescape``), so a ``literal`` text can hold any bytes; a legacy
+    codec writes ``?`` for a letter it lacks, as an editor saving in it would.
+
+    >>> card_bytes({"kind": "literal", "text": "---\\n", "encoding": "utf-8-sig"})
+    b'\\xef\\xbb\\xbf---\\n'
+    >>> card_bytes({"kind": "literal", "text": "caf\\u00e9 \\udce9", "encoding": "cp1252"})
+    b'caf\\xe9 ?'
+    >>> card_bytes({"kind": "literal", "text": "caf\\udce9"})
+    b'caf\\xe9'
+    """
+    text = render_card(recipe, card_data)
+    codec = recipe.get("encoding", "utf-8")
+    utf8 = codec.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+    return text.encode(codec, "surrogateescape" if utf8 else "replace")

@@ -31,9 +31,11 @@ Design
   row comes back as one ``bytes`` value (``CAST ... AS BLOB``: no decoding, no
   re-encoding) and a page body is ``b"[" + b",".join(rows) + b"]"``. No ``json.loads`` or
   ``json.dumps`` runs per model.
-* **Cards** are rendered from their recipe with :func:`phylohub.hub.cards.render_card`,
-  UTF-8 encoded, and kept in a small LRU cache with their git blob sha1 (the ``ETag``),
-  because ``hf_hub_download`` asks three times for one card (HEAD, HEAD, GET).
+* **Cards** are rendered from their recipe with :func:`phylohub.hub.cards.card_bytes`
+  (UTF-8 unless the recipe names another encoding: a card may start with a byte order
+  mark or hold bytes that are not UTF-8, served as they are), and kept in a small LRU
+  cache with their git blob sha1 (the ``ETag``), because ``hf_hub_download`` asks three
+  times for one card (HEAD, HEAD, GET).
 * **Threads.** The server runs on one asyncio loop; by default the (fast, indexed) store
   queries run on the loop thread itself, which measured faster than a pool of two
   threads on loopback (155 vs 115 pages/s with four concurrent walkers; SQLite releases
@@ -99,7 +101,7 @@ from aiohttp import web
 
 from phylohub.errors import PhylohubError
 from phylohub.hub.arxiv_api import ATOM_CONTENT_TYPE, answer_query
-from phylohub.hub.cards import render_card
+from phylohub.hub.cards import card_bytes
 from phylohub.hub.store import SORT_COLUMNS, Store
 
 __all__ = [
@@ -1201,7 +1203,7 @@ class ReplicaServer:
                 self._cards.move_to_end(key)
                 return card
         front = json.loads(card_data) if card_data else None
-        body = render_card(json.loads(recipe), front).encode("utf-8")
+        body = card_bytes(json.loads(recipe), front)
         card = _Card(body, _git_blob_sha1(body))
         with self._cards_lock:
             self._cards[key] = card

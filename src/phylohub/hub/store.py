@@ -205,7 +205,12 @@ def _to_sql(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        try:
+            text.encode()
+        except UnicodeEncodeError:  # lone surrogates (a literal card's raw bytes): escaped
+            return json.dumps(value, separators=(",", ":"))
+        return text
     return value
 
 

@@ -62,6 +62,28 @@ drawn. Versions and times of day are drawn for all. These draws come from a stre
 their own (seeded by ``seed``), so they leave every other draw as it was: with
 ``arxiv_pool = 0`` the models are byte for byte those of an ecosystem without papers.
 ``truth.json["arxiv"]`` lists every paper with the number of listed models citing it.
+
+Card files as the Hub holds them
+================================
+Real README files are messier than their text. Among the listed models whose card is
+served (not gated, disabled or huge), the generator plants, from a stream of its own
+(so every other draw keeps its value):
+
+* ``leading_blank``: a share ``leading_blank_share`` of the cards starts with an empty
+  line (now and then two, a space or a CRLF) before its front matter, as the cards
+  written by diffusers' DreamBooth scripts do (6-7% of the Hub's cards);
+* ``bom``: a share ``bom_share`` (at least one) is saved with a UTF-8 byte order mark,
+  most of them just before the front matter;
+* ``invalid_utf8``: a share ``invalid_utf8_share`` (at least one) is saved in cp1252,
+  with a credit line of accented letters: bytes that are not UTF-8;
+* ``many_files``: one repository (when ``big_repo_files`` > 0) with that many more files
+  in its siblings (over 6,000 by default);
+* ``readme_404``: ``readme_not_found`` models without a card whose siblings list
+  ``README.md`` all the same: the README answers 404 ``EntryNotFound``.
+
+The ``truth_card_shapes`` table names every planted model (``key``, ``id``, ``shape``,
+``front_matter``: whether its card has a YAML front matter), ``truth.json["card_shapes"]``
+counts them and ``truth.json["many_files"]`` gives the big repository's id and files.
 """
 
 from __future__ import annotations
@@ -88,7 +110,7 @@ RELATIONS = ("finetune", "adapter", "quantized", "merge")
 TRAITS = ("license", "language", "task", "library")
 BACKFILL = "2022-03-02T23:29:04.000Z"
 _BACKFILL_DT = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -195,6 +217,12 @@ class SynthConfig:
     doi_share: float = 0.002  # models with a doi: tag, drawn in proportion to sqrt(downloads)
     malformed_share: float = 0.001  # carded models with one malformed tag (kinds in truth.json)
     hostile_ids: int = 5  # legal but awkward ids (dots, underscores, 96 characters)
+    # Card files as the Hub holds them, drawn from a stream of their own (module docs).
+    leading_blank_share: float = 0.065  # served cards with an empty line before "---"
+    bom_share: float = 0.002  # served cards saved with a UTF-8 byte order mark (at least 1)
+    invalid_utf8_share: float = 0.001  # served cards saved in cp1252 (at least 1)
+    big_repo_files: int = 6_100  # files added to one served repository (0: none)
+    readme_not_found: int = 3  # models listing README.md whose README answers 404
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -611,6 +639,10 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
         "license_empty",
     ]
 
+    served = tr.shown["card"] & ~private & ~gated & ~disabled
+    served[sorted(huge)] = False
+    shapes = _card_shapes(cfg, served, ~tr.shown["card"] & ~private & ~disabled)
+
     listed_children = np.zeros(n, dtype=np.int64)
     for i, ps in enumerate(pop.parents):
         if not private[i]:
@@ -635,6 +667,8 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     rows: list[tuple[Any, ...]] = []
     truth_edges: list[tuple[int, int, str, int]] = []
     truth_models: list[tuple[Any, ...]] = []
+    truth_shapes: list[tuple[int, str, str, int]] = []
+    big_repos: list[dict[str, Any]] = []
     object_ids = [
         f"{int(c.astype('datetime64[s]').astype(np.int64)):08x}{_hex(cfg.seed, i, 1, length=16)}"
         for i, c in enumerate(pop.created)
@@ -693,6 +727,8 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
                     arxiv.append(vocab.TEMPLATE_ARXIV)
                 if pool_cites[i] >= 0:
                     arxiv.append(str(papers[int(pool_cites[i])]["id"]))
+                if i in shapes:
+                    _shape_recipe(recipe, shapes[i], i, author, pop.created[i])
             if not private[i]:
                 for a in dict.fromkeys(arxiv):
                     cited[a] = cited.get(a, 0) + 1
@@ -735,6 +771,13 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
                 files += [f"{name}.Q4_K_M.gguf"]
             else:
                 files += ["config.json", "model.safetensors" if has_st[i] else "pytorch_model.bin"]
+            if i in shapes:
+                if shapes[i] == "readme_404":
+                    files.insert(1, "README.md")
+                elif shapes[i] == "many_files":
+                    files += [f"samples/{j:05d}.png" for j in range(cfg.big_repo_files)]
+                    big_repos.append({"id": model_id, "siblings": len(files)})
+                truth_shapes.append((i, model_id, shapes[i], int(bool(card_data))))
             created = BACKFILL if backfilled[i] else _iso(pop.created[i])
             record = ModelRecord(
                 key=i,
@@ -794,16 +837,70 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
                 rows.clear()
         writer.add_rows(rows)
         _write_truth_tables(writer, truth_edges, truth_models)
+        writer.conn.execute(
+            "CREATE TABLE truth_card_shapes (key INTEGER PRIMARY KEY, id TEXT, shape TEXT, "
+            "front_matter INTEGER)"
+        )
+        writer.conn.executemany("INSERT INTO truth_card_shapes VALUES (?,?,?,?)", truth_shapes)
 
         writer.add_arxiv_papers(papers)
 
     truth = _truth(cfg, pop, tr, truth_edges, truth_malformed, private)
     truth["arxiv"] = _arxiv_truth(papers, cited)
+    truth["card_shapes"] = {
+        shape: sum(1 for *_, s, _ in truth_shapes if s == shape) for shape in CARD_SHAPES
+    }
+    truth["many_files"] = big_repos
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
     return truth
 
 
 _ARXIV_STREAM = 0x61727869  # "arxi": the papers' own stream, beside the seed
+_SHAPES_STREAM = 0x63617264  # "card": the planted card files' own stream
+
+#: The planted card shapes (module docs, "Card files as the Hub holds them").
+CARD_SHAPES = ("leading_blank", "bom", "invalid_utf8", "many_files", "readme_404")
+#: What comes before the front matter of a ``leading_blank`` card (mostly one line break).
+_LEADS = ("\n",) * 7 + ("\n\n", " \n", "\r\n")
+
+
+def _card_shapes(cfg: SynthConfig, served: Array, bare: Array) -> dict[int, str]:
+    """The planted shape of each chosen model: ``many_files``, ``bom``, ``invalid_utf8``
+    and ``leading_blank`` among ``served`` (listed models whose card is served), in that
+    order and without overlap; ``readme_404`` among ``bare`` (listed, without a card)."""
+    rng = np.random.default_rng([cfg.seed, _SHAPES_STREAM])
+    shapes: dict[int, str] = {}
+
+    def draw(pool: Array, k: int, shape: str) -> None:
+        free = pool[~np.isin(pool, list(shapes))]
+        for i in rng.choice(free, size=min(k, len(free)), replace=False).tolist():
+            shapes[int(i)] = shape
+
+    cards = np.flatnonzero(served)
+
+    def at_least_one(share: float) -> int:
+        return max(1, round(share * len(cards))) if share > 0 else 0
+
+    draw(cards, int(cfg.big_repo_files > 0), "many_files")
+    draw(cards, at_least_one(cfg.bom_share), "bom")
+    draw(cards, at_least_one(cfg.invalid_utf8_share), "invalid_utf8")
+    draw(cards, round(cfg.leading_blank_share * len(cards)), "leading_blank")
+    draw(np.flatnonzero(bare), cfg.readme_not_found, "readme_404")
+    return shapes
+
+
+def _shape_recipe(
+    recipe: dict[str, Any], shape: str, i: int, author: str, created: np.datetime64
+) -> None:
+    """Add to a card recipe how its file is written (see :mod:`phylohub.hub.cards`)."""
+    if shape == "leading_blank":
+        recipe["lead"] = _LEADS[i % len(_LEADS)]
+    elif shape == "bom":
+        recipe["encoding"] = "utf-8-sig"
+    elif shape == "invalid_utf8":
+        year = str(created.astype("datetime64[Y]"))
+        recipe["note"] = f"Entraîné et évalué par {author} — © {year}, données réservées."
+        recipe["encoding"] = "cp1252"
 
 
 def _arxiv_papers(cfg: SynthConfig, has_card: Array) -> tuple[list[dict[str, Any]], Array]:

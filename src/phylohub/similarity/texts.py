@@ -70,7 +70,6 @@ from typing import Any, Final
 import duckdb
 
 from phylohub.errors import PhylohubError
-from phylohub.snapshot.sql import FRONT_MATTER
 
 __all__ = [
     "METADATA_FIELDS",
@@ -303,7 +302,7 @@ def iter_card_texts(
     skip = "0"
     length = "c.length_chars"
     if options.front_matter == "strip":
-        skip = "length(regexp_extract(c.text, $fm))"
+        skip = "(c.length_chars - c.body_chars)"  # the front matter, as the snapshot found it
         length = "c.body_chars"
     text = f"substr(c.text, {skip} + 1)"
     if options.cut_chars is not None:
@@ -317,8 +316,6 @@ def iter_card_texts(
         ORDER BY m.i
     """
     params: dict[str, Any] = {"min": int(options.min_chars)}
-    if options.front_matter == "strip":
-        params["fm"] = FRONT_MATTER
     with duckdb.connect(str(db), read_only=True) as con:
         cur = con.execute(sql, params)
         while True:

@@ -31,8 +31,10 @@ Tables
     ``unknown_relation``, ``bad_parent_id``, ``self_loop``, ``conflicting_relation``,
     ``null_tag`` (see :data:`~phylohub.snapshot.tables.MALFORMED_REASONS`).
 ``cards`` (one row per listed model, sorted by id)
-    ``id``, ``sha``, ``status``, ``http_status``, ``message``, ``text``,
-    ``length_chars``, ``length_words``, ``body_chars`` (without the YAML front matter),
+    ``id``, ``sha``, ``status``, ``http_status``, ``message``, ``text`` (as
+    huggingface_hub reads it), ``encoding`` (``utf-8``, ``bom``, ``invalid-utf-8``),
+    ``raw`` (the exact bytes unless plain UTF-8), ``length_chars``, ``length_words``,
+    ``body_chars`` (without the YAML front matter, found as huggingface_hub finds it),
     ``bytes``, ``truncated``, ``auto_generated`` ("automatically generated" or
     "generated automatically", any case), ``etag``, ``fetched_at``, ``reused``,
     ``requests``.

@@ -30,8 +30,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
-from phylohub.crawl.schema import CARD_SCHEMA, CARD_STATUSES, LISTING_SCHEMA
+from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA, CARD_STATUSES, LISTING_SCHEMA
 from phylohub.errors import PhylohubError
 from phylohub.snapshot import sql
 from phylohub.snapshot.languages import iso_639_table
@@ -46,7 +47,7 @@ from phylohub.snapshot.tables import (
 log = logging.getLogger(__name__)
 
 #: Version of the snapshot's table layout (``summary.schema_version``).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: The Hub's back-filled ``createdAt`` (repositories created before dates were recorded).
 BACKFILL = datetime(2022, 3, 2, 23, 29, 4)
 #: How many offending ids an error message names.
@@ -67,6 +68,8 @@ class SnapshotSummary:
         Edges whose parent is not a listed model.
     cards_by_status
         Card rows per status (every status of the crawl, zeros included).
+    cards_by_encoding
+        Cards with text (status ok) per encoding (utf-8, bom, invalid-utf-8; zeros included).
     cards_auto_generated, cards_truncated
         Cards whose text is auto-generated / was cut at the crawl's cap.
     cards_sha_mismatch
@@ -86,6 +89,7 @@ class SnapshotSummary:
     edges_parent_missing: int
     cards: int
     cards_by_status: Mapping[str, int]
+    cards_by_encoding: Mapping[str, int]
     cards_auto_generated: int
     cards_truncated: int
     cards_sha_mismatch: int
@@ -122,6 +126,7 @@ class SnapshotSummary:
             edges_parent_missing=values["edges.parent_missing"],
             cards=values["cards"],
             cards_by_status=group("cards", CARD_STATUSES),
+            cards_by_encoding=group("cards.encoding", CARD_ENCODINGS),
             cards_auto_generated=values["cards.auto_generated"],
             cards_truncated=values["cards.truncated"],
             cards_sha_mismatch=values["cards.sha_mismatch"],
@@ -316,6 +321,13 @@ def _connect(
         "BIGINT",
         type="arrow",  # type: ignore[call-overload]
     )
+    con.create_function(
+        "front_matter_chars",
+        front_matter_chars,
+        ["VARCHAR"],
+        "BIGINT",
+        type="arrow",  # type: ignore[call-overload]
+    )
     return con
 
 
@@ -334,6 +346,26 @@ def count_words(texts: pa.Array) -> pa.Array:
     """
     counts = [None if t is None else len(t.split()) for t in texts.cast(pa.binary()).to_pylist()]
     return pa.array(counts, type=pa.int64())
+
+
+def front_matter_chars(texts: pa.Array) -> pa.Array:
+    """Characters of each text's YAML front matter, found exactly as huggingface_hub's
+    ``RepoCard`` finds it, with its own pattern (``repocard.REGEX_YAML_BLOCK``, the Hub's):
+    blank lines may come before the first ``---``, a block ends at the first line ``---``
+    after it and takes the line break that follows; 0 without one; NULL stays NULL.
+
+    Examples
+    --------
+    >>> front_matter_chars(
+    ...     pa.array(["---\\na: 1\\n---\\nbody", "\\n---\\na: 1\\n---\\n", "---\\n---\\n", None])
+    ... ).to_pylist()
+    [13, 14, 0, None]
+    """
+    ends = []
+    for text in texts.to_pylist():
+        match = None if text is None else REGEX_YAML_BLOCK.search(text)
+        ends.append(None if text is None else match.end() if match else 0)
+    return pa.array(ends, type=pa.int64())
 
 
 def _examples(ids: Iterable[Any]) -> str:
@@ -408,13 +440,14 @@ def _build(con: duckdb.DuckDBPyConnection, n_parts: int, n_shards: int) -> None:
         ("language tags", sql.CREATE_LANGUAGE_TAGS, {}),
         ("traits", sql.INSERT_TRAITS, {}),
         ("language_codes", sql.INSERT_LANGUAGE_CODES, {}),
-        ("cards", sql.INSERT_CARDS, {"front_matter": sql.FRONT_MATTER}),
+        ("cards", sql.INSERT_CARDS, {}),
         (
             "summary",
             sql.INSERT_SUMMARY,
             {
                 "edge_relations": list(EDGE_RELATIONS),
                 "statuses": list(CARD_STATUSES),
+                "encodings": list(CARD_ENCODINGS),
                 "reasons": list(MALFORMED_REASONS),
                 "listing_parts": n_parts,
                 "card_shards": n_shards,
@@ -444,10 +477,10 @@ def _compress_cards(con: duckdb.DuckDBPyConnection, statement: str, params: dict
         con.execute(sql.COMPRESS_ZSTD)
     except duckdb.Error:  # a DuckDB without zstd for strings: its default compression
         log.info("zstd compression not available: card texts stored with the default")
-        con.execute(statement, params)
+        con.execute(statement, params or None)
         return
     try:
-        con.execute(statement, params)
+        con.execute(statement, params or None)
         con.execute(sql.CHECKPOINT)
     finally:
         con.execute(sql.COMPRESS_AUTO)

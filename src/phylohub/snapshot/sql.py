@@ -122,6 +122,8 @@ CREATE TABLE cards (
     http_status INTEGER,
     message VARCHAR,
     text VARCHAR,
+    encoding VARCHAR,
+    raw BLOB,
     length_chars BIGINT,
     length_words BIGINT,
     body_chars BIGINT,
@@ -400,9 +402,6 @@ FROM language_tags GROUP BY code ORDER BY code
 
 # --------------------------------------------------------------------------- cards
 
-#: A YAML front matter: a first line ``---``, then anything up to a line ``---``.
-FRONT_MATTER = r"^---[ \t]*\r?\n(?s:.*?\r?\n)?---[ \t]*(\r?\n|$)"
-
 #: Card texts (most of the snapshot's bytes) are stored zstd-compressed: ~5x smaller than
 #: DuckDB's default choice for long strings (uncompressed), at the same build time.
 COMPRESS_ZSTD = "SET force_compression = 'zstd'"
@@ -418,9 +417,11 @@ SELECT
     http_status,
     message,
     text,
+    encoding,
+    raw,
     length(text),
     count_words(text),  -- phylohub.snapshot.build.count_words, a Python function
-    length(text) - length(regexp_extract(text, $front_matter)),
+    length(text) - front_matter_chars(text),  -- phylohub.snapshot.build, huggingface_hub's
     bytes,
     truncated,
     text ILIKE '%automatically generated%' OR text ILIKE '%generated automatically%',
@@ -450,6 +451,10 @@ WITH counts AS (
     SELECT 'cards.' || s.status, count(c.id)
     FROM (SELECT unnest($statuses) AS status) s
     LEFT JOIN cards c ON c.status = s.status GROUP BY s.status
+    UNION ALL
+    SELECT 'cards.encoding.' || e.encoding, count(c.id)
+    FROM (SELECT unnest($encodings) AS encoding) e
+    LEFT JOIN cards c ON c.encoding = e.encoding GROUP BY e.encoding
     UNION ALL SELECT 'cards.auto_generated', count(*) FROM cards WHERE auto_generated
     UNION ALL SELECT 'cards.truncated', count(*) FROM cards WHERE truncated
     UNION ALL

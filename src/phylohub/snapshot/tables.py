@@ -165,8 +165,31 @@ TABLES: tuple[Table, ...] = (
             _c("status", "VARCHAR", "ok, no_readme, gated, not_found, disabled or error"),
             _c("http_status", "INTEGER", "last HTTP status; NULL when no request was made"),
             _c("message", "VARCHAR", "error message; NULL when ok"),
-            _c("text", "VARCHAR", "the card (front matter included); NULL unless ok"),
-            _c("length_chars", "BIGINT", "characters (code points) of ``text``"),
+            _c(
+                "text",
+                "VARCHAR",
+                "the card (front matter included) as huggingface_hub's ``RepoCard.load`` "
+                "reads it: UTF-8, a leading byte order mark dropped; bytes that are not "
+                "UTF-8 read as U+FFFD; NULL unless ok",
+            ),
+            _c(
+                "encoding",
+                "VARCHAR",
+                "``utf-8``, ``bom`` (UTF-8 after a byte order mark) or ``invalid-utf-8`` "
+                "(bytes that are not UTF-8); NULL unless ok",
+            ),
+            _c(
+                "raw",
+                "BLOB",
+                "the card's exact bytes as served (cut at the cap) when they are not "
+                "``text`` in UTF-8 (encoding bom or invalid-utf-8); else NULL",
+            ),
+            _c(
+                "length_chars",
+                "BIGINT",
+                "characters (code points) of ``text``; a run of bytes that are not UTF-8 "
+                "counts as one U+FFFD",
+            ),
             _c(
                 "length_words",
                 "BIGINT",
@@ -175,8 +198,9 @@ TABLES: tuple[Table, ...] = (
             _c(
                 "body_chars",
                 "BIGINT",
-                "characters of ``text`` without its YAML front matter (a leading "
-                "``---`` line up to the next ``---`` line)",
+                "characters of ``text`` without its YAML front matter, found as "
+                "huggingface_hub's ``RepoCard`` finds it (blank lines, then a ``---`` "
+                "line, up to the next ``---`` line)",
             ),
             _c("bytes", "BIGINT", "size of the whole README as served (before any cut)"),
             _c("truncated", "BOOLEAN", "``text`` was cut at the crawl's size cap"),
@@ -236,7 +260,8 @@ TABLES: tuple[Table, ...] = (
         "summary",
         "Counts for later stages and reports, one row per name: ``models``, ``tags``, "
         "``edges``, ``edges.<relation>``, ``edges.parent_missing``, ``cards``, "
-        "``cards.<status>``, ``cards.auto_generated``, ``cards.truncated``, "
+        "``cards.<status>``, ``cards.encoding.<encoding>``, ``cards.auto_generated``, "
+        "``cards.truncated``, "
         "``cards.sha_mismatch``, ``malformed_tags``, ``malformed_tags.<reason>``, "
         "``self_loops`` (models with a self-loop tag), ``listing_parts``, ``card_shards``, "
         "``schema_version``.",

@@ -2,7 +2,8 @@
 
 Read from the files the crawl rules write: the listing's ``manifest.json`` (models and
 pages: one request a page, before the client's own retries), each card shard's
-``{shard}.stats.json`` (requests, retries, 429s, reused cards, statuses, seconds) and,
+``{shard}.stats.json`` (requests, retries, 429s, reused cards, statuses, encodings of the
+ok cards, seconds) and,
 when given, the arXiv fetch's stats JSON.
 """
 
@@ -14,10 +15,13 @@ from typing import Any
 
 import polars as pl
 
+from phylohub.crawl.schema import CARD_ENCODINGS
 from phylohub.errors import PhylohubError
 
 #: Card statuses, in the order of the tables and figures.
 STATUSES = ("ok", "no_readme", "gated", "not_found", "disabled", "error")
+#: Encodings of the ok cards (``utf-8``, ``bom``, ``invalid-utf-8``), in that order.
+ENCODINGS = CARD_ENCODINGS
 #: Columns of ``crawl_health.tsv``.
 HEALTH_COLUMNS = (
     "job",
@@ -28,6 +32,7 @@ HEALTH_COLUMNS = (
     "reused",
     "seconds",
     *STATUSES,
+    *ENCODINGS,
 )
 
 
@@ -46,7 +51,8 @@ def crawl_health(
 ) -> pl.DataFrame:
     """One row per crawl job: ``listing``, ``cards/{shard}`` in shard order, ``arxiv``.
 
-    Statuses are card statuses (zero for the listing and arXiv rows); ``throttled``
+    Statuses are card statuses and encodings those of the ok cards (zero for the listing
+    and arXiv rows); ``throttled``
     counts the 429 answers a job waited out; ``seconds`` is the job's own wall time
     (the listing's is not recorded: null).
     """
@@ -60,6 +66,10 @@ def crawl_health(
         unknown = set(statuses) - set(STATUSES)
         if unknown:
             raise PhylohubError(f"{path}: unknown card status(es) {', '.join(sorted(unknown))}")
+        encodings = s.get("encodings", {})
+        unknown = set(encodings) - set(ENCODINGS)
+        if unknown:
+            raise PhylohubError(f"{path}: unknown card encoding(s) {', '.join(sorted(unknown))}")
         rows.append(
             {
                 "job": f"cards/{Path(path).name.split('.')[0]}",
@@ -70,6 +80,7 @@ def crawl_health(
                 "reused": int(s["reused"]),
                 "seconds": float(s["seconds"]),
                 **{k: int(statuses.get(k, 0)) for k in STATUSES},
+                **{k: int(encodings.get(k, 0)) for k in ENCODINGS},
             }
         )
     if arxiv_stats is not None:

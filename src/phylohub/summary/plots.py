@@ -160,8 +160,9 @@ STATUS_COLOURS = {
 
 
 def plot_crawl_health(health: pl.DataFrame, out: Path) -> None:
-    """Per card shard: models by card status (stacked), requests, retries and 429s
-    waited out, and seconds; the listing and arXiv jobs in the title line."""
+    """Per card shard: models by card status (stacked; above, the ok cards with a byte
+    order mark or bytes that are not UTF-8), requests, retries and 429s waited out, and
+    seconds; the listing and arXiv jobs in the title line."""
     plt = pyplot()
     shards = health.filter(pl.col("job").str.starts_with("cards/"))
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
@@ -174,6 +175,11 @@ def plot_crawl_health(health: pl.DataFrame, out: Path) -> None:
             left.bar(x, values, bottom=bottom, color=STATUS_COLOURS[status], label=status,
                      edgecolor="black", linewidth=0.3)  # fmt: skip
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    for xi, top, bom, bad in zip(x, bottom, shards["bom"], shards["invalid-utf-8"], strict=True):
+        if bom or bad:  # ok cards that are not plain UTF-8
+            left.text(xi, top, f"{bom:,} BOM\n{bad:,} not UTF-8", ha="center", va="bottom",
+                      fontsize=6)  # fmt: skip
+            left.set_ylim(top=max(bottom) * 1.1)  # room for the labels
     left.set_xticks(x, names)
     left.set_xlabel("card shard")
     left.set_ylabel("models")
