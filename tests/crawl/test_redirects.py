@@ -14,7 +14,8 @@ from aiohttp import web
 from phylohub.crawl.cards import CardFetcher, CardJob, fetch_shard
 from phylohub.crawl.listing import crawl_listing
 from phylohub.crawl.ratelimit import RateBudget
-from phylohub.hub.cards import render_card
+from phylohub.crawl.schema import served_bytes
+from phylohub.hub.cards import card_bytes
 from phylohub.hub.replica import ReplicaConfig, run_replica
 from phylohub.hub.store import ModelRecord, Store, StoreWriter
 from phylohub.hub.synth import SynthConfig, generate
@@ -57,7 +58,9 @@ def test_the_token_never_reaches_the_cdn_and_the_cards_behind_it_arrive(
         if row["status"] == "ok":
             model = listed[row["id"]]
             front = json.loads(model["card_data"]) if model["card_data"] else None
-            assert row["text"] == render_card(json.loads(model["card"]), front)
+            assert served_bytes(row["text"], row["raw"]) == card_bytes(
+                json.loads(model["card"]), front
+            )
 
 
 def test_a_redirect_target_is_followed_as_written(tmp_path: Path) -> None:
