@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from itertools import pairwise
 from pathlib import Path
 
@@ -97,3 +98,51 @@ def test_no_family_to_draw_is_a_clear_error(tables: Path, tmp_path: Path) -> Non
     ]
     with pytest.raises(PhylohubError, match="no family of 500 to 900 models"):
         plot_family_trees(*args, tmp_path / "x.png", min_size=500, max_size=900)  # type: ignore[misc]
+
+
+def svg_text(png: Path) -> str:
+    """The words of the SVG beside ``png`` (``save_figure`` keeps text as text)."""
+    return html.unescape(png.with_suffix(".svg").read_text())
+
+
+def test_the_title_names_the_largest_family_when_it_is_too_large_to_draw(
+    tables: Path, tmp_path: Path
+) -> None:
+    families = pl.read_parquet(tables / "no_merge" / "families.parquet")
+    largest = families.row(0, named=True)
+    assert (largest["root"], largest["size"]) == ("o/root", 26)  # above draw_max_size below
+    picks = plot_family_trees(
+        families,
+        pl.read_parquet(tables / "no_merge" / "nodes.parquet"),
+        pl.read_parquet(tables / "no_merge" / "edges.parquet"),
+        tmp_path / "trees.png",
+        min_size=20,
+        max_size=24,
+        title="Families drawn",
+        seed=1,
+    )
+    assert [p.family for p in picks] == [1]  # the 23-model lineage, the largest that fits
+    text = svg_text(tmp_path / "trees.png")
+    note = "The largest family, o/root (26 nodes), is not drawn: above the 20-24 nodes drawn"
+    assert note in text
+    assert "largest drawn: o/deep0" in text
+    assert "largest: " not in text
+
+
+def test_relation_sets_that_give_the_same_families_are_drawn_once(tmp_path: Path) -> None:
+    # finetune edges only: finetune, no_merge and all are the same graph
+    chain = ["o/base"] + [f"o/ft{i}" for i in range(4)]
+    models: list[tuple[str, list[str]]] = [("o/base", [])]
+    models += [(c, [f"base_model:finetune:{p}"]) for p, c in pairwise(chain)]
+    models += [(f"s/k{i}", ["base_model:finetune:o/base"]) for i in range(3)] + [("x/alone", [])]
+    db = tiny_snapshot(tmp_path / "snap", models)
+    for name, rels in RELATION_SETS.items():
+        build_genealogy(db, rels, tmp_path / name)
+    families = {n: pl.read_parquet(tmp_path / n / "families.parquet") for n in RELATION_SETS}
+    depths = {n: pl.read_csv(tmp_path / n / "depths.tsv", separator="\t") for n in RELATION_SETS}
+    plot_family_sizes(families, tmp_path / "sizes.png")
+    assert "finetune, no_merge, all (identical): 2 families" in svg_text(tmp_path / "sizes.png")
+    plot_family_depths(depths, tmp_path / "depths.png")
+    assert svg_text(tmp_path / "depths.png").count("(identical)") == 1  # one legend entry
+    plot_virality(families, tmp_path / "virality.png", ["finetune", "no_merge"])
+    assert "no_merge (identical to finetune)" in svg_text(tmp_path / "virality.png")

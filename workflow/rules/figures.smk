@@ -6,6 +6,7 @@ rule plot_ecosystem:
     input:
         distributions="results/{snapshot}/summary/distributions.tsv",
         arxiv_template_effect="results/{snapshot}/summary/arxiv_template_effect.tsv",
+        arxiv_summary="results/{snapshot}/summary/arxiv_summary.tsv",
     output:
         png=report(
             "results/{snapshot}/figures/ecosystem_distributions.png",

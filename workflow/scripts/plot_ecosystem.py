@@ -1,6 +1,7 @@
 """The ecosystem at a glance: the paper's Figure 2, one panel per trait.
 
-Reads: results/{snapshot}/summary/distributions.tsv and arxiv_template_effect.tsv.
+Reads: results/{snapshot}/summary/distributions.tsv, arxiv_template_effect.tsv and
+arxiv_summary.tsv.
 Writes: results/{snapshot}/figures/ecosystem_distributions.png and .svg.
 """
 
@@ -18,4 +19,7 @@ plot_distributions(
     pl.read_csv(snakemake.input.arxiv_template_effect, separator="\t"),
     Path(snakemake.output.png),
     top=snakemake.params.top,
+    arxiv_summary=pl.read_csv(
+        snakemake.input.arxiv_summary, separator="\t", schema_overrides={"value": pl.String}
+    ),
 )

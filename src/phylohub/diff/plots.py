@@ -29,11 +29,37 @@ def _labels(series: pl.DataFrame) -> list[str]:
     return [f"{s}\n{t:%Y-%m-%d}" for s, t in zip(series["snapshot"], series["as_of"], strict=True)]
 
 
-def plot_growth(series: pl.DataFrame, png: Path, svg: Path) -> None:
-    """Models, edges by relation and families of every snapshot, against its date."""
-    plt = _pyplot()
-    import matplotlib.dates as mdates
+def _date_axis(ax: Any, dates: list[Any]) -> None:
+    """Date ticks for ``dates``: automatic over a span, one tick when they are one date.
 
+    Snapshots that share their date (the same newest ``lastModified``) would give the
+    automatic locator an empty span: Matplotlib then widens the axis by years and warns.
+    """
+    import datetime as dt
+
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FixedLocator
+
+    if min(dates) == max(dates):
+        day = dt.timedelta(days=1)
+        ax.set_xlim(min(dates) - day, max(dates) + day)
+        ax.xaxis.set_major_locator(FixedLocator([mdates.date2num(min(dates))]))  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))  # type: ignore[no-untyped-call]
+    else:
+        locator = mdates.AutoDateLocator(maxticks=5)  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_locator(locator)
+        formatter = mdates.ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(formatter)
+    ax.tick_params(axis="x", labelsize=7)
+
+
+def growth_figure(series: pl.DataFrame) -> Any:
+    """The figure of :func:`plot_growth`, not yet written (a matplotlib Figure).
+
+    Snapshots that share a date are one point on the time axis, labelled with all their
+    names, and the title says which share one.
+    """
+    plt = _pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), constrained_layout=True)
     x = series["as_of"].to_list()
     panels: list[tuple[Any, str, list[tuple[str, str, str]]]] = [
@@ -44,28 +70,50 @@ def plot_growth(series: pl.DataFrame, png: Path, svg: Path) -> None:
         (axes[2], "families", [("families_2plus", "families of 2+ models", SET_COLOURS[2])]),
     ]  # fmt: skip
     for ax, title, lines in panels:
+        top, absent = 0.0, []
         for column, label, colour in lines:
             values = series[column].to_list()
             if all(v is None for v in values):
                 continue
+            if ax is axes[1] and not any(values):  # a relation no snapshot has
+                absent.append(label)
+                continue
             ax.plot(x, values, marker="o", color=colour, label=label)
+            top = max([top, *(float(v) for v in values if v is not None)])
+        if absent:
+            title += "\n(none in any snapshot: " + ", ".join(absent) + ")"
         ax.set_title(title, fontsize=9)
-        ax.set_ylim(bottom=0)
-        ax.legend(fontsize=7, frameon=False)
-        locator = mdates.AutoDateLocator(maxticks=5)  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_locator(locator)
-        formatter = mdates.ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_formatter(formatter)
-        ax.tick_params(axis="x", labelsize=7)
+        # headroom above the highest point for the snapshot names
+        ax.set_ylim(0, max(top, 1.0) * 1.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, frameon=False)
+        else:
+            ax.text(0.5, 0.5, "no genealogy summary in these snapshots", ha="center",
+                    va="center", transform=ax.transAxes, fontsize=7, color="#666666")  # fmt: skip
+        _date_axis(ax, x)
     axes[0].set_ylabel("count")
+    names_at: dict[Any, list[str]] = {}
+    models_at: dict[Any, int] = {}
     for t, name, models in zip(x, series["snapshot"], series["models"], strict=True):
-        axes[0].annotate(name, (t, models), textcoords="offset points", xytext=(0, 6),
-                         ha="center", fontsize=7)  # fmt: skip
+        names_at.setdefault(t, []).append(name)
+        models_at[t] = max(models_at.get(t, 0), models)
+    for t, names in names_at.items():
+        axes[0].annotate(", ".join(names), (t, models_at[t]), textcoords="offset points",
+                         xytext=(0, 6), ha="center", fontsize=7)  # fmt: skip
+    shared = [names for names in names_at.values() if len(names) > 1]
+    note = ""
+    if shared:
+        note = "; " + "; ".join(" and ".join(names) for names in shared) + " share one date"
     fig.suptitle(
-        f"Growth over {series.height} snapshot(s), dated by their newest lastModified",
+        f"Growth over {series.height} snapshot(s), dated by their newest lastModified{note}",
         fontsize=10,
     )
-    _save(fig, png, svg)
+    return fig
+
+
+def plot_growth(series: pl.DataFrame, png: Path, svg: Path) -> None:
+    """Models, edges by relation and families of every snapshot, against its date."""
+    _save(growth_figure(series), png, svg)
 
 
 def plot_shares(licenses: pl.DataFrame, tasks: pl.DataFrame, series: pl.DataFrame,
@@ -130,6 +178,9 @@ def plot_family_growth(families: pl.DataFrame, previous: str, snapshot: str, top
         ax.annotate(text, (growth, yi), xytext=(3, 0), textcoords="offset points",
                     va="center", fontsize=7)  # fmt: skip
     ax.set_xlabel("models gained (net of deletions)")
+    if gained.height == 0:
+        ax.text(0.5, 0.5, "no family gained models", ha="center", transform=ax.transAxes)
+        ax.set_xticks([])
     red = f" (red: new since {previous})" if any(gained["new_family"]) else ""
     ax.set_title(f"most models gained{red}", fontsize=9)
     ax.margins(x=0.25)
@@ -148,6 +199,7 @@ def plot_family_growth(families: pl.DataFrame, previous: str, snapshot: str, top
     if relative.height == 0:
         ax.text(0.5, 0.5, f"no family of {min_before}+ models grew", ha="center",
                 transform=ax.transAxes)  # fmt: skip
+        ax.set_xticks([])
     grew = families.filter((pl.col("growth") > 0) & ~pl.col("new_family")).height
     born = families.filter(pl.col("new_family") & (pl.col("models_after") >= 2)).height
     fig.suptitle(
@@ -183,6 +235,11 @@ def plot_new_generation(traits: pl.DataFrame, previous: str, snapshot: str,
         ax.set_title(trait, fontsize=9)
         ax.set_xlabel("share of the generation's models", fontsize=8)
     axes[0].legend(fontsize=7, frameon=False, loc="lower right")
-    fig.suptitle(f"The new generation's traits: models added since {previous} vs the rest",
+    # every model has one relation to its first parent (or is a root)
+    added = int(traits.filter(pl.col("trait") == "relation")["added"].sum())
+    existing = int(traits.filter(pl.col("trait") == "relation")["existing"].sum())
+    fig.suptitle(f"The new generation's traits: models added since {previous} ({added:,}) "
+                 f"vs those listed in both ({existing:,})"
+                 + ("; no model was added" if added == 0 else ""),
                  fontsize=10)  # fmt: skip
     _save(fig, png, svg)

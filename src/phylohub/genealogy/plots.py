@@ -80,6 +80,30 @@ def pick_families(families: pl.DataFrame, min_size: int, max_size: int) -> list[
     return picks
 
 
+def largest_not_drawn(
+    families: pl.DataFrame, picks: Sequence[Pick], min_size: int, max_size: int
+) -> str:
+    """A line naming the largest family when the drawings leave it out ("" otherwise).
+
+    The largest family of a snapshot is often far above the size range that can be
+    drawn (or has several roots); the figure must not call its largest *drawn* family
+    the largest.
+
+    >>> fam = pl.DataFrame({"family": [0, 1], "root": ["a/big", "b/small"],
+    ...                     "size": [5000, 40], "roots": [1, 1]})
+    >>> largest_not_drawn(fam, [Pick(1, "largest")], 20, 400)
+    'The largest family, a/big (5,000 nodes), is not drawn: above the 20-400 nodes drawn'
+    """
+    largest = families.sort(["size", "family"], descending=[True, False]).row(0, named=True)
+    if largest["family"] in {p.family for p in picks}:
+        return ""
+    if largest["size"] > max_size:
+        why = f"above the {min_size}-{max_size} nodes drawn"
+    else:
+        why = f"it has {largest['roots']} roots (only families with one root are drawn)"
+    return f"The largest family, {largest['root']} ({largest['size']:,} nodes), is not drawn: {why}"
+
+
 def _layout(
     n: int, src: npt.NDArray[np.int64], dst: npt.NDArray[np.int64], seed: int
 ) -> npt.NDArray[np.float64]:
@@ -149,6 +173,9 @@ def plot_family_trees(
             f"no family of {min_size} to {max_size} models with one root to draw; "
             "change genealogy.figures.draw_min_size/draw_max_size"
         )
+    note = largest_not_drawn(families, picks, min_size, max_size)
+    if note:
+        title = f"{title}\n{note}" if title else note
     plt = _pyplot()
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
@@ -191,7 +218,8 @@ def plot_family_trees(
         if vir is not None:
             stats += f", virality {vir:.2f}"
         missing = " (not in the snapshot)" if fam["root_external"] else ""
-        ax.set_title(f"{pick.label}: {fam['root']}{missing}\n{stats}", fontsize=8.5)
+        label = "largest drawn" if pick.label == "largest" and note else pick.label
+        ax.set_title(f"{label}: {fam['root']}{missing}\n{stats}", fontsize=8.5)
     handles = [
         Line2D([], [], color=RELATION_COLOURS[r], lw=2, label=r) for r in RELATIONS if r in used
     ]
@@ -205,13 +233,41 @@ def plot_family_trees(
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False)
     if title:
         fig.suptitle(title, fontsize=10, y=0.99)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.95 if title else 1))
+    top = 1 - 0.05 * (title.count("\n") + 1) if title else 1
+    fig.tight_layout(rect=(0, 0.06, 1, top))
     save_figure(fig, out)
     return picks
 
 
+def identical_sets(frames: Mapping[str, pl.DataFrame]) -> list[list[str]]:
+    """Relation sets grouped by equal frames, in the order of their first member.
+
+    Sets that give the same families (a snapshot with finetune edges only gives the
+    same ``finetune``, ``no_merge`` and ``all``) would draw lines exactly on top of
+    each other: the figures draw such a group once and name all its sets.
+
+    >>> a, b = pl.DataFrame({"size": [1, 2]}), pl.DataFrame({"size": [1, 3]})
+    >>> identical_sets({"finetune": a, "no_merge": b, "all": a})
+    [['finetune', 'all'], ['no_merge']]
+    """
+    groups: list[list[str]] = []
+    for name, frame in frames.items():
+        for group in groups:
+            if frames[group[0]].equals(frame):
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    return groups
+
+
+def _group_label(group: Sequence[str]) -> str:
+    return group[0] if len(group) == 1 else ", ".join(group) + " (identical)"
+
+
 def plot_family_sizes(families: Mapping[str, pl.DataFrame], out: Path) -> None:
-    """Family-size CCDF, P(size >= s), on log axes; one line per relation set.
+    """Family-size CCDF, P(size >= s), on log axes; one line per relation set (sets
+    with the same sizes share one line, :func:`identical_sets`).
 
     Parameters
     ----------
@@ -222,11 +278,13 @@ def plot_family_sizes(families: Mapping[str, pl.DataFrame], out: Path) -> None:
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 3.8))
-    for (name, fam), colour in zip(families.items(), SET_COLOURS, strict=False):
-        sizes = np.sort(fam["size"].to_numpy())
+    sorted_sizes = {name: fam.select(pl.col("size").sort()) for name, fam in families.items()}
+    for group, colour in zip(identical_sets(sorted_sizes), SET_COLOURS, strict=False):
+        sizes = sorted_sizes[group[0]]["size"].to_numpy()
         values, first = np.unique(sizes, return_index=True)
         ccdf = 1.0 - first / sizes.size
-        ax.step(values, ccdf, where="post", color=colour, label=f"{name} ({sizes.size:,} families)")
+        ax.step(values, ccdf, where="post", color=colour,
+                label=f"{_group_label(group)}: {sizes.size:,} families")  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("family size s (models, external ancestors included)")
@@ -238,7 +296,8 @@ def plot_family_sizes(families: Mapping[str, pl.DataFrame], out: Path) -> None:
 
 
 def plot_family_depths(depths: Mapping[str, pl.DataFrame], out: Path) -> None:
-    """Families by depth (left) and models by generation (right), log counts, per set.
+    """Families by depth (left) and models by generation (right), log counts, per set
+    (sets with the same table share one line, :func:`identical_sets`).
 
     Parameters
     ----------
@@ -249,7 +308,8 @@ def plot_family_depths(depths: Mapping[str, pl.DataFrame], out: Path) -> None:
     """
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharex=True)
-    for (name, d), colour in zip(depths.items(), SET_COLOURS, strict=False):
+    for group, colour in zip(identical_sets(depths), SET_COLOURS, strict=False):
+        d, name = depths[group[0]], _group_label(group)
         g = d["generation"].to_numpy()
         fam, nod = d["families"].to_numpy(), d["nodes"].to_numpy()
         m = (g >= 1) & (fam > 0)
@@ -296,6 +356,8 @@ def plot_virality(families: Mapping[str, pl.DataFrame], out: Path, names: Sequen
         1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False, sharey=True
     )
     top = 2.5
+    groups = identical_sets({n: families[n].select("size", "virality") for n in names})
+    same_as = {name: group[0] for group in groups for name in group[1:]}
     for ax, name in zip(axes[0], names, strict=True):
         fam = families[name].filter(pl.col("virality").is_not_null())
         size = fam["size"].to_numpy().astype(float)
@@ -317,7 +379,8 @@ def plot_virality(families: Mapping[str, pl.DataFrame], out: Path, names: Sequen
         ax.xaxis.set_major_locator(LogLocator(base=10))
         ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_title(name, fontsize=9)
+        same = f" (identical to {same_as[name]})" if name in same_as else ""
+        ax.set_title(name + same, fontsize=9)
         ax.set_xlabel("family size (nodes)")
         ax.grid(True, lw=0.3, alpha=0.5)
         ax.legend(frameon=False, fontsize=7, loc="upper left")

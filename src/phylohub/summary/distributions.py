@@ -115,6 +115,13 @@ def _scalar(con: duckdb.DuckDBPyConnection, query: str) -> int:
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
+#: The columns of a panel, typed even when it is empty: an empty first panel (a
+#: snapshot where no model has a license) must still concatenate with the others.
+_PANEL_TYPES = {"panel": pl.String, "rank": pl.Int64, "value": pl.String, "label": pl.String,
+                "unit": pl.String, "share": pl.Float64, "denominator": pl.Int64,
+                "denominator_label": pl.String}  # fmt: skip
+
+
 def _top(
     panel: str, counts: pl.DataFrame, denominator: int, unit: str, what: str, top: int
 ) -> pl.DataFrame:
@@ -133,7 +140,7 @@ def _top(
             "denominator": [denominator] * ranked.height,
             "denominator_label": [what] * ranked.height,
         },
-        schema_overrides={"value": pl.String, "label": pl.String, "share": pl.Float64},
+        schema_overrides=_PANEL_TYPES,
     )
 
 

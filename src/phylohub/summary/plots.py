@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -33,13 +34,41 @@ def _count(value: int) -> str:
     return f"{value / 1e6:.1f}M" if value >= 10_000_000 else f"{value:,}"
 
 
+def arxiv_resolved(arxiv_summary: pl.DataFrame) -> str:
+    """How many arXiv ids the models cite and how many arXiv resolved, from
+    ``arxiv_summary.tsv``.
+
+    >>> rows = [("cited_ids", "3"), ("ids_ok", "1"), ("ids_not_found", "2")]
+    >>> arxiv_resolved(pl.DataFrame(rows, schema=["metric", "value"], orient="row"))
+    '3 cited ids, 1 resolved'
+    """
+    values = dict(zip(arxiv_summary["metric"], arxiv_summary["value"], strict=True))
+    cited, resolved = int(values.get("cited_ids", 0)), int(values.get("ids_ok", 0))
+    return f"{cited:,} cited id{'s' * (cited != 1)}, {resolved:,} resolved"
+
+
 def plot_distributions(
-    dist: pl.DataFrame, template_effect: pl.DataFrame, out: Path, top: int = 10
+    dist: pl.DataFrame,
+    template_effect: pl.DataFrame,
+    out: Path,
+    top: int = 10,
+    arxiv_summary: pl.DataFrame | None = None,
 ) -> None:
     """Eight bar panels, one per trait: the share of the panel's denominator each of
     its ``top`` values holds, with the count at the bar's end. In the arXiv panel the
     hatched part of a bar counts models that cite the category only through a template
-    artefact (an id carried by auto-generated cards)."""
+    artefact (an id carried by auto-generated cards); with ``arxiv_summary``
+    (``arxiv_summary.tsv``) the panel says how many ids were cited and resolved."""
+    save_figure(distributions_figure(dist, template_effect, top, arxiv_summary), out)
+
+
+def distributions_figure(
+    dist: pl.DataFrame,
+    template_effect: pl.DataFrame,
+    top: int = 10,
+    arxiv_summary: pl.DataFrame | None = None,
+) -> Any:
+    """The figure of :func:`plot_distributions`, not yet written (a matplotlib Figure)."""
     plt = pyplot()
     fig, axes = plt.subplots(4, 2, figsize=(11, 14), layout="constrained")
     template_only = dict(
@@ -48,8 +77,12 @@ def plot_distributions(
     for ax, panel in zip(axes.flat, PANELS, strict=True):
         rows = dist.filter(pl.col("panel") == panel).sort("rank").head(top)
         ax.set_title(PANEL_TITLES[panel], loc="left", fontweight="bold")
+        resolved = arxiv_resolved(arxiv_summary) if arxiv_summary is not None else None
         if rows.height == 0:
-            ax.text(0.5, 0.5, "none in this snapshot", ha="center", va="center",
+            empty = "none in this snapshot"
+            if panel == "arxiv" and resolved is not None:
+                empty = f"no category to count:\n{resolved}"
+            ax.text(0.5, 0.5, empty, ha="center", va="center",
                     transform=ax.transAxes, color="#666666")  # fmt: skip
             ax.set_axis_off()
             continue
@@ -72,7 +105,13 @@ def plot_distributions(
         for yi, share, count in zip(y, shares, rows["count"], strict=True):
             ax.text(share + top_share * 0.01, yi, _count(int(count)), va="center", fontsize=7)
         n, what = int(rows["denominator"][0]), rows["denominator_label"][0]
-        ax.set_xlabel(f"share of the {n:,} {what}\n(count of {rows['unit'][0]} at each bar)")
+        label = f"share of the {n:,} {what}"
+        if len(label) > 48:  # two balanced lines, so that no label leaves the figure
+            label = textwrap.fill(label, len(label) // 2 + 6)
+        label += f"\n(count of {rows['unit'][0]} at each bar)"
+        if panel == "arxiv" and resolved is not None:
+            label += f"\n{resolved} by arXiv"
+        ax.set_xlabel(label)
         ax.set_xticks([t for t in ax.get_xticks() if 0 <= t <= 1.0001])
         ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}")
     fig.suptitle(
@@ -80,7 +119,7 @@ def plot_distributions(
         fontsize=12,
         fontweight="bold",
     )
-    save_figure(fig, out)
+    return fig
 
 
 #: Labels of the availability measures, in the figure's order.
@@ -95,9 +134,24 @@ AVAILABILITY_LABELS = {
 }
 
 
+def _downloads(value: float) -> str:
+    """A download count for a bar label: whole numbers plain, others to one decimal."""
+    return f"{value:,.0f}" if value == int(value) or value >= 100 else f"{value:,.1f}"
+
+
 def plot_availability(avail: pl.DataFrame, doi: pl.DataFrame, out: Path) -> None:
     """Left: the share of models with each kind of documentation or tooling. Right:
     mean and median 30-day downloads of models with and without a DOI."""
+    save_figure(availability_figure(avail, doi), out)
+
+
+def availability_figure(avail: pl.DataFrame, doi: pl.DataFrame) -> Any:
+    """The figure of :func:`plot_availability`, not yet written (a matplotlib Figure).
+
+    Every download bar carries its value, so a median of 0 (most models are never
+    downloaded) reads as 0 rather than as a missing bar; the legend lies below the axes,
+    clear of the bars.
+    """
     plt = pyplot()
     fig, (left, right) = plt.subplots(
         1, 2, figsize=(11, 4.2), layout="constrained", width_ratios=[2, 1]
@@ -126,26 +180,33 @@ def plot_availability(avail: pl.DataFrame, doi: pl.DataFrame, out: Path) -> None
             medians.append(groups[flag]["median_downloads"] or 0.0)
             ns.append(groups[flag]["models"])
     x = range(len(labels))
-    right.bar([i - 0.2 for i in x], means, width=0.4, color="#E69F00", edgecolor="black",
-              linewidth=0.4, label="mean")  # fmt: skip
-    right.bar([i + 0.2 for i in x], medians, width=0.4, color="#56B4E9", edgecolor="black",
-              linewidth=0.4, label="median")  # fmt: skip
+    for offset, values, colour, name in ((-0.2, means, "#E69F00", "mean"),
+                                         (0.2, medians, "#56B4E9", "median")):  # fmt: skip
+        at = [i + offset for i in x]
+        right.bar(at, values, width=0.4, color=colour, edgecolor="black", linewidth=0.4,
+                  label=name)  # fmt: skip
+        for xi, value in zip(at, values, strict=True):
+            if value == 0:  # no bar to see: a flat marker in its colour on the axis
+                right.plot([xi], [0], marker="s", ms=5, mfc=colour, mec="black", mew=0.4,
+                           ls="", clip_on=False, zorder=3)  # fmt: skip
+            right.annotate(_downloads(value), (xi, value), xytext=(0, 4 if value == 0 else 2),
+                           textcoords="offset points", ha="center", va="bottom",
+                           fontsize=7)  # fmt: skip
     right.set_xticks(list(x), [f"{lab}\n(n = {n:,})" for lab, n in zip(labels, ns, strict=True)])
     right.set_ylabel("downloads in 30 days")
     if any(v > 0 for v in means + medians):
         right.set_yscale("symlog", linthresh=1)
-    right.legend(frameon=False, loc="upper left", bbox_to_anchor=(0.0, 0.9))
+    right.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
     if len(labels) < 2:
         note = "every model has a DOI" if True in groups else "no model has a DOI"
         right.text(0.5, 0.5, note, ha="center", va="center", transform=right.transAxes,
                    color="#666666")  # fmt: skip
-    if means:
-        right.set_ylim(top=max(means + medians) * 4)
+    right.set_ylim(0, max([1.0, *means, *medians]) * 4)
     if len(means) == 2 and means[0] > 0:
         right.text(0.5, 0.97, f"mean with a DOI = {means[1] / means[0]:.1f}× without",
                    ha="center", va="top", transform=right.transAxes, fontsize=8)  # fmt: skip
     right.set_title("Downloads and DOIs", loc="left", fontweight="bold")
-    save_figure(fig, out)
+    return fig
 
 
 #: Colours of the card statuses.
