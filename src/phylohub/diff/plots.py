@@ -9,8 +9,7 @@ import polars as pl
 
 from phylohub.errors import PhylohubError
 from phylohub.figures import RELATION_COLOURS as SHARED_RELATION_COLOURS
-from phylohub.figures import save_figure
-from phylohub.genealogy.plots import SET_COLOURS, _pyplot
+from phylohub.figures import SET_COLOURS, pyplot, save_figure
 
 #: The edge relations, in the colours every figure uses.
 RELATION_COLOURS = {r: c for r, c in SHARED_RELATION_COLOURS.items() if r != "all"}
@@ -59,7 +58,7 @@ def growth_figure(series: pl.DataFrame) -> Any:
     Snapshots that share a date are one point on the time axis, labelled with all their
     names, and the title says which share one.
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), constrained_layout=True)
     x = series["as_of"].to_list()
     panels: list[tuple[Any, str, list[tuple[str, str, str]]]] = [
@@ -119,7 +118,7 @@ def plot_growth(series: pl.DataFrame, png: Path, svg: Path) -> None:
 def plot_shares(licenses: pl.DataFrame, tasks: pl.DataFrame, series: pl.DataFrame,
                 png: Path, svg: Path) -> None:  # fmt: skip
     """License and task shares of every snapshot as stacked bars, one bar per snapshot."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), constrained_layout=True)
     names = series["snapshot"].to_list()
     for ax, frame, title in ((axes[0], licenses, "licenses"), (axes[1], tasks, "tasks")):
@@ -156,7 +155,7 @@ def plot_family_growth(families: pl.DataFrame, previous: str, snapshot: str, top
     Left: the ``top`` families by models gained (a new family: red). Right: the ``top``
     families of at least ``min_before`` models before, by growth relative to that size.
     """
-    plt = _pyplot()
+    plt = pyplot()
     height = 0.3 * max(5, top) + 1.4
     fig, axes = plt.subplots(1, 2, figsize=(13, height), constrained_layout=True)
     gained = families.filter(pl.col("growth") > 0).head(top).reverse()
@@ -216,7 +215,7 @@ TRAIT_PANELS = ("task", "license", "library", "relation")
 def plot_new_generation(traits: pl.DataFrame, previous: str, snapshot: str,
                         png: Path, svg: Path, top: int = 8) -> None:  # fmt: skip
     """Trait shares of the models added since ``previous`` against those already there."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(TRAIT_PANELS), figsize=(14, 4.2), constrained_layout=True)
     for ax, trait in zip(axes, TRAIT_PANELS, strict=True):
         rows = (

@@ -52,6 +52,9 @@ PANEL_COLOURS: dict[str, str] = {
     "arxiv": "#56B4E9",
     "downloads": "#666666",
 }
+#: Line colours of series drawn side by side with no fixed meaning (the genealogy's
+#: relation sets, the snapshot comparison's counts).
+SET_COLOURS: tuple[str, ...] = ("#0072B2", "#E69F00", "#CC79A7", "#009E73", "#56B4E9")
 
 
 def pyplot() -> Any:

@@ -12,28 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from phylohub.errors import PhylohubError
-from phylohub.figures import RELATION_COLOURS, save_figure
+from phylohub.figures import RELATION_COLOURS, SET_COLOURS, pyplot, save_figure
 from phylohub.genealogy.graphs import RELATIONS
-
-#: Line colours of the relation sets in the distribution plots.
-SET_COLOURS: tuple[str, ...] = ("#0072B2", "#E69F00", "#CC79A7", "#009E73", "#56B4E9")
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
-    return plt
 
 
 @dataclass(frozen=True)
@@ -176,7 +162,7 @@ def plot_family_trees(
     note = largest_not_drawn(families, picks, min_size, max_size)
     if note:
         title = f"{title}\n{note}" if title else note
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
 
@@ -276,7 +262,7 @@ def plot_family_sizes(families: Mapping[str, pl.DataFrame], out: Path) -> None:
     out
         The PNG to write.
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 3.8))
     sorted_sizes = {name: fam.select(pl.col("size").sort()) for name, fam in families.items()}
     for group, colour in zip(identical_sets(sorted_sizes), SET_COLOURS, strict=False):
@@ -306,7 +292,7 @@ def plot_family_depths(depths: Mapping[str, pl.DataFrame], out: Path) -> None:
     out
         The PNG to write.
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharex=True)
     for group, colour in zip(identical_sets(depths), SET_COLOURS, strict=False):
         d, name = depths[group[0]], _group_label(group)
@@ -349,7 +335,7 @@ def plot_virality(families: Mapping[str, pl.DataFrame], out: Path, names: Sequen
     names
         The sets to plot, in order.
     """
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
     fig, axes = plt.subplots(

@@ -10,15 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import polars as pl
 import pyarrow as pa
 from matplotlib.axes import Axes
+from matplotlib.patches import Patch
 
-from phylohub.figures import KIN_COLOURS, save_figure
+from phylohub.figures import KIN_COLOURS, pyplot, save_figure
 from phylohub.kinship.sampling import RELATIONS, shape_pairs
 from phylohub.kinship.shapes import SHAPE_NODES
 from phylohub.similarity.measures import METRICS, text_name
@@ -125,10 +122,7 @@ def _shape_panel(ax: Axes, shape_means: pl.DataFrame, shape: str, measure: str, 
 
 
 def _legend(fig: Any, relations: Sequence[str]) -> None:
-    handles = [
-        matplotlib.patches.Patch(facecolor=_COLORS[r], edgecolor="black", linewidth=0.5)
-        for r in relations
-    ]
+    handles = [Patch(facecolor=_COLORS[r], edgecolor="black", linewidth=0.5) for r in relations]
     labels = [RELATION_LABELS[r].replace("\n", " ") for r in relations]
     fig.legend(handles, labels, loc="lower center", ncol=len(relations), fontsize=8, frameon=False)
 
@@ -153,7 +147,7 @@ def plot_similarity_by_relation(
     s = _frame(shape_means)
     t = _frame(tests)
     measure = f"metadata_{metric}"
-    fig, axes = plt.subplots(2, 3, figsize=(15, 9.5))
+    fig, axes = pyplot().subplots(2, 3, figsize=(15, 9.5))
     a_ax, b_ax = axes[0][0], axes[0][1]
     _relation_bars(a_ax, m, measure, f"A. {_METRIC_LABELS[metric]}, the paper's metadata string")
     note = _difference_note(t, measure, "independent")
@@ -184,7 +178,7 @@ def plot_similarity_by_relation(
 def plot_similarity_measures(means: pa.Table, out: Path, texts: Sequence[str]) -> None:
     """Mean similarity by relation for every text and metric (one row of panels per text)."""
     m = _frame(means)
-    fig, axes = plt.subplots(
+    fig, axes = pyplot().subplots(
         len(texts), len(METRICS), figsize=(4.6 * len(METRICS), 3.6 * len(texts)), squeeze=False
     )
     for i, text in enumerate(texts):

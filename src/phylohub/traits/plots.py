@@ -15,18 +15,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
 from matplotlib.patches import FancyArrowPatch
 
 from phylohub.errors import PhylohubError
 from phylohub.figures import RELATION_COLOURS as SHARED_RELATION_COLOURS
-from phylohub.figures import save_figure
+from phylohub.figures import pyplot, save_figure
 
 TITLES = {
     "license": "Licenses",
@@ -86,7 +81,7 @@ def plot_drift(
     labels = {v: f"{v}  ({models.get(v, 0):,})" for v in order}
     # arcs leave from just outside the widest label (about 0.075 x-units per character)
     anchor = 0.2 + 0.038 * max((len(t) for t in labels.values()), default=10)
-    fig, ax = plt.subplots(figsize=(9.0, height))
+    fig, ax = pyplot().subplots(figsize=(9.0, height))
     ax.set_xlim(-anchor - 3.4, anchor + 3.4)
     ax.set_ylim(k - 0.4, -1.3)
     ax.axis("off")
@@ -202,7 +197,7 @@ def plot_thinning(thinning: pl.DataFrame, out: Path, level: float = 0.95) -> Non
     level
         The confidence level of the intervals (for the title).
     """
-    fig, axes = plt.subplots(2, 2, figsize=(10, 8))
+    fig, axes = pyplot().subplots(2, 2, figsize=(10, 8))
     for ax, (measure, title, ylabel, share) in zip(axes.flat, _PANELS, strict=True):
         rows = thinning.filter(pl.col("measure") == measure)
         for relation, colour in RELATION_COLOURS.items():
