@@ -29,8 +29,7 @@ include: "workflow/rules/genealogy.smk"
 include: "workflow/rules/similarity.smk"
 include: "workflow/rules/traits.smk"
 include: "workflow/rules/summary.smk"
-include: "workflow/rules/figures.smk"
-include: "workflow/rules/report.smk"
+include: "workflow/rules/findings.smk"
 include: "workflow/rules/diff.smk"
 
 

@@ -121,6 +121,12 @@ def snapshot_mem_mb(wildcards, input):
     return min(16000, 2000 + 3 * int(input.size_mb))
 
 
+def narrow_read_mem_mb(wildcards, input):
+    """Memory for a rule that reads a few narrow columns of the snapshot, no card text
+    (traits, summary, diff; MB): 1.5 GB plus the snapshot's size, at most 8 GB."""
+    return min(8000, 1500 + int(input.size_mb))
+
+
 # --------------------------------------------------------------------------- genealogy
 
 
@@ -233,12 +239,6 @@ def similarity_mem_mb(wildcards, input):
 
 
 # --------------------------------------------------------------------------- traits
-
-
-def traits_mem_mb(wildcards, input):
-    """Memory for the traits rules that read the snapshot (MB): 1.5 GB plus the
-    snapshot's size, at most 8 GB. They read a few narrow columns (no card text)."""
-    return min(8000, 1500 + int(input.size_mb))
 
 
 def traits_targets(snapshot):

@@ -24,7 +24,7 @@ rule compare_snapshots:
     conda:
         "../../envs/phylohub.yaml"
     resources:
-        mem_mb=traits_mem_mb,
+        mem_mb=narrow_read_mem_mb,
     params:
         previous=diff_previous_files,
         top=config["diff"]["top"],

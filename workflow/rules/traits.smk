@@ -19,7 +19,7 @@ rule measure_mutation_rates:
         "../../envs/phylohub.yaml"
     threads: 2
     resources:
-        mem_mb=traits_mem_mb,
+        mem_mb=narrow_read_mem_mb,
         runtime=20,
     params:
         parents=config["traits"]["parents"],
@@ -43,7 +43,7 @@ rule count_transitions:
         "../../envs/phylohub.yaml"
     threads: 2
     resources:
-        mem_mb=traits_mem_mb,
+        mem_mb=narrow_read_mem_mb,
         runtime=20,
     params:
         parents=config["traits"]["parents"],
@@ -87,7 +87,7 @@ rule measure_thinning:
         "../../envs/phylohub.yaml"
     threads: 2
     resources:
-        mem_mb=traits_mem_mb,
+        mem_mb=narrow_read_mem_mb,
         runtime=20,
     params:
         parents=config["traits"]["parents"],
