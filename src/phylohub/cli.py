@@ -23,18 +23,13 @@ from typing import Any, NoReturn
 from phylohub.errors import PhylohubError
 
 
-def _read_config(path: Path) -> dict[str, Any]:
-    """The config's replica section, checked against the schema, defaults filled."""
-    from phylohub.config import read_section
-
-    return read_section(path, "replica")
-
-
 def cmd_generate(args: argparse.Namespace) -> int:
     from phylohub.hub.synth import SynthConfig, generate, is_current
 
     if args.config:
-        replica = _read_config(args.config)
+        from phylohub.config import read_section
+
+        replica = read_section(args.config, "replica")
         if "synth" not in replica:
             raise PhylohubError(f"{args.config}: replica.synth is missing (generate needs it)")
         cfg = SynthConfig.from_mapping(replica["synth"])
@@ -79,7 +74,9 @@ def _replica_config(args: argparse.Namespace) -> Any:
 
     options: dict[str, Any] = {}
     if args.config:
-        replica = _read_config(args.config)
+        from phylohub.config import read_section
+
+        replica = read_section(args.config, "replica")
         store = Path(replica["store_dir"]) / "hub.sqlite"
         host, port = replica["host"], replica["port"]
         limits = replica["rate_limit"]

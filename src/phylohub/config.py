@@ -138,6 +138,26 @@ def _with_defaults() -> type[jsonschema.protocols.Validator]:
     return extended
 
 
+def read_config(path: Path, *, missing_ok: bool = False) -> dict[str, Any]:
+    """The config file ``path`` as a mapping, unchecked (:func:`read_section` checks a
+    section); ``{}`` for a file that does not exist when ``missing_ok``.
+
+    Raises
+    ------
+    PhylohubError
+        When the file cannot be read or is not a YAML mapping (one line).
+    """
+    if missing_ok and not Path(path).exists():
+        return {}
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise PhylohubError(f"cannot read config {path}: {_short(str(exc))}") from exc
+    if not isinstance(data, dict):
+        raise PhylohubError(f"config {path} is not a mapping of sections")
+    return data
+
+
 def read_section(path: Path, section: str, schema_file: Path = SCHEMA_FILE) -> dict[str, Any]:
     """The ``section`` of the config file ``path``, checked, with its defaults filled.
 
@@ -147,11 +167,8 @@ def read_section(path: Path, section: str, schema_file: Path = SCHEMA_FILE) -> d
         When the file cannot be read, lacks the section, or breaks the schema (one line
         naming the key).
     """
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise PhylohubError(f"cannot read config {path}: {_short(str(exc))}") from exc
-    if not isinstance(data, dict) or section not in data:
+    data = read_config(path)
+    if section not in data:
         raise PhylohubError(f"{path} has no {section!r} section (config/demo.yaml has one)")
     schema = load_schema(schema_file)
     sub = {

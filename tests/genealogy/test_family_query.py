@@ -115,6 +115,18 @@ def test_the_snapshot_and_relation_sets_come_from_the_config(snapshot: Path) -> 
     assert "  relation set   ft (finetune)" in out.stdout
 
 
+def test_a_config_that_breaks_the_schema_is_one_error_line(snapshot: Path) -> None:
+    """The family command reads the config as the workflow does: checked by the schema."""
+    cwd = snapshot.parents[1]
+    config = {"snapshot": "tiny", "genealogy": {"relation_sets": {"ft": "finetune"}}}
+    (cwd / "bad.yaml").write_text(yaml.safe_dump(config))
+    command = [*PHYLOHUB, "family", "a/ft1", "--config", "bad.yaml", "--relations", "ft"]
+    out = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr.startswith("phylohub: error: bad.yaml: genealogy.relation_sets.ft")
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
 def test_the_query_knows_the_relations_of_the_graphs_module() -> None:
     assert query.RELATIONS == graphs.RELATIONS
     assert query.DEFAULT_SETS == graphs.RELATION_SETS

@@ -284,25 +284,20 @@ def family_report(
     return "\n".join(describe(model_id, tables, children, f"{name} ({', '.join(rels)})"))
 
 
-def _read_config(config: Path) -> dict[str, Any]:
-    import yaml
-
-    try:
-        data = yaml.safe_load(Path(config).read_text())
-    except (OSError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def main_family(args: argparse.Namespace) -> int:
     """Entry of ``phylohub family``: print the report, return the exit status."""
-    config = _read_config(args.config)
+    from phylohub.config import read_config, read_section
+
+    # With --snapshot given, the config only names relation sets: a missing file is fine.
+    config = read_config(args.config, missing_ok=args.snapshot is not None)
     snapshot = args.snapshot
     if snapshot is None:
         if "snapshot" not in config:
             raise PhylohubError(f"give --snapshot (no snapshot name in {args.config})")
         snapshot = Path("results") / str(config["snapshot"])
-    sets = (config.get("genealogy") or {}).get("relation_sets") or None
+    sets = None
+    if "genealogy" in config:
+        sets = read_section(args.config, "genealogy")["relation_sets"] or None
     print(family_report(snapshot, args.model_id, args.relations, sets))
     return 0
 
