@@ -32,9 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+from phylohub.vocabulary import TRAITS
+
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "results" / "bench" / "work"  # see bench/make_snapshot.py
-TRAITS = ("license", "language", "task", "library")
 
 
 def targets(snapshot: str) -> list[str]:

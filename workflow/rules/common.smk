@@ -7,6 +7,7 @@ from snakemake.logging import logger
 from snakemake.utils import validate
 
 from phylohub.config import exit_on_invalid, real_hub_notice
+from phylohub.vocabulary import TRAITS
 
 # The schema fills every default (its one home); a config that breaks it ends in one
 # line naming the key, and exit status 2.
@@ -250,7 +251,7 @@ def traits_targets(snapshot):
         *expand(
             "results/{snapshot}/figures/traits_drift_{trait}.png",
             snapshot=snapshot,
-            trait=["license", "language", "task", "library"],
+            trait=TRAITS,
         ),
         f"results/{snapshot}/figures/traits_documentation_thinning.png",
     ]

@@ -18,7 +18,7 @@ import polars as pl
 
 from phylohub.diff import sql
 from phylohub.errors import PhylohubError
-from phylohub.snapshot.tables import EDGE_RELATIONS as RELATIONS
+from phylohub.vocabulary import EDGE_RELATIONS as RELATIONS
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from phylohub.vocabulary import TRAITS
+
 
 @dataclass(frozen=True)
 class Source:
@@ -108,7 +110,6 @@ ORDER = "traits/orderings.json"
 MEANS = "similarity/similarity_means.tsv"
 TESTS = "similarity/similarity_tests.tsv"
 
-TRAITS = ("license", "language", "task", "library")
 PLURAL = {"license": "licenses", "language": "languages", "task": "tasks", "library": "libraries"}
 
 

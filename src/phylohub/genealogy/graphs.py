@@ -64,7 +64,7 @@ import pyarrow as pa
 
 from phylohub.errors import PhylohubError
 from phylohub.genealogy import sql
-from phylohub.snapshot.tables import EDGE_RELATIONS
+from phylohub.vocabulary import EDGE_RELATIONS
 
 log = logging.getLogger(__name__)
 

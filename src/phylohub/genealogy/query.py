@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from phylohub.errors import PhylohubError
+from phylohub.vocabulary import EDGE_RELATIONS
 
 if TYPE_CHECKING:  # the command line imports this module: numpy and polars load on use
     import polars as pl
@@ -37,7 +38,7 @@ DEFAULT_SETS: dict[str, tuple[str, ...]] = {
     "all": ("finetune", "adapter", "quantized", "merge", "unknown"),
 }
 #: Relations of the snapshot's edges.
-RELATIONS: tuple[str, ...] = ("finetune", "adapter", "quantized", "merge", "unknown")
+RELATIONS: tuple[str, ...] = EDGE_RELATIONS
 
 #: Ancestors printed at most before the lineage is cut (the root is always printed).
 MAX_LINEAGE = 12

@@ -103,11 +103,11 @@ import numpy.typing as npt
 from phylohub.errors import PhylohubError
 from phylohub.hub import vocab
 from phylohub.hub.store import ModelRecord, StoreWriter
+from phylohub.vocabulary import TAG_RELATIONS, TRAITS
 
 Array = npt.NDArray[Any]
 
-RELATIONS = ("finetune", "adapter", "quantized", "merge")
-TRAITS = ("license", "language", "task", "library")
+RELATIONS = TAG_RELATIONS
 BACKFILL = "2022-03-02T23:29:04.000Z"
 _BACKFILL_DT = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
 GENERATOR_VERSION = 3

@@ -29,13 +29,13 @@ import numpy as np
 import numpy.typing as npt
 
 from phylohub.errors import PhylohubError
+from phylohub.vocabulary import EDGE_RELATIONS
 
 __all__ = ["EDGE_RELATIONS", "KinForest", "break_cycles", "load_forest"]
 
 IntArray = npt.NDArray[np.int64]
 
 #: Relations an edge of the snapshot may have (``edges.relation``).
-EDGE_RELATIONS: Final[tuple[str, ...]] = ("finetune", "adapter", "quantized", "merge", "unknown")
 
 _EDGES_SQL: Final[str] = """
 WITH m AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM models)

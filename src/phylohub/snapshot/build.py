@@ -37,12 +37,12 @@ from phylohub.errors import PhylohubError
 from phylohub.snapshot import sql
 from phylohub.snapshot.languages import iso_639_table
 from phylohub.snapshot.tables import (
-    EDGE_RELATIONS,
     KNOWN_PREFIXES,
     MALFORMED_REASONS,
     RELATIONS,
     TABLES,
 )
+from phylohub.vocabulary import EDGE_RELATIONS
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from phylohub.vocabulary import EDGE_RELATIONS, TAG_RELATIONS
+
 #: Relations of a typed ``base_model:REL:ORG/NAME`` tag.
-RELATIONS: tuple[str, ...] = ("finetune", "adapter", "quantized", "merge")
-#: Relations of the ``edges`` table: the typed ones, and ``unknown`` for a plain tag only.
-EDGE_RELATIONS: tuple[str, ...] = (*RELATIONS, "unknown")
+RELATIONS: tuple[str, ...] = TAG_RELATIONS
 #: Tag prefixes with a meaning (hub-api vocabulary); any other ``x:y`` tag is opaque.
 KNOWN_PREFIXES: tuple[str, ...] = ("base_model", "license", "arxiv", "dataset", "doi", "region")
 #: Why a tag went to ``malformed_tags``.

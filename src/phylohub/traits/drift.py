@@ -61,7 +61,6 @@ import polars as pl
 
 from phylohub.errors import PhylohubError
 from phylohub.traits import sql
-from phylohub.traits.mutation import TRAITS
 from phylohub.traits.ordering import (
     Ordering,
     explained,
@@ -70,6 +69,7 @@ from phylohub.traits.ordering import (
     solve_ordering,
 )
 from phylohub.traits.snapshot import RELATIONS, TYPED_RELATIONS, frame, open_snapshot
+from phylohub.vocabulary import TRAITS
 
 log = logging.getLogger(__name__)
 

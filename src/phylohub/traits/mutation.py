@@ -29,11 +29,11 @@ import polars as pl
 from phylohub.traits import sql
 from phylohub.traits.snapshot import RELATIONS, TYPED_RELATIONS, frame, open_snapshot
 from phylohub.traits.stats import cluster_mean
+from phylohub.vocabulary import TRAITS
 
 log = logging.getLogger(__name__)
 
 #: The traits compared, in the order the stage reports them.
-TRAITS = ("license", "language", "task", "library")
 #: Rows of the mutation table per trait: each relation, then the typed ones pooled.
 ROWS = (*RELATIONS, "all")
 

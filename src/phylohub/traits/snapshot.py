@@ -10,9 +10,10 @@ import polars as pl
 from phylohub.errors import PhylohubError
 from phylohub.snapshot.build import connect_snapshot
 from phylohub.traits import sql
+from phylohub.vocabulary import EDGE_RELATIONS
 
 #: Relations of the snapshot's edges, in the order the stage reports them.
-RELATIONS = ("finetune", "adapter", "quantized", "merge", "unknown")
+RELATIONS = EDGE_RELATIONS
 #: The typed relations, pooled into the row ``all`` of every table.
 TYPED_RELATIONS = ("finetune", "adapter", "quantized", "merge")
 #: Which parents a child is compared with (see :data:`phylohub.traits.sql.CREATE_COMPARED_EDGES`).
