@@ -185,9 +185,8 @@ class Files:
         ):
             return error(404, "Entry not found", "EntryNotFound", commit)
         card = await self._reader.run(self._card, route.model_id, sha, recipe, card_data)
-        if not cache and self._to_cdn(
-            route.model_id, cdn_endpoint
-        ):  # as the Hub sends LFS files to its CDN
+        # as the Hub sends LFS files to its CDN
+        if not cache and self._to_cdn(route.model_id, cdn_endpoint):
             signature = self._cdn_signature(route.model_id, sha, route.filename)
             location = (
                 f"{cdn_endpoint}/repos/{quote(route.model_id, safe='')}/{sha}/"
