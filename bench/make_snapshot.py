@@ -58,13 +58,13 @@ import pyarrow.parquet as pq
 from phylohub.crawl.cards import decode_card
 from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA, LISTING_SCHEMA
 from phylohub.hub.cards import card_bytes
-from phylohub.hub.replica import _LIST_DEFAULT, _LIST_FULL, _entry_sql
+from phylohub.hub.replica.entries import LIST_DEFAULT, LIST_FULL, entry_sql
 from phylohub.hub.synth import SynthConfig, generate, is_current
 from phylohub.snapshot import build_snapshot
 
 #: The crawl's listing order and the properties of ``full=true&cardData=true``.
 LISTED = "FROM models WHERE private = 0 ORDER BY trending_score DESC, _id"
-PROPS = (*_LIST_DEFAULT, *_LIST_FULL, "cardData")
+PROPS = (*LIST_DEFAULT, *LIST_FULL, "cardData")
 FETCHED = datetime(2025, 7, 12, tzinfo=UTC)  # a fixed time: the same files on every run
 BATCH = 20_000
 
@@ -73,7 +73,7 @@ def write_listing(store: Path, out: Path, page_size: int, pages_per_part: int) -
     """Listing parts and manifest of every listed model; returns the number of models."""
     out.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
-    cursor = con.execute(f"SELECT id, _id, sha, {_entry_sql(PROPS)} {LISTED}")
+    cursor = con.execute(f"SELECT id, _id, sha, {entry_sql(PROPS)} {LISTED}")
     per_part = page_size * pages_per_part
     index, parts = 0, []
     while rows := cursor.fetchmany(per_part):

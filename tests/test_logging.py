@@ -14,7 +14,10 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from phylohub.errors import PhylohubError
 from phylohub.workflow import QUIET_LOGGERS, configure_logging
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class _Ok(http.server.BaseHTTPRequestHandler):
@@ -82,13 +85,64 @@ def test_an_unreachable_hub_is_one_error_line_not_a_traceback(tmp_path: Path) ->
         assert f"PhylohubError: listing {endpoint} failed on page 0" in errors[0]
 
 
-def test_a_bug_keeps_its_traceback(tmp_path: Path) -> None:
+def _run_failing_script(tmp_path: Path, *log_args: str) -> subprocess.CompletedProcess[str]:
+    # A rule's script: configure_logging, then a bug (a KeyError nobody catches).
     script = (
         "import sys\nfrom phylohub.workflow import configure_logging\n"
-        "configure_logging(sys.argv[1])\n{}['missing']\n"
+        "configure_logging(*sys.argv[1:])\n"
+        "def lookup(table):\n    return table['missing']\n"
+        "lookup({})\n"
     )
-    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "rule.log")],
-                            capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+    return subprocess.run([sys.executable, "-c", script, *log_args],
+                          capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+
+
+def test_a_bug_leaves_its_traceback_in_the_log_and_one_line_on_stderr(tmp_path: Path) -> None:
+    log_file = tmp_path / "rule.log"
+    result = _run_failing_script(tmp_path, str(log_file))
+    assert result.returncode == 1
+    log = log_file.read_text()
+    assert "ERROR phylohub: KeyError: 'missing'" in log
+    assert "Traceback (most recent call last):" in log
+    assert "line 5, in lookup" in log  # the frame that raised
+    stderr = result.stderr.strip().splitlines()
+    assert len(stderr) == 1, result.stderr
+    assert "ERROR phylohub: KeyError: 'missing'" in stderr[0]
+    assert f"traceback in {log_file}" in stderr[0]
+
+
+def test_without_a_log_file_a_bug_keeps_its_traceback_on_stderr(tmp_path: Path) -> None:
+    result = _run_failing_script(tmp_path)
     assert result.returncode == 1
     assert "ERROR phylohub: KeyError: 'missing'" in result.stderr
-    assert "Traceback" in result.stderr
+    assert "Traceback" in result.stderr and "in lookup" in result.stderr
+
+
+def _log_lines_at(level: str, tmp_path: Path) -> list[str]:
+    log_file = tmp_path / f"{level}.log"
+    try:
+        configure_logging(log_file, level)
+        log = logging.getLogger("phylohub.test")
+        log.debug("a debug line")
+        log.info("an info line")
+        log.warning("a warning line")
+    finally:
+        logging.basicConfig(force=True, handlers=[logging.NullHandler()])
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    return [line.split(": ", 1)[1] for line in log_file.read_text().splitlines()]
+
+
+def test_the_log_level_is_the_configs(tmp_path: Path) -> None:
+    assert _log_lines_at("DEBUG", tmp_path) == ["a debug line", "an info line", "a warning line"]
+    assert _log_lines_at("INFO", tmp_path) == ["an info line", "a warning line"]
+    assert _log_lines_at("WARNING", tmp_path) == ["a warning line"]
+    with pytest.raises(PhylohubError, match="unknown log level 'LOUD'"):
+        configure_logging(tmp_path / "x.log", "LOUD")
+
+
+def test_every_rule_script_logs_at_the_configs_level() -> None:
+    scripts = sorted((ROOT / "workflow" / "scripts").glob("*.py"))
+    assert scripts
+    call = 'configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])'
+    assert [s.name for s in scripts if call not in s.read_text()] == []

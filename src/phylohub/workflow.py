@@ -5,39 +5,98 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from types import TracebackType
 
 from phylohub.errors import PhylohubError
 
 #: Loggers kept at WARNING in the rules' logs: the HTTP client's per-request lines.
 QUIET_LOGGERS = ("httpx2", "httpx", "httpcore")
 
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
-def configure_logging(log_file: str | Path | None = None, level: int = logging.INFO) -> None:
+
+class OneLineFormatter(logging.Formatter):
+    """A record as one line: no traceback, no stack; where the traceback went instead.
+
+    The console of a workflow run is read by people watching many jobs; the traceback
+    of a failed rule belongs in its log, which this line points to.
+
+    Parameters
+    ----------
+    traceback_in
+        The log file that holds the tracebacks left out here (None: say nothing).
+    """
+
+    def __init__(self, fmt: str, traceback_in: Path | None = None) -> None:
+        super().__init__(fmt)
+        self.traceback_in = traceback_in
+
+    def format(self, record: logging.LogRecord) -> str:
+        # A copy: the file handler formats the same record, traceback included.
+        had_traceback = bool(record.exc_info or record.exc_text)
+        line = logging.makeLogRecord(
+            {**record.__dict__, "exc_info": None, "exc_text": None, "stack_info": None}
+        )
+        text = super().format(line)
+        if had_traceback and self.traceback_in is not None:
+            text += f" (traceback in {self.traceback_in})"
+        return text
+
+
+def log_level(level: int | str) -> int:
+    """A level number from a number or a name (``logging.level`` of the config).
+
+    >>> log_level("DEBUG"), log_level("info"), log_level(30)
+    (10, 20, 30)
+    """
+    if isinstance(level, int):
+        return level
+    names = logging.getLevelNamesMapping()
+    try:
+        return names[level.upper()]
+    except KeyError:
+        known = ", ".join(n for n in names if n not in ("NOTSET", "WARN", "FATAL"))
+        raise PhylohubError(f"unknown log level {level!r} (known: {known})") from None
+
+
+def configure_logging(log_file: str | Path | None = None, level: int | str = logging.INFO) -> None:
     """Log to the rule's log file (and stderr), with timestamps; uncaught errors too.
 
-    An uncaught :class:`~phylohub.errors.PhylohubError` is logged as one line, without
-    its traceback (nor those of the errors it was raised from).
+    Parameters
+    ----------
+    log_file
+        The rule's log (``snakemake.log[0]``); None: stderr only.
+    level
+        The least severe level logged, a number or a name (the config's
+        ``logging.level``).
+
+    The log file gets every record whole, tracebacks included; stderr gets one line per
+    record (pointing at the log file for a traceback), as PyPSA-Eur logs uncaught
+    exceptions with ``exc_info``. An uncaught :class:`~phylohub.errors.PhylohubError`
+    (a user's problem: bad input, an unreachable endpoint) is one line in both, without
+    its traceback (nor those of the errors it was raised from); any other uncaught
+    exception is a bug and its traceback lands in the log file (on stderr when there is
+    no log file, so that it is never lost).
     """
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    number = log_level(level)
+    console = logging.StreamHandler(sys.stderr)
+    handlers: list[logging.Handler] = [console]
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, mode="w"))
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        handlers=handlers,
-        force=True,
-    )
+        console.setFormatter(OneLineFormatter(_FORMAT, Path(log_file)))
+    logging.basicConfig(level=number, format=_FORMAT, handlers=handlers, force=True)
     # The HTTP client logs every request at INFO: two lines per card, millions in a
     # crawl, formatted and written twice. Its warnings and errors still come through.
     for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+        logging.getLogger(name).setLevel(max(number, logging.WARNING))
 
-    def excepthook(kind: type[BaseException], value: BaseException, tb: object) -> None:
-        # A user's problem (bad input, an unreachable endpoint) is one line; a bug keeps
-        # its traceback.
-        logging.getLogger("phylohub").error("%s: %s", kind.__name__, value)
-        if not isinstance(value, PhylohubError):
-            sys.__excepthook__(kind, value, tb)  # type: ignore[arg-type]
+    def excepthook(
+        kind: type[BaseException], value: BaseException, tb: TracebackType | None
+    ) -> None:
+        bug = not isinstance(value, PhylohubError)
+        logging.getLogger("phylohub").error(
+            "%s: %s", kind.__name__, value, exc_info=(kind, value, tb) if bug else None
+        )
 
     sys.excepthook = excepthook

@@ -16,7 +16,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from phylohub.hub.arxiv_api import well_formed
+from phylohub.crawl.arxiv_ids import well_formed
 from phylohub.hub.replica import RateLimits, RatePolicy, ReplicaConfig, run_replica
 from phylohub.hub.store import ModelRecord, StoreWriter
 from phylohub.hub.synth import SynthConfig, generate

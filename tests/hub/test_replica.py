@@ -57,12 +57,11 @@ from phylohub.hub.replica import (
     RatePolicy,
     ReplicaConfig,
     RunningReplica,
-    _Listing,
-    _listing_sql,
     decode_cursor,
     encode_cursor,
     run_replica,
 )
+from phylohub.hub.replica.listing import Listing, listing_sql
 from phylohub.hub.store import ModelRecord, Store, StoreWriter
 
 N_REGULAR = 2500
@@ -409,8 +408,8 @@ def test_bad_listing_parameters_answer_400(hub: RunningReplica) -> None:
 def test_page_queries_are_searches_of_the_sort_index(store_path: Path) -> None:
     conn = sqlite3.connect(store_path)
     for sort, col in [("likes", "likes"), ("createdAt", "created_at")]:
-        q = _Listing(sort, ("likes",), 1000, None, None, None, (), None)
-        first, ties, below, _ = _listing_sql(q)
+        q = Listing(sort, ("likes",), 1000, None, None, None, (), None)
+        first, ties, below, _ = listing_sql(q)
         for sql, args in ((first, (1,)), (ties, (1, "a", 1)), (below, (1, 1))):
             plan = " ".join(str(r[-1]) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
             assert f"SEARCH models USING INDEX idx_{col}" in plan and "TEMP B-TREE" not in plan

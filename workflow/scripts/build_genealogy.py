@@ -9,7 +9,7 @@ from pathlib import Path
 from phylohub.genealogy.tables import build_genealogy
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 build_genealogy(
     Path(snakemake.input.db),
     snakemake.params.relations,

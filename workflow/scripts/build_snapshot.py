@@ -10,7 +10,7 @@ from pathlib import Path
 from phylohub.snapshot import build_snapshot, read_listing_manifest
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 parts, listed = read_listing_manifest(Path(snakemake.input.manifest))
 build_snapshot(
     parts,

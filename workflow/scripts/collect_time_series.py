@@ -10,7 +10,7 @@ from pathlib import Path
 from phylohub.diff.series import collect_series, snapshot_point, write_series
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 snapshots = [*snakemake.params.earlier]
 snapshots.append([snakemake.wildcards.snapshot, snakemake.input.db, snakemake.input.genealogy])
 points = [snapshot_point(name, Path(db), Path(summary)) for name, db, summary in snapshots]

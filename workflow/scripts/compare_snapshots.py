@@ -12,7 +12,7 @@ from pathlib import Path
 from phylohub.diff.compare import SnapshotFiles, compare_snapshots, write_diff
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 i, p = snakemake.input, snakemake.params.previous
 old = SnapshotFiles(
     p["name"], Path(p["db"]), Path(p["nodes"]), Path(p["families"]), Path(p["manifest"])

@@ -9,7 +9,7 @@ from pathlib import Path
 from phylohub.similarity.stage import run_compute_similarity
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 run_compute_similarity(
     Path(snakemake.input.db),
     Path(snakemake.input.pairs),

@@ -9,7 +9,7 @@ from pathlib import Path
 from phylohub.genealogy.tables import write_shape_table
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 names = snakemake.params.names
 nodes = {name: Path(path) for name, path in zip(names, snakemake.input.nodes, strict=True)}
 write_shape_table(nodes, Path(snakemake.output.shapes))

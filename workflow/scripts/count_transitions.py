@@ -11,7 +11,7 @@ from pathlib import Path
 from phylohub.traits.drift import write_transitions
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 out = snakemake.output
 write_transitions(
     Path(snakemake.input.db),

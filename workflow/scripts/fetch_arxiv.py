@@ -11,7 +11,7 @@ from pathlib import Path
 from phylohub.crawl.arxiv import ArxivJob, fetch_arxiv
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 p = snakemake.params
 job = ArxivJob(
     endpoint=p.endpoint,

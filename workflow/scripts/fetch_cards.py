@@ -12,7 +12,7 @@ from phylohub.crawl.listing import read_token
 from phylohub.crawl.ratelimit import RateBudget
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 p = snakemake.params
 manifest = Path(snakemake.input.manifest)
 parts = [manifest.parent / name for name in json.loads(manifest.read_text())["parts"]]

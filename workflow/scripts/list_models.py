@@ -9,7 +9,7 @@ from pathlib import Path
 from phylohub.crawl.listing import crawl_listing, read_token, write_manifest
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 manifest = Path(snakemake.output.manifest)
 result = crawl_listing(
     snakemake.params.endpoint,

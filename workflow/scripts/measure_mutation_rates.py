@@ -10,7 +10,7 @@ from pathlib import Path
 from phylohub.traits.mutation import write_mutation_rates
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 write_mutation_rates(
     Path(snakemake.input.db),
     Path(snakemake.output.rates),

@@ -9,7 +9,7 @@ from pathlib import Path
 from phylohub.traits.thinning import write_thinning
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 write_thinning(
     Path(snakemake.input.db),
     Path(snakemake.output.thinning),

@@ -11,5 +11,5 @@ import polars as pl
 from phylohub.summary.plots import plot_crawl_health
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 plot_crawl_health(pl.read_csv(snakemake.input.health, separator="\t"), Path(snakemake.output.png))

@@ -11,7 +11,7 @@ import polars as pl
 from phylohub.summary.plots import plot_availability
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 plot_availability(
     pl.read_csv(snakemake.input.availability, separator="\t"),
     pl.read_csv(snakemake.input.doi_downloads, separator="\t"),

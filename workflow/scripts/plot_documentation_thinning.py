@@ -11,7 +11,7 @@ import polars as pl
 from phylohub.traits.plots import plot_thinning
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 plot_thinning(
     pl.read_parquet(snakemake.input.thinning),
     Path(snakemake.output.figure),

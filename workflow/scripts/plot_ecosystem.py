@@ -13,7 +13,7 @@ from phylohub.summary.distributions import read_distributions
 from phylohub.summary.plots import plot_distributions
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 plot_distributions(
     read_distributions(Path(snakemake.input.distributions)),
     pl.read_csv(snakemake.input.arxiv_template_effect, separator="\t"),

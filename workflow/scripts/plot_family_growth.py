@@ -11,7 +11,7 @@ import polars as pl
 from phylohub.diff.plots import plot_family_growth
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 plot_family_growth(
     pl.read_parquet(snakemake.input.families),
     snakemake.params.previous,

@@ -11,7 +11,7 @@ import polars as pl
 from phylohub.genealogy.plots import plot_family_sizes
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 names = snakemake.params.names
 families = {
     name: pl.read_parquet(path, columns=["size"])

@@ -12,7 +12,7 @@ import polars as pl
 from phylohub.genealogy.plots import plot_family_trees
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 p = snakemake.params
 picks = plot_family_trees(
     pl.read_parquet(snakemake.input.families),

@@ -10,7 +10,7 @@ from phylohub.diff.plots import plot_growth
 from phylohub.diff.series import read_series
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 plot_growth(
     read_series(snakemake.input.series), Path(snakemake.output.png), Path(snakemake.output.svg)
 )

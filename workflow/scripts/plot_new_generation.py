@@ -11,7 +11,7 @@ import polars as pl
 from phylohub.diff.plots import plot_new_generation
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 plot_new_generation(
     pl.read_csv(snakemake.input.traits, separator="\t"),
     snakemake.params.previous,

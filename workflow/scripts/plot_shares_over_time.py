@@ -12,7 +12,7 @@ from phylohub.diff.plots import plot_shares
 from phylohub.diff.series import read_series
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 plot_shares(
     pl.read_csv(snakemake.input.licenses, separator="\t"),
     pl.read_csv(snakemake.input.tasks, separator="\t"),

@@ -9,7 +9,7 @@ from pathlib import Path
 from phylohub.similarity.stage import run_plot_similarity_by_relation
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 run_plot_similarity_by_relation(
     Path(snakemake.input.means),
     Path(snakemake.input.shape_means),

@@ -12,7 +12,7 @@ import polars as pl
 from phylohub.traits.plots import plot_drift
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 plot_drift(
     json.loads(Path(snakemake.input.orderings).read_text()),
     pl.read_parquet(snakemake.input.pairs),

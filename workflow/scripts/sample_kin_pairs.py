@@ -9,7 +9,7 @@ from pathlib import Path
 from phylohub.kinship.pairs import write_kin_pairs
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 p = snakemake.params
 write_kin_pairs(
     Path(snakemake.input.db),

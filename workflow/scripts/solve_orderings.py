@@ -10,7 +10,7 @@ from pathlib import Path
 from phylohub.traits.drift import DriftSettings, write_orderings
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 i, o = snakemake.input, snakemake.output
 write_orderings(
     Path(i.transitions),

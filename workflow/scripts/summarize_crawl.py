@@ -9,7 +9,7 @@ from pathlib import Path
 from phylohub.summary.health import crawl_health
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 health = crawl_health(
     Path(snakemake.input.manifest),
     [Path(p) for p in snakemake.input.shards],

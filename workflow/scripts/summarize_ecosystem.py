@@ -9,7 +9,7 @@ from pathlib import Path
 from phylohub.summary.distributions import SummarySettings, write_summary
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 settings = SummarySettings(top=snakemake.params.top)
 out_dir = Path(snakemake.output.distributions).parent
 write_summary(

@@ -9,7 +9,7 @@ from pathlib import Path
 from phylohub.similarity.stage import run_summarize_similarity
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 p = snakemake.params
 run_summarize_similarity(
     Path(snakemake.input.pairs),

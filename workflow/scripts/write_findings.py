@@ -9,7 +9,7 @@ from pathlib import Path
 from phylohub.findings import write_findings
 from phylohub.workflow import configure_logging
 
-configure_logging(snakemake.log[0])
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 write_findings(
     Path(snakemake.output.json).parent,
     snakemake.wildcards.snapshot,

@@ -52,9 +52,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from phylohub import __version__
+from phylohub.crawl.arxiv_ids import split_version, well_formed
 from phylohub.crawl.ratelimit import RateBudget
 from phylohub.errors import PhylohubError
-from phylohub.hub.arxiv_api import split_version, well_formed
 
 log = logging.getLogger(__name__)
 

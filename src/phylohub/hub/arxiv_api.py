@@ -21,7 +21,8 @@ behaviour where a client can trip over it:
   a version above the latest is not found;
 * entries come in ``id_list`` order, duplicates once.
 
-``search_query`` is not served: a query with one answers an error feed saying so.
+``search_query`` is not served: a query with one answers an error feed saying so. Which
+ids are well formed is :mod:`phylohub.crawl.arxiv_ids`, shared with the crawler.
 """
 
 from __future__ import annotations
@@ -37,43 +38,14 @@ from typing import Final
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape, quoteattr
 
+from phylohub.crawl.arxiv_ids import split_version, well_formed
 from phylohub.hub.store import Store
 
-__all__ = ["ATOM_CONTENT_TYPE", "MAX_RESULTS", "Feed", "answer_query", "split_version"]
+__all__ = ["ATOM_CONTENT_TYPE", "MAX_RESULTS", "Feed", "answer_query"]
 
 ATOM_CONTENT_TYPE: Final = "application/atom+xml; charset=utf-8"
 MAX_RESULTS: Final = 2000  # the API's largest slice per call
 _DEFAULT_MAX_RESULTS: Final = 10
-
-# New-style ids (0704.0001 on: YYMM.NNNN to 2014, YYMM.NNNNN since 2015) and old-style
-# ones (archive[.SUBJ]/YYMMNNN), each with an optional version.
-_NEW_ID = re.compile(r"^(\d{2})(0[1-9]|1[0-2])\.(\d{4,5})(v[1-9]\d*)?$")
-_OLD_ID = re.compile(r"^[a-z]+(-[a-z]+)*(\.[A-Z]{2})?/\d{7}(v[1-9]\d*)?$")
-
-
-def split_version(arxiv_id: str) -> tuple[str, int | None]:
-    """An id without its version, and the version (None when it has none).
-
-    >>> split_version("2106.09685v2"), split_version("hep-th/9901001")
-    (('2106.09685', 2), ('hep-th/9901001', None))
-    """
-    m = re.match(r"^(.*?)v([1-9]\d*)$", arxiv_id)
-    if m and well_formed(arxiv_id):
-        return m.group(1), int(m.group(2))
-    return arxiv_id, None
-
-
-def well_formed(arxiv_id: str) -> bool:
-    """True for an arXiv identifier the API accepts (not whether the paper exists).
-
-    >>> [well_formed(x) for x in ("1910.09700", "1234.1234", "cs/0112017v1", "x")]
-    [True, False, True, False]
-    """
-    m = _NEW_ID.match(arxiv_id)
-    if m:  # from 0704 on; four-digit numbers until 1412, five since 1501
-        year, month, number = m.group(1), m.group(2), m.group(3)
-        return f"{year}{month}" >= "0704" and (len(number) == 5) == (int(year) >= 15)
-    return bool(_OLD_ID.match(arxiv_id))
 
 
 @dataclass(frozen=True)
