@@ -16,7 +16,7 @@ from phylohub.diff.plots import growth_figure, plot_family_growth, plot_growth, 
 from phylohub.diff.series import Point, collect_series, snapshot_point
 from phylohub.figures import pyplot
 from phylohub.genealogy.graphs import RELATION_SETS
-from phylohub.genealogy.tables import build_genealogy
+from phylohub.genealogy.tables import build_genealogy, paths_in
 from phylohub.snapshot import build_snapshot
 from tests.figures.geometry import draw, extent, overlap, texts
 from tests.snapshot.crawlfiles import card, entry, write_cards, write_listing
@@ -31,7 +31,9 @@ def snapshot(folder: Path, newest: str, n: int = 4) -> Point:
     parts = write_listing(folder / "listing", [entries])
     shards = write_cards(folder / "cards", [[card(e["id"], text="a card") for e in entries]])
     build_snapshot(parts, shards, folder / "hub.duckdb", folder / "parquet")
-    build_genealogy(folder / "hub.duckdb", RELATION_SETS["no_merge"], folder / "genealogy")
+    build_genealogy(
+        folder / "hub.duckdb", RELATION_SETS["no_merge"], paths_in(folder / "genealogy")
+    )
     return snapshot_point(folder.name, folder / "hub.duckdb", folder / "genealogy" / "summary.json")
 
 

@@ -19,7 +19,7 @@ from phylohub.genealogy.plots import (
     plot_family_trees,
     plot_virality,
 )
-from phylohub.genealogy.tables import build_genealogy
+from phylohub.genealogy.tables import build_genealogy, paths_in
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -58,7 +58,7 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
     models += [("x/child", ["base_model:finetune:Gone/Base"])]
     db = tiny_snapshot(root, models)
     for name, rels in RELATION_SETS.items():
-        build_genealogy(db, rels, root / name)
+        build_genealogy(db, rels, paths_in(root / name))
     return root
 
 
@@ -137,7 +137,7 @@ def test_relation_sets_that_give_the_same_families_are_drawn_once(tmp_path: Path
     models += [(f"s/k{i}", ["base_model:finetune:o/base"]) for i in range(3)] + [("x/alone", [])]
     db = tiny_snapshot(tmp_path / "snap", models)
     for name, rels in RELATION_SETS.items():
-        build_genealogy(db, rels, tmp_path / name)
+        build_genealogy(db, rels, paths_in(tmp_path / name))
     families = {n: pl.read_parquet(tmp_path / n / "families.parquet") for n in RELATION_SETS}
     depths = {n: pl.read_csv(tmp_path / n / "depths.tsv", separator="\t") for n in RELATION_SETS}
     plot_family_sizes(families, tmp_path / "sizes.png")

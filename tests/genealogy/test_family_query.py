@@ -14,7 +14,7 @@ from genealogy_snapshots import tiny_snapshot
 from phylohub.errors import PhylohubError
 from phylohub.genealogy import graphs, query
 from phylohub.genealogy.query import family_report
-from phylohub.genealogy.tables import build_genealogy
+from phylohub.genealogy.tables import build_genealogy, paths_in
 
 PHYLOHUB = [sys.executable, "-m", "phylohub.cli"]
 
@@ -73,7 +73,9 @@ def test_a_parent_missing_from_the_snapshot_can_be_asked_about(snapshot: Path) -
 
 def test_the_stage_tables_give_the_same_report_as_the_snapshot(snapshot: Path) -> None:
     computed = family_report(snapshot, "b/sib1", "finetune").splitlines()
-    build_genealogy(snapshot / "hub.duckdb", ["finetune"], snapshot / "genealogy" / "finetune")
+    build_genealogy(
+        snapshot / "hub.duckdb", ["finetune"], paths_in(snapshot / "genealogy" / "finetune")
+    )
     stored = family_report(snapshot, "b/sib1", "finetune").splitlines()
     assert computed[-1].endswith("(computed; the genealogy rules write " +
                                  str(snapshot / "genealogy" / "finetune") + ")")  # fmt: skip

@@ -18,7 +18,7 @@ import pytest
 from genealogy_data import components
 
 from phylohub.genealogy.graphs import RELATION_SETS
-from phylohub.genealogy.tables import build_genealogy
+from phylohub.genealogy.tables import build_genealogy, paths_in
 
 
 class Truth:
@@ -62,7 +62,7 @@ class Truth:
 def built(snapshot20k: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("genealogy20k")
     for name, rels in RELATION_SETS.items():
-        build_genealogy(snapshot20k, rels, out / name)
+        build_genealogy(snapshot20k, rels, paths_in(out / name))
     return {name: out / name for name in RELATION_SETS}
 
 

@@ -16,6 +16,7 @@ from phylohub.genealogy.tables import (
     OUTPUTS,
     build_genealogy,
     forest_of,
+    paths_in,
     shape_table,
     top_parents,
     write_shape_table,
@@ -35,7 +36,7 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def built(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tables")
     for name, rels in RELATION_SETS.items():
-        build_genealogy(snapshot, rels, out / name, top=7)
+        build_genealogy(snapshot, rels, paths_in(out / name), top=7)
     return out
 
 
@@ -88,7 +89,7 @@ def test_top_parents_rank_by_children_then_id() -> None:
 
 def test_the_same_snapshot_gives_byte_identical_tables(snapshot: Path, tmp_path: Path) -> None:
     for run in ("one", "two"):
-        build_genealogy(snapshot, RELATION_SETS["all"], tmp_path / run)
+        build_genealogy(snapshot, RELATION_SETS["all"], paths_in(tmp_path / run))
     for name in OUTPUTS:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 

@@ -17,7 +17,12 @@ from phylohub.figures import pyplot
 from phylohub.hub.replica import ReplicaConfig, run_replica
 from phylohub.hub.synth import SynthConfig, generate
 from phylohub.snapshot import build_snapshot
-from phylohub.summary.distributions import SummarySettings, read_distributions, write_summary
+from phylohub.summary.distributions import (
+    TABLES,
+    SummarySettings,
+    read_distributions,
+    write_summary,
+)
 from phylohub.summary.plots import availability_figure, plot_availability, plot_distributions
 from tests.figures.geometry import bars, draw, extent, overlap
 from tests.snapshot.crawlfiles import card, entry, write_cards, write_listing
@@ -51,7 +56,8 @@ def summary(tmp_path_factory: pytest.TempPathFactory) -> Path:
         job = ArxivJob(endpoint=hub.endpoint, delay_s=0.0)
         fetch_arxiv(root / "hub.duckdb", root / "arxiv.parquet", root / "arxiv.stats.json",
                     root / "cache.sqlite", job)  # fmt: skip
-    write_summary(root / "hub.duckdb", root / "arxiv.parquet", root / "summary", SummarySettings())
+    out = {name: root / "summary" / f"{name}.tsv" for name in TABLES}
+    write_summary(root / "hub.duckdb", root / "arxiv.parquet", out, SummarySettings())
     return root / "summary"
 
 

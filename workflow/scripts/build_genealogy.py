@@ -13,6 +13,6 @@ configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 build_genealogy(
     Path(snakemake.input.db),
     snakemake.params.relations,
-    Path(snakemake.output.summary).parent,
+    {name: Path(path) for name, path in snakemake.output.items()},
     top=snakemake.params.top,
 )

@@ -15,4 +15,4 @@ snapshots = [*snakemake.params.earlier]
 snapshots.append([snakemake.wildcards.snapshot, snakemake.input.db, snakemake.input.genealogy])
 points = [snapshot_point(name, Path(db), Path(summary)) for name, db, summary in snapshots]
 tables = collect_series(points, top=snakemake.params.top)
-write_series(tables, Path(snakemake.output.series).parent)
+write_series(tables, {name: Path(path) for name, path in snakemake.output.items()})

@@ -21,6 +21,6 @@ new = SnapshotFiles(
     snakemake.wildcards.snapshot, Path(i.db), Path(i.nodes), Path(i.families), Path(i.manifest)
 )
 diff = compare_snapshots(old, new, top=snakemake.params.top)
-write_diff(diff, Path(snakemake.output.summary).parent)
+write_diff(diff, {name: Path(path) for name, path in snakemake.output.items()})
 summary = {k: v for k, v in diff.summary.items() if k != "families"}
 logging.getLogger("phylohub").info("diff %s", json.dumps(summary))

@@ -11,7 +11,7 @@ from phylohub.workflow import configure_logging
 
 configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 settings = SummarySettings(top=snakemake.params.top)
-out_dir = Path(snakemake.output.distributions).parent
+out = {name: Path(path) for name, path in snakemake.output.items()}
 write_summary(
-    Path(snakemake.input.db), Path(snakemake.input.arxiv), out_dir, settings, snakemake.threads
+    Path(snakemake.input.db), Path(snakemake.input.arxiv), out, settings, snakemake.threads
 )

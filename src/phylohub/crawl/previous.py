@@ -5,10 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from phylohub.errors import PhylohubError
-
-
-def _card_files(snapshot_dir: Path) -> list[Path]:
-    return sorted((snapshot_dir / "crawl" / "cards").glob("[0-9]*.parquet"))
+from phylohub.layout import Snapshot, snapshots_under
 
 
 def find_previous_cards(results: Path, snapshot: str, previous: str = "auto") -> list[str]:
@@ -22,24 +19,23 @@ def find_previous_cards(results: Path, snapshot: str, previous: str = "auto") ->
     if previous == "none":
         return []
     if previous != "auto":
-        files = _card_files(results / previous)
+        named = Snapshot.named(results, previous)
+        files = named.card_shards()
         if not files:
             raise PhylohubError(
-                f"crawl.previous names snapshot {previous!r}, but {results / previous} "
+                f"crawl.previous names snapshot {previous!r}, but {named.folder} "
                 "holds no crawled cards"
             )
         return [str(f) for f in files]
     # Only snapshots listed before this one's listing: a snapshot made later (or a
     # benchmark folder) must not change which cards an existing snapshot reused.
-    own = results / snapshot / "crawl" / "listing" / "manifest.json"
-    before = own.stat().st_mtime if own.is_file() else float("inf")
+    before = Snapshot.named(results, snapshot).listed_at()
     candidates = []
-    for manifest in results.glob("*/crawl/listing/manifest.json"):
-        snapshot_dir = manifest.parents[2]
-        listed_at = manifest.stat().st_mtime
-        if snapshot_dir.name != snapshot and listed_at < before and _card_files(snapshot_dir):
-            candidates.append((listed_at, snapshot_dir.name, snapshot_dir))
+    for other in snapshots_under(results):
+        listed_at = other.listed_at()
+        if other.name != snapshot and listed_at < before and other.card_shards():
+            candidates.append((listed_at, other.name, other))
     if not candidates:
         return []
     _, _, newest = max(candidates)
-    return [str(f) for f in _card_files(newest)]
+    return [str(f) for f in newest.card_shards()]

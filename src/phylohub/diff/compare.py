@@ -8,6 +8,7 @@ tables of one relation set, the listing manifests) and returns the tables of
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import polars as pl
 
 from phylohub.diff import sql
 from phylohub.errors import PhylohubError
+from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
 
 FIELDS = ("license", "task", "library", "gated")
 
@@ -30,17 +32,6 @@ class SnapshotFiles:
     nodes: Path  # genealogy/{relations}/nodes.parquet
     families: Path  # genealogy/{relations}/families.parquet
     manifest: Path  # crawl/listing/manifest.json
-
-    @classmethod
-    def under(cls, results: Path, name: str, relations: str) -> SnapshotFiles:
-        folder = results / name
-        return cls(
-            name,
-            folder / "hub.duckdb",
-            folder / "genealogy" / relations / "nodes.parquet",
-            folder / "genealogy" / relations / "families.parquet",
-            folder / "crawl" / "listing" / "manifest.json",
-        )
 
 
 @dataclass(frozen=True)
@@ -256,18 +247,26 @@ def compare_snapshots(old: SnapshotFiles, new: SnapshotFiles, top: int = 15) -> 
     )
 
 
-def write_diff(diff: Diff, out_dir: Path) -> None:
-    """Write every table of ``diff`` into ``out_dir`` (parquet for rows, TSV for counts)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    diff.models.write_parquet(out_dir / "models.parquet")
-    diff.edges.write_parquet(out_dir / "edges.parquet")
-    diff.changed.write_parquet(out_dir / "changed.parquet")
-    diff.families.write_parquet(out_dir / "families.parquet")
-    for name, frame in (
-        ("edge_counts", diff.edge_counts),
-        ("field_changes", diff.field_changes),
-        ("traits", diff.traits),
-        ("requests", diff.requests),
-    ):
-        frame.write_csv(out_dir / f"{name}.tsv", separator="\t", float_precision=6)
-    (out_dir / "summary.json").write_text(json.dumps(diff.summary, indent=1) + "\n")
+#: The tables of a diff, by the name of the ``compare_snapshots`` rule's output.
+TABLES: tuple[str, ...] = (
+    "summary",
+    "models",
+    "edges",
+    "changed",
+    "families",
+    "edge_counts",
+    "field_changes",
+    "traits",
+    "requests",
+)
+
+
+def write_diff(diff: Diff, out: Mapping[str, Path]) -> None:
+    """Write every table of ``diff`` to its path in ``out`` (the rule's outputs): parquet
+    for rows, TSV for counts, JSON for the summary."""
+    check_outputs(out, TABLES, "diff")
+    for name in ("models", "edges", "changed", "families"):
+        write_parquet(getattr(diff, name), out[name])
+    for name in ("edge_counts", "field_changes", "traits", "requests"):
+        write_tsv(getattr(diff, name), out[name])
+    write_json(diff.summary, out["summary"])

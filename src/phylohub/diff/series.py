@@ -9,6 +9,7 @@ synthetic (evolved) ecosystem served at any time.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import polars as pl
 
 from phylohub.diff import sql
 from phylohub.errors import PhylohubError
+from phylohub.io import check_outputs, write_tsv
 from phylohub.vocabulary import EDGE_RELATIONS as RELATIONS
 
 
@@ -102,11 +104,12 @@ def collect_series(points: list[Point], top: int = 8) -> dict[str, pl.DataFrame]
     return out
 
 
-def write_series(tables: dict[str, pl.DataFrame], out_dir: Path) -> None:
-    """``series.tsv``, ``licenses.tsv`` and ``tasks.tsv`` in ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def write_series(tables: dict[str, pl.DataFrame], out: Mapping[str, Path]) -> None:
+    """Each table (``series``, ``licenses``, ``tasks``) to its path in ``out`` (the
+    ``collect_time_series`` rule's outputs)."""
+    check_outputs(out, tables, "time series")
     for name, frame in tables.items():
-        frame.write_csv(out_dir / f"{name}.tsv", separator="\t", float_precision=6)
+        write_tsv(frame, out[name])
 
 
 def read_series(path: str | Path) -> pl.DataFrame:

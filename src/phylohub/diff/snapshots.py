@@ -5,11 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from phylohub.errors import PhylohubError
-
-
-def _listed_at(snapshot_dir: Path) -> float:
-    manifest = snapshot_dir / "crawl" / "listing" / "manifest.json"
-    return manifest.stat().st_mtime if manifest.is_file() else float("inf")
+from phylohub.layout import Snapshot, snapshots_under
 
 
 def earlier_snapshots(results: Path, snapshot: str) -> list[str]:
@@ -23,13 +19,12 @@ def earlier_snapshots(results: Path, snapshot: str) -> list[str]:
     >>> earlier_snapshots(Path("/nonexistent"), "demo")
     []
     """
-    before = _listed_at(results / snapshot)
+    before = Snapshot.named(results, snapshot).listed_at()
     found = []
-    for db in results.glob("*/hub.duckdb"):
-        folder = db.parent
-        listed = _listed_at(folder)
-        if folder.name != snapshot and listed < before:
-            found.append((listed, folder.name))
+    for other in snapshots_under(results):
+        listed = other.listed_at()
+        if other.name != snapshot and listed < before and other.db.is_file():
+            found.append((listed, other.name))
     return [name for _, name in sorted(found)]
 
 
@@ -49,9 +44,10 @@ def previous_snapshot(results: Path, snapshot: str, previous: str = "auto") -> s
         return earlier[-1] if earlier else None
     if previous == snapshot:
         raise PhylohubError(f"diff.previous names the snapshot itself ({snapshot!r})")
-    if not (results / previous / "hub.duckdb").is_file():
+    named = Snapshot.named(results, previous)
+    if not named.db.is_file():
         raise PhylohubError(
-            f"diff.previous names snapshot {previous!r}, but {results / previous} holds no "
+            f"diff.previous names snapshot {previous!r}, but {named.folder} holds no "
             "hub.duckdb; build it first or set diff.previous to auto or none"
         )
     return previous

@@ -17,9 +17,10 @@ One relation set at a time (finetune only = the paper's trees; all but merge; al
 
 Examples
 --------
->>> from phylohub.genealogy.tables import build_genealogy  # doctest: +SKIP
+>>> from phylohub.genealogy.tables import build_genealogy, paths_in  # doctest: +SKIP
 >>> db = Path("results/S/hub.duckdb")  # doctest: +SKIP
->>> build_genealogy(db, ["finetune"], Path("results/S/genealogy/finetune"))  # doctest: +SKIP
+>>> out = paths_in(Path("results/S/genealogy/finetune"))  # doctest: +SKIP
+>>> build_genealogy(db, ["finetune"], out)  # doctest: +SKIP
 >>> from phylohub.genealogy.graphs import parent_array  # doctest: +SKIP
 >>> ids, parent = parent_array(db, ["finetune"])  # doctest: +SKIP
 

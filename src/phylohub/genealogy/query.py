@@ -109,8 +109,12 @@ def family_tables(
     """
     import polars as pl
 
-    stage = folder / "genealogy" / set_name
-    files = [stage / f for f in ("nodes.parquet", "edges.parquet", "families.parquet")]
+    from phylohub.genealogy.tables import paths_in
+    from phylohub.layout import Snapshot
+
+    stage = Snapshot(folder).genealogy(set_name)
+    written = paths_in(stage)
+    files = [written[name] for name in ("nodes", "edges", "families")]
     if all(f.is_file() for f in files):
         nodes, edges, families = (pl.scan_parquet(f) for f in files)
         source = str(stage)

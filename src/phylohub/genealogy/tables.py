@@ -1,6 +1,7 @@
 """The genealogy stage's tables: what :func:`build_genealogy` writes for one relation set.
 
-``results/{snapshot}/genealogy/{relations}/`` holds:
+``results/{snapshot}/genealogy/{relations}/`` holds (the rule names each file; the
+names below are those of :data:`TABLES`):
 
 ``nodes.parquet``
     one row per node (listed models in id order, then external ancestors): ``id``,
@@ -30,7 +31,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -43,6 +43,7 @@ import polars as pl
 
 from phylohub.genealogy.families import Genealogy, analyse, family_table, node_table
 from phylohub.genealogy.graphs import RELATIONS, load_graph
+from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
 
 log = logging.getLogger(__name__)
 
@@ -260,19 +261,37 @@ def summarise(gen: Genealogy, families: pl.DataFrame) -> dict[str, Any]:
     }
 
 
-def _tsv(frame: pl.DataFrame, path: Path) -> None:
-    frame.write_csv(path, separator="\t", float_precision=6)
+#: The tables of one relation set: the name of each (the ``build_genealogy`` rule's output
+#: of that name) and its file name in the set's folder.
+TABLES: dict[str, str] = {
+    "nodes": "nodes.parquet",
+    "edges": "edges.parquet",
+    "families": "families.parquet",
+    "cycles": "cycles.parquet",
+    "largest": "largest_families.tsv",
+    "top_parents": "top_parents.tsv",
+    "sizes": "family_sizes.tsv",
+    "depths": "depths.tsv",
+    "virality": "virality_by_size.tsv",
+    "summary": "summary.json",
+}
 
 
-def write_tables(gen: Genealogy, out_dir: Path, top: int = 10) -> dict[str, Any]:
-    """Write every table of one relation set into ``out_dir`` (see the module docstring).
+def paths_in(folder: Path) -> dict[str, Path]:
+    """Each table's path in ``folder`` under the rule's file names (for a caller
+    outside the workflow: the query, the tests)."""
+    return {name: Path(folder) / file for name, file in TABLES.items()}
+
+
+def write_tables(gen: Genealogy, out: Mapping[str, Path], top: int = 10) -> dict[str, Any]:
+    """Write every table of one relation set (see the module docstring).
 
     Parameters
     ----------
     gen
         From :func:`~.families.analyse`.
-    out_dir
-        The set's folder (created if missing).
+    out
+        The path of each table of :data:`TABLES`, by name (the rule's outputs).
     top
         Rows of ``largest_families.tsv`` and ``top_parents.tsv``.
 
@@ -281,25 +300,25 @@ def write_tables(gen: Genealogy, out_dir: Path, top: int = 10) -> dict[str, Any]
     dict
         The summary written to ``summary.json``.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_outputs(out, TABLES, "genealogy")
     nodes = node_table(gen)
     families = family_table(gen)
-    nodes.write_parquet(out_dir / "nodes.parquet")
-    edge_table(gen).write_parquet(out_dir / "edges.parquet")
-    families.write_parquet(out_dir / "families.parquet")
-    cycle_table(gen).write_parquet(out_dir / "cycles.parquet")
-    _tsv(largest_families(families, top), out_dir / "largest_families.tsv")
-    _tsv(top_parents(nodes, top), out_dir / "top_parents.tsv")
-    _tsv(size_distribution(families), out_dir / "family_sizes.tsv")
-    _tsv(depth_distribution(families, nodes), out_dir / "depths.tsv")
-    _tsv(virality_by_size(families), out_dir / "virality_by_size.tsv")
+    write_parquet(nodes, out["nodes"])
+    write_parquet(edge_table(gen), out["edges"])
+    write_parquet(families, out["families"])
+    write_parquet(cycle_table(gen), out["cycles"])
+    write_tsv(largest_families(families, top), out["largest"])
+    write_tsv(top_parents(nodes, top), out["top_parents"])
+    write_tsv(size_distribution(families), out["sizes"])
+    write_tsv(depth_distribution(families, nodes), out["depths"])
+    write_tsv(virality_by_size(families), out["virality"])
     summary = summarise(gen, families)
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    write_json(summary, out["summary"])
     return summary
 
 
 def build_genealogy(
-    db: Path, relations: Sequence[str], out_dir: Path, top: int = 10
+    db: Path, relations: Sequence[str], out: Mapping[str, Path], top: int = 10
 ) -> dict[str, Any]:
     """The genealogy of one relation set of a snapshot, written as the stage's tables.
 
@@ -309,8 +328,9 @@ def build_genealogy(
         The snapshot's ``hub.duckdb``.
     relations
         The relations of the set, e.g. ``["finetune"]``.
-    out_dir
-        Where the tables go (``results/{snapshot}/genealogy/{relations}``).
+    out
+        Where each table of :data:`TABLES` goes, by name (the rule's outputs;
+        :func:`paths_in` for a folder).
     top
         Rows of the top-N tables.
 
@@ -324,7 +344,7 @@ def build_genealogy(
     log.info("graph of %s built in %.2f s", "+".join(relations), time.perf_counter() - start)
     gen = analyse(graph)
     log.info("%d families measured in %.2f s", gen.n_families, time.perf_counter() - start)
-    summary = write_tables(gen, out_dir, top)
+    summary = write_tables(gen, out, top)
     log.info(
         "%s: %d nodes, %d edges, %d families (largest %d, deepest %d) in %.2f s",
         "+".join(relations),
@@ -391,6 +411,5 @@ def write_shape_table(nodes: Mapping[str, Path], out: Path) -> pl.DataFrame:
     """Read each set's ``nodes.parquet``, count its shapes, write ``out`` (TSV)."""
     frames = {name: pl.read_parquet(path, columns=["id", "parent"]) for name, path in nodes.items()}
     table = shape_table(frames)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _tsv(table, out)
+    write_tsv(table, out)
     return table

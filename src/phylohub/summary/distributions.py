@@ -21,6 +21,7 @@ it, and writes three tables under ``results/{snapshot}/summary/``:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -30,6 +31,7 @@ import duckdb
 import polars as pl
 
 from phylohub.errors import PhylohubError
+from phylohub.io import check_outputs, write_tsv
 from phylohub.snapshot.build import connect_snapshot
 from phylohub.summary import sql
 
@@ -247,16 +249,28 @@ def doi_ratio(doi: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
+#: The tables of the summary stage, by the name of the ``summarize_ecosystem`` rule's output.
+TABLES: tuple[str, ...] = (
+    "distributions",
+    "arxiv_ids",
+    "arxiv_template_effect",
+    "arxiv_summary",
+    "availability",
+    "doi_downloads",
+    "doi_ratio",
+    "overview",
+)
+
+
 def write_summary(
     db: Path,
     arxiv: Path | None,
-    out_dir: Path,
+    out: Mapping[str, Path],
     settings: SummarySettings,
     threads: int | None = None,
 ) -> None:
-    """Write ``distributions.tsv``, ``arxiv_ids.tsv``, ``arxiv_template_effect.tsv``,
-    ``arxiv_summary.tsv``, ``availability.tsv``, ``doi_downloads.tsv``, ``doi_ratio.tsv``
-    and ``overview.tsv`` under ``out_dir``."""
+    """Write each table of :data:`TABLES` to its path in ``out`` (the rule's outputs)."""
+    check_outputs(out, TABLES, "summary")
     con = _connect(db, arxiv, threads)
     try:
         dist, ids = distributions(con, settings)
@@ -266,17 +280,17 @@ def write_summary(
         overview = _frame(con, sql.OVERVIEW).sort("metric")
     finally:
         con.close()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    dist.write_csv(out_dir / "distributions.tsv", separator="\t")
-    ids.with_columns(pl.col("auto_share").round(6)).write_csv(
-        out_dir / "arxiv_ids.tsv", separator="\t"
-    )
-    effect.write_csv(out_dir / "arxiv_template_effect.tsv", separator="\t")
-    arxiv_summary(ids).write_csv(out_dir / "arxiv_summary.tsv", separator="\t")
-    avail.write_csv(out_dir / "availability.tsv", separator="\t")
-    doi.write_csv(out_dir / "doi_downloads.tsv", separator="\t")
-    doi_ratio(doi).write_csv(out_dir / "doi_ratio.tsv", separator="\t")
-    overview.write_csv(out_dir / "overview.tsv", separator="\t")
+    for name, table in (
+        ("distributions", dist),
+        ("arxiv_ids", ids),
+        ("arxiv_template_effect", effect),
+        ("arxiv_summary", arxiv_summary(ids)),
+        ("availability", avail),
+        ("doi_downloads", doi),
+        ("doi_ratio", doi_ratio(doi)),
+        ("overview", overview),
+    ):
+        write_tsv(table, out[name])
     log.info(
         "summary: %d panels, %d arXiv ids (%d template artefacts: %s)",
         dist["panel"].n_unique(),
