@@ -131,8 +131,9 @@ AccountingStorageType=accounting_storage/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 # squeue forgets a finished job after MinJobAge seconds: keep it >= 3x the executor's
-# --slurm-init-seconds-before-status-checks, or the plugin falls back to sacct.
-MinJobAge=300
+# --slurm-init-seconds-before-status-checks, or the plugin falls back to sacct, and longer
+# than a whole test run on a busy machine (the test reads every job back from squeue).
+MinJobAge=3600
 DefMemPerCPU=1000
 ReturnToService=2
 # the node's CPUs are taken from this file, even more than the machine has
