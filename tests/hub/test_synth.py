@@ -219,11 +219,11 @@ def test_card_files_are_planted_with_their_truth_from_a_stream_of_their_own(
             assert got.decode("cp1252").startswith(plain.decode("utf-8").replace("🤗", "?"))
 
 
-NO_DEFAULTS = dict(
-    placeholder_language_share=0.0,
-    template_dataset_share=0.0,
-    foreign_library_share=0.0,
-    empty_task_share=0.0,
+DEFAULTS = dict(
+    placeholder_language_share=0.02,
+    template_dataset_share=0.05,
+    foreign_library_share=0.02,
+    empty_task_share=0.02,
 )
 
 
@@ -232,13 +232,13 @@ def test_form_defaults_are_planted_with_their_truth_from_a_stream_of_their_own(
 ) -> None:
     """Each planted default is in the listed entry as its truth says; without the plants,
     every other model, card and truth table is byte for byte the same."""
-    truth = generate(SynthConfig(n_models=3000, seed=5), tmp_path / "on")
-    bare = generate(SynthConfig(n_models=3000, seed=5, **NO_DEFAULTS), tmp_path / "off")
+    truth = generate(SynthConfig(n_models=3000, seed=5, **DEFAULTS), tmp_path / "on")
+    bare = generate(SynthConfig(n_models=3000, seed=5), tmp_path / "off")
     on, off = Store(tmp_path / "on" / "hub.sqlite"), Store(tmp_path / "off" / "hub.sqlite")
     rows = on.conn.execute("SELECT key, trait, value, rule FROM truth_quality").fetchall()
     assert truth["data_quality"] == {r: sum(1 for *_, x in rows if x == r) for r in QUALITY_RULES}
     assert all(truth["data_quality"][r] > 0 for r in QUALITY_RULES)
-    # without plants only the builder's names of the dataset vocabulary remain
+    # by default nothing is planted: only the builder's names of the dataset vocabulary
     assert set(bare["data_quality"]) == set(QUALITY_RULES)
     assert sum(bare["data_quality"].values()) == bare["data_quality"]["template_dataset"]
     for table in ("truth_edges", "truth_models", "truth_card_shapes"):

@@ -102,8 +102,10 @@ value, and the latent traits of ``truth_models`` are untouched):
   asteroid, fastai or allennlp;
 * ``empty_task``: a share ``empty_task_share`` has an empty ``pipeline_tag``.
 
-The ``truth_quality`` table (``key``, ``id``, ``trait``, ``value`` as listed, ``rule``)
-names every such value of a listed model, ``truth.json["data_quality"]`` counts them.
+The shares are 0 by default, so the listed traits are the latent ones that the truth
+tests recount; ``config/demo.yaml`` plants them at rates of the order of the Hub's. The
+``truth_quality`` table (``key``, ``id``, ``trait``, ``value`` as listed, ``rule``) names
+every such value of a listed model, ``truth.json["data_quality"]`` counts them.
 """
 
 from __future__ import annotations
@@ -245,10 +247,11 @@ class SynthConfig:
     readme_not_found: int = 3  # models listing README.md whose README answers 404
     # Metadata that is a form's or a script's default, drawn from a stream of its own
     # (module docs, "Defaults, not traits"); shares of the listed models with a card.
-    placeholder_language_share: float = 0.006  # + the picker's first 3-6 languages (aa, ab...)
-    template_dataset_share: float = 0.02  # fine-tunes also naming dataset:generator (TRL)
-    foreign_library_share: float = 0.006  # transformers checkpoints tagged asteroid/fastai/...
-    empty_task_share: float = 0.004  # pipeline_tag left empty ("")
+    # 0 plants none, so the listed traits are the latent ones (the demo plants them).
+    placeholder_language_share: float = 0.0  # + the picker's first 3-6 languages (aa, ab...)
+    template_dataset_share: float = 0.0  # fine-tunes also naming dataset:generator (TRL)
+    foreign_library_share: float = 0.0  # transformers checkpoints tagged asteroid/fastai/...
+    empty_task_share: float = 0.0  # pipeline_tag left empty ("")
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:

@@ -1,4 +1,5 @@
-"""Every SQL statement of the snapshot builder, in the order the build runs them.
+"""Every SQL statement of the snapshot builder, in the order the build runs them (the
+``data_quality`` table's, with its rules, are in :mod:`phylohub.snapshot.quality`).
 
 The inputs are two views the builder creates on its connection: ``listing_raw`` (the
 listing parts, :data:`phylohub.crawl.schema.LISTING_SCHEMA`) and ``cards_raw`` (the card
