@@ -138,3 +138,19 @@ def test_source_files_cover_every_finding() -> None:
     files = set(source_files().values())
     claims = {c.file for c in CLAIMS} | {c.file for c in NULL_CLAIMS}
     assert {f.source.file for f in FINDINGS} | claims == files
+
+
+def test_data_quality_counts_and_rates_both_ways_are_findings() -> None:
+    """Every rule of the snapshot's data_quality is counted, and every trait's headline
+    rate is shown with flagged values kept and left out, from tables the pipeline wrote."""
+    from phylohub.snapshot.quality import RULES
+    from phylohub.traits.mutation import FLAGGED, TRAITS
+
+    by_source = {(f.source.file, tuple(sorted(f.source.row.items()))): f for f in FINDINGS}
+    for rule in RULES:
+        assert ("data_quality.tsv", (("rule", rule),)) in by_source, rule
+    assert ("data_quality.tsv", (("rule", "all"),)) in by_source
+    for trait in TRAITS:
+        for flagged in FLAGGED:
+            row = (("flagged", flagged), ("relation", "all"), ("trait", trait))
+            assert ("traits/mutation_rates_flagged.parquet", row) in by_source

@@ -14,7 +14,14 @@ import yaml
 
 from phylohub.hub.cards import card_bytes, render_card
 from phylohub.hub.store import Store
-from phylohub.hub.synth import BACKFILL, CARD_SHAPES, RELATIONS, SynthConfig, generate
+from phylohub.hub.synth import (
+    BACKFILL,
+    CARD_SHAPES,
+    QUALITY_RULES,
+    RELATIONS,
+    SynthConfig,
+    generate,
+)
 from phylohub.hub.vocab import LICENSES
 
 
@@ -210,6 +217,52 @@ def test_card_files_are_planted_with_their_truth_from_a_stream_of_their_own(
             with pytest.raises(UnicodeDecodeError):
                 got.decode("utf-8")
             assert got.decode("cp1252").startswith(plain.decode("utf-8").replace("🤗", "?"))
+
+
+DEFAULTS = dict(
+    placeholder_language_share=0.02,
+    template_dataset_share=0.05,
+    foreign_library_share=0.02,
+    empty_task_share=0.02,
+)
+
+
+def test_form_defaults_are_planted_with_their_truth_from_a_stream_of_their_own(
+    tmp_path: Path,
+) -> None:
+    """Each planted default is in the listed entry as its truth says; without the plants,
+    every other model, card and truth table is byte for byte the same."""
+    truth = generate(SynthConfig(n_models=3000, seed=5, **DEFAULTS), tmp_path / "on")
+    bare = generate(SynthConfig(n_models=3000, seed=5), tmp_path / "off")
+    on, off = Store(tmp_path / "on" / "hub.sqlite"), Store(tmp_path / "off" / "hub.sqlite")
+    rows = on.conn.execute("SELECT key, trait, value, rule FROM truth_quality").fetchall()
+    assert truth["data_quality"] == {r: sum(1 for *_, x in rows if x == r) for r in QUALITY_RULES}
+    assert all(truth["data_quality"][r] > 0 for r in QUALITY_RULES)
+    # by default nothing is planted: only the builder's names of the dataset vocabulary
+    assert set(bare["data_quality"]) == set(QUALITY_RULES)
+    assert sum(bare["data_quality"].values()) == bare["data_quality"]["template_dataset"]
+    for table in ("truth_edges", "truth_models", "truth_card_shapes"):
+        assert table_digest(on.path, table) == table_digest(off.path, table)
+    by_key: dict[int, list[tuple[str, str, str]]] = {}
+    for key, trait, value, rule in rows:
+        by_key.setdefault(key, []).append((trait, value, rule))
+    for a, b in zip(on.iter_rows(), off.iter_rows(), strict=True):
+        flags = by_key.get(a["key"], [])
+        if not any(value != "imagefolder" for _, value, _ in flags):
+            assert tuple(a) == tuple(b)
+            continue
+        assert a["private"] == 0 and a["card"] is not None
+        tags, files = json.loads(a["tags"]), json.loads(a["siblings"])
+        for _trait, value, rule in flags:
+            if rule == "placeholder_language_run":
+                assert value in tags and value in json.loads(a["card_data"])["language"]
+            elif rule == "template_dataset":
+                assert f"dataset:{value}" in tags
+            elif rule == "library_inconsistent":
+                assert a["library_name"] == value and value in tags
+                assert "config.json" in files  # a transformers checkpoint
+            else:
+                assert a["pipeline_tag"] == "" and json.loads(a["card_data"])["pipeline_tag"] == ""
 
 
 def test_huge_cards_are_planted(eco20k: Path) -> None:

@@ -9,6 +9,7 @@ rule build_snapshot:
     output:
         db="results/{snapshot}/hub.duckdb",
         parquet=directory("results/{snapshot}/parquet"),
+        quality="results/{snapshot}/data_quality.tsv",
     log:
         "logs/{snapshot}/build_snapshot.log",
     benchmark:

@@ -11,6 +11,7 @@ rule measure_mutation_rates:
         db="results/{snapshot}/hub.duckdb",
     output:
         rates="results/{snapshot}/traits/mutation_rates.parquet",
+        both="results/{snapshot}/traits/mutation_rates_flagged.parquet",
     log:
         "logs/{snapshot}/measure_mutation_rates.log",
     benchmark:
@@ -24,6 +25,7 @@ rule measure_mutation_rates:
     params:
         parents=config["traits"]["parents"],
         level=config["traits"]["level"],
+        exclude_flagged=config["traits"]["exclude_flagged"],
     script:
         "../scripts/measure_mutation_rates.py"
 
@@ -47,6 +49,7 @@ rule count_transitions:
         runtime=20,
     params:
         parents=config["traits"]["parents"],
+        exclude_flagged=config["traits"]["exclude_flagged"],
     script:
         "../scripts/count_transitions.py"
 

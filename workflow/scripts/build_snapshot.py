@@ -2,12 +2,14 @@
 
 Reads: results/{snapshot}/crawl/listing/manifest.json (and the parts it names) and the
 card shards results/{snapshot}/crawl/cards/{shard}.parquet. Writes:
-results/{snapshot}/hub.duckdb and results/{snapshot}/parquet/<table>.parquet.
+results/{snapshot}/hub.duckdb, results/{snapshot}/parquet/<table>.parquet and
+results/{snapshot}/data_quality.tsv (flags per rule, phylohub.snapshot.quality).
 """
 
 from pathlib import Path
 
 from phylohub.snapshot import build_snapshot, read_listing_manifest
+from phylohub.snapshot.quality import write_quality_counts
 from phylohub.workflow import configure_logging
 
 configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
@@ -21,3 +23,4 @@ build_snapshot(
     threads=snakemake.threads,
     memory_mb=snakemake.resources.mem_mb,
 )
+write_quality_counts(Path(snakemake.output.db), Path(snakemake.output.quality))

@@ -3,7 +3,8 @@
 Reads: results/{snapshot}/hub.duckdb. Writes, under results/{snapshot}/traits/:
 transitions.parquet (trait, relation, source, target, transitions), exposures.parquet
 (compared pairs whose parent carries each value) and trait_values.parquet (listed models
-carrying each value); see phylohub.traits.drift.
+carrying each value); see phylohub.traits.drift. With traits.exclude_flagged the values the
+snapshot flags (data_quality) are left out.
 """
 
 from pathlib import Path
@@ -21,4 +22,5 @@ write_transitions(
     parents=snakemake.params.parents,
     threads=snakemake.threads,
     memory_mb=snakemake.resources.mem_mb,
+    exclude_flagged=snakemake.params.exclude_flagged,
 )

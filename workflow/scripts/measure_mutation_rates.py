@@ -2,7 +2,9 @@
 
 Reads: results/{snapshot}/hub.duckdb. Writes:
 results/{snapshot}/traits/mutation_rates.parquet (one row per trait and relation, with
-cluster-robust intervals; see phylohub.traits.mutation).
+cluster-robust intervals; see phylohub.traits.mutation), with the snapshot's flagged values
+left out if traits.exclude_flagged, and mutation_rates_flagged.parquet (the same, both
+ways: column flagged, kept or excluded).
 """
 
 from pathlib import Path
@@ -18,4 +20,6 @@ write_mutation_rates(
     level=snakemake.params.level,
     threads=snakemake.threads,
     memory_mb=snakemake.resources.mem_mb,
+    exclude_flagged=snakemake.params.exclude_flagged,
+    both_out=Path(snakemake.output.both),
 )

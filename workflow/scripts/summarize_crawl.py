@@ -6,6 +6,7 @@ crawl/arxiv.stats.json. Writes: results/{snapshot}/summary/crawl_health.tsv.
 
 from pathlib import Path
 
+from phylohub.io import write_tsv
 from phylohub.summary.health import crawl_health
 from phylohub.workflow import configure_logging
 
@@ -15,4 +16,4 @@ health = crawl_health(
     [Path(p) for p in snakemake.input.shards],
     Path(snakemake.input.arxiv),
 )
-health.write_csv(snakemake.output.health, separator="\t")
+write_tsv(health, Path(snakemake.output.health))

@@ -109,6 +109,8 @@ THIN = "traits/thinning.parquet"
 ORDER = "traits/orderings.json"
 MEANS = "similarity/similarity_means.tsv"
 TESTS = "similarity/similarity_tests.tsv"
+QUALITY = "data_quality.tsv"
+RATES_FLAGGED = "traits/mutation_rates_flagged.parquet"
 
 PLURAL = {"license": "licenses", "language": "languages", "task": "tasks", "library": "libraries"}
 
@@ -274,6 +276,37 @@ def _traits() -> list[Finding]:
     return out
 
 
+def _quality() -> list[Finding]:
+    """What the snapshot flags as a form's or a script's default (``data_quality``), and
+    the headline mutation rates with those values kept as traits and left out (both are
+    measured in every run, whatever ``traits.exclude_flagged`` says)."""
+    s = "Data quality (defaults, not traits)"
+    out = [
+        Finding(f"quality_{rule}", s, f"values flagged: {what}", _tsv(QUALITY, "flags", rule=rule))
+        for rule, what in (
+            ("placeholder_language_run", "languages of a run of the picker's first entries"),
+            ("template_dataset", "datasets named after a datasets builder (generator, ...)"),
+            ("library_inconsistent", "libraries the files contradict"),
+            ("empty_task", "empty tasks"),
+        )
+    ]
+    out.append(
+        Finding(
+            "quality_models", s, "models with a flagged value", _tsv(QUALITY, "models", rule="all")
+        )
+    )
+    for trait in TRAITS:
+        for flagged in ("kept", "excluded"):
+            out.append(
+                Finding(f"mutation_{trait}_all_flags_{flagged}", s,
+                        f"mutation rate of {PLURAL[trait]}, all relations, flagged values "
+                        f"{flagged}",
+                        _tsv(RATES_FLAGGED, "rate", flagged=flagged, trait=trait,
+                             relation="all"), "float")
+            )  # fmt: skip
+    return out
+
+
 def _similarity() -> list[Finding]:
     s = "Similarity (metadata TF-IDF, the paper's string)"
     return [
@@ -295,6 +328,7 @@ FINDINGS: tuple[Finding, ...] = (
     *_availability(),
     *_genealogy(),
     *_traits(),
+    *_quality(),
     *_similarity(),
 )
 

@@ -84,6 +84,28 @@ served (not gated, disabled or huge), the generator plants, from a stream of its
 The ``truth_card_shapes`` table names every planted model (``key``, ``id``, ``shape``,
 ``front_matter``: whether its card has a YAML front matter), ``truth.json["card_shapes"]``
 counts them and ``truth.json["many_files"]`` gives the big repository's id and files.
+
+Defaults, not traits
+====================
+Real metadata holds what a form or a training script filled in. Among the listed models
+with a card the generator plants, from a stream of its own (every other draw keeps its
+value, and the latent traits of ``truth_models`` are untouched):
+
+* ``placeholder_language_run``: a share ``placeholder_language_share`` gets the first 3
+  to 6 entries of the Hub's language picker (``aa``, ``ab``, ``ae``, ``af``, ``ak``,
+  ``am``) besides the languages it shows;
+* ``template_dataset``: a share ``template_dataset_share`` of the fine-tunes also names
+  ``dataset:generator``, as TRL's trainers write it; ``imagefolder`` of the dataset
+  vocabulary is a builder's name as well (:data:`~phylohub.hub.vocab.TEMPLATE_DATASETS`);
+* ``library_inconsistent``: a share ``foreign_library_share`` of the transformers
+  checkpoints (``config.json`` and weights: roots, fine-tunes, merges) is tagged with
+  asteroid, fastai or allennlp;
+* ``empty_task``: a share ``empty_task_share`` has an empty ``pipeline_tag``.
+
+The shares are 0 by default, so the listed traits are the latent ones that the truth
+tests recount; ``config/demo.yaml`` plants them at rates of the order of the Hub's. The
+``truth_quality`` table (``key``, ``id``, ``trait``, ``value`` as listed, ``rule``) names
+every such value of a listed model, ``truth.json["data_quality"]`` counts them.
 """
 
 from __future__ import annotations
@@ -110,7 +132,7 @@ Array = npt.NDArray[Any]
 RELATIONS = TAG_RELATIONS
 BACKFILL = "2022-03-02T23:29:04.000Z"
 _BACKFILL_DT = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -223,6 +245,13 @@ class SynthConfig:
     invalid_utf8_share: float = 0.001  # served cards saved in cp1252 (at least 1)
     big_repo_files: int = 6_100  # files added to one served repository (0: none)
     readme_not_found: int = 3  # models listing README.md whose README answers 404
+    # Metadata that is a form's or a script's default, drawn from a stream of its own
+    # (module docs, "Defaults, not traits"); shares of the listed models with a card.
+    # 0 plants none, so the listed traits are the latent ones (the demo plants them).
+    placeholder_language_share: float = 0.0  # + the picker's first 3-6 languages (aa, ab...)
+    template_dataset_share: float = 0.0  # fine-tunes also naming dataset:generator (TRL)
+    foreign_library_share: float = 0.0  # transformers checkpoints tagged asteroid/fastai/...
+    empty_task_share: float = 0.0  # pipeline_tag left empty ("")
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -643,6 +672,9 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     served[sorted(huge)] = False
     shapes = _card_shapes(cfg, served, ~tr.shown["card"] & ~private & ~disabled)
 
+    planted = _quality_plants(cfg, tr.shown["card"] & ~private, pop.relation)
+    truth_quality: list[tuple[int, str, str, str, str]] = []
+
     listed_children = np.zeros(n, dtype=np.int64)
     for i, ps in enumerate(pop.parents):
         if not private[i]:
@@ -734,12 +766,27 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
                     cited[a] = cited.get(a, 0) + 1
 
             parent_ids = [names[p] for p in ps]
+            shown_lib = lib if show["library"] else None
+            shown_task: str | None = task if show["task"] else None
+            shown_langs = lang_set if show["language"] else []
+            shown_datasets = list(datasets)
+            for rule, value in planted.get(i, []):
+                if rule == "placeholder_language_run":
+                    shown_langs = [*value.split(","), *shown_langs]
+                elif rule == "template_dataset":
+                    shown_datasets.append(value)
+                elif rule == "library_inconsistent":
+                    shown_lib = value
+                else:  # empty_task: no task tag, an empty pipeline_tag
+                    shown_task = None
+            if not private[i]:
+                truth_quality += _quality_truth(i, model_id, planted.get(i, []), shown_datasets)
             tags, card_data = _tags_and_card_data(
-                lib if show["library"] else None,
-                task if show["task"] else None,
-                lang_set if show["language"] else [],
+                shown_lib,
+                shown_task,
+                shown_langs,
                 lic if show["license"] else None,
-                datasets,
+                shown_datasets,
                 arxiv,
                 parent_ids,
                 "unknown" if untyped else rel_name,
@@ -749,6 +796,9 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
                 ["autotrain_compatible"] * bool(autotrain[i])
                 + ["endpoints_compatible"] * bool(endpoints[i]),
             )
+            empty_task = any(rule == "empty_task" for rule, _ in planted.get(i, []))
+            if empty_task and card_data is not None:
+                card_data["pipeline_tag"] = ""
             if i in malformed and has_card:
                 mk = malformed_kinds[int(name_u[i, 2] * len(malformed_kinds))]
                 bad = {
@@ -794,8 +844,8 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
                 private=bool(private[i]),
                 gated=str(gated_kind[i]) if gated[i] else None,
                 disabled=bool(disabled[i]) and not private[i],
-                pipeline_tag=task if show["task"] else None,
-                library_name=lib if show["library"] else None,
+                pipeline_tag="" if empty_task else shown_task,
+                library_name=shown_lib,
                 tags=tags,
                 siblings=files,
                 card_data=card_data,
@@ -842,6 +892,10 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
             "front_matter INTEGER)"
         )
         writer.conn.executemany("INSERT INTO truth_card_shapes VALUES (?,?,?,?)", truth_shapes)
+        writer.conn.execute(
+            "CREATE TABLE truth_quality (key INTEGER, id TEXT, trait TEXT, value TEXT, rule TEXT)"
+        )
+        writer.conn.executemany("INSERT INTO truth_quality VALUES (?,?,?,?,?)", truth_quality)
 
         writer.add_arxiv_papers(papers)
 
@@ -851,11 +905,80 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
         shape: sum(1 for *_, s, _ in truth_shapes if s == shape) for shape in CARD_SHAPES
     }
     truth["many_files"] = big_repos
+    truth["data_quality"] = {
+        rule: sum(1 for *_, r in truth_quality if r == rule) for rule in QUALITY_RULES
+    }
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
     return truth
 
 
 _ARXIV_STREAM = 0x61727869  # "arxi": the papers' own stream, beside the seed
+_QUALITY_STREAM = 0x71756C74  # "qult": the planted defaults' own stream
+
+#: What the generator plants as a form's or a script's default (module docs).
+QUALITY_RULES = (
+    "placeholder_language_run",
+    "template_dataset",
+    "library_inconsistent",
+    "empty_task",
+)
+#: The Hub's language picker lists ISO 639-1 codes in code order: its first entries.
+PICKER_FIRST = ("aa", "ab", "ae", "af", "ak", "am")
+#: Libraries with files of their own, planted on transformers checkpoints.
+FOREIGN_LIBRARIES = ("asteroid", "fastai", "allennlp")
+
+
+def _quality_plants(
+    cfg: SynthConfig, carded_listed: Array, relation: Array
+) -> dict[int, list[tuple[str, str]]]:
+    """The planted defaults of each chosen model: (rule, value) pairs; a language run's
+    value is its codes joined by commas."""
+    rng = np.random.default_rng([cfg.seed, _QUALITY_STREAM])
+    plants: dict[int, list[tuple[str, str]]] = {}
+
+    def draw(pool: Array, share: float) -> list[int]:
+        idx = np.flatnonzero(pool)
+        k = min(len(idx), round(share * int(carded_listed.sum())))
+        return sorted(int(i) for i in rng.choice(idx, size=k, replace=False)) if k else []
+
+    for i in draw(carded_listed, cfg.placeholder_language_share):
+        run = PICKER_FIRST[: int(rng.integers(3, len(PICKER_FIRST) + 1))]
+        plants.setdefault(i, []).append(("placeholder_language_run", ",".join(run)))
+    for i in draw(carded_listed & (relation == 0), cfg.template_dataset_share):
+        plants.setdefault(i, []).append(("template_dataset", "generator"))
+    checkpoints = carded_listed & np.isin(relation, (-1, 0, 3))  # config.json + weights
+    for i in draw(checkpoints, cfg.foreign_library_share):
+        lib = FOREIGN_LIBRARIES[int(rng.integers(len(FOREIGN_LIBRARIES)))]
+        plants.setdefault(i, []).append(("library_inconsistent", lib))
+    for i in draw(carded_listed, cfg.empty_task_share):
+        plants.setdefault(i, []).append(("empty_task", ""))
+    return plants
+
+
+def _quality_truth(
+    key: int, model_id: str, plants: list[tuple[str, str]], datasets: list[str]
+) -> list[tuple[int, str, str, str, str]]:
+    """The truth rows of one listed model: its planted defaults, one row per value, and
+    the datasets of the vocabulary that are a builder's name."""
+    trait = {
+        "placeholder_language_run": "language",
+        "template_dataset": "dataset",
+        "library_inconsistent": "library",
+        "empty_task": "task",
+    }
+    rows = {
+        (key, model_id, trait[rule], v, rule)
+        for rule, value in plants
+        for v in (value.split(",") if rule == "placeholder_language_run" else [value])
+    }
+    rows |= {
+        (key, model_id, "dataset", d, "template_dataset")
+        for d in datasets
+        if d in vocab.TEMPLATE_DATASETS
+    }
+    return sorted(rows)
+
+
 _SHAPES_STREAM = 0x63617264  # "card": the planted card files' own stream
 
 #: The planted card shapes (module docs, "Card files as the Hub holds them").

@@ -138,6 +138,10 @@ DATASETS: list[tuple[str, float]] = [
     ("samsum", 200),
 ]
 
+#: Names above that are no dataset but a builder of the ``datasets`` library, which an
+#: auto-generated card writes in place of a local or in-memory dataset's name.
+TEMPLATE_DATASETS: frozenset[str] = frozenset({"imagefolder", "generator"})
+
 ARXIV: list[tuple[str, float]] = [
     ("1810.04805", 50),
     ("1706.03762", 40),

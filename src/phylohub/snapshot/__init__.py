@@ -42,6 +42,11 @@ Tables
     ``id``, ``licenses``, ``languages`` (English names; unknown codes kept as-is),
     ``language_codes``, ``unknown_language_codes``, ``n_languages``, ``task``,
     ``library``, ``datasets``, ``arxiv``, ``dois``.
+``data_quality`` (one row per flagged value, sorted by id, trait, value, rule)
+    ``id``, ``trait`` (language, dataset, library, task), ``value`` (as ``traits`` holds
+    it), ``rule``: a value a form or a training script filled in, not a choice
+    (:mod:`phylohub.snapshot.quality`: ``placeholder_language_run``,
+    ``template_dataset``, ``library_inconsistent``, ``empty_task``).
 ``language_codes`` (one row per distinct language tag, sorted by code)
     ``code``, ``name``, ``scheme`` (639-1, 639-3, 639-2/B or NULL), ``known``, ``models``.
 ``summary`` (sorted by name)

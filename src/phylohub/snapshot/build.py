@@ -34,7 +34,7 @@ from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA, CARD_STATUSES, LISTING_SCHEMA
 from phylohub.errors import PhylohubError
-from phylohub.snapshot import sql
+from phylohub.snapshot import quality, sql
 from phylohub.snapshot.languages import iso_639_table
 from phylohub.snapshot.tables import (
     KNOWN_PREFIXES,
@@ -47,7 +47,7 @@ from phylohub.vocabulary import EDGE_RELATIONS
 log = logging.getLogger(__name__)
 
 #: Version of the snapshot's table layout (``summary.schema_version``).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: The Hub's back-filled ``createdAt`` (repositories created before dates were recorded).
 BACKFILL = datetime(2022, 3, 2, 23, 29, 4)
 #: How many offending ids an error message names.
@@ -427,6 +427,7 @@ def _one(
 
 def _build(con: duckdb.DuckDBPyConnection, n_parts: int, n_shards: int) -> None:
     con.execute(sql.CREATE_TABLES)
+    con.execute(quality.CREATE_TABLE)
     con.register("iso_639_arrow", iso_639_table())
     con.execute(sql.CREATE_ISO_639)
     con.unregister("iso_639_arrow")
@@ -439,6 +440,7 @@ def _build(con: duckdb.DuckDBPyConnection, n_parts: int, n_shards: int) -> None:
         ("malformed_tags", sql.INSERT_MALFORMED, {}),
         ("language tags", sql.CREATE_LANGUAGE_TAGS, {}),
         ("traits", sql.INSERT_TRAITS, {}),
+        ("data_quality", quality.INSERT_FLAGS, quality.flag_params()),
         ("language_codes", sql.INSERT_LANGUAGE_CODES, {}),
         ("cards", sql.INSERT_CARDS, {}),
         (
@@ -449,6 +451,7 @@ def _build(con: duckdb.DuckDBPyConnection, n_parts: int, n_shards: int) -> None:
                 "statuses": list(CARD_STATUSES),
                 "encodings": list(CARD_ENCODINGS),
                 "reasons": list(MALFORMED_REASONS),
+                "rules": list(quality.RULES),
                 "listing_parts": n_parts,
                 "card_shards": n_shards,
                 "schema_version": SCHEMA_VERSION,

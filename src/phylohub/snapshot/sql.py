@@ -1,4 +1,5 @@
-"""Every SQL statement of the snapshot builder, in the order the build runs them.
+"""Every SQL statement of the snapshot builder, in the order the build runs them (the
+``data_quality`` table's, with its rules, are in :mod:`phylohub.snapshot.quality`).
 
 The inputs are two views the builder creates on its connection: ``listing_raw`` (the
 listing parts, :data:`phylohub.crawl.schema.LISTING_SCHEMA`) and ``cards_raw`` (the card
@@ -465,6 +466,12 @@ WITH counts AS (
     SELECT 'malformed_tags.' || r.reason, count(t.id)
     FROM (SELECT unnest($reasons) AS reason) r
     LEFT JOIN malformed_tags t ON t.reason = r.reason GROUP BY r.reason
+    UNION ALL SELECT 'data_quality', count(*) FROM data_quality
+    UNION ALL
+    SELECT 'data_quality.' || r.rule, count(q.id)
+    FROM (SELECT unnest($rules) AS rule) r
+    LEFT JOIN data_quality q ON q.rule = r.rule GROUP BY r.rule
+    UNION ALL SELECT 'data_quality.models', count(DISTINCT id) FROM data_quality
     UNION ALL
     SELECT 'self_loops', count(DISTINCT id) FROM malformed_tags WHERE reason = 'self_loop'
     UNION ALL SELECT 'listing_parts', $listing_parts

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from phylohub.snapshot.quality import RULES
 from phylohub.vocabulary import EDGE_RELATIONS, TAG_RELATIONS
 
 #: Relations of a typed ``base_model:REL:ORG/NAME`` tag.
@@ -245,6 +246,23 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "data_quality",
+        "One row per model, trait and value that a rule reads as a form's or a training "
+        "script's default rather than a choice (kept in ``traits``; the traits stage "
+        "leaves them out with ``traits.exclude_flagged``).",
+        ("id", "trait", "value", "rule"),
+        (
+            _c("id", "VARCHAR", "model id"),
+            _c("trait", "VARCHAR", "language, dataset, library or task"),
+            _c(
+                "value",
+                "VARCHAR",
+                "the value as ``traits`` holds it (a language by its name, ``Afar``)",
+            ),
+            _c("rule", "VARCHAR", "the rule that fired, one of: " + ", ".join(RULES)),
+        ),
+    ),
+    Table(
         "language_codes",
         "One row per distinct language tag in the snapshot: how it was read.",
         ("code",),
@@ -263,6 +281,8 @@ TABLES: tuple[Table, ...] = (
         "``cards.<status>``, ``cards.encoding.<encoding>``, ``cards.auto_generated``, "
         "``cards.truncated``, "
         "``cards.sha_mismatch``, ``malformed_tags``, ``malformed_tags.<reason>``, "
+        "``data_quality``, ``data_quality.<rule>``, ``data_quality.models`` (models with a "
+        "flag), "
         "``self_loops`` (models with a self-loop tag), ``listing_parts``, ``card_shards``, "
         "``schema_version``.",
         ("name",),
@@ -309,4 +329,6 @@ def render_markdown() -> str:
     ]
     out += ["", "### Reasons in `malformed_tags`", ""]
     out += [f"- `{r}`: {d.replace('``', '`')}" for r, d in MALFORMED_REASONS.items()]
+    out += ["", "### Rules in `data_quality`", ""]
+    out += [f"- `{r}` ({t}): {d.replace('``', '`')}" for r, (t, d) in RULES.items()]
     return "\n".join(out) + "\n"

@@ -181,9 +181,11 @@ def write_transitions(
     parents: str = "first",
     threads: int | None = None,
     memory_mb: int | None = None,
+    exclude_flagged: bool = False,
 ) -> TransitionTables:
-    """Count a snapshot's transitions and write the three tables as parquet."""
-    con = open_snapshot(db, parents, threads, memory_mb)
+    """Count a snapshot's transitions and write the three tables as parquet; with
+    ``exclude_flagged`` the snapshot's flagged values (``data_quality``) are no traits."""
+    con = open_snapshot(db, parents, threads, memory_mb, exclude_flagged)
     try:
         tables = count_transitions(con)
     finally:

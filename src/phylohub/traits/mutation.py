@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from phylohub.traits import sql
-from phylohub.traits.snapshot import RELATIONS, TYPED_RELATIONS, frame, open_snapshot
+from phylohub.traits.snapshot import RELATIONS, TYPED_RELATIONS, frame, open_snapshot, use_flags
 from phylohub.traits.stats import cluster_mean
 from phylohub.vocabulary import TRAITS
 
@@ -136,6 +136,11 @@ def mutation_rates(distances: pl.DataFrame, level: float = 0.95) -> pl.DataFrame
     return pl.DataFrame(rows, schema=MUTATION_SCHEMA)
 
 
+#: The ``flagged`` column of the rates measured both ways (``mutation_rates_flagged``):
+#: the snapshot's flagged values kept as traits, or left out.
+FLAGGED = ("kept", "excluded")
+
+
 def write_mutation_rates(
     db: Path,
     out: Path,
@@ -143,6 +148,8 @@ def write_mutation_rates(
     level: float = 0.95,
     threads: int | None = None,
     memory_mb: int | None = None,
+    exclude_flagged: bool = False,
+    both_out: Path | None = None,
 ) -> pl.DataFrame:
     """Measure the mutation rates of a snapshot and write them as parquet.
 
@@ -151,29 +158,59 @@ def write_mutation_rates(
     db
         The snapshot's ``hub.duckdb``.
     out
-        ``results/{snapshot}/traits/mutation_rates.parquet``.
-    parents, threads, memory_mb
+        ``results/{snapshot}/traits/mutation_rates.parquet``: the rates of the run's
+        choice, ``exclude_flagged``.
+    parents, threads, memory_mb, exclude_flagged
         See :func:`phylohub.traits.snapshot.open_snapshot`.
     level
         Confidence level of the intervals.
+    both_out
+        ``results/{snapshot}/traits/mutation_rates_flagged.parquet``: the rates both ways,
+        with the snapshot's flagged values (``data_quality``) kept as traits and left
+        out, told apart by the column ``flagged`` (:data:`FLAGGED`), so the findings show
+        what the flags change whatever the run's choice. Not written when None.
 
     Returns
     -------
     polars.DataFrame
-        The table written (:func:`mutation_rates`).
+        The table written to ``out`` (:func:`mutation_rates`).
     """
     con = open_snapshot(db, parents, threads, memory_mb)
     try:
-        distances = mutation_distances(con)
+        both: dict[str, pl.DataFrame] = {}
+        for flagged in FLAGGED:
+            use_flags(con, flagged == "excluded")
+            both[flagged] = mutation_distances(con)
     finally:
         con.close()
+    distances = both["excluded" if exclude_flagged else "kept"]
     log.info("%d trait comparisons on compared pairs", distances.height)
     table = mutation_rates(distances, level)
+    if both_out is not None:
+        write_both(both, level, Path(both_out))
     for row in table.filter(pl.col("relation") == "all").iter_rows(named=True):
         log.info(
             "%s: rate %.3f [%.3f, %.3f] over %d pairs",
             row["trait"], row["rate"], row["ci_low"], row["ci_high"], row["pairs"],
         )  # fmt: skip
     Path(out).parent.mkdir(parents=True, exist_ok=True)
+    table.write_parquet(out)
+    return table
+
+
+def write_both(distances: dict[str, pl.DataFrame], level: float, out: Path) -> pl.DataFrame:
+    """The rates of each way of handling flagged values, stacked with ``flagged`` first
+    (see :func:`write_mutation_rates`)."""
+    table = pl.concat(
+        [
+            mutation_rates(distances[flagged], level).select(
+                pl.lit(flagged).alias("flagged"), pl.all()
+            )
+            for flagged in FLAGGED
+        ]
+    )
+    for row in table.filter(pl.col("relation") == "all").iter_rows(named=True):
+        log.info("%s, flagged values %s: rate %.3f", row["trait"], row["flagged"], row["rate"])
+    out.parent.mkdir(parents=True, exist_ok=True)
     table.write_parquet(out)
     return table

@@ -25,8 +25,10 @@ def open_snapshot(
     parents: str = "first",
     threads: int | None = None,
     memory_mb: int | None = None,
+    exclude_flagged: bool = False,
 ) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to ``db`` holding the temporary table ``compared_edges``.
+    """A read-only connection to ``db`` holding the temporary table ``compared_edges``
+    and the view ``trait_sets`` (see :func:`use_flags`).
 
     Parameters
     ----------
@@ -39,6 +41,9 @@ def open_snapshot(
         DuckDB threads (default: DuckDB's choice).
     memory_mb
         DuckDB's memory limit in MB (default: DuckDB's choice).
+    exclude_flagged
+        Leave out the values the snapshot flags in ``data_quality``
+        (``traits.exclude_flagged``).
 
     Returns
     -------
@@ -67,7 +72,16 @@ def open_snapshot(
     if memory_mb:
         con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
     con.execute(sql.CREATE_COMPARED_EDGES, {"parents": parents})
+    use_flags(con, exclude_flagged)
     return con
+
+
+def use_flags(con: duckdb.DuckDBPyConnection, exclude: bool) -> None:
+    """(Re)make the view ``trait_sets`` every count of the stage reads: the snapshot's
+    ``traits`` less its flagged values (``data_quality``) when ``exclude``, else as they
+    are. One connection can measure both ways, one after the other."""
+    con.execute(sql.FLAGGED_VALUES, {"exclude": bool(exclude)})
+    con.execute(sql.CREATE_TRAIT_SETS)
 
 
 def frame(

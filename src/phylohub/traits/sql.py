@@ -1,7 +1,9 @@
 """Every SQL statement of the traits stage, run on a snapshot's ``hub.duckdb`` (read only).
 
 :data:`CREATE_COMPARED_EDGES` first makes the temporary table ``compared_edges``: the
-(parent, child) pairs the stage compares. Every other statement reads it. Constant lists
+(parent, child) pairs the stage compares; :data:`FLAGGED_VALUES` and
+:data:`CREATE_TRAIT_SETS` make the view ``trait_sets``: the traits compared, flagged
+values left out or not. Every other statement reads them. Constant lists
 and choices are bound as parameters (``$parents``, ``$traits``), never pasted into the
 text. Every result ends in an ``ORDER BY``, so the same snapshot gives the same rows.
 """
@@ -38,6 +40,31 @@ WHERE parent_in_snapshot AND ($parents = 'all' OR parent_rank = 1)
 ORDER BY child, parent
 """
 
+#: The flagged values per model when ``$exclude``, else none; then (CREATE_TRAIT_SETS)
+#: the compared traits of every model: ``traits``, less the values the snapshot flags as a
+#: form's or a script's default (``data_quality``) when ``$exclude`` is true; ``traits``
+#: as it is otherwise. Every count of values, pairs and transitions reads this view, so
+#: ``traits.exclude_flagged`` filters them all in one place. A value flagged away leaves
+#: the model without the trait when it was its only one (an empty task, a wrong library).
+FLAGGED_VALUES = """
+CREATE OR REPLACE TEMP TABLE flagged_values AS
+SELECT id,
+    list(value) FILTER (WHERE trait = 'language') AS language,
+    list(value) FILTER (WHERE trait = 'task') AS task,
+    list(value) FILTER (WHERE trait = 'library') AS library
+FROM data_quality WHERE $exclude GROUP BY id
+"""
+
+CREATE_TRAIT_SETS = """
+CREATE OR REPLACE TEMP VIEW trait_sets AS
+SELECT t.id, t.licenses,
+    [x FOR x IN t.languages IF NOT list_contains(coalesce(f.language, []), x)] AS languages,
+    CASE WHEN list_contains(coalesce(f.task, []), t.task) THEN NULL ELSE t.task END AS task,
+    CASE WHEN list_contains(coalesce(f.library, []), t.library) THEN NULL ELSE t.library END
+        AS library
+FROM traits t LEFT JOIN flagged_values f ON f.id = t.id
+"""
+
 #: One row per compared pair and trait, with both sides' values as sets (lists that are
 #: sorted and distinct; a single-valued trait is a list of at most one value; a model
 #: without the trait has an empty list).
@@ -51,8 +78,8 @@ WITH sides AS (
         CASE WHEN p.library IS NULL THEN [] ELSE [p.library] END AS p_library,
         CASE WHEN c.library IS NULL THEN [] ELSE [c.library] END AS c_library
     FROM compared_edges e
-    JOIN traits p ON p.id = e.parent
-    JOIN traits c ON c.id = e.child
+    JOIN trait_sets p ON p.id = e.parent
+    JOIN trait_sets c ON c.id = e.child
 )
 SELECT child, parent, relation, 'license' AS trait, p_license AS p, c_license AS c FROM sides
 UNION ALL SELECT child, parent, relation, 'language', p_language, c_language FROM sides
@@ -111,10 +138,10 @@ ORDER BY trait, relation, value
 #: Listed models carrying each value of each trait.
 TRAIT_COUNTS = """
 WITH v AS (
-    SELECT 'license' AS trait, value FROM traits, unnest(traits.licenses) AS u(value)
-    UNION ALL SELECT 'language', value FROM traits, unnest(traits.languages) AS u(value)
-    UNION ALL SELECT 'task', task FROM traits WHERE task IS NOT NULL
-    UNION ALL SELECT 'library', library FROM traits WHERE library IS NOT NULL
+    SELECT 'license' AS trait, value FROM trait_sets t, unnest(t.licenses) AS u(value)
+    UNION ALL SELECT 'language', value FROM trait_sets t, unnest(t.languages) AS u(value)
+    UNION ALL SELECT 'task', task FROM trait_sets WHERE task IS NOT NULL
+    UNION ALL SELECT 'library', library FROM trait_sets WHERE library IS NOT NULL
 )
 SELECT trait, value, count(*) AS models FROM v GROUP BY ALL ORDER BY trait, value
 """
@@ -149,7 +176,7 @@ GROUP BY ALL ORDER BY family_ties
 """
 
 #: The tables the stage reads, to check a snapshot before the work.
-REQUIRED_TABLES = ("models", "tags", "edges", "cards", "traits")
+REQUIRED_TABLES = ("models", "tags", "edges", "cards", "traits", "data_quality")
 
 SNAPSHOT_TABLES = """
 SELECT table_name FROM duckdb_tables()
