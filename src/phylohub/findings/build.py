@@ -20,7 +20,15 @@ import polars as pl
 import yaml
 
 from phylohub.errors import PhylohubError
-from phylohub.findings.spec import CLAIMS, FINDINGS, NULL_CLAIMS, Claim, NullClaim, Source
+from phylohub.findings.spec import (
+    CLAIMS,
+    DIRECTIONS,
+    FINDINGS,
+    NULL_CLAIMS,
+    Claim,
+    NullClaim,
+    Source,
+)
 
 
 @cache
@@ -136,19 +144,36 @@ def _signed(x: float) -> str:
 
 def verdict(
     row: dict[str, Any],
+    direction: str,
     columns: tuple[str, str, str, str | None] = ("difference", "ci_low", "ci_high", "p_value"),
 ) -> str:
-    """``holds``, ``does not hold`` (the opposite holds) or ``not shown`` (the interval
-    covers 0), with the difference, its interval and p-value (when the table has one)."""
+    """``holds`` when the interval of the difference lies wholly on the side the claim
+    states (``direction``: ``greater`` or ``less`` than 0), ``does not hold (the
+    opposite holds)`` when wholly on the other side, ``not shown`` when it covers 0;
+    with the difference, its interval and p-value (when the table has one).
+
+    The direction is the claim's, never the sign of the table's difference: "children's
+    cards are shorter" reads child - parent and holds when that is *below* 0.
+
+    >>> row = {"d": -14230.0, "lo": -18931.0, "hi": -9529.0}
+    >>> verdict(row, "less", ("d", "lo", "hi", None))
+    'holds: -14,230 [-18,931, -9,529]'
+    >>> verdict(row, "greater", ("d", "lo", "hi", None)).split(":")[0]
+    'does not hold (the opposite holds)'
+    """
+    if direction not in DIRECTIONS:
+        raise PhylohubError(f"findings: a claim's direction is greater or less, not {direction!r}")
     diff, low, high = (_number(row[c]) for c in columns[:3])
     if diff is None or low is None or high is None:
         return "not tested: too few pairs"
     text = f"{_signed(diff)} [{_signed(low)}, {_signed(high)}]"
     if columns[3] is not None:
         text += f", {format_p(float(row[columns[3]]))}"
-    if low > 0:
+    above, below = low > 0, high < 0
+    claimed, opposite = (above, below) if direction == "greater" else (below, above)
+    if claimed:
         return f"holds: {text}"
-    if high < 0:
+    if opposite:
         return f"does not hold (the opposite holds): {text}"
     return f"not shown: {text}"
 
@@ -164,19 +189,52 @@ def _paper(key: str | None) -> dict[str, Any] | None:
             "source": entry["source"]}  # fmt: skip
 
 
-def null_verdict(observed: float, null_mean: float, p: float, alpha: float = 0.05) -> str:
-    """``holds`` when the observed share beats the null at level ``alpha``.
+def p_floor(replicates: int) -> float:
+    """The smallest Monte Carlo p-value ``replicates`` null draws can give, 1 / (R + 1).
 
-    >>> null_verdict(0.9, 0.65, 0.02)
-    'holds: 90.0% vs 65.0% with coin-flip directions, p = 0.02'
+    >>> round(p_floor(50), 4), p_floor(999)
+    (0.0196, 0.001)
     """
-    text = f"{observed:.1%} vs {null_mean:.1%} with coin-flip directions, {format_p(p)}"
+    return 1.0 / (replicates + 1)
+
+
+def format_null_p(p: float, replicates: int) -> str:
+    """A Monte Carlo p-value, as a bound where it sits at its floor: with R replicates it
+    cannot go below 1 / (R + 1), so a p there says only that no replicate did as well.
+
+    >>> format_null_p(1 / 51, 50), format_null_p(0.3, 50)
+    ('p <= 0.0196 (the floor with 50 replicates)', 'p = 0.3')
+    """
+    floor = p_floor(replicates)
+    if p <= floor * (1 + 1e-9):
+        return f"p <= {floor:.3g} (the floor with {replicates} replicates)"
+    return format_p(p)
+
+
+def null_verdict(
+    observed: float, null_mean: float, p: float, replicates: int, alpha: float = 0.05
+) -> str:
+    """``holds`` when the observed share beats the null at level ``alpha``; ``too few
+    replicates`` when the floor of p, 1 / (replicates + 1), is not below ``alpha`` (then
+    no data could pass, and ``not shown`` would read as evidence against the claim).
+
+    >>> null_verdict(0.9, 0.65, 1 / 200, 199)
+    'holds: 90.0% vs 65.0% with coin-flip directions, p <= 0.005 (the floor with 199 replicates)'
+    >>> null_verdict(0.9, 0.65, 1 / 11, 10).split(":")[0]
+    'too few replicates'
+    """
+    text = (
+        f"{observed:.1%} vs {null_mean:.1%} with coin-flip directions, "
+        f"{format_null_p(p, replicates)}"
+    )
+    if p_floor(replicates) >= alpha:
+        return f"too few replicates: {text}"
     return f"{'holds' if p < alpha else 'not shown'}: {text}"
 
 
 def _claim(tables: Tables, claim: Claim) -> dict[str, Any]:
     row = tables.row(claim.file, claim.row)
-    shown = verdict(row, claim.columns)
+    shown = verdict(row, claim.direction, claim.columns)
     return {
         "id": claim.id,
         "section": claim.section,
@@ -195,7 +253,11 @@ def _null_claim(tables: Tables, claim: NullClaim) -> dict[str, Any]:
     if observed is None or not null:
         shown = "not tested: no null replicates (traits.drift.null_replicates: 0)"
     else:
-        shown = null_verdict(float(observed), float(null["mean"]), float(null["p"]), claim.alpha)
+        # tables written before the count was stored: every replicate of the settings
+        replicates = null.get("replicates", tables.load(claim.file)["settings"]["null_replicates"])
+        shown = null_verdict(
+            float(observed), float(null["mean"]), float(null["p"]), int(replicates), claim.alpha
+        )
     return {
         "id": claim.id,
         "section": claim.section,

@@ -391,8 +391,10 @@ def _is_unique(graph: DriftGraph, kind: str, best: Ordering, s: DriftSettings) -
 def _baseline(
     nulls: Sequence[DriftGraph], kind: str, report: OrderingReport, settings: DriftSettings
 ) -> dict[str, dict[str, float]]:
-    """Both shares of the optimal orders of the coin-flip graphs: mean, sd, and ``p``,
-    the share of them explaining at least as much as ``report`` (with the usual +1)."""
+    """Both shares of the optimal orders of the coin-flip graphs: mean, sd, ``p`` and
+    ``replicates``. ``p`` is the Monte Carlo p-value (1 + replicates explaining at least as
+    much as ``report``) / (1 + replicates): never 0, and never below its floor
+    1 / (1 + replicates), which findings print as a bound."""
     shares = []
     for g in nulls:
         best = solve_ordering(g.weights(kind), settings.time_limit_s, settings.seed)
@@ -410,6 +412,7 @@ def _baseline(
             "p": float((1 + np.sum(x >= observed[col] - 1e-12)) / (1 + x.size))
             if np.isfinite(observed[col])
             else float("nan"),
+            "replicates": int(x.size),
         }
     return out
 
