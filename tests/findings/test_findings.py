@@ -107,13 +107,13 @@ def test_the_planted_claims_hold(findings: dict[str, Any]) -> None:
 )
 def test_verdict_follows_the_interval(low: float, high: float, expected: str) -> None:
     row = {"difference": (low + high) / 2, "ci_low": low, "ci_high": high, "p_value": 0.01}
-    assert verdict(row).startswith(expected)
-    assert "p = 0.01" in verdict(row)
+    assert verdict(row, "greater").startswith(expected)
+    assert "p = 0.01" in verdict(row, "greater")
 
 
 def test_null_verdict_needs_the_null_beaten() -> None:
-    assert null_verdict(0.9, 0.6, 0.02).startswith("holds: 90.0% vs 60.0%")
-    assert null_verdict(0.7, 0.68, 0.4).startswith("not shown")
+    assert null_verdict(0.9, 0.6, 0.02, 199).startswith("holds: 90.0% vs 60.0%")
+    assert null_verdict(0.7, 0.68, 0.4, 199).startswith("not shown")
 
 
 def test_formats() -> None:

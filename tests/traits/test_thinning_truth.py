@@ -25,8 +25,10 @@ def measured(snapshot20k: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFram
     return doc, thinning(doc), availability
 
 
-def _row(table: pl.DataFrame, measure: str, relation: str) -> dict[str, object]:
-    return table.filter(measure=measure, relation=relation).row(0, named=True)
+def _row(
+    table: pl.DataFrame, measure: str, relation: str, estimate: str = "edges"
+) -> dict[str, object]:
+    return table.filter(measure=measure, relation=relation, estimate=estimate).row(0, named=True)
 
 
 def test_card_availability_and_auto_generation_are_the_planted_card_kinds(

@@ -95,6 +95,8 @@ rule measure_thinning:
     params:
         parents=config["traits"]["parents"],
         level=config["traits"]["level"],
+        replicates=config["traits"]["thinning_bootstrap"],
+        seed=config["seed"],
     script:
         "../scripts/measure_thinning.py"
 

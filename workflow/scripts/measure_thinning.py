@@ -16,6 +16,8 @@ write_thinning(
     Path(snakemake.output.availability),
     parents=snakemake.params.parents,
     level=snakemake.params.level,
+    replicates=snakemake.params.replicates,
+    seed=snakemake.params.seed,
     threads=snakemake.threads,
     memory_mb=snakemake.resources.mem_mb,
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from functools import cache
 from html import escape
 from importlib.resources import files
@@ -20,7 +21,16 @@ import polars as pl
 import yaml
 
 from phylohub.errors import PhylohubError
-from phylohub.findings.spec import CLAIMS, FINDINGS, NULL_CLAIMS, Claim, NullClaim, Source
+from phylohub.findings.spec import (
+    CLAIMS,
+    DIRECTIONS,
+    FINDINGS,
+    NULL_CLAIMS,
+    Claim,
+    NullClaim,
+    Source,
+)
+from phylohub.io import write_json
 
 
 @cache
@@ -32,11 +42,25 @@ def paper_numbers() -> dict[str, Any]:
 
 
 class Tables:
-    """The tables of one snapshot, each read once."""
+    """The tables of one snapshot, each read once.
 
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+    ``where`` is either the rule's inputs, the path of each table by its name in the
+    spec (``summary/overview.tsv``), or a snapshot's folder the names are relative to.
+    """
+
+    def __init__(self, where: Mapping[str, Path] | Path) -> None:
+        self.paths = None if isinstance(where, Path) else dict(where)
+        self.root = where if isinstance(where, Path) else None
         self._cache: dict[str, Any] = {}
+
+    def path(self, file: str) -> Path:
+        """Where the table the spec calls ``file`` is."""
+        if self.paths is None:
+            assert self.root is not None
+            return self.root / file
+        if file not in self.paths:
+            raise PhylohubError(f"findings: {file} is not among the rule's inputs")
+        return Path(self.paths[file])
 
     def load(self, file: str, text: bool = False) -> Any:
         """A TSV or parquet file as a polars frame, a JSON file as its object; with
@@ -45,10 +69,10 @@ class Tables:
             key = file + "#text"
             if key not in self._cache:
                 self.load(file)  # the existence check and its one error line
-                self._cache[key] = pl.read_csv(self.root / file, separator="\t", infer_schema=False)
+                self._cache[key] = pl.read_csv(self.path(file), separator="\t", infer_schema=False)
             return self._cache[key]
         if file not in self._cache:
-            path = self.root / file
+            path = self.path(file)
             if not path.is_file():
                 raise PhylohubError(f"findings: no table {path}: run the stage that writes it")
             if file.endswith(".json"):
@@ -136,19 +160,36 @@ def _signed(x: float) -> str:
 
 def verdict(
     row: dict[str, Any],
+    direction: str,
     columns: tuple[str, str, str, str | None] = ("difference", "ci_low", "ci_high", "p_value"),
 ) -> str:
-    """``holds``, ``does not hold`` (the opposite holds) or ``not shown`` (the interval
-    covers 0), with the difference, its interval and p-value (when the table has one)."""
+    """``holds`` when the interval of the difference lies wholly on the side the claim
+    states (``direction``: ``greater`` or ``less`` than 0), ``does not hold (the
+    opposite holds)`` when wholly on the other side, ``not shown`` when it covers 0;
+    with the difference, its interval and p-value (when the table has one).
+
+    The direction is the claim's, never the sign of the table's difference: "children's
+    cards are shorter" reads child - parent and holds when that is *below* 0.
+
+    >>> row = {"d": -14230.0, "lo": -18931.0, "hi": -9529.0}
+    >>> verdict(row, "less", ("d", "lo", "hi", None))
+    'holds: -14,230 [-18,931, -9,529]'
+    >>> verdict(row, "greater", ("d", "lo", "hi", None)).split(":")[0]
+    'does not hold (the opposite holds)'
+    """
+    if direction not in DIRECTIONS:
+        raise PhylohubError(f"findings: a claim's direction is greater or less, not {direction!r}")
     diff, low, high = (_number(row[c]) for c in columns[:3])
     if diff is None or low is None or high is None:
         return "not tested: too few pairs"
     text = f"{_signed(diff)} [{_signed(low)}, {_signed(high)}]"
     if columns[3] is not None:
         text += f", {format_p(float(row[columns[3]]))}"
-    if low > 0:
+    above, below = low > 0, high < 0
+    claimed, opposite = (above, below) if direction == "greater" else (below, above)
+    if claimed:
         return f"holds: {text}"
-    if high < 0:
+    if opposite:
         return f"does not hold (the opposite holds): {text}"
     return f"not shown: {text}"
 
@@ -164,19 +205,52 @@ def _paper(key: str | None) -> dict[str, Any] | None:
             "source": entry["source"]}  # fmt: skip
 
 
-def null_verdict(observed: float, null_mean: float, p: float, alpha: float = 0.05) -> str:
-    """``holds`` when the observed share beats the null at level ``alpha``.
+def p_floor(replicates: int) -> float:
+    """The smallest Monte Carlo p-value ``replicates`` null draws can give, 1 / (R + 1).
 
-    >>> null_verdict(0.9, 0.65, 0.02)
-    'holds: 90.0% vs 65.0% with coin-flip directions, p = 0.02'
+    >>> round(p_floor(50), 4), p_floor(999)
+    (0.0196, 0.001)
     """
-    text = f"{observed:.1%} vs {null_mean:.1%} with coin-flip directions, {format_p(p)}"
+    return 1.0 / (replicates + 1)
+
+
+def format_null_p(p: float, replicates: int) -> str:
+    """A Monte Carlo p-value, as a bound where it sits at its floor: with R replicates it
+    cannot go below 1 / (R + 1), so a p there says only that no replicate did as well.
+
+    >>> format_null_p(1 / 51, 50), format_null_p(0.3, 50)
+    ('p <= 0.0196 (the floor with 50 replicates)', 'p = 0.3')
+    """
+    floor = p_floor(replicates)
+    if p <= floor * (1 + 1e-9):
+        return f"p <= {floor:.3g} (the floor with {replicates} replicates)"
+    return format_p(p)
+
+
+def null_verdict(
+    observed: float, null_mean: float, p: float, replicates: int, alpha: float = 0.05
+) -> str:
+    """``holds`` when the observed share beats the null at level ``alpha``; ``too few
+    replicates`` when the floor of p, 1 / (replicates + 1), is not below ``alpha`` (then
+    no data could pass, and ``not shown`` would read as evidence against the claim).
+
+    >>> null_verdict(0.9, 0.65, 1 / 200, 199)
+    'holds: 90.0% vs 65.0% with coin-flip directions, p <= 0.005 (the floor with 199 replicates)'
+    >>> null_verdict(0.9, 0.65, 1 / 11, 10).split(":")[0]
+    'too few replicates'
+    """
+    text = (
+        f"{observed:.1%} vs {null_mean:.1%} with coin-flip directions, "
+        f"{format_null_p(p, replicates)}"
+    )
+    if p_floor(replicates) >= alpha:
+        return f"too few replicates: {text}"
     return f"{'holds' if p < alpha else 'not shown'}: {text}"
 
 
 def _claim(tables: Tables, claim: Claim) -> dict[str, Any]:
     row = tables.row(claim.file, claim.row)
-    shown = verdict(row, claim.columns)
+    shown = verdict(row, claim.direction, claim.columns)
     return {
         "id": claim.id,
         "section": claim.section,
@@ -195,7 +269,11 @@ def _null_claim(tables: Tables, claim: NullClaim) -> dict[str, Any]:
     if observed is None or not null:
         shown = "not tested: no null replicates (traits.drift.null_replicates: 0)"
     else:
-        shown = null_verdict(float(observed), float(null["mean"]), float(null["p"]), claim.alpha)
+        # tables written before the count was stored: every replicate of the settings
+        replicates = null.get("replicates", tables.load(claim.file)["settings"]["null_replicates"])
+        shown = null_verdict(
+            float(observed), float(null["mean"]), float(null["p"]), int(replicates), claim.alpha
+        )
     return {
         "id": claim.id,
         "section": claim.section,
@@ -208,9 +286,9 @@ def _null_claim(tables: Tables, claim: NullClaim) -> dict[str, Any]:
     }
 
 
-def collect(root: Path, snapshot: str) -> dict[str, Any]:
-    """findings.json's content for the snapshot whose tables lie under ``root``."""
-    tables = Tables(root)
+def collect(where: Mapping[str, Path] | Path, snapshot: str) -> dict[str, Any]:
+    """findings.json's content for a snapshot's tables (see :class:`Tables`)."""
+    tables = Tables(where)
     out = []
     for f in FINDINGS:
         value = tables.value(f.source, text=f.kind == "text")
@@ -299,12 +377,16 @@ def render_html(findings: dict[str, Any]) -> str:
 
 
 def write_findings(
-    root: Path, snapshot: str, json_out: Path, md_out: Path, html_out: Path
+    where: Mapping[str, Path] | Path,
+    snapshot: str,
+    json_out: Path,
+    md_out: Path,
+    html_out: Path,
 ) -> dict[str, Any]:
-    """Write findings.json, findings.md and findings.html for the tables under ``root``."""
-    findings = collect(root, snapshot)
-    json_out.parent.mkdir(parents=True, exist_ok=True)
-    json_out.write_text(json.dumps(findings, indent=1, ensure_ascii=False) + "\n")
+    """Write findings.json, findings.md and findings.html from a snapshot's tables (the
+    rule's inputs by their spec names, or a folder: see :class:`Tables`)."""
+    findings = collect(where, snapshot)
+    write_json(findings, json_out)
     md_out.write_text(render_markdown(findings))
     html_out.write_text(render_html(findings))
     return findings

@@ -56,27 +56,44 @@ class Finding:
     paper: str | None = None
 
 
+#: The side of 0 a claim states its difference lies on.
+DIRECTIONS = ("greater", "less")
+
+
 @dataclass(frozen=True)
 class Claim:
     """A claim of the paper tested by the pipeline: the row of a table that holds the
     difference, its interval and (if any) p-value, in the columns ``columns`` names
     (default: similarity_tests.tsv's ``difference``, ``ci_low``, ``ci_high``,
-    ``p_value``), and what it says."""
+    ``p_value``), and what it says.
+
+    ``direction`` (required) is the side of 0 on which the claim puts that difference:
+    ``greater`` or ``less``. It is stated, not inferred, because tables hold differences
+    in their own sense: thinning's ``change_mean`` is child - parent, so "children's
+    cards are shorter" is ``less``."""
 
     id: str
     section: str
     label: str
     file: str
     row: dict[str, Any]
+    direction: str
     paper: str | None = None
     columns: tuple[str, str, str, str | None] = ("difference", "ci_low", "ci_high", "p_value")
+
+    def __post_init__(self) -> None:
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"claim {self.id}: direction must be greater or less")
 
 
 @dataclass(frozen=True)
 class NullClaim:
     """A claim tested against a null model: in a JSON table, the node at ``key`` holds
-    the observed ``measure`` and ``null.<measure>`` with the null's ``mean`` and ``p``
-    (the share of null replicates at least as extreme). It holds when p < ``alpha``."""
+    the observed ``measure`` and ``null.<measure>`` with the null's ``mean``, ``p`` (the
+    Monte Carlo p-value, (1 + replicates at least as extreme) / (1 + replicates)) and
+    ``replicates``. It holds when p < ``alpha``; with so few replicates that the floor
+    of p, 1 / (1 + replicates), is not below ``alpha``, the verdict is ``too few
+    replicates``."""
 
     id: str
     section: str
@@ -269,9 +286,17 @@ def _traits() -> list[Finding]:
         short = {"card_chars": "chars", "auto_generated": "auto", "languages": "languages"}[measure]
         for side in ("parent", "child"):
             out.append(
-                Finding(f"thinning_{short}_{side}", s, f"{what}, {side} (all relations)",
-                        _tsv(THIN, f"{side}_mean", measure=measure, relation="all"), kind,
-                        f"thinning_{short}_{side}")
+                Finding(f"thinning_{short}_{side}", s,
+                        f"{what}, {side} (all relations, every edge once)",
+                        _tsv(THIN, f"{side}_mean", measure=measure, relation="all",
+                             estimate="edges"), kind, f"thinning_{short}_{side}")
+            )  # fmt: skip
+        for side in ("parent", "child"):
+            out.append(
+                Finding(f"thinning_{short}_{side}_by_parent", s,
+                        f"{what}, {side} (all relations, every parent once)",
+                        _tsv(THIN, f"{side}_mean", measure=measure, relation="all",
+                             estimate="parents"), kind)
             )  # fmt: skip
     return out
 
@@ -332,35 +357,48 @@ FINDINGS: tuple[Finding, ...] = (
     *_similarity(),
 )
 
+CHANGE = ("change_mean", "change_low", "change_high", None)  # child - parent in thinning
+
 CLAIMS: tuple[Claim, ...] = (
     Claim("claim_siblings_over_parent", "Claims of the paper",
           "siblings are more alike than parent and child (metadata TF-IDF, the paper's string;"
           " paired inside the same families)",
           TESTS, {"claim": "siblings_over_parent", "comparison": "siblings > parent_child",
                   "design": "paired in cherry", "measure": "metadata_tfidf"},
-          "claim_siblings_over_parent"),
+          direction="greater", paper="claim_siblings_over_parent"),
     Claim("claim_siblings_over_parent_traits", "Claims of the paper",
           "... the same on traits alone (no ids, lineage tags, dates or counts)",
           TESTS, {"claim": "siblings_over_parent", "comparison": "siblings > parent_child",
-                  "design": "paired in cherry", "measure": "metadata_traits_tfidf"}),
+                  "design": "paired in cherry", "measure": "metadata_traits_tfidf"},
+          direction="greater"),
     Claim("claim_family_resemblance", "Claims of the paper",
           "parent and child are more alike than random pairs (metadata TF-IDF)",
           TESTS, {"claim": "family_resemblance", "comparison": "parent_child > random",
                   "design": "independent", "measure": "metadata_tfidf"},
-          "claim_family_resemblance"),
+          direction="greater", paper="claim_family_resemblance"),
     Claim("claim_generational_divide", "Claims of the paper",
           "parent and child are more alike than grandparent and grandchild (metadata TF-IDF)",
           TESTS, {"claim": "generational_divide", "comparison": "parent_child > grandparent",
                   "design": "independent", "measure": "metadata_tfidf"},
-          "claim_generational_divide"),
+          direction="greater", paper="claim_generational_divide"),
     Claim("claim_cards_thin", "Claims of the paper",
-          "children's cards are shorter than their parents' (all relations, both with a card)",
-          THIN, {"measure": "card_chars", "relation": "all"}, None,
-          ("change_mean", "change_low", "change_high", None)),
+          "children's cards are shorter than their parents' (all relations, both with a card;"
+          " every edge once, the paper's)",
+          THIN, {"measure": "card_chars", "relation": "all", "estimate": "edges"},
+          direction="less", columns=CHANGE),
+    Claim("claim_cards_thin_by_parent", "Claims of the paper",
+          "... the same with every parent once (its children averaged)",
+          THIN, {"measure": "card_chars", "relation": "all", "estimate": "parents"},
+          direction="less", columns=CHANGE),
     Claim("claim_finetune_cards_auto", "Claims of the paper",
-          "fine-tuned children carry more auto-generated cards than their parents",
-          THIN, {"measure": "auto_generated", "relation": "finetune"}, None,
-          ("change_mean", "change_low", "change_high", None)),
+          "fine-tuned children carry more auto-generated cards than their parents"
+          " (every edge once)",
+          THIN, {"measure": "auto_generated", "relation": "finetune", "estimate": "edges"},
+          direction="greater", columns=CHANGE),
+    Claim("claim_finetune_cards_auto_by_parent", "Claims of the paper",
+          "... the same with every parent once (its children averaged)",
+          THIN, {"measure": "auto_generated", "relation": "finetune", "estimate": "parents"},
+          direction="greater", columns=CHANGE),
 )  # fmt: skip
 
 #: The orderings explain more mutations than the same traffic with coin-flip directions.

@@ -36,6 +36,15 @@ How the population is made
    paragraphs with probability ``card_keep`` (thinning), carries its parent's cohort
    paragraphs with probability ``sibling_correlation``, and adds a few of its own.
    ``huge_cards`` cards are padded to between 1 MB and ``huge_card_chars``.
+   ``child_card_length`` plants the direction of card length from parent to child
+   outright, for testing the thinning claim both ways: ``mixed`` (the default) is the
+   mix above, whose direction the card kinds decide; with ``shorter``, ``equal`` or
+   ``longer`` every card is written (kind ``human``) and a child's paragraphs are the
+   first half of its first parent's (``shorter``: never longer than the parent's),
+   its own, as many as a root draws (``equal``: parent and child lengths are drawn
+   alike, so no change is planted beyond the child's ``base_model`` lines), or all of
+   its parent's plus as many of its own (``longer``). ``truth.json["card_thinning"]``
+   records it.
 4. **The rest**: ids that look like the Hub's, authors drawn from a Zipf law, downloads
    (``downloads_share`` > 0, heavy-tailed, larger for parents), likes, gated
    (``gated_share``), disabled, ``createdAt`` back-filled to 2022-03-02T23:29:04.000Z
@@ -133,6 +142,8 @@ RELATIONS = TAG_RELATIONS
 BACKFILL = "2022-03-02T23:29:04.000Z"
 _BACKFILL_DT = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
 GENERATOR_VERSION = 4
+#: Planted directions of card length from parent to child (``child_card_length``).
+CHILD_CARD_LENGTHS = ("mixed", "shorter", "equal", "longer")
 
 
 @dataclass(frozen=True)
@@ -177,6 +188,9 @@ class SynthConfig:
     quantized_copy_card: float = 0.5  # quantizer cards that copy the original card
     huge_cards: int = 2  # cards padded to between 1 MB and huge_card_chars
     huge_card_chars: int = 4_000_000
+    # the planted direction of card length, parent to child: mixed (the card kinds above
+    # decide), shorter, equal or longer (every card written; module docs)
+    child_card_length: str = "mixed"
     # trait shown, for roots with a card / children whose parent shows it / does not
     shown: dict[str, tuple[float, float, float]] = field(
         default_factory=lambda: dict(
@@ -265,6 +279,11 @@ class SynthConfig:
             raise PhylohubError("synthetic ecosystem: n_models must be at least 50")
         if not 0 <= cfg.drift_forward <= 1 or not 0 <= cfg.sibling_correlation <= 1:
             raise PhylohubError("drift_forward and sibling_correlation must lie in [0, 1]")
+        if cfg.child_card_length not in CHILD_CARD_LENGTHS:
+            raise PhylohubError(
+                f"child_card_length must be one of {', '.join(CHILD_CARD_LENGTHS)}"
+                f" (got {cfg.child_card_length!r})"
+            )
         return cfg
 
     def digest(self) -> str:
@@ -745,6 +764,8 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
             if has_card:
                 kinds, cum = kinds_by_rel["unknown" if untyped else rel_name]
                 kind = kinds[int(np.searchsorted(cum, u_card[i, 0], side="right"))]
+                if cfg.child_card_length != "mixed":
+                    kind = "human"  # a planted direction: every card written
                 recipe, paras = _recipe(
                     kind, i, model_id, ps, names, pop, cfg, u_card, hp_draw[hp_src],
                     paras_of, n_paras_root[i], cohort, datasets,
@@ -1149,10 +1170,30 @@ def _recipe(
         recipe["sizes"] = sizes
         return {**recipe, "paras": carried}, carried
     # human
+    if ps and cfg.child_card_length != "mixed":
+        paras = _planted_length(cfg.child_card_length, i, inherited, int(n_root))
+        return {"kind": "human", "name": model_id, "paras": paras}, paras
     own = [(i << 6) + j for j in range(int(n_root) if not ps else 1 + int(u_card[i, 1] * 3))]
     shared = [(ps[0] << 6) + 60 + j for j in range(3)] if cohort else []
     paras = keep + shared + own
     return {"kind": "human", "name": model_id, "paras": paras}, paras
+
+
+def _planted_length(mode: str, i: int, inherited: list[int], n_own: int) -> list[int]:
+    """A child's paragraphs under a planted ``child_card_length`` (module docs): half its
+    parent's, its own (drawn as a root's), or its parent's and its own.
+
+    >>> _planted_length("shorter", 1, [5, 6, 7], 2), _planted_length("longer", 1, [5], 2)
+    ([5], [5, 64, 65])
+    >>> _planted_length("equal", 1, [5, 6, 7], 2)
+    [64, 65]
+    """
+    own = [(i << 6) + j for j in range(n_own)]
+    if mode == "shorter":
+        return inherited[: len(inherited) // 2]
+    if mode == "equal":
+        return own
+    return inherited + own
 
 
 def _tags_and_card_data(
@@ -1286,7 +1327,11 @@ def _truth(
         "sibling_correlation": cfg.sibling_correlation,
         "mutation_parameters": cfg.mutation,
         "mutation_rates": expected,
-        "card_thinning": {"card_keep": cfg.card_keep, "card_kinds": cfg.card_kinds},
+        "card_thinning": {
+            "card_keep": cfg.card_keep,
+            "card_kinds": cfg.card_kinds,
+            "child_card_length": cfg.child_card_length,
+        },
         "malformed_tags": malformed,
         "notes": (
             "mutation_rates[trait][relation].expected is the planted expectation of "

@@ -48,7 +48,6 @@ share of replicates that explain at least as much as the data (a p-value).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -60,6 +59,7 @@ import numpy.typing as npt
 import polars as pl
 
 from phylohub.errors import PhylohubError
+from phylohub.io import write_json, write_parquet
 from phylohub.traits import sql
 from phylohub.traits.ordering import (
     Ordering,
@@ -94,7 +94,8 @@ class DriftSettings:
     time_limit_s
         Seconds SCIP may spend on one ordering.
     null_replicates
-        Direction-shuffled graphs solved for the baseline (0: none).
+        Direction-shuffled graphs solved for the baseline (0: none). The p-value's floor
+        is 1 / (1 + null_replicates): 199 lets it reach 0.005 (docs/traits.md, measured).
     check_unique
         Also solve for the second-best ordering, to report whether the optimum is unique.
     seed
@@ -105,7 +106,7 @@ class DriftSettings:
     top_k: int = 20
     drop: tuple[str, ...] = ("other", "unknown")
     time_limit_s: float = 60.0
-    null_replicates: int = 50
+    null_replicates: int = 199
     check_unique: bool = True
     seed: int = 0
 
@@ -195,8 +196,7 @@ def write_transitions(
         (exposures, tables.exposures),
         (values, tables.values),
     ):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        table.write_parquet(path)
+        write_parquet(table, Path(path))
     log.info(
         "%d transitions over %d ordered pairs",
         int(tables.transitions["transitions"].sum() or 0),
@@ -393,8 +393,10 @@ def _is_unique(graph: DriftGraph, kind: str, best: Ordering, s: DriftSettings) -
 def _baseline(
     nulls: Sequence[DriftGraph], kind: str, report: OrderingReport, settings: DriftSettings
 ) -> dict[str, dict[str, float]]:
-    """Both shares of the optimal orders of the coin-flip graphs: mean, sd, and ``p``,
-    the share of them explaining at least as much as ``report`` (with the usual +1)."""
+    """Both shares of the optimal orders of the coin-flip graphs: mean, sd, ``p`` and
+    ``replicates``. ``p`` is the Monte Carlo p-value (1 + replicates explaining at least as
+    much as ``report``) / (1 + replicates): never 0, and never below its floor
+    1 / (1 + replicates), which findings print as a bound."""
     shares = []
     for g in nulls:
         best = solve_ordering(g.weights(kind), settings.time_limit_s, settings.seed)
@@ -412,6 +414,7 @@ def _baseline(
             "p": float((1 + np.sum(x >= observed[col] - 1e-12)) / (1 + x.size))
             if np.isfinite(observed[col])
             else float("nan"),
+            "replicates": int(x.size),
         }
     return out
 
@@ -482,17 +485,6 @@ def drift_pairs(graph: DriftGraph) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def _finite(value: Any) -> Any:
-    """``value`` with every NaN float replaced by None (JSON has no NaN)."""
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
 def write_orderings(
     transitions: Path,
     exposures: Path,
@@ -524,7 +516,6 @@ def write_orderings(
         graph = drift_graph(tables, trait, settings.relations, settings.top_k, settings.drop)
         result["traits"][trait] = order_graph(graph, settings)
         pairs.append(drift_pairs(graph))
-    Path(out_json).parent.mkdir(parents=True, exist_ok=True)
-    Path(out_json).write_text(json.dumps(_finite(result), indent=1, allow_nan=False) + "\n")
-    pl.concat(pairs).write_parquet(out_pairs)
+    write_json(result, Path(out_json))
+    write_parquet(pl.concat(pairs), Path(out_pairs))
     return result

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from phylohub.io import write_parquet
 from phylohub.traits import sql
 from phylohub.traits.snapshot import RELATIONS, TYPED_RELATIONS, frame, open_snapshot, use_flags
 from phylohub.traits.stats import cluster_mean
@@ -193,8 +194,7 @@ def write_mutation_rates(
             "%s: rate %.3f [%.3f, %.3f] over %d pairs",
             row["trait"], row["rate"], row["ci_low"], row["ci_high"], row["pairs"],
         )  # fmt: skip
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    table.write_parquet(out)
+    write_parquet(table, Path(out))
     return table
 
 
@@ -211,6 +211,5 @@ def write_both(distances: dict[str, pl.DataFrame], level: float, out: Path) -> p
     )
     for row in table.filter(pl.col("relation") == "all").iter_rows(named=True):
         log.info("%s, flagged values %s: rate %.3f", row["trait"], row["flagged"], row["rate"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.write_parquet(out)
+    write_parquet(table, out)
     return table

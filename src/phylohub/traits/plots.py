@@ -186,7 +186,8 @@ _PANELS = (
 
 
 def plot_thinning(thinning: pl.DataFrame, out: Path, level: float = 0.95) -> None:
-    """Draw the documentation-thinning panels (the paper's Figure 9), one line per relation.
+    """Draw the documentation-thinning panels (the paper's Figure 9), one line per relation,
+    with the paper's estimate (every edge once; ``estimate`` ``edges``).
 
     Parameters
     ----------
@@ -199,7 +200,7 @@ def plot_thinning(thinning: pl.DataFrame, out: Path, level: float = 0.95) -> Non
     """
     fig, axes = pyplot().subplots(2, 2, figsize=(10, 8))
     for ax, (measure, title, ylabel, share) in zip(axes.flat, _PANELS, strict=True):
-        rows = thinning.filter(pl.col("measure") == measure)
+        rows = thinning.filter((pl.col("measure") == measure) & (pl.col("estimate") == "edges"))
         for relation, colour in RELATION_COLOURS.items():
             sel = rows.filter(pl.col("relation") == relation)
             if sel.height == 0 or sel["pairs"][0] == 0:

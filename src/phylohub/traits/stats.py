@@ -130,3 +130,17 @@ def _wilson(p: float, se: float, n: int, g: int, level: float) -> tuple[float, f
     half = z / denom * math.sqrt(spread / n_eff + z * z / (4 * n_eff * n_eff))
     # the interval holds p; min/max only undo rounding at p = 0 or 1
     return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
+
+
+def wilson_interval(
+    p: float, se: float, n: int, clusters: int, level: float
+) -> tuple[float, float]:
+    """Wilson's interval for a share ``p`` whose standard error ``se`` came from elsewhere
+    (a cluster bootstrap): the sample size is ``p(1-p)/se²``, at most ``n``, and the number
+    of clusters when every value is the same (so a share of 0 keeps an upper bound).
+
+    >>> low, high = wilson_interval(0.0, 0.0, 200, 40, 0.95)
+    >>> low, round(high, 3)
+    (0.0, 0.088)
+    """
+    return _wilson(p, se, n, clusters, level)

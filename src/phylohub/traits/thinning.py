@@ -13,29 +13,47 @@ The paper's section 4.2 and Figure 9, measured on every compared pair (parent li
 ``languages``
     languages the model lists, over pairs where both sides list at least one.
 
-Each measure is averaged over pairs for the parents and for the children (a parent with
-many children counts once per child, as in the paper), with cluster-robust intervals
-(the parent as the cluster) for both sides and for the mean change child minus parent;
-medians are given beside the means because card lengths are heavy-tailed. Rows: each
-relation, and ``all`` (the typed relations pooled). :func:`card_availability` adds the
-paper's other observation: models with family ties have cards far more often than models
-without.
+Each measure is estimated two ways (the ``estimate`` column):
+
+``edges``
+    the paper's: averaged over pairs, so a parent counts once per child. One popular
+    root with a long card and hundreds of children then carries the parent side (and
+    the change) almost alone;
+``parents``
+    every parent once: its children are averaged first, then the parents. It says what
+    a typical parent's children do, whatever the family size.
+
+Both get intervals from a **cluster bootstrap over parents** (``replicates`` resamples
+of the parents with replacement, seeded): children of one parent share its card and move
+together, so they are not independent draws. Means and changes take the bootstrap's
+percentile interval, which follows the skew of heavy-tailed card lengths; shares take
+Wilson's score interval with the sample size the bootstrap's standard error implies
+(:func:`phylohub.traits.stats.wilson_interval`), so a relation where no card is
+auto-generated still gets an honest upper bound. Medians are given beside the means
+because card lengths are heavy-tailed. Rows: each relation, and ``all`` (the typed
+relations pooled). :func:`card_availability` adds the paper's other observation: models
+with family ties have cards far more often than models without.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
+from phylohub.io import write_parquet
 from phylohub.traits import sql
 from phylohub.traits.snapshot import RELATIONS, TYPED_RELATIONS, frame, open_snapshot
-from phylohub.traits.stats import cluster_mean
+from phylohub.traits.stats import cluster_mean, wilson_interval
 
 log = logging.getLogger(__name__)
+
+Array = npt.NDArray[Any]
 
 #: The measures, with the pairs they are taken over and whether they are shares.
 MEASURES: dict[str, tuple[str, str, str, bool]] = {
@@ -49,9 +67,13 @@ MEASURES: dict[str, tuple[str, str, str, bool]] = {
 #: Rows of the thinning table per measure.
 ROWS = (*RELATIONS, "all")
 
+#: The two estimates of every measure (module docs).
+ESTIMATES = ("edges", "parents")
+
 THINNING_SCHEMA = {
     "measure": pl.String,
     "relation": pl.String,
+    "estimate": pl.String,
     "pairs": pl.Int64,
     "parents": pl.Int64,
     "parent_mean": pl.Float64,
@@ -81,53 +103,158 @@ def _kept(doc: pl.DataFrame, which: str) -> pl.DataFrame:
     return doc
 
 
-def thinning(doc: pl.DataFrame, level: float = 0.95) -> pl.DataFrame:
-    """Parent and child means of every measure, per relation, with intervals.
+@dataclass(frozen=True)
+class _Clusters:
+    """One measure's pairs summed per parent: what every estimate and resample needs."""
+
+    n: int  # pairs
+    size: Array  # children per parent
+    parent_sum: Array  # the parent's value times its children
+    child_sum: Array  # its children's values, summed
+
+    @property
+    def g(self) -> int:
+        return int(self.size.size)
+
+    def means(self, weights: Array) -> dict[str, tuple[Array, Array]]:
+        """Parent and child means of both estimates for rows of parent ``weights`` (how
+        often each parent is drawn; all ones for the data itself)."""
+        edges = weights @ self.size
+        per_parent = weights.sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {
+                "edges": (weights @ self.parent_sum / edges, weights @ self.child_sum / edges),
+                "parents": (
+                    weights @ (self.parent_sum / self.size) / per_parent,
+                    weights @ (self.child_sum / self.size) / per_parent,
+                ),
+            }
+
+
+def _clusters(p: Array, c: Array, parent: Array) -> _Clusters:
+    """Sum the pairs' values per parent."""
+    _, inverse = np.unique(parent, return_inverse=True)
+    g = int(inverse.max()) + 1 if inverse.size else 0
+    return _Clusters(
+        n=int(p.size),
+        size=np.bincount(inverse, minlength=g).astype(float),
+        parent_sum=np.bincount(inverse, weights=p, minlength=g),
+        child_sum=np.bincount(inverse, weights=c, minlength=g),
+    )
+
+
+def _resample(clusters: _Clusters, replicates: int, rng: np.random.Generator) -> dict[str, Array]:
+    """Both estimates' (parent, child) means over ``replicates`` resamples of the parents
+    with replacement: an array (replicates, 2) per estimate."""
+    g = clusters.g
+    out: dict[str, list[Array]] = {e: [] for e in ESTIMATES}
+    chunk = max(1, min(replicates, 4_000_000 // max(g, 1)))  # weights of ~32 MB at a time
+    done = 0
+    while done < replicates:
+        b = min(chunk, replicates - done)
+        draws = rng.integers(0, g, size=(b, g)) + (np.arange(b) * g)[:, None]
+        weights = np.bincount(draws.ravel(), minlength=b * g).reshape(b, g).astype(float)
+        for estimate, (pm, cm) in clusters.means(weights).items():
+            out[estimate].append(np.column_stack([pm, cm]))
+        done += b
+    return {e: np.vstack(v) for e, v in out.items()}
+
+
+def _interval(
+    point: float, boot: Array, n: int, g: int, level: float, share: bool
+) -> tuple[float, float]:
+    """The bootstrap interval of one quantity: percentile, or Wilson's for a share."""
+    boot = boot[np.isfinite(boot)]
+    if g < 2 or boot.size < 2 or not np.isfinite(point):
+        return float("nan"), float("nan")
+    if share:
+        return wilson_interval(point, float(boot.std(ddof=1)), n, g, level)
+    tail = (1 - level) / 2
+    low, high = np.quantile(boot, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def _row(
+    measure: str, relation: str, p: Array, c: Array, parent: Array, share: bool,
+    level: float, replicates: int, rng: np.random.Generator,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The ``edges`` and ``parents`` rows of one measure and relation."""
+    clusters = _clusters(p, c, parent)
+    g = clusters.g
+    point = clusters.means(np.ones(g)) if g else dict.fromkeys(ESTIMATES, (np.nan, np.nan))
+    boot = _resample(clusters, replicates, rng) if g >= 2 and replicates > 0 else {}
+    medians = {
+        "edges": (p, c),
+        "parents": (clusters.parent_sum / clusters.size, clusters.child_sum / clusters.size),
+    }
+    rows = []
+    for estimate in ESTIMATES:
+        pm, cm = (float(x) for x in point[estimate])
+        b = boot.get(estimate, np.empty((0, 2)))
+        size = clusters.n if estimate == "edges" else g
+        p_low, p_high = _interval(pm, b[:, 0], size, g, level, share)
+        c_low, c_high = _interval(cm, b[:, 1], size, g, level, share)
+        d_low, d_high = _interval(cm - pm, b[:, 1] - b[:, 0], size, g, level, False)
+        mp, mc = medians[estimate]
+        rows.append(
+            {
+                "measure": measure,
+                "relation": relation,
+                "estimate": estimate,
+                "pairs": clusters.n,
+                "parents": g,
+                "parent_mean": pm,
+                "parent_low": max(0.0, p_low) if np.isfinite(p_low) else p_low,
+                "parent_high": p_high,
+                "child_mean": cm,
+                "child_low": max(0.0, c_low) if np.isfinite(c_low) else c_low,
+                "child_high": c_high,
+                "change_mean": cm - pm,
+                "change_low": d_low,
+                "change_high": d_high,
+                "parent_median": float(np.median(mp)) if len(mp) else float("nan"),
+                "child_median": float(np.median(mc)) if len(mc) else float("nan"),
+            }
+        )
+    return rows
+
+
+def thinning(
+    doc: pl.DataFrame, level: float = 0.95, replicates: int = 1000, seed: int = 0
+) -> pl.DataFrame:
+    """Parent and child means of every measure, per relation, both estimates, with
+    cluster-bootstrap intervals.
 
     Parameters
     ----------
     doc
-        The frame of :func:`documentation`.
+        The frame of :func:`documentation` (``relation``, ``parent`` and the sides'
+        columns of :data:`MEASURES`).
     level
         Confidence level of the intervals.
+    replicates
+        Resamples of the parents for the intervals (0: no intervals).
+    seed
+        Seed of the resamples; each measure and relation draws from its own stream, so
+        a row does not depend on the others.
 
     Returns
     -------
     polars.DataFrame
-        One row per measure and relation (:data:`THINNING_SCHEMA`).
+        One row per measure, relation and estimate (:data:`THINNING_SCHEMA`).
     """
     rows: list[dict[str, Any]] = []
-    for measure, (p_col, c_col, which, share) in MEASURES.items():
+    for m, (measure, (p_col, c_col, which, share)) in enumerate(MEASURES.items()):
         kept = _kept(doc, which)
-        for relation in ROWS:
+        for r, relation in enumerate(ROWS):
             wanted = TYPED_RELATIONS if relation == "all" else (relation,)
             sub = kept.filter(pl.col("relation").is_in(wanted))
-            p = sub[p_col].cast(pl.Float64).to_numpy()
-            c = sub[c_col].cast(pl.Float64).to_numpy()
-            cluster = sub["parent"].to_numpy()
-            ep = cluster_mean(p, cluster, level, share=share)
-            ec = cluster_mean(c, cluster, level, share=share)
-            ed = cluster_mean(c - p, cluster, level)
-            floor = 0.0  # every measure is a share or a non-negative size
-            rows.append(
-                {
-                    "measure": measure,
-                    "relation": relation,
-                    "pairs": ep.n,
-                    "parents": ep.clusters,
-                    "parent_mean": ep.mean,
-                    "parent_low": floor if ep.low < floor else ep.low,
-                    "parent_high": ep.high,
-                    "child_mean": ec.mean,
-                    "child_low": floor if ec.low < floor else ec.low,
-                    "child_high": ec.high,
-                    "change_mean": ed.mean,
-                    "change_low": ed.low,
-                    "change_high": ed.high,
-                    "parent_median": float(np.median(p)) if len(p) else float("nan"),
-                    "child_median": float(np.median(c)) if len(c) else float("nan"),
-                }
-            )
+            rows += _row(
+                measure, relation,
+                sub[p_col].cast(pl.Float64).to_numpy(), sub[c_col].cast(pl.Float64).to_numpy(),
+                sub["parent"].to_numpy(), share, level, replicates,
+                np.random.default_rng([seed, m, r]),
+            )  # fmt: skip
     return pl.DataFrame(rows, schema=THINNING_SCHEMA)
 
 
@@ -173,6 +300,8 @@ def write_thinning(
     out_availability: Path,
     parents: str = "first",
     level: float = 0.95,
+    replicates: int = 1000,
+    seed: int = 0,
     threads: int | None = None,
     memory_mb: int | None = None,
 ) -> pl.DataFrame:
@@ -189,8 +318,8 @@ def write_thinning(
         (:func:`card_availability`).
     parents, threads, memory_mb
         See :func:`phylohub.traits.snapshot.open_snapshot`.
-    level
-        Confidence level of the intervals.
+    level, replicates, seed
+        Confidence level, parent resamples and seed of the intervals (:func:`thinning`).
     """
     con = open_snapshot(db, parents, threads, memory_mb)
     try:
@@ -198,13 +327,14 @@ def write_thinning(
         availability = card_availability(con, level)
     finally:
         con.close()
-    table = thinning(doc, level)
-    for row in table.filter(pl.col("relation") == "all").iter_rows(named=True):
+    table = thinning(doc, level, replicates, seed)
+    all_rows = table.filter(pl.col("relation") == "all")
+    for row in all_rows.iter_rows(named=True):
         log.info(
-            "%s: parent %.3g -> child %.3g over %d pairs",
-            row["measure"], row["parent_mean"], row["child_mean"], row["pairs"],
+            "%s (%s): parent %.3g -> child %.3g over %d pairs, %d parents",
+            row["measure"], row["estimate"], row["parent_mean"], row["child_mean"], row["pairs"],
+            row["parents"],
         )  # fmt: skip
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    table.write_parquet(out)
-    availability.write_parquet(out_availability)
+    write_parquet(table, Path(out))
+    write_parquet(availability, Path(out_availability))
     return table
