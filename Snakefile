@@ -36,12 +36,12 @@ include: "workflow/rules/diff.smk"
 rule all:
     default_target: True
     input:
-        f"results/{config['snapshot']}/hub.duckdb",
-        f"results/{config['snapshot']}/crawl/arxiv.parquet",
+        results("hub.duckdb", config["snapshot"]),
+        results("crawl/arxiv.parquet", config["snapshot"]),
         genealogy_targets(config["snapshot"]),
-        f"results/{config['snapshot']}/similarity/similarity_tests.tsv",
-        f"results/{config['snapshot']}/figures/similarity_by_relation.png",
-        f"results/{config['snapshot']}/figures/similarity_measures.png",
+        results("similarity/similarity_tests.tsv", config["snapshot"]),
+        results("figures/similarity_by_relation.png", config["snapshot"]),
+        results("figures/similarity_measures.png", config["snapshot"]),
         traits_targets(config["snapshot"]),
         summary_targets(config["snapshot"]),
         # only when an earlier snapshot exists (diff.previous): docs/diff.md

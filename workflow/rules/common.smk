@@ -7,6 +7,7 @@ from snakemake.logging import logger
 from snakemake.utils import validate
 
 from phylohub.config import exit_on_invalid, real_hub_notice
+from phylohub.layout import RESULTS
 from phylohub.vocabulary import TRAITS
 
 # The schema fills every default (its one home); a config that breaks it ends in one
@@ -15,6 +16,13 @@ try:
     validate(config, "../schemas/config.schema.yaml", set_default=True)
 except WorkflowError as error:
     exit_on_invalid(error)
+
+
+def results(path, snapshot="{snapshot}"):
+    """A file of a snapshot's results, results/{snapshot}/<path> (the one spelling of the
+    layout, phylohub.layout.Snapshot.file's twin): with the wildcard in a rule, with a
+    snapshot's name in a function."""
+    return f"{RESULTS}/{snapshot}/{path}"
 
 
 def announce_real_hub():
@@ -56,7 +64,7 @@ cap_hub_requests()
 def card_shard_files(wildcards):
     """Every card shard of a snapshot."""
     return expand(
-        "results/{snapshot}/crawl/cards/{shard}.parquet",
+        results("crawl/cards/{shard}.parquet"),
         snapshot=wildcards.snapshot,
         shard=range(config["crawl"]["shards"]),
     )
@@ -66,9 +74,7 @@ def previous_card_files(wildcards):
     """Card shards of the snapshot whose unchanged cards this one reuses ([] if none)."""
     from phylohub.crawl.previous import find_previous_cards
 
-    return find_previous_cards(
-        Path("results"), wildcards.snapshot, config["crawl"]["previous"]
-    )
+    return find_previous_cards(RESULTS, wildcards.snapshot, config["crawl"]["previous"])
 
 
 def served_ecosystem(wildcards):
@@ -165,7 +171,7 @@ def genealogy_set_files(name, sets=None):
 
     def files(wildcards):
         return expand(
-            "results/{snapshot}/genealogy/{relations}/{name}",
+            results("genealogy/{relations}/{name}"),
             snapshot=wildcards.snapshot,
             relations=sets if sets is not None else genealogy_set_names(),
             name=name,
@@ -176,7 +182,7 @@ def genealogy_set_files(name, sets=None):
 
 def genealogy_drawn_tables(wildcards):
     """Families, nodes and edges of the relation set whose families are drawn."""
-    folder = "results/{snapshot}/genealogy/{relations}".format(
+    folder = results("genealogy/{relations}").format(
         snapshot=wildcards.snapshot,
         relations=config["genealogy"]["figures"]["draw_relations"],
     )
@@ -195,13 +201,13 @@ def genealogy_targets(snapshot):
     """Every final output of the genealogy stage of a snapshot (for rule all)."""
     return [
         *expand(
-            "results/{snapshot}/genealogy/{relations}/summary.json",
+            results("genealogy/{relations}/summary.json"),
             snapshot=snapshot,
             relations=genealogy_set_names(),
         ),
-        f"results/{snapshot}/genealogy/shapes.tsv",
+        results("genealogy/shapes.tsv", snapshot),
         *expand(
-            "results/{snapshot}/figures/family_{figure}.png",
+            results("figures/family_{figure}.png"),
             snapshot=snapshot,
             figure=["trees", "sizes", "depths", "virality"],
         ),
@@ -245,22 +251,22 @@ def similarity_mem_mb(wildcards, input):
 def traits_targets(snapshot):
     """Every final output of the traits stage of a snapshot (tables and figures)."""
     return [
-        f"results/{snapshot}/traits/mutation_rates.parquet",
-        f"results/{snapshot}/traits/orderings.json",
-        f"results/{snapshot}/traits/thinning.parquet",
+        results("traits/mutation_rates.parquet", snapshot),
+        results("traits/orderings.json", snapshot),
+        results("traits/thinning.parquet", snapshot),
         *expand(
-            "results/{snapshot}/figures/traits_drift_{trait}.png",
+            results("figures/traits_drift_{trait}.png"),
             snapshot=snapshot,
             trait=TRAITS,
         ),
-        f"results/{snapshot}/figures/traits_documentation_thinning.png",
+        results("figures/traits_documentation_thinning.png", snapshot),
     ]
 
 
 def card_stats_files(wildcards):
     """The crawl statistics of every card shard of a snapshot."""
     return expand(
-        "results/{snapshot}/crawl/cards/{shard}.stats.json",
+        results("crawl/cards/{shard}.stats.json"),
         snapshot=wildcards.snapshot,
         shard=range(config["crawl"]["shards"]),
     )
@@ -271,18 +277,17 @@ def findings_tables(wildcards):
     from phylohub.findings.spec import source_files
 
     return {
-        name: f"results/{wildcards.snapshot}/{file}"
-        for name, file in source_files().items()
+        name: results(file, wildcards.snapshot) for name, file in source_files().items()
     }
 
 
 def summary_targets(snapshot):
     """The summary stage's figures, the findings and the report's pages of a snapshot."""
     return [
-        f"results/{snapshot}/figures/ecosystem_distributions.png",
-        f"results/{snapshot}/figures/documentation_availability.png",
-        f"results/{snapshot}/figures/crawl_health.png",
-        f"results/{snapshot}/findings.md",
+        results("figures/ecosystem_distributions.png", snapshot),
+        results("figures/documentation_availability.png", snapshot),
+        results("figures/crawl_health.png", snapshot),
+        results("findings.md", snapshot),
     ]
 
 
@@ -296,7 +301,7 @@ def diff_previous(snapshot):
     """
     from phylohub.diff.snapshots import previous_snapshot
 
-    return previous_snapshot(Path("results"), snapshot, config["diff"]["previous"])
+    return previous_snapshot(RESULTS, snapshot, config["diff"]["previous"])
 
 
 def diff_previous_name(wildcards):
@@ -309,10 +314,10 @@ def diff_inputs(wildcards):
     relations = config["diff"]["relations"]
     snapshot = wildcards.snapshot
     return {
-        "db": f"results/{snapshot}/hub.duckdb",
-        "manifest": f"results/{snapshot}/crawl/listing/manifest.json",
-        "nodes": f"results/{snapshot}/genealogy/{relations}/nodes.parquet",
-        "families": f"results/{snapshot}/genealogy/{relations}/families.parquet",
+        "db": results("hub.duckdb", snapshot),
+        "manifest": results("crawl/listing/manifest.json", snapshot),
+        "nodes": results(f"genealogy/{relations}/nodes.parquet", snapshot),
+        "families": results(f"genealogy/{relations}/families.parquet", snapshot),
     }
 
 
@@ -329,7 +334,7 @@ def diff_previous_files(wildcards):
             f"compare with (diff.previous: {config['diff']['previous']})"
         )
     files = {
-        key: path.replace(f"results/{wildcards.snapshot}/", f"results/{previous}/", 1)
+        key: path.replace(results("", wildcards.snapshot), results("", previous), 1)
         for key, path in diff_inputs(wildcards).items()
     }
     missing = [path for path in files.values() if not Path(path).is_file()]
@@ -349,15 +354,15 @@ def series_snapshots(wildcards):
     """
     from phylohub.diff.snapshots import earlier_snapshots
 
-    return [*earlier_snapshots(Path("results"), wildcards.snapshot), wildcards.snapshot]
+    return [*earlier_snapshots(RESULTS, wildcards.snapshot), wildcards.snapshot]
 
 
 def series_inputs(wildcards):
     """Input function: this snapshot's hub.duckdb and genealogy summary."""
     relations = config["diff"]["relations"]
     return {
-        "db": f"results/{wildcards.snapshot}/hub.duckdb",
-        "genealogy": f"results/{wildcards.snapshot}/genealogy/{relations}/summary.json",
+        "db": results("hub.duckdb", wildcards.snapshot),
+        "genealogy": results(f"genealogy/{relations}/summary.json", wildcards.snapshot),
     }
 
 
@@ -369,8 +374,8 @@ def series_earlier_files(wildcards):
     return [
         [
             name,
-            f"results/{name}/hub.duckdb",
-            f"results/{name}/genealogy/{relations}/summary.json",
+            results("hub.duckdb", name),
+            results(f"genealogy/{relations}/summary.json", name),
         ]
         for name in series_snapshots(wildcards)[:-1]
     ]
@@ -381,10 +386,10 @@ def diff_targets(snapshot):
     if diff_previous(snapshot) is None:
         return []
     return [
-        f"results/{snapshot}/diff/summary.json",
-        f"results/{snapshot}/timeseries/series.tsv",
+        results("diff/summary.json", snapshot),
+        results("timeseries/series.tsv", snapshot),
         *expand(
-            "results/{snapshot}/figures/{figure}.{ext}",
+            results("figures/{figure}.{ext}"),
             snapshot=snapshot,
             figure=[
                 "diff_family_growth",

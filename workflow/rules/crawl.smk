@@ -4,7 +4,7 @@
 
 rule list_models:
     output:
-        manifest="results/{snapshot}/crawl/listing/manifest.json",
+        manifest=results("crawl/listing/manifest.json"),
     log:
         "logs/{snapshot}/list_models.log",
     benchmark:
@@ -27,10 +27,10 @@ rule list_models:
 
 rule fetch_cards:
     input:
-        manifest="results/{snapshot}/crawl/listing/manifest.json",
+        manifest=results("crawl/listing/manifest.json"),
     output:
-        cards="results/{snapshot}/crawl/cards/{shard}.parquet",
-        stats="results/{snapshot}/crawl/cards/{shard}.stats.json",
+        cards=results("crawl/cards/{shard}.parquet"),
+        stats=results("crawl/cards/{shard}.stats.json"),
     log:
         "logs/{snapshot}/fetch_cards/{shard}.log",
     benchmark:
@@ -59,10 +59,10 @@ rule fetch_cards:
 
 rule fetch_arxiv:
     input:
-        hub="results/{snapshot}/hub.duckdb",
+        hub=results("hub.duckdb"),
     output:
-        papers="results/{snapshot}/crawl/arxiv.parquet",
-        stats="results/{snapshot}/crawl/arxiv.stats.json",
+        papers=results("crawl/arxiv.parquet"),
+        stats=results("crawl/arxiv.stats.json"),
     log:
         "logs/{snapshot}/fetch_arxiv.log",
     benchmark:

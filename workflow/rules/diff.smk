@@ -8,15 +8,15 @@ rule compare_snapshots:
     input:
         unpack(diff_inputs),
     output:
-        summary="results/{snapshot}/diff/summary.json",
-        models="results/{snapshot}/diff/models.parquet",
-        edges="results/{snapshot}/diff/edges.parquet",
-        changed="results/{snapshot}/diff/changed.parquet",
-        families="results/{snapshot}/diff/families.parquet",
-        edge_counts="results/{snapshot}/diff/edge_counts.tsv",
-        field_changes="results/{snapshot}/diff/field_changes.tsv",
-        traits="results/{snapshot}/diff/traits.tsv",
-        requests="results/{snapshot}/diff/requests.tsv",
+        summary=results("diff/summary.json"),
+        models=results("diff/models.parquet"),
+        edges=results("diff/edges.parquet"),
+        changed=results("diff/changed.parquet"),
+        families=results("diff/families.parquet"),
+        edge_counts=results("diff/edge_counts.tsv"),
+        field_changes=results("diff/field_changes.tsv"),
+        traits=results("diff/traits.tsv"),
+        requests=results("diff/requests.tsv"),
     log:
         "logs/{snapshot}/compare_snapshots.log",
     benchmark:
@@ -34,14 +34,14 @@ rule compare_snapshots:
 
 rule plot_family_growth:
     input:
-        families="results/{snapshot}/diff/families.parquet",
+        families=results("diff/families.parquet"),
     output:
         png=report(
-            "results/{snapshot}/figures/diff_family_growth.png",
+            results("figures/diff_family_growth.png"),
             caption="../report/diff_family_growth.rst",
             category="Diff",
         ),
-        svg="results/{snapshot}/figures/diff_family_growth.svg",
+        svg=results("figures/diff_family_growth.svg"),
     log:
         "logs/{snapshot}/plot_family_growth.log",
     benchmark:
@@ -57,14 +57,14 @@ rule plot_family_growth:
 
 rule plot_new_generation:
     input:
-        traits="results/{snapshot}/diff/traits.tsv",
+        traits=results("diff/traits.tsv"),
     output:
         png=report(
-            "results/{snapshot}/figures/diff_new_generation.png",
+            results("figures/diff_new_generation.png"),
             caption="../report/diff_new_generation.rst",
             category="Diff",
         ),
-        svg="results/{snapshot}/figures/diff_new_generation.svg",
+        svg=results("figures/diff_new_generation.svg"),
     log:
         "logs/{snapshot}/plot_new_generation.log",
     benchmark:
@@ -81,9 +81,9 @@ rule collect_time_series:
     input:
         unpack(series_inputs),
     output:
-        series="results/{snapshot}/timeseries/series.tsv",
-        licenses="results/{snapshot}/timeseries/licenses.tsv",
-        tasks="results/{snapshot}/timeseries/tasks.tsv",
+        series=results("timeseries/series.tsv"),
+        licenses=results("timeseries/licenses.tsv"),
+        tasks=results("timeseries/tasks.tsv"),
     log:
         "logs/{snapshot}/collect_time_series.log",
     benchmark:
@@ -99,14 +99,14 @@ rule collect_time_series:
 
 rule plot_growth_over_time:
     input:
-        series="results/{snapshot}/timeseries/series.tsv",
+        series=results("timeseries/series.tsv"),
     output:
         png=report(
-            "results/{snapshot}/figures/time_growth.png",
+            results("figures/time_growth.png"),
             caption="../report/time_growth.rst",
             category="Time",
         ),
-        svg="results/{snapshot}/figures/time_growth.svg",
+        svg=results("figures/time_growth.svg"),
     log:
         "logs/{snapshot}/plot_growth_over_time.log",
     benchmark:
@@ -119,16 +119,16 @@ rule plot_growth_over_time:
 
 rule plot_shares_over_time:
     input:
-        series="results/{snapshot}/timeseries/series.tsv",
-        licenses="results/{snapshot}/timeseries/licenses.tsv",
-        tasks="results/{snapshot}/timeseries/tasks.tsv",
+        series=results("timeseries/series.tsv"),
+        licenses=results("timeseries/licenses.tsv"),
+        tasks=results("timeseries/tasks.tsv"),
     output:
         png=report(
-            "results/{snapshot}/figures/time_shares.png",
+            results("figures/time_shares.png"),
             caption="../report/time_shares.rst",
             category="Time",
         ),
-        svg="results/{snapshot}/figures/time_shares.svg",
+        svg=results("figures/time_shares.svg"),
     log:
         "logs/{snapshot}/plot_shares_over_time.log",
     benchmark:

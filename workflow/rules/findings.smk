@@ -7,10 +7,10 @@ rule write_findings:
     input:
         unpack(findings_tables),
     output:
-        json="results/{snapshot}/findings.json",
-        md="results/{snapshot}/findings.md",
+        json=results("findings.json"),
+        md=results("findings.md"),
         html=report(
-            "results/{snapshot}/findings.html",
+            results("findings.html"),
             caption="../report/findings.rst",
             category="Findings",
         ),

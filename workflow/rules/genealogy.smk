@@ -8,18 +8,18 @@ wildcard_constraints:
 
 rule build_genealogy:
     input:
-        db="results/{snapshot}/hub.duckdb",
+        db=results("hub.duckdb"),
     output:
-        nodes="results/{snapshot}/genealogy/{relations}/nodes.parquet",
-        edges="results/{snapshot}/genealogy/{relations}/edges.parquet",
-        families="results/{snapshot}/genealogy/{relations}/families.parquet",
-        cycles="results/{snapshot}/genealogy/{relations}/cycles.parquet",
-        largest="results/{snapshot}/genealogy/{relations}/largest_families.tsv",
-        top_parents="results/{snapshot}/genealogy/{relations}/top_parents.tsv",
-        sizes="results/{snapshot}/genealogy/{relations}/family_sizes.tsv",
-        depths="results/{snapshot}/genealogy/{relations}/depths.tsv",
-        virality="results/{snapshot}/genealogy/{relations}/virality_by_size.tsv",
-        summary="results/{snapshot}/genealogy/{relations}/summary.json",
+        nodes=results("genealogy/{relations}/nodes.parquet"),
+        edges=results("genealogy/{relations}/edges.parquet"),
+        families=results("genealogy/{relations}/families.parquet"),
+        cycles=results("genealogy/{relations}/cycles.parquet"),
+        largest=results("genealogy/{relations}/largest_families.tsv"),
+        top_parents=results("genealogy/{relations}/top_parents.tsv"),
+        sizes=results("genealogy/{relations}/family_sizes.tsv"),
+        depths=results("genealogy/{relations}/depths.tsv"),
+        virality=results("genealogy/{relations}/virality_by_size.tsv"),
+        summary=results("genealogy/{relations}/summary.json"),
     log:
         "logs/{snapshot}/build_genealogy/{relations}.log",
     benchmark:
@@ -41,7 +41,7 @@ rule count_family_shapes:
     input:
         nodes=genealogy_set_files("nodes.parquet"),
     output:
-        shapes="results/{snapshot}/genealogy/shapes.tsv",
+        shapes=results("genealogy/shapes.tsv"),
     log:
         "logs/{snapshot}/count_family_shapes.log",
     benchmark:
@@ -62,11 +62,11 @@ rule plot_family_trees:
         unpack(genealogy_drawn_tables),
     output:
         png=report(
-            "results/{snapshot}/figures/family_trees.png",
+            results("figures/family_trees.png"),
             caption="../report/family_trees.rst",
             category="Genealogy",
         ),
-        svg="results/{snapshot}/figures/family_trees.svg",
+        svg=results("figures/family_trees.svg"),
     log:
         "logs/{snapshot}/plot_family_trees.log",
     benchmark:
@@ -87,11 +87,11 @@ rule plot_family_sizes:
         families=genealogy_set_files("families.parquet"),
     output:
         png=report(
-            "results/{snapshot}/figures/family_sizes.png",
+            results("figures/family_sizes.png"),
             caption="../report/family_sizes.rst",
             category="Genealogy",
         ),
-        svg="results/{snapshot}/figures/family_sizes.svg",
+        svg=results("figures/family_sizes.svg"),
     log:
         "logs/{snapshot}/plot_family_sizes.log",
     benchmark:
@@ -109,11 +109,11 @@ rule plot_family_depths:
         depths=genealogy_set_files("depths.tsv"),
     output:
         png=report(
-            "results/{snapshot}/figures/family_depths.png",
+            results("figures/family_depths.png"),
             caption="../report/family_depths.rst",
             category="Genealogy",
         ),
-        svg="results/{snapshot}/figures/family_depths.svg",
+        svg=results("figures/family_depths.svg"),
     log:
         "logs/{snapshot}/plot_family_depths.log",
     benchmark:
@@ -133,11 +133,11 @@ rule plot_family_virality:
         ),
     output:
         png=report(
-            "results/{snapshot}/figures/family_virality.png",
+            results("figures/family_virality.png"),
             caption="../report/family_virality.rst",
             category="Genealogy",
         ),
-        svg="results/{snapshot}/figures/family_virality.svg",
+        svg=results("figures/family_virality.svg"),
     log:
         "logs/{snapshot}/plot_family_virality.log",
     benchmark:

@@ -5,11 +5,11 @@
 
 rule sample_kin_pairs:
     input:
-        db="results/{snapshot}/hub.duckdb",
+        db=results("hub.duckdb"),
     output:
-        pairs="results/{snapshot}/similarity/kin_pairs.parquet",
-        shapes="results/{snapshot}/similarity/kin_shapes.tsv",
-        forest="results/{snapshot}/similarity/kin_forest.json",
+        pairs=results("similarity/kin_pairs.parquet"),
+        shapes=results("similarity/kin_shapes.tsv"),
+        forest=results("similarity/kin_forest.json"),
     log:
         "logs/{snapshot}/sample_kin_pairs.log",
     benchmark:
@@ -29,12 +29,12 @@ rule sample_kin_pairs:
 
 rule compute_similarity:
     input:
-        db="results/{snapshot}/hub.duckdb",
-        pairs="results/{snapshot}/similarity/kin_pairs.parquet",
+        db=results("hub.duckdb"),
+        pairs=results("similarity/kin_pairs.parquet"),
     output:
-        similarity="results/{snapshot}/similarity/pair_similarity.parquet",
-        vocabulary="results/{snapshot}/similarity/vocabulary.parquet",
-        stats="results/{snapshot}/similarity/similarity_stats.json",
+        similarity=results("similarity/pair_similarity.parquet"),
+        vocabulary=results("similarity/vocabulary.parquet"),
+        stats=results("similarity/similarity_stats.json"),
     log:
         "logs/{snapshot}/compute_similarity.log",
     benchmark:
@@ -53,13 +53,13 @@ rule compute_similarity:
 
 rule summarize_similarity:
     input:
-        pairs="results/{snapshot}/similarity/kin_pairs.parquet",
-        shapes="results/{snapshot}/similarity/kin_shapes.tsv",
-        similarity="results/{snapshot}/similarity/pair_similarity.parquet",
+        pairs=results("similarity/kin_pairs.parquet"),
+        shapes=results("similarity/kin_shapes.tsv"),
+        similarity=results("similarity/pair_similarity.parquet"),
     output:
-        means="results/{snapshot}/similarity/similarity_means.tsv",
-        shape_means="results/{snapshot}/similarity/similarity_shape_means.tsv",
-        tests="results/{snapshot}/similarity/similarity_tests.tsv",
+        means=results("similarity/similarity_means.tsv"),
+        shape_means=results("similarity/similarity_shape_means.tsv"),
+        tests=results("similarity/similarity_tests.tsv"),
     log:
         "logs/{snapshot}/summarize_similarity.log",
     benchmark:
@@ -80,16 +80,16 @@ rule summarize_similarity:
 
 rule plot_similarity_by_relation:
     input:
-        means="results/{snapshot}/similarity/similarity_means.tsv",
-        shape_means="results/{snapshot}/similarity/similarity_shape_means.tsv",
-        tests="results/{snapshot}/similarity/similarity_tests.tsv",
+        means=results("similarity/similarity_means.tsv"),
+        shape_means=results("similarity/similarity_shape_means.tsv"),
+        tests=results("similarity/similarity_tests.tsv"),
     output:
         figure=report(
-            "results/{snapshot}/figures/similarity_by_relation.png",
+            results("figures/similarity_by_relation.png"),
             caption="../report/similarity_by_relation.rst",
             category="Similarity",
         ),
-        svg="results/{snapshot}/figures/similarity_by_relation.svg",
+        svg=results("figures/similarity_by_relation.svg"),
     log:
         "logs/{snapshot}/plot_similarity_by_relation.log",
     benchmark:
@@ -104,14 +104,14 @@ rule plot_similarity_by_relation:
 
 rule plot_similarity_measures:
     input:
-        means="results/{snapshot}/similarity/similarity_means.tsv",
+        means=results("similarity/similarity_means.tsv"),
     output:
         figure=report(
-            "results/{snapshot}/figures/similarity_measures.png",
+            results("figures/similarity_measures.png"),
             caption="../report/similarity_measures.rst",
             category="Similarity",
         ),
-        svg="results/{snapshot}/figures/similarity_measures.svg",
+        svg=results("figures/similarity_measures.svg"),
     log:
         "logs/{snapshot}/plot_similarity_measures.log",
     benchmark:

@@ -4,12 +4,12 @@
 
 rule build_snapshot:
     input:
-        manifest="results/{snapshot}/crawl/listing/manifest.json",
+        manifest=results("crawl/listing/manifest.json"),
         cards=card_shard_files,
     output:
-        db="results/{snapshot}/hub.duckdb",
-        parquet=directory("results/{snapshot}/parquet"),
-        quality="results/{snapshot}/data_quality.tsv",
+        db=results("hub.duckdb"),
+        parquet=directory(results("parquet")),
+        quality=results("data_quality.tsv"),
     log:
         "logs/{snapshot}/build_snapshot.log",
     benchmark:

@@ -4,17 +4,17 @@
 
 rule summarize_ecosystem:
     input:
-        db="results/{snapshot}/hub.duckdb",
-        arxiv="results/{snapshot}/crawl/arxiv.parquet",
+        db=results("hub.duckdb"),
+        arxiv=results("crawl/arxiv.parquet"),
     output:
-        distributions="results/{snapshot}/summary/distributions.tsv",
-        arxiv_ids="results/{snapshot}/summary/arxiv_ids.tsv",
-        arxiv_summary="results/{snapshot}/summary/arxiv_summary.tsv",
-        arxiv_template_effect="results/{snapshot}/summary/arxiv_template_effect.tsv",
-        availability="results/{snapshot}/summary/availability.tsv",
-        doi_downloads="results/{snapshot}/summary/doi_downloads.tsv",
-        doi_ratio="results/{snapshot}/summary/doi_ratio.tsv",
-        overview="results/{snapshot}/summary/overview.tsv",
+        distributions=results("summary/distributions.tsv"),
+        arxiv_ids=results("summary/arxiv_ids.tsv"),
+        arxiv_summary=results("summary/arxiv_summary.tsv"),
+        arxiv_template_effect=results("summary/arxiv_template_effect.tsv"),
+        availability=results("summary/availability.tsv"),
+        doi_downloads=results("summary/doi_downloads.tsv"),
+        doi_ratio=results("summary/doi_ratio.tsv"),
+        overview=results("summary/overview.tsv"),
     log:
         "logs/{snapshot}/summarize_ecosystem.log",
     benchmark:
@@ -32,11 +32,11 @@ rule summarize_ecosystem:
 
 rule summarize_crawl:
     input:
-        manifest="results/{snapshot}/crawl/listing/manifest.json",
+        manifest=results("crawl/listing/manifest.json"),
         shards=card_stats_files,
-        arxiv="results/{snapshot}/crawl/arxiv.stats.json",
+        arxiv=results("crawl/arxiv.stats.json"),
     output:
-        health="results/{snapshot}/summary/crawl_health.tsv",
+        health=results("summary/crawl_health.tsv"),
     log:
         "logs/{snapshot}/summarize_crawl.log",
     benchmark:
@@ -52,16 +52,16 @@ rule summarize_crawl:
 
 rule plot_ecosystem:
     input:
-        distributions="results/{snapshot}/summary/distributions.tsv",
-        arxiv_template_effect="results/{snapshot}/summary/arxiv_template_effect.tsv",
-        arxiv_summary="results/{snapshot}/summary/arxiv_summary.tsv",
+        distributions=results("summary/distributions.tsv"),
+        arxiv_template_effect=results("summary/arxiv_template_effect.tsv"),
+        arxiv_summary=results("summary/arxiv_summary.tsv"),
     output:
         png=report(
-            "results/{snapshot}/figures/ecosystem_distributions.png",
+            results("figures/ecosystem_distributions.png"),
             caption="../report/ecosystem_distributions.rst",
             category="Ecosystem",
         ),
-        svg="results/{snapshot}/figures/ecosystem_distributions.svg",
+        svg=results("figures/ecosystem_distributions.svg"),
     log:
         "logs/{snapshot}/plot_ecosystem.log",
     benchmark:
@@ -76,15 +76,15 @@ rule plot_ecosystem:
 
 rule plot_documentation_availability:
     input:
-        availability="results/{snapshot}/summary/availability.tsv",
-        doi_downloads="results/{snapshot}/summary/doi_downloads.tsv",
+        availability=results("summary/availability.tsv"),
+        doi_downloads=results("summary/doi_downloads.tsv"),
     output:
         png=report(
-            "results/{snapshot}/figures/documentation_availability.png",
+            results("figures/documentation_availability.png"),
             caption="../report/documentation_availability.rst",
             category="Ecosystem",
         ),
-        svg="results/{snapshot}/figures/documentation_availability.svg",
+        svg=results("figures/documentation_availability.svg"),
     log:
         "logs/{snapshot}/plot_documentation_availability.log",
     benchmark:
@@ -97,14 +97,14 @@ rule plot_documentation_availability:
 
 rule plot_crawl_health:
     input:
-        health="results/{snapshot}/summary/crawl_health.tsv",
+        health=results("summary/crawl_health.tsv"),
     output:
         png=report(
-            "results/{snapshot}/figures/crawl_health.png",
+            results("figures/crawl_health.png"),
             caption="../report/crawl_health.rst",
             category="Crawl",
         ),
-        svg="results/{snapshot}/figures/crawl_health.svg",
+        svg=results("figures/crawl_health.svg"),
     log:
         "logs/{snapshot}/plot_crawl_health.log",
     benchmark:

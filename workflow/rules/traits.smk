@@ -8,10 +8,10 @@ wildcard_constraints:
 
 rule measure_mutation_rates:
     input:
-        db="results/{snapshot}/hub.duckdb",
+        db=results("hub.duckdb"),
     output:
-        rates="results/{snapshot}/traits/mutation_rates.parquet",
-        both="results/{snapshot}/traits/mutation_rates_flagged.parquet",
+        rates=results("traits/mutation_rates.parquet"),
+        both=results("traits/mutation_rates_flagged.parquet"),
     log:
         "logs/{snapshot}/measure_mutation_rates.log",
     benchmark:
@@ -32,11 +32,11 @@ rule measure_mutation_rates:
 
 rule count_transitions:
     input:
-        db="results/{snapshot}/hub.duckdb",
+        db=results("hub.duckdb"),
     output:
-        transitions="results/{snapshot}/traits/transitions.parquet",
-        exposures="results/{snapshot}/traits/exposures.parquet",
-        values="results/{snapshot}/traits/trait_values.parquet",
+        transitions=results("traits/transitions.parquet"),
+        exposures=results("traits/exposures.parquet"),
+        values=results("traits/trait_values.parquet"),
     log:
         "logs/{snapshot}/count_transitions.log",
     benchmark:
@@ -56,12 +56,12 @@ rule count_transitions:
 
 rule solve_orderings:
     input:
-        transitions="results/{snapshot}/traits/transitions.parquet",
-        exposures="results/{snapshot}/traits/exposures.parquet",
-        values="results/{snapshot}/traits/trait_values.parquet",
+        transitions=results("traits/transitions.parquet"),
+        exposures=results("traits/exposures.parquet"),
+        values=results("traits/trait_values.parquet"),
     output:
-        orderings="results/{snapshot}/traits/orderings.json",
-        pairs="results/{snapshot}/traits/drift_pairs.parquet",
+        orderings=results("traits/orderings.json"),
+        pairs=results("traits/drift_pairs.parquet"),
     log:
         "logs/{snapshot}/solve_orderings.log",
     benchmark:
@@ -78,10 +78,10 @@ rule solve_orderings:
 
 rule measure_thinning:
     input:
-        db="results/{snapshot}/hub.duckdb",
+        db=results("hub.duckdb"),
     output:
-        thinning="results/{snapshot}/traits/thinning.parquet",
-        availability="results/{snapshot}/traits/card_availability.parquet",
+        thinning=results("traits/thinning.parquet"),
+        availability=results("traits/card_availability.parquet"),
     log:
         "logs/{snapshot}/measure_thinning.log",
     benchmark:
@@ -103,17 +103,17 @@ rule measure_thinning:
 
 rule plot_trait_drift:
     input:
-        orderings="results/{snapshot}/traits/orderings.json",
-        pairs="results/{snapshot}/traits/drift_pairs.parquet",
+        orderings=results("traits/orderings.json"),
+        pairs=results("traits/drift_pairs.parquet"),
     output:
         figure=report(
-            "results/{snapshot}/figures/traits_drift_{trait}.png",
+            results("figures/traits_drift_{trait}.png"),
             caption="../report/traits_drift.rst",
             category="Traits",
             subcategory="Drift",
             labels={"trait": "{trait}"},
         ),
-        svg="results/{snapshot}/figures/traits_drift_{trait}.svg",
+        svg=results("figures/traits_drift_{trait}.svg"),
     log:
         "logs/{snapshot}/plot_trait_drift/{trait}.log",
     benchmark:
@@ -128,15 +128,15 @@ rule plot_trait_drift:
 
 rule plot_documentation_thinning:
     input:
-        thinning="results/{snapshot}/traits/thinning.parquet",
+        thinning=results("traits/thinning.parquet"),
     output:
         figure=report(
-            "results/{snapshot}/figures/traits_documentation_thinning.png",
+            results("figures/traits_documentation_thinning.png"),
             caption="../report/traits_documentation_thinning.rst",
             category="Traits",
             subcategory="Documentation",
         ),
-        svg="results/{snapshot}/figures/traits_documentation_thinning.svg",
+        svg=results("figures/traits_documentation_thinning.svg"),
     log:
         "logs/{snapshot}/plot_documentation_thinning.log",
     benchmark:
