@@ -10,6 +10,13 @@ parent is a listed model that it declares with an edge of one of the chosen rela
 - a cycle of declarations (A says B is its base, B says A) is broken at the model of the
   cycle with the smallest id, which becomes a root; counted in ``cycle_edges``.
 
+The *family* of a model is the weakly connected component of every edge of the chosen
+relations between listed models, the extra parents and cut cycle edges included (as the
+genealogy stage defines families), named by its first root by id. Every tree of the
+forest lies inside one family; two trees that a second base model joins are one family,
+for their models share ancestry and so are not independent evidence. Similarity
+statistics resample families (:mod:`phylohub.similarity.summary`).
+
 Examples
 --------
 >>> forest = load_forest(Path("results/S/hub.duckdb"), ["finetune"])  # doctest: +SKIP
@@ -27,11 +34,13 @@ from typing import Final
 import duckdb
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
 from phylohub.errors import PhylohubError
 from phylohub.vocabulary import EDGE_RELATIONS
 
-__all__ = ["EDGE_RELATIONS", "KinForest", "break_cycles", "load_forest"]
+__all__ = ["EDGE_RELATIONS", "KinForest", "break_cycles", "families", "load_forest", "tree_roots"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -50,16 +59,20 @@ ORDER BY e.child, e.parent
 
 @dataclass(frozen=True)
 class KinForest:
-    """Model ids (the nodes, in id order), their parents and how the forest was made.
+    """Model ids (the nodes, in id order), their parents, families and how the forest
+    was made.
 
-    ``stats`` holds ``models``, ``edges`` (edges of the chosen relations between listed
-    models), ``edges_used``, ``extra_parents`` and ``cycle_edges``.
+    ``family`` is the node index of each node's family (the first root by id of its
+    weakly connected component, see the module docstring). ``stats`` holds ``models``,
+    ``edges`` (edges of the chosen relations between listed models), ``edges_used``,
+    ``extra_parents``, ``cycle_edges`` and ``families``.
     """
 
     ids: list[str]
     parent: IntArray
     relations: tuple[str, ...]
     stats: dict[str, int]
+    family: IntArray
 
 
 def break_cycles(parent: IntArray) -> tuple[IntArray, int]:
@@ -92,6 +105,44 @@ def break_cycles(parent: IntArray) -> tuple[IntArray, int]:
             cut += 1
         state[walk] = 2
     return par, cut
+
+
+def tree_roots(parent: IntArray) -> IntArray:
+    """The root of every node's tree in a forest (no cycles), by pointer doubling:
+    O(n log depth).
+
+    >>> tree_roots(np.array([-1, 0, 1, -1, 3]))
+    array([0, 0, 0, 3, 3])
+    """
+    anc = np.where(parent >= 0, parent, np.arange(parent.size)).astype(np.int64)
+    while True:
+        nxt = anc[anc]
+        if np.array_equal(nxt, anc):
+            return anc
+        anc = nxt
+
+
+def families(parent: IntArray, child: IntArray, par_of: IntArray) -> IntArray:
+    """The family of every node: its weakly connected component over all the edges
+    ``child -> par_of`` (not only the forest's), named by the component's smallest root.
+
+    ``parent`` is the forest (after :func:`break_cycles`): every component holds at least
+    one of its roots, for the forest's edges are a subset of the edges given.
+
+    >>> families(np.array([-1, 0, -1, 2]), np.array([1, 3, 3]), np.array([0, 2, 0]))
+    array([0, 0, 0, 0])
+    >>> families(np.array([-1, 0, -1]), np.array([1]), np.array([0]))
+    array([0, 0, 2])
+    """
+    n = parent.size
+    graph = coo_array((np.ones(child.size, dtype=np.int8), (child, par_of)), shape=(n, n))
+    _, labels = connected_components(graph, directed=True, connection="weak")
+    comp: IntArray = np.asarray(labels, dtype=np.int64)
+    first_root = np.full(int(comp.max()) + 1 if n else 0, n, dtype=np.int64)
+    roots = np.flatnonzero(parent < 0)
+    np.minimum.at(first_root, comp[roots], roots)
+    out: IntArray = first_root[comp]
+    return out
 
 
 def load_forest(db: Path, relations: Sequence[str]) -> KinForest:
@@ -133,11 +184,13 @@ def load_forest(db: Path, relations: Sequence[str]) -> KinForest:
     first[1:] = child[1:] != child[:-1]
     parent[child[first]] = par_of[first]
     parent, cycles = break_cycles(parent)
+    family = families(parent, child, par_of)
     stats = {
         "models": len(ids),
         "edges": int(child.size),
         "edges_used": int((parent >= 0).sum()),
         "extra_parents": int((~first).sum()),
         "cycle_edges": cycles,
+        "families": int(np.unique(family).size),
     }
-    return KinForest(ids, parent, rels, stats)
+    return KinForest(ids, parent, rels, stats, family)

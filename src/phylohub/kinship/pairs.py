@@ -7,7 +7,9 @@
     :data:`~phylohub.kinship.shapes.SHAPE_NODES`), ``a``, ``b`` (model ids; ``a`` is the
     elder), ``relation``, ``distance`` (edges between them), ``divide`` (generations
     between them), ``defining`` (true for the pair whose draw is a uniform sample of
-    all pairs of its relation: see :data:`~phylohub.kinship.shapes.RELATION_SHAPE`).
+    all pairs of its relation: see :data:`~phylohub.kinship.shapes.RELATION_SHAPE`),
+    ``family_a``, ``family_b`` (the families of ``a`` and ``b``, each named by its first
+    root's model id: see :mod:`phylohub.kinship.forest`).
 ``kin_shapes`` (one row per shape)
     ``shape``, ``occurrences`` (exact count in the forest), ``anchors`` (nodes with a
     positive weight), ``draws``.
@@ -64,11 +66,10 @@ def sample_snapshot_pairs(
     kin = load_forest(db, relations)
     forest = Forest.from_parents(kin.parent)
     totals = shape_totals(kin.parent)
-    _, pairs = sample_kin(forest, shapes, draws, seed)
+    _, pairs = sample_kin(forest, shapes, draws, seed, family=kin.family)
     ids = pa.array(kin.ids, pa.string())
-    pairs = pairs.set_column(
-        pairs.schema.get_field_index("a"), "a", pc.take(ids, pairs["a"])
-    ).set_column(pairs.schema.get_field_index("b"), "b", pc.take(ids, pairs["b"]))
+    for col in ("a", "b", "family_a", "family_b"):
+        pairs = pairs.set_column(pairs.schema.get_field_index(col), col, pc.take(ids, pairs[col]))
     rows = []
     for shape in shapes:
         anchors, _ = anchor_weights(kin.parent, shape)

@@ -50,6 +50,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from phylohub.errors import PhylohubError
+from phylohub.kinship.forest import tree_roots
 from phylohub.kinship.shapes import (
     RELATION_SHAPE,
     SHAPE_NODES,
@@ -353,7 +354,11 @@ def shape_pairs(shape: str) -> list[tuple[str, str, str, int, int]]:
 
 
 def sample_kin(
-    forest: Forest, shapes: Iterable[str], draws: int, seed: int
+    forest: Forest,
+    shapes: Iterable[str],
+    draws: int,
+    seed: int,
+    family: npt.ArrayLike | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """Sample every shape and list the pairs inside the draws.
 
@@ -368,6 +373,10 @@ def sample_kin(
     seed : int
         Seed; each shape gets its own stream (``SeedSequence([seed, shape index])``), so
         adding a shape does not change the draws of the others.
+    family : array_like of int, optional
+        The family of each node (a node index naming it); default: the root of its tree.
+        Every pair carries the family of each of its models, the unit the similarity
+        statistics resample.
 
     Returns
     -------
@@ -376,8 +385,13 @@ def sample_kin(
     pairs_table : pyarrow.Table
         One row per pair of nodes inside a draw: ``shape``, ``draw``, ``role_a``,
         ``role_b``, ``a``, ``b`` (node indices), ``relation``, ``distance``, ``divide``,
-        ``defining`` (the pair the shape is the relation's uniform sample of).
+        ``defining`` (the pair the shape is the relation's uniform sample of),
+        ``family_a``, ``family_b`` (the families of ``a`` and ``b``, node indices; the
+        same for every pair of a kin shape, usually not for a random pair).
     """
+    fam = tree_roots(forest.parent) if family is None else np.asarray(family, dtype=np.int64)
+    if fam.shape != forest.parent.shape:
+        raise PhylohubError("sample_kin: one family per node is needed")
     draw_parts: list[pa.Table] = []
     pair_parts: list[pa.Table] = []
     defining = {shape: (ra, rb) for shape, ra, rb in RELATION_SHAPE.values()}
@@ -414,6 +428,8 @@ def sample_kin(
                         "distance": np.full(k, dist, dtype=np.int8),
                         "divide": np.full(k, div, dtype=np.int8),
                         "defining": np.full(k, defining.get(shape) == (ra, rb)),
+                        "family_a": fam[nodes[:, ia]],
+                        "family_b": fam[nodes[:, ib]],
                     }
                 )
             )
