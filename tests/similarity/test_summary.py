@@ -110,7 +110,9 @@ def test_tests_have_the_planted_signs_and_paired_differences(
     tests = {(r["comparison"], r["design"]): r for r in s.tests.to_pylist()}
     sib = tests[("siblings > parent_child", "independent")]
     assert sib["difference"] == pytest.approx(sib["mean_a"] - sib["mean_b"])
-    assert 0.07 < sib["difference"] < 0.13 and sib["ci_low"] > 0 and sib["p_value"] < 1e-6
+    assert 0.07 < sib["difference"] < 0.13 and sib["ci_low"] > 0
+    # p from the 300 family resamples: none crosses 0, so p is at its floor, 2 / (B + 1).
+    assert sib["p_value"] < 0.05
     paired = tests[("siblings > parent_child", "paired in cherry")]
     assert paired["ci_low"] > 0 and paired["effect_size"] > 1
     # The paired mean_b is the mean of the two parent/child pairs of each cherry.

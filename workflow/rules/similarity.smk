@@ -73,6 +73,7 @@ rule summarize_similarity:
         measures=similarity_measures,
         bootstrap=config["similarity"]["bootstrap"],
         confidence=config["similarity"]["confidence"],
+        min_families=config["similarity"]["min_families"],
         seed=config["seed"],
     script:
         "../scripts/summarize_similarity.py"

@@ -19,5 +19,6 @@ run_summarize_similarity(
     resamples=p.bootstrap,
     confidence=p.confidence,
     seed=p.seed,
+    min_families=p.min_families,
     out={name: Path(path) for name, path in snakemake.output.items()},
 )

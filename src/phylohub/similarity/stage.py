@@ -76,6 +76,7 @@ def run_summarize_similarity(
     confidence: float,
     seed: int,
     out: dict[str, Path],
+    min_families: int = 10,
 ) -> None:
     """Rule ``summarize_similarity``: means, shape means and tests, as TSV."""
     counts = read_tsv(shapes).to_pylist()
@@ -88,6 +89,7 @@ def run_summarize_similarity(
         resamples=resamples,
         confidence=confidence,
         seed=seed,
+        min_families=min_families,
     )
     write_tsv(summary.means, out["means"])
     write_tsv(summary.shape_means, out["shape_means"])

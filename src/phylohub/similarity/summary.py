@@ -3,37 +3,49 @@
 Inputs: the kin pairs (:mod:`phylohub.kinship.pairs`) and the similarity of each distinct
 pair (:func:`phylohub.similarity.measures.pair_similarity`).
 
-Bootstrap. The unit of resampling is the *draw* of a shape: the pairs inside one draw
-are resampled together (they share models, so they are not independent), and every
-statistic of one shape (each pair of roles, each measure, each paired difference) is
-computed on the same resamples. A resample's mean over a measure that some draws lack
-(card measures of models without a card) is the mean over the draws that have it. Each
-shape has its own seeded stream. Intervals are percentile intervals.
+Bootstrap. The unit of resampling is the *family* (:mod:`phylohub.kinship.forest`): pairs
+of one family share ancestors, names, tags and dates, so they are not independent, and a
+bootstrap of pairs (or of draws) makes intervals as thin as the number of draws, however
+few families they come from. Each resample draws the families with replacement and
+brings every pair of a drawn family along, in every shape at once (one resampling shared
+by all shapes, so a difference of two relations keeps the correlation their common
+families give it). A random pair straddles two families and goes with its first model's.
+Every statistic (each pair of roles, each measure, each difference) is computed on the
+same resamples; a resample's mean over a measure that some pairs lack (card measures of
+models without a card) is the mean over the pairs that have it. Intervals are percentile
+intervals, and p-values come from the same resamples (:func:`bootstrap_p`), never from
+pairs taken as independent. Beside every figure: ``n_pairs`` (distinct pairs of models
+with a value) and ``n_families`` (distinct families they come from).
 
 Tables
 ======
 ``means`` (relation, measure)
     The mean over the pairs that define the relation (a uniform sample of all its pairs
-    in the forest): ``relation``, ``measure``, ``n`` (pairs with a value), ``mean``,
-    ``std``, ``ci_low``, ``ci_high``, ``occurrences`` (pairs of that relation in the
-    forest; for ``random`` all pairs of models).
+    in the forest): ``relation``, ``measure``, ``n`` (draws with a value), ``n_pairs``,
+    ``n_families``, ``mean``, ``std``, ``ci_low``, ``ci_high``, ``occurrences`` (pairs
+    of that relation in the forest; for ``random`` all pairs of models).
 ``shape_means`` (shape, pair of roles, measure)
     The paper's D panels: ``shape``, ``role_a``, ``role_b``, ``relation``, ``distance``,
-    ``divide``, ``measure``, ``n``, ``mean``, ``ci_low``, ``ci_high``.
+    ``divide``, ``measure``, ``n``, ``n_pairs``, ``n_families``, ``mean``, ``std``,
+    ``ci_low``, ``ci_high``.
 ``tests`` (claim, comparison, measure)
     ``claim`` (``family_resemblance``, ``siblings_over_parent``, ``generational_divide``,
     ``network_distance``), ``comparison`` (``A > B``), ``design`` (``independent``: two
     relation samples; ``paired in <shape>``: two pairs of the same draws), ``measure``,
-    ``n_a``, ``n_b``, ``mean_a``, ``mean_b``, ``difference`` (A - B), ``ci_low``,
-    ``ci_high`` (bootstrap interval of the difference), ``effect_size`` (Cohen's d with
-    the pooled standard deviation; for paired designs d_z, the mean difference over
-    the standard deviation of the differences), ``p_value`` (two-sided Welch t-test;
-    paired: one-sample t-test of the differences).
+    ``n_a``, ``n_b`` (draws with a value), ``n_pairs`` (distinct pairs of models of
+    both sides), ``n_families`` (distinct families of the side with fewer; for paired
+    designs, of the draws), ``mean_a``, ``mean_b``, ``difference`` (A - B), ``ci_low``,
+    ``ci_high`` (family-bootstrap interval of the difference), ``effect_size`` (Cohen's
+    d with the pooled standard deviation; for paired designs d_z, the mean difference
+    over the standard deviation of the differences; a description of the pairs, not a
+    test), ``p_value`` (two-sided, from the family resamples of the difference:
+    :func:`bootstrap_p`), ``status`` (``tested``, or ``too few families`` when
+    ``n_families`` is under ``min_families``: no verdict is drawn from such a row).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -42,14 +54,26 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 from scipy import stats as st
+from scipy.sparse import coo_array
 
 from phylohub.errors import PhylohubError
 from phylohub.kinship.sampling import RELATIONS, shape_pairs
 from phylohub.kinship.shapes import RELATION_SHAPE, SHAPES
 
-__all__ = ["CLAIMS", "Summary", "bootstrap_means", "join_pairs", "summarize"]
+__all__ = [
+    "CLAIMS",
+    "Summary",
+    "bootstrap_cluster_means",
+    "bootstrap_means",
+    "bootstrap_p",
+    "join_pairs",
+    "resample_clusters",
+    "summarize",
+    "widen",
+]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 #: Independent comparisons of relations: (claim, relation A, relation B); A > B expected.
 _INDEPENDENT: Final[tuple[tuple[str, str, str], ...]] = (
@@ -108,37 +132,106 @@ def join_pairs(pairs: pa.Table, similarity: pa.Table) -> pl.DataFrame:
     return joined.drop("_lo", "_hi", "_row", "_hit")
 
 
-def bootstrap_means(
-    values: FloatArray, resamples: int, rng: np.random.Generator, block: int = 500
-) -> FloatArray:
-    """Bootstrap means of every column of ``values`` (draws x columns), NaN-aware.
+def resample_clusters(
+    n_clusters: int, resamples: int, rng: np.random.Generator, block: int = 500
+) -> Iterator[FloatArray]:
+    """Blocks of cluster multiplicities, ``resamples`` rows in all.
 
-    Rows are resampled with replacement; a resample's mean of a column is over its rows
-    that are not NaN (NaN when none is). Returns ``resamples`` x columns.
+    Each row is one resample: ``n_clusters`` clusters drawn with replacement, as the
+    count of each (``block`` x ``n_clusters``, the last block shorter).
     """
-    n, k = values.shape
-    out = np.full((resamples, k), np.nan)
-    if n == 0:
-        return out
-    valid = ~np.isnan(values)
-    gaps = np.flatnonzero(~valid.all(axis=0))  # columns some draws lack
-    x = np.where(valid, values, 0.0)
-    v = valid[:, gaps].astype(np.float64)
-    offsets = (np.arange(block) * n)[:, None]
+    offsets = (np.arange(block) * n_clusters)[:, None]
     done = 0
     while done < resamples:
         b = min(block, resamples - done)
-        idx = rng.integers(0, n, size=(b, n), dtype=np.int64)
-        counts = np.bincount((idx + offsets[:b]).ravel(), minlength=b * n)
-        c = counts.reshape(b, n).astype(np.float64)
-        means = (c @ x) / n
-        if gaps.size:
-            ns = c @ v
-            with np.errstate(invalid="ignore", divide="ignore"):
-                means[:, gaps] = np.where(ns > 0, means[:, gaps] * n / ns, np.nan)
-        out[done : done + b] = means
+        idx = rng.integers(0, n_clusters, size=(b, n_clusters), dtype=np.int64)
+        counts = np.bincount((idx + offsets[:b]).ravel(), minlength=b * n_clusters)
+        yield counts.reshape(b, n_clusters).astype(np.float64)
         done += b
-    return out
+
+
+def bootstrap_cluster_means(
+    tables: Sequence[tuple[FloatArray, IntArray]],
+    resamples: int,
+    rng: np.random.Generator,
+    block: int = 500,
+) -> list[FloatArray]:
+    """Cluster-bootstrap means of every column of several tables that share clusters.
+
+    Each table is ``(values, clusters)``: rows x columns, NaN where a row lacks a value,
+    and the cluster label of each row (labels are shared across tables). One resample
+    draws as many clusters as there are distinct labels in all the tables, with
+    replacement, and every table's resampled mean of a column is the mean of its values
+    in the drawn clusters, a cluster drawn twice counting twice (NaN when none has a
+    value). Rows of one cluster are never separated, so a table whose rows come in
+    correlated clusters gets intervals as wide as its clusters warrant, and two tables
+    resampled together keep the correlation their shared clusters give them. Returns
+    one ``resamples`` x columns array per table.
+
+    With every row its own cluster this is the ordinary bootstrap of rows
+    (:func:`bootstrap_means` without ``clusters``).
+    """
+    outs = [np.full((resamples, v.shape[1]), np.nan) for v, _ in tables]
+    if not tables:
+        return outs
+    labels = np.unique(np.concatenate([np.asarray(c, dtype=np.int64) for _, c in tables]))
+    if labels.size == 0:
+        return outs
+    parts = [_cluster_sums(v, np.searchsorted(labels, c)) for v, c in tables]
+    done = 0
+    for w in resample_clusters(labels.size, resamples, rng, block):
+        b = w.shape[0]
+        for out, (index, sums, counts, rows, gaps) in zip(outs, parts, strict=True):
+            wt = w[:, index]
+            total = wt @ sums
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means = total / (wt @ rows)[:, None]
+                if gaps.size:
+                    ns = wt @ counts
+                    means[:, gaps] = np.where(ns > 0, total[:, gaps] / ns, np.nan)
+            out[done : done + b] = means
+        done += b
+    return outs
+
+
+def _cluster_sums(
+    values: FloatArray, cluster: IntArray
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, IntArray]:
+    """Per cluster present: its label, sums of the non-NaN values, their counts (only
+    of the columns some rows lack), its number of rows, and those columns."""
+    index, inv = np.unique(cluster, return_inverse=True)
+    valid = ~np.isnan(values)
+    gaps = np.flatnonzero(~valid.all(axis=0))
+    member = coo_array(
+        (np.ones(inv.size), (inv, np.arange(inv.size))), shape=(index.size, inv.size)
+    ).tocsr()
+    sums = np.asarray(member @ np.where(valid, values, 0.0))
+    counts = np.asarray(member @ valid[:, gaps].astype(np.float64))
+    rows = np.asarray(member @ np.ones(inv.size))
+    return index.astype(np.int64), sums, counts, rows, gaps
+
+
+def bootstrap_means(
+    values: FloatArray,
+    resamples: int,
+    rng: np.random.Generator,
+    block: int = 500,
+    clusters: IntArray | None = None,
+) -> FloatArray:
+    """Bootstrap means of every column of ``values`` (draws x columns), NaN-aware.
+
+    Without ``clusters`` rows are resampled with replacement, each on its own (right
+    only when rows are independent); with ``clusters`` (a label per row) whole clusters
+    are (:func:`bootstrap_cluster_means`). A resample's mean of a column is over its
+    rows that are not NaN (NaN when none is). Returns ``resamples`` x columns.
+    """
+    n = values.shape[0]
+    if n == 0:
+        return np.full((resamples, values.shape[1]), np.nan)
+    labels = np.arange(n, dtype=np.int64) if clusters is None else np.asarray(clusters)
+    if labels.shape != (n,):
+        raise PhylohubError("bootstrap_means: one cluster label per row is needed")
+    return bootstrap_cluster_means([(values, labels)], resamples, rng, block)[0]
 
 
 def _interval(boot: FloatArray, confidence: float) -> tuple[FloatArray, FloatArray]:
@@ -161,6 +254,124 @@ def _nanmean(v: FloatArray) -> float:
     return float(ok.mean()) if ok.size else float("nan")
 
 
+def widen(boot: FloatArray, estimate: float, n_families: int, confidence: float) -> FloatArray:
+    """Resamples spread around the estimate by the small-sample factor of ``n_families``.
+
+    A bootstrap of G clusters is too narrow for small G: its variance is (G - 1) / G of
+    the unbiased one, and its tails are normal where a mean of G clusters has Student's
+    t tails with G - 1 degrees of freedom. Each deviation from the estimate is scaled by
+    ``sqrt(G / (G - 1)) * t(G - 1) / z`` at the quantile of ``confidence`` (the factor
+    that turns a normal-theory interval into Student's t interval; 1.22 for G = 10, 1.06
+    for 30, 1.00 in the limit). Simulated ecosystems of 10 to 60 families with unequal
+    sizes then cover the planted mean 92-94% of the time at 95%, against 88-93% without
+    it (tests/similarity/test_family_bootstrap.py). NaN for fewer than two families:
+    one family gives no interval.
+
+    >>> widen(np.array([1.0, 3.0]), 2.0, 10, 0.95).round(3)
+    array([0.783, 3.217])
+    """
+    if n_families < 2 or np.isnan(estimate):
+        return np.full_like(boot, np.nan)
+    q = 1 - (1 - confidence) / 2
+    factor = np.sqrt(n_families / (n_families - 1)) * st.t.ppf(q, n_families - 1) / st.norm.ppf(q)
+    return estimate + float(factor) * (boot - estimate)
+
+
+def bootstrap_p(boot: FloatArray) -> float:
+    """Two-sided p-value of "the difference is 0" from bootstrap resamples of it.
+
+    Twice the share of resamples at or beyond 0 on the far side from the bulk, counting
+    the estimate itself once (so it is never 0), at most 1: about the smallest
+    1 - confidence at which the percentile interval leaves 0 out. It comes from the same
+    resamples as the interval (family resamples, widened by :func:`widen`, in
+    :func:`summarize`), so it is no smaller than ``2 / (resamples + 1)``.
+
+    >>> bootstrap_p(np.array([0.1, 0.2, -0.1, 0.3]))
+    0.8
+    """
+    ok = boot[~np.isnan(boot)]
+    if ok.size == 0:
+        return float("nan")
+    far = min(int((ok <= 0).sum()), int((ok >= 0).sum()))
+    return min(1.0, 2 * (1 + far) / (ok.size + 1))
+
+
+@dataclass
+class _Shape:
+    """One shape's draws: per-draw values of every column, the family (cluster) of each
+    draw and, per pair of roles, a code of the unordered pair of models it compared."""
+
+    cols: dict[str, FloatArray]
+    family: IntArray
+    pair_code: dict[str, IntArray]
+    boot: dict[str, FloatArray]
+
+    def support(self, valid: npt.NDArray[np.bool_], keys: Sequence[str]) -> tuple[int, int]:
+        """Distinct pairs (of the role pairs ``keys``) and families among ``valid`` draws."""
+        codes = np.concatenate([self.pair_code[k][valid] for k in keys])
+        return int(np.unique(codes).size), int(np.unique(self.family[valid]).size)
+
+
+def _codes(df: pl.DataFrame) -> pl.DataFrame:
+    """Integer codes of each row's unordered pair of models and of its family.
+
+    A pair belongs to the family of its first model (``family_a``): every pair inside a
+    kin shape lies in one family; a random pair straddles two, and goes with its first
+    model's (the model drawn first, uniformly), so random pairs that touch the same big
+    family are resampled together on that side.
+    """
+    if "family_a" not in df.columns:
+        raise PhylohubError("kin pairs carry no family column; sample the kin pairs again")
+    lo, hi = pl.min_horizontal("a", "b"), pl.max_horizontal("a", "b")
+    return df.with_columns(
+        _pair=pl.concat_str([lo, hi], separator="\x00").rank("dense").cast(pl.Int64),
+        _family=pl.col("family_a").rank("dense").cast(pl.Int64),
+    )
+
+
+def _shape_draws(sub: pl.DataFrame, shape: str, measures: Sequence[str]) -> _Shape:
+    """Per-draw columns of a shape: each pair of roles x measure, and paired differences."""
+    n_draws = int(sub["draw"].to_numpy().max()) + 1
+    cols: dict[str, FloatArray] = {}
+    codes: dict[str, IntArray] = {}
+    family = np.full(n_draws, -1, dtype=np.int64)
+    for ra, rb, _, _, _ in shape_pairs(shape):
+        rows = sub.filter((pl.col("role_a") == ra) & (pl.col("role_b") == rb)).sort("draw")
+        draw = rows["draw"].to_numpy()
+        code = np.full(n_draws, -1, dtype=np.int64)
+        code[draw] = rows["_pair"].to_numpy()
+        codes[_pair_key(ra, rb)] = code
+        family[draw] = rows["_family"].to_numpy()
+        for m in measures:
+            v = np.full(n_draws, np.nan)
+            v[draw] = rows[m].to_numpy()
+            cols[f"{_pair_key(ra, rb)}|{m}"] = v
+    for claim, cshape, side_a, side_b, _, _ in _PAIRED:
+        if cshape != shape:
+            continue
+        for m in measures:
+            a = np.mean([cols[f"{k}|{m}"] for k in side_a], axis=0)
+            b = np.mean([cols[f"{k}|{m}"] for k in side_b], axis=0)
+            cols[_diff_key(claim, side_a, side_b, m)] = a - b
+    return _Shape(cols, family, codes, {})
+
+
+def _diff_key(claim: str, side_a: Sequence[str], side_b: Sequence[str], measure: str) -> str:
+    return f"diff:{claim}:{'+'.join(side_a)}:{'+'.join(side_b)}|{measure}"
+
+
+def _bootstrap(draws: dict[str, _Shape], resamples: int, seed: int, block: int = 500) -> None:
+    """Fill every shape's ``boot``: one family resampling shared by all shapes."""
+    names = {shape: list(d.cols) for shape, d in draws.items()}
+    tables = [
+        (np.column_stack([d.cols[k] for k in names[shape]]), d.family) for shape, d in draws.items()
+    ]
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 1000]))
+    boots = bootstrap_cluster_means(tables, resamples, rng, block)
+    for (shape, d), boot in zip(draws.items(), boots, strict=True):
+        d.boot.update({k: boot[:, j] for j, k in enumerate(names[shape])})
+
+
 def summarize(
     pairs: pa.Table,
     similarity: pa.Table,
@@ -169,13 +380,14 @@ def summarize(
     resamples: int = 10_000,
     confidence: float = 0.95,
     seed: int = 0,
+    min_families: int = 10,
 ) -> Summary:
-    """Means with bootstrap intervals, per relation and inside shapes, and the claims.
+    """Means with family-bootstrap intervals, per relation and inside shapes, and the claims.
 
     Parameters
     ----------
     pairs : pyarrow.Table
-        Kin pairs (``kin_pairs``).
+        Kin pairs (``kin_pairs``), with the family of each model.
     similarity : pyarrow.Table
         Pair similarities (one column per measure).
     measures : sequence of str
@@ -183,90 +395,50 @@ def summarize(
     occurrences : dict of str to int
         Exact occurrences of each shape (``kin_shapes``), reported beside the means.
     resamples : int
-        Bootstrap resamples (the paper: 10,000).
+        Bootstrap resamples of the families (the paper: 10,000, of pairs).
     confidence : float
         Level of the intervals.
     seed : int
         Seed of the resamples.
+    min_families : int
+        A claim resting on fewer families (on its thinner side) is not judged: its
+        ``status`` is ``too few families``.
     """
     if resamples < 1 or not 0 < confidence < 1:
         raise PhylohubError("similarity: bootstrap must be >= 1 and confidence in (0, 1)")
-    df = join_pairs(pairs, similarity)
-    means_rows: list[dict[str, object]] = []
+    if min_families < 1:
+        raise PhylohubError(f"similarity.min_families must be >= 1, not {min_families}")
+    df = _codes(join_pairs(pairs, similarity))
+    present = set(df["shape"].unique().to_list())
+    draws = {
+        shape: _shape_draws(df.filter(pl.col("shape") == shape), shape, measures)
+        for shape in SHAPES
+        if shape in present
+    }
+    _bootstrap(draws, resamples, seed)
     shape_rows: list[dict[str, object]] = []
-    # Per shape: per-draw values (draws x [role pairs x measures + paired differences]).
-    per_draw: dict[str, dict[str, FloatArray]] = {}
-    boots: dict[str, dict[str, FloatArray]] = {}
-    shapes_present = [s for s in SHAPES if s in set(df["shape"].unique().to_list())]
-    for shape in shapes_present:
-        sub = df.filter(pl.col("shape") == shape)
-        n_draws = int(sub["draw"].to_numpy().max()) + 1
-        cols: dict[str, FloatArray] = {}
-        for ra, rb, _, _, _ in shape_pairs(shape):
-            rows = sub.filter((pl.col("role_a") == ra) & (pl.col("role_b") == rb)).sort("draw")
-            for m in measures:
-                v = np.full(n_draws, np.nan)
-                v[rows["draw"].to_numpy()] = rows[m].to_numpy()
-                cols[f"{_pair_key(ra, rb)}|{m}"] = v
-        for claim, cshape, side_a, side_b, _, _ in _PAIRED:
-            if cshape != shape:
-                continue
-            for m in measures:
-                a = np.mean([cols[f"{k}|{m}"] for k in side_a], axis=0)
-                b = np.mean([cols[f"{k}|{m}"] for k in side_b], axis=0)
-                cols[f"diff:{claim}:{'+'.join(side_a)}:{'+'.join(side_b)}|{m}"] = a - b
-        names = list(cols)
-        matrix = np.column_stack([cols[k] for k in names]) if names else np.zeros((n_draws, 0))
-        rng = np.random.default_rng(np.random.SeedSequence([seed, 1000 + SHAPES.index(shape)]))
-        boot = bootstrap_means(matrix, resamples, rng)
-        per_draw[shape] = cols
-        boots[shape] = {k: boot[:, j] for j, k in enumerate(names)}
-        lo, hi = _interval(boot, confidence)
+    for shape, d in draws.items():
         for ra, rb, relation, distance, divide in shape_pairs(shape):
             for m in measures:
-                key = f"{_pair_key(ra, rb)}|{m}"
-                j = names.index(key)
-                v = cols[key]
                 shape_rows.append(
-                    {
-                        "shape": shape,
-                        "role_a": ra,
-                        "role_b": rb,
-                        "relation": relation,
-                        "distance": distance,
-                        "divide": divide,
-                        "measure": m,
-                        "n": int((~np.isnan(v)).sum()),
-                        "mean": _nanmean(v),
-                        "ci_low": float(lo[j]),
-                        "ci_high": float(hi[j]),
-                    }
-                )
+                    {"shape": shape, "role_a": ra, "role_b": rb, "relation": relation,
+                     "distance": distance, "divide": divide, "measure": m,
+                     **_mean_row(d, _pair_key(ra, rb), m, confidence)}
+                )  # fmt: skip
+    means_rows: list[dict[str, object]] = []
     relation_values: dict[str, tuple[str, str]] = {}
     for relation in RELATIONS:
         shape, ra, rb = RELATION_SHAPE[relation]
-        if shape not in per_draw:
+        if shape not in draws:
             continue
         relation_values[relation] = (shape, _pair_key(ra, rb))
         for m in measures:
-            key = f"{_pair_key(ra, rb)}|{m}"
-            v = per_draw[shape][key]
-            b = boots[shape][key][:, None]
-            lo, hi = _interval(b, confidence)
-            ok = v[~np.isnan(v)]
+            row = _mean_row(draws[shape], _pair_key(ra, rb), m, confidence)
             means_rows.append(
-                {
-                    "relation": relation,
-                    "measure": m,
-                    "n": int(ok.size),
-                    "mean": _nanmean(v),
-                    "std": float(ok.std(ddof=1)) if ok.size > 1 else float("nan"),
-                    "ci_low": float(lo[0]),
-                    "ci_high": float(hi[0]),
-                    "occurrences": int(occurrences.get(shape, 0)),
-                }
-            )
-    tests = _tests(measures, per_draw, boots, relation_values, confidence)
+                {"relation": relation, "measure": m, **row,
+                 "occurrences": int(occurrences.get(shape, 0))}
+            )  # fmt: skip
+    tests = _tests(measures, draws, relation_values, confidence, min_families)
     return Summary(
         pa.Table.from_pylist(means_rows, schema=_MEANS_SCHEMA),
         pa.Table.from_pylist(shape_rows, schema=_SHAPE_SCHEMA),
@@ -274,40 +446,69 @@ def summarize(
     )
 
 
+def _mean_row(d: _Shape, key: str, measure: str, confidence: float) -> dict[str, object]:
+    """n, n_pairs, n_families, mean, std and interval of one pair of roles and measure."""
+    v = d.cols[f"{key}|{measure}"]
+    valid = ~np.isnan(v)
+    ok = v[valid]
+    n_pairs, n_families = d.support(valid, [key])
+    mean = _nanmean(v)
+    boot = widen(d.boot[f"{key}|{measure}"], mean, n_families, confidence)
+    lo, hi = _interval(boot[:, None], confidence)
+    return {
+        "n": int(ok.size),
+        "n_pairs": n_pairs,
+        "n_families": n_families,
+        "mean": mean,
+        "std": float(ok.std(ddof=1)) if ok.size > 1 else float("nan"),
+        "ci_low": float(lo[0]),
+        "ci_high": float(hi[0]),
+    }
+
+
 def _tests(
     measures: Sequence[str],
-    per_draw: dict[str, dict[str, FloatArray]],
-    boots: dict[str, dict[str, FloatArray]],
+    draws: dict[str, _Shape],
     relation_values: dict[str, tuple[str, str]],
     confidence: float,
+    min_families: int,
 ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for claim in CLAIMS:
         for c, ra, rb in _INDEPENDENT:
             if c != claim or ra not in relation_values or rb not in relation_values:
                 continue
+            sa, ka = relation_values[ra]
+            sb, kb = relation_values[rb]
+            da, db = draws[sa], draws[sb]
             for m in measures:
-                sa, ka = relation_values[ra]
-                sb, kb = relation_values[rb]
-                xa = per_draw[sa][f"{ka}|{m}"]
-                xb = per_draw[sb][f"{kb}|{m}"]
-                xa, xb = xa[~np.isnan(xa)], xb[~np.isnan(xb)]
-                diff_boot = boots[sa][f"{ka}|{m}"] - boots[sb][f"{kb}|{m}"]
-                lo, hi = _interval(diff_boot[:, None], confidence)
-                rows.append(_test_row(claim, ra, rb, "independent", m, xa, xb, lo[0], hi[0], None))
-        for c, shape, side_a, side_b, ra, rb in _PAIRED:
-            if c != claim or shape not in per_draw:
-                continue
-            for m in measures:
-                key = f"diff:{claim}:{'+'.join(side_a)}:{'+'.join(side_b)}|{m}"
-                d = per_draw[shape][key]
-                ok = ~np.isnan(d)
-                a = np.mean([per_draw[shape][f"{k}|{m}"] for k in side_a], axis=0)[ok]
-                b = np.mean([per_draw[shape][f"{k}|{m}"] for k in side_b], axis=0)[ok]
-                lo, hi = _interval(boots[shape][key][:, None], confidence)
+                xa, xb = da.cols[f"{ka}|{m}"], db.cols[f"{kb}|{m}"]
+                va, vb = ~np.isnan(xa), ~np.isnan(xb)
+                _, fa = da.support(va, [ka])
+                _, fb = db.support(vb, [kb])
+                # Distinct pairs of both sides (codes are global), families of the thinner.
+                codes = np.concatenate([da.pair_code[ka][va], db.pair_code[kb][vb]])
+                support = (int(np.unique(codes).size), min(fa, fb))
+                diff_boot = da.boot[f"{ka}|{m}"] - db.boot[f"{kb}|{m}"]
                 rows.append(
-                    _test_row(claim, ra, rb, f"paired in {shape}", m, a, b, lo[0], hi[0], d[ok])
-                )
+                    _test_row(claim, ra, rb, "independent", m, xa[va], xb[vb], None,
+                              diff_boot, support, confidence, min_families)
+                )  # fmt: skip
+        for c, shape, side_a, side_b, ra, rb in _PAIRED:
+            if c != claim or shape not in draws:
+                continue
+            d = draws[shape]
+            for m in measures:
+                key = _diff_key(claim, side_a, side_b, m)
+                diff = d.cols[key]
+                ok = ~np.isnan(diff)
+                a = np.mean([d.cols[f"{k}|{m}"] for k in side_a], axis=0)[ok]
+                b = np.mean([d.cols[f"{k}|{m}"] for k in side_b], axis=0)[ok]
+                support = d.support(ok, [*side_a, *side_b])
+                rows.append(
+                    _test_row(claim, ra, rb, f"paired in {shape}", m, a, b, diff[ok],
+                              d.boot[key], support, confidence, min_families)
+                )  # fmt: skip
     return rows
 
 
@@ -319,14 +520,18 @@ def _test_row(
     measure: str,
     xa: FloatArray,
     xb: FloatArray,
-    ci_low: float,
-    ci_high: float,
     diffs: FloatArray | None,
+    diff_boot: FloatArray,
+    support: tuple[int, int],
+    confidence: float,
+    min_families: int,
 ) -> dict[str, object]:
+    """One row of ``tests``: interval and p-value from the family resamples of the
+    difference; the effect size describes the pairs (it is no test)."""
     nan = float("nan")
     mean_a = float(xa.mean()) if xa.size else nan
     mean_b = float(xb.mean()) if xb.size else nan
-    effect, p = nan, nan
+    effect = nan
     if diffs is None:
         if xa.size > 1 and xb.size > 1:
             pooled = np.sqrt(
@@ -334,13 +539,12 @@ def _test_row(
                 / (xa.size + xb.size - 2)
             )
             effect = (mean_a - mean_b) / pooled if pooled > 0 else nan
-            if xa.var() > 0 or xb.var() > 0:
-                p = float(st.ttest_ind(xa, xb, equal_var=False).pvalue)
     elif diffs.size > 1:
         sd = diffs.std(ddof=1)
         effect = float(diffs.mean() / sd) if sd > 0 else nan
-        if sd > 0:
-            p = float(st.ttest_1samp(diffs, 0.0).pvalue)
+    n_pairs, n_families = support
+    boot = widen(diff_boot, mean_a - mean_b, n_families, confidence)
+    lo, hi = _interval(boot[:, None], confidence)
     return {
         "claim": claim,
         "comparison": f"{ra} > {rb}",
@@ -348,13 +552,16 @@ def _test_row(
         "measure": measure,
         "n_a": int(xa.size),
         "n_b": int(xb.size),
+        "n_pairs": n_pairs,
+        "n_families": n_families,
         "mean_a": mean_a,
         "mean_b": mean_b,
         "difference": mean_a - mean_b,
-        "ci_low": float(ci_low),
-        "ci_high": float(ci_high),
+        "ci_low": float(lo[0]),
+        "ci_high": float(hi[0]),
         "effect_size": float(effect),
-        "p_value": float(p),
+        "p_value": bootstrap_p(boot),
+        "status": "too few families" if n_families < min_families else "tested",
     }
 
 
@@ -363,6 +570,8 @@ _MEANS_SCHEMA = pa.schema(
         ("relation", pa.string()),
         ("measure", pa.string()),
         ("n", pa.int64()),
+        ("n_pairs", pa.int64()),
+        ("n_families", pa.int64()),
         ("mean", pa.float64()),
         ("std", pa.float64()),
         ("ci_low", pa.float64()),
@@ -380,7 +589,10 @@ _SHAPE_SCHEMA = pa.schema(
         ("divide", pa.int64()),
         ("measure", pa.string()),
         ("n", pa.int64()),
+        ("n_pairs", pa.int64()),
+        ("n_families", pa.int64()),
         ("mean", pa.float64()),
+        ("std", pa.float64()),
         ("ci_low", pa.float64()),
         ("ci_high", pa.float64()),
     ]
@@ -393,6 +605,8 @@ _TESTS_SCHEMA = pa.schema(
         ("measure", pa.string()),
         ("n_a", pa.int64()),
         ("n_b", pa.int64()),
+        ("n_pairs", pa.int64()),
+        ("n_families", pa.int64()),
         ("mean_a", pa.float64()),
         ("mean_b", pa.float64()),
         ("difference", pa.float64()),
@@ -400,5 +614,6 @@ _TESTS_SCHEMA = pa.schema(
         ("ci_high", pa.float64()),
         ("effect_size", pa.float64()),
         ("p_value", pa.float64()),
+        ("status", pa.string()),
     ]
 )
