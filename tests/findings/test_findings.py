@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,16 @@ import pytest
 import yaml
 
 from phylohub.errors import PhylohubError
-from phylohub.findings.build import Tables, collect, format_value, null_verdict, verdict
-from phylohub.findings.spec import CLAIMS, FINDINGS, NULL_CLAIMS, Source, source_files
+from phylohub.findings.build import (
+    Tables,
+    _claim,
+    collect,
+    format_value,
+    null_verdict,
+    verdict,
+    with_families,
+)
+from phylohub.findings.spec import CLAIMS, FINDINGS, NULL_CLAIMS, TESTS, Source, source_files
 
 PAPER = Path(__file__).resolve().parents[2] / "src" / "phylohub" / "data" / "paper_numbers.yaml"
 
@@ -109,6 +118,37 @@ def test_verdict_follows_the_interval(low: float, high: float, expected: str) ->
     row = {"difference": (low + high) / 2, "ci_low": low, "ci_high": high, "p_value": 0.01}
     assert verdict(row, "greater").startswith(expected)
     assert "p = 0.01" in verdict(row, "greater")
+
+
+def test_every_similarity_claim_prints_its_family_count(
+    tiny_workflow: Path, findings: dict[str, Any]
+) -> None:
+    root = tiny_workflow / "results" / "tiny"
+    claims = [f for f in findings["findings"] if f["source"]["file"] == TESTS]
+    assert claims
+    for f in claims:
+        row = _cell(root, {**f["source"], "column": "n_families"})
+        status = _cell(root, {**f["source"], "column": "status"})
+        assert f["shown"].endswith(f", {int(row):,} families"), f
+        assert (f["verdict"] == "too few families") == (status == "too few families"), f
+
+
+def test_a_claim_on_too_few_families_gets_no_verdict(tmp_path: Path) -> None:
+    (tmp_path / "similarity").mkdir()
+    header = "claim\tdifference\tci_low\tci_high\tp_value\tn_families\tstatus\n"
+    (tmp_path / TESTS).write_text(
+        header + "a\t0.2\t0.1\t0.3\t0.002\t4\ttoo few families\n"
+        "b\t0.2\t0.1\t0.3\t0.002\t40\ttested\n"
+    )
+    claim = next(c for c in CLAIMS if c.file == TESTS)
+    few = _claim(Tables(tmp_path), replace(claim, row={"claim": "a"}))
+    assert few["verdict"] == "too few families"
+    assert few["shown"] == "too few families: +0.200 [+0.100, +0.300], p = 0.002, 4 families"
+    many = _claim(Tables(tmp_path), replace(claim, row={"claim": "b"}))
+    assert many["verdict"] == "holds" and many["shown"].endswith(", 40 families")
+    # Claims of other tables (no family count) are printed as before.
+    row = {"difference": 0.2, "ci_low": 0.1, "ci_high": 0.3, "p_value": 0.01}
+    assert with_families(row, verdict(row)) == verdict(row)
 
 
 def test_null_verdict_needs_the_null_beaten() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from phylohub.errors import PhylohubError
@@ -145,3 +146,33 @@ def test_pairs_without_a_similarity_row_are_refused(
     pairs, sim, _ = hand_made
     with pytest.raises(PhylohubError, match="no similarity row"):
         join_pairs(pairs, sim.slice(1))
+
+
+def test_claims_on_fewer_families_than_min_families_get_no_verdict(
+    hand_made: tuple[pa.Table, pa.Table, dict[str, int]],
+) -> None:
+    pairs, sim, occ = hand_made
+    s = summarize(pairs, sim, ["m"], occ, resamples=100, seed=1, min_families=1)
+    rows = s.tests.to_pylist()
+    assert {r["status"] for r in rows} == {"tested"}
+    # The gate is the row's own family count: at it the claim is tested, above it not.
+    row = next(r for r in rows if r["comparison"] == "siblings > parent_child")
+    k = row["n_families"]
+    assert k >= 1
+    for gate, status in ((k, "tested"), (k + 1, "too few families")):
+        again = summarize(pairs, sim, ["m"], occ, resamples=100, seed=1, min_families=gate)
+        same = [r for r in again.tests.to_pylist() if r["comparison"] == row["comparison"]]
+        assert {r["status"] for r in same if r["design"] == row["design"]} == {status}
+        assert again.tests.column("n_families").equals(s.tests.column("n_families"))
+
+
+def test_random_pairs_go_with_their_first_models_family(
+    hand_made: tuple[pa.Table, pa.Table, dict[str, int]],
+) -> None:
+    pairs, sim, occ = hand_made
+    s = summarize(pairs, sim, ["m"], occ, resamples=50, seed=1)
+    rand = pairs.filter(pc.equal(pairs["shape"], "pair"))
+    row = next(r for r in s.means.to_pylist() if r["relation"] == "random")
+    assert row["n_families"] == len(set(rand["family_a"].to_pylist()))
+    ab = zip(rand["a"].to_pylist(), rand["b"].to_pylist(), strict=True)
+    assert row["n_pairs"] == len({(min(a, b), max(a, b)) for a, b in ab})

@@ -248,9 +248,26 @@ def null_verdict(
     return f"{'holds' if p < alpha else 'not shown'}: {text}"
 
 
+def with_families(row: dict[str, Any], shown: str) -> str:
+    """A verdict with the number of families its test rests on, or ``too few families``
+    in its place where the test row says so (similarity_tests.tsv's ``status``, from
+    ``similarity.min_families``); rows without ``n_families`` are returned as they are.
+
+    >>> with_families({"n_families": 38, "status": "tested"}, "holds: +0.1 [+0.05, +0.2]")
+    'holds: +0.1 [+0.05, +0.2], 38 families'
+    >>> with_families({"n_families": 4, "status": "too few families"}, "holds: +0.1 [0, 1]")
+    'too few families: +0.1 [0, 1], 4 families'
+    """
+    if "n_families" not in row:
+        return shown
+    if row.get("status") == "too few families":
+        shown = "too few families: " + shown.split(": ", 1)[-1]
+    return f"{shown}, {int(row['n_families']):,} families"
+
+
 def _claim(tables: Tables, claim: Claim) -> dict[str, Any]:
     row = tables.row(claim.file, claim.row)
-    shown = verdict(row, claim.direction, claim.columns)
+    shown = with_families(row, verdict(row, claim.direction, claim.columns))
     return {
         "id": claim.id,
         "section": claim.section,

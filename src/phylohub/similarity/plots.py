@@ -71,17 +71,31 @@ def _relation_bars(ax: Axes, means: pl.DataFrame, measure: str, title: str) -> N
     x = range(len(rels))
     ax.bar(x, ys, color=[_COLORS[r] for r in rels], edgecolor="black", linewidth=0.5)
     ax.errorbar(x, ys, yerr=err, fmt="none", ecolor="black", capsize=3, linewidth=1)
+    _support_labels(ax, [rows[r] for r in rels])
     ax.set_xticks(list(x), [RELATION_LABELS[r] for r in rels], rotation=45, ha="right", fontsize=8)
-    ax.set_ylim(0, 1)
-    ax.set_title(f"{title}\n{_pairs_text([rows[r]['n'] for r in rels])}", fontsize=9)
+    ax.set_ylim(0, 1.12)
+    ax.set_title(f"{title}\n{_pairs_text([rows[r] for r in rels])}", fontsize=9)
     ax.grid(axis="y", alpha=0.3)
 
 
-def _pairs_text(ns: Sequence[int]) -> str:
-    if not ns:
+def _support_labels(ax: Axes, rows: Sequence[dict[str, Any]]) -> None:
+    """Above each bar: the distinct pairs and families behind it ("pairs / families")."""
+    for i, r in enumerate(rows):
+        top = r["ci_high"] if r["ci_high"] == r["ci_high"] else r["mean"]  # NaN: no interval
+        ax.text(
+            i, min(top, 1.0) + 0.015, f"{r['n_pairs']:,}/{r['n_families']:,}",
+            ha="center", va="bottom", fontsize=6, rotation=90,
+        )  # fmt: skip
+
+
+def _pairs_text(rows: Sequence[dict[str, Any]]) -> str:
+    """The title's count: draws, and how to read the labels over the bars."""
+    if not rows:
         return "no pairs"
+    ns = [r["n"] for r in rows]
     lo, hi = min(ns), max(ns)
-    return f"{lo:,} pairs each" if lo == hi else f"{lo:,} to {hi:,} pairs"
+    draws = f"{lo:,} draws each" if lo == hi else f"{lo:,} to {hi:,} draws"
+    return f"{draws}; over bars: distinct pairs / families"
 
 
 def _difference_note(tests: pl.DataFrame, measure: str, design: str) -> str:
@@ -93,10 +107,14 @@ def _difference_note(tests: pl.DataFrame, measure: str, design: str) -> str:
     if not row:
         return ""
     r = row[0]
-    return (
+    note = (
         f"siblings - parent/child: {r['difference']:+.3f}\n"
-        f"95% CI [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}], d = {r['effect_size']:.2f}"
+        f"95% CI [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}], d = {r['effect_size']:.2f}\n"
+        f"{r['n_pairs']:,} pairs, {r['n_families']:,} families"
     )
+    if r["status"] != "tested":
+        note += f" ({r['status']})"
+    return note
 
 
 def _shape_panel(ax: Axes, shape_means: pl.DataFrame, shape: str, measure: str, title: str) -> None:
@@ -114,10 +132,10 @@ def _shape_panel(ax: Axes, shape_means: pl.DataFrame, shape: str, measure: str, 
     x = range(len(pairs))
     ax.bar(x, ys, color=[_COLORS[rel] for _, _, rel in pairs], edgecolor="black", linewidth=0.5)
     ax.errorbar(x, ys, yerr=err, fmt="none", ecolor="black", capsize=3, linewidth=1)
+    _support_labels(ax, [rows[(a, b)] for a, b, _ in pairs])
     ax.set_xticks(list(x), [f"{a}-{b}" for a, b, _ in pairs], fontsize=8)
-    ax.set_ylim(0, 1)
-    n = [rows[(a, b)]["n"] for a, b, _ in pairs]
-    ax.set_title(f"{title}\n{_pairs_text(n)}", fontsize=9)
+    ax.set_ylim(0, 1.12)
+    ax.set_title(f"{title}\n{_pairs_text([rows[(a, b)] for a, b, _ in pairs])}", fontsize=9)
     ax.grid(axis="y", alpha=0.3)
 
 
@@ -152,7 +170,7 @@ def plot_similarity_by_relation(
     _relation_bars(a_ax, m, measure, f"A. {_METRIC_LABELS[metric]}, the paper's metadata string")
     note = _difference_note(t, measure, "independent")
     a_ax.text(0.98, 0.97, note, transform=a_ax.transAxes, ha="right", va="top", fontsize=8)
-    a_ax.set_ylabel("mean similarity (95% bootstrap CI)")
+    a_ax.set_ylabel("mean similarity (95% family-bootstrap CI)")
     other = [v for v in variants if v != "paper"]
     if other:
         name = text_name(other[-1])
@@ -192,7 +210,10 @@ def plot_similarity_measures(means: pa.Table, out: Path, texts: Sequence[str]) -
             if j == 0:
                 ax.set_ylabel("mean similarity")
     _legend(fig, RELATIONS)
-    fig.suptitle("Similarity by relation, every measure (95% bootstrap CIs)")
+    fig.suptitle(
+        "Similarity by relation, every measure (95% CIs resampling families; "
+        "over bars: distinct pairs / families)"
+    )
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     out.parent.mkdir(parents=True, exist_ok=True)
     save_figure(fig, out)
