@@ -106,8 +106,12 @@ def test_paper_figures_are_the_reference_files(findings: dict[str, Any]) -> None
 def test_the_planted_claims_hold(findings: dict[str, Any]) -> None:
     # the demo ecosystem plants sibling-correlated mutations and inheritance
     verdicts = {f["id"]: f["verdict"] for f in findings["findings"] if "verdict" in f}
-    assert verdicts["claim_siblings_over_parent_traits"] == "holds"
     assert verdicts["claim_family_resemblance"] == "holds"
+    assert verdicts["claim_siblings_over_parent"] == "holds"
+    # On traits alone the planted advantage is positive, but its 2,500 models hold about
+    # 20 families with a cherry: resampling families, that is not shown at 95%.
+    traits = next(f for f in findings["findings"] if f["id"] == "claim_siblings_over_parent_traits")
+    assert traits["value"] > 0 and traits["verdict"] != "does not hold"
 
 
 @pytest.mark.parametrize(
