@@ -152,7 +152,7 @@ def test_a_claim_on_too_few_families_gets_no_verdict(tmp_path: Path) -> None:
     assert many["verdict"] == "holds" and many["shown"].endswith(", 40 families")
     # Claims of other tables (no family count) are printed as before.
     row = {"difference": 0.2, "ci_low": 0.1, "ci_high": 0.3, "p_value": 0.01}
-    assert with_families(row, verdict(row)) == verdict(row)
+    assert with_families(row, verdict(row, "greater")) == verdict(row, "greater")
 
 
 def test_null_verdict_needs_the_null_beaten() -> None:
