@@ -14,7 +14,6 @@ parents or dates makes siblings alike whatever the knob (the last test shows it)
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,7 @@ import pytest
 
 from phylohub.hub.synth import SynthConfig
 from phylohub.kinship.pairs import write_kin_pairs
-from phylohub.kinship.sampling import shape_pairs
-from phylohub.kinship.shapes import RELATION_SHAPE, SHAPES
+from phylohub.kinship.shapes import RELATION_SHAPE
 from phylohub.similarity.measures import measure_names
 from phylohub.similarity.stage import read_tsv, run_compute_similarity, run_summarize_similarity
 
@@ -133,27 +131,6 @@ def test_the_papers_metadata_string_favours_siblings_even_when_the_effect_is_off
     for measure in ("metadata_tfidf", "metadata_no_ids_tfidf"):
         row = tests[("siblings > parent_child", "independent", measure)]
         assert row["ci_low"] > 0, (measure, row)
-
-
-def test_the_forest_and_shape_counts_are_those_of_the_snapshot(
-    planted: dict[str, Path], snapshot20k: Path
-) -> None:
-    import duckdb
-
-    with duckdb.connect(str(snapshot20k), read_only=True) as con:
-        (edges,) = con.execute(
-            "SELECT count(DISTINCT child) FROM edges WHERE relation = 'finetune' "
-            "AND parent_in_snapshot"
-        ).fetchone()  # type: ignore[misc]
-    forest = json.loads(planted["forest"].read_text())
-    assert forest["edges_used"] + forest["cycle_edges"] == edges
-    shapes = {r["shape"]: r for r in read_tsv(planted["shapes"]).to_pylist()}
-    assert shapes["edge"]["occurrences"] == forest["edges_used"]
-    assert shapes["pair"]["occurrences"] == forest["models"] * (forest["models"] - 1) // 2
-    pairs = pq.read_table(planted["pairs"])
-    present = [s for s, r in shapes.items() if r["occurrences"] > 0]
-    assert set(present) == set(SHAPES)
-    assert pairs.num_rows == DRAWS * sum(len(shape_pairs(s)) for s in present)
 
 
 def test_same_seed_same_tables(snapshot20k: Path, tmp_path: Path) -> None:

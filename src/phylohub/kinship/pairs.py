@@ -17,18 +17,16 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from phylohub.errors import PhylohubError
+from phylohub.io import write_json, write_parquet, write_tsv
 from phylohub.kinship.forest import load_forest
 from phylohub.kinship.sampling import Forest, sample_kin
 from phylohub.kinship.shapes import SHAPES, anchor_weights, shape_totals
@@ -129,10 +127,7 @@ def write_kin_pairs(
             f"{row['occurrences']:,}",
             row["draws"],
         )
-    pairs_out.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pairs, pairs_out, compression="zstd")
-    frame = pl.from_arrow(shapes)
-    assert isinstance(frame, pl.DataFrame)
-    frame.write_csv(shapes_out, separator="\t")
-    forest_out.write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    write_parquet(pairs, pairs_out)
+    write_tsv(shapes, shapes_out)
+    write_json(stats, forest_out)
     return stats

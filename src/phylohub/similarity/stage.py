@@ -7,16 +7,15 @@ between rules are parquet (pairs, similarities) or tab-separated text (summaries
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from phylohub import io
 from phylohub.similarity.measures import SimilarityOptions, pair_similarity
 from phylohub.similarity.plots import plot_similarity_by_relation, plot_similarity_measures
 from phylohub.similarity.summary import summarize
@@ -27,28 +26,14 @@ __all__ = [
     "run_plot_similarity_by_relation",
     "run_plot_similarity_measures",
     "run_summarize_similarity",
-    "write_tsv",
 ]
 
 log = logging.getLogger(__name__)
 
 
-def write_tsv(table: pa.Table, path: Path) -> None:
-    """A table as tab-separated text with a header: floats with 6 decimals, p-values with
-    3 significant digits (they go down to 1e-300)."""
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    if "p_value" in frame.columns:
-        frame = frame.with_columns(
-            pl.col("p_value").map_elements(lambda p: f"{p:.3g}", return_dtype=pl.String)
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_csv(path, separator="\t", float_precision=6)
-
-
 def read_tsv(path: Path) -> pa.Table:
-    """A table written by :func:`write_tsv`."""
-    return pl.read_csv(path, separator="\t", infer_schema_length=None).to_arrow()
+    """A summary table (written by :func:`phylohub.io.write_tsv`) as an Arrow table."""
+    return io.read_tsv(path).to_arrow()
 
 
 def run_compute_similarity(
@@ -58,10 +43,9 @@ def run_compute_similarity(
     opts = SimilarityOptions.from_config(options, threads=threads)
     kin = pq.read_table(pairs, columns=["a", "b"])
     table, vocabulary, stats = pair_similarity(db, kin["a"].to_pylist(), kin["b"].to_pylist(), opts)
-    out["similarity"].parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, out["similarity"], compression="zstd")
-    pq.write_table(vocabulary, out["vocabulary"], compression="zstd")
-    out["stats"].write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
+    io.write_parquet(table, out["similarity"])
+    io.write_parquet(vocabulary, out["vocabulary"])
+    io.write_json(stats, out["stats"])
     log.info(
         "similarity: %s distinct pairs in %.1f s", f"{table.num_rows:,}", stats["seconds"]["total"]
     )
@@ -91,9 +75,9 @@ def run_summarize_similarity(
         seed=seed,
         min_families=min_families,
     )
-    write_tsv(summary.means, out["means"])
-    write_tsv(summary.shape_means, out["shape_means"])
-    write_tsv(summary.tests, out["tests"])
+    io.write_tsv(summary.means, out["means"])
+    io.write_tsv(summary.shape_means, out["shape_means"])
+    io.write_tsv(summary.tests, out["tests"])
 
 
 def run_plot_similarity_by_relation(
