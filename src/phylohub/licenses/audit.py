@@ -84,7 +84,10 @@ def audit_edges(edges: pl.DataFrame, rules: Rules | None = None) -> pl.DataFrame
     )
     name = pl.col("child").str.split("/").list.last()
     author = pl.col("child").str.split("/").list.first().str.to_lowercase()
+    lists = pl.List(pl.String)
     keyed = edges.with_columns(
+        pl.col("parent_licenses").cast(lists), pl.col("child_licenses").cast(lists)
+    ).with_columns(
         pl.col("parent_licenses").list.join(",").alias("_p"),
         pl.col("child_licenses").list.join(",").alias("_c"),
         pl.when(author.is_in(licensors)).then(author).otherwise(pl.lit("")).alias("_author"),
