@@ -37,6 +37,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.
         rows = con.execute("SELECT child_id, parent_id, kind FROM truth_licenses").fetchall()
     truth = pl.DataFrame(rows, schema=["child", "parent", "kind"], orient="row")
     summary = json.loads((folder / "eco" / "truth.json").read_text())["licenses"]
+    summary["db"] = str(db)
     return audited, truth, summary
 
 
@@ -75,3 +76,22 @@ def test_breach_counts_equal_the_planted_counts(
     planted_breaches = sum(summary["planted"][k] for k, r in EXPECTED_RULE.items() if r)
     assert breaches.height == planted_breaches
     assert summary["naming_kept"] > 0
+
+
+def test_family_licenses_prints_each_edge_verdict_and_clause(
+    planted: tuple[pl.DataFrame, pl.DataFrame, dict],
+) -> None:
+    """``phylohub family ID --licenses``: the planted NC edge's verdict and its clause."""
+    from phylohub.cli import main
+
+    _, truth, summary = planted
+    child = truth.filter(pl.col("kind") == "nc_to_permissive")["child"][0]
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["family", child, "--snapshot", summary["db"], "--relations", "all",
+                     "--licenses"]) == 0  # fmt: skip
+    text = buf.getvalue()
+    assert "breach (non_commercial: CC BY-NC" in text and "Section 2(a)(1)" in text

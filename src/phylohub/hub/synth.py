@@ -111,6 +111,17 @@ value, and the latent traits of ``truth_models`` are untouched):
   asteroid, fastai or allennlp;
 * ``empty_task``: a share ``empty_task_share`` has an empty ``pipeline_tag``.
 
+License audit
+=============
+With ``license_plant_share`` > 0 (0 by default: names and licenses stay as they were),
+from a stream of its own: every child of a Llama 3.x parent is named "Llama-3-..." (unless
+its author is the licensor), and a share of the eligible children (typed, not merges,
+leaves, listed, first parent listed and showing its license) gets a case by its first
+parent's latent license: ``nc_to_permissive`` (CC BY-NC -> mit/apache-2.0),
+``rail_dropped`` (RAIL -> mit/apache-2.0), ``naming_dropped`` (a Llama 3.x child named
+without "Llama"), ``compatible_change`` (mit <-> apache-2.0). The ``truth_licenses``
+table names each planted edge, ``truth.json["licenses"]`` counts them.
+
 The shares are 0 by default, so the listed traits are the latent ones that the truth
 tests recount; ``config/demo.yaml`` plants them at rates of the order of the Hub's. The
 ``truth_quality`` table (``key``, ``id``, ``trait``, ``value`` as listed, ``rule``) names
