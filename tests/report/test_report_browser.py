@@ -22,7 +22,7 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-CATEGORIES = ["Crawl", "Ecosystem", "Findings", "Genealogy", "Similarity", "Traits"]
+CATEGORIES = ["Crawl", "Ecosystem", "Findings", "Genealogy", "Licenses", "Similarity", "Traits"]
 
 
 @pytest.fixture(scope="module")

@@ -263,6 +263,25 @@ def traits_targets(snapshot):
     ]
 
 
+# --------------------------------------------------------------------------- licenses
+
+
+def licenses_nodes(wildcards):
+    """The genealogy nodes (families) of the relation set licenses.relations."""
+    return results(
+        f"genealogy/{config['licenses']['relations']}/nodes.parquet", wildcards.snapshot
+    )
+
+
+def licenses_targets(snapshot):
+    """Every final output of the license audit of a snapshot (tables and figures)."""
+    return [
+        results("licenses/summary.json", snapshot),
+        results("figures/licenses_breach_matrix.png", snapshot),
+        results("figures/licenses_breach_rates.png", snapshot),
+    ]
+
+
 def card_stats_files(wildcards):
     """The crawl statistics of every card shard of a snapshot."""
     return expand(

@@ -348,6 +348,30 @@ def _similarity() -> list[Finding]:
     ]  # fmt: skip
 
 
+LICENSES = "licenses/summary.json"
+
+
+def _licenses() -> list[Finding]:
+    """The license audit (docs/licenses.md): shares of judged license changes that
+    breach the parent's terms, each with its interval (Wilson, clustered by parent)."""
+    s = "Licenses (an audit of declared metadata, not legal advice)"
+    out: list[Finding] = []
+    for key, what in (
+        ("changes", "share of license changes that breach the parent's terms"),
+        ("to_permissive", "share of the drift toward permissive licenses that is a breach"),
+    ):
+        for col, suffix, label in (("share", "", what), ("low", "_low", "... interval, low"),
+                                   ("high", "_high", "... interval, high")):  # fmt: skip
+            out.append(Finding(f"license_breach_{key}{suffix}", s, label,
+                               _json(LICENSES, key, col), "share"))  # fmt: skip
+        out.append(Finding(f"license_breach_{key}_judged", s, "... judged license changes",
+                           _json(LICENSES, key, "judged"), "int"))  # fmt: skip
+    out.append(Finding("license_breach_traits_drifts", s,
+                       "share of the traits stage's license drift transitions that are breaches",
+                       _json(LICENSES, "traits_drifts", "share"), "share"))  # fmt: skip
+    return out
+
+
 FINDINGS: tuple[Finding, ...] = (
     *_ecosystem(),
     *_availability(),
@@ -355,6 +379,7 @@ FINDINGS: tuple[Finding, ...] = (
     *_traits(),
     *_quality(),
     *_similarity(),
+    *_licenses(),
 )
 
 CHANGE = ("change_mean", "change_low", "change_high", None)  # child - parent in thinning

@@ -251,6 +251,7 @@ def family_report(
     model_id: str,
     relations: str = "no_merge",
     sets: dict[str, Sequence[str]] | None = None,
+    licenses: bool = False,
 ) -> str:
     """The text ``phylohub family MODEL_ID`` prints.
 
@@ -266,6 +267,8 @@ def family_report(
     sets
         The relation sets by name (a config's ``genealogy.relation_sets``); default
         :data:`DEFAULT_SETS`.
+    licenses
+        Add each lineage edge's license verdict and clause (``--licenses``).
 
     Returns
     -------
@@ -286,7 +289,53 @@ def family_report(
     tables = family_tables(folder, db, model_id, name, rels)
     me = tables.nodes.filter(pl.col("id") == model_id).row(0, named=True)
     children = children_by_relation(db, model_id, bool(me["external"]))
-    return "\n".join(describe(model_id, tables, children, f"{name} ({', '.join(rels)})"))
+    lines = describe(model_id, tables, children, f"{name} ({', '.join(rels)})")
+    if licenses:
+        lines += lineage_licenses(db, model_id, tables)
+    return "\n".join(lines)
+
+
+def lineage_licenses(db: Path, model_id: str, tables: FamilyTables) -> list[str]:
+    """The lines ``--licenses`` adds: each edge up the kept lineage (and every parent of
+    the model itself) with the license audit's verdict and clause
+    (:mod:`phylohub.licenses`)."""
+    from phylohub.licenses.rules import load_rules
+    from phylohub.snapshot.build import connect_snapshot
+
+    by_id = {r["id"]: r for r in tables.nodes.iter_rows(named=True)}
+    rel_of = {
+        (c, p): r for c, p, r in tables.edges.select("child", "parent", "relation").iter_rows()
+    }
+    steps = [(model_id, p) for (c, p) in rel_of if c == model_id]
+    node = by_id[model_id]
+    while node["parent"] is not None:
+        if node["id"] != model_id:
+            steps.append((node["id"], node["parent"]))
+        node = by_id[node["parent"]]
+    ids = sorted({x for step in steps for x in step})
+    con = connect_snapshot(db)
+    try:
+        rows = con.execute(
+            "SELECT id, list_sort(list_distinct(licenses)) FROM traits "
+            "WHERE list_contains($ids, id)",
+            {"ids": ids},
+        ).fetchall()
+    finally:
+        con.close()
+    licenses = {i: list(lics or []) for i, lics in rows}
+    rules = load_rules()
+    out = ["  licenses       each edge up the lineage: child <- parent, verdict (rule: clause)"]
+    for child, parent in steps:
+        if by_id.get(parent, {}).get("external", True):
+            verdict, why = "unknown", "the parent is not in the snapshot"
+        else:
+            v = rules.edge(licenses.get(parent, []), licenses.get(child, []), child)
+            verdict, why = v.verdict, (f"{v.rule}: {v.clause}" if v.rule else v.reason)
+        c_lic, p_lic = (",".join(licenses.get(x, [])) or "-" for x in (child, parent))
+        sides = f"{c_lic} <- {p_lic}"
+        out.append(f"    {child} <- {parent} ({rel_of[(child, parent)]})")
+        out.append(f"      {sides}: {verdict}" + (f" ({why})" if why else ""))
+    return out
 
 
 def main_family(args: argparse.Namespace) -> int:
@@ -303,7 +352,7 @@ def main_family(args: argparse.Namespace) -> int:
     sets = None
     if "genealogy" in config:
         sets = read_section(args.config, "genealogy")["relation_sets"] or None
-    print(family_report(snapshot, args.model_id, args.relations, sets))
+    print(family_report(snapshot, args.model_id, args.relations, sets, args.licenses))
     return 0
 
 
@@ -329,6 +378,11 @@ def add_family_parser(sub: Any) -> argparse.ArgumentParser:
         "--relations",
         default="no_merge",
         help="relation set: finetune, no_merge (default), all, or relations joined by commas",
+    )
+    fam.add_argument(
+        "--licenses",
+        action="store_true",
+        help="print each lineage edge's license verdict and clause (docs/licenses.md)",
     )
     fam.set_defaults(func=main_family)
     return fam

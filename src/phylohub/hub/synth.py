@@ -111,6 +111,17 @@ value, and the latent traits of ``truth_models`` are untouched):
   asteroid, fastai or allennlp;
 * ``empty_task``: a share ``empty_task_share`` has an empty ``pipeline_tag``.
 
+License audit
+=============
+With ``license_plant_share`` > 0 (0 by default: names and licenses stay as they were),
+from a stream of its own: every child of a Llama 3.x parent is named "Llama-3-..." (unless
+its author is the licensor), and a share of the eligible children (typed, not merges,
+leaves, listed, first parent listed and showing its license) gets a case by its first
+parent's latent license: ``nc_to_permissive`` (CC BY-NC -> mit/apache-2.0),
+``rail_dropped`` (RAIL -> mit/apache-2.0), ``naming_dropped`` (a Llama 3.x child named
+without "Llama"), ``compatible_change`` (mit <-> apache-2.0). The ``truth_licenses``
+table names each planted edge, ``truth.json["licenses"]`` counts them.
+
 The shares are 0 by default, so the listed traits are the latent ones that the truth
 tests recount; ``config/demo.yaml`` plants them at rates of the order of the Hub's. The
 ``truth_quality`` table (``key``, ``id``, ``trait``, ``value`` as listed, ``rule``) names
@@ -122,6 +133,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -141,7 +153,7 @@ Array = npt.NDArray[Any]
 RELATIONS = TAG_RELATIONS
 BACKFILL = "2022-03-02T23:29:04.000Z"
 _BACKFILL_DT = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 #: Planted directions of card length from parent to child (``child_card_length``).
 CHILD_CARD_LENGTHS = ("mixed", "shorter", "equal", "longer")
 
@@ -266,6 +278,9 @@ class SynthConfig:
     template_dataset_share: float = 0.0  # fine-tunes also naming dataset:generator (TRL)
     foreign_library_share: float = 0.0  # transformers checkpoints tagged asteroid/fastai/...
     empty_task_share: float = 0.0  # pipeline_tag left empty ("")
+    # License breaches and compatible changes, from a stream of their own (module docs,
+    # "License audit"); 0 plants none and leaves every name and license as it was.
+    license_plant_share: float = 0.0  # eligible leaf children given a planted case
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -692,6 +707,8 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     shapes = _card_shapes(cfg, served, ~tr.shown["card"] & ~private & ~disabled)
 
     planted = _quality_plants(cfg, tr.shown["card"] & ~private, pop.relation)
+    lic_plan = _license_plan(cfg, pop, tr, private, [authors[int(a)] for a in author_idx])
+    truth_licenses: list[tuple[Any, ...]] = []
     truth_quality: list[tuple[int, str, str, str, str]] = []
 
     listed_children = np.zeros(n, dtype=np.int64)
@@ -728,6 +745,7 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
         for i in range(n):
             author = authors[int(author_idx[i])]
             name = _name_for(i, pop, names, name_u, i in hostile_idx, bool(popular[i]))
+            name = _planted_name(name, lic_plan.get(i, ("", None, 0))[0])
             model_id = f"{author}/{name}"
             k = 2
             while model_id.lower() in used:
@@ -747,6 +765,16 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
             lib = libs[int(tr.single["library"][i])][0]
             lang_set = [lang_codes[j] for j in tr.lang_sets[int(tr.lang[i])]]
             show = {t: bool(tr.shown[t][i]) for t in TRAITS}
+            if i in lic_plan:
+                kind_l, new_lic, p_l = lic_plan[i]
+                if new_lic is not None:
+                    lic = new_lic
+                    show["license"] = True
+                if kind_l != "naming_kept" and not private[p_l]:
+                    truth_licenses.append(
+                        (i, model_id, p_l, names[p_l], rel_name, kind_l,
+                         licenses[int(tr.single["license"][p_l])][0], lic)
+                    )  # fmt: skip
 
             # sibling cohort (keyed by the primary parent): shared dataset and hyperparameters
             p0 = ps[0] if ps else i
@@ -918,6 +946,14 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
         )
         writer.conn.executemany("INSERT INTO truth_quality VALUES (?,?,?,?,?)", truth_quality)
 
+        writer.conn.execute(
+            "CREATE TABLE truth_licenses (child INTEGER, child_id TEXT, parent INTEGER, "
+            "parent_id TEXT, relation TEXT, kind TEXT, parent_license TEXT, child_license TEXT)"
+        )
+        writer.conn.executemany(
+            "INSERT INTO truth_licenses VALUES (?,?,?,?,?,?,?,?)", truth_licenses
+        )
+
         writer.add_arxiv_papers(papers)
 
     truth = _truth(cfg, pop, tr, truth_edges, truth_malformed, private)
@@ -929,8 +965,84 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     truth["data_quality"] = {
         rule: sum(1 for *_, r in truth_quality if r == rule) for rule in QUALITY_RULES
     }
+    truth["licenses"] = {
+        "share": cfg.license_plant_share,
+        "planted": {
+            kind: sum(1 for r in truth_licenses if r[5] == kind) for kind in LICENSE_PLANTS
+        },
+        "naming_kept": sum(1 for v in lic_plan.values() if v[0] == "naming_kept"),
+    }
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
     return truth
+
+
+_LICENSE_STREAM = 0x6C696365  # "lice": the planted license cases' own stream
+#: Planted license cases (module docs, "License audit"): what the audit must find.
+LICENSE_PLANTS = ("nc_to_permissive", "rail_dropped", "naming_dropped", "compatible_change")
+#: What a planted case does, by the first parent's latent license.
+_NC = ("cc-by-nc-4.0", "cc-by-nc-sa-4.0")
+_RAIL = ("openrail", "openrail++", "creativeml-openrail-m", "bigscience-bloom-rail-1.0")
+_PERMISSIVE = ("mit", "apache-2.0")
+_LLAMA3 = ("llama3", "llama3.1", "llama3.2", "llama3.3")
+#: The start of a name that satisfies every Llama 3.x naming rule ("Llama 3", "Llama").
+LLAMA3_NAME = r"llama[-_ .]?3"
+_LICENSORS = ("meta-llama", "google")
+
+
+def _license_plan(
+    cfg: SynthConfig, pop: _Population, tr: _Traits, private: Array, authors: list[str]
+) -> dict[int, tuple[str, str | None, int]]:
+    """Per child, the planted license case: (kind, new license or None, the parent).
+
+    With ``license_plant_share`` > 0, every child of a Llama 3.x parent (latent license)
+    gets a name that begins "Llama-3" (``naming_kept``), unless its author is the
+    licensor; then a share ``license_plant_share`` of the *eligible* children (typed,
+    not merges, leaves, listed, their first parent listed and showing its license) gets
+    a case by its first parent's license: NC -> mit/apache-2.0 (``nc_to_permissive``),
+    RAIL -> mit/apache-2.0 (``rail_dropped``), Llama 3.x -> a name without "Llama"
+    (``naming_dropped``), mit <-> apache-2.0 (``compatible_change``). Leaves only, so no
+    planted license is inherited further down."""
+    plan: dict[int, tuple[str, str | None, int]] = {}
+    if cfg.license_plant_share <= 0:
+        return plan
+    rng = np.random.default_rng([cfg.seed, _LICENSE_STREAM])
+    u = rng.random((pop.n, 2))
+    lic_of = [v for v, _ in vocab.LICENSES]
+    latent = tr.single["license"]
+    for i, ps in enumerate(pop.parents):
+        if not ps or authors[i].lower() in _LICENSORS:
+            continue
+        llama = [p for p in ps if lic_of[int(latent[p])] in _LLAMA3]
+        if llama:
+            plan[i] = ("naming_kept", None, llama[0])
+        p = ps[0]
+        eligible = (
+            0 <= pop.relation[i] <= 2 and not pop.untyped[i] and pop.children[i] == 0
+            and not private[i] and not private[p] and bool(tr.shown["license"][p])
+        )  # fmt: skip
+        if not eligible or u[i, 0] >= cfg.license_plant_share:
+            continue
+        parent_lic = lic_of[int(latent[p])]
+        swap = _PERMISSIVE[int(u[i, 1] * 2)]
+        if parent_lic in _NC:
+            plan[i] = ("nc_to_permissive", swap, p)
+        elif parent_lic in _RAIL:
+            plan[i] = ("rail_dropped", swap, p)
+        elif parent_lic in _LLAMA3 and llama[0] == p:
+            plan[i] = ("naming_dropped", None, p)
+        elif parent_lic in _PERMISSIVE:
+            plan[i] = ("compatible_change", _PERMISSIVE[1 - _PERMISSIVE.index(parent_lic)], p)
+    return plan
+
+
+def _planted_name(name: str, kind: str) -> str:
+    """A child's name under its planted case: "Llama-3-" in front for ``naming_kept``,
+    any leading "llama" hidden for ``naming_dropped``."""
+    if kind == "naming_kept" and not re.match(LLAMA3_NAME, name, re.I):
+        return f"Llama-3-{name}"[:96]
+    if kind == "naming_dropped" and name.lower().startswith("llama"):
+        return f"ft-{name}"[:96]
+    return name
 
 
 _ARXIV_STREAM = 0x61727869  # "arxi": the papers' own stream, beside the seed

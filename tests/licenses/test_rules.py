@@ -1,0 +1,134 @@
+"""Every rule on hand-made pairs, with the clause it cites; the data file's sources."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from phylohub.licenses.audit import audit_edges, breach_rates
+from phylohub.licenses.rules import KINDS, load_rules
+
+RULES = load_rules()
+
+
+@pytest.mark.parametrize(
+    ("parent", "child", "verdict", "rule", "clause"),
+    [
+        ("cc-by-nc-4.0", "apache-2.0", "breach", "non_commercial", "CC BY-NC 4.0, Section 2(a)(1)"),
+        ("cc-by-nc-sa-4.0", "mit", "breach", "non_commercial", "CC BY-NC-SA 4.0, Section 2(a)(1)"),
+        ("cc-by-nc-sa-4.0", "cc-by-nc-4.0", "breach", "share_alike", "Section 3(b)(1)"),
+        ("cc-by-nc-4.0", "cc-by-nc-sa-4.0", "compatible", "", ""),
+        (
+            "openrail",
+            "mit",
+            "breach",
+            "use_restrictions",
+            "Open RAIL-M, Section III, paragraph 4(a)",
+        ),
+        ("creativeml-openrail-m", "apache-2.0", "breach", "use_restrictions", "paragraph 4(a)"),
+        ("bigscience-bloom-rail-1.0", "cc-by-nc-4.0", "breach", "use_restrictions", "4(a)"),
+        ("openrail", "creativeml-openrail-m", "compatible", "", ""),
+        (
+            "llama3",
+            "apache-2.0",
+            "breach",
+            "keep_license",
+            "Llama 3 Community License, Section 1.b.i",
+        ),
+        ("gemma", "mit", "breach", "use_restrictions", "Gemma Terms of Use, Section 3.1(a)"),
+        ("cc-by-sa-4.0", "mit", "breach", "share_alike", "CC BY-SA 4.0, Section 3(b)(1)"),
+        ("cc-by-sa-4.0", "gpl-3.0", "compatible", "", ""),
+        ("gpl-3.0", "mit", "breach", "osadl", "OSADL matrix"),
+        ("gpl-3.0", "openrail", "breach", "copyleft", "GNU GPL 3.0, Section 5(c)"),
+        ("mit", "gpl-3.0", "compatible", "", ""),
+        ("apache-2.0", "mit", "compatible", "", ""),
+        ("mit", "llama3", "compatible", "", ""),
+        ("cc-by-4.0", "cc-by-nc-4.0", "compatible", "", ""),
+    ],
+)
+def test_pair(parent: str, child: str, verdict: str, rule: str, clause: str) -> None:
+    v = RULES.pair(parent, child)
+    assert (v.verdict, v.rule) == (verdict, rule)
+    assert clause in v.clause
+
+
+@pytest.mark.parametrize(
+    ("parent", "child"),
+    [("other", "mit"), ("mit", "other"), ("unknown", "apache-2.0"), ("cc", "mit"),
+     ("llama3", "llama3.1"), ("openrail", "llama2"), ("artistic-2.0", "openrail")],
+)  # fmt: skip
+def test_unknown_is_never_guessed(parent: str, child: str) -> None:
+    v = RULES.pair(parent, child)
+    assert v.verdict == "unknown" and v.reason and not v.rule
+
+
+def test_naming_rules_read_the_id_not_the_child_license() -> None:
+    clause3 = 'Meta Llama 3 Community License, Section 1.b.i: include "Llama 3"'
+    assert clause3 in RULES.edge(["llama3"], ["llama3"], "bob/my-model").clause
+    assert RULES.edge(["llama3"], [], "bob/my-model").rule == "naming"  # no child license
+    assert RULES.edge(["llama3"], ["llama3"], "bob/Llama-3-my-model").verdict == "compatible"
+    assert RULES.edge(["llama3"], ["llama3"], "bob/Llama-my-model").rule == "naming"
+    assert RULES.edge(["llama3.1"], ["llama3.1"], "bob/Llama-my-model").verdict == "compatible"
+    assert "Llama 3.1" in RULES.edge(["llama3.1"], ["llama3.1"], "bob/x").clause
+    assert RULES.edge(["llama3.1"], ["llama3.1"], "meta-llama/x").verdict == "compatible"
+    both = RULES.edge(["llama3"], ["mit"], "bob/x")
+    assert both.rule == "keep_license" and "naming" in both.rules
+    assert RULES.edge(["llama2"], ["llama2"], "bob/x").verdict == "compatible"  # no naming rule
+
+
+def test_every_obligation_has_a_clause_and_a_source() -> None:
+    for terms in RULES.licenses.values():
+        for ob in terms.obligations:
+            assert ob.kind in KINDS and len(ob.clause) > 20
+    for lic in ("llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "gemma", "openrail",
+                "openrail++", "creativeml-openrail-m", "bigscience-bloom-rail-1.0",
+                "bigscience-openrail-m", "cc-by-nc-4.0", "cc-by-nc-sa-4.0"):  # fmt: skip
+        assert RULES.terms(lic) is not None and RULES.terms(lic).obligations, lic  # type: ignore[union-attr]
+    assert RULES.terms("other") is None and RULES.terms("unknown") is None
+    assert RULES.osadl_version.startswith("20")
+
+
+def _edges(rows: list[tuple[str, str, str, list[str], list[str]]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(c, p, r, True, pl_, cl) for c, p, r, pl_, cl in rows],
+        schema=[
+            "child",
+            "parent",
+            "relation",
+            "parent_listed",
+            "parent_licenses",
+            "child_licenses",
+        ],
+        orient="row",
+    )
+
+
+def test_a_merge_is_judged_against_every_parent() -> None:
+    edges = _edges([
+        ("a/m", "p/nc", "merge", ["cc-by-nc-4.0"], ["apache-2.0"]),
+        ("a/m", "p/ok", "merge", ["mit"], ["apache-2.0"]),
+    ])  # fmt: skip
+    out = audit_edges(edges).sort("parent")
+    assert out["verdict"].to_list() == ["breach", "compatible"]
+
+
+def test_unlisted_parents_and_missing_licenses_are_unknown() -> None:
+    edges = _edges([("a/x", "p/1", "finetune", ["mit"], ["apache-2.0"])]).with_columns(
+        parent_listed=pl.lit(False)
+    )
+    assert audit_edges(edges)["reason"][0] == "the parent is not in the snapshot"
+    out = audit_edges(_edges([("a/x", "p/1", "finetune", [], ["mit"])]))
+    assert out["verdict"][0] == "unknown"
+
+
+def test_breach_rates_cluster_by_parent() -> None:
+    """Ten children of one NC parent breach together: one cluster, so the interval is
+    wider than ten independent edges would give."""
+    rows = [(f"a/c{k}", "p/nc", "finetune", ["cc-by-nc-4.0"], ["mit"]) for k in range(10)]
+    rows += [(f"a/d{k}", f"p/{k}", "finetune", ["mit"], ["apache-2.0"]) for k in range(10)]
+    audited = audit_edges(_edges(rows)).with_columns(child_permissive=pl.lit(True))
+    row = (
+        breach_rates(audited, 0.95).filter(scope="changes", relation="finetune").row(0, named=True)
+    )
+    assert row["breaches"] == 10 and row["judged"] == 20 and row["parents"] == 11
+    assert row["rate"] == 0.5 and row["low"] < 0.3 and row["high"] > 0.7
