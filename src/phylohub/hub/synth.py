@@ -616,11 +616,81 @@ def _hex(seed: int, *parts: int, length: int = 40) -> str:
 def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     """Generate the ecosystem into ``out_dir`` (``hub.sqlite`` and ``truth.json``).
 
+    The steps: the genealogy and the latent traits (:func:`_genealogy`, :func:`_traits`),
+    every other per-model draw (:func:`_draw_models`), the planted messes
+    (:class:`_Plants`), then one listing row per model (:meth:`_Models.record`) streamed
+    into the store, and last the truth beside it.
+
     Returns the truth dictionary that was written.
     """
     rng = np.random.default_rng(cfg.seed)
     pop = _genealogy(cfg, rng)
     tr = _traits(cfg, rng, pop)
+    draws = _draw_models(cfg, rng, pop, tr)
+    models = _Models(cfg, pop, tr, draws, _Plants.of(cfg, pop, tr, draws))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    meta = {"seed": cfg.seed, "digest": cfg.digest()}
+    with StoreWriter(out_dir / "hub.sqlite", meta=meta) as writer:
+        rows: list[tuple[Any, ...]] = []
+        for i in range(pop.n):
+            rows.append(models.record(i).as_row())
+            if len(rows) >= 20_000:
+                writer.add_rows(rows)
+                rows.clear()
+        writer.add_rows(rows)
+        models.write_truth_tables(writer)
+    truth = models.truth()
+    (out_dir / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
+    return truth
+
+
+#: Malformed ``base_model`` tags (and an empty license) the generator plants.
+MALFORMED_KINDS = ("empty", "no_name", "bad_relation", "self_loop", "extra_path", "license_empty")
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """Every per-model random draw after the genealogy and the traits, made once in one
+    fixed order: the order is part of what a seed means (moving one draw changes every
+    store), so :func:`_draw_models` is the only place that draws from the main stream."""
+
+    authors: list[str]
+    author_idx: Array  # index into authors
+    popular: Array  # popular bases (some get a lab as author, more are gated)
+    private: Array  # parents missing from the listing
+    gated: Array
+    gated_kind: Array
+    disabled: Array
+    name_u: Array  # (n, 6) uniforms of the name and of a few per-model choices
+    hostile_idx: set[int]  # ids at the Hub's limits
+    downloads: Array
+    downloads_all: Array
+    likes: Array
+    trending: Array
+    has_st: Array  # safetensors
+    params: Array
+    endpoints: Array
+    autotrain: Array
+    has_doi: Array
+    backfilled: Array
+    modified: Array
+    kinds_by_rel: dict[str, tuple[list[str], Array]]  # card kinds and their cumulative mix
+    u_card: Array  # (n, 4) uniforms of the card
+    n_paras_root: Array
+    huge: set[int]
+    huge_len: dict[int, int]
+    dataset_draw: Array
+    arxiv_draw: Array
+    hp_draw: Array  # (n, 6) hyperparameters of a card
+    malformed: set[int]
+
+
+def _draw_models(
+    cfg: SynthConfig, rng: np.random.Generator, pop: _Population, tr: _Traits
+) -> _Draws:
+    """Names, authors, visibility, numbers and card draws of every model (see
+    :class:`_Draws`)."""
     n = pop.n
     n_authors = int(pop.author.max()) + 1
     authors = _author_names(max(n_authors, len(vocab.LABS)), rng)
@@ -693,287 +763,330 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     malformed = set(
         rng.choice(n, size=max(1, int(n * cfg.malformed_share)), replace=False).tolist()
     )
-    malformed_kinds = [
-        "empty",
-        "no_name",
-        "bad_relation",
-        "self_loop",
-        "extra_path",
-        "license_empty",
-    ]
+    return _Draws(
+        authors, author_idx, popular, private, gated, gated_kind, disabled, name_u,
+        hostile_idx, downloads, downloads_all, likes, trending, has_st, params, endpoints,
+        autotrain, has_doi, backfilled, modified, kinds_by_rel, u_card, n_paras_root, huge,
+        huge_len, dataset_draw, arxiv_draw, hp_draw, malformed,
+    )  # fmt: skip
 
-    served = tr.shown["card"] & ~private & ~gated & ~disabled
-    served[sorted(huge)] = False
-    shapes = _card_shapes(cfg, served, ~tr.shown["card"] & ~private & ~disabled)
 
-    planted = _quality_plants(cfg, tr.shown["card"] & ~private, pop.relation)
-    lic_plan = _license_plan(cfg, pop, tr, private, [authors[int(a)] for a in author_idx])
-    truth_licenses: list[tuple[Any, ...]] = []
-    truth_quality: list[tuple[int, str, str, str, str]] = []
+@dataclass(frozen=True)
+class _Plants:
+    """What the generator plants beyond the paper's ecosystem, each from a stream of its
+    own: card file shapes, a form's defaults (data quality), license cases, and the
+    synthetic arXiv papers cited."""
 
-    listed_children = np.zeros(n, dtype=np.int64)
-    for i, ps in enumerate(pop.parents):
-        if not private[i]:
-            for p in ps:
-                listed_children[p] += 1
-    needs_paras = pop.children > 0
-    paras_of: dict[int, list[int]] = {}
-    names: list[str] = []
-    used: set[str] = set()
-    ids_full: list[str] = []
-    truth_malformed: list[dict[str, Any]] = []
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    store_path = out_dir / "hub.sqlite"
-    licenses = vocab.LICENSES
-    tasks = vocab.TASKS
-    libs = vocab.LIBRARIES
-    lang_codes = [v for v, _ in vocab.LANGUAGES]
+    shapes: dict[int, str]
+    quality: dict[int, list[tuple[str, str]]]
+    licenses: dict[int, tuple[str, str | None, int]]
+    papers: list[dict[str, Any]]
+    pool_cites: Array
 
-    papers, pool_cites = _arxiv_papers(cfg, tr.shown["card"])
-    cited: dict[str, int] = {}
-    rows: list[tuple[Any, ...]] = []
-    truth_edges: list[tuple[int, int, str, int]] = []
-    truth_models: list[tuple[Any, ...]] = []
-    truth_shapes: list[tuple[int, str, str, int]] = []
-    big_repos: list[dict[str, Any]] = []
-    object_ids = [
-        f"{int(c.astype('datetime64[s]').astype(np.int64)):08x}{_hex(cfg.seed, i, 1, length=16)}"
-        for i, c in enumerate(pop.created)
-    ]
-    with StoreWriter(store_path, meta={"seed": cfg.seed, "digest": cfg.digest()}) as writer:
-        for i in range(n):
-            author = authors[int(author_idx[i])]
-            name = _name_for(i, pop, names, name_u, i in hostile_idx, bool(popular[i]))
-            name = _planted_name(name, lic_plan.get(i, ("", None, 0))[0])
-            model_id = f"{author}/{name}"
-            k = 2
-            while model_id.lower() in used:
-                model_id = f"{author}/{name[:86]}-{k}"
-                k += 1
-            used.add(model_id.lower())
-            names.append(model_id)
-            ids_full.append(model_id)
-            ps = pop.parents[i]
-            rel = int(pop.relation[i])
-            rel_name = RELATIONS[rel] if rel >= 0 else "root"
-            untyped = bool(pop.untyped[i])
-            has_card = bool(tr.shown["card"][i])
+    @classmethod
+    def of(cls, cfg: SynthConfig, pop: _Population, tr: _Traits, d: _Draws) -> _Plants:
+        served = tr.shown["card"] & ~d.private & ~d.gated & ~d.disabled
+        served[sorted(d.huge)] = False
+        shapes = _card_shapes(cfg, served, ~tr.shown["card"] & ~d.private & ~d.disabled)
+        quality = _quality_plants(cfg, tr.shown["card"] & ~d.private, pop.relation)
+        authors = [d.authors[int(a)] for a in d.author_idx]
+        licenses = _license_plan(cfg, pop, tr, d.private, authors)
+        papers, pool_cites = _arxiv_papers(cfg, tr.shown["card"])
+        return cls(shapes, quality, licenses, papers, pool_cites)
 
-            lic = licenses[int(tr.single["license"][i])][0]
-            task = tasks[int(tr.single["task"][i])][0]
-            lib = libs[int(tr.single["library"][i])][0]
-            lang_set = [lang_codes[j] for j in tr.lang_sets[int(tr.lang[i])]]
-            show = {t: bool(tr.shown[t][i]) for t in TRAITS}
-            if i in lic_plan:
-                kind_l, new_lic, p_l = lic_plan[i]
-                if new_lic is not None:
-                    lic = new_lic
-                    show["license"] = True
-                if kind_l != "naming_kept" and not private[p_l]:
-                    truth_licenses.append(
-                        (i, model_id, p_l, names[p_l], rel_name, kind_l,
-                         licenses[int(tr.single["license"][p_l])][0], lic)
-                    )  # fmt: skip
 
-            # sibling cohort (keyed by the primary parent): shared dataset and hyperparameters
-            p0 = ps[0] if ps else i
-            cohort = bool(ps) and u_card[i, 3] < cfg.sibling_correlation
-            hp_src = p0 if cohort else i
-            datasets: list[str] = []
-            if has_card and (u_card[i, 2] < cfg.dataset_share or (cohort and rel == 0)):
-                datasets = [vocab.DATASETS[int(dataset_draw[hp_src])][0]]
-            arxiv: list[str] = []
-            if has_card and name_u[i, 4] < cfg.arxiv_share:
-                arxiv.append(vocab.ARXIV[int(arxiv_draw[i])][0])
+class _Models:
+    """The listing rows of the models, made one by one in id order (a model's card and
+    name may follow its parents'), and the truth gathered on the way."""
 
-            kind = "none"
-            recipe: dict[str, Any] | None = None
-            if has_card:
-                kinds, cum = kinds_by_rel["unknown" if untyped else rel_name]
-                kind = kinds[int(np.searchsorted(cum, u_card[i, 0], side="right"))]
-                if cfg.child_card_length != "mixed":
-                    kind = "human"  # a planted direction: every card written
-                recipe, paras = _recipe(
-                    kind, i, model_id, ps, names, pop, cfg, u_card, hp_draw[hp_src],
-                    paras_of, n_paras_root[i], cohort, datasets,
-                )  # fmt: skip
-                if i in huge:
-                    recipe = {"kind": "human", "name": model_id, "paras": paras or [i << 6]}
-                    recipe["pad"] = huge_len[i]
-                    kind = "huge"
-                if needs_paras[i]:
-                    paras_of[i] = paras
-                if kind == "hub_default":
-                    arxiv.append(vocab.TEMPLATE_ARXIV)
-                if pool_cites[i] >= 0:
-                    arxiv.append(str(papers[int(pool_cites[i])]["id"]))
-                if i in shapes:
-                    _shape_recipe(recipe, shapes[i], i, author, pop.created[i])
-            if not private[i]:
-                for a in dict.fromkeys(arxiv):
-                    cited[a] = cited.get(a, 0) + 1
+    def __init__(
+        self, cfg: SynthConfig, pop: _Population, tr: _Traits, d: _Draws, plants: _Plants
+    ) -> None:
+        self.cfg, self.pop, self.tr, self.d, self.plants = cfg, pop, tr, d, plants
+        self.listed_children = np.zeros(pop.n, dtype=np.int64)
+        for i, ps in enumerate(pop.parents):
+            if not d.private[i]:
+                for p in ps:
+                    self.listed_children[p] += 1
+        self.object_ids = [
+            f"{int(c.astype('datetime64[s]').astype(np.int64)):08x}"
+            f"{_hex(cfg.seed, i, 1, length=16)}"
+            for i, c in enumerate(pop.created)
+        ]
+        self.lang_codes = [v for v, _ in vocab.LANGUAGES]
+        self.names: list[str] = []  # model ids so far, by index
+        self.used: set[str] = set()  # lower-cased ids so far (the Hub's ids are unique so)
+        self.paras_of: dict[int, list[int]] = {}  # a parent's card paragraphs
+        self.cited: dict[str, int] = {}
+        self.truth_edges: list[tuple[int, int, str, int]] = []
+        self.truth_models: list[tuple[Any, ...]] = []
+        self.truth_shapes: list[tuple[int, str, str, int]] = []
+        self.truth_quality: list[tuple[int, str, str, str, str]] = []
+        self.truth_licenses: list[tuple[Any, ...]] = []
+        self.truth_malformed: list[dict[str, Any]] = []
+        self.big_repos: list[dict[str, Any]] = []
 
-            parent_ids = [names[p] for p in ps]
-            shown_lib = lib if show["library"] else None
-            shown_task: str | None = task if show["task"] else None
-            shown_langs = lang_set if show["language"] else []
-            shown_datasets = list(datasets)
-            for rule, value in planted.get(i, []):
-                if rule == "placeholder_language_run":
-                    shown_langs = [*value.split(","), *shown_langs]
-                elif rule == "template_dataset":
-                    shown_datasets.append(value)
-                elif rule == "library_inconsistent":
-                    shown_lib = value
-                else:  # empty_task: no task tag, an empty pipeline_tag
-                    shown_task = None
-            if not private[i]:
-                truth_quality += _quality_truth(i, model_id, planted.get(i, []), shown_datasets)
-            tags, card_data = _tags_and_card_data(
-                shown_lib,
-                shown_task,
-                shown_langs,
-                lic if show["license"] else None,
-                shown_datasets,
-                arxiv,
-                parent_ids,
-                "unknown" if untyped else rel_name,
-                bool(has_st[i]),
-                has_card,
-                [f"doi:10.57967/hf/{i:07d}"] if has_doi[i] else [],
-                ["autotrain_compatible"] * bool(autotrain[i])
-                + ["endpoints_compatible"] * bool(endpoints[i]),
-            )
-            empty_task = any(rule == "empty_task" for rule, _ in planted.get(i, []))
-            if empty_task and card_data is not None:
-                card_data["pipeline_tag"] = ""
-            if i in malformed and has_card:
-                mk = malformed_kinds[int(name_u[i, 2] * len(malformed_kinds))]
-                bad = {
-                    "empty": "base_model:",
-                    "no_name": "base_model:finetune:",
-                    "bad_relation": f"base_model:derived:{parent_ids[0] if ps else 'org/x'}",
-                    "self_loop": f"base_model:finetune:{model_id}",
-                    "extra_path": f"base_model:adapter:{model_id}/extra/path",
-                    "license_empty": "license:",
-                }[mk]
-                tags.append(bad)
-                truth_malformed.append({"id": model_id, "kind": mk, "tag": bad})
+    def _model_id(self, i: int) -> tuple[str, str, str]:
+        """Author, name and id of model ``i`` (the id made unique case-insensitively)."""
+        d = self.d
+        author = d.authors[int(d.author_idx[i])]
+        name = _name_for(i, self.pop, self.names, d.name_u, i in d.hostile_idx, bool(d.popular[i]))
+        name = _planted_name(name, self.plants.licenses.get(i, ("", None, 0))[0])
+        model_id = f"{author}/{name}"
+        k = 2
+        while model_id.lower() in self.used:
+            model_id = f"{author}/{name[:86]}-{k}"
+            k += 1
+        self.used.add(model_id.lower())
+        self.names.append(model_id)
+        return author, name, model_id
 
-            files = [".gitattributes"]
-            if has_card:
-                files.append("README.md")
-            if rel == 1:
-                files += ["adapter_config.json", "adapter_model.safetensors"]
-            elif rel == 2 and "GGUF" in model_id:
-                files += [f"{name}.Q4_K_M.gguf"]
-            else:
-                files += ["config.json", "model.safetensors" if has_st[i] else "pytorch_model.bin"]
-            if i in shapes:
-                if shapes[i] == "readme_404":
-                    files.insert(1, "README.md")
-                elif shapes[i] == "many_files":
-                    files += [f"samples/{j:05d}.png" for j in range(cfg.big_repo_files)]
-                    big_repos.append({"id": model_id, "siblings": len(files)})
-                truth_shapes.append((i, model_id, shapes[i], int(bool(card_data))))
-            created = BACKFILL if backfilled[i] else _iso(pop.created[i])
-            record = ModelRecord(
-                key=i,
-                _id=object_ids[i],
-                id=model_id,
-                author=author,
-                sha=_hex(cfg.seed, i, 0),
-                created_at=created,
-                last_modified=_iso(modified[i]),
-                downloads=int(downloads[i]),
-                downloads_all_time=int(downloads_all[i]),
-                likes=int(likes[i]),
-                trending_score=int(trending[i]),
-                private=bool(private[i]),
-                gated=str(gated_kind[i]) if gated[i] else None,
-                disabled=bool(disabled[i]) and not private[i],
-                pipeline_tag="" if empty_task else shown_task,
-                library_name=shown_lib,
-                tags=tags,
-                siblings=files,
-                card_data=card_data,
-                base_models=(
-                    {
-                        "relation": "unknown" if untyped else rel_name,
-                        "models": [{"_id": object_ids[p], "id": names[p]} for p in ps],
-                    }
-                    if ps
-                    else None
-                ),
-                children_count=int(listed_children[i]),
-                safetensors=(
-                    {"parameters": {"BF16": int(params[i])}, "total": int(params[i])}
-                    if has_st[i]
-                    else None
-                ),
-                config={"model_type": model_id.split("/")[-1].split("-")[0].lower()}
-                if lib == "transformers"
-                else None,
-                used_storage=int(params[i]) * 2,
-                card=recipe,
-            )
-            rows.append(record.as_row())
-            for p in ps:
-                truth_edges.append((i, p, "unknown" if untyped else rel_name, int(not private[p])))
-            truth_models.append(
-                (
-                    i, model_id, int(pop.depth[i]), rel_name, int(private[i]), kind,
-                    lic, ",".join(lang_set), task, lib,
-                    int(show["license"]), int(show["language"]), int(show["task"]),
-                    int(show["library"]),
-                    *(float(tr.distance[t][i]) for t in TRAITS),
-                    *(float(tr.expected[t][i]) for t in TRAITS),
-                )
+    def _card(
+        self, i: int, author: str, model_id: str, rel_name: str, has_card: bool
+    ) -> tuple[str, dict[str, Any] | None, list[str], list[str]]:
+        """The card of model ``i``: its kind, recipe (None without a card), datasets and
+        cited arXiv ids."""
+        cfg, pop, d, plants = self.cfg, self.pop, self.d, self.plants
+        ps = pop.parents[i]
+        rel = int(pop.relation[i])
+        # sibling cohort (keyed by the primary parent): shared dataset and hyperparameters
+        p0 = ps[0] if ps else i
+        cohort = bool(ps) and d.u_card[i, 3] < cfg.sibling_correlation
+        hp_src = p0 if cohort else i
+        datasets: list[str] = []
+        if has_card and (d.u_card[i, 2] < cfg.dataset_share or (cohort and rel == 0)):
+            datasets = [vocab.DATASETS[int(d.dataset_draw[hp_src])][0]]
+        arxiv: list[str] = []
+        if has_card and d.name_u[i, 4] < cfg.arxiv_share:
+            arxiv.append(vocab.ARXIV[int(d.arxiv_draw[i])][0])
+        kind = "none"
+        recipe: dict[str, Any] | None = None
+        if has_card:
+            kinds, cum = d.kinds_by_rel["unknown" if pop.untyped[i] else rel_name]
+            kind = kinds[int(np.searchsorted(cum, d.u_card[i, 0], side="right"))]
+            if cfg.child_card_length != "mixed":
+                kind = "human"  # a planted direction: every card written
+            recipe, paras = _recipe(
+                kind, i, model_id, ps, self.names, pop, cfg, d.u_card, d.hp_draw[hp_src],
+                self.paras_of, d.n_paras_root[i], cohort, datasets,
             )  # fmt: skip
-            if len(rows) >= 20_000:
-                writer.add_rows(rows)
-                rows.clear()
-        writer.add_rows(rows)
-        _write_truth_tables(writer, truth_edges, truth_models)
-        writer.conn.execute(
+            if i in d.huge:
+                recipe = {"kind": "human", "name": model_id, "paras": paras or [i << 6]}
+                recipe["pad"] = d.huge_len[i]
+                kind = "huge"
+            if pop.children[i] > 0:
+                self.paras_of[i] = paras
+            if kind == "hub_default":
+                arxiv.append(vocab.TEMPLATE_ARXIV)
+            if plants.pool_cites[i] >= 0:
+                arxiv.append(str(plants.papers[int(plants.pool_cites[i])]["id"]))
+            if i in plants.shapes:
+                _shape_recipe(recipe, plants.shapes[i], i, author, pop.created[i])
+        if not d.private[i]:
+            for a in dict.fromkeys(arxiv):
+                self.cited[a] = self.cited.get(a, 0) + 1
+        return kind, recipe, datasets, arxiv
+
+    def _malformed_tag(self, i: int, model_id: str, parent_ids: list[str]) -> str:
+        """The malformed tag planted on model ``i`` (recorded in the truth)."""
+        mk = MALFORMED_KINDS[int(self.d.name_u[i, 2] * len(MALFORMED_KINDS))]
+        bad = {
+            "empty": "base_model:",
+            "no_name": "base_model:finetune:",
+            "bad_relation": f"base_model:derived:{parent_ids[0] if parent_ids else 'org/x'}",
+            "self_loop": f"base_model:finetune:{model_id}",
+            "extra_path": f"base_model:adapter:{model_id}/extra/path",
+            "license_empty": "license:",
+        }[mk]
+        self.truth_malformed.append({"id": model_id, "kind": mk, "tag": bad})
+        return bad
+
+    def _files(self, i: int, model_id: str, name: str, has_card: bool) -> list[str]:
+        """The repository's file list (``siblings``), with a planted shape's files."""
+        rel = int(self.pop.relation[i])
+        files = [".gitattributes"]
+        if has_card:
+            files.append("README.md")
+        if rel == 1:
+            files += ["adapter_config.json", "adapter_model.safetensors"]
+        elif rel == 2 and "GGUF" in model_id:
+            files += [f"{name}.Q4_K_M.gguf"]
+        else:
+            files += [
+                "config.json",
+                "model.safetensors" if self.d.has_st[i] else "pytorch_model.bin",
+            ]
+        shape = self.plants.shapes.get(i)
+        if shape == "readme_404":
+            files.insert(1, "README.md")
+        elif shape == "many_files":
+            files += [f"samples/{j:05d}.png" for j in range(self.cfg.big_repo_files)]
+            self.big_repos.append({"id": model_id, "siblings": len(files)})
+        return files
+
+    def record(self, i: int) -> ModelRecord:
+        """Model ``i``'s listing row and card recipe; its truth rows on the way."""
+        cfg, pop, tr, d, plants = self.cfg, self.pop, self.tr, self.d, self.plants
+        author, name, model_id = self._model_id(i)
+        ps = pop.parents[i]
+        rel = int(pop.relation[i])
+        rel_name = RELATIONS[rel] if rel >= 0 else "root"
+        untyped = bool(pop.untyped[i])
+        has_card = bool(tr.shown["card"][i])
+
+        lic = vocab.LICENSES[int(tr.single["license"][i])][0]
+        task = vocab.TASKS[int(tr.single["task"][i])][0]
+        lib = vocab.LIBRARIES[int(tr.single["library"][i])][0]
+        lang_set = [self.lang_codes[j] for j in tr.lang_sets[int(tr.lang[i])]]
+        show = {t: bool(tr.shown[t][i]) for t in TRAITS}
+        if i in plants.licenses:
+            kind_l, new_lic, p_l = plants.licenses[i]
+            if new_lic is not None:
+                lic = new_lic
+                show["license"] = True
+            if kind_l != "naming_kept" and not d.private[p_l]:
+                self.truth_licenses.append(
+                    (i, model_id, p_l, self.names[p_l], rel_name, kind_l,
+                     vocab.LICENSES[int(tr.single["license"][p_l])][0], lic)
+                )  # fmt: skip
+
+        kind, recipe, datasets, arxiv = self._card(i, author, model_id, rel_name, has_card)
+
+        parent_ids = [self.names[p] for p in ps]
+        shown_lib = lib if show["library"] else None
+        shown_task: str | None = task if show["task"] else None
+        shown_langs = lang_set if show["language"] else []
+        shown_datasets = list(datasets)
+        planted = plants.quality.get(i, [])
+        for rule, value in planted:
+            if rule == "placeholder_language_run":
+                shown_langs = [*value.split(","), *shown_langs]
+            elif rule == "template_dataset":
+                shown_datasets.append(value)
+            elif rule == "library_inconsistent":
+                shown_lib = value
+            else:  # empty_task: no task tag, an empty pipeline_tag
+                shown_task = None
+        if not d.private[i]:
+            self.truth_quality += _quality_truth(i, model_id, planted, shown_datasets)
+        tags, card_data = _tags_and_card_data(
+            shown_lib,
+            shown_task,
+            shown_langs,
+            lic if show["license"] else None,
+            shown_datasets,
+            arxiv,
+            parent_ids,
+            "unknown" if untyped else rel_name,
+            bool(d.has_st[i]),
+            has_card,
+            [f"doi:10.57967/hf/{i:07d}"] if d.has_doi[i] else [],
+            ["autotrain_compatible"] * bool(d.autotrain[i])
+            + ["endpoints_compatible"] * bool(d.endpoints[i]),
+        )
+        empty_task = any(rule == "empty_task" for rule, _ in planted)
+        if empty_task and card_data is not None:
+            card_data["pipeline_tag"] = ""
+        if i in d.malformed and has_card:
+            tags.append(self._malformed_tag(i, model_id, parent_ids))
+        files = self._files(i, model_id, name, has_card)
+        if i in plants.shapes:
+            self.truth_shapes.append((i, model_id, plants.shapes[i], int(bool(card_data))))
+
+        relation = "unknown" if untyped else rel_name
+        for p in ps:
+            self.truth_edges.append((i, p, relation, int(not d.private[p])))
+        self.truth_models.append(
+            (
+                i, model_id, int(pop.depth[i]), rel_name, int(d.private[i]), kind,
+                lic, ",".join(lang_set), task, lib,
+                int(show["license"]), int(show["language"]), int(show["task"]),
+                int(show["library"]),
+                *(float(tr.distance[t][i]) for t in TRAITS),
+                *(float(tr.expected[t][i]) for t in TRAITS),
+            )
+        )  # fmt: skip
+        params = int(d.params[i])
+        return ModelRecord(
+            key=i,
+            _id=self.object_ids[i],
+            id=model_id,
+            author=author,
+            sha=_hex(cfg.seed, i, 0),
+            created_at=BACKFILL if d.backfilled[i] else _iso(pop.created[i]),
+            last_modified=_iso(d.modified[i]),
+            downloads=int(d.downloads[i]),
+            downloads_all_time=int(d.downloads_all[i]),
+            likes=int(d.likes[i]),
+            trending_score=int(d.trending[i]),
+            private=bool(d.private[i]),
+            gated=str(d.gated_kind[i]) if d.gated[i] else None,
+            disabled=bool(d.disabled[i]) and not d.private[i],
+            pipeline_tag="" if empty_task else shown_task,
+            library_name=shown_lib,
+            tags=tags,
+            siblings=files,
+            card_data=card_data,
+            base_models=(
+                {
+                    "relation": relation,
+                    "models": [{"_id": self.object_ids[p], "id": self.names[p]} for p in ps],
+                }
+                if ps
+                else None
+            ),
+            children_count=int(self.listed_children[i]),
+            safetensors=(
+                {"parameters": {"BF16": params}, "total": params} if d.has_st[i] else None
+            ),
+            config={"model_type": model_id.split("/")[-1].split("-")[0].lower()}
+            if lib == "transformers"
+            else None,
+            used_storage=params * 2,
+            card=recipe,
+        )
+
+    def write_truth_tables(self, writer: StoreWriter) -> None:
+        """The truth tables beside the listing in the store, and the arXiv papers."""
+        _write_truth_tables(writer, self.truth_edges, self.truth_models)
+        con = writer.conn
+        con.execute(
             "CREATE TABLE truth_card_shapes (key INTEGER PRIMARY KEY, id TEXT, shape TEXT, "
             "front_matter INTEGER)"
         )
-        writer.conn.executemany("INSERT INTO truth_card_shapes VALUES (?,?,?,?)", truth_shapes)
-        writer.conn.execute(
+        con.executemany("INSERT INTO truth_card_shapes VALUES (?,?,?,?)", self.truth_shapes)
+        con.execute(
             "CREATE TABLE truth_quality (key INTEGER, id TEXT, trait TEXT, value TEXT, rule TEXT)"
         )
-        writer.conn.executemany("INSERT INTO truth_quality VALUES (?,?,?,?,?)", truth_quality)
-
-        writer.conn.execute(
+        con.executemany("INSERT INTO truth_quality VALUES (?,?,?,?,?)", self.truth_quality)
+        con.execute(
             "CREATE TABLE truth_licenses (child INTEGER, child_id TEXT, parent INTEGER, "
             "parent_id TEXT, relation TEXT, kind TEXT, parent_license TEXT, child_license TEXT)"
         )
-        writer.conn.executemany(
-            "INSERT INTO truth_licenses VALUES (?,?,?,?,?,?,?,?)", truth_licenses
+        con.executemany("INSERT INTO truth_licenses VALUES (?,?,?,?,?,?,?,?)", self.truth_licenses)
+        writer.add_arxiv_papers(self.plants.papers)
+
+    def truth(self) -> dict[str, Any]:
+        """``truth.json``: what the analyses must recover."""
+        truth = _truth(
+            self.cfg, self.pop, self.tr, self.truth_edges, self.truth_malformed, self.d.private
         )
-
-        writer.add_arxiv_papers(papers)
-
-    truth = _truth(cfg, pop, tr, truth_edges, truth_malformed, private)
-    truth["arxiv"] = _arxiv_truth(papers, cited)
-    truth["card_shapes"] = {
-        shape: sum(1 for *_, s, _ in truth_shapes if s == shape) for shape in CARD_SHAPES
-    }
-    truth["many_files"] = big_repos
-    truth["data_quality"] = {
-        rule: sum(1 for *_, r in truth_quality if r == rule) for rule in QUALITY_RULES
-    }
-    truth["licenses"] = {
-        "share": cfg.license_plant_share,
-        "planted": {
-            kind: sum(1 for r in truth_licenses if r[5] == kind) for kind in LICENSE_PLANTS
-        },
-        "naming_kept": sum(1 for v in lic_plan.values() if v[0] == "naming_kept"),
-    }
-    (out_dir / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
-    return truth
+        truth["arxiv"] = _arxiv_truth(self.plants.papers, self.cited)
+        truth["card_shapes"] = {
+            shape: sum(1 for *_, s, _ in self.truth_shapes if s == shape) for shape in CARD_SHAPES
+        }
+        truth["many_files"] = self.big_repos
+        truth["data_quality"] = {
+            rule: sum(1 for *_, r in self.truth_quality if r == rule) for rule in QUALITY_RULES
+        }
+        truth["licenses"] = {
+            "share": self.cfg.license_plant_share,
+            "planted": {
+                kind: sum(1 for r in self.truth_licenses if r[5] == kind) for kind in LICENSE_PLANTS
+            },
+            "naming_kept": sum(1 for v in self.plants.licenses.values() if v[0] == "naming_kept"),
+        }
+        return truth
 
 
 _LICENSE_STREAM = 0x6C696365  # "lice": the planted license cases' own stream
