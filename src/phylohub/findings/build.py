@@ -149,13 +149,16 @@ def format_p(p: float) -> str:
     return f"p = {p:.2g}"
 
 
-def _signed(x: float) -> str:
-    """A signed difference: three decimals, or whole numbers from 100 on.
+def _signed(x: float, scale: float | None = None) -> str:
+    """A signed difference: three decimals, or whole numbers when ``scale`` (by default
+    ``x`` itself; the largest of an estimate and its interval, so all three read alike)
+    is 100 or more.
 
-    >>> _signed(0.07683), _signed(-1352.9)
-    ('+0.077', '-1,353')
+    >>> _signed(0.07683), _signed(-1352.9), _signed(3.551, scale=1424)
+    ('+0.077', '-1,353', '+4')
     """
-    return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+.3f}"
+    big = abs(x if scale is None else scale) >= 100
+    return f"{x:+,.0f}" if big else f"{x:+.3f}"
 
 
 def verdict(
@@ -182,7 +185,8 @@ def verdict(
     diff, low, high = (_number(row[c]) for c in columns[:3])
     if diff is None or low is None or high is None:
         return "not tested: too few pairs"
-    text = f"{_signed(diff)} [{_signed(low)}, {_signed(high)}]"
+    scale = max(abs(diff), abs(low), abs(high))
+    text = f"{_signed(diff, scale)} [{_signed(low, scale)}, {_signed(high, scale)}]"
     if columns[3] is not None:
         text += f", {format_p(float(row[columns[3]]))}"
     above, below = low > 0, high < 0
