@@ -5,6 +5,7 @@ the lock probe that never disturbs a job."""
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -103,13 +104,14 @@ def test_a_paced_shard_logs_its_rate_and_429s_and_says_so_when_stalled(
         served_429 = hub.stats()["rate_limited"]["resolvers"]
     lines = _lines(caplog, "shard 0: ")[1:]  # after the line of what there is to do
     assert len(lines) >= 4
-    gaps = [b.created - a.created for a, b in zip(lines[1:-1], lines[2:-1], strict=False)]
+    gaps = [b.created - a.created for a, b in itertools.pairwise(lines[1:-1])]
     assert min(gaps) >= 0.24  # at most every 0.25 s (the last line is forced)
     rates = [r.getMessage() for r in lines[2:-1]]
     assert all(" requests/min over the last " in m and "of its budget of 24,000/min" in m
                for m in rates)  # fmt: skip
     last = lines[-1].getMessage()
-    assert f"{stats.models:,} of {stats.models:,} cards (100.0%), {stats.requests:,} requests" in last
+    n, sent = stats.models, stats.requests
+    assert f"{n:,} of {n:,} cards (100.0%), {sent:,} requests" in last
     assert served_429 > 0 and f"; {served_429:,} 429s and 0 errors so far" in last
 
     # a stall: every answer 1.5 s late; lines still come, every max interval (0.4 s)
@@ -123,7 +125,10 @@ def test_a_paced_shard_logs_its_rate_and_429s_and_says_so_when_stalled(
         kept.filter(pc.invert(pc.is_in(kept["id"], pa.array([kept["id"][first_ok]])))),
         tmp_path / "1.partial" / "batch-0-00000.parquet",
     )
-    with run_replica(ReplicaConfig(store=store, faults=stall)) as hub, caplog.at_level(logging.INFO):
+    with (
+        run_replica(ReplicaConfig(store=store, faults=stall)) as hub,
+        caplog.at_level(logging.INFO),
+    ):
         fetch_shard(
             CardJob(**{**job.__dict__, "endpoint": hub.endpoint}), parts, tmp_path / "1.parquet",
             RateBudget(None),
@@ -131,7 +136,7 @@ def test_a_paced_shard_logs_its_rate_and_429s_and_says_so_when_stalled(
     waiting = f"shard 0: {stats.models - 1:,} of {stats.models:,} cards"
     stalled = [r for r in caplog.records if r.getMessage().startswith(waiting)]
     assert len(stalled) >= 4, [r.getMessage() for r in caplog.records]
-    assert all(0.39 <= b.created - a.created < 0.8 for a, b in zip(stalled, stalled[1:], strict=False))
+    assert all(0.39 <= b.created - a.created < 0.8 for a, b in itertools.pairwise(stalled))
 
 
 def _listed(results: Path, name: str, models: int, mtime: float) -> None:
@@ -155,12 +160,14 @@ def test_the_listing_expects_as_many_models_as_the_snapshot_listed_last(
     assert expected == ("2026-02", 550)
     out = results / "2026-03" / "crawl" / "listing"
     slow_pages = Faults(slow=Fault(1.0, frozenset({"listing"})), slow_s=0.15)
-    with run_replica(ReplicaConfig(store=store, faults=slow_pages)) as hub:
-        with caplog.at_level(logging.INFO):
-            result = crawl_listing(
-                hub.endpoint, out, page_size=50, expected=expected,
-                progress_min_interval_s=0.3, progress_max_interval_s=1.0,
-            )  # fmt: skip
+    with (
+        run_replica(ReplicaConfig(store=store, faults=slow_pages)) as hub,
+        caplog.at_level(logging.INFO),
+    ):
+        result = crawl_listing(
+            hub.endpoint, out, page_size=50, expected=expected,
+            progress_min_interval_s=0.3, progress_max_interval_s=1.0,
+        )  # fmt: skip
     lines = [r.getMessage() for r in _lines(caplog, "listing: ")]
     assert len(lines) >= 4
     assert lines[0].startswith("listing: 0 of ~550 models (0.0%, as many as snapshot 2026-02 had)")

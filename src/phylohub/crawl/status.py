@@ -100,7 +100,8 @@ def _live(
     """``row`` as running, with its job's rates and the holder in its note."""
     if progress is None:
         return replace(row, state="running", note=lock.holder)
-    age = format_duration(now - float(progress["written_at"]))
+    seconds = max(0.0, now - float(progress["written_at"]))
+    age = f"{seconds:.0f} s" if seconds < 60 else format_duration(seconds)
     return replace(
         row,
         state="running",
