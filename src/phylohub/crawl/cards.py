@@ -25,6 +25,9 @@ there as it is sent, so the crawl health counts the requests of every run of the
 killed or not. The shard's file holds exactly one row per model
 (:data:`~phylohub.crawl.schema.CARD_SCHEMA`), and ``{shard}.stats.json`` its crawl
 health (requests, statuses, encodings of the ok cards, 429s, retries, seconds).
+While it runs, the job says where it stands in its log and in
+``{shard}.partial/progress.json`` (:mod:`phylohub.crawl.progress`), which
+``phylohub crawl status`` reads with the batches (:mod:`phylohub.crawl.status`).
 
 A card's bytes are kept as served: the text as huggingface_hub's ``RepoCard.load`` reads
 it (UTF-8, a leading byte order mark dropped), its ``encoding`` (``utf-8``, ``bom``,

@@ -10,6 +10,10 @@ same content, so the parts equal those of an uninterrupted run.
 
 The checkpoint keeps only the next page's query string, not its host: a replica
 restarted on another port (or a different mirror) continues the same chain.
+
+While it runs, the job holds ``lock`` in its folder and says where it stands in its log
+and in ``progress.json`` there (:mod:`phylohub.crawl.progress`), against the number of
+models of the snapshot listed before it: the Hub gives no total.
 """
 
 from __future__ import annotations
@@ -108,6 +112,7 @@ def crawl_listing(
                 progress_max_interval_s,
                 expected_from=f"snapshot {expected[0]}" if expected else None,
                 requests_word="pages",
+                counts_answers=False,
             ),
         )
 

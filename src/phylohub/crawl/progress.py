@@ -91,6 +91,9 @@ class Progress:
         the number of models of an earlier snapshot, named here).
     requests_word
         What a request is called in a line (``requests``; the listing's are ``pages``).
+    counts_answers
+        Whether the job counts its 429s and errors (the listing does not: its client,
+        huggingface_hub's ``http_backoff``, waits them out unseen).
     extra
         Values written to the progress file as they are (the shard's number, ...).
     """
@@ -104,6 +107,7 @@ class Progress:
     quota_per_min: float | None = None
     expected_from: str | None = None
     requests_word: str = "requests"
+    counts_answers: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
     clock: Callable[[], float] = time.monotonic
     _samples: deque[tuple[float, int, int]] = field(default_factory=deque)
@@ -195,7 +199,9 @@ class Progress:
             )
             if v["budget_share"] is not None:
                 rate += f" ({v['budget_share']:.0%} of its budget of {v['quota_per_min']:,.0f}/min)"
-        return (
-            f"{self.name}: {head}; {rate}; {v['throttled']:,} 429s and {v['errors']:,} errors "
-            f"so far; {format_duration(v['left_s'])} left"
+        answers = (
+            f"{v['throttled']:,} 429s and {v['errors']:,} errors so far; "
+            if self.counts_answers
+            else ""
         )
+        return f"{self.name}: {head}; {rate}; {answers}{format_duration(v['left_s'])} left"
