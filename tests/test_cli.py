@@ -150,3 +150,40 @@ def test_evolving_a_file_that_is_no_store_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"phylohub: error: {tmp_path / 'bad' / 'hub.sqlite'} is not")
     assert len(result.stderr.splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_crawl_status_reads_the_snapshot_and_shards_of_a_config(tmp_path: Path) -> None:
+    """Before any card job ran: every shard waits, its total counted from the listing."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from phylohub.crawl.cards import shard_of
+    from phylohub.crawl.schema import LISTING_SCHEMA
+
+    ids = [f"org/model-{i}" for i in range(40)]
+    listing = tmp_path / "results" / "snap" / "crawl" / "listing"
+    listing.mkdir(parents=True)
+    rows = [{"page": 0, "position": i, "id": m, "entry": "{}"} for i, m in enumerate(ids)]
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=LISTING_SCHEMA), listing / "part-00000.parquet"
+    )
+    manifest = {"models": len(ids), "pages": 1, "parts": ["part-00000.parquet"]}
+    (listing / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "mine.yaml").write_text("snapshot: snap\ncrawl:\n  shards: 3\n")
+    result = run("crawl", "status", "--config", "mine.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    table = [line.split() for line in result.stdout.splitlines()[2:]]
+    totals = [sum(shard_of(m, 3) == s for m in ids) for s in range(3)]
+    assert [row[:4] for row in table] == [
+        ["listing", "finished", "40", "40"],
+        *(["cards/" + str(s), "waiting", "0", str(totals[s])] for s in range(3)),
+        ["cards", "waiting", "0", "40"],
+    ]
+
+
+def test_crawl_status_of_a_folder_without_a_crawl_is_one_line(tmp_path: Path) -> None:
+    result = run("crawl", "status", "--snapshot", str(tmp_path / "results" / "nothing"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "holds no crawl" in result.stderr

@@ -5,6 +5,7 @@
 ``phylohub replica serve``     serve a store as a Hub replica on 127.0.0.1, in the foreground
                                or for the duration of a command given after ``--``
 ``phylohub family MODEL_ID``   a model's ancestors, siblings, children and family
+``phylohub crawl status``      where a snapshot's crawl stands (running, stopped or done)
 
 A mistake of the user's ends in one line, ``phylohub: error: ...``, and exit status 2.
 """
@@ -120,6 +121,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise PhylohubError(f"command not found: {command[0]}") from None
 
 
+def cmd_crawl_status(args: argparse.Namespace) -> int:
+    from phylohub.crawl.status import crawl_status, format_status
+
+    shards = args.shards
+    if args.config:
+        from phylohub.config import read_config, read_section
+        from phylohub.layout import RESULTS
+
+        snapshot = read_config(args.config).get("snapshot")
+        if not snapshot:
+            raise PhylohubError(f"{args.config} names no snapshot")
+        folder = RESULTS / str(snapshot)
+        if shards is None:
+            shards = read_section(args.config, "crawl")["shards"]
+    else:
+        folder = args.snapshot
+    print(format_status(crawl_status(folder, shards)), end="")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """A usage mistake ends in one line too, pointing to ``--help``."""
 
@@ -178,6 +199,21 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--drop-rate", type=float, help="share of connections dropped")
     srv.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     srv.set_defaults(func=cmd_serve)
+
+    crawl = sub.add_parser("crawl", help="the crawl of a snapshot")
+    csub = crawl.add_subparsers(dest="action", required=True)
+    status = csub.add_parser(
+        "status",
+        help="where a snapshot's crawl stands",
+        description="Read what the crawl of a snapshot has on disk, running or not, and "
+        "print one table: the listing and each card shard (finished, running, stopped or "
+        "waiting), done of total, rates, 429s, errors and time left. Changes nothing.",
+    )
+    where = status.add_mutually_exclusive_group(required=True)
+    where.add_argument("--snapshot", type=Path, help="the snapshot's folder: results/NAME")
+    where.add_argument("--config", type=Path, help="a workflow config (its snapshot, shards)")
+    status.add_argument("--shards", type=int, help="crawl.shards (default: as on disk)")
+    status.set_defaults(func=cmd_crawl_status)
 
     from phylohub.genealogy.query import add_family_parser
 

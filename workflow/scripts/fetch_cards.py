@@ -14,6 +14,7 @@ from phylohub.workflow import configure_logging
 
 configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 p = snakemake.params
+progress = snakemake.config["crawl"]["progress"]  # not a param: it changes no output
 manifest = Path(snakemake.input.manifest)
 parts = [manifest.parent / name for name in json.loads(manifest.read_text())["parts"]]
 job = CardJob(
@@ -24,6 +25,8 @@ job = CardJob(
     concurrency=p.concurrency,
     max_bytes=p.max_bytes,
     max_error_share=p.max_error_share,
+    progress_min_interval_s=progress["min_interval_s"],
+    progress_max_interval_s=progress["max_interval_s"],
 )
 budget = RateBudget(p.quota, p.window_s)
 fetch_shard(job, parts, Path(snakemake.output.cards), budget, [Path(f) for f in p.previous])

@@ -25,6 +25,9 @@ there as it is sent, so the crawl health counts the requests of every run of the
 killed or not. The shard's file holds exactly one row per model
 (:data:`~phylohub.crawl.schema.CARD_SCHEMA`), and ``{shard}.stats.json`` its crawl
 health (requests, statuses, encodings of the ok cards, 429s, retries, seconds).
+While it runs, the job says where it stands in its log and in
+``{shard}.partial/progress.json`` (:mod:`phylohub.crawl.progress`), which
+``phylohub crawl status`` reads with the batches (:mod:`phylohub.crawl.status`).
 
 A card's bytes are kept as served: the text as huggingface_hub's ``RepoCard.load`` reads
 it (UTF-8, a leading byte order mark dropped), its ``encoding`` (``utf-8``, ``bom``,
@@ -37,13 +40,10 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
-import errno
-import fcntl
 import json
 import logging
 import os
 import shutil
-import socket
 import time
 import urllib.request
 import zlib
@@ -69,6 +69,8 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 from yarl import URL
 
+from phylohub.crawl.lock import hold_lock
+from phylohub.crawl.progress import PROGRESS_FILE, Progress
 from phylohub.crawl.ratelimit import RateBudget
 from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA
 from phylohub.errors import PhylohubError
@@ -93,6 +95,8 @@ class CardJob:
     backoff_s: float = 1.0  # waits backoff_s * 1, 2, 4, 8, 8, ... between attempts
     timeout_s: float = 60.0
     max_error_share: float = 0.01
+    progress_min_interval_s: float = 30.0  # a progress line at most this often ...
+    progress_max_interval_s: float = 300.0  # ... and at least this often
 
 
 @dataclass
@@ -413,51 +417,12 @@ def _partial_table(partial: Path, columns: list[str] | None = None) -> pa.Table:
 
 @contextlib.contextmanager
 def lock_shard(partial: Path, shard: int) -> Iterator[None]:
-    """Hold the exclusive lock of a shard's partial folder: ``{partial}.lock`` beside it.
-
-    The lock is the operating system's (``flock``), so the kernel releases it when its
-    holder dies, kill -9 included; the file names the holder (``PID n on host h``). A
-    second job on the same shard, e.g. the rerun of a Snakemake that was killed while its
-    jobs live on, fails at once with one line naming the holder, rather than wait (its
-    wall time would run out, and the holder spends the rate budget meanwhile). Where
-    the file system has no locks (``flock`` answers ENOLCK, ENOSYS, EOPNOTSUPP) the job
-    logs a warning and goes on unlocked.
-    """
-    path = partial.with_name(partial.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 256, 0).decode(errors="replace").strip() or "another process"
-            os.close(fd)
-            raise PhylohubError(
-                f"shard {shard} is being fetched by {holder} (lock {path}): a job of an "
-                "earlier run still running? Let it finish or stop it, then rerun"
-            ) from None
-        except OSError as exc:
-            if exc.errno not in (errno.ENOLCK, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
-                os.close(fd)
-                raise
-            log.warning("shard %d: %s cannot be locked here (%s): going on unlocked", shard,
-                        path, exc.strerror)  # fmt: skip
-            break
-        # the holder before us removes the file before it lets go: lock the file that is there
-        try:
-            if os.path.samestat(os.fstat(fd), path.stat()):
-                break
-        except FileNotFoundError:
-            pass
-        os.close(fd)
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"PID {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
-    try:
+    """Hold the exclusive lock of a shard's partial folder: ``{partial}.lock`` beside it
+    (see :func:`phylohub.crawl.lock.hold_lock`: a second job on the shard, e.g. the rerun
+    of a Snakemake that was killed while its jobs live on, fails at once naming the
+    holder; the kernel lets go of the lock when its holder dies, kill -9 included)."""
+    with hold_lock(partial.with_name(partial.name + ".lock"), f"shard {shard}"):
         yield
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()  # while holding it: see the check above
-        os.close(fd)
 
 
 class _Tally:
@@ -510,7 +475,7 @@ class _Batches:
             self.keep(answered)
         self.failed += [r for r in rows if r["status"] == "error"]
         self.fetched += len(rows)
-        log.info("shard %d: %d of %d fetched", self.shard, self.fetched, self.to_fetch)
+        log.debug("shard %d: %d of %d fetched", self.shard, self.fetched, self.to_fetch)
 
 
 async def _fetch_all(
@@ -519,22 +484,39 @@ async def _fetch_all(
     todo: list[tuple[str, str]],
     checkpoint: Callable[[list[dict[str, Any]]], None],
     on_request: Callable[[], None] | None = None,
+    tick: Callable[[int], None] | None = None,
 ) -> int:
     """Fetch every (id, sha) of ``todo`` with ``job.concurrency`` requests in flight,
-    handing finished rows to ``checkpoint`` every :data:`BATCH_ROWS`; returns the retries."""
+    handing finished rows to ``checkpoint`` every :data:`BATCH_ROWS`; returns the retries.
+
+    ``tick`` is called every ``job.progress_min_interval_s`` with the rows finished so
+    far, checkpointed or not (the shard's progress line: see :mod:`phylohub.crawl.progress`).
+    """
     done: list[dict[str, Any]] = []
+    handed = 0
     pending = iter(todo)
 
     async def worker(fetcher: CardFetcher) -> None:
         for model_id, sha in pending:  # one thread: tasks take turns on the iterator
+            nonlocal handed
             done.append(await fetcher.fetch(model_id, sha))
             if len(done) >= BATCH_ROWS:
                 checkpoint(done[:])
+                handed += len(done)
                 done.clear()
+
+    async def ticker() -> None:
+        while tick is not None:
+            await asyncio.sleep(job.progress_min_interval_s)
+            tick(handed + len(done))
 
     async with CardFetcher.open_session(job) as session:
         fetcher = CardFetcher(job, budget, session, on_request)
-        await asyncio.gather(*(worker(fetcher) for _ in range(job.concurrency)))
+        ticking = asyncio.create_task(ticker())
+        try:
+            await asyncio.gather(*(worker(fetcher) for _ in range(job.concurrency)))
+        finally:
+            ticking.cancel()
     if done:
         checkpoint(done)
     return fetcher.retries
@@ -602,9 +584,27 @@ def _fetch_shard(
     tally = _Tally(partial)
     if tally.total():
         log.info("shard %d: %d requests sent by earlier runs", job.shard, tally.total())
+    progress = Progress(
+        f"shard {job.shard}",
+        "cards",
+        len(ids),
+        partial / PROGRESS_FILE,
+        job.progress_min_interval_s,
+        job.progress_max_interval_s,
+        budget.quota / budget.window_s * 60 if budget.quota else None,
+        extra={"shard": job.shard, "n_shards": job.n_shards},
+    )
+    before = len(done) + len(fresh)
+
+    def tick(finished: int, force: bool = False) -> None:
+        throttled, errors = budget.stats.throttled, len(batches.failed)
+        progress.update(before + finished, tally.total(), throttled, errors, force)
+
+    tick(0, force=True)
     try:
-        retries = asyncio.run(_fetch_all(job, budget, todo, batches.add, tally.add))
+        retries = asyncio.run(_fetch_all(job, budget, todo, batches.add, tally.add, tick))
         sent = tally.total()
+        tick(batches.fetched, force=True)
     finally:
         tally.close()
     # the shard's rows in listing order

@@ -10,6 +10,10 @@ same content, so the parts equal those of an uninterrupted run.
 
 The checkpoint keeps only the next page's query string, not its host: a replica
 restarted on another port (or a different mirror) continues the same chain.
+
+While it runs, the job holds ``lock`` in its folder and says where it stands in its log
+and in ``progress.json`` there (:mod:`phylohub.crawl.progress`), against the number of
+models of the snapshot listed before it: the Hub gives no total.
 """
 
 from __future__ import annotations
@@ -27,10 +31,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
 
+from phylohub.crawl.lock import hold_lock
+from phylohub.crawl.progress import PROGRESS_FILE, Progress
 from phylohub.crawl.schema import LISTING_SCHEMA
 from phylohub.errors import PhylohubError
 
 log = logging.getLogger(__name__)
+
+#: The listing job's lock, in its folder (``phylohub crawl status`` probes it).
+LOCK_FILE = "lock"
 
 
 @dataclass
@@ -69,13 +78,55 @@ def crawl_listing(
     pages_per_part: int = 20,
     max_retries: int = 5,
     base_wait_s: float = 1.0,
+    expected: tuple[str, int] | None = None,
+    progress_min_interval_s: float = 30.0,
+    progress_max_interval_s: float = 300.0,
 ) -> ListingResult:
     """List every model of ``endpoint`` into ``out_dir``; resumes from its checkpoint.
 
     ``max_retries`` and ``base_wait_s`` go to huggingface_hub's ``http_backoff`` (its
-    defaults: 5 retries waiting 1, 2, 4, 8, 8 s).
+    defaults: 5 retries waiting 1, 2, 4, 8, 8 s). The Hub gives no total: ``expected``
+    (an earlier snapshot's name and number of models, see
+    :func:`phylohub.crawl.previous.expected_models`) stands in for it in the progress
+    lines, which come at most every ``progress_min_interval_s`` and, while pages come,
+    at least every ``progress_max_interval_s`` (:mod:`phylohub.crawl.progress`). One
+    job at a time lists into ``out_dir``: it holds ``out_dir/lock``
+    (:func:`phylohub.crawl.lock.hold_lock`).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    with hold_lock(out_dir / LOCK_FILE, "the listing"):
+        return _crawl_listing(
+            endpoint,
+            out_dir,
+            token,
+            page_size,
+            pages_per_part,
+            max_retries,
+            base_wait_s,
+            Progress(
+                "listing",
+                "models",
+                expected[1] if expected else None,
+                out_dir / PROGRESS_FILE,
+                progress_min_interval_s,
+                progress_max_interval_s,
+                expected_from=f"snapshot {expected[0]}" if expected else None,
+                requests_word="pages",
+                counts_answers=False,
+            ),
+        )
+
+
+def _crawl_listing(
+    endpoint: str,
+    out_dir: Path,
+    token: str | None,
+    page_size: int,
+    pages_per_part: int,
+    max_retries: int,
+    base_wait_s: float,
+    progress: Progress,
+) -> ListingResult:
     checkpoint = out_dir / "checkpoint.json"
     state: dict[str, Any] = {"next": None, "parts": 0, "pages": 0, "models": 0, "done": False}
     if checkpoint.is_file():
@@ -87,6 +138,7 @@ def crawl_listing(
     rows: list[dict[str, Any]] = []
     pages_in_part = 0
     cursor: str | None = state["next"]  # query string of the next page; None: the first
+    progress.update(state["models"], state["pages"], force=True)
     while not state["done"]:
         if cursor is None:
             url = base
@@ -136,6 +188,7 @@ def crawl_listing(
                 "part %d written: %d models, %d pages", state["parts"], state["models"], page + 1
             )
             rows, pages_in_part = [], 0
+        progress.update(state["models"] + len(rows), state["pages"], force=bool(state["done"]))
     return ListingResult(state["models"], state["pages"], state["parts"], time.monotonic() - start)
 
 

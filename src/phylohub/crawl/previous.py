@@ -1,7 +1,9 @@
-"""Finding the earlier snapshot whose unchanged cards a new crawl reuses."""
+"""Finding the earlier snapshot whose unchanged cards a new crawl reuses, and whose number
+of models its listing expects."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from phylohub.errors import PhylohubError
@@ -39,3 +41,26 @@ def find_previous_cards(results: Path, snapshot: str, previous: str = "auto") ->
         return []
     _, _, newest = max(candidates)
     return [str(f) for f in newest.card_shards()]
+
+
+def expected_models(results: Path, snapshot: str) -> tuple[str, int] | None:
+    """The name and number of models of the snapshot listed last before ``snapshot``
+    (any other one, if ``snapshot`` has no listing yet); None when there is none.
+
+    The Hub says nothing of how many models its listing will return: the listing's
+    progress lines and ``phylohub crawl status`` take the last count as the expected
+    total.
+    """
+    before = Snapshot.named(results, snapshot).listed_at()
+    candidates = []
+    for other in snapshots_under(results):
+        listed_at = other.listed_at()
+        if other.name != snapshot and listed_at < before:
+            candidates.append((listed_at, other.name, other))
+    if not candidates:
+        return None
+    _, name, newest = max(candidates)
+    try:
+        return name, int(json.loads(newest.manifest.read_text())["models"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # a manifest being replaced, or not one: no expectation
