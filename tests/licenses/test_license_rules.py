@@ -132,3 +132,35 @@ def test_breach_rates_cluster_by_parent() -> None:
     )
     assert row["breaches"] == 10 and row["judged"] == 20 and row["parents"] == 11
     assert row["rate"] == 0.5 and row["low"] < 0.3 and row["high"] > 0.7
+
+
+def test_breaches_are_counted_along_each_lineage() -> None:
+    """root -> a -> b -> c and root -> d (family 0), r2 -> e (family 1); the edges into a
+    and c breach, the merge's second parent (x -> c, not the kept edge) breaches too but
+    is not on c's lineage."""
+    from phylohub.licenses.audit import family_table, lineage_breaches
+
+    nodes = pl.DataFrame(
+        {
+            "id": ["root", "a", "b", "c", "d", "x", "r2", "e"],
+            "parent": [None, "root", "a", "b", "root", None, None, "r2"],
+            "generation": [0, 1, 2, 3, 1, 0, 0, 1],
+            "family": [0, 0, 0, 0, 0, 0, 1, 1],
+        }
+    )
+    audited = pl.DataFrame(
+        {
+            "child": ["a", "b", "c", "c", "d", "e"],
+            "parent": ["root", "a", "b", "x", "root", "r2"],
+            "verdict": ["breach", "compatible", "breach", "breach", "compatible", "unknown"],
+            "rule": ["non_commercial", "", "use_restrictions", "naming", "", ""],
+        }
+    )
+    lineage = dict(lineage_breaches(audited, nodes).iter_rows())
+    assert lineage == {"root": 0, "x": 0, "r2": 0, "a": 1, "d": 0, "e": 0, "b": 1, "c": 2}
+    families = {r["family"]: r for r in family_table(audited, nodes).iter_rows(named=True)}
+    assert families[0]["lineages"] == 3  # c, d and x (a root with no kept child)
+    assert families[0]["lineages_with_breach"] == 1
+    assert families[0]["most_breaches_on_a_lineage"] == 2
+    assert families[0]["breaches"] == 3 and families[0]["breaching_models"] == 2
+    assert families[1]["lineages_with_breach"] == 0

@@ -209,24 +209,77 @@ def license_pairs(audited: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     )
 
 
+def lineage_breaches(audited: pl.DataFrame, nodes: pl.DataFrame) -> pl.DataFrame:
+    """Per node of the genealogy: the breaching edges along its lineage, the path of kept
+    parents from its family's root down to it (``lineage_breaches``; its own edge counts).
+
+    ``nodes`` needs ``id``, ``parent`` (the kept parent, null for a root) and
+    ``generation`` (0 at a root, one more than the kept parent's): the counts are summed
+    one generation at a time, so the cost grows with the depth, not with paths.
+    """
+    breached = (
+        audited.filter(pl.col("verdict") == "breach")
+        .select("child", "parent")
+        .unique()
+        .with_columns(pl.lit(1, pl.Int64).alias("breach"))
+    )
+    frame = nodes.select("id", "parent", "generation").join(
+        breached, left_on=["id", "parent"], right_on=["child", "parent"], how="left"
+    )
+    frame = frame.with_columns(pl.col("breach").fill_null(0))
+    done = frame.filter(pl.col("generation") == 0).select(
+        "id", pl.col("breach").alias("lineage_breaches")
+    )
+    deepest = frame.select(pl.col("generation").max().fill_null(0)).item()
+    for generation in range(1, int(deepest) + 1):
+        above = done.rename({"id": "parent", "lineage_breaches": "above"})
+        level = frame.filter(pl.col("generation") == generation).join(
+            above, on="parent", how="left"
+        )
+        done = pl.concat(
+            [
+                done,
+                level.select(
+                    "id",
+                    (pl.col("above").fill_null(0) + pl.col("breach")).alias("lineage_breaches"),
+                ),
+            ]
+        )
+    return done
+
+
 def family_table(audited: pl.DataFrame, nodes: pl.DataFrame) -> pl.DataFrame:
     """Per family (of the genealogy's ``nodes``: the child's family): edges, verdicts,
-    breach share among judged edges, and the earliest generation with a breach."""
+    breach share among judged edges, the earliest generation with a breach, and the
+    lineages (root-to-leaf paths of kept parents) with a breach along them and the most
+    breaches on one (:func:`lineage_breaches`)."""
     fam = audited.join(
         nodes.select(pl.col("id").alias("child"), "family", "generation"), on="child", how="inner"
     )
     is_breach = pl.col("verdict") == "breach"
-    return (
-        fam.group_by("family")
+    edges = fam.group_by("family").agg(
+        pl.len().alias("edges"),
+        is_breach.sum().alias("breaches"),
+        (pl.col("verdict") == "compatible").sum().alias("compatible"),
+        (pl.col("verdict") == "unknown").sum().alias("unknown"),
+        pl.col("child").filter(is_breach).n_unique().alias("breaching_models"),
+        pl.col("generation").filter(is_breach).min().alias("first_breach_generation"),
+        pl.col("rule").filter(is_breach).mode().sort().first().alias("main_rule"),
+    )
+    kept_parents = nodes["parent"].drop_nulls().unique().implode()
+    leaves = (
+        nodes.filter(~pl.col("id").is_in(kept_parents))  # no child in the kept tree
+        .select("id", "family")
+        .join(lineage_breaches(audited, nodes), on="id")
+        .group_by("family")
         .agg(
-            pl.len().alias("edges"),
-            is_breach.sum().alias("breaches"),
-            (pl.col("verdict") == "compatible").sum().alias("compatible"),
-            (pl.col("verdict") == "unknown").sum().alias("unknown"),
-            pl.col("child").filter(is_breach).n_unique().alias("breaching_models"),
-            pl.col("generation").filter(is_breach).min().alias("first_breach_generation"),
-            pl.col("rule").filter(is_breach).mode().sort().first().alias("main_rule"),
+            pl.len().alias("lineages"),
+            (pl.col("lineage_breaches") > 0).sum().alias("lineages_with_breach"),
+            pl.col("lineage_breaches").max().alias("most_breaches_on_a_lineage"),
         )
+    )
+    return (
+        edges.join(leaves, on="family", how="left")
         .with_columns(
             (pl.col("breaches") / (pl.col("breaches") + pl.col("compatible"))).alias("breach_share")
         )
@@ -305,7 +358,10 @@ def audit_licenses(
     drifts = drift_table(pl.read_parquet(drift_pairs), rules)
     write_parquet(audited, out["edges"])
     write_parquet(
-        family_table(audited, pl.read_parquet(nodes, columns=["id", "family", "generation"])),
+        family_table(
+            audited,
+            pl.read_parquet(nodes, columns=["id", "family", "generation", "parent"]),
+        ),
         out["families"],
     )
     write_tsv(rates, out["rates"])
