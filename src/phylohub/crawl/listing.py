@@ -95,7 +95,7 @@ def crawl_listing(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     with hold_lock(out_dir / LOCK_FILE, "the listing"):
-        return _crawl_listing(
+        result = _crawl_listing(
             endpoint,
             out_dir,
             token,
@@ -115,6 +115,10 @@ def crawl_listing(
                 counts_answers=False,
             ),
         )
+        # Done: the manifest holds the final counts (as a finished shard keeps no
+        # progress file), and the results stay the same from run to run.
+        (out_dir / PROGRESS_FILE).unlink(missing_ok=True)
+        return result
 
 
 def _crawl_listing(
