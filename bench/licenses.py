@@ -46,7 +46,7 @@ def _build_genealogy(db: Path, folder: Path) -> None:
     build_genealogy(db, RELATION_SETS["all"], genealogy_paths(folder))
 
 
-def stand_ins(res: Path, db: Path, tmp: Path) -> tuple[Path, Path]:
+def audit_inputs(res: Path, db: Path, tmp: Path) -> tuple[Path, Path]:
     """The genealogy nodes and drift pairs the workflow wrote; else the genealogy built
     here and an empty drift table (its cost is a few hundred rule look-ups)."""
     nodes = res / "genealogy" / "all" / "nodes.parquet"
@@ -76,7 +76,7 @@ def main() -> None:
     db = res / "hub.duckdb"
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        nodes, drifts = stand_ins(res, db, tmp)
+        nodes, drifts = audit_inputs(res, db, tmp)
         t0 = time.perf_counter()
         edges = edge_licenses(db)
         t1 = time.perf_counter()

@@ -27,6 +27,7 @@ from phylohub.errors import PhylohubError
 __all__ = [
     "FLOAT_DECIMALS",
     "check_outputs",
+    "paths_in",
     "read_tsv",
     "write_json",
     "write_parquet",
@@ -49,6 +50,16 @@ def check_outputs(out: Mapping[str, Path], names: Collection[str], stage: str) -
     if set(out) != set(names):
         missing, unknown = sorted(set(names) - set(out)), sorted(set(out) - set(names))
         raise PhylohubError(f"{stage}: outputs missing {missing}, unknown {unknown}")
+
+
+def paths_in(folder: Path, files: Mapping[str, str]) -> dict[str, Path]:
+    """The path of each table of a stage in ``folder``, by name (``files``: name -> file
+    name, as the rule names them), for a caller outside the workflow: a query, a test.
+
+    >>> paths_in(Path("out"), {"summary": "summary.json"})
+    {'summary': PosixPath('out/summary.json')}
+    """
+    return {name: Path(folder) / file for name, file in files.items()}
 
 
 def _is_p_value(column: str) -> bool:

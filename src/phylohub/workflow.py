@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
@@ -100,3 +101,13 @@ def configure_logging(log_file: str | Path | None = None, level: int | str = log
         )
 
     sys.excepthook = excepthook
+
+
+def named_paths(files: Iterable[tuple[str, str]]) -> dict[str, Path]:
+    """A rule's named inputs or outputs (``snakemake.output.items()``) as paths by name,
+    the form a stage's writer takes them in (``phylohub.io.check_outputs``).
+
+    >>> named_paths([("summary", "results/s/diff/summary.json")])
+    {'summary': PosixPath('results/s/diff/summary.json')}
+    """
+    return {name: Path(path) for name, path in files}

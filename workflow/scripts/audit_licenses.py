@@ -8,13 +8,13 @@ phylohub.licenses.audit.
 from pathlib import Path
 
 from phylohub.licenses.audit import audit_licenses
-from phylohub.workflow import configure_logging
+from phylohub.workflow import configure_logging, named_paths
 
 configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 audit_licenses(
     Path(snakemake.input.db),
     Path(snakemake.input.nodes),
     Path(snakemake.input.drift_pairs),
-    {name: Path(path) for name, path in snakemake.output.items()},
+    named_paths(snakemake.output.items()),
     level=snakemake.params.level,
 )

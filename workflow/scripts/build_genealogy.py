@@ -7,12 +7,12 @@ results/{snapshot}/genealogy/{relations}/ (see phylohub.genealogy.tables).
 from pathlib import Path
 
 from phylohub.genealogy.tables import build_genealogy
-from phylohub.workflow import configure_logging
+from phylohub.workflow import configure_logging, named_paths
 
 configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 build_genealogy(
     Path(snakemake.input.db),
     snakemake.params.relations,
-    {name: Path(path) for name, path in snakemake.output.items()},
+    named_paths(snakemake.output.items()),
     top=snakemake.params.top,
 )

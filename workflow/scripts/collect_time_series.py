@@ -8,11 +8,11 @@ Writes: results/{snapshot}/timeseries/series.tsv, licenses.tsv, tasks.tsv.
 from pathlib import Path
 
 from phylohub.diff.series import collect_series, snapshot_point, write_series
-from phylohub.workflow import configure_logging
+from phylohub.workflow import configure_logging, named_paths
 
 configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 snapshots = [*snakemake.params.earlier]
 snapshots.append([snakemake.wildcards.snapshot, snakemake.input.db, snakemake.input.genealogy])
 points = [snapshot_point(name, Path(db), Path(summary)) for name, db, summary in snapshots]
 tables = collect_series(points, top=snakemake.params.top)
-write_series(tables, {name: Path(path) for name, path in snakemake.output.items()})
+write_series(tables, named_paths(snakemake.output.items()))

@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from phylohub.diff.compare import SnapshotFiles, compare_snapshots, write_diff
-from phylohub.workflow import configure_logging
+from phylohub.workflow import configure_logging, named_paths
 
 configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 i, p = snakemake.input, snakemake.params.previous
@@ -21,6 +21,6 @@ new = SnapshotFiles(
     snakemake.wildcards.snapshot, Path(i.db), Path(i.nodes), Path(i.families), Path(i.manifest)
 )
 diff = compare_snapshots(old, new, top=snakemake.params.top)
-write_diff(diff, {name: Path(path) for name, path in snakemake.output.items()})
+write_diff(diff, named_paths(snakemake.output.items()))
 summary = {k: v for k, v in diff.summary.items() if k != "families"}
 logging.getLogger("phylohub").info("diff %s", json.dumps(summary))

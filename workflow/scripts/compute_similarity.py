@@ -7,7 +7,7 @@ similarity/pair_similarity.parquet, vocabulary.parquet, similarity_stats.json.
 from pathlib import Path
 
 from phylohub.similarity.stage import run_compute_similarity
-from phylohub.workflow import configure_logging
+from phylohub.workflow import configure_logging, named_paths
 
 configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 run_compute_similarity(
@@ -15,5 +15,5 @@ run_compute_similarity(
     Path(snakemake.input.pairs),
     dict(snakemake.params.options),
     snakemake.threads,
-    {name: Path(path) for name, path in snakemake.output.items()},
+    named_paths(snakemake.output.items()),
 )

@@ -7,11 +7,11 @@ Writes: results/{snapshot}/summary/*.tsv; see phylohub.summary.distributions.
 from pathlib import Path
 
 from phylohub.summary.distributions import SummarySettings, write_summary
-from phylohub.workflow import configure_logging
+from phylohub.workflow import configure_logging, named_paths
 
 configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 settings = SummarySettings(top=snakemake.params.top)
-out = {name: Path(path) for name, path in snakemake.output.items()}
+out = named_paths(snakemake.output.items())
 write_summary(
     Path(snakemake.input.db), Path(snakemake.input.arxiv), out, settings, snakemake.threads
 )

@@ -7,7 +7,7 @@ similarity/similarity_means.tsv, similarity_shape_means.tsv, similarity_tests.ts
 from pathlib import Path
 
 from phylohub.similarity.stage import run_summarize_similarity
-from phylohub.workflow import configure_logging
+from phylohub.workflow import configure_logging, named_paths
 
 configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 p = snakemake.params
@@ -20,5 +20,5 @@ run_summarize_similarity(
     confidence=p.confidence,
     seed=p.seed,
     min_families=p.min_families,
-    out={name: Path(path) for name, path in snakemake.output.items()},
+    out=named_paths(snakemake.output.items()),
 )

@@ -44,6 +44,7 @@ import polars as pl
 from phylohub.genealogy.families import Genealogy, analyse, family_table, node_table
 from phylohub.genealogy.graphs import RELATIONS, load_graph
 from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
+from phylohub.io import paths_in as io_paths_in
 
 log = logging.getLogger(__name__)
 
@@ -278,9 +279,8 @@ TABLES: dict[str, str] = {
 
 
 def paths_in(folder: Path) -> dict[str, Path]:
-    """Each table's path in ``folder`` under the rule's file names (for a caller
-    outside the workflow: the query, the tests)."""
-    return {name: Path(folder) / file for name, file in TABLES.items()}
+    """Each table's path in ``folder`` under the rule's file names (:data:`TABLES`)."""
+    return io_paths_in(folder, TABLES)
 
 
 def write_tables(gen: Genealogy, out: Mapping[str, Path], top: int = 10) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
+from phylohub.io import paths_in as io_paths_in
 from phylohub.licenses.rules import Rules, Verdict, load_rules
 from phylohub.snapshot.build import connect_snapshot
 from phylohub.traits.stats import cluster_mean
@@ -373,5 +374,5 @@ def audit_licenses(
 
 
 def paths_in(folder: Path) -> dict[str, Path]:
-    """The stage's tables in ``folder`` (``results/{snapshot}/licenses``), by name."""
-    return {name: Path(folder) / file for name, file in TABLES.items()}
+    """Each table's path in ``folder`` under the rule's file names (:data:`TABLES`)."""
+    return io_paths_in(folder, TABLES)
