@@ -122,6 +122,14 @@ parent's latent license: ``nc_to_permissive`` (CC BY-NC -> mit/apache-2.0),
 without "Llama"), ``compatible_change`` (mit <-> apache-2.0). The ``truth_licenses``
 table names each planted edge, ``truth.json["licenses"]`` counts them.
 
+Population dynamics
+===================
+With ``ecology_plant`` on (off by default: every date stays as it was), from a stream of
+its own, :mod:`phylohub.hub.plant_ecology` re-dates three families of the first 20 roots
+(the root and its whole kept tree) to planted monthly reproduction curves (a rise, a
+peak, an exponential decay of known half-life) and a succession in a task niche. The
+``truth_ecology`` table and ``truth.json["ecology"]`` hold them.
+
 The shares are 0 by default, so the listed traits are the latent ones that the truth
 tests recount; ``config/demo.yaml`` plants them at rates of the order of the Hub's. The
 ``truth_quality`` table (``key``, ``id``, ``trait``, ``value`` as listed, ``rule``) names
