@@ -282,6 +282,42 @@ def licenses_targets(snapshot):
     ]
 
 
+# --------------------------------------------------------------------------- ecology
+
+
+def ecology_set_files(name):
+    """Input function: the table `name` of each genealogy set that ecology measures."""
+    return genealogy_set_files(name, config["ecology"]["relation_sets"])
+
+
+def ecology_settings(wildcards):
+    """The ecology: section and the top-level seed, as the package's Settings fields."""
+    section = dict(config["ecology"])
+    section.pop("relation_sets")
+    section.pop("succession_relations")
+    return {**section, "seed": config["seed"]}
+
+
+def ecology_mem_mb(wildcards, input):
+    """Memory for build_ecology (MB): 2 GB plus the snapshot, at most 8 GB.
+
+    Measured at 1.86M models: see docs/ecology.md (bench/ecology.py).
+    """
+    return min(8000, 2000 + int(input.size_mb))
+
+
+def ecology_targets(snapshot):
+    """Every final output of the ecology stage of a snapshot (tables and figures)."""
+    return [
+        results("ecology/summary.json", snapshot),
+        *expand(
+            results("figures/ecology_{figure}.png"),
+            snapshot=snapshot,
+            figure=["births", "succession", "half_lives"],
+        ),
+    ]
+
+
 def card_stats_files(wildcards):
     """The crawl statistics of every card shard of a snapshot."""
     return expand(

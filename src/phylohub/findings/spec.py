@@ -372,6 +372,31 @@ def _licenses() -> list[Finding]:
     return out
 
 
+ECOLOGY = "ecology/summary.json"
+ECOLOGY_TESTS = "ecology/ecology_tests.tsv"
+
+
+def _ecology() -> list[Finding]:
+    """Population dynamics (docs/ecology.md): births with a known date, and the
+    reproductive life of the families of the succession set (no_merge by default)."""
+    s = "Ecology (births and reproduction of families)"
+    life = ("life", "no_merge")
+    return [
+        Finding("ecology_backfilled", s, "models with the back-filled createdAt (no known birth)",
+                _json(ECOLOGY, "backfilled")),
+        Finding("ecology_families", s, "families measured (no_merge, at least N models)",
+                _json(ECOLOGY, *life, "families")),
+        Finding("ecology_half_life", s, "median reproductive half-life (months)",
+                _json(ECOLOGY, *life, "half_life_median"), "float"),
+        Finding("ecology_first_child", s, "median days from a root's birth to its first child",
+                _json(ECOLOGY, *life, "days_to_first_child_median"), "float"),
+        Finding("ecology_still_reproducing", s, "share of families still reproducing",
+                _json(ECOLOGY, *life, "still_reproducing_share"), "share"),
+        Finding("ecology_handovers", s, "hand-overs between the top root families (all tasks)",
+                _json(ECOLOGY, "handovers_all")),
+    ]  # fmt: skip
+
+
 FINDINGS: tuple[Finding, ...] = (
     *_ecosystem(),
     *_availability(),
@@ -380,6 +405,7 @@ FINDINGS: tuple[Finding, ...] = (
     *_quality(),
     *_similarity(),
     *_licenses(),
+    *_ecology(),
 )
 
 CHANGE = ("change_mean", "change_low", "change_high", None)  # child - parent in thinning
@@ -424,6 +450,10 @@ CLAIMS: tuple[Claim, ...] = (
           "... the same with every parent once (its children averaged)",
           THIN, {"measure": "auto_generated", "relation": "finetune", "estimate": "parents"},
           direction="greater", columns=CHANGE),
+    Claim("claim_families_decay", "Ecology (births and reproduction of families)",
+          "a family's births fall after its peak (mean fitted decay rate per month; families"
+          " resampled)", ECOLOGY_TESTS, {"claim": "families_decay"},
+          direction="greater", columns=("difference", "ci_low", "ci_high", None)),
 )  # fmt: skip
 
 #: The orderings explain more mutations than the same traffic with coin-flip directions.

@@ -122,6 +122,14 @@ parent's latent license: ``nc_to_permissive`` (CC BY-NC -> mit/apache-2.0),
 without "Llama"), ``compatible_change`` (mit <-> apache-2.0). The ``truth_licenses``
 table names each planted edge, ``truth.json["licenses"]`` counts them.
 
+Population dynamics
+===================
+With ``ecology_plant`` on (off by default: every date stays as it was), from a stream of
+its own, :mod:`phylohub.hub.plant_ecology` re-dates three families of the first 20 roots
+(the root and its whole kept tree) to planted monthly reproduction curves (a rise, a
+peak, an exponential decay of known half-life) and a succession in a task niche. The
+``truth_ecology`` table and ``truth.json["ecology"]`` hold them.
+
 The shares are 0 by default, so the listed traits are the latent ones that the truth
 tests recount; ``config/demo.yaml`` plants them at rates of the order of the Hub's. The
 ``truth_quality`` table (``key``, ``id``, ``trait``, ``value`` as listed, ``rule``) names
@@ -144,7 +152,7 @@ import numpy as np
 import numpy.typing as npt
 
 from phylohub.errors import PhylohubError
-from phylohub.hub import vocab
+from phylohub.hub import plant_ecology, vocab
 from phylohub.hub.store import ModelRecord, StoreWriter
 from phylohub.vocabulary import TAG_RELATIONS, TRAITS
 
@@ -281,6 +289,9 @@ class SynthConfig:
     # License breaches and compatible changes, from a stream of their own (module docs,
     # "License audit"); 0 plants none and leaves every name and license as it was.
     license_plant_share: float = 0.0  # eligible leaf children given a planted case
+    # Reproduction curves and a succession, planted by re-dating three families, from a
+    # stream of its own (phylohub.hub.plant_ecology); off leaves every date as it was.
+    ecology_plant: bool = False
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -301,9 +312,17 @@ class SynthConfig:
             )
         return cfg
 
+    def knobs(self) -> dict[str, Any]:
+        """Every knob, less those of plants left off that came after the store format
+        (so an ecosystem without them keeps its digest and truth byte for byte)."""
+        out = asdict(self)
+        if not self.ecology_plant:
+            del out["ecology_plant"]
+        return out
+
     def digest(self) -> str:
         """A short hash of every knob (and the generator version), to detect stale stores."""
-        blob = json.dumps([GENERATOR_VERSION, asdict(self)], sort_keys=True).encode()
+        blob = json.dumps([GENERATOR_VERSION, self.knobs()], sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
@@ -626,6 +645,8 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     rng = np.random.default_rng(cfg.seed)
     pop = _genealogy(cfg, rng)
     tr = _traits(cfg, rng, pop)
+    tasks = [t for t, _ in vocab.TASKS]
+    eco = plant_ecology.plant(cfg.ecology_plant, cfg.seed, cfg.end, pop, tr.single["task"], tasks)
     draws = _draw_models(cfg, rng, pop, tr)
     models = _Models(cfg, pop, tr, draws, _Plants.of(cfg, pop, tr, draws))
     out_dir = Path(out_dir)
@@ -640,7 +661,8 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
                 rows.clear()
         writer.add_rows(rows)
         models.write_truth_tables(writer)
-    truth = models.truth()
+        eco_truth = plant_ecology.write_truth(writer.conn, eco, models.names)
+    truth = models.truth() | ({"ecology": eco_truth} if eco_truth else {})
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
     return truth
 
@@ -1542,7 +1564,7 @@ def _truth(
     return {
         "generator_version": GENERATOR_VERSION,
         "digest": cfg.digest(),
-        "config": asdict(cfg),
+        "config": cfg.knobs(),
         "models": int(pop.n),
         "listed": int(listed.sum()),
         "edges_by_relation": dict(sorted(rel_counts.items())),
