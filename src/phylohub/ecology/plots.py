@@ -4,12 +4,24 @@ shares of the top root families (hand-overs marked), and the half-life distribut
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from phylohub.figures import RELATION_COLOURS, pyplot, save_figure
 from phylohub.io import read_tsv
+
+
+def _yearly_dates(ax: Any) -> None:
+    """A tick each January labelled by its year, minor ticks each quarter: month labels
+    (``2022-05``) every four months overlap at the figures' width."""
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_locator(mdates.YearLocator())  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))  # type: ignore[no-untyped-call]
+    quarters = mdates.MonthLocator(bymonth=(1, 4, 7, 10))  # type: ignore[no-untyped-call]
+    ax.xaxis.set_minor_locator(quarters)
 
 
 def plot_births(monthly: pl.DataFrame, png: Path) -> None:
@@ -21,6 +33,7 @@ def plot_births(monthly: pl.DataFrame, png: Path) -> None:
         ax.plot(part["month"].to_list(), part["births"].to_list(), label=str(rel), color=colour,
                 lw=1)  # fmt: skip
     ax.set_yscale("log")
+    _yearly_dates(ax)
     ax.set_ylabel("models born per month")
     ax.set_title("Births per month by relation (back-filled dates left out)")
     ax.legend(fontsize=7, frameon=False)
@@ -45,6 +58,7 @@ def plot_succession(shares: pl.DataFrame, handovers: pl.DataFrame, png: Path) ->
         for m in handovers.filter(pl.col("niche") == "all")["month"].unique().to_list():
             ax.axvline(m, color="black", lw=0.5, ls="--")
         ax.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        _yearly_dates(ax)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of new fine-tunes and adapters")
     ax.set_title("Succession of root families (dashed: hand-overs)")
@@ -64,6 +78,14 @@ def plot_half_lives(life: pl.DataFrame, png: Path) -> None:
             ax.hist(part["half_life_months"].to_numpy(), bins=bins, histtype="step",
                     label=f"{rel} ({part.height} families)")  # fmt: skip
         ax.set_xscale("log")
+        # Plain numbers (1, 2, 5, 10, ... months), not 2 x 10^0, and whole families.
+        from matplotlib.ticker import FixedLocator, MaxNLocator, NullFormatter, ScalarFormatter
+
+        ticks = [t for t in (0.5, 1, 2, 5, 10, 20, 50, 100, 200) if bins[0] <= t <= bins[-1]]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=7, frameon=False)
     ax.set_xlabel("reproductive half-life (months)")
     ax.set_ylabel("families")
