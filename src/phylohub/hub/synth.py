@@ -146,7 +146,8 @@ import numpy.typing as npt
 from phylohub.errors import PhylohubError
 from phylohub.hub import vocab
 from phylohub.hub.store import ModelRecord, StoreWriter
-from phylohub.vocabulary import TAG_RELATIONS, TRAITS
+from phylohub.vocabulary import TAG_RELATIONS
+from phylohub.vocabulary import TAG_TRAITS as TRAITS
 
 Array = npt.NDArray[Any]
 
