@@ -18,8 +18,9 @@ import pytest
 
 from phylohub.snapshot.languages import iso_639_codes
 from phylohub.traits.drift import count_transitions
-from phylohub.traits.mutation import TRAITS, jaccard_distance, mutation_distances, mutation_rates
+from phylohub.traits.mutation import jaccard_distance, mutation_distances, mutation_rates
 from phylohub.traits.snapshot import TYPED_RELATIONS, frame, open_snapshot
+from phylohub.vocabulary import TAG_TRAITS as TRAITS  # the latent traits the truth holds
 
 _COLUMN = {"license": "license", "language": "languages", "task": "task", "library": "library"}
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from phylohub.vocabulary import TRAITS
+from phylohub.vocabulary import CONFIG_TRAITS, TAG_TRAITS, TRAITS
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,19 @@ TESTS = "similarity/similarity_tests.tsv"
 QUALITY = "data_quality.tsv"
 RATES_FLAGGED = "traits/mutation_rates_flagged.parquet"
 
-PLURAL = {"license": "licenses", "language": "languages", "task": "tasks", "library": "libraries"}
+PLURAL = {
+    "license": "licenses",
+    "language": "languages",
+    "task": "tasks",
+    "library": "libraries",
+    "model_type": "model types",
+    "architecture": "architecture heads",
+    "quantization": "quantization methods",
+    "parameters": "parameter-count buckets",
+}
+TRANSITIONS = "traits/transitions.parquet"
+#: The heads a finetune of a causal LM may move to (the architecture findings).
+TASK_HEADS = ("ForSequenceClassification", "ForTokenClassification", "ForQuestionAnswering")
 
 
 def _ecosystem() -> list[Finding]:
@@ -301,6 +313,42 @@ def _traits() -> list[Finding]:
     return out
 
 
+def _architecture() -> list[Finding]:
+    """The config traits: their mutation rates with intervals, how often a quantized
+    child lists another model type than its parent (an error of the metadata: a
+    quantization does not change the architecture), and the heads causal LMs move to
+    when fine-tuned."""
+    s = "Architecture (config summary)"
+    out: list[Finding] = []
+    for trait in CONFIG_TRAITS:
+        for rel in ("finetune", "quantized", "all"):
+            for col, suffix, what in (("rate", "", ""), ("ci_low", "_low", ", interval low"),
+                                      ("ci_high", "_high", ", interval high")):  # fmt: skip
+                out.append(
+                    Finding(f"mutation_{trait}_{rel}{suffix}", s,
+                            f"mutation rate of {PLURAL[trait]}, {rel} edges{what}",
+                            _tsv(RATES, col, trait=trait, relation=rel), "float")
+                )  # fmt: skip
+        out.append(
+            Finding(f"pairs_{trait}_all", s, f"pairs compared on {PLURAL[trait]}",
+                    _tsv(RATES, "pairs", trait=trait, relation="all"))
+        )  # fmt: skip
+    out.append(
+        Finding("model_type_differs_quantized", s,
+                "quantized children whose model_type differs from the parent's (share)",
+                _tsv(RATES, "changed", trait="model_type", relation="quantized"), "share")
+    )  # fmt: skip
+    for head in TASK_HEADS:
+        out.append(
+            Finding(f"head_causal_lm_to_{head}", s,
+                    f"finetunes switching ForCausalLM to {head} (transitions)",
+                    Source(TRANSITIONS, column="transitions", optional=True,
+                           row={"trait": "architecture", "relation": "finetune",
+                                "source": "ForCausalLM", "target": head}))
+        )  # fmt: skip
+    return out
+
+
 def _quality() -> list[Finding]:
     """What the snapshot flags as a form's or a script's default (``data_quality``), and
     the headline mutation rates with those values kept as traits and left out (both are
@@ -377,6 +425,7 @@ FINDINGS: tuple[Finding, ...] = (
     *_availability(),
     *_genealogy(),
     *_traits(),
+    *_architecture(),
     *_quality(),
     *_similarity(),
     *_licenses(),
@@ -432,7 +481,7 @@ NULL_CLAIMS: tuple[NullClaim, ...] = tuple(
               f"{PLURAL[trait]} drift one way: the paper's ordering explains more {trait} mutations"
               " than coin-flip directions", ORDER,
               ("traits", trait, "orderings", "weighted"), "mutations_explained")
-    for trait in TRAITS
+    for trait in TAG_TRAITS
 )  # fmt: skip
 
 

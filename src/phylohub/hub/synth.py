@@ -126,6 +126,17 @@ The shares are 0 by default, so the listed traits are the latent ones that the t
 tests recount; ``config/demo.yaml`` plants them at rates of the order of the Hub's. The
 ``truth_quality`` table (``key``, ``id``, ``trait``, ``value`` as listed, ``rule``) names
 every such value of a listed model, ``truth.json["data_quality"]`` counts them.
+
+Config summary
+==============
+With ``config_plant`` on (off by default), from a stream of its own: each model of
+transformers or peft gets the config summary the Hub lists with ``config=true``
+(``architectures``, ``model_type``, ``quantization_config``), families inherited along
+the first parent, heads switching along a planted drift order at ``head_mutation``,
+quantized children quantized (``quantization_share``) and a share
+``model_type_error_share`` of them listing another family's type
+(:mod:`phylohub.hub.plant_config`; truth in ``truth_config`` and
+``truth.json["architecture"]``).
 """
 
 from __future__ import annotations
@@ -145,6 +156,7 @@ import numpy.typing as npt
 
 from phylohub.errors import PhylohubError
 from phylohub.hub import vocab
+from phylohub.hub.plant_config import ConfigKnobs, ConfigPlan, plan_configs
 from phylohub.hub.store import ModelRecord, StoreWriter
 from phylohub.vocabulary import TAG_RELATIONS
 from phylohub.vocabulary import TAG_TRAITS as TRAITS
@@ -282,6 +294,17 @@ class SynthConfig:
     # License breaches and compatible changes, from a stream of their own (module docs,
     # "License audit"); 0 plants none and leaves every name and license as it was.
     license_plant_share: float = 0.0  # eligible leaf children given a planted case
+    # The config summary (architectures, model_type, quantization_config), from a stream
+    # of its own (phylohub.hub.plant_config); off leaves every summary as it was.
+    config_plant: bool = False
+    head_mutation: dict[str, float] = field(
+        default_factory=lambda: dict(
+            finetune=0.3, adapter=0.02, quantized=0.0, merge=0.1, unknown=0.1
+        )
+    )
+    head_drift_forward: float = 0.9  # head switches along plant_config.HEADS
+    quantization_share: float = 0.85  # quantized children (with a config) given one
+    model_type_error_share: float = 0.1  # quantized children listing another model_type
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -783,6 +806,7 @@ class _Plants:
     licenses: dict[int, tuple[str, str | None, int]]
     papers: list[dict[str, Any]]
     pool_cites: Array
+    configs: ConfigPlan | None
 
     @classmethod
     def of(cls, cfg: SynthConfig, pop: _Population, tr: _Traits, d: _Draws) -> _Plants:
@@ -793,7 +817,11 @@ class _Plants:
         authors = [d.authors[int(a)] for a in d.author_idx]
         licenses = _license_plan(cfg, pop, tr, d.private, authors)
         papers, pool_cites = _arxiv_papers(cfg, tr.shown["card"])
-        return cls(shapes, quality, licenses, papers, pool_cites)
+        libs = [vocab.LIBRARIES[int(x)][0] for x in tr.single["library"]]
+        knobs = ConfigKnobs(cfg.config_plant, cfg.head_mutation, cfg.head_drift_forward,
+                            cfg.quantization_share, cfg.model_type_error_share)  # fmt: skip
+        configs = plan_configs(knobs, cfg.seed, pop.parents, pop.relation, pop.untyped, libs)
+        return cls(shapes, quality, licenses, papers, pool_cites, configs)
 
 
 class _Models:
@@ -1040,7 +1068,9 @@ class _Models:
             safetensors=(
                 {"parameters": {"BF16": params}, "total": params} if d.has_st[i] else None
             ),
-            config={"model_type": model_id.split("/")[-1].split("-")[0].lower()}
+            config=plants.configs.summary(i)
+            if plants.configs
+            else {"model_type": model_id.split("/")[-1].split("-")[0].lower()}
             if lib == "transformers"
             else None,
             used_storage=params * 2,
@@ -1065,6 +1095,13 @@ class _Models:
             "parent_id TEXT, relation TEXT, kind TEXT, parent_license TEXT, child_license TEXT)"
         )
         con.executemany("INSERT INTO truth_licenses VALUES (?,?,?,?,?,?,?,?)", self.truth_licenses)
+        if self.plants.configs:
+            con.execute(
+                "CREATE TABLE truth_config (key INTEGER PRIMARY KEY, id TEXT, family TEXT, "
+                "model_type TEXT, head TEXT, quantization TEXT, bits INTEGER, type_error INTEGER)"
+            )
+            rows = self.plants.configs.truth_rows(self.names)
+            con.executemany("INSERT INTO truth_config VALUES (?,?,?,?,?,?,?,?)", rows)
         writer.add_arxiv_papers(self.plants.papers)
 
     def truth(self) -> dict[str, Any]:
@@ -1087,6 +1124,11 @@ class _Models:
             },
             "naming_kept": sum(1 for v in self.plants.licenses.values() if v[0] == "naming_kept"),
         }
+        if self.plants.configs:
+            pop = self.pop
+            truth["architecture"] = self.plants.configs.truth(
+                pop.parents, pop.relation, pop.untyped, self.d.private
+            )
         return truth
 
 
