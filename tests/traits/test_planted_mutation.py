@@ -95,7 +95,7 @@ def test_rates_equal_the_planted_distances_pair_for_pair(
 ) -> None:
     table = mutation_rates(measured)
     checked = 0
-    for row in table.iter_rows(named=True):
+    for row in table.filter(pl.col("trait").is_in(TRAITS)).iter_rows(named=True):
         planted = planted_distances.get((row["trait"], row["relation"]), [])
         assert row["pairs"] == len(planted), row
         if planted:

@@ -270,19 +270,20 @@ def _traits() -> list[Finding]:
                         f"mutation_{trait}_{rel}")
             )  # fmt: skip
     for trait in TRAITS:
+        paper = trait in TAG_TRAITS  # the paper has figures for these only
         for kind, ordering in (("weighted", "the paper's weighted"), ("normalised", "normalised")):
             suffix = "" if kind == "weighted" else "_normalised"
             out.append(
                 Finding(f"drifts_{trait}{suffix}", s,
                         f"{trait} drifts explained by {ordering} ordering",
                         _json(ORDER, "traits", trait, "orderings", kind, "drifts_explained"),
-                        "share", f"drifts_{trait}" if kind == "weighted" else None)
+                        "share", f"drifts_{trait}" if paper and kind == "weighted" else None)
             )  # fmt: skip
             out.append(
                 Finding(f"mutations_{trait}{suffix}", s,
                         f"{trait} mutations explained by {ordering} ordering",
                         _json(ORDER, "traits", trait, "orderings", kind, "mutations_explained"),
-                        "share", f"mutations_{trait}" if kind == "weighted" else None)
+                        "share", f"mutations_{trait}" if paper and kind == "weighted" else None)
             )  # fmt: skip
             out.append(
                 Finding(f"mutations_{trait}{suffix}_null", s,
