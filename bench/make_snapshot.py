@@ -9,7 +9,7 @@ files the crawl writes, from the replica's store, and builds the snapshot with
    same knobs);
 2. ``crawl/listing/part-NNNNN.parquet`` and ``manifest.json``: every listed model in the
    replica's default order (trendingScore descending, ties by ``_id``), its entry JSON
-   assembled by the replica's own SQL for ``full=true&cardData=true``;
+   assembled by the replica's own SQL for ``full=true&config=true&cardData=true``;
 3. ``crawl/cards/{shard}.parquet``: one row per listed model, as an anonymous crawl gets
    it: ``no_readme`` without README.md, ``disabled``, ``gated`` (no token), ``not_found``
    for a README without a card, else ``ok`` with the card's file rendered by
@@ -62,9 +62,10 @@ from phylohub.hub.replica.entries import LIST_DEFAULT, LIST_FULL, entry_sql
 from phylohub.hub.synth import SynthConfig, generate, is_current
 from phylohub.snapshot import build_snapshot
 
-#: The crawl's listing order and the properties of ``full=true&cardData=true``.
+#: The crawl's listing order and the properties of ``full=true&config=true&cardData=true``
+#: (in the order the replica's listing splices them).
 LISTED = "FROM models WHERE private = 0 ORDER BY trending_score DESC, _id"
-PROPS = (*LIST_DEFAULT, *LIST_FULL, "cardData")
+PROPS = (*LIST_DEFAULT, *LIST_FULL, "cardData", "config")
 FETCHED = datetime(2025, 7, 12, tzinfo=UTC)  # a fixed time: the same files on every run
 BATCH = 20_000
 

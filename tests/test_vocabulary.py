@@ -11,7 +11,7 @@ from phylohub.genealogy import graphs, query
 from phylohub.hub import synth
 from phylohub.kinship import forest
 from phylohub.traits import mutation
-from phylohub.vocabulary import EDGE_RELATIONS, TAG_RELATIONS, TRAITS
+from phylohub.vocabulary import CONFIG_TRAITS, EDGE_RELATIONS, TAG_RELATIONS, TAG_TRAITS, TRAITS
 
 
 def _enums(node: Any, path: str = "") -> Iterator[tuple[str, list[Any]]]:
@@ -38,4 +38,5 @@ def test_the_stages_use_the_vocabulary() -> None:
     assert (*TAG_RELATIONS, "unknown") == EDGE_RELATIONS
     assert graphs.RELATIONS == query.RELATIONS == forest.EDGE_RELATIONS == EDGE_RELATIONS
     assert synth.RELATIONS == TAG_RELATIONS
-    assert synth.TRAITS == mutation.TRAITS == spec.TRAITS == TRAITS
+    assert mutation.TRAITS == spec.TRAITS == TRAITS == (*TAG_TRAITS, *CONFIG_TRAITS)
+    assert synth.TRAITS == TAG_TRAITS  # the generator's latent traits

@@ -14,5 +14,12 @@ TAG_RELATIONS: Final[tuple[str, ...]] = ("finetune", "adapter", "quantized", "me
 #: Relations of the snapshot's ``edges``: the typed ones, and ``unknown`` for a plain
 #: ``base_model:ORG/NAME`` tag.
 EDGE_RELATIONS: Final[tuple[str, ...]] = (*TAG_RELATIONS, "unknown")
+#: Traits read from a model's tags and card (the generator's latent traits).
+TAG_TRAITS: Final[tuple[str, ...]] = ("license", "language", "task", "library")
+#: Traits read from the listing's config summary and safetensors count: the model type,
+#: the head of its architectures (``ForCausalLM``, ``ForSequenceClassification``, ...),
+#: its quantization method (``none`` for a model with a config and no quantization) and
+#: its parameter-count bucket.
+CONFIG_TRAITS: Final[tuple[str, ...]] = ("model_type", "architecture", "quantization", "parameters")
 #: The traits whose mutation, drift and ordering the traits stage measures.
-TRAITS: Final[tuple[str, ...]] = ("license", "language", "task", "library")
+TRAITS: Final[tuple[str, ...]] = (*TAG_TRAITS, *CONFIG_TRAITS)

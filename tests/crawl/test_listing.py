@@ -71,3 +71,19 @@ def test_a_listing_page_failing_after_retries_is_one_clear_error(
             crawl_listing(hub.endpoint, tmp_path, page_size=100, pages_per_part=1, base_wait_s=0.01)
     # the two pages before the failure are kept as parts for the rerun
     assert len(list(tmp_path.glob("part-*.parquet"))) == 2
+
+
+def test_listing_asks_for_the_config_summary_as_the_client_does(
+    store: Path, tmp_path: Path
+) -> None:
+    """The crawl sends huggingface_hub's list_models(full, cardData, fetch_config) query,
+    so every entry with a config in the store carries it as listed."""
+    with run_replica(ReplicaConfig(store=store)) as hub:
+        crawl_listing(hub.endpoint, tmp_path / "listing", page_size=500, pages_per_part=2)
+    entries = [json.loads(r["entry"]) for part in parts_content(tmp_path / "listing") for r in part]
+    stored = {
+        row["id"]: json.loads(row["config"])
+        for row in Store(store).iter_rows()
+        if row["config"] is not None and not row["private"]
+    }
+    assert stored and {e["id"]: e["config"] for e in entries if "config" in e} == stored

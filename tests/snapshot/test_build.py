@@ -409,7 +409,7 @@ def test_summary_table_and_dataclass_agree(built: tuple[Inputs, SnapshotSummary]
         listing_parts=2,
         card_shards=2,
     )  # fmt: skip
-    assert dict(rows(inputs.db, "SELECT * FROM summary"))["schema_version"] == 3
+    assert dict(rows(inputs.db, "SELECT * FROM summary"))["schema_version"] == 4
 
 
 def test_parquet_files_hold_the_same_rows(built: tuple[Inputs, SnapshotSummary]) -> None:
@@ -424,6 +424,9 @@ def test_parquet_files_hold_the_same_rows(built: tuple[Inputs, SnapshotSummary])
             "cards",
             "traits",
             "data_quality",
+            "model_type",
+            "architectures",
+            "quantization",
             "language_codes",
             "summary",
         ]
@@ -459,7 +462,7 @@ def test_two_builds_give_identical_tables(make_inputs: Callable[..., Inputs]) ->
         tables = [
             t for (t,) in a.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()
         ]
-        assert len(tables) == 9
+        assert len(tables) == 12
         for table in tables:
             # stored order, no ORDER BY: the rows must come back in the same order
             assert a.table(table).fetchall() == b.table(table).fetchall(), table

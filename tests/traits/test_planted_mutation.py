@@ -18,8 +18,9 @@ import pytest
 
 from phylohub.snapshot.languages import iso_639_codes
 from phylohub.traits.drift import count_transitions
-from phylohub.traits.mutation import TRAITS, jaccard_distance, mutation_distances, mutation_rates
+from phylohub.traits.mutation import jaccard_distance, mutation_distances, mutation_rates
 from phylohub.traits.snapshot import TYPED_RELATIONS, frame, open_snapshot
+from phylohub.vocabulary import TAG_TRAITS as TRAITS  # the latent traits the truth holds
 
 _COLUMN = {"license": "license", "language": "languages", "task": "task", "library": "library"}
 
@@ -94,7 +95,7 @@ def test_rates_equal_the_planted_distances_pair_for_pair(
 ) -> None:
     table = mutation_rates(measured)
     checked = 0
-    for row in table.iter_rows(named=True):
+    for row in table.filter(pl.col("trait").is_in(TRAITS)).iter_rows(named=True):
         planted = planted_distances.get((row["trait"], row["relation"]), [])
         assert row["pairs"] == len(planted), row
         if planted:

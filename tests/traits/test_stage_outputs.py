@@ -13,6 +13,7 @@ from phylohub.traits.drift import DriftSettings, write_orderings, write_transiti
 from phylohub.traits.mutation import write_mutation_rates
 from phylohub.traits.plots import plot_drift, plot_thinning
 from phylohub.traits.thinning import write_thinning
+from phylohub.vocabulary import TRAITS
 
 
 def test_settings_reject_what_a_user_can_get_wrong() -> None:
@@ -64,7 +65,7 @@ def test_orderings_are_valid_json_and_the_same_on_every_run(stage: Path) -> None
 
 def test_mutation_table_has_every_trait_and_relation(stage: Path) -> None:
     table = pl.read_parquet(stage / "mutation_rates.parquet")
-    assert table.height == 4 * 6
+    assert table.height == len(TRAITS) * 6  # every trait and relation, pairs or none
     rows = table.filter(pl.col("pairs") >= 50)
     assert (rows["ci_low"] <= rows["rate"]).all() and (rows["rate"] <= rows["ci_high"]).all()
 
@@ -73,7 +74,7 @@ def test_figures_are_drawn_for_every_trait_and_ordering(stage: Path, tmp_path: P
     _orderings(stage, "fig")
     result = json.loads((stage / "fig.json").read_text())
     pairs = pl.read_parquet(stage / "fig.parquet")
-    for trait in ("license", "language", "task", "library"):
+    for trait in TRAITS:
         for kind in ("weighted", "unweighted", "normalised"):
             png = tmp_path / f"{trait}_{kind}.png"
             plot_drift(result, pairs, trait, png, kind)

@@ -3,7 +3,7 @@
 
 
 wildcard_constraints:
-    trait="license|language|task|library",
+    trait="|".join(TRAITS),
 
 
 rule measure_mutation_rates:

@@ -1,6 +1,9 @@
 """The model listing: one cursor chain over ``/api/models``, written in resumable parts.
 
-The listing is requested with ``full=true&cardData=true`` at ``page_size`` models a page
+The listing is requested with ``full=true&config=true&cardData=true`` (what huggingface_hub's
+``list_models(full=True, cardData=True, fetch_config=True)`` sends: the config summary,
+``architectures``, ``model_type`` and ``quantization_config``, costs no request more) at
+``page_size`` models a page
 through huggingface_hub's own HTTP layer (``http_backoff`` retries 429/5xx/network
 errors as the client does; ``hf_raise_for_status`` raises its typed errors). Every
 ``pages_per_part`` pages the raw entries go to ``part-NNNNN.parquet`` and then the
@@ -146,7 +149,12 @@ def _crawl_listing(
     while not state["done"]:
         if cursor is None:
             url = base
-            params: dict[str, Any] | None = {"full": "true", "cardData": "true", "limit": page_size}
+            params: dict[str, Any] | None = {
+                "full": "true",
+                "config": "true",
+                "cardData": "true",
+                "limit": page_size,
+            }
         else:
             url, params = f"{base}?{cursor}", None
         try:

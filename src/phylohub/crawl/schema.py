@@ -2,7 +2,7 @@
 
 ``results/{snapshot}/crawl/listing/part-NNNNN.parquet`` (:data:`LISTING_SCHEMA`): one row
 per listed model, in listing order (``page``, ``position``), with the raw JSON entry as the
-API returned it (``full=true&cardData=true``).
+API returned it (``full=true&config=true&cardData=true``).
 
 ``results/{snapshot}/crawl/cards/{shard}.parquet`` (:data:`CARD_SCHEMA`): exactly one row
 per listed model of the shard:

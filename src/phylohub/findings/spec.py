@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from phylohub.vocabulary import TRAITS
+from phylohub.vocabulary import CONFIG_TRAITS, TAG_TRAITS, TRAITS
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,19 @@ TESTS = "similarity/similarity_tests.tsv"
 QUALITY = "data_quality.tsv"
 RATES_FLAGGED = "traits/mutation_rates_flagged.parquet"
 
-PLURAL = {"license": "licenses", "language": "languages", "task": "tasks", "library": "libraries"}
+PLURAL = {
+    "license": "licenses",
+    "language": "languages",
+    "task": "tasks",
+    "library": "libraries",
+    "model_type": "model types",
+    "architecture": "architecture heads",
+    "quantization": "quantization methods",
+    "parameters": "parameter-count buckets",
+}
+TRANSITIONS = "traits/transitions.parquet"
+#: The heads a finetune of a causal LM may move to (the architecture findings).
+TASK_HEADS = ("ForSequenceClassification", "ForTokenClassification", "ForQuestionAnswering")
 
 
 def _ecosystem() -> list[Finding]:
@@ -258,19 +270,20 @@ def _traits() -> list[Finding]:
                         f"mutation_{trait}_{rel}")
             )  # fmt: skip
     for trait in TRAITS:
+        paper = trait in TAG_TRAITS  # the paper has figures for these only
         for kind, ordering in (("weighted", "the paper's weighted"), ("normalised", "normalised")):
             suffix = "" if kind == "weighted" else "_normalised"
             out.append(
                 Finding(f"drifts_{trait}{suffix}", s,
                         f"{trait} drifts explained by {ordering} ordering",
                         _json(ORDER, "traits", trait, "orderings", kind, "drifts_explained"),
-                        "share", f"drifts_{trait}" if kind == "weighted" else None)
+                        "share", f"drifts_{trait}" if paper and kind == "weighted" else None)
             )  # fmt: skip
             out.append(
                 Finding(f"mutations_{trait}{suffix}", s,
                         f"{trait} mutations explained by {ordering} ordering",
                         _json(ORDER, "traits", trait, "orderings", kind, "mutations_explained"),
-                        "share", f"mutations_{trait}" if kind == "weighted" else None)
+                        "share", f"mutations_{trait}" if paper and kind == "weighted" else None)
             )  # fmt: skip
             out.append(
                 Finding(f"mutations_{trait}{suffix}_null", s,
@@ -298,6 +311,42 @@ def _traits() -> list[Finding]:
                         _tsv(THIN, f"{side}_mean", measure=measure, relation="all",
                              estimate="parents"), kind)
             )  # fmt: skip
+    return out
+
+
+def _architecture() -> list[Finding]:
+    """The config traits: their mutation rates with intervals, how often a quantized
+    child lists another model type than its parent (an error of the metadata: a
+    quantization does not change the architecture), and the heads causal LMs move to
+    when fine-tuned."""
+    s = "Architecture (config summary)"
+    out: list[Finding] = []
+    for trait in CONFIG_TRAITS:
+        for rel in ("finetune", "quantized", "all"):
+            for col, suffix, what in (("rate", "", ""), ("ci_low", "_low", ", interval low"),
+                                      ("ci_high", "_high", ", interval high")):  # fmt: skip
+                out.append(
+                    Finding(f"mutation_{trait}_{rel}{suffix}", s,
+                            f"mutation rate of {PLURAL[trait]}, {rel} edges{what}",
+                            _tsv(RATES, col, trait=trait, relation=rel), "float")
+                )  # fmt: skip
+        out.append(
+            Finding(f"pairs_{trait}_all", s, f"pairs compared on {PLURAL[trait]}",
+                    _tsv(RATES, "pairs", trait=trait, relation="all"))
+        )  # fmt: skip
+    out.append(
+        Finding("model_type_differs_quantized", s,
+                "quantized children whose model_type differs from the parent's (share)",
+                _tsv(RATES, "changed", trait="model_type", relation="quantized"), "share")
+    )  # fmt: skip
+    for head in TASK_HEADS:
+        out.append(
+            Finding(f"head_causal_lm_to_{head}", s,
+                    f"finetunes switching ForCausalLM to {head} (transitions)",
+                    Source(TRANSITIONS, column="transitions", optional=True,
+                           row={"trait": "architecture", "relation": "finetune",
+                                "source": "ForCausalLM", "target": head}))
+        )  # fmt: skip
     return out
 
 
@@ -402,6 +451,7 @@ FINDINGS: tuple[Finding, ...] = (
     *_availability(),
     *_genealogy(),
     *_traits(),
+    *_architecture(),
     *_quality(),
     *_similarity(),
     *_licenses(),
@@ -462,7 +512,7 @@ NULL_CLAIMS: tuple[NullClaim, ...] = tuple(
               f"{PLURAL[trait]} drift one way: the paper's ordering explains more {trait} mutations"
               " than coin-flip directions", ORDER,
               ("traits", trait, "orderings", "weighted"), "mutations_explained")
-    for trait in TRAITS
+    for trait in TAG_TRAITS
 )  # fmt: skip
 
 

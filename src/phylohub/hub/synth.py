@@ -134,6 +134,17 @@ The shares are 0 by default, so the listed traits are the latent ones that the t
 tests recount; ``config/demo.yaml`` plants them at rates of the order of the Hub's. The
 ``truth_quality`` table (``key``, ``id``, ``trait``, ``value`` as listed, ``rule``) names
 every such value of a listed model, ``truth.json["data_quality"]`` counts them.
+
+Config summary
+==============
+With ``config_plant`` on (off by default), from a stream of its own: each model of
+transformers or peft gets the config summary the Hub lists with ``config=true``
+(``architectures``, ``model_type``, ``quantization_config``), families inherited along
+the first parent, heads switching along a planted drift order at ``head_mutation``,
+quantized children quantized (``quantization_share``) and a share
+``model_type_error_share`` of them listing another family's type
+(:mod:`phylohub.hub.plant_config`; truth in ``truth_config`` and
+``truth.json["architecture"]``).
 """
 
 from __future__ import annotations
@@ -153,8 +164,10 @@ import numpy.typing as npt
 
 from phylohub.errors import PhylohubError
 from phylohub.hub import plant_ecology, vocab
+from phylohub.hub.plant_config import ConfigKnobs, ConfigPlan, plan_configs
 from phylohub.hub.store import ModelRecord, StoreWriter
-from phylohub.vocabulary import TAG_RELATIONS, TRAITS
+from phylohub.vocabulary import TAG_RELATIONS
+from phylohub.vocabulary import TAG_TRAITS as TRAITS
 
 Array = npt.NDArray[Any]
 
@@ -164,6 +177,21 @@ _BACKFILL_DT = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
 GENERATOR_VERSION = 5
 #: Planted directions of card length from parent to child (``child_card_length``).
 CHILD_CARD_LENGTHS = ("mixed", "shorter", "equal", "longer")
+
+
+#: Plants added after the store format, each by its switch and the knobs it reads: with
+#: the switch off, ``SynthConfig.knobs`` leaves them out of the digest and the truth's
+#: config, so an ecosystem made without them keeps both byte for byte.
+LATE_PLANTS: dict[str, tuple[str, ...]] = {
+    "ecology_plant": ("ecology_plant",),
+    "config_plant": (
+        "config_plant",
+        "head_mutation",
+        "head_drift_forward",
+        "quantization_share",
+        "model_type_error_share",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -292,6 +320,17 @@ class SynthConfig:
     # Reproduction curves and a succession, planted by re-dating three families, from a
     # stream of its own (phylohub.hub.plant_ecology); off leaves every date as it was.
     ecology_plant: bool = False
+    # The config summary (architectures, model_type, quantization_config), from a stream
+    # of its own (phylohub.hub.plant_config); off leaves every summary as it was.
+    config_plant: bool = False
+    head_mutation: dict[str, float] = field(
+        default_factory=lambda: dict(
+            finetune=0.3, adapter=0.02, quantized=0.0, merge=0.1, unknown=0.1
+        )
+    )
+    head_drift_forward: float = 0.9  # head switches along plant_config.HEADS
+    quantization_share: float = 0.85  # quantized children (with a config) given one
+    model_type_error_share: float = 0.1  # quantized children listing another model_type
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -316,8 +355,10 @@ class SynthConfig:
         """Every knob, less those of plants left off that came after the store format
         (so an ecosystem without them keeps its digest and truth byte for byte)."""
         out = asdict(self)
-        if not self.ecology_plant:
-            del out["ecology_plant"]
+        for switch, knobs in LATE_PLANTS.items():
+            if not out[switch]:
+                for knob in knobs:
+                    del out[knob]
         return out
 
     def digest(self) -> str:
@@ -804,6 +845,7 @@ class _Plants:
     licenses: dict[int, tuple[str, str | None, int]]
     papers: list[dict[str, Any]]
     pool_cites: Array
+    configs: ConfigPlan | None
 
     @classmethod
     def of(cls, cfg: SynthConfig, pop: _Population, tr: _Traits, d: _Draws) -> _Plants:
@@ -814,7 +856,11 @@ class _Plants:
         authors = [d.authors[int(a)] for a in d.author_idx]
         licenses = _license_plan(cfg, pop, tr, d.private, authors)
         papers, pool_cites = _arxiv_papers(cfg, tr.shown["card"])
-        return cls(shapes, quality, licenses, papers, pool_cites)
+        libs = [vocab.LIBRARIES[int(x)][0] for x in tr.single["library"]]
+        knobs = ConfigKnobs(cfg.config_plant, cfg.head_mutation, cfg.head_drift_forward,
+                            cfg.quantization_share, cfg.model_type_error_share)  # fmt: skip
+        configs = plan_configs(knobs, cfg.seed, pop.parents, pop.relation, pop.untyped, libs)
+        return cls(shapes, quality, licenses, papers, pool_cites, configs)
 
 
 class _Models:
@@ -1061,7 +1107,9 @@ class _Models:
             safetensors=(
                 {"parameters": {"BF16": params}, "total": params} if d.has_st[i] else None
             ),
-            config={"model_type": model_id.split("/")[-1].split("-")[0].lower()}
+            config=plants.configs.summary(i)
+            if plants.configs
+            else {"model_type": model_id.split("/")[-1].split("-")[0].lower()}
             if lib == "transformers"
             else None,
             used_storage=params * 2,
@@ -1086,6 +1134,13 @@ class _Models:
             "parent_id TEXT, relation TEXT, kind TEXT, parent_license TEXT, child_license TEXT)"
         )
         con.executemany("INSERT INTO truth_licenses VALUES (?,?,?,?,?,?,?,?)", self.truth_licenses)
+        if self.plants.configs:
+            con.execute(
+                "CREATE TABLE truth_config (key INTEGER PRIMARY KEY, id TEXT, family TEXT, "
+                "model_type TEXT, head TEXT, quantization TEXT, bits INTEGER, type_error INTEGER)"
+            )
+            rows = self.plants.configs.truth_rows(self.names)
+            con.executemany("INSERT INTO truth_config VALUES (?,?,?,?,?,?,?,?)", rows)
         writer.add_arxiv_papers(self.plants.papers)
 
     def truth(self) -> dict[str, Any]:
@@ -1108,6 +1163,11 @@ class _Models:
             },
             "naming_kept": sum(1 for v in self.plants.licenses.values() if v[0] == "naming_kept"),
         }
+        if self.plants.configs:
+            pop = self.pop
+            truth["architecture"] = self.plants.configs.truth(
+                pop.parents, pop.relation, pop.untyped, self.d.private
+            )
         return truth
 
 

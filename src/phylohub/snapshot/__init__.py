@@ -47,6 +47,13 @@ Tables
     it), ``rule``: a value a form or a training script filled in, not a choice
     (:mod:`phylohub.snapshot.quality`: ``placeholder_language_run``,
     ``template_dataset``, ``library_inconsistent``, ``empty_task``).
+``model_type`` (one row per model whose config summary names one, sorted by id)
+    ``id``, ``model_type``: the listing's ``config.model_type``.
+``architectures`` (one row per architecture class, sorted by id, architecture)
+    ``id``, ``architecture``: each class of ``config.architectures`` once.
+``quantization`` (one row per model with a ``quantization_config``, sorted by id)
+    ``id``, ``method`` (``quant_method``; ``bitsandbytes`` for ``load_in_4bit``/``8bit``),
+    ``bits``. The parameter count is ``models.safetensors_params``.
 ``language_codes`` (one row per distinct language tag, sorted by code)
     ``code``, ``name``, ``scheme`` (639-1, 639-3, 639-2/B or NULL), ``known``, ``models``.
 ``summary`` (sorted by name)

@@ -47,7 +47,7 @@ from phylohub.vocabulary import EDGE_RELATIONS
 log = logging.getLogger(__name__)
 
 #: Version of the snapshot's table layout (``summary.schema_version``).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: model_type, architectures, quantization (the config summary)
 #: The Hub's back-filled ``createdAt`` (repositories created before dates were recorded).
 BACKFILL = datetime(2022, 3, 2, 23, 29, 4)
 #: How many offending ids an error message names.
@@ -441,6 +441,10 @@ def _build(con: duckdb.DuckDBPyConnection, n_parts: int, n_shards: int) -> None:
         ("language tags", sql.CREATE_LANGUAGE_TAGS, {}),
         ("traits", sql.INSERT_TRAITS, {}),
         ("data_quality", quality.INSERT_FLAGS, quality.flag_params()),
+        ("configs", sql.CREATE_CONFIGS, {}),
+        ("model_type", sql.INSERT_MODEL_TYPE, {}),
+        ("architectures", sql.INSERT_ARCHITECTURES, {}),
+        ("quantization", sql.INSERT_QUANTIZATION, {}),
         ("language_codes", sql.INSERT_LANGUAGE_CODES, {}),
         ("cards", sql.INSERT_CARDS, {}),
         (

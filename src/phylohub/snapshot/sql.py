@@ -149,6 +149,19 @@ CREATE TABLE traits (
     arxiv VARCHAR[] NOT NULL,
     dois VARCHAR[] NOT NULL
 );
+CREATE TABLE model_type (
+    id VARCHAR NOT NULL,
+    model_type VARCHAR NOT NULL
+);
+CREATE TABLE architectures (
+    id VARCHAR NOT NULL,
+    architecture VARCHAR NOT NULL
+);
+CREATE TABLE quantization (
+    id VARCHAR NOT NULL,
+    method VARCHAR NOT NULL,
+    bits INTEGER
+);
 CREATE TABLE language_codes (
     code VARCHAR NOT NULL,
     name VARCHAR NOT NULL,
@@ -180,6 +193,7 @@ CREATE VIEW edges_unknown AS
 CREATE_ISO_639 = "CREATE TEMP TABLE iso_639 AS SELECT code, name, scheme FROM iso_639_arrow"
 
 DROP_TEMP_TABLES = """
+DROP TABLE configs;
 DROP TABLE base_model_tags;
 DROP TABLE language_tags;
 DROP TABLE folded_ids;
@@ -392,6 +406,58 @@ FROM models m
 LEFT JOIN tag_traits t ON t.id = m.id
 LEFT JOIN langs l ON l.id = m.id
 ORDER BY m.id
+"""
+
+# --------------------------------------------------------------------------- config
+
+#: The config summary of each listed entry that has one (``config=true`` on the listing):
+#: its model type, architecture classes and quantization. A key of another type (a
+#: number for ``model_type``) reads as NULL and is left out.
+CREATE_CONFIGS = """
+CREATE TEMP TABLE configs AS
+SELECT id, json_extract(entry, '$.config') AS config
+FROM listing_raw
+WHERE json_type(entry, '$.config') = 'OBJECT'
+"""
+
+INSERT_MODEL_TYPE = """
+INSERT INTO model_type
+SELECT id, model_type FROM (
+    SELECT id, CASE WHEN json_type(config, '$.model_type') = 'VARCHAR'
+        THEN json_extract_string(config, '$.model_type') END AS model_type
+    FROM configs
+)
+WHERE model_type IS NOT NULL AND model_type <> ''
+ORDER BY id
+"""
+
+INSERT_ARCHITECTURES = """
+INSERT INTO architectures
+SELECT DISTINCT id, architecture FROM (
+    SELECT id, unnest(json_extract_string(config, '$.architectures[*]')) AS architecture
+    FROM configs WHERE json_type(config, '$.architectures') = 'ARRAY'
+)
+WHERE architecture IS NOT NULL AND architecture <> ''
+ORDER BY id, architecture
+"""
+
+INSERT_QUANTIZATION = """
+INSERT INTO quantization
+WITH q AS (
+    SELECT id, json_extract(config, '$.quantization_config') AS qc
+    FROM configs WHERE json_type(config, '$.quantization_config') = 'OBJECT'
+), read AS (
+    SELECT id,
+        coalesce(nullif(lower(json_extract_string(qc, '$.quant_method')), ''),
+            CASE WHEN json_extract_string(qc, '$.load_in_4bit') = 'true'
+                OR json_extract_string(qc, '$.load_in_8bit') = 'true'
+                THEN 'bitsandbytes' END) AS method,
+        coalesce(try_cast(json_extract_string(qc, '$.bits') AS INTEGER),
+            CASE WHEN json_extract_string(qc, '$.load_in_4bit') = 'true' THEN 4
+                WHEN json_extract_string(qc, '$.load_in_8bit') = 'true' THEN 8 END) AS bits
+    FROM q
+)
+SELECT id, method, bits FROM read WHERE method IS NOT NULL ORDER BY id
 """
 
 INSERT_LANGUAGE_CODES = """

@@ -64,8 +64,8 @@ TABLES: tuple[Table, ...] = (
     Table(
         "models",
         "One row per listed model: every field of its listing entry "
-        "(``full=true&cardData=true``), parsed and typed (``modelId``, a copy of ``id``, "
-        "is not kept).",
+        "(``full=true&config=true&cardData=true``), parsed and typed (``modelId``, a copy "
+        "of ``id``, is not kept).",
         ("id",),
         (
             _c("id", "VARCHAR", "model id ``namespace/name``, as listed"),
@@ -260,6 +260,45 @@ TABLES: tuple[Table, ...] = (
                 "the value as ``traits`` holds it (a language by its name, ``Afar``)",
             ),
             _c("rule", "VARCHAR", "the rule that fired, one of: " + ", ".join(RULES)),
+        ),
+    ),
+    Table(
+        "model_type",
+        "One row per listed model whose config summary (the listing's ``config``) names "
+        "a ``model_type``.",
+        ("id",),
+        (
+            _c("id", "VARCHAR", "model id"),
+            _c("model_type", "VARCHAR", "``config.model_type`` as listed (``llama``, ``bert``)"),
+        ),
+    ),
+    Table(
+        "architectures",
+        "One row per architecture class in a listed model's config summary "
+        "(``config.architectures``, each distinct class once).",
+        ("id", "architecture"),
+        (
+            _c("id", "VARCHAR", "model id"),
+            _c("architecture", "VARCHAR", "the class, e.g. ``LlamaForCausalLM``"),
+        ),
+    ),
+    Table(
+        "quantization",
+        "One row per listed model whose config summary has a ``quantization_config``.",
+        ("id",),
+        (
+            _c("id", "VARCHAR", "model id"),
+            _c(
+                "method",
+                "VARCHAR",
+                "``quant_method`` (``gptq``, ``awq``, ``bitsandbytes``, ...); "
+                "``bitsandbytes`` when only ``load_in_4bit``/``load_in_8bit`` say so",
+            ),
+            _c(
+                "bits",
+                "INTEGER",
+                "``bits`` (4 or 8 from ``load_in_4bit``/``load_in_8bit``); NULL when unsaid",
+            ),
         ),
     ),
     Table(

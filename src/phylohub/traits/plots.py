@@ -28,6 +28,10 @@ TITLES = {
     "language": "Languages",
     "task": "Tasks",
     "library": "Libraries",
+    "model_type": "Model types (config)",
+    "architecture": "Architecture heads (config)",
+    "quantization": "Quantization methods (config)",
+    "parameters": "Parameter-count buckets",
 }
 ORDER_NAMES = {
     "weighted": "the order with the most transitions downwards (the paper's)",

@@ -16,6 +16,11 @@ from phylohub.vocabulary import EDGE_RELATIONS
 RELATIONS = EDGE_RELATIONS
 #: The typed relations, pooled into the row ``all`` of every table.
 TYPED_RELATIONS = ("finetune", "adapter", "quantized", "merge")
+#: Bounds of the parameter-count buckets (the ``parameters`` trait), and their labels:
+#: a count below the first bound is ``<100M``, at or above the last ``>=100B``.
+PARAMETER_BOUNDS = (100_000_000, 1_000_000_000, 3_000_000_000, 10_000_000_000,
+                    30_000_000_000, 100_000_000_000)  # fmt: skip
+PARAMETER_BUCKETS = ("<100M", "100M-1B", "1B-3B", "3B-10B", "10B-30B", "30B-100B", ">=100B")
 #: Which parents a child is compared with (see :data:`phylohub.traits.sql.CREATE_COMPARED_EDGES`).
 PARENT_CHOICES = ("first", "all")
 
@@ -27,8 +32,9 @@ def open_snapshot(
     memory_mb: int | None = None,
     exclude_flagged: bool = False,
 ) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to ``db`` holding the temporary table ``compared_edges``
-    and the view ``trait_sets`` (see :func:`use_flags`).
+    """A read-only connection to ``db`` holding the temporary tables ``compared_edges``
+    and ``config_traits`` and the view ``trait_sets`` (see :func:`use_flags`). A snapshot
+    built before the config tables existed reads as one whose models have no config.
 
     Parameters
     ----------
@@ -72,6 +78,13 @@ def open_snapshot(
     if memory_mb:
         con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
     con.execute(sql.CREATE_COMPARED_EDGES, {"parents": parents})
+    for table in sql.CONFIG_TABLES:
+        if table not in present:
+            con.execute(sql.CREATE_EMPTY_CONFIG_TABLES[table])
+    con.execute(
+        sql.CREATE_CONFIG_TRAITS,
+        {"bounds": list(PARAMETER_BOUNDS), "buckets": list(PARAMETER_BUCKETS)},
+    )
     use_flags(con, exclude_flagged)
     return con
 

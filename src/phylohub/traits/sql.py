@@ -55,14 +55,57 @@ SELECT id,
 FROM data_quality WHERE $exclude GROUP BY id
 """
 
+#: The config traits of every model, from the snapshot's config tables: ``model_type``;
+#: ``heads``, the head of each architecture class (``LlamaForCausalLM`` ->
+#: ``ForCausalLM``; a class without ``For`` keeps its ``LMHeadModel`` or ``Model``
+#: ending); ``quantization``, the method, or ``none`` for a model with a config summary
+#: and no quantization; ``parameters``, the bucket of ``models.safetensors_params``
+#: (bounds ``$bounds`` in parameters, labels ``$buckets``, one more label than bounds).
+CREATE_CONFIG_TRAITS = r"""
+CREATE OR REPLACE TEMP TABLE config_traits AS
+WITH heads AS (
+    SELECT id, list_sort(list_distinct(list(CASE
+        WHEN regexp_matches(architecture, 'For[A-Z][A-Za-z0-9]*$')
+            THEN regexp_extract(architecture, '(For[A-Z][A-Za-z0-9]*)$', 1)
+        WHEN regexp_matches(architecture, '(LMHeadModel|Model)$')
+            THEN regexp_extract(architecture, '(LMHeadModel|Model)$', 1)
+        ELSE architecture END))) AS heads
+    FROM architectures GROUP BY id
+), configured AS (
+    SELECT id FROM model_type UNION SELECT id FROM architectures
+    UNION SELECT id FROM quantization
+)
+SELECT m.id, t.model_type, coalesce(h.heads, []) AS heads,
+    CASE WHEN q.method IS NOT NULL THEN q.method
+        WHEN c.id IS NOT NULL THEN 'none' END AS quantization,
+    CASE WHEN m.safetensors_params IS NULL OR m.safetensors_params <= 0 THEN NULL
+        ELSE $buckets[1 + len([b FOR b IN $bounds IF m.safetensors_params >= b])]
+    END AS parameters
+FROM models m
+LEFT JOIN model_type t ON t.id = m.id
+LEFT JOIN heads h ON h.id = m.id
+LEFT JOIN quantization q ON q.id = m.id
+LEFT JOIN configured c ON c.id = m.id
+"""
+
+#: Empty config tables for a snapshot built before they existed (schema version < 4):
+#: its models simply show no config trait.
+CREATE_EMPTY_CONFIG_TABLES = {
+    "model_type": "CREATE TEMP TABLE model_type (id VARCHAR, model_type VARCHAR)",
+    "architectures": "CREATE TEMP TABLE architectures (id VARCHAR, architecture VARCHAR)",
+    "quantization": "CREATE TEMP TABLE quantization (id VARCHAR, method VARCHAR, bits INTEGER)",
+}
+
 CREATE_TRAIT_SETS = """
 CREATE OR REPLACE TEMP VIEW trait_sets AS
 SELECT t.id, t.licenses,
     [x FOR x IN t.languages IF NOT list_contains(coalesce(f.language, []), x)] AS languages,
     CASE WHEN list_contains(coalesce(f.task, []), t.task) THEN NULL ELSE t.task END AS task,
     CASE WHEN list_contains(coalesce(f.library, []), t.library) THEN NULL ELSE t.library END
-        AS library
+        AS library,
+    k.model_type, k.heads, k.quantization, k.parameters
 FROM traits t LEFT JOIN flagged_values f ON f.id = t.id
+LEFT JOIN config_traits k ON k.id = t.id
 """
 
 #: One row per compared pair and trait, with both sides' values as sets (lists that are
@@ -76,7 +119,14 @@ WITH sides AS (
         CASE WHEN p.task IS NULL THEN [] ELSE [p.task] END AS p_task,
         CASE WHEN c.task IS NULL THEN [] ELSE [c.task] END AS c_task,
         CASE WHEN p.library IS NULL THEN [] ELSE [p.library] END AS p_library,
-        CASE WHEN c.library IS NULL THEN [] ELSE [c.library] END AS c_library
+        CASE WHEN c.library IS NULL THEN [] ELSE [c.library] END AS c_library,
+        CASE WHEN p.model_type IS NULL THEN [] ELSE [p.model_type] END AS p_model_type,
+        CASE WHEN c.model_type IS NULL THEN [] ELSE [c.model_type] END AS c_model_type,
+        coalesce(p.heads, []) AS p_architecture, coalesce(c.heads, []) AS c_architecture,
+        CASE WHEN p.quantization IS NULL THEN [] ELSE [p.quantization] END AS p_quantization,
+        CASE WHEN c.quantization IS NULL THEN [] ELSE [c.quantization] END AS c_quantization,
+        CASE WHEN p.parameters IS NULL THEN [] ELSE [p.parameters] END AS p_parameters,
+        CASE WHEN c.parameters IS NULL THEN [] ELSE [c.parameters] END AS c_parameters
     FROM compared_edges e
     JOIN trait_sets p ON p.id = e.parent
     JOIN trait_sets c ON c.id = e.child
@@ -85,6 +135,12 @@ SELECT child, parent, relation, 'license' AS trait, p_license AS p, c_license AS
 UNION ALL SELECT child, parent, relation, 'language', p_language, c_language FROM sides
 UNION ALL SELECT child, parent, relation, 'task', p_task, c_task FROM sides
 UNION ALL SELECT child, parent, relation, 'library', p_library, c_library FROM sides
+UNION ALL SELECT child, parent, relation, 'model_type', p_model_type, c_model_type FROM sides
+UNION ALL SELECT child, parent, relation, 'architecture', p_architecture, c_architecture
+    FROM sides
+UNION ALL SELECT child, parent, relation, 'quantization', p_quantization, c_quantization
+    FROM sides
+UNION ALL SELECT child, parent, relation, 'parameters', p_parameters, c_parameters FROM sides
 """
 
 #: Definition 7.1 on every compared pair where both sides have the trait:
@@ -142,6 +198,10 @@ WITH v AS (
     UNION ALL SELECT 'language', value FROM trait_sets t, unnest(t.languages) AS u(value)
     UNION ALL SELECT 'task', task FROM trait_sets WHERE task IS NOT NULL
     UNION ALL SELECT 'library', library FROM trait_sets WHERE library IS NOT NULL
+    UNION ALL SELECT 'model_type', model_type FROM trait_sets WHERE model_type IS NOT NULL
+    UNION ALL SELECT 'architecture', value FROM trait_sets t, unnest(t.heads) AS u(value)
+    UNION ALL SELECT 'quantization', quantization FROM trait_sets WHERE quantization IS NOT NULL
+    UNION ALL SELECT 'parameters', parameters FROM trait_sets WHERE parameters IS NOT NULL
 )
 SELECT trait, value, count(*) AS models FROM v GROUP BY ALL ORDER BY trait, value
 """
@@ -177,6 +237,8 @@ GROUP BY ALL ORDER BY family_ties
 
 #: The tables the stage reads, to check a snapshot before the work.
 REQUIRED_TABLES = ("models", "tags", "edges", "cards", "traits", "data_quality")
+#: The config tables it reads where the snapshot has them (empty stand-ins otherwise).
+CONFIG_TABLES = ("model_type", "architectures", "quantization")
 
 SNAPSHOT_TABLES = """
 SELECT table_name FROM duckdb_tables()
