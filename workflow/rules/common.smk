@@ -77,6 +77,21 @@ def previous_card_files(wildcards):
     return find_previous_cards(RESULTS, wildcards.snapshot, config["crawl"]["previous"])
 
 
+def bootstrap_input(wildcards):
+    """Input of fetch_cards: the card dump's rows, unless crawl.bootstrap is none."""
+    if config["crawl"]["bootstrap"] == "none":
+        return {}
+    return {"bootstrap": results("crawl/bootstrap.parquet", wildcards.snapshot)}
+
+
+def bootstrap_stats_input(wildcards):
+    """Input of summarize_crawl: the card dump's download stats, unless crawl.bootstrap is
+    none."""
+    if config["crawl"]["bootstrap"] == "none":
+        return {}
+    return {"bootstrap": results("crawl/bootstrap.stats.json", wildcards.snapshot)}
+
+
 def served_ecosystem(wildcards):
     """Param of list_models: which synthetic ecosystem the replica serves (config
     `replica`, demo and tests), so a regenerated or evolved one is crawled again; empty

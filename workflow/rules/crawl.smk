@@ -25,8 +25,34 @@ rule list_models:
         "../scripts/list_models.py"
 
 
+rule fetch_bootstrap:
+    input:
+        manifest=results("crawl/listing/manifest.json"),
+    output:
+        dump=results("crawl/bootstrap.parquet"),
+        stats=results("crawl/bootstrap.stats.json"),
+    log:
+        "logs/{snapshot}/fetch_bootstrap.log",
+    benchmark:
+        "benchmarks/{snapshot}/fetch_bootstrap.tsv"
+    retries: 2
+    conda:
+        "../../envs/phylohub.yaml"
+    resources:
+        hub_requests=1,
+    params:
+        endpoint=config["hub"]["endpoint"],
+        token_env=config["hub"]["token_env"],
+        repo=config["crawl"]["bootstrap"],
+        quota=shard_budget,
+        window_s=config["crawl"]["rate_limit"]["window_s"],
+    script:
+        "../scripts/fetch_bootstrap.py"
+
+
 rule fetch_cards:
     input:
+        unpack(bootstrap_input),
         manifest=results("crawl/listing/manifest.json"),
     output:
         cards=results("crawl/cards/{shard}.parquet"),

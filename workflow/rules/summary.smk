@@ -32,6 +32,7 @@ rule summarize_ecosystem:
 
 rule summarize_crawl:
     input:
+        unpack(bootstrap_stats_input),
         manifest=results("crawl/listing/manifest.json"),
         shards=card_stats_files,
         arxiv=results("crawl/arxiv.stats.json"),

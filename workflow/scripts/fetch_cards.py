@@ -1,6 +1,7 @@
 """Fetch the cards of one shard of the listing, paced by its share of the rate budget.
 
-Reads: the listing parts named in the manifest; a previous snapshot's card shards.
+Reads: the listing parts named in the manifest; a previous snapshot's card shards; the
+card dump's rows (crawl.bootstrap).
 Writes: results/{snapshot}/crawl/cards/{shard}.parquet and {shard}.stats.json.
 """
 
@@ -29,4 +30,6 @@ job = CardJob(
     progress_max_interval_s=progress["max_interval_s"],
 )
 budget = RateBudget(p.quota, p.window_s)
-fetch_shard(job, parts, Path(snakemake.output.cards), budget, [Path(f) for f in p.previous])
+bootstrap = Path(snakemake.input.bootstrap) if "bootstrap" in snakemake.input else None
+previous = [Path(f) for f in p.previous]
+fetch_shard(job, parts, Path(snakemake.output.cards), budget, previous, bootstrap)

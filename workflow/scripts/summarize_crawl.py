@@ -15,5 +15,6 @@ health = crawl_health(
     Path(snakemake.input.manifest),
     [Path(p) for p in snakemake.input.shards],
     Path(snakemake.input.arxiv),
+    Path(snakemake.input.bootstrap) if "bootstrap" in snakemake.input else None,
 )
 write_tsv(health, Path(snakemake.output.health))

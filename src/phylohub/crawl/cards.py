@@ -69,10 +69,11 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 from yarl import URL
 
+from phylohub.crawl.bootstrap import bootstrap_row, dump_rows
 from phylohub.crawl.lock import hold_lock
 from phylohub.crawl.progress import PROGRESS_FILE, Progress
 from phylohub.crawl.ratelimit import RateBudget
-from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA
+from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA, CARD_SOURCES
 from phylohub.errors import PhylohubError
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class ShardStats:
     retries: int = 0
     throttled: int = 0
     reused: int = 0
+    bootstrap: int = 0  # cards taken from the card dump
     statuses: dict[str, int] = field(default_factory=dict)
     encodings: dict[str, int] = field(default_factory=dict)  # of the ok cards
     seconds: float = 0.0
@@ -156,8 +158,8 @@ def shard_of(model_id: str, n_shards: int) -> int:
 
 
 def shard_models(listing_parts: Iterable[Path], shard: int, n_shards: int) -> pa.Table:
-    """id, sha, whether README.md exists and whether access is restricted (gated or
-    disabled), for the shard's models in listing order."""
+    """id, sha, whether README.md exists, whether access is restricted (gated or
+    disabled) and ``lastModified``, for the shard's models in listing order."""
     tables = []
     for part in listing_parts:
         t = pq.read_table(part, columns=["page", "position", "id", "sha", "entry"])
@@ -166,10 +168,12 @@ def shard_models(listing_parts: Iterable[Path], shard: int, n_shards: int) -> pa
         entries = [json.loads(e) for e in t["entry"].to_pylist()]
         readme = [{"rfilename": "README.md"} in (e.get("siblings") or []) for e in entries]
         gated = [bool(e.get("gated")) or bool(e.get("disabled")) for e in entries]
+        modified = [e.get("lastModified") for e in entries]
         tables.append(
             t.select(["page", "position", "id", "sha"])
             .append_column("has_readme", pa.array(readme, type=pa.bool_()))
             .append_column("restricted", pa.array(gated, type=pa.bool_()))
+            .append_column("last_modified", pa.array(modified, type=pa.string()))
         )
     if not tables:
         raise PhylohubError("no listing parts given to the card crawler")
@@ -189,9 +193,32 @@ def previous_cards(files: Iterable[Path], ids: set[str]) -> dict[str, dict[str, 
     return found
 
 
+def _take_bootstrap(
+    todo: list[tuple[str, str]],
+    models: pa.Table,
+    bootstrap: Path,
+    restricted: set[str],
+    max_bytes: int,
+    fresh: list[dict[str, Any]],
+) -> list[tuple[str, str]]:
+    """Move the cards the dump holds as they are now from ``todo`` to ``fresh``;
+    restricted models (gated, disabled) are always asked: their access decides the row."""
+    modified = dict(zip(models["id"].to_pylist(), models["last_modified"].to_pylist(), strict=True))
+    found = dump_rows(bootstrap, {m for m, _ in todo if m not in restricted})
+    keep = []
+    for model_id, sha in todo:
+        values = bootstrap_row(modified.get(model_id), found.get(model_id), max_bytes)
+        if values is None:
+            keep.append((model_id, sha))
+        else:
+            fresh.append(_row(model_id, sha, "ok", source=CARD_SOURCES[2], **values))
+    return keep
+
+
 def _row(model_id: str, sha: str, status: str, **values: Any) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(CARD_SCHEMA.names)
-    row.update(id=model_id, sha=sha, status=status, truncated=False, reused=False, requests=0)
+    row.update(id=model_id, sha=sha, status=status, truncated=False, reused=False, requests=0,
+               source=CARD_SOURCES[0])  # fmt: skip
     row["fetched_at"] = datetime.now(UTC)
     row.update(values)
     return row
@@ -528,12 +555,18 @@ def fetch_shard(
     out: Path,
     budget: RateBudget,
     previous: list[Path] | None = None,
+    bootstrap: Path | None = None,
 ) -> ShardStats:
     """Write ``out`` (one row per model of the shard) and ``out``'s ``.stats.json``,
-    holding the shard's lock (:func:`lock_shard`) throughout."""
+    holding the shard's lock (:func:`lock_shard`) throughout.
+
+    ``bootstrap``: the card dump's rows (:func:`phylohub.crawl.bootstrap.fetch_dump`); a
+    card not reused from ``previous`` is taken from it when
+    :func:`~phylohub.crawl.bootstrap.bootstrap_row` says so (previous comes first: a
+    reused card is never downloaded again from anywhere)."""
     partial = out.with_name(out.stem + ".partial")
     with lock_shard(partial, job.shard):
-        return _fetch_shard(job, listing_parts, out, partial, budget, previous)
+        return _fetch_shard(job, listing_parts, out, partial, budget, previous, bootstrap)
 
 
 def _fetch_shard(
@@ -543,6 +576,7 @@ def _fetch_shard(
     partial: Path,
     budget: RateBudget,
     previous: list[Path] | None,
+    bootstrap: Path | None = None,
 ) -> ShardStats:
     start = time.monotonic()
     models = shard_models(listing_parts, job.shard, job.n_shards)
@@ -570,12 +604,15 @@ def _fetch_shard(
             row = old.get(model_id)
             # access can change without a commit: restricted cards are always asked again
             if row is not None and row["sha"] == sha and model_id not in restricted:
-                fresh.append({**row, "reused": True, "requests": 0})
+                fresh.append({**row, "reused": True, "requests": 0, "source": CARD_SOURCES[1]})
             else:
                 keep.append((model_id, sha))
         todo = keep
+    if bootstrap is not None:
+        todo = _take_bootstrap(todo, models, bootstrap, restricted, job.max_bytes, fresh)
     log.info(
-        "shard %d: %d models, %d to fetch, %d done before, %d without README or reused",
+        "shard %d: %d models, %d to fetch, %d done before, %d without README, reused or "
+        "from the dump",
         job.shard, len(ids), len(todo), len(done), len(fresh),
     )  # fmt: skip
     batches = _Batches(partial, job.shard, len(todo))
@@ -631,6 +668,9 @@ def _fetch_shard(
     stats.encodings = {e: found.get(e, 0) for e in CARD_ENCODINGS}
     stats.requests = sent  # by every run of the shard, rows kept or not
     stats.reused = pc.sum(table["reused"].cast(pa.int64())).as_py() or 0
+    stats.bootstrap = (
+        pc.sum(pc.equal(table["source"], CARD_SOURCES[2]).cast(pa.int64())).as_py() or 0
+    )
     stats.retries = retries
     stats.throttled = budget.stats.throttled
     stats.seconds = time.monotonic() - start

@@ -31,7 +31,10 @@ truncated      true when ``text`` was cut at the cap
 etag           the README's ETag (git blob sha1), null unless ok
 fetched_at     UTC time of the answer (or of the reuse decision)
 reused         true when copied from a previous snapshot (same repository sha)
-requests       HTTP requests spent on this card (0 for reused and no_readme)
+requests       HTTP requests spent on this card (0 for reused, bootstrap and no_readme)
+source         where the row came from: ``fetched`` (asked of the Hub; ``no_readme`` rows
+               too, decided from the listing), ``previous`` (a previous snapshot's row,
+               same sha) or ``bootstrap`` (the public card dump, same ``lastModified``)
 =============  =========================================================================
 """
 
@@ -50,6 +53,8 @@ LISTING_SCHEMA = pa.schema(
     ]
 )
 
+#: Where a card row came from (``cards.source``).
+CARD_SOURCES = ("fetched", "previous", "bootstrap")
 CARD_STATUSES = ("ok", "no_readme", "gated", "not_found", "disabled", "error")
 #: How the bytes of an ``ok`` card decode (``cards.encoding``).
 CARD_ENCODINGS = ("utf-8", "bom", "invalid-utf-8")
@@ -70,6 +75,7 @@ CARD_SCHEMA = pa.schema(
         ("fetched_at", pa.timestamp("ms", tz="UTC")),
         ("reused", pa.bool_()),
         ("requests", pa.int32()),
+        ("source", pa.string()),
     ]
 )
 

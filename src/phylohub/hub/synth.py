@@ -130,6 +130,16 @@ its own, :mod:`phylohub.hub.plant_ecology` re-dates three families of the first 
 peak, an exponential decay of known half-life) and a succession in a task niche. The
 ``truth_ecology`` table and ``truth.json["ecology"]`` hold them.
 
+Card dump
+=========
+With ``dump_days`` > 0 (0 by default: no dump, the store and truth as they were), from a
+stream of its own, :mod:`phylohub.hub.plant_dump` writes beside the store, under
+``datasets/{dump_repo}/``, a parquet dump of the cards as they were ``dump_days`` earlier
+(the columns of the Hub's public dump): ``dump_coverage`` of the carded models then
+created, stale rows (models modified since, and ``dump_stale_share`` more) with an older
+``last_modified`` and text, ``dump_deleted_share`` rows of models since deleted. The
+``truth_dump`` table and ``truth.json["dump"]`` hold them.
+
 The shares are 0 by default, so the listed traits are the latent ones that the truth
 tests recount; ``config/demo.yaml`` plants them at rates of the order of the Hub's. The
 ``truth_quality`` table (``key``, ``id``, ``trait``, ``value`` as listed, ``rule``) names
@@ -163,7 +173,7 @@ import numpy as np
 import numpy.typing as npt
 
 from phylohub.errors import PhylohubError
-from phylohub.hub import plant_ecology, vocab
+from phylohub.hub import plant_dump, plant_ecology, vocab
 from phylohub.hub.plant_config import ConfigKnobs, ConfigPlan, plan_configs
 from phylohub.hub.store import ModelRecord, StoreWriter
 from phylohub.vocabulary import TAG_RELATIONS
@@ -190,6 +200,13 @@ LATE_PLANTS: dict[str, tuple[str, ...]] = {
         "head_drift_forward",
         "quantization_share",
         "model_type_error_share",
+    ),
+    "dump_days": (
+        "dump_days",
+        "dump_coverage",
+        "dump_stale_share",
+        "dump_deleted_share",
+        "dump_repo",
     ),
 }
 
@@ -331,6 +348,13 @@ class SynthConfig:
     head_drift_forward: float = 0.9  # head switches along plant_config.HEADS
     quantization_share: float = 0.85  # quantized children (with a config) given one
     model_type_error_share: float = 0.1  # quantized children listing another model_type
+    # A public card dump as it was dump_days earlier, beside the store, from a stream of its
+    # own (phylohub.hub.plant_dump); 0 writes none and leaves the store as it was.
+    dump_days: int = 0
+    dump_coverage: float = 0.5  # share of the carded models then listed with a row
+    dump_stale_share: float = 0.05  # rows of unchanged models made stale all the same
+    dump_deleted_share: float = 0.02  # rows (as a share) for models since deleted
+    dump_repo: str = "librarian-bots/model_cards_with_metadata"  # the dataset repository
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -360,6 +384,14 @@ class SynthConfig:
                 for knob in knobs:
                     del out[knob]
         return out
+
+    def dump_knobs(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`phylohub.hub.plant_dump.write_dump`."""
+        return {
+            "seed": self.seed, "days": self.dump_days, "coverage": self.dump_coverage,
+            "stale_share": self.dump_stale_share, "deleted_share": self.dump_deleted_share,
+            "repo": self.dump_repo,
+        }  # fmt: skip
 
     def digest(self) -> str:
         """A short hash of every knob (and the generator version), to detect stale stores."""
@@ -703,7 +735,9 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
         writer.add_rows(rows)
         models.write_truth_tables(writer)
         eco_truth = plant_ecology.write_truth(writer.conn, eco, models.names)
+        dump = plant_dump.write_dump(writer.conn, out_dir, **cfg.dump_knobs())
     truth = models.truth() | ({"ecology": eco_truth} if eco_truth else {})
+    truth |= {"dump": dump} if dump else {}
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
     return truth
 

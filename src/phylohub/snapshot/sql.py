@@ -134,7 +134,8 @@ CREATE TABLE cards (
     etag VARCHAR,
     fetched_at TIMESTAMP,
     reused BOOLEAN,
-    requests INTEGER
+    requests INTEGER,
+    source VARCHAR
 );
 CREATE TABLE traits (
     id VARCHAR NOT NULL,
@@ -495,7 +496,8 @@ SELECT
     etag,
     timezone('UTC', fetched_at),
     reused,
-    requests
+    requests,
+    source
 FROM cards_raw
 ORDER BY id
 """

@@ -215,6 +215,12 @@ TABLES: tuple[Table, ...] = (
             _c("fetched_at", "TIMESTAMP", "UTC time of the answer (or of the reuse)"),
             _c("reused", "BOOLEAN", "copied from a previous snapshot (same sha)"),
             _c("requests", "INTEGER", "HTTP requests spent on this card"),
+            _c(
+                "source",
+                "VARCHAR",
+                "where the row came from: fetched, previous (same sha) or bootstrap (the "
+                "public card dump, same lastModified)",
+            ),
         ),
     ),
     Table(

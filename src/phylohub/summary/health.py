@@ -3,8 +3,8 @@
 Read from the files the crawl rules write: the listing's ``manifest.json`` (models and
 pages: one request a page, before the client's own retries), each card shard's
 ``{shard}.stats.json`` (requests, retries, 429s, reused cards, statuses, encodings of the
-ok cards, seconds) and,
-when given, the arXiv fetch's stats JSON.
+ok cards, seconds) and, when given, the card dump's ``bootstrap.stats.json`` (its
+download's requests) and the arXiv fetch's stats JSON.
 """
 
 from __future__ import annotations
@@ -47,9 +47,13 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def crawl_health(
-    manifest: Path, shard_stats: list[Path], arxiv_stats: Path | None = None
+    manifest: Path,
+    shard_stats: list[Path],
+    arxiv_stats: Path | None = None,
+    bootstrap_stats: Path | None = None,
 ) -> pl.DataFrame:
-    """One row per crawl job: ``listing``, ``cards/{shard}`` in shard order, ``arxiv``.
+    """One row per crawl job: ``listing``, ``bootstrap`` (the card dump's download, when
+    given: ``models`` holds its rows), ``cards/{shard}`` in shard order, ``arxiv``.
 
     Statuses are card statuses and encodings those of the ok cards (zero for the listing
     and arXiv rows); ``throttled``
@@ -60,6 +64,16 @@ def crawl_health(
     rows: list[dict[str, Any]] = [
         {"job": "listing", "models": int(listing["models"]), "requests": int(listing["pages"])}
     ]
+    if bootstrap_stats is not None:
+        b = _read_json(bootstrap_stats)
+        rows.append(
+            {
+                "job": "bootstrap",
+                "models": int(b.get("rows", 0)),
+                "requests": int(b.get("requests", 0)),
+                "seconds": float(b["seconds"]) if "seconds" in b else None,
+            }
+        )
     for path in sorted(shard_stats, key=lambda p: int(Path(p).name.split(".")[0])):
         s = _read_json(path)
         statuses = s.get("statuses", {})

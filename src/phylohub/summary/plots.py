@@ -265,11 +265,11 @@ def plot_crawl_health(health: pl.DataFrame, out: Path) -> None:
                  bbox_to_anchor=(0.5, -0.16))  # fmt: skip
     right.set_title("Requests and time per shard", loc="left", fontweight="bold")
     others = []
-    for job in ("listing", "arxiv"):
+    for job in ("listing", "bootstrap", "arxiv"):
         row = health.filter(pl.col("job") == job)
         if row.height:
             r = row.row(0, named=True)
-            what = "models" if job == "listing" else "ids"
+            what = {"listing": "models", "bootstrap": "dump rows"}.get(job, "ids")
             text = f"{job}: {r['requests']:,} requests for {r['models']:,} {what}"
             if job == "arxiv" and r["reused"]:
                 text += f" ({r['reused']:,} from the cache)"

@@ -49,6 +49,9 @@ class ReplicaConfig:
         0 runs store queries on the event-loop thread; n > 0 uses a pool of n threads.
     card_cache_size
         Rendered cards kept in memory.
+    datasets_dir
+        The folder of the dataset repositories served (``{ns}/{name}/`` each, see
+        :mod:`~phylohub.hub.replica.datasets`); None: ``datasets/`` beside the store.
     """
 
     store: Path
@@ -64,6 +67,13 @@ class ReplicaConfig:
     cdn_port: int = 0
     query_threads: int = 0
     card_cache_size: int = 4096
+    datasets_dir: Path | None = None
+
+    @property
+    def dataset_root(self) -> Path:
+        """Where the dataset repositories lie (``datasets_dir`` or ``datasets/`` beside
+        the store)."""
+        return self.datasets_dir or Path(self.store).parent / "datasets"
 
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= self.max_limit:

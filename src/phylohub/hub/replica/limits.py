@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 #: Path kinds a fault can be limited to.
-FAULT_KINDS: Final = frozenset({"listing", "info", "resolve", "arxiv", "other"})
+FAULT_KINDS: Final = frozenset({"listing", "info", "resolve", "dataset", "arxiv", "other"})
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ class Fault:
         Probability that an eligible request gets the fault.
     kinds
         Path kinds it may strike: ``listing``, ``info``, ``resolve`` (file and
-        resolve-cache URLs), ``arxiv`` (the arXiv API), ``other``.
+        resolve-cache URLs), ``dataset`` (a dataset repository's info, tree and
+        files), ``arxiv`` (the arXiv API), ``other``.
     skip
         Let this many eligible requests through first (e.g. ``skip=1`` spares page 1).
     max_count

@@ -2,10 +2,11 @@
 
 One handler serves every path (no router): :func:`classify` names the request's kind
 (``listing``, ``info``, ``resolve_head``/``resolve_get``, ``resolve_cache_head``/
-``resolve_cache_get``, ``arxiv_query``, ``harnesses``, ``control``, ``other``), which is
-also the key of its counters, and :func:`classify_cdn` does the same for the CDN
-stand-in's origin. :data:`FAULT_KIND` maps a kind to the path kind a fault or a rate-limit
-bucket is chosen by.
+``resolve_cache_get``, ``dataset_info``, ``dataset_tree``,
+``dataset_resolve_head``/``dataset_resolve_get``, ``arxiv_query``, ``harnesses``,
+``control``, ``other``), which is also the key of its counters, and
+:func:`classify_cdn` does the same for the CDN stand-in's origin. :data:`FAULT_KIND`
+maps a kind to the path kind a fault or a rate-limit bucket is chosen by.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ def classify(method: str, raw_path: str) -> Route:
     segs = _split_path(raw_path)
     if segs and segs[0] == "_replica":
         return Route("control", filename="/".join(segs[1:]))
+    if len(segs) >= 3 and segs[:2] == ["api", "datasets"] and method == "GET":
+        return _dataset_api(segs[2:])
+    dataset_file = segs[:1] == ["datasets"] and len(segs) >= 6 and segs[3] == "resolve"
+    if dataset_file and method in ("GET", "HEAD") and all(segs[1:3]):
+        kind = "dataset_resolve_head" if method == "HEAD" else "dataset_resolve_get"
+        return Route(kind, "/".join(segs[1:3]), segs[4], "/".join(segs[5:]))
     if segs and segs[0] == "api":
         if segs[1:] == ["models"] and method == "GET":
             return Route("listing")
@@ -68,6 +75,15 @@ def classify(method: str, raw_path: str) -> Route:
     return Route("other")
 
 
+def _dataset_api(rest: list[str]) -> Route:
+    """``/api/datasets/{ns}/{name}`` (info) or ``.../tree/{rev}[/{path...}]`` (a listing)."""
+    if len(rest) == 2 and all(rest):
+        return Route("dataset_info", "/".join(rest))
+    if len(rest) >= 4 and rest[2] == "tree" and all(rest[:2]) and rest[3]:
+        return Route("dataset_tree", "/".join(rest[:2]), rest[3], "/".join(rest[4:]))
+    return Route("other")
+
+
 def _is_sha(text: str) -> bool:
     """Whether ``text`` is a full commit sha (40 lower-case hex digits)."""
     return len(text) == 40 and all(c in "0123456789abcdef" for c in text)
@@ -94,4 +110,8 @@ FAULT_KIND: Final = {
     "cdn_head": "resolve",
     "cdn_get": "resolve",
     "arxiv_query": "arxiv",
+    "dataset_info": "dataset",
+    "dataset_tree": "dataset",
+    "dataset_resolve_head": "dataset",
+    "dataset_resolve_get": "dataset",
 }

@@ -34,6 +34,7 @@ from phylohub.errors import PhylohubError
 from phylohub.hub.arxiv_api import ATOM_CONTENT_TYPE, answer_query
 from phylohub.hub.replica.answers import JSON, BadRequestError, error
 from phylohub.hub.replica.config import ReplicaConfig, config_from_args
+from phylohub.hub.replica.datasets import Datasets
 from phylohub.hub.replica.entries import Info
 from phylohub.hub.replica.files import Files
 from phylohub.hub.replica.limits import FaultDraw, RateLimiter
@@ -78,6 +79,7 @@ class ReplicaServer:
             cdn_share=config.cdn_share,
             card_cache_size=config.card_cache_size,
         )
+        self._datasets = Datasets(config.dataset_root)
         self._request_ids = iter(range(1, 1 << 62))
         self._rid_prefix = f"Root=1-{int(time.time()):08x}-{random.getrandbits(32):08x}"
         self._runner: web.ServerRunner | None = None
@@ -168,6 +170,8 @@ class ReplicaServer:
             return web.Response(status=500)
 
         bucket = {"resolve": "resolvers", "arxiv": "arxiv"}.get(fault_kind, "api")
+        if route.kind.startswith("dataset_resolve"):
+            bucket = "resolvers"  # any URL with /resolve/
         client = request.remote or "-"
         headers = {"X-Request-Id": rid, "RateLimit-Policy": self._limiter.policy_headers[bucket]}
         if faults["error"].strikes(fault_kind):
@@ -235,6 +239,8 @@ class ReplicaServer:
             return await self._info.answer(request, route)
         if kind.startswith("resolve"):
             return await self._files.answer(request, route, self.cdn_endpoint)
+        if kind.startswith("dataset_"):
+            return await self._datasets.answer(request, route)
         if kind == "harnesses":
             return web.Response(body=_EMPTY_HARNESS_REGISTRY, headers={"Content-Type": JSON})
         if kind == "arxiv_query":
