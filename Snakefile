@@ -29,6 +29,7 @@ include: "workflow/rules/genealogy.smk"
 include: "workflow/rules/similarity.smk"
 include: "workflow/rules/traits.smk"
 include: "workflow/rules/licenses.smk"
+include: "workflow/rules/merges.smk"
 include: "workflow/rules/summary.smk"
 include: "workflow/rules/findings.smk"
 include: "workflow/rules/diff.smk"
@@ -45,6 +46,7 @@ rule all:
         results("figures/similarity_measures.png", config["snapshot"]),
         traits_targets(config["snapshot"]),
         licenses_targets(config["snapshot"]),
+        merges_targets(config["snapshot"]),
         summary_targets(config["snapshot"]),
         # only when an earlier snapshot exists (diff.previous): docs/diff.md
         diff_targets(config["snapshot"]),

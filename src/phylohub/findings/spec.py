@@ -372,6 +372,31 @@ def _licenses() -> list[Finding]:
     return out
 
 
+MERGES = "merges/summary.json"
+MERGE_CLAIMS = "merges/claims.tsv"
+
+
+def _merges() -> list[Finding]:
+    """Merges as sexual reproduction (docs/merges.md): pedigrees, inbreeding, kinship."""
+    s = "Merges (pedigrees of two or more parents)"
+    return [
+        Finding("merges", s, "merges (models with a merge edge)", _json(MERGES, "merges")),
+        Finding("merges_inbred_share", s,
+                "share of merges of 2+ parents whose parents are of one family (inbred)",
+                _json(MERGES, "inbred_share"), "share"),
+        Finding("merges_mean_inbreeding", s, "mean inbreeding coefficient of those merges",
+                _json(MERGES, "mean_inbreeding"), "float"),
+        Finding("merges_of_merges", s, "merges with a merge among their parents",
+                _json(MERGES, "merges_of_merges")),
+        Finding("merges_max_depth", s, "merges on the deepest merge lineage",
+                _json(MERGES, "max_merge_depth")),
+        Finding("merges_families_joined", s, "families joined to another by merges",
+                _json(MERGES, "families_joined")),
+        Finding("merges_largest_component", s, "families in the largest group joined by merges",
+                _json(MERGES, "largest_component_families")),
+    ]  # fmt: skip
+
+
 FINDINGS: tuple[Finding, ...] = (
     *_ecosystem(),
     *_availability(),
@@ -380,6 +405,7 @@ FINDINGS: tuple[Finding, ...] = (
     *_quality(),
     *_similarity(),
     *_licenses(),
+    *_merges(),
 )
 
 CHANGE = ("change_mean", "change_low", "change_high", None)  # child - parent in thinning
@@ -424,6 +450,10 @@ CLAIMS: tuple[Claim, ...] = (
           "... the same with every parent once (its children averaged)",
           THIN, {"measure": "auto_generated", "relation": "finetune", "estimate": "parents"},
           direction="greater", columns=CHANGE),
+    Claim("claim_merges_mostly_inbred", "Merges (pedigrees of two or more parents)",
+          "merges are mostly inbred (parents of one family; share - 1/2, Wilson, each merge once)",
+          MERGE_CLAIMS, {"claim": "mostly_inbred"}, direction="greater",
+          columns=("difference", "ci_low", "ci_high", None)),
 )  # fmt: skip
 
 #: The orderings explain more mutations than the same traffic with coin-flip directions.

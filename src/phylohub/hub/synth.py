@@ -135,7 +135,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -144,7 +144,7 @@ import numpy as np
 import numpy.typing as npt
 
 from phylohub.errors import PhylohubError
-from phylohub.hub import vocab
+from phylohub.hub import plant_merges, vocab
 from phylohub.hub.store import ModelRecord, StoreWriter
 from phylohub.vocabulary import TAG_RELATIONS, TRAITS
 
@@ -281,6 +281,9 @@ class SynthConfig:
     # License breaches and compatible changes, from a stream of their own (module docs,
     # "License audit"); 0 plants none and leaves every name and license as it was.
     license_plant_share: float = 0.0  # eligible leaf children given a planted case
+    # Merge pedigrees (hub/plant_merges.py): off leaves every merge's parents as drawn.
+    merge_plant: bool = False
+    merge_inbred_share: float = 0.5  # merges whose parents come from one family
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -303,7 +306,8 @@ class SynthConfig:
 
     def digest(self) -> str:
         """A short hash of every knob (and the generator version), to detect stale stores."""
-        blob = json.dumps([GENERATOR_VERSION, asdict(self)], sort_keys=True).encode()
+        config = plant_merges.config_dict(self)
+        blob = json.dumps([GENERATOR_VERSION, config], sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
@@ -625,6 +629,7 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     """
     rng = np.random.default_rng(cfg.seed)
     pop = _genealogy(cfg, rng)
+    plant_merges.plant_parents(cfg, pop)
     tr = _traits(cfg, rng, pop)
     draws = _draw_models(cfg, rng, pop, tr)
     models = _Models(cfg, pop, tr, draws, _Plants.of(cfg, pop, tr, draws))
@@ -825,6 +830,7 @@ class _Models:
         self.truth_licenses: list[tuple[Any, ...]] = []
         self.truth_malformed: list[dict[str, Any]] = []
         self.big_repos: list[dict[str, Any]] = []
+        self.merge_truth: dict[str, Any] = {}
 
     def _model_id(self, i: int) -> tuple[str, str, str]:
         """Author, name and id of model ``i`` (the id made unique case-insensitively)."""
@@ -1065,6 +1071,10 @@ class _Models:
         )
         con.executemany("INSERT INTO truth_licenses VALUES (?,?,?,?,?,?,?,?)", self.truth_licenses)
         writer.add_arxiv_papers(self.plants.papers)
+        rows, self.merge_truth = plant_merges.merge_truth(
+            self.cfg, self.pop, self.d.private, self.names
+        )
+        plant_merges.write_truth(con, rows)
 
     def truth(self) -> dict[str, Any]:
         """``truth.json``: what the analyses must recover."""
@@ -1086,6 +1096,8 @@ class _Models:
             },
             "naming_kept": sum(1 for v in self.plants.licenses.values() if v[0] == "naming_kept"),
         }
+        if self.merge_truth:
+            truth["merges"] = self.merge_truth
         return truth
 
 
@@ -1542,7 +1554,7 @@ def _truth(
     return {
         "generator_version": GENERATOR_VERSION,
         "digest": cfg.digest(),
-        "config": asdict(cfg),
+        "config": plant_merges.config_dict(cfg),
         "models": int(pop.n),
         "listed": int(listed.sum()),
         "edges_by_relation": dict(sorted(rel_counts.items())),
