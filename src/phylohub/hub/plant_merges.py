@@ -16,6 +16,21 @@ merge there) in the ``truth_merges`` table (``child``, ``child_id``, ``planted``
 ``inbred`` or ``outcrossed``, ``parents``, ``realised_inbred``: every parent in one family
 of the snapshot; ``listed``: the merge is listed and typed) and
 ``truth.json["merges"]`` (the knobs and the counts).
+
+Inheritance of traits (``merge_license_dominant_share`` q and ``merge_language_union_share``
+u, both 0 by default, which leaves every ecosystem as it was), from a stream of its own
+(``seed`` and :data:`TRAIT_STREAM`), after the traits are inherited along the first parent
+and the downloads drawn: a merge of two or more parents takes, with probability q, the
+license of its most-downloaded parent (on ties, the one with the greatest
+uniform draw of its own, so that the rule does not favour the first-listed), else keeps the one it
+inherited from its first parent; with probability u its languages are the union of its
+parents'. The new value passes on to every descendant that had inherited the old one
+unchanged (a mutated descendant keeps its mutation). ``truth_merge_traits`` records,
+per merge of two or more parents and trait, ``rule`` (1: the rule fired), ``source``
+(license: the position of the parent it took, -1 otherwise) and ``outcome``, the latent
+class the merges stage measures (``first``, ``other``, ``shared``, ``union``,
+``mutation``; see :func:`outcome`); ``truth.json["merges"]["traits"]`` the knobs and the
+counts of each outcome.
 """
 
 from __future__ import annotations
@@ -29,8 +44,15 @@ import numpy.typing as npt
 Array = npt.NDArray[Any]
 
 MERGE_STREAM = 0x6D657267  # "merg": the planted merge pedigrees' own stream
+TRAIT_STREAM = 0x696E6865  # "inhe": the planted inheritance of traits' own stream
 #: The knobs of this plant, left out of the config's digest while ``merge_plant`` is off.
 KNOBS = ("merge_plant", "merge_inbred_share")
+#: The knobs of the inheritance plant, left out of the digest while both are 0.
+TRAIT_KNOBS = ("merge_license_dominant_share", "merge_language_union_share")
+#: The traits whose inheritance the truth records, in the generator's names.
+TRAITS = ("license", "language", "task", "library")
+#: The classes of a merge's value against its parents' (the merges stage's, too).
+OUTCOMES = ("shared", "first", "other", "union", "mutation")
 _MERGE = 3  # index of "merge" in the generator's relations
 
 
@@ -41,7 +63,14 @@ def config_dict(cfg: Any) -> dict[str, Any]:
     if not cfg.merge_plant:
         for key in KNOBS:
             out.pop(key)
+    if not _traits_on(cfg):
+        for key in TRAIT_KNOBS:
+            out.pop(key)
     return out
+
+
+def _traits_on(cfg: Any) -> bool:
+    return bool(cfg.merge_license_dominant_share or cfg.merge_language_union_share)
 
 
 def _family_roots(parents: list[tuple[int, ...]], relation: Array) -> Array:
@@ -103,9 +132,35 @@ def _outside(rng: np.random.Generator, i: int, first: int, root: Array, k: int) 
 
 def merge_truth(
     cfg: Any, pop: Any, private: Array, names: list[str]
+) -> tuple[dict[str, list[tuple[Any, ...]]], dict[str, Any]]:
+    """The truth tables (``truth_merges``, ``truth_merge_traits``: rows by table) and
+    ``truth.json["merges"]``: the pedigree plant's (when on) and the inheritance plant's
+    (under ``traits``, when on)."""
+    rows, summary = _pedigree_truth(cfg, pop, private, names)
+    tables = {"truth_merges": rows} if rows else {}
+    trait_rows = getattr(pop, "merge_trait_rows", [])
+    if trait_rows:
+        tables["truth_merge_traits"] = [
+            (i, names[i], trait, rule, src, out) for i, trait, rule, src, out in trait_rows
+        ]
+        summary["traits"] = {
+            **{key: getattr(cfg, key) for key in TRAIT_KNOBS},
+            "merges": len({r[0] for r in trait_rows}),
+            "outcomes": {
+                trait: {
+                    o: sum(1 for r in trait_rows if r[1] == trait and r[4] == o) for o in OUTCOMES
+                }
+                for trait in TRAITS
+            },
+        }
+    return tables, summary
+
+
+def _pedigree_truth(
+    cfg: Any, pop: Any, private: Array, names: list[str]
 ) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
-    """The ``truth_merges`` rows and ``truth.json["merges"]``: each merge as planted and as
-    the snapshot sees it (families joined by the non-merge edges of listed children)."""
+    """The ``truth_merges`` rows and their counts: each merge as planted and as the
+    snapshot sees it (families joined by the non-merge edges of listed children)."""
     if not cfg.merge_plant:
         return [], {}
     parent = np.arange(pop.n, dtype=np.int64)
@@ -143,12 +198,114 @@ def merge_truth(
     return rows, summary
 
 
-def write_truth(con: Any, rows: list[tuple[Any, ...]]) -> None:
-    """The ``truth_merges`` table (only when the plant is on)."""
-    if not rows:
+def write_truth(con: Any, tables: dict[str, list[tuple[Any, ...]]]) -> None:
+    """The truth tables of the plants that are on."""
+    if tables.get("truth_merges"):
+        con.execute(
+            "CREATE TABLE truth_merges (child INTEGER, child_id TEXT, planted TEXT, "
+            "parents INTEGER, realised_inbred INTEGER, listed INTEGER)"
+        )
+        con.executemany("INSERT INTO truth_merges VALUES (?,?,?,?,?,?)", tables["truth_merges"])
+    if tables.get("truth_merge_traits"):
+        con.execute(
+            "CREATE TABLE truth_merge_traits (child INTEGER, child_id TEXT, trait TEXT, "
+            "rule INTEGER, source INTEGER, outcome TEXT)"
+        )
+        con.executemany(
+            "INSERT INTO truth_merge_traits VALUES (?,?,?,?,?,?)", tables["truth_merge_traits"]
+        )
+
+
+# --------------------------------------------------------------------------- inheritance
+
+
+def outcome(child: frozenset[Any], parents: list[frozenset[Any]]) -> str:
+    """The class of a merge's value against its parents' values (first-listed first):
+    ``shared`` (every parent has it), ``first``, ``other`` (another parent's, not the
+    first's), ``union`` (the union of the parents', none of which it equals), else
+    ``mutation``. The merges stage classifies what the snapshot shows the same way."""
+    if all(p == child for p in parents):
+        return "shared"
+    if parents[0] == child:
+        return "first"
+    if any(p == child for p in parents[1:]):
+        return "other"
+    if child == frozenset().union(*parents):
+        return "union"
+    return "mutation"
+
+
+def plant_traits(cfg: Any, pop: Any, tr: Any, downloads: Array) -> None:
+    """Plant the inheritance rule of the module docs on ``tr`` (in place), then record the
+    truth on ``pop`` (``merge_trait_rows``)."""
+    pop.merge_trait_rows = []
+    if not _traits_on(cfg):
         return
-    con.execute(
-        "CREATE TABLE truth_merges (child INTEGER, child_id TEXT, planted TEXT, "
-        "parents INTEGER, realised_inbred INTEGER, listed INTEGER)"
+    rng = np.random.default_rng([cfg.seed, TRAIT_STREAM])
+    u = rng.random((pop.n, 2))
+    tie = rng.random(pop.n)  # ties of downloads (many have none) go to a random parent
+    merges = [i for i, ps in enumerate(pop.parents) if pop.relation[i] == _MERGE and len(ps) >= 2]
+    lic_fire = {i: bool(u[i, 0] < cfg.merge_license_dominant_share) for i in merges}
+    union_fire = {i: bool(u[i, 1] < cfg.merge_language_union_share) for i in merges}
+    source = dict.fromkeys(merges, -1)
+
+    def take_license(i: int, vals: Array) -> int:
+        ps = pop.parents[i]
+        best = max(range(len(ps)), key=lambda k: (int(downloads[ps[k]]), tie[ps[k]]))
+        source[i] = best
+        return int(vals[ps[best]])
+
+    def take_union(i: int, vals: Array) -> int:
+        members = sorted(set().union(*(tr.lang_sets[int(vals[p])] for p in pop.parents[i])))
+        tr.lang_sets.append(tuple(members))
+        return len(tr.lang_sets) - 1
+
+    tr.single["license"] = _reinherit(
+        pop, tr.single["license"], {i: take_license for i in merges if lic_fire[i]}
     )
-    con.executemany("INSERT INTO truth_merges VALUES (?,?,?,?,?,?)", rows)
+    tr.lang = _reinherit(pop, tr.lang, {i: take_union for i in merges if union_fire[i]})
+    pop.merge_trait_rows = _trait_rows(pop, tr, merges, lic_fire, union_fire, source)
+
+
+def _reinherit(pop: Any, old: Array, rules: dict[int, Any]) -> Array:
+    """The values after the merges in ``rules`` take theirs by their rule, in time order
+    (parents come first): a model that had inherited its first parent's old value
+    unchanged inherits the new one."""
+    vals = old.copy()
+    for i, ps in enumerate(pop.parents):
+        if i in rules:
+            vals[i] = rules[i](i, vals)
+        elif ps and old[i] == old[ps[0]]:
+            vals[i] = vals[ps[0]]
+    return vals
+
+
+def _trait_rows(
+    pop: Any,
+    tr: Any,
+    merges: list[int],
+    lic_fire: dict[int, bool],
+    union_fire: dict[int, bool],
+    source: dict[int, int],
+) -> list[tuple[Any, ...]]:
+    """``(child, trait, rule, source, outcome)`` per merge and trait (latent values)."""
+
+    def value(trait: str, j: int) -> frozenset[Any]:
+        if trait == "language":
+            return frozenset(tr.lang_sets[int(tr.lang[j])])
+        return frozenset([int(tr.single[trait][j])])
+
+    rows: list[tuple[Any, ...]] = []
+    for i in merges:
+        for trait in TRAITS:
+            parents = [value(trait, p) for p in pop.parents[i]]
+            rule = (
+                lic_fire[i]
+                if trait == "license"
+                else union_fire[i]
+                if trait == "language"
+                else False
+            )
+            src = source[i] if trait == "license" else -1
+            rows.append((i, trait, int(rule), src, outcome(value(trait, i), parents)))
+    return rows

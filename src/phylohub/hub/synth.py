@@ -284,6 +284,8 @@ class SynthConfig:
     # Merge pedigrees (hub/plant_merges.py): off leaves every merge's parents as drawn.
     merge_plant: bool = False
     merge_inbred_share: float = 0.5  # merges whose parents come from one family
+    merge_license_dominant_share: float = 0.0  # merges taking the most-downloaded's license
+    merge_language_union_share: float = 0.0  # merges whose languages are their parents' union
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -632,6 +634,7 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     plant_merges.plant_parents(cfg, pop)
     tr = _traits(cfg, rng, pop)
     draws = _draw_models(cfg, rng, pop, tr)
+    plant_merges.plant_traits(cfg, pop, tr, draws.downloads)
     models = _Models(cfg, pop, tr, draws, _Plants.of(cfg, pop, tr, draws))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -25,13 +25,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
+import polars as pl
+
 from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
 from phylohub.io import paths_in as io_paths_in
+from phylohub.merges import inheritance as inh
 from phylohub.merges.pedigree import Pedigrees, read_dag, trace_pedigrees
 
 log = logging.getLogger(__name__)
@@ -84,3 +88,58 @@ def trace_merges(
     write_tsv(out.claims, paths["claims"])
     write_json(out.summary, paths["summary"])
     return out.summary
+
+
+#: The outputs of rule ``measure_merge_inheritance``, by name (docs/merges.md).
+INHERITANCE_TABLES: dict[str, str] = {
+    "classes": "inheritance.parquet",
+    "shares": "inheritance_shares.tsv",
+    "dominance": "license_dominance.tsv",
+    "mutation": "mutation_rates.tsv",
+    "claims": "inheritance_claims.tsv",
+    "summary": "inheritance.json",
+}
+
+
+def measure_inheritance(
+    db: Path,
+    merges: Path,
+    orderings: Path,
+    first_parent_rates: Path,
+    outputs: Mapping[str, Path],
+    seed: int,
+    replicates: int,
+) -> dict[str, object]:
+    """Write every table of :data:`INHERITANCE_TABLES` (see
+    :mod:`phylohub.merges.inheritance`) to ``outputs`` (the rule's, by name)."""
+    check_outputs(outputs, INHERITANCE_TABLES, "measure_merge_inheritance")
+    paths = {name: Path(path) for name, path in outputs.items()}
+    start = time.perf_counter()
+    table = pl.read_parquet(merges, columns=["id", "parents", "parent_ids"])
+    ids = [*table["id"].to_list(), *(p for ps in table["parent_ids"].to_list() for p in ps)]
+    cls = inh.classify(table, inh.read_values(db, ids))
+    share_table = inh.shares(cls, seed, replicates)
+    long = inh.dominance(cls)
+    order = json.loads(Path(orderings).read_text())["traits"]["license"]["orderings"]
+    summary: dict[str, object] = {
+        "merges_compared": cls["id"].n_unique(),
+        "ordering": inh.ORDERING,
+        "dominance_order": inh.dominance_order(
+            long, order[inh.ORDERING]["order"], seed, replicates
+        ),
+        "replicates": replicates,
+    }
+    write_parquet(cls, paths["classes"])
+    write_tsv(share_table, paths["shares"])
+    write_tsv(inh.dominance_matrix(long), paths["dominance"])
+    write_tsv(
+        inh.mutation_rates(share_table, pl.read_parquet(first_parent_rates)), paths["mutation"]
+    )
+    write_tsv(inh.first_parent_claim(cls, seed, replicates), paths["claims"])
+    write_json(summary, paths["summary"])
+    log.info(
+        "inheritance of %d merges in %.1f s",
+        summary["merges_compared"],
+        time.perf_counter() - start,
+    )
+    return summary
