@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from phylohub.findings.build import verdict
+from phylohub.merges.inheritance import first_parent_claim
 from phylohub.merges.pedigree import inbreeding_claims
 
 
@@ -35,3 +36,32 @@ def test_the_inbred_claim_is_judged_both_ways_and_needs_enough_merges() -> None:
     assert verdict(claim_row(20, 80), "greater", cols).startswith("does not hold")
     assert verdict(claim_row(52, 48), "greater", cols).startswith("not shown")
     assert verdict(claim_row(4, 1), "greater", cols).startswith("not tested: too few")
+
+
+def first_parent_row(first: int, other: int) -> dict[str, object]:
+    """The first-parent claim over merges of two parents with different licenses."""
+    n = first + other
+    cls = pl.DataFrame({
+        "id": [f"m{i}" for i in range(n)], "trait": ["license"] * n, "parents": [2] * n,
+        "outcome": ["first"] * first + ["other"] * other, "possible_first": [True] * n,
+        "possible_union": [True] * n, "null_first": [0.5] * n,
+    })  # fmt: skip
+    return first_parent_claim(cls, seed=1, replicates=300).row(0, named=True)
+
+
+def test_the_first_parent_claim_is_judged_both_ways() -> None:
+    cols = ("difference", "ci_low", "ci_high", None)
+    assert verdict(first_parent_row(80, 20), "greater", cols).startswith("holds")
+    assert verdict(first_parent_row(20, 80), "greater", cols).startswith("does not hold")
+    assert verdict(first_parent_row(26, 24), "greater", cols).startswith("not shown")
+    assert verdict(first_parent_row(4, 1), "greater", cols).startswith("not tested")
+
+
+def test_inheritance_runs_in_the_workflow(tiny_workflow: Path) -> None:
+    folder = tiny_workflow / "results" / "tiny"
+    shares = pl.read_csv(folder / "merges" / "inheritance_shares.tsv", separator="\t")
+    assert set(shares["trait"]) == {"license", "language", "task", "library"}
+    summary = json.loads((folder / "merges" / "inheritance.json").read_text())
+    assert summary["merges_compared"] > 0
+    findings = (folder / "findings.md").read_text()
+    assert "merges inherit the first parent's license" in findings

@@ -300,7 +300,11 @@ def merges_genealogy_tables(wildcards):
 
 def merges_targets(snapshot):
     """Every final output of the merges stage of a snapshot."""
-    return [results("merges/summary.json", snapshot)]
+    return [
+        results("merges/summary.json", snapshot),
+        results("merges/inheritance.json", snapshot),
+        results("figures/merges_pedigree.png", snapshot),
+    ]
 
 
 def card_stats_files(wildcards):

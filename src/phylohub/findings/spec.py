@@ -374,6 +374,9 @@ def _licenses() -> list[Finding]:
 
 MERGES = "merges/summary.json"
 MERGE_CLAIMS = "merges/claims.tsv"
+INHERIT = "merges/inheritance.json"
+INHERIT_SHARES = "merges/inheritance_shares.tsv"
+INHERIT_CLAIMS = "merges/inheritance_claims.tsv"
 
 
 def _merges() -> list[Finding]:
@@ -394,6 +397,23 @@ def _merges() -> list[Finding]:
                 _json(MERGES, "families_joined")),
         Finding("merges_largest_component", s, "families in the largest group joined by merges",
                 _json(MERGES, "largest_component_families")),
+        Finding("merges_license_first", s,
+                "share of merges whose parents' licenses differ showing the first-listed's",
+                _tsv(INHERIT_SHARES, "given_possible", trait="license", outcome="first"),
+                "share"),
+        Finding("merges_license_other", s, "... showing another parent's license",
+                _tsv(INHERIT_SHARES, "given_possible", trait="license", outcome="other"),
+                "share"),
+        Finding("merges_language_union", s,
+                "share of merges whose parents' languages differ showing their union",
+                _tsv(INHERIT_SHARES, "given_possible", trait="language", outcome="union"),
+                "share"),
+        Finding("merges_license_mutation", s,
+                "share of merges showing none of their parents' licenses",
+                _tsv(INHERIT_SHARES, "share", trait="license", outcome="mutation"), "share"),
+        Finding("merges_dominant_later", s,
+                "share of license pairs where the merge's sits later in the drift ordering",
+                _json(INHERIT, "dominance_order", "later_share"), "share"),
     ]  # fmt: skip
 
 
@@ -453,6 +473,11 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("claim_merges_mostly_inbred", "Merges (pedigrees of two or more parents)",
           "merges are mostly inbred (parents of one family; share - 1/2, Wilson, each merge once)",
           MERGE_CLAIMS, {"claim": "mostly_inbred"}, direction="greater",
+          columns=("difference", "ci_low", "ci_high", None)),
+    Claim("claim_merges_first_parent_license", "Merges (pedigrees of two or more parents)",
+          "merges inherit the first parent's license (share showing the first-listed's, less"
+          " its share were the order random; parents' licenses differ; bootstrap over merges)",
+          INHERIT_CLAIMS, {"claim": "first_parent_license"}, direction="greater",
           columns=("difference", "ci_low", "ci_high", None)),
 )  # fmt: skip
 
