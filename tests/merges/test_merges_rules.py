@@ -65,3 +65,7 @@ def test_inheritance_runs_in_the_workflow(tiny_workflow: Path) -> None:
     assert summary["merges_compared"] > 0
     findings = (folder / "findings.md").read_text()
     assert "merges inherit the first parent's license" in findings
+    resemble = pl.read_csv(folder / "merges" / "resemblance.tsv", separator="\t")
+    assert "metadata_tfidf" in resemble["measure"].to_list()
+    for name in ("pedigree", "inheritance", "license_dominance", "inbreeding"):
+        assert (folder / "figures" / f"merges_{name}.png").is_file()

@@ -304,6 +304,7 @@ def merges_targets(snapshot):
         results("merges/summary.json", snapshot),
         results("merges/inheritance.json", snapshot),
         results("figures/merges_pedigree.png", snapshot),
+        results("merges/resemblance.tsv", snapshot),
     ]
 
 

@@ -95,3 +95,30 @@ rule plot_merges:
         top=config["merges"]["matrix_top"],
     script:
         "../scripts/plot_merges.py"
+
+
+rule measure_merge_resemblance:
+    input:
+        unpack(merges_genealogy_tables),
+        db=results("hub.duckdb"),
+        merges=results("merges/merges.parquet"),
+    output:
+        pairs=results("merges/resemblance.parquet"),
+        summary=results("merges/resemblance.tsv"),
+    log:
+        "logs/{snapshot}/measure_merge_resemblance.log",
+    benchmark:
+        "benchmarks/{snapshot}/measure_merge_resemblance.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 2
+    resources:
+        mem_mb=similarity_mem_mb,
+        runtime=30,
+    params:
+        options=config["similarity"],
+        control=config["merges"]["resemblance_control"],
+        seed=config["seed"],
+        replicates=config["merges"]["bootstrap"],
+    script:
+        "../scripts/measure_merge_resemblance.py"

@@ -377,6 +377,7 @@ MERGE_CLAIMS = "merges/claims.tsv"
 INHERIT = "merges/inheritance.json"
 INHERIT_SHARES = "merges/inheritance_shares.tsv"
 INHERIT_CLAIMS = "merges/inheritance_claims.tsv"
+RESEMBLE = "merges/resemblance.tsv"
 
 
 def _merges() -> list[Finding]:
@@ -414,6 +415,9 @@ def _merges() -> list[Finding]:
         Finding("merges_dominant_later", s,
                 "share of license pairs where the merge's sits later in the drift ordering",
                 _json(INHERIT, "dominance_order", "later_share"), "share"),
+        Finding("merges_first_closest", s,
+                "share of merges closest to their first-listed parent (metadata TF-IDF)",
+                _tsv(RESEMBLE, "first_closest", measure="metadata_tfidf"), "share"),
     ]  # fmt: skip
 
 

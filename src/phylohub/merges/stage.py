@@ -143,3 +143,44 @@ def measure_inheritance(
         time.perf_counter() - start,
     )
     return summary
+
+
+#: The outputs of rule ``measure_merge_resemblance``, by name (docs/merges.md).
+RESEMBLANCE_TABLES: dict[str, str] = {
+    "pairs": "resemblance.parquet",
+    "summary": "resemblance.tsv",
+}
+
+
+def measure_resemblance(
+    db: Path,
+    merges: Path,
+    nodes: Path,
+    edges: Path,
+    options: Mapping[str, object],
+    outputs: Mapping[str, Path],
+    control: int,
+    seed: int,
+    replicates: int,
+    threads: int = 1,
+) -> None:
+    """Write :data:`RESEMBLANCE_TABLES` (see :mod:`phylohub.merges.resemblance`) with the
+    similarity stage's options (``options``: the config's ``similarity`` section)."""
+    from phylohub.merges.resemblance import resemblance
+    from phylohub.similarity.measures import SimilarityOptions
+
+    check_outputs(outputs, RESEMBLANCE_TABLES, "measure_merge_resemblance")
+    start = time.perf_counter()
+    pairs, summary = resemblance(
+        db,
+        pl.read_parquet(merges, columns=["id", "parents", "parent_ids"]),
+        pl.read_parquet(nodes, columns=["id", "external"]),
+        pl.read_parquet(edges, columns=["child", "parent", "relation"]),
+        SimilarityOptions.from_config(dict(options), threads=threads),
+        control,
+        seed,
+        replicates,
+    )
+    write_parquet(pairs, Path(outputs["pairs"]))
+    write_tsv(summary, Path(outputs["summary"]))
+    log.info("resemblance of %d pairs in %.1f s", pairs.height, time.perf_counter() - start)
