@@ -30,6 +30,7 @@ include: "workflow/rules/similarity.smk"
 include: "workflow/rules/traits.smk"
 include: "workflow/rules/licenses.smk"
 include: "workflow/rules/ecology.smk"
+include: "workflow/rules/merges.smk"
 include: "workflow/rules/summary.smk"
 include: "workflow/rules/findings.smk"
 include: "workflow/rules/diff.smk"
@@ -47,6 +48,7 @@ rule all:
         traits_targets(config["snapshot"]),
         licenses_targets(config["snapshot"]),
         ecology_targets(config["snapshot"]),
+        merges_targets(config["snapshot"]),
         summary_targets(config["snapshot"]),
         # only when an earlier snapshot exists (diff.previous): docs/diff.md
         diff_targets(config["snapshot"]),

@@ -333,6 +333,32 @@ def ecology_targets(snapshot):
     ]
 
 
+# --------------------------------------------------------------------------- merges
+
+
+def merges_genealogy_tables(wildcards):
+    """The genealogy tables the merges stage reads: nodes and edges of merges.relations,
+    nodes of merges.families."""
+    dag, families = config["merges"]["relations"], config["merges"]["families"]
+    return {
+        "nodes": results(f"genealogy/{dag}/nodes.parquet", wildcards.snapshot),
+        "edges": results(f"genealogy/{dag}/edges.parquet", wildcards.snapshot),
+        "family_nodes": results(
+            f"genealogy/{families}/nodes.parquet", wildcards.snapshot
+        ),
+    }
+
+
+def merges_targets(snapshot):
+    """Every final output of the merges stage of a snapshot."""
+    return [
+        results("merges/summary.json", snapshot),
+        results("merges/inheritance.json", snapshot),
+        results("figures/merges_pedigree.png", snapshot),
+        results("merges/resemblance.tsv", snapshot),
+    ]
+
+
 def card_stats_files(wildcards):
     """The crawl statistics of every card shard of a snapshot."""
     return expand(

@@ -446,6 +446,55 @@ def _ecology() -> list[Finding]:
     ]  # fmt: skip
 
 
+MERGES = "merges/summary.json"
+MERGE_CLAIMS = "merges/claims.tsv"
+INHERIT = "merges/inheritance.json"
+INHERIT_SHARES = "merges/inheritance_shares.tsv"
+INHERIT_CLAIMS = "merges/inheritance_claims.tsv"
+RESEMBLE = "merges/resemblance.tsv"
+
+
+def _merges() -> list[Finding]:
+    """Merges as sexual reproduction (docs/merges.md): pedigrees, inbreeding, kinship."""
+    s = "Merges (pedigrees of two or more parents)"
+    return [
+        Finding("merges", s, "merges (models with a merge edge)", _json(MERGES, "merges")),
+        Finding("merges_inbred_share", s,
+                "share of merges of 2+ parents whose parents are of one family (inbred)",
+                _json(MERGES, "inbred_share"), "share"),
+        Finding("merges_mean_inbreeding", s, "mean inbreeding coefficient of those merges",
+                _json(MERGES, "mean_inbreeding"), "float"),
+        Finding("merges_of_merges", s, "merges with a merge among their parents",
+                _json(MERGES, "merges_of_merges")),
+        Finding("merges_max_depth", s, "merges on the deepest merge lineage",
+                _json(MERGES, "max_merge_depth")),
+        Finding("merges_families_joined", s, "families joined to another by merges",
+                _json(MERGES, "families_joined")),
+        Finding("merges_largest_component", s, "families in the largest group joined by merges",
+                _json(MERGES, "largest_component_families")),
+        Finding("merges_license_first", s,
+                "share of merges whose parents' licenses differ showing the first-listed's",
+                _tsv(INHERIT_SHARES, "given_possible", trait="license", outcome="first"),
+                "share"),
+        Finding("merges_license_other", s, "... showing another parent's license",
+                _tsv(INHERIT_SHARES, "given_possible", trait="license", outcome="other"),
+                "share"),
+        Finding("merges_language_union", s,
+                "share of merges whose parents' languages differ showing their union",
+                _tsv(INHERIT_SHARES, "given_possible", trait="language", outcome="union"),
+                "share"),
+        Finding("merges_license_mutation", s,
+                "share of merges showing none of their parents' licenses",
+                _tsv(INHERIT_SHARES, "share", trait="license", outcome="mutation"), "share"),
+        Finding("merges_dominant_later", s,
+                "share of license pairs where the merge's sits later in the drift ordering",
+                _json(INHERIT, "dominance_order", "later_share"), "share"),
+        Finding("merges_first_closest", s,
+                "share of merges closest to their first-listed parent (metadata TF-IDF)",
+                _tsv(RESEMBLE, "first_closest", measure="metadata_tfidf"), "share"),
+    ]  # fmt: skip
+
+
 FINDINGS: tuple[Finding, ...] = (
     *_ecosystem(),
     *_availability(),
@@ -456,6 +505,7 @@ FINDINGS: tuple[Finding, ...] = (
     *_similarity(),
     *_licenses(),
     *_ecology(),
+    *_merges(),
 )
 
 CHANGE = ("change_mean", "change_low", "change_high", None)  # child - parent in thinning
@@ -504,6 +554,15 @@ CLAIMS: tuple[Claim, ...] = (
           "a family's births fall after its peak (mean fitted decay rate per month; families"
           " resampled)", ECOLOGY_TESTS, {"claim": "families_decay"},
           direction="greater", columns=("difference", "ci_low", "ci_high", None)),
+    Claim("claim_merges_mostly_inbred", "Merges (pedigrees of two or more parents)",
+          "merges are mostly inbred (parents of one family; share - 1/2, Wilson, each merge once)",
+          MERGE_CLAIMS, {"claim": "mostly_inbred"}, direction="greater",
+          columns=("difference", "ci_low", "ci_high", None)),
+    Claim("claim_merges_first_parent_license", "Merges (pedigrees of two or more parents)",
+          "merges inherit the first parent's license (share showing the first-listed's, less"
+          " its share were the order random; parents' licenses differ; bootstrap over merges)",
+          INHERIT_CLAIMS, {"claim": "first_parent_license"}, direction="greater",
+          columns=("difference", "ci_low", "ci_high", None)),
 )  # fmt: skip
 
 #: The orderings explain more mutations than the same traffic with coin-flip directions.

@@ -292,6 +292,9 @@ def family_report(
     lines = describe(model_id, tables, children, f"{name} ({', '.join(rels)})")
     if licenses:
         lines += lineage_licenses(db, model_id, tables)
+    from phylohub.merges.query import merge_lines
+
+    lines += merge_lines(folder, db, model_id)
     return "\n".join(lines)
 
 

@@ -173,7 +173,7 @@ import numpy as np
 import numpy.typing as npt
 
 from phylohub.errors import PhylohubError
-from phylohub.hub import plant_dump, plant_ecology, vocab
+from phylohub.hub import plant_dump, plant_ecology, plant_merges, vocab
 from phylohub.hub.plant_config import ConfigKnobs, ConfigPlan, plan_configs
 from phylohub.hub.store import ModelRecord, StoreWriter
 from phylohub.vocabulary import TAG_RELATIONS
@@ -208,6 +208,9 @@ LATE_PLANTS: dict[str, tuple[str, ...]] = {
         "dump_deleted_share",
         "dump_repo",
     ),
+    "merge_plant": ("merge_plant", "merge_inbred_share"),
+    "merge_license_dominant_share": ("merge_license_dominant_share",),
+    "merge_language_union_share": ("merge_language_union_share",),
 }
 
 
@@ -355,6 +358,11 @@ class SynthConfig:
     dump_stale_share: float = 0.05  # rows of unchanged models made stale all the same
     dump_deleted_share: float = 0.02  # rows (as a share) for models since deleted
     dump_repo: str = "librarian-bots/model_cards_with_metadata"  # the dataset repository
+    # Merge pedigrees (hub/plant_merges.py): off leaves every merge's parents as drawn.
+    merge_plant: bool = False
+    merge_inbred_share: float = 0.5  # merges whose parents come from one family
+    merge_license_dominant_share: float = 0.0  # merges taking the most-downloaded's license
+    merge_language_union_share: float = 0.0  # merges whose languages are their parents' union
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -717,10 +725,12 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     """
     rng = np.random.default_rng(cfg.seed)
     pop = _genealogy(cfg, rng)
+    plant_merges.plant_parents(cfg, pop)
     tr = _traits(cfg, rng, pop)
     tasks = [t for t, _ in vocab.TASKS]
     eco = plant_ecology.plant(cfg.ecology_plant, cfg.seed, cfg.end, pop, tr.single["task"], tasks)
     draws = _draw_models(cfg, rng, pop, tr)
+    plant_merges.plant_traits(cfg, pop, tr, draws.downloads)
     models = _Models(cfg, pop, tr, draws, _Plants.of(cfg, pop, tr, draws))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -927,6 +937,7 @@ class _Models:
         self.truth_licenses: list[tuple[Any, ...]] = []
         self.truth_malformed: list[dict[str, Any]] = []
         self.big_repos: list[dict[str, Any]] = []
+        self.merge_truth: dict[str, Any] = {}
 
     def _model_id(self, i: int) -> tuple[str, str, str]:
         """Author, name and id of model ``i`` (the id made unique case-insensitively)."""
@@ -1176,6 +1187,10 @@ class _Models:
             rows = self.plants.configs.truth_rows(self.names)
             con.executemany("INSERT INTO truth_config VALUES (?,?,?,?,?,?,?,?)", rows)
         writer.add_arxiv_papers(self.plants.papers)
+        merge_rows, self.merge_truth = plant_merges.merge_truth(
+            self.cfg, self.pop, self.d.private, self.names
+        )
+        plant_merges.write_truth(con, merge_rows)
 
     def truth(self) -> dict[str, Any]:
         """``truth.json``: what the analyses must recover."""
@@ -1202,6 +1217,8 @@ class _Models:
             truth["architecture"] = self.plants.configs.truth(
                 pop.parents, pop.relation, pop.untyped, self.d.private
             )
+        if self.merge_truth:
+            truth["merges"] = self.merge_truth
         return truth
 
 

@@ -1,0 +1,248 @@
+"""Inheritance of traits by merges: which parent's value a merge of two or more parents
+shows, which license wins when its parents' differ, and how often it shows none of them.
+
+Each merge of two or more parents, per trait (license, language, task, library), where
+the merge and every parent show the trait, falls in one class
+(:func:`phylohub.hub.plant_merges.outcome`, the same rule the generator's truth uses):
+``shared`` (every parent has the value), ``first`` (the first-listed parent's, not
+every parent's), ``other`` (another parent's, not the first's), ``union`` (the union of
+the parents' sets, equal to none of them: languages, multi-licensed models) or
+``mutation`` (none of these). Values are sets, as the traits stage compares them.
+
+Shares have percentile intervals from a bootstrap over merges (each merge is one
+observation per trait, so resampling merges is the clustered bootstrap), seeded from the
+config's ``seed``. Beside each share, the share among the merges where the class can be
+told apart (``possible``: the parents differ for ``first`` and ``other``, the union
+differs from every parent for ``union``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from phylohub.hub.plant_merges import OUTCOMES, outcome
+from phylohub.snapshot.build import connect_snapshot
+
+FloatArray = npt.NDArray[np.float64]
+#: The traits compared, as the snapshot's ``traits`` table names them.
+TRAITS = ("license", "language", "task", "library")
+#: The traits stage's ordering the dominance of licenses is read against.
+ORDERING = "weighted"
+
+_VALUES = """
+SELECT t.id, list_sort(list_distinct(coalesce(t.licenses, []))) AS license,
+    list_sort(list_distinct(coalesce(t.languages, []))) AS language,
+    CASE WHEN t.task IS NULL OR t.task = '' THEN [] ELSE [t.task] END AS task,
+    CASE WHEN t.library IS NULL OR t.library = '' THEN [] ELSE [t.library] END AS library
+FROM traits t JOIN wanted w ON w.id = t.id
+"""
+
+
+def read_values(db: Path, ids: Sequence[str]) -> dict[str, dict[str, frozenset[str]]]:
+    """Each trait's value set of the models ``ids`` from a snapshot's ``traits`` table
+    (trait -> id -> set; a model without the trait is left out)."""
+    con: duckdb.DuckDBPyConnection = connect_snapshot(db)
+    try:
+        wanted = pl.DataFrame({"id": sorted(set(ids))}, schema={"id": pl.String})
+        con.register("wanted", wanted.to_arrow())
+        rows = con.execute(_VALUES).fetchall()
+    finally:
+        con.close()
+    out: dict[str, dict[str, frozenset[str]]] = {t: {} for t in TRAITS}
+    for row in rows:
+        for k, trait in enumerate(TRAITS, start=1):
+            if row[k]:
+                out[trait][row[0]] = frozenset(row[k])
+    return out
+
+
+def classify(merges: pl.DataFrame, values: dict[str, dict[str, frozenset[str]]]) -> pl.DataFrame:
+    """One row per merge of two or more parents and trait that it and all its parents
+    show: ``id``, ``trait``, ``parents``, ``outcome``, ``possible_first`` (the parents
+    differ), ``possible_union`` (their union differs from each), ``null_first`` (the
+    chance the first parent carries the merge's value were the parent order random:
+    parents with the value over parents), ``child``, ``parent_values`` (``|``-joined)."""
+    rows: list[tuple[Any, ...]] = []
+    for mid, parents in (
+        merges.filter(pl.col("parents") >= 2).select("id", "parent_ids").iter_rows()
+    ):
+        for trait in TRAITS:
+            vals = values[trait]
+            if mid not in vals or any(p not in vals for p in parents):
+                continue
+            child, pv = vals[mid], [vals[p] for p in parents]
+            union = frozenset().union(*pv)
+            rows.append((
+                mid, trait, len(pv), outcome(child, pv), len(set(pv)) > 1,
+                all(union != p for p in pv), sum(p == child for p in pv) / len(pv),
+                _label(child), [_label(p) for p in pv],
+            ))  # fmt: skip
+    schema: dict[str, Any] = {
+        "id": pl.String, "trait": pl.String, "parents": pl.Int64, "outcome": pl.String,
+        "possible_first": pl.Boolean, "possible_union": pl.Boolean, "null_first": pl.Float64,
+        "child": pl.String, "parent_values": pl.List(pl.String),
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _label(value: frozenset[str]) -> str:
+    return ", ".join(sorted(value))
+
+
+def _possible(cls: pl.DataFrame, name: str) -> npt.NDArray[np.bool_]:
+    if name in ("first", "other"):
+        return cls["possible_first"].to_numpy()
+    if name == "union":
+        return cls["possible_union"].to_numpy()
+    if name == "shared":
+        return ~cls["possible_first"].to_numpy()
+    return np.ones(cls.height, dtype=bool)
+
+
+def _boot(
+    num: FloatArray, den: FloatArray, rng: np.random.Generator, replicates: int
+) -> tuple[FloatArray, FloatArray]:
+    """Percentile 95% intervals of ``num.sum(0) / den.sum(0)`` over merges resampled with
+    replacement (rows are merges)."""
+    n = num.shape[0]
+    stats = np.full((replicates, num.shape[1]), np.nan)
+    for b in range(replicates):
+        w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
+        d = w @ den
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stats[b] = np.where(d > 0, (w @ num) / d, np.nan)
+    low = np.nanpercentile(stats, 2.5, axis=0) if n else np.full(num.shape[1], np.nan)
+    high = np.nanpercentile(stats, 97.5, axis=0) if n else np.full(num.shape[1], np.nan)
+    return low, high
+
+
+def shares(cls: pl.DataFrame, seed: int, replicates: int) -> pl.DataFrame:
+    """Per trait and class: ``merges`` (observed), ``count``, ``share`` with
+    ``share_low``/``share_high``, ``possible`` and ``given_possible`` with
+    ``given_low``/``given_high`` (module docs)."""
+    out: list[dict[str, Any]] = []
+    for t_i, trait in enumerate(TRAITS):
+        sub = cls.filter(pl.col("trait") == trait)
+        n = sub.height
+        hit = np.stack([(sub["outcome"] == o).to_numpy() for o in OUTCOMES], axis=1)
+        poss = np.stack([_possible(sub, o) for o in OUTCOMES], axis=1)
+        num = np.concatenate([hit, hit & poss], axis=1).astype(np.float64)
+        den = np.concatenate([np.ones_like(hit), poss], axis=1).astype(np.float64)
+        rng = np.random.default_rng([seed, 18, t_i])
+        low, high = _boot(num, den, rng, replicates) if n else (num[0:0].sum(0), num[0:0].sum(0))
+        k = len(OUTCOMES)
+        for j, name in enumerate(OUTCOMES):
+            p = int(poss[:, j].sum())
+            out.append({
+                "trait": trait, "outcome": name, "merges": n, "count": int(hit[:, j].sum()),
+                "share": hit[:, j].mean() if n else None,
+                "share_low": _num(low, j), "share_high": _num(high, j),
+                "possible": p, "given_possible": (hit[:, j] & poss[:, j]).sum() / p if p else None,
+                "given_low": _num(low, k + j), "given_high": _num(high, k + j),
+            })  # fmt: skip
+    return pl.DataFrame(out, infer_schema_length=None)
+
+
+def _num(a: FloatArray, j: int) -> float | None:
+    return float(a[j]) if j < len(a) and np.isfinite(a[j]) else None
+
+
+def first_parent_claim(cls: pl.DataFrame, seed: int, replicates: int) -> pl.DataFrame:
+    """The claim "merges inherit the first parent's license": among merges whose parents'
+    licenses differ and that show one parent's (``first`` or ``other``), the share showing
+    the first's less its share were the parent order random (``null_first``), with a
+    bootstrap interval over merges."""
+    sub = cls.filter(
+        (pl.col("trait") == "license")
+        & pl.col("possible_first")
+        & pl.col("outcome").is_in(["first", "other"])
+    )
+    first = (sub["outcome"] == "first").to_numpy().astype(np.float64)
+    null = sub["null_first"].to_numpy()
+    num = np.stack([first, null, first - null], axis=1)
+    low, high = _boot(num, np.ones_like(num), np.random.default_rng([seed, 18, 99]), replicates)
+    n = sub.height
+    row = {
+        "claim": "first_parent_license", "merges": n,
+        "first": float(first.mean()) if n else None, "null": float(null.mean()) if n else None,
+        "difference": float((first - null).mean()) if n >= 10 else None,
+        "ci_low": _num(low, 2) if n >= 10 else None, "ci_high": _num(high, 2) if n >= 10 else None,
+    }  # fmt: skip
+    return pl.DataFrame(
+        [row], schema_overrides={k: pl.Float64 for k in row if k not in ("claim", "merges")}
+    )
+
+
+def dominance(cls: pl.DataFrame) -> pl.DataFrame:
+    """The dominance matrix of licenses, long: for merges whose parents' licenses differ
+    and that show one parent's, one row per (``winner``, ``loser``) pair of distinct parent
+    values, the winner the merge's: ``winner``, ``loser``, ``merges``."""
+    sub = cls.filter(
+        (pl.col("trait") == "license")
+        & pl.col("possible_first")
+        & pl.col("outcome").is_in(["first", "other"])
+    )
+    rows = [
+        (mid, child, loser)
+        for mid, child, pv in sub.select("id", "child", "parent_values").iter_rows()
+        for loser in sorted(set(pv) - {child})
+    ]
+    long = pl.DataFrame(rows, schema=["merge", "winner", "loser"], orient="row")
+    return long
+
+
+def dominance_matrix(long: pl.DataFrame) -> pl.DataFrame:
+    """Counts of :func:`dominance`'s pairs by winner and loser, most frequent first."""
+    return (
+        long.group_by("winner", "loser")
+        .agg(pl.len().cast(pl.Int64).alias("merges"))
+        .sort(["merges", "winner", "loser"], descending=[True, False, False])
+    )
+
+
+def dominance_order(
+    long: pl.DataFrame, order: Sequence[str], seed: int, replicates: int
+) -> dict[str, Any]:
+    """Does the dominant license sit further along the traits stage's drift ``order``?
+    The share of decided pairs (both values in the order) whose winner comes later, with a
+    bootstrap interval clustered by merge."""
+    pos = {v: k for k, v in enumerate(order)}
+    known = long.filter(pl.col("winner").is_in(list(pos)) & pl.col("loser").is_in(list(pos)))
+    later = np.array(
+        [pos[w] > pos[lo] for w, lo in known.select("winner", "loser").iter_rows()], dtype=float
+    )
+    merges = known["merge"].to_numpy()
+    _, inv = np.unique(merges, return_inverse=True)
+    g = int(inv.max()) + 1 if len(inv) else 0
+    num = np.bincount(inv, weights=later, minlength=g).astype(np.float64)[:, None]
+    den = np.bincount(inv, minlength=g).astype(np.float64)[:, None]
+    low, high = _boot(num, den, np.random.default_rng([seed, 18, 7]), replicates) if g else ([], [])
+    return {
+        "pairs": len(later),
+        "merges": g,
+        "later_share": float(later.mean()) if len(later) else None,
+        "later_low": _num(np.asarray(low), 0),
+        "later_high": _num(np.asarray(high), 0),
+    }
+
+
+def mutation_rates(share_table: pl.DataFrame, first_parent: pl.DataFrame) -> pl.DataFrame:
+    """Per trait, the merges' mutation share against all parents (none of their values)
+    beside the traits stage's first-parent numbers for merges (``rate``: mean Jaccard
+    distance; ``changed``: share of pairs that differ)."""
+    mut = share_table.filter(pl.col("outcome") == "mutation").select(
+        "trait", "merges", pl.col("share").alias("all_parents"),
+        pl.col("share_low").alias("all_low"), pl.col("share_high").alias("all_high"),
+    )  # fmt: skip
+    first = first_parent.filter(pl.col("relation") == "merge").select(
+        "trait", pl.col("pairs").alias("first_pairs"), pl.col("rate").alias("first_rate"),
+        pl.col("changed").alias("first_changed"),
+    )  # fmt: skip
+    return mut.join(first, on="trait", how="left", maintain_order="left")

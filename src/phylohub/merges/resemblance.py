@@ -1,0 +1,126 @@
+"""Resemblance of a merge to its parents, by the similarity stage's measures.
+
+Every merge of two or more parents, all listed, is paired with each parent; a sample of
+finetune child-parent pairs (``merges.resemblance_control``, seeded from ``seed``) is the
+yardstick. The measures are :func:`phylohub.similarity.measures.pair_similarity`'s (the
+similarity stage's options), not rewritten here. Per measure: the mean similarity of a
+merge to its first-listed parent, to its other parents, to its closest and its farthest
+parent, and of a finetune to its parent; and whether the first-listed parent is the
+closest more often than were the order of the parents random (ties share the win).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from phylohub.merges.inheritance import _boot, _num
+from phylohub.similarity.measures import SimilarityOptions, measure_names, pair_similarity
+
+
+def resemblance_pairs(
+    merges: pl.DataFrame, nodes: pl.DataFrame, edges: pl.DataFrame, control: int, seed: int
+) -> pl.DataFrame:
+    """``a`` (the child), ``b`` (a parent), ``kind`` (``merge`` or ``finetune``),
+    ``position`` (the parent's place in the tags, 1 first) and ``parents``."""
+    listed = set(nodes.filter(~pl.col("external"))["id"].to_list())
+    rows: list[tuple[Any, ...]] = []
+    for mid, ps in merges.filter(pl.col("parents") >= 2).select("id", "parent_ids").iter_rows():
+        if mid in listed and all(p in listed for p in ps):
+            rows.extend((mid, p, "merge", k, len(ps)) for k, p in enumerate(ps, start=1))
+    ft = (
+        edges.filter(pl.col("relation") == "finetune")
+        .filter(pl.col("child").is_in(list(listed)) & pl.col("parent").is_in(list(listed)))
+        .select("child", "parent")
+        .unique()
+        .sort("child", "parent")
+    )
+    if ft.height > control:
+        keep = np.random.default_rng([seed, 18, 5]).choice(ft.height, control, replace=False)
+        ft = ft[np.sort(keep)]
+    rows.extend((c, p, "finetune", 1, 1) for c, p in ft.iter_rows())
+    return pl.DataFrame(rows, schema=["a", "b", "kind", "position", "parents"], orient="row")
+
+
+def measure_pairs(db: Path, pairs: pl.DataFrame, options: SimilarityOptions) -> pl.DataFrame:
+    """``pairs`` with one column per measure (the similarity stage's)."""
+    table, _, _ = pair_similarity(db, pairs["a"].to_list(), pairs["b"].to_list(), options)
+    sim = pl.from_arrow(table)
+    assert isinstance(sim, pl.DataFrame)
+    key = pairs.with_columns(
+        pl.min_horizontal("a", "b").alias("lo"), pl.max_horizontal("a", "b").alias("hi")
+    )
+    return key.join(
+        sim.rename({"a": "lo", "b": "hi"}), on=["lo", "hi"], how="left", maintain_order="left"
+    ).drop("lo", "hi")
+
+
+def summarize(
+    measured: pl.DataFrame, measures: Sequence[str], seed: int, replicates: int
+) -> pl.DataFrame:
+    """Per measure (module docs): ``merges``, ``first``, ``others``, ``closest``,
+    ``farthest``, ``finetune``, ``first_closest``, ``null``, ``difference`` (first_closest
+    - null) with ``ci_low``/``ci_high`` (bootstrap over merges)."""
+    out = []
+    merge_rows = measured.filter(pl.col("kind") == "merge")
+    for k, m in enumerate(measures):
+        per = (
+            merge_rows.filter(pl.col(m).is_not_nan() & pl.col(m).is_not_null())
+            .group_by("a", maintain_order=True)
+            .agg(
+                pl.col(m).filter(pl.col("position") == 1).first().alias("first"),
+                pl.col(m).filter(pl.col("position") > 1).mean().alias("others"),
+                pl.col(m).max().alias("closest"),
+                pl.col(m).min().alias("farthest"),
+                ((pl.col(m) == pl.col(m).max()) & (pl.col("position") == 1)).sum().alias("f"),
+                (pl.col(m) == pl.col(m).max()).sum().alias("ties"),
+                pl.len().alias("n"),
+                pl.col("parents").first(),
+            )
+            .filter((pl.col("n") == pl.col("parents")) & pl.col("first").is_not_null())
+        )
+        win = (per["f"] / per["ties"]).to_numpy().astype(np.float64)
+        null = (1.0 / per["n"]).to_numpy().astype(np.float64)
+        g = per.height
+        low, high = (
+            _boot((win - null)[:, None], np.ones((g, 1)), np.random.default_rng([seed, 18, 50 + k]),
+                  replicates)
+            if g else (np.array([np.nan]), np.array([np.nan]))
+        )  # fmt: skip
+        ft = measured.filter(pl.col("kind") == "finetune")[m].drop_nans().drop_nulls()
+        out.append({
+            "measure": m, "merges": g,
+            "first": per["first"].mean(), "others": per["others"].mean(),
+            "closest": per["closest"].mean(), "farthest": per["farthest"].mean(),
+            "finetune": ft.mean() if ft.len() else None, "finetunes": ft.len(),
+            "first_closest": float(win.mean()) if g else None,
+            "null": float(null.mean()) if g else None,
+            "difference": float((win - null).mean()) if g >= 10 else None,
+            "ci_low": _num(low, 0) if g >= 10 else None,
+            "ci_high": _num(high, 0) if g >= 10 else None,
+        })  # fmt: skip
+    return pl.DataFrame(out, infer_schema_length=None)
+
+
+def resemblance(
+    db: Path,
+    merges: pl.DataFrame,
+    nodes: pl.DataFrame,
+    edges: pl.DataFrame,
+    options: SimilarityOptions,
+    control: int,
+    seed: int,
+    replicates: int,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The measured pairs and their summary (module docs)."""
+    pairs = resemblance_pairs(merges, nodes, edges, control, seed)
+    names = measure_names(options.variants)
+    if pairs.height == 0:  # nothing to measure: every measure's row, empty
+        pairs = pairs.with_columns(pl.lit(None, pl.Float64).alias(m) for m in names)
+        return pairs, summarize(pairs, names, seed, replicates)
+    measured = measure_pairs(db, pairs, options)
+    return measured, summarize(measured, names, seed, replicates)

@@ -1,0 +1,124 @@
+# Merges as sexual reproduction: pedigrees of two or more parents, inbreeding and
+# kinship (logic: src/phylohub/merges/).
+
+
+rule trace_merges:
+    input:
+        unpack(merges_genealogy_tables),
+    output:
+        merges=results("merges/merges.parquet"),
+        pairs=results("merges/parent_pairs.parquet"),
+        by_parents=results("merges/by_parents.tsv"),
+        components=results("merges/components.tsv"),
+        lineage=results("merges/lineage.tsv"),
+        claims=results("merges/claims.tsv"),
+        summary=results("merges/summary.json"),
+    log:
+        "logs/{snapshot}/trace_merges.log",
+    benchmark:
+        "benchmarks/{snapshot}/trace_merges.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 1
+    resources:
+        mem_mb=genealogy_mem_mb,
+        runtime=20,
+    script:
+        "../scripts/trace_merges.py"
+
+
+rule measure_merge_inheritance:
+    input:
+        db=results("hub.duckdb"),
+        merges=results("merges/merges.parquet"),
+        orderings=results("traits/orderings.json"),
+        rates=results("traits/mutation_rates.parquet"),
+    output:
+        classes=results("merges/inheritance.parquet"),
+        shares=results("merges/inheritance_shares.tsv"),
+        dominance=results("merges/license_dominance.tsv"),
+        mutation=results("merges/mutation_rates.tsv"),
+        claims=results("merges/inheritance_claims.tsv"),
+        summary=results("merges/inheritance.json"),
+    log:
+        "logs/{snapshot}/measure_merge_inheritance.log",
+    benchmark:
+        "benchmarks/{snapshot}/measure_merge_inheritance.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 1
+    resources:
+        mem_mb=narrow_read_mem_mb,
+        runtime=20,
+    params:
+        seed=config["seed"],
+        replicates=config["merges"]["bootstrap"],
+    script:
+        "../scripts/measure_merge_inheritance.py"
+
+
+rule plot_merges:
+    input:
+        lineage=results("merges/lineage.tsv"),
+        edges=results(f"genealogy/{config['merges']['relations']}/edges.parquet"),
+        shares=results("merges/inheritance_shares.tsv"),
+        dominance=results("merges/license_dominance.tsv"),
+        merges=results("merges/merges.parquet"),
+    output:
+        pedigree=report(
+            results("figures/merges_pedigree.png"),
+            caption="../report/merges_pedigree.rst",
+            category="Merges",
+        ),
+        shares=report(
+            results("figures/merges_inheritance.png"),
+            caption="../report/merges_inheritance.rst",
+            category="Merges",
+        ),
+        dominance=report(
+            results("figures/merges_license_dominance.png"),
+            caption="../report/merges_license_dominance.rst",
+            category="Merges",
+        ),
+        inbreeding=report(
+            results("figures/merges_inbreeding.png"),
+            caption="../report/merges_inbreeding.rst",
+            category="Merges",
+        ),
+    log:
+        "logs/{snapshot}/plot_merges.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_merges.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    params:
+        top=config["merges"]["matrix_top"],
+    script:
+        "../scripts/plot_merges.py"
+
+
+rule measure_merge_resemblance:
+    input:
+        unpack(merges_genealogy_tables),
+        db=results("hub.duckdb"),
+        merges=results("merges/merges.parquet"),
+    output:
+        pairs=results("merges/resemblance.parquet"),
+        summary=results("merges/resemblance.tsv"),
+    log:
+        "logs/{snapshot}/measure_merge_resemblance.log",
+    benchmark:
+        "benchmarks/{snapshot}/measure_merge_resemblance.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 2
+    resources:
+        mem_mb=similarity_mem_mb,
+        runtime=30,
+    params:
+        options=config["similarity"],
+        control=config["merges"]["resemblance_control"],
+        seed=config["seed"],
+        replicates=config["merges"]["bootstrap"],
+    script:
+        "../scripts/measure_merge_resemblance.py"
