@@ -145,6 +145,7 @@ import numpy.typing as npt
 
 from phylohub.errors import PhylohubError
 from phylohub.hub import vocab
+from phylohub.hub.plant_kin import KinPlan, kin_plan, kin_summary, kin_truth
 from phylohub.hub.store import ModelRecord, StoreWriter
 from phylohub.vocabulary import TAG_RELATIONS, TRAITS
 
@@ -281,6 +282,9 @@ class SynthConfig:
     # License breaches and compatible changes, from a stream of their own (module docs,
     # "License audit"); 0 plants none and leaves every name and license as it was.
     license_plant_share: float = 0.0  # eligible leaf children given a planted case
+    # Undeclared kin, from a stream of their own (phylohub.hub.plant_kin); 0 plants none.
+    kin_hidden_share: float = 0.0  # eligible declared children whose base_model tags go
+    kin_decoy_share: float = 0.0  # listed leaf roots made decoys (name, suffix, link)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -782,6 +786,7 @@ class _Plants:
     licenses: dict[int, tuple[str, str | None, int]]
     papers: list[dict[str, Any]]
     pool_cites: Array
+    kin: KinPlan
 
     @classmethod
     def of(cls, cfg: SynthConfig, pop: _Population, tr: _Traits, d: _Draws) -> _Plants:
@@ -792,7 +797,8 @@ class _Plants:
         authors = [d.authors[int(a)] for a in d.author_idx]
         licenses = _license_plan(cfg, pop, tr, d.private, authors)
         papers, pool_cites = _arxiv_papers(cfg, tr.shown["card"])
-        return cls(shapes, quality, licenses, papers, pool_cites)
+        kin = _kin_plan(cfg, pop, tr, d, set(licenses) | d.malformed | d.hostile_idx)
+        return cls(shapes, quality, licenses, papers, pool_cites, kin)
 
 
 class _Models:
@@ -805,7 +811,7 @@ class _Models:
         self.cfg, self.pop, self.tr, self.d, self.plants = cfg, pop, tr, d, plants
         self.listed_children = np.zeros(pop.n, dtype=np.int64)
         for i, ps in enumerate(pop.parents):
-            if not d.private[i]:
+            if not d.private[i] and i not in plants.kin.hidden:
                 for p in ps:
                     self.listed_children[p] += 1
         self.object_ids = [
@@ -825,6 +831,7 @@ class _Models:
         self.truth_licenses: list[tuple[Any, ...]] = []
         self.truth_malformed: list[dict[str, Any]] = []
         self.big_repos: list[dict[str, Any]] = []
+        self.decoy_type: dict[int, str] = {}  # a decoy's model_type, from its drawn name
 
     def _model_id(self, i: int) -> tuple[str, str, str]:
         """Author, name and id of model ``i`` (the id made unique case-insensitively)."""
@@ -832,6 +839,9 @@ class _Models:
         author = d.authors[int(d.author_idx[i])]
         name = _name_for(i, self.pop, self.names, d.name_u, i in d.hostile_idx, bool(d.popular[i]))
         name = _planted_name(name, self.plants.licenses.get(i, ("", None, 0))[0])
+        if i in self.plants.kin.decoys:  # a renamed decoy keeps its own architecture
+            self.decoy_type[i] = _model_type(name)
+        name = self.plants.kin.name(i, name, self.names)
         model_id = f"{author}/{name}"
         k = 2
         while model_id.lower() in self.used:
@@ -882,6 +892,8 @@ class _Models:
                 arxiv.append(str(plants.papers[int(plants.pool_cites[i])]["id"]))
             if i in plants.shapes:
                 _shape_recipe(recipe, plants.shapes[i], i, author, pop.created[i])
+            if (mention := plants.kin.mention(i, self.names)) is not None:
+                recipe["mention"] = mention
         if not d.private[i]:
             for a in dict.fromkeys(arxiv):
                 self.cited[a] = self.cited.get(a, 0) + 1
@@ -953,6 +965,7 @@ class _Models:
         kind, recipe, datasets, arxiv = self._card(i, author, model_id, rel_name, has_card)
 
         parent_ids = [self.names[p] for p in ps]
+        hidden = i in plants.kin.hidden  # undeclared kin: no base_model tag or baseModels
         shown_lib = lib if show["library"] else None
         shown_task: str | None = task if show["task"] else None
         shown_langs = lang_set if show["language"] else []
@@ -976,7 +989,7 @@ class _Models:
             lic if show["license"] else None,
             shown_datasets,
             arxiv,
-            parent_ids,
+            [] if hidden else parent_ids,
             "unknown" if untyped else rel_name,
             bool(d.has_st[i]),
             has_card,
@@ -1032,14 +1045,14 @@ class _Models:
                     "relation": relation,
                     "models": [{"_id": self.object_ids[p], "id": self.names[p]} for p in ps],
                 }
-                if ps
+                if ps and not hidden
                 else None
             ),
             children_count=int(self.listed_children[i]),
             safetensors=(
                 {"parameters": {"BF16": params}, "total": params} if d.has_st[i] else None
             ),
-            config={"model_type": model_id.split("/")[-1].split("-")[0].lower()}
+            config={"model_type": self.decoy_type.get(i, _model_type(model_id))}
             if lib == "transformers"
             else None,
             used_storage=params * 2,
@@ -1065,6 +1078,14 @@ class _Models:
         )
         con.executemany("INSERT INTO truth_licenses VALUES (?,?,?,?,?,?,?,?)", self.truth_licenses)
         writer.add_arxiv_papers(self.plants.papers)
+        con.execute(
+            "CREATE TABLE truth_kin (key INTEGER, id TEXT, kind TEXT, other TEXT, relation TEXT)"
+        )
+        con.executemany("INSERT INTO truth_kin VALUES (?,?,?,?,?)", self._kin_rows())
+
+    def _kin_rows(self) -> list[tuple[int, str, str, str, str]]:
+        rels = [RELATIONS[r] if r >= 0 else "root" for r in self.pop.relation.tolist()]
+        return kin_truth(self.plants.kin, self.names, self.pop.parents, rels)
 
     def truth(self) -> dict[str, Any]:
         """``truth.json``: what the analyses must recover."""
@@ -1086,7 +1107,35 @@ class _Models:
             },
             "naming_kept": sum(1 for v in self.plants.licenses.values() if v[0] == "naming_kept"),
         }
+        cfg = self.cfg
+        truth["kin"] = kin_summary(cfg.kin_hidden_share, cfg.kin_decoy_share, self._kin_rows())
         return truth
+
+
+def _model_type(model_id: str) -> str:
+    """The config's ``model_type``: the first word of the name (an architecture's name)."""
+    return model_id.split("/")[-1].split("-")[0].lower()
+
+
+def _kin_plan(
+    cfg: SynthConfig, pop: _Population, tr: _Traits, d: _Draws, excluded: set[int]
+) -> KinPlan:
+    """The undeclared kin planted (:mod:`phylohub.hub.plant_kin`); decoy links go on
+    written root cards only."""
+    human = np.zeros(pop.n, dtype=bool)
+    if cfg.kin_decoy_share > 0:
+        kinds, cum = d.kinds_by_rel["root"]
+        pick = np.searchsorted(cum, d.u_card[:, 0], side="right").clip(0, len(kinds) - 1)
+        human = (
+            tr.shown["card"]
+            & (np.array(kinds)[pick] == "human")
+            & ~np.isin(np.arange(pop.n), sorted(d.huge))
+        )
+    return kin_plan(
+        cfg.kin_hidden_share, cfg.kin_decoy_share, cfg.seed, parents=pop.parents,
+        relation=pop.relation, untyped=pop.untyped, children=pop.children, private=d.private,
+        author=d.author_idx, human_card=human, excluded=excluded,
+    )  # fmt: skip
 
 
 _LICENSE_STREAM = 0x6C696365  # "lice": the planted license cases' own stream
