@@ -36,7 +36,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict, di
 
 
 def test_knobs_off_change_nothing_and_on_touch_only_the_planted(pair) -> None:
-    on, off, truth_on, truth_off = pair
+    on, off, _, truth_off = pair
     assert truth_off["kin"]["planted"] == {"hidden": 0, **dict.fromkeys(DECOY_KINDS, 0)}
     assert _digest(on / "hub.sqlite", "truth_edges") == _digest(off / "hub.sqlite", "truth_edges")
     rows = sqlite3.connect(on / "hub.sqlite").execute("SELECT key, kind, other FROM truth_kin")
@@ -69,8 +69,12 @@ def test_hidden_children_keep_name_card_and_config_but_no_tag(pair) -> None:
         k: (o, r) for k, o, r in con.execute(
             "SELECT key, other, relation FROM truth_kin WHERE kind = 'hidden'")
     }  # fmt: skip
-    assert 0.2 < len(hidden) / con.execute(
-        "SELECT count(*) FROM truth_models WHERE relation <> 'root'").fetchone()[0] < 0.35
+    assert (
+        0.2
+        < len(hidden)
+        / con.execute("SELECT count(*) FROM truth_models WHERE relation <> 'root'").fetchone()[0]
+        < 0.35
+    )
     for row in store.iter_rows():
         if row["key"] not in hidden:
             continue

@@ -69,7 +69,8 @@ def test_no_inferred_edge_contradicts_a_declared_one(planted: Path) -> None:
     db = planted / "hub.duckdb"
     edges = _infer(db, None)
     con = duckdb.connect(str(db), read_only=True)
-    declared = pl.from_arrow(con.sql("SELECT child, lower(parent) AS p FROM edges").to_arrow_table())
+    query = "SELECT child, lower(parent) AS p FROM edges"
+    declared = pl.from_arrow(con.sql(query).to_arrow_table())
     created = pl.from_arrow(con.sql("SELECT id, created_at FROM models").to_arrow_table())
     con.close()
     assert isinstance(declared, pl.DataFrame) and isinstance(created, pl.DataFrame)
@@ -78,9 +79,11 @@ def test_no_inferred_edge_contradicts_a_declared_one(planted: Path) -> None:
     covered = declaring.with_columns(p=pl.col("parent").str.to_lowercase())
     assert covered.join(declared, on=["child", "p"], how="anti").height == 0
     assert edges.filter(~pl.col("covered")).join(declared, on="child").height == 0
-    ages = edges.filter(pl.col("parent_in_snapshot")).join(
-        created.rename({"id": "child", "created_at": "c"}), on="child"
-    ).join(created.rename({"id": "parent", "created_at": "p"}), on="parent")
+    ages = (
+        edges.filter(pl.col("parent_in_snapshot"))
+        .join(created.rename({"id": "child", "created_at": "c"}), on="child")
+        .join(created.rename({"id": "parent", "created_at": "p"}), on="parent")
+    )
     assert (ages["p"] < ages["c"]).all()  # older parents: no cycle among inferred edges
 
 
@@ -121,9 +124,10 @@ def test_stage_writes_its_tables_and_says_the_config_signal_was_skipped(
 
     summary = json.loads(out["summary"].read_text())
     assert summary["config_signal"].startswith("skipped")
-    assert summary["new_at_min_confidence"] == edges.filter(
-        ~pl.col("covered") & (pl.col("confidence") >= MIN_CONFIDENCE)
-    ).height
+    assert (
+        summary["new_at_min_confidence"]
+        == edges.filter(~pl.col("covered") & (pl.col("confidence") >= MIN_CONFIDENCE)).height
+    )
     row = edges.filter(pl.col("signals").list.contains("card_quantizer")).row(0, named=True)
     assert any(e.startswith("card_quantizer=") for e in row["evidence"])
     assert row["relation"] == "quantized"

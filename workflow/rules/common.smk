@@ -263,6 +263,33 @@ def traits_targets(snapshot):
     ]
 
 
+# --------------------------------------------------------------------------- inference
+
+
+def inference_mem_mb(wildcards, input):
+    """Memory for rule infer_kin (MB): 2 GB plus twice the snapshot, at most 8 GB.
+
+    Measured at 1.86M models (bench/inference.py, docs/inference.md): see the README's
+    performance table for the peak of the process."""
+    return min(8000, 2000 + 2 * int(input.size_mb))
+
+
+def inference_targets(snapshot):
+    """Every final output of the kin inference of a snapshot (tables and figures)."""
+    return [
+        results("inference/summary.json", snapshot),
+        results("figures/inferred_edges.png", snapshot),
+        results("figures/inference_precision_recall.png", snapshot),
+    ]
+
+
+def inferred_input(wildcards):
+    """The inferred edges, as an input, when genealogy.inferred includes them."""
+    if config["genealogy"]["inferred"] == "exclude":
+        return {}
+    return {"inferred": results("inference/inferred_edges.parquet", wildcards.snapshot)}
+
+
 # --------------------------------------------------------------------------- licenses
 
 

@@ -147,3 +147,27 @@ rule plot_documentation_thinning:
         level=config["traits"]["level"],
     script:
         "../scripts/plot_documentation_thinning.py"
+
+
+rule compare_inferred_kin:
+    input:
+        db=results("hub.duckdb"),
+        inferred=results("inference/inferred_edges.parquet"),
+    output:
+        table=results("traits/kin_headlines.tsv"),
+    log:
+        "logs/{snapshot}/compare_inferred_kin.log",
+    benchmark:
+        "benchmarks/{snapshot}/compare_inferred_kin.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 2
+    resources:
+        mem_mb=genealogy_mem_mb,
+        runtime=20,
+    params:
+        relations=config["genealogy"]["relation_sets"][config["inference"]["relations"]],
+        min_confidence=config["inference"]["min_confidence"],
+        level=config["traits"]["level"],
+    script:
+        "../scripts/compare_inferred_kin.py"

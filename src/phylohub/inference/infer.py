@@ -8,11 +8,11 @@ than a declared one would contradict the declared edge and is dropped. Because e
 kept parent is older than its child, inferred edges alone close no cycle.
 
 One parent per child is kept (all of a mergekit card's parents for a merge), ranked by:
-template card signals, then shared card text, then any name signal, then fewer namesakes (listed models
-sharing the parent's name), then the parent with more declared children, then the older
-parent. Its confidence is
-the precision that its *combination* of signals (with ``ambiguous``, ``external`` and the
-config's verdict) had on a planted ecosystem (:mod:`phylohub.inference.calibration`).
+template card signals, then shared card text, then any name signal, then fewer namesakes
+(listed models sharing the parent's name), then the parent with more declared children,
+then the older parent. Its confidence is the precision that its *combination* of signals
+(with ``ambiguous``, ``external`` and the config's verdict) had on a planted ecosystem
+(:mod:`phylohub.inference.calibration`).
 """
 
 from __future__ import annotations
