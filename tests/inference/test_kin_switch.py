@@ -62,6 +62,28 @@ def test_include_adds_the_confident_new_edges_to_the_genealogy(
     assert strict is not None and strict.height < extra.height
 
 
+def test_include_reaches_traits_and_similarity(
+    hidden: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    """Under include the traits stage compares the inferred pairs too, and the similarity
+    stage's forest holds their parent links."""
+    from phylohub.kinship.forest import load_forest
+    from phylohub.traits.mutation import write_mutation_rates
+
+    db, out = hidden
+    extra = edges_for("include:0.8", out["edges"])
+    assert extra is not None
+    plain = write_mutation_rates(db, tmp_path / "a.parquet")
+    more = write_mutation_rates(db, tmp_path / "b.parquet", extra_edges=extra)
+    task = {t: f.filter(trait="task", relation="all")["pairs"][0] for t, f in
+            (("plain", plain), ("more", more))}  # fmt: skip
+    assert task["more"] > task["plain"]
+    forest = load_forest(db, ["finetune"]).stats
+    grown = load_forest(db, ["finetune"], extra).stats
+    n_finetune = extra.filter(pl.col("relation") == "finetune").height
+    assert grown["edges"] == forest["edges"] + n_finetune > forest["edges"]
+
+
 def test_headlines_side_by_side(hidden: tuple[Path, dict[str, Path]], tmp_path: Path) -> None:
     db, out = hidden
     table = kin_headlines(db, out["edges"], ALL, 0.8, 0.95, tmp_path / "kin.tsv")
@@ -90,3 +112,51 @@ def test_rules_write_the_inference_and_the_headlines(tiny_workflow: Path) -> Non
     findings = json.loads((res / "findings.json").read_text())
     text = json.dumps(findings)
     assert "kin_largest_family_with_inferred" in text
+
+
+def test_rules_under_include_read_the_inferred_edges(
+    hidden: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    """genealogy.inferred: include:0.8 through Snakemake: infer_kin runs first and the
+    genealogy, traits and similarity rules read its edges."""
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    db, _ = hidden
+    (tmp_path / "results" / "mini").mkdir(parents=True)
+    shutil.copy(db, tmp_path / "results" / "mini" / "hub.duckdb")
+    cfg = yaml.safe_load((root / "config" / "demo.yaml").read_text())
+    cfg["snapshot"] = "mini"
+    cfg["genealogy"]["inferred"] = "include:0.8"
+    cfg["similarity"]["draws"] = 200
+    (tmp_path / "mini.yaml").write_text(yaml.safe_dump(cfg))
+    rules = root / "workflow" / "rules"
+    (tmp_path / "Snakefile").write_text(
+        f'configfile: "{tmp_path / "mini.yaml"}"\n'
+        + "".join(f'include: "{rules / f}.smk"\n'
+                  for f in ("common", "inference", "genealogy", "traits", "similarity"))
+    )  # fmt: skip
+    targets = [
+        "results/mini/genealogy/all/summary.json",
+        "results/mini/traits/mutation_rates.parquet",
+        "results/mini/similarity/kin_pairs.parquet",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(tmp_path / "Snakefile"),
+         "--directory", str(tmp_path), "--configfile", str(tmp_path / "mini.yaml"),
+         "--cores", "2", *targets],
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    extra = edges_for("include:0.8", tmp_path / "results/mini/inference/inferred_edges.parquet")
+    assert extra is not None and extra.height > 0
+    summary = json.loads((tmp_path / "results/mini/genealogy/all/summary.json").read_text())
+    declared = build_genealogy(db, ALL, genealogy_paths(tmp_path / "declared"))
+    assert summary["edges"] == declared["edges"] + extra.height
+    for rule in ("measure_mutation_rates", "sample_kin_pairs", "build_genealogy/all"):
+        log = (tmp_path / "logs" / "mini" / f"{rule}.log").read_text()
+        assert f"{extra.height} inferred edges" in log, rule

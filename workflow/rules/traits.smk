@@ -8,6 +8,7 @@ wildcard_constraints:
 
 rule measure_mutation_rates:
     input:
+        unpack(inferred_input),
         db=results("hub.duckdb"),
     output:
         rates=results("traits/mutation_rates.parquet"),
@@ -23,6 +24,7 @@ rule measure_mutation_rates:
         mem_mb=narrow_read_mem_mb,
         runtime=20,
     params:
+        inferred=config["genealogy"]["inferred"],
         parents=config["traits"]["parents"],
         level=config["traits"]["level"],
         exclude_flagged=config["traits"]["exclude_flagged"],
@@ -32,6 +34,7 @@ rule measure_mutation_rates:
 
 rule count_transitions:
     input:
+        unpack(inferred_input),
         db=results("hub.duckdb"),
     output:
         transitions=results("traits/transitions.parquet"),
@@ -48,6 +51,7 @@ rule count_transitions:
         mem_mb=narrow_read_mem_mb,
         runtime=20,
     params:
+        inferred=config["genealogy"]["inferred"],
         parents=config["traits"]["parents"],
         exclude_flagged=config["traits"]["exclude_flagged"],
     script:
@@ -78,6 +82,7 @@ rule solve_orderings:
 
 rule measure_thinning:
     input:
+        unpack(inferred_input),
         db=results("hub.duckdb"),
     output:
         thinning=results("traits/thinning.parquet"),
@@ -93,6 +98,7 @@ rule measure_thinning:
         mem_mb=narrow_read_mem_mb,
         runtime=20,
     params:
+        inferred=config["genealogy"]["inferred"],
         parents=config["traits"]["parents"],
         level=config["traits"]["level"],
         replicates=config["traits"]["thinning_bootstrap"],

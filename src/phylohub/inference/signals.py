@@ -27,8 +27,11 @@ Each signal proposes (child, parent) pairs with the relation it implies and its 
 
 The name signals match the longest proper ``-``-prefix of the name (case-insensitive)
 that is another listed model's name, so ``X-sft-GGUF`` proposes ``X-sft`` before ``X``
-(a re-upload, the whole name, is looked up beside it); when several models share that
-name the pair carries ``ambiguous``. Card signals read
+(a re-upload, the whole name, is looked up beside it). When several models share that
+name (*namesakes*), the pair keeps their number, and only the first
+:data:`NAMESAKES_KEPT` (most declared children, then the oldest) are proposed by the name
+alone: a popular name is carried by hundreds of models at the Hub's size. A parent that
+a card names gets the name signal too when the child's name starts with its name. Card signals read
 the first :data:`CARD_CHARS` characters of the body (front matter removed); a template
 may name a model outside the snapshot (``external``), a bare link may not.
 """
@@ -127,27 +130,52 @@ SELECT id, lower(id) AS lid, lower(author) AS author,
 FROM models WHERE id LIKE '%/%'
 """
 
+#: Namesakes of one name proposed as a parent by its name alone (the ranking's first ones:
+#: most declared children, then the oldest); a card may name any other.
+NAMESAKES_KEPT = 6
+
+
+def _name_signal(rest: str) -> str:
+    return f"""CASE WHEN {rest} = '' THEN 'name_reupload'
+         ELSE coalesce({_suffix_sql(rest, 0)}, 'name_prefix') END AS signal,
+    coalesce({_suffix_sql(rest, 1)}, 'unknown') AS relation,
+    CASE WHEN {rest} = '' THEN '(same name)' ELSE '-' || {rest} END AS evidence"""
+
+
 NAME_PAIRS = f"""
 CREATE TEMP TABLE name_pairs AS
 WITH toks AS (
     SELECT id, lid, author, name, string_split(name, '-') AS t FROM kin_models
 ), prefixes AS (
-    SELECT id, lid, author, name, k, array_to_string(t[1:k], '-') AS stem,
+    SELECT id, lid, author, k, array_to_string(t[1:k], '-') AS stem,
         array_to_string(t[k + 1:], '-') AS rest
     FROM (SELECT *, unnest(range(1, len(t) + 1)) AS k FROM toks)
-), matched AS (
-    SELECT p.id AS child, p.author AS child_author, m.id AS parent, p.k, p.rest,
-        max(p.k) OVER (PARTITION BY p.id, p.rest = '') AS best
-    FROM prefixes p JOIN kin_models m ON m.name = p.stem AND m.lid <> p.lid
-    WHERE p.rest <> '' OR m.author <> p.author
+), names AS (
+    SELECT name, count(*) AS namesakes FROM kin_models GROUP BY name
+), hits AS (
+    SELECT p.*, n.namesakes, max(p.k) OVER (PARTITION BY p.id, p.rest = '') AS best
+    FROM prefixes p JOIN names n ON n.name = p.stem
+    WHERE p.rest <> '' OR n.namesakes > 1
+), kept AS (
+    SELECT * FROM (SELECT *, row_number() OVER (
+        PARTITION BY name ORDER BY kids DESC, created_at, id) AS r FROM kin_models)
+    WHERE r <= {NAMESAKES_KEPT}
+), by_name AS (
+    SELECT h.id AS child, m.id AS parent, h.rest,
+        h.namesakes - CAST(h.rest = '' AS BIGINT) AS namesakes
+    FROM hits h JOIN kept m ON m.name = h.stem AND m.lid <> h.lid
+    WHERE h.k = h.best AND (h.rest <> '' OR m.author <> h.author)
+), by_card AS (
+    SELECT c.id AS child, m.id AS parent, substr(c.name, length(m.name) + 2) AS rest,
+        n.namesakes
+    FROM (SELECT DISTINCT child, parent FROM card_pairs WHERE listed) cp
+    JOIN kin_models c ON c.id = cp.child
+    JOIN kin_models m ON m.id = cp.parent
+    JOIN names n ON n.name = m.name
+    WHERE starts_with(c.name, m.name || '-')
 )
-SELECT child, parent, rest,
-    CASE WHEN rest = '' THEN 'name_reupload'
-         ELSE coalesce({_suffix_sql("rest", 0)}, 'name_prefix') END AS signal,
-    coalesce({_suffix_sql("rest", 1)}, 'unknown') AS relation,
-    CASE WHEN rest = '' THEN '(same name)' ELSE '-' || rest END AS evidence,
-    count(*) OVER (PARTITION BY child, rest = '') AS namesakes
-FROM matched WHERE k = best
+SELECT child, parent, rest, {_name_signal("rest")}, namesakes
+FROM (SELECT * FROM by_name UNION SELECT * FROM by_card)
 """
 
 
@@ -216,7 +244,7 @@ def read_signals(con: duckdb.DuckDBPyConnection) -> None:
     """Fill the temporary tables ``kin_models``, ``name_pairs``, ``card_pairs`` and
     ``text_pairs``."""
     con.execute(MODELS)
-    con.execute(NAME_PAIRS)
     con.execute(BODIES)
     con.execute(CARD_PAIRS)
+    con.execute(NAME_PAIRS)
     con.execute(TEXT_PAIRS)

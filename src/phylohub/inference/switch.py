@@ -9,6 +9,7 @@ confidence is at least the given one. Genealogy adds them to its graph
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import duckdb
 import polars as pl
 
 from phylohub.errors import PhylohubError
+
+log = logging.getLogger(__name__)
 
 _SPEC = re.compile(r"^(exclude|include:(0(\.\d+)?|1(\.0+)?))$")
 
@@ -71,3 +74,4 @@ def shadow_edges(con: duckdb.DuckDBPyConnection, extra: pl.DataFrame) -> None:
         """
     )
     con.unregister("inferred_extra")
+    log.info("read %d inferred edges beside the declared ones", extra.height)

@@ -6,9 +6,11 @@ generation and children with children (relation set ``inference.relations``), an
 mutation rate of every trait over the typed relations pooled (Definition 7.1, each child
 against its first parent), each measured twice on the same snapshot: with the declared
 edges, and with the inferred edges at or above ``inference.min_confidence`` added
-(:func:`phylohub.inference.switch.included_edges`). An inferred edge gets the relation
-its signals imply; one the signals give no relation (``unknown``) joins the untyped
-edges, which the pooled mutation rate leaves out, as it does the declared ones.
+(:func:`phylohub.inference.switch.included_edges`; the traits read them through
+:func:`phylohub.traits.snapshot.open_snapshot`'s ``extra_edges``). An inferred edge
+gets the relation its signals imply; one the signals give no relation (``unknown``)
+joins the untyped edges, which the pooled mutation rate leaves out, as it does the
+declared ones.
 """
 
 from __future__ import annotations
@@ -23,11 +25,10 @@ import polars as pl
 from phylohub.genealogy.families import analyse, family_table
 from phylohub.genealogy.graphs import load_graph
 from phylohub.genealogy.tables import summarise
-from phylohub.inference.switch import included_edges, shadow_edges
+from phylohub.inference.switch import included_edges
 from phylohub.io import write_tsv
-from phylohub.traits import sql
 from phylohub.traits.mutation import mutation_distances, mutation_rates
-from phylohub.traits.snapshot import open_snapshot, use_flags
+from phylohub.traits.snapshot import open_snapshot
 from phylohub.vocabulary import TRAITS
 
 log = logging.getLogger(__name__)
@@ -55,12 +56,8 @@ def genealogy_headlines(
 
 def mutation_headlines(db: Path, extra: pl.DataFrame | None, level: float) -> dict[str, Any]:
     """The pooled mutation rate (typed relations) of every trait, and its pairs."""
-    con = open_snapshot(db, "first")
+    con = open_snapshot(db, "first", extra_edges=extra)
     try:
-        if extra is not None:
-            shadow_edges(con, extra)
-            con.execute(sql.CREATE_COMPARED_EDGES, {"parents": "first"})
-            use_flags(con, False)
         rates = mutation_rates(mutation_distances(con), level)
     finally:
         con.close()
