@@ -40,7 +40,7 @@ from phylohub.inference.calibration import (  # noqa: E402
     with_confidence,
 )
 from phylohub.inference.infer import candidate_pairs, select_edges  # noqa: E402
-from phylohub.inference.stage import infer_edges, write_measurement  # noqa: E402
+from phylohub.inference.stage import infer_edges, limit, write_measurement  # noqa: E402
 
 
 def demo_knobs() -> dict[str, float]:
@@ -73,17 +73,17 @@ def planted(models: int, seed: int, folder: Path, write: bool, min_confidence: f
         print("wrote the calibration to src/phylohub/data")
 
 
-def scale(folder: Path, threads: int) -> None:
+def scale(folder: Path, threads: int, memory_mb: int) -> None:
     """Time and peak memory of the inference on a built snapshot."""
     con = duckdb.connect(str(folder / "hub.duckdb"), read_only=True)
-    con.execute(f"SET threads = {threads}")
+    limit(con, threads, memory_mb)
     t0 = time.perf_counter()
     edges = infer_edges(con, None)
     seconds = time.perf_counter() - t0
     con.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     new = edges.filter(~pl.col("covered"))
-    print(f"models: {folder.name}; threads: {threads}")
+    print(f"models: {folder.name}; threads: {threads}; DuckDB memory limit {memory_mb} MB")
     print(f"inferred pairs: {edges.height}, new: {new.height}, at >= 0.8: "
           f"{new.filter(pl.col('confidence') >= 0.8).height}")  # fmt: skip
     print(f"inference: {seconds:.1f} s, peak RSS {peak:.2f} GB")
@@ -93,6 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("snapshot", nargs="?", type=Path)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--memory-mb", type=int, default=3000, help="DuckDB's memory limit")
     parser.add_argument("--planted", action="store_true")
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--models", type=int, default=20_000)
@@ -103,7 +104,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             planted(args.models, args.seed, Path(tmp), args.calibrate, args.min_confidence)
     elif args.snapshot is not None:
-        scale(args.snapshot, args.threads)
+        scale(args.snapshot, args.threads, args.memory_mb)
     else:
         parser.error("give a snapshot folder or --planted")
 

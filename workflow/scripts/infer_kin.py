@@ -14,4 +14,5 @@ infer_kin(
     Path(snakemake.input.db),
     named_paths(snakemake.output.items()),
     min_confidence=snakemake.params.min_confidence,
+    threads=snakemake.threads,
 )

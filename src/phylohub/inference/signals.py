@@ -44,6 +44,10 @@ import duckdb
 CARD_CHARS = 4000
 #: Characters of the body where a bare link counts (``card_link``).
 LINK_CHARS = 1500
+#: Paragraphs shorter than this are headings and template lines, not text worth sharing.
+PARAGRAPH_CHARS = 80
+#: A paragraph in more cards than this is a template's, not a family's.
+PARAGRAPH_CARDS = 50
 
 #: Every signal, in the order the output lists them.
 SIGNALS: tuple[str, ...] = (
@@ -179,35 +183,67 @@ FROM (SELECT * FROM by_name UNION SELECT * FROM by_card)
 """
 
 
-def _card_union() -> str:
-    parts = []
-    for signal, relation, pattern in CARD_PATTERNS:
-        parts.append(
-            f"SELECT id AS child, unnest(regexp_extract_all(body, '{_q(pattern)}', 1)) AS parent,"
-            f" '{signal}' AS signal, '{relation}' AS relation FROM bodies"
-        )
-    parts.append(
-        f"SELECT id AS child, unnest(regexp_extract_all(left(body, {LINK_CHARS}),"
-        f" '{_q(LINK_PATTERN)}', 1)) AS parent, 'card_link' AS signal, 'unknown' AS relation"
-        " FROM bodies"
-    )
-    return "\nUNION ALL\n".join(parts)
-
-
 def _q(text: str) -> str:
     return text.replace("'", "''")
 
 
-BODIES = f"""
-CREATE TEMP TABLE kin_bodies AS
-SELECT id, left(regexp_replace(left(text, {CARD_CHARS} + 20000),
-    '^[\\s\\x{{feff}}]*---\\r?\\n(?s:.*?)\\r?\\n---[ \\t]*\\r?\\n', ''), {CARD_CHARS}) AS body
-FROM cards WHERE text IS NOT NULL
+#: Characters of a card's text in which its front matter is looked for.
+FRONT_CHARS = 20000
+
+
+def _scan_columns() -> str:
+    cols = [
+        f"regexp_extract_all(body, '{_q(pattern)}', 1) AS {signal}"
+        for signal, _, pattern in CARD_PATTERNS
+    ]
+    cols.append(
+        f"regexp_extract_all(left(body, {LINK_CHARS}), '{_q(LINK_PATTERN)}', 1) AS card_link"
+    )
+    cols.append(
+        "list_distinct(list_transform(list_filter(string_split(body, chr(10) || chr(10)),"
+        f" lambda p: length(p) >= {PARAGRAPH_CHARS}), lambda p: hash(p))) AS paras"
+    )
+    return ",\n    ".join(cols)
+
+
+#: One pass over the cards: each template's matches, the links and the hashes of the
+#: paragraphs, from the body's first characters (front matter cut with string functions,
+#: not a regular expression: it is the scan's hot loop). No body is kept.
+CARD_SCAN = f"""
+CREATE TEMP TABLE card_scan AS
+WITH heads AS (
+    SELECT id, ltrim(left(text, {FRONT_CHARS}), ' ' || chr(9) || chr(10) || chr(13) || chr(65279))
+        AS s
+    FROM cards WHERE text IS NOT NULL
+), bodies AS (
+    SELECT id, left(CASE
+        WHEN starts_with(s, '---') AND position(chr(10) || '---' IN substr(s, 4)) > 0
+        THEN substr(substr(s, 4), position(chr(10) || '---' IN substr(s, 4)) + 4)
+        ELSE s END, {CARD_CHARS}) AS body
+    FROM heads
+)
+SELECT id,
+    {_scan_columns()}
+FROM bodies
 """
+
+
+def _card_union() -> str:
+    parts = [
+        f"SELECT id AS child, unnest({signal}) AS parent, '{signal}' AS signal,"
+        f" '{relation}' AS relation FROM card_scan"
+        for signal, relation, _ in CARD_PATTERNS
+    ]
+    parts.append(
+        "SELECT id AS child, unnest(card_link) AS parent, 'card_link' AS signal,"
+        " 'unknown' AS relation FROM card_scan"
+    )
+    return "\nUNION ALL\n".join(parts)
+
 
 CARD_PAIRS = f"""
 CREATE TEMP TABLE card_pairs AS
-WITH bodies AS (SELECT * FROM kin_bodies), found AS (
+WITH found AS (
 {_card_union()}
 )
 SELECT DISTINCT f.child, coalesce(m.id, f.parent) AS parent, f.signal, f.relation,
@@ -218,22 +254,17 @@ WHERE lower(f.parent) <> lower(f.child)
     AND (m.id IS NOT NULL OR f.signal <> 'card_link')
 """
 
-#: Paragraphs shorter than this are headings and template lines, not text worth sharing.
-PARAGRAPH_CHARS = 80
-#: A paragraph in more cards than this is a template's, not a family's.
-PARAGRAPH_CARDS = 50
-
 TEXT_PAIRS = f"""
 CREATE TEMP TABLE text_pairs AS
-WITH paras AS (
-    SELECT id, hash(p) AS h FROM (
-        SELECT id, unnest(string_split(body, chr(10) || chr(10))) AS p FROM kin_bodies)
-    WHERE length(p) >= {PARAGRAPH_CHARS}
+WITH pairs AS (SELECT DISTINCT child, parent FROM name_pairs),
+ids AS (SELECT child AS id FROM pairs UNION SELECT parent FROM pairs),
+paras AS (
+    SELECT s.id, unnest(s.paras) AS h FROM card_scan s SEMI JOIN ids ON ids.id = s.id
+), counts AS (
+    SELECT h, count(*) AS cards FROM (SELECT unnest(paras) AS h FROM card_scan) GROUP BY h
 ), common AS (
-    SELECT id, h FROM (SELECT id, h, count(*) OVER (PARTITION BY h) AS cards
-        FROM (SELECT DISTINCT id, h FROM paras))
-    WHERE cards <= {PARAGRAPH_CARDS}
-), pairs AS (SELECT DISTINCT child, parent FROM name_pairs)
+    SELECT p.id, p.h FROM paras p JOIN counts c ON c.h = p.h WHERE c.cards <= {PARAGRAPH_CARDS}
+)
 SELECT p.child, p.parent, count(*) AS shared
 FROM pairs p JOIN common a ON a.id = p.child JOIN common b ON b.id = p.parent AND b.h = a.h
 GROUP BY p.child, p.parent
@@ -244,7 +275,7 @@ def read_signals(con: duckdb.DuckDBPyConnection) -> None:
     """Fill the temporary tables ``kin_models``, ``name_pairs``, ``card_pairs`` and
     ``text_pairs``."""
     con.execute(MODELS)
-    con.execute(BODIES)
+    con.execute(CARD_SCAN)
     con.execute(CARD_PAIRS)
     con.execute(NAME_PAIRS)
     con.execute(TEXT_PAIRS)

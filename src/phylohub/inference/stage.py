@@ -4,6 +4,8 @@ and recall, and a summary (see docs/inference.md)."""
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -83,13 +85,33 @@ def summarize(edges: pl.DataFrame, config_used: bool, min_confidence: float) -> 
     }
 
 
-def infer_kin(db: Path, out: Mapping[str, Path], min_confidence: float) -> pl.DataFrame:
+def limit(con: duckdb.DuckDBPyConnection, threads: int | None, memory_mb: int | None) -> None:
+    """DuckDB's threads and memory limit (the rule's), insertion order not kept: the card
+    scan then spills rather than grow past the rule's memory."""
+    con.execute("SET preserve_insertion_order = false")
+    # a read-only snapshot has no folder of its own to spill to: the system's temporary one
+    spill = Path(tempfile.gettempdir()) / f"phylohub-inference-{os.getpid()}"
+    con.execute(f"SET temp_directory = '{spill}'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    if memory_mb:
+        con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+
+
+def infer_kin(
+    db: Path,
+    out: Mapping[str, Path],
+    min_confidence: float,
+    threads: int | None = None,
+    memory_mb: int | None = None,
+) -> pl.DataFrame:
     """Rule ``infer_kin``: infer undeclared parents from ``db`` (read only) and write
     :data:`TABLES`. The config signal is used when the snapshot has a ``model_type``
     table and skipped (said in the log and the summary) when it has none."""
     check_outputs(out, TABLES, "inference")
     con = connect_snapshot(db)
     try:
+        limit(con, threads, memory_mb)
         model_type = snapshot_model_types(con)
         if model_type is None:
             log.info("config signal skipped: %s has no model_type table", db)
