@@ -25,6 +25,7 @@ wildcard_constraints:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/crawl.smk"
 include: "workflow/rules/snapshot.smk"
+include: "workflow/rules/inference.smk"
 include: "workflow/rules/genealogy.smk"
 include: "workflow/rules/similarity.smk"
 include: "workflow/rules/traits.smk"
@@ -41,6 +42,7 @@ rule all:
     input:
         results("hub.duckdb", config["snapshot"]),
         results("crawl/arxiv.parquet", config["snapshot"]),
+        inference_targets(config["snapshot"]),
         genealogy_targets(config["snapshot"]),
         results("similarity/similarity_tests.tsv", config["snapshot"]),
         results("figures/similarity_by_relation.png", config["snapshot"]),

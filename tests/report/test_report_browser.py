@@ -22,7 +22,16 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-CATEGORIES = ["Crawl", "Ecosystem", "Findings", "Genealogy", "Licenses", "Similarity", "Traits"]
+CATEGORIES = [
+    "Crawl",
+    "Ecosystem",
+    "Findings",
+    "Genealogy",
+    "Inferred kin",
+    "Licenses",
+    "Similarity",
+    "Traits",
+]
 
 
 @pytest.fixture(scope="module")

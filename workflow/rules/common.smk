@@ -278,6 +278,35 @@ def traits_targets(snapshot):
     ]
 
 
+# --------------------------------------------------------------------------- inference
+
+
+def inference_mem_mb(wildcards, input):
+    """Memory for rule infer_kin (MB): 2 GB plus 14 times the snapshot, at most 24 GB.
+
+    Measured at 1.86M models (bench/inference.py, a 1.3 GB hub.duckdb): 245 s and a
+    19.0 GB peak on 2 threads, over the 6 GB it should take (docs/inference.md, Scale):
+    the aggregation of the proposed pairs holds them all; with DuckDB limited to 3-4 GB it
+    runs out of memory there."""
+    return min(24000, 2000 + 14 * int(input.size_mb))
+
+
+def inference_targets(snapshot):
+    """Every final output of the kin inference of a snapshot (tables and figures)."""
+    return [
+        results("inference/summary.json", snapshot),
+        results("figures/inferred_edges.png", snapshot),
+        results("figures/inference_precision_recall.png", snapshot),
+    ]
+
+
+def inferred_input(wildcards):
+    """The inferred edges, as an input, when genealogy.inferred includes them."""
+    if config["genealogy"]["inferred"] == "exclude":
+        return {}
+    return {"inferred": results("inference/inferred_edges.parquet", wildcards.snapshot)}
+
+
 # --------------------------------------------------------------------------- licenses
 
 

@@ -8,6 +8,7 @@ wildcard_constraints:
 
 rule build_genealogy:
     input:
+        unpack(inferred_input),
         db=results("hub.duckdb"),
     output:
         nodes=results("genealogy/{relations}/nodes.parquet"),
@@ -33,6 +34,7 @@ rule build_genealogy:
     params:
         relations=genealogy_relations,
         top=config["genealogy"]["top"],
+        inferred=config["genealogy"]["inferred"],
     script:
         "../scripts/build_genealogy.py"
 

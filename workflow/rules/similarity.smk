@@ -5,6 +5,7 @@
 
 rule sample_kin_pairs:
     input:
+        unpack(inferred_input),
         db=results("hub.duckdb"),
     output:
         pairs=results("similarity/kin_pairs.parquet"),
@@ -20,6 +21,7 @@ rule sample_kin_pairs:
         mem_mb=similarity_mem_mb,
         runtime=20,
     params:
+        inferred=config["genealogy"]["inferred"],
         relations=config["similarity"]["relations"],
         draws=config["similarity"]["draws"],
         seed=config["seed"],

@@ -8,6 +8,7 @@ wildcard_constraints:
 
 rule measure_mutation_rates:
     input:
+        unpack(inferred_input),
         db=results("hub.duckdb"),
     output:
         rates=results("traits/mutation_rates.parquet"),
@@ -23,6 +24,7 @@ rule measure_mutation_rates:
         mem_mb=narrow_read_mem_mb,
         runtime=20,
     params:
+        inferred=config["genealogy"]["inferred"],
         parents=config["traits"]["parents"],
         level=config["traits"]["level"],
         exclude_flagged=config["traits"]["exclude_flagged"],
@@ -32,6 +34,7 @@ rule measure_mutation_rates:
 
 rule count_transitions:
     input:
+        unpack(inferred_input),
         db=results("hub.duckdb"),
     output:
         transitions=results("traits/transitions.parquet"),
@@ -48,6 +51,7 @@ rule count_transitions:
         mem_mb=narrow_read_mem_mb,
         runtime=20,
     params:
+        inferred=config["genealogy"]["inferred"],
         parents=config["traits"]["parents"],
         exclude_flagged=config["traits"]["exclude_flagged"],
     script:
@@ -78,6 +82,7 @@ rule solve_orderings:
 
 rule measure_thinning:
     input:
+        unpack(inferred_input),
         db=results("hub.duckdb"),
     output:
         thinning=results("traits/thinning.parquet"),
@@ -93,6 +98,7 @@ rule measure_thinning:
         mem_mb=narrow_read_mem_mb,
         runtime=20,
     params:
+        inferred=config["genealogy"]["inferred"],
         parents=config["traits"]["parents"],
         level=config["traits"]["level"],
         replicates=config["traits"]["thinning_bootstrap"],
@@ -147,3 +153,27 @@ rule plot_documentation_thinning:
         level=config["traits"]["level"],
     script:
         "../scripts/plot_documentation_thinning.py"
+
+
+rule compare_inferred_kin:
+    input:
+        db=results("hub.duckdb"),
+        inferred=results("inference/inferred_edges.parquet"),
+    output:
+        table=results("traits/kin_headlines.tsv"),
+    log:
+        "logs/{snapshot}/compare_inferred_kin.log",
+    benchmark:
+        "benchmarks/{snapshot}/compare_inferred_kin.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 2
+    resources:
+        mem_mb=genealogy_mem_mb,
+        runtime=20,
+    params:
+        relations=config["genealogy"]["relation_sets"][config["inference"]["relations"]],
+        min_confidence=config["inference"]["min_confidence"],
+        level=config["traits"]["level"],
+    script:
+        "../scripts/compare_inferred_kin.py"

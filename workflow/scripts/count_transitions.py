@@ -9,6 +9,7 @@ snapshot flags (data_quality) are left out.
 
 from pathlib import Path
 
+from phylohub.inference.switch import edges_for
 from phylohub.traits.drift import write_transitions
 from phylohub.workflow import configure_logging
 
@@ -23,4 +24,5 @@ write_transitions(
     threads=snakemake.threads,
     memory_mb=snakemake.resources.mem_mb,
     exclude_flagged=snakemake.params.exclude_flagged,
+    extra_edges=edges_for(snakemake.params.inferred, snakemake.input.get("inferred")),
 )

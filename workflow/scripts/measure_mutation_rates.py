@@ -9,6 +9,7 @@ ways: column flagged, kept or excluded).
 
 from pathlib import Path
 
+from phylohub.inference.switch import edges_for
 from phylohub.traits.mutation import write_mutation_rates
 from phylohub.workflow import configure_logging
 
@@ -22,4 +23,5 @@ write_mutation_rates(
     memory_mb=snakemake.resources.mem_mb,
     exclude_flagged=snakemake.params.exclude_flagged,
     both_out=Path(snakemake.output.both),
+    extra_edges=edges_for(snakemake.params.inferred, snakemake.input.get("inferred")),
 )

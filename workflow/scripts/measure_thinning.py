@@ -6,6 +6,7 @@ and results/{snapshot}/traits/card_availability.parquet; see phylohub.traits.thi
 
 from pathlib import Path
 
+from phylohub.inference.switch import edges_for
 from phylohub.traits.thinning import write_thinning
 from phylohub.workflow import configure_logging
 
@@ -20,4 +21,5 @@ write_thinning(
     seed=snakemake.params.seed,
     threads=snakemake.threads,
     memory_mb=snakemake.resources.mem_mb,
+    extra_edges=edges_for(snakemake.params.inferred, snakemake.input.get("inferred")),
 )

@@ -6,6 +6,7 @@ kin_shapes.tsv (exact occurrences of every shape) and kin_forest.json.
 
 from pathlib import Path
 
+from phylohub.inference.switch import edges_for
 from phylohub.kinship.pairs import write_kin_pairs
 from phylohub.workflow import configure_logging
 
@@ -19,4 +20,5 @@ write_kin_pairs(
     relations=p.relations,
     draws=p.draws,
     seed=p.seed,
+    extra_edges=edges_for(snakemake.params.inferred, snakemake.input.get("inferred")),
 )

@@ -495,6 +495,37 @@ def _merges() -> list[Finding]:
     ]  # fmt: skip
 
 
+KIN = "inference/summary.json"
+KIN_HEADLINES = "traits/kin_headlines.tsv"
+#: Rows of kin_headlines.tsv reported, with their label and measure.
+_KIN_ROWS = (
+    ("families_2plus", "families of two or more models", "int"),
+    ("largest_family", "largest family (models)", "int"),
+    ("deepest_generation", "deepest generation", "int"),
+    ("children_with_children", "children with children", "int"),
+    *((f"mutation_rate_{t}", f"{t} mutation rate (typed relations pooled)", "share")
+      for t in TRAITS),
+)  # fmt: skip
+
+
+def _kin() -> list[Finding]:
+    """Undeclared kin (docs/inference.md): the inferred edges at the summary's confidence,
+    and the headline numbers with declared edges only beside those with them added."""
+    s = "Inferred kin (undeclared parents, calibrated on a planted ecosystem)"
+    out = [
+        Finding("kin_inferred_edges", s, "undeclared parents inferred at inference.min_confidence",
+                _json(KIN, "new_at_min_confidence"), "int"),
+        Finding("kin_inferred_children", s, "... models that gain a parent",
+                _json(KIN, "children_at_min_confidence"), "int"),
+    ]  # fmt: skip
+    for measure, label, kind in _KIN_ROWS:
+        for column, side in (("declared", "declared edges only"),
+                             ("with_inferred", "with inferred edges")):  # fmt: skip
+            out.append(Finding(f"kin_{measure}_{column}", s, f"{label}: {side}",
+                               _tsv(KIN_HEADLINES, column, measure=measure), kind))  # fmt: skip
+    return out
+
+
 FINDINGS: tuple[Finding, ...] = (
     *_ecosystem(),
     *_availability(),
@@ -506,6 +537,7 @@ FINDINGS: tuple[Finding, ...] = (
     *_licenses(),
     *_ecology(),
     *_merges(),
+    *_kin(),
 )
 
 CHANGE = ("change_mean", "change_low", "change_high", None)  # child - parent in thinning

@@ -468,7 +468,46 @@ def relation_graph(edges: SnapshotEdges, relations: Sequence[str]) -> Graph:
     )
 
 
-def load_graph(db: Path, relations: Sequence[str]) -> Graph:
+def with_edges(edges: SnapshotEdges, extra: Any) -> SnapshotEdges:
+    """``edges`` with more edges between listed models added (inferred kin, see
+    :mod:`phylohub.inference`): ``extra`` is a table with ``child``, ``parent`` (ids) and
+    ``relation``. An added edge sorts after every declared edge of its child (it has no
+    ``base_model`` tag); one whose child or parent is not listed, or that is already
+    declared, is left out.
+
+    >>> e = SnapshotEdges.from_arrays(["a", "b", "c"], [1], [0], ["finetune"])
+    >>> import polars as pl
+    >>> more = pl.DataFrame({"child": ["c", "b"], "parent": ["a", "a"],
+    ...                      "relation": ["quantized", "finetune"]})
+    >>> w = with_edges(e, more)
+    >>> w.child.tolist(), w.parent.tolist(), [RELATIONS[r] for r in w.relation]
+    ([1, 2], [0, 0], ['finetune', 'quantized'])
+    """
+    n = edges.n_listed
+    listed = edges.ids.slice(0, n).to_pylist()
+    index = {node: i for i, node in enumerate(listed)}
+    have = set(zip(edges.child.tolist(), edges.parent.tolist(), strict=True))
+    child, parent, relation = [], [], []
+    for c, p, r in zip(extra["child"], extra["parent"], extra["relation"], strict=True):
+        ci, pi = index.get(c), index.get(p)
+        if ci is None or pi is None or (ci, pi) in have:
+            continue
+        have.add((ci, pi))
+        child.append(ci)
+        parent.append(pi)
+        relation.append(RELATIONS.index(r))
+    c_all = np.concatenate([edges.child, np.asarray(child, dtype=np.int64)])
+    p_all = np.concatenate([edges.parent, np.asarray(parent, dtype=np.int64)])
+    r_all = np.concatenate([edges.relation, np.asarray(relation, dtype=np.int64)])
+    pos = np.concatenate([edges.position, np.full(len(child), 2**31 - 1, dtype=np.int64)])
+    order = np.lexsort((p_all, pos, c_all))
+    log.info("added %d inferred edges to %d declared ones", len(child), edges.child.size)
+    return SnapshotEdges(
+        edges.ids, n, edges.created_ms, c_all[order], p_all[order], r_all[order], pos[order]
+    )
+
+
+def load_graph(db: Path, relations: Sequence[str], extra: Any = None) -> Graph:
     """Read a snapshot and build the graph of one relation set (:func:`relation_graph`).
 
     Parameters
@@ -477,6 +516,8 @@ def load_graph(db: Path, relations: Sequence[str]) -> Graph:
         A snapshot's ``hub.duckdb``.
     relations
         The relations to keep.
+    extra
+        Edges to add to the declared ones (:func:`with_edges`), or None.
 
     Returns
     -------
@@ -484,7 +525,8 @@ def load_graph(db: Path, relations: Sequence[str]) -> Graph:
         The set's graph.
     """
     relation_codes(relations)
-    return relation_graph(read_edges(db), relations)
+    edges = read_edges(db)
+    return relation_graph(edges if extra is None else with_edges(edges, extra), relations)
 
 
 def parent_array(db: Path, relations: Sequence[str]) -> tuple[list[str], IntArray]:

@@ -318,7 +318,11 @@ def write_tables(gen: Genealogy, out: Mapping[str, Path], top: int = 10) -> dict
 
 
 def build_genealogy(
-    db: Path, relations: Sequence[str], out: Mapping[str, Path], top: int = 10
+    db: Path,
+    relations: Sequence[str],
+    out: Mapping[str, Path],
+    top: int = 10,
+    extra: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The genealogy of one relation set of a snapshot, written as the stage's tables.
 
@@ -333,6 +337,9 @@ def build_genealogy(
         :func:`paths_in` for a folder).
     top
         Rows of the top-N tables.
+    extra
+        Inferred edges to add to the declared ones (``genealogy.inferred: include:...``;
+        :func:`~.graphs.with_edges`), or None for the declared edges only.
 
     Returns
     -------
@@ -340,7 +347,7 @@ def build_genealogy(
         The set's summary (also in ``summary.json``).
     """
     start = time.perf_counter()
-    graph = load_graph(db, relations)
+    graph = load_graph(db, relations, extra)
     log.info("graph of %s built in %.2f s", "+".join(relations), time.perf_counter() - start)
     gen = analyse(graph)
     log.info("%d families measured in %.2f s", gen.n_families, time.perf_counter() - start)

@@ -26,6 +26,8 @@ they say (``lead`` and ``note`` are text, for every kind but ``literal``;
               cards written by diffusers' DreamBooth scripts have before their front
               matter (their template string starts with a line break).
 ``note``      a line appended to the card (a credit line with accented letters, say).
+``mention``   (``human`` only) a line after the title that links another model
+              without deriving from it (a decoy of :mod:`phylohub.hub.plant_kin`).
 ``encoding``  the codec the file was saved with: ``utf-8`` (the default), ``utf-8-sig``
               (a byte order mark first) or a legacy one such as ``cp1252``, which makes
               any non-ASCII letter a byte that is not UTF-8.
@@ -192,6 +194,8 @@ def _mergekit(r: dict[str, Any]) -> str:
 
 def _human(r: dict[str, Any]) -> str:
     body = "\n".join(paragraph(p) for p in r["paras"])
+    if r.get("mention"):  # a line linking a model the card does not derive from
+        body = f"{r['mention']}\n\n{body}"
     text = f"# {r['name']}\n\n{body}"
     pad = r.get("pad", 0)
     if pad:  # a huge card: a results table pasted into the card, as some cards do

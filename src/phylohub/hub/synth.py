@@ -175,6 +175,7 @@ import numpy.typing as npt
 from phylohub.errors import PhylohubError
 from phylohub.hub import plant_dump, plant_ecology, plant_merges, vocab
 from phylohub.hub.plant_config import ConfigKnobs, ConfigPlan, plan_configs
+from phylohub.hub.plant_kin import KinPlan, kin_plan, kin_summary, kin_truth
 from phylohub.hub.store import ModelRecord, StoreWriter
 from phylohub.vocabulary import TAG_RELATIONS
 from phylohub.vocabulary import TAG_TRAITS as TRAITS
@@ -211,6 +212,8 @@ LATE_PLANTS: dict[str, tuple[str, ...]] = {
     "merge_plant": ("merge_plant", "merge_inbred_share"),
     "merge_license_dominant_share": ("merge_license_dominant_share",),
     "merge_language_union_share": ("merge_language_union_share",),
+    "kin_hidden_share": ("kin_hidden_share",),
+    "kin_decoy_share": ("kin_decoy_share",),
 }
 
 
@@ -363,6 +366,9 @@ class SynthConfig:
     merge_inbred_share: float = 0.5  # merges whose parents come from one family
     merge_license_dominant_share: float = 0.0  # merges taking the most-downloaded's license
     merge_language_union_share: float = 0.0  # merges whose languages are their parents' union
+    # Undeclared kin, from a stream of their own (phylohub.hub.plant_kin); 0 plants none.
+    kin_hidden_share: float = 0.0  # eligible declared children whose base_model tags go
+    kin_decoy_share: float = 0.0  # listed leaf roots made decoys (name, suffix, link)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -890,6 +896,7 @@ class _Plants:
     papers: list[dict[str, Any]]
     pool_cites: Array
     configs: ConfigPlan | None
+    kin: KinPlan
 
     @classmethod
     def of(cls, cfg: SynthConfig, pop: _Population, tr: _Traits, d: _Draws) -> _Plants:
@@ -904,7 +911,8 @@ class _Plants:
         knobs = ConfigKnobs(cfg.config_plant, cfg.head_mutation, cfg.head_drift_forward,
                             cfg.quantization_share, cfg.model_type_error_share)  # fmt: skip
         configs = plan_configs(knobs, cfg.seed, pop.parents, pop.relation, pop.untyped, libs)
-        return cls(shapes, quality, licenses, papers, pool_cites, configs)
+        kin = _kin_plan(cfg, pop, tr, d, set(licenses) | d.malformed | d.hostile_idx)
+        return cls(shapes, quality, licenses, papers, pool_cites, configs, kin)
 
 
 class _Models:
@@ -917,7 +925,7 @@ class _Models:
         self.cfg, self.pop, self.tr, self.d, self.plants = cfg, pop, tr, d, plants
         self.listed_children = np.zeros(pop.n, dtype=np.int64)
         for i, ps in enumerate(pop.parents):
-            if not d.private[i]:
+            if not d.private[i] and i not in plants.kin.hidden:
                 for p in ps:
                     self.listed_children[p] += 1
         self.object_ids = [
@@ -938,6 +946,7 @@ class _Models:
         self.truth_malformed: list[dict[str, Any]] = []
         self.big_repos: list[dict[str, Any]] = []
         self.merge_truth: dict[str, Any] = {}
+        self.decoy_type: dict[int, str] = {}  # a decoy's model_type, from its drawn name
 
     def _model_id(self, i: int) -> tuple[str, str, str]:
         """Author, name and id of model ``i`` (the id made unique case-insensitively)."""
@@ -945,6 +954,9 @@ class _Models:
         author = d.authors[int(d.author_idx[i])]
         name = _name_for(i, self.pop, self.names, d.name_u, i in d.hostile_idx, bool(d.popular[i]))
         name = _planted_name(name, self.plants.licenses.get(i, ("", None, 0))[0])
+        if i in self.plants.kin.decoys:  # a renamed decoy keeps its own architecture
+            self.decoy_type[i] = _model_type(name)
+        name = self.plants.kin.name(i, name, self.names)
         model_id = f"{author}/{name}"
         k = 2
         while model_id.lower() in self.used:
@@ -995,6 +1007,8 @@ class _Models:
                 arxiv.append(str(plants.papers[int(plants.pool_cites[i])]["id"]))
             if i in plants.shapes:
                 _shape_recipe(recipe, plants.shapes[i], i, author, pop.created[i])
+            if (mention := plants.kin.mention(i, self.names)) is not None:
+                recipe["mention"] = mention
         if not d.private[i]:
             for a in dict.fromkeys(arxiv):
                 self.cited[a] = self.cited.get(a, 0) + 1
@@ -1066,6 +1080,7 @@ class _Models:
         kind, recipe, datasets, arxiv = self._card(i, author, model_id, rel_name, has_card)
 
         parent_ids = [self.names[p] for p in ps]
+        hidden = i in plants.kin.hidden  # undeclared kin: no base_model tag or baseModels
         shown_lib = lib if show["library"] else None
         shown_task: str | None = task if show["task"] else None
         shown_langs = lang_set if show["language"] else []
@@ -1089,7 +1104,7 @@ class _Models:
             lic if show["license"] else None,
             shown_datasets,
             arxiv,
-            parent_ids,
+            [] if hidden else parent_ids,
             "unknown" if untyped else rel_name,
             bool(d.has_st[i]),
             has_card,
@@ -1145,7 +1160,7 @@ class _Models:
                     "relation": relation,
                     "models": [{"_id": self.object_ids[p], "id": self.names[p]} for p in ps],
                 }
-                if ps
+                if ps and not hidden
                 else None
             ),
             children_count=int(self.listed_children[i]),
@@ -1154,7 +1169,7 @@ class _Models:
             ),
             config=plants.configs.summary(i)
             if plants.configs
-            else {"model_type": model_id.split("/")[-1].split("-")[0].lower()}
+            else {"model_type": self.decoy_type.get(i, _model_type(model_id))}
             if lib == "transformers"
             else None,
             used_storage=params * 2,
@@ -1191,6 +1206,14 @@ class _Models:
             self.cfg, self.pop, self.d.private, self.names
         )
         plant_merges.write_truth(con, merge_rows)
+        con.execute(
+            "CREATE TABLE truth_kin (key INTEGER, id TEXT, kind TEXT, other TEXT, relation TEXT)"
+        )
+        con.executemany("INSERT INTO truth_kin VALUES (?,?,?,?,?)", self._kin_rows())
+
+    def _kin_rows(self) -> list[tuple[int, str, str, str, str]]:
+        rels = [RELATIONS[r] if r >= 0 else "root" for r in self.pop.relation.tolist()]
+        return kin_truth(self.plants.kin, self.names, self.pop.parents, rels)
 
     def truth(self) -> dict[str, Any]:
         """``truth.json``: what the analyses must recover."""
@@ -1219,7 +1242,35 @@ class _Models:
             )
         if self.merge_truth:
             truth["merges"] = self.merge_truth
+        cfg = self.cfg
+        truth["kin"] = kin_summary(cfg.kin_hidden_share, cfg.kin_decoy_share, self._kin_rows())
         return truth
+
+
+def _model_type(model_id: str) -> str:
+    """The config's ``model_type``: the first word of the name (an architecture's name)."""
+    return model_id.split("/")[-1].split("-")[0].lower()
+
+
+def _kin_plan(
+    cfg: SynthConfig, pop: _Population, tr: _Traits, d: _Draws, excluded: set[int]
+) -> KinPlan:
+    """The undeclared kin planted (:mod:`phylohub.hub.plant_kin`); decoy links go on
+    written root cards only."""
+    human = np.zeros(pop.n, dtype=bool)
+    if cfg.kin_decoy_share > 0:
+        kinds, cum = d.kinds_by_rel["root"]
+        pick = np.searchsorted(cum, d.u_card[:, 0], side="right").clip(0, len(kinds) - 1)
+        human = (
+            tr.shown["card"]
+            & (np.array(kinds)[pick] == "human")
+            & ~np.isin(np.arange(pop.n), sorted(d.huge))
+        )
+    return kin_plan(
+        cfg.kin_hidden_share, cfg.kin_decoy_share, cfg.seed, parents=pop.parents,
+        relation=pop.relation, untyped=pop.untyped, children=pop.children, private=d.private,
+        author=d.author_idx, human_card=human, excluded=excluded,
+    )  # fmt: skip
 
 
 _LICENSE_STREAM = 0x6C696365  # "lice": the planted license cases' own stream

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import duckdb
 import numpy as np
@@ -38,6 +38,7 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from phylohub.errors import PhylohubError
+from phylohub.inference.switch import shadow_edges
 from phylohub.vocabulary import EDGE_RELATIONS
 
 __all__ = ["EDGE_RELATIONS", "KinForest", "break_cycles", "families", "load_forest", "tree_roots"]
@@ -145,7 +146,7 @@ def families(parent: IntArray, child: IntArray, par_of: IntArray) -> IntArray:
     return out
 
 
-def load_forest(db: Path, relations: Sequence[str]) -> KinForest:
+def load_forest(db: Path, relations: Sequence[str], extra_edges: Any = None) -> KinForest:
     """Read the forest of the chosen relations from a snapshot's ``hub.duckdb``.
 
     Parameters
@@ -154,6 +155,9 @@ def load_forest(db: Path, relations: Sequence[str]) -> KinForest:
         The snapshot database (tables ``models`` and ``edges``).
     relations : sequence of str
         Edge relations that make a parent (a subset of :data:`EDGE_RELATIONS`).
+    extra_edges : polars.DataFrame, optional
+        Inferred edges read beside the declared ones (``genealogy.inferred``;
+        :func:`phylohub.inference.switch.shadow_edges`).
 
     Returns
     -------
@@ -174,6 +178,8 @@ def load_forest(db: Path, relations: Sequence[str]) -> KinForest:
     if not db.is_file():
         raise PhylohubError(f"no snapshot database at {db}; build the snapshot first")
     with duckdb.connect(str(db), read_only=True) as con:
+        if extra_edges is not None:
+            shadow_edges(con, extra_edges)
         ids = [r[0] for r in con.execute("SELECT id FROM models ORDER BY id").fetchall()]
         edges = con.execute(_EDGES_SQL, {"relations": list(rels)}).fetchnumpy()
     child = np.asarray(edges["child"], dtype=np.int64)

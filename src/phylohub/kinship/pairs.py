@@ -37,7 +37,12 @@ log = logging.getLogger(__name__)
 
 
 def sample_snapshot_pairs(
-    db: Path, relations: Sequence[str], shapes: Sequence[str], draws: int, seed: int
+    db: Path,
+    relations: Sequence[str],
+    shapes: Sequence[str],
+    draws: int,
+    seed: int,
+    extra_edges: Any = None,
 ) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
     """Sample kin shapes of a snapshot's forest and list the pairs of models inside them.
 
@@ -53,6 +58,8 @@ def sample_snapshot_pairs(
         Draws per shape (with replacement).
     seed : int
         Seed of the draws.
+    extra_edges : polars.DataFrame, optional
+        Inferred edges read beside the declared ones (``genealogy.inferred``).
 
     Returns
     -------
@@ -61,7 +68,7 @@ def sample_snapshot_pairs(
     stats : dict
         The forest's statistics (:class:`~phylohub.kinship.forest.KinForest`).
     """
-    kin = load_forest(db, relations)
+    kin = load_forest(db, relations, extra_edges)
     forest = Forest.from_parents(kin.parent)
     totals = shape_totals(kin.parent)
     _, pairs = sample_kin(forest, shapes, draws, seed, family=kin.family)
@@ -104,6 +111,7 @@ def write_kin_pairs(
     relations: Sequence[str],
     draws: int,
     seed: int,
+    extra_edges: Any = None,
 ) -> dict[str, Any]:
     """Sample every shape of a snapshot and write ``kin_pairs``, ``kin_shapes``, the stats.
 
@@ -112,7 +120,7 @@ def write_kin_pairs(
     """
     if draws < 1:
         raise PhylohubError(f"similarity.draws must be >= 1, not {draws}")
-    pairs, shapes, stats = sample_snapshot_pairs(db, relations, SHAPES, draws, seed)
+    pairs, shapes, stats = sample_snapshot_pairs(db, relations, SHAPES, draws, seed, extra_edges)
     log.info(
         "kin forest: %s models, %s parent links (%s extra parents, %s cycles cut)",
         f"{stats['models']:,}",

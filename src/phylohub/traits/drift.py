@@ -183,10 +183,12 @@ def write_transitions(
     threads: int | None = None,
     memory_mb: int | None = None,
     exclude_flagged: bool = False,
+    extra_edges: pl.DataFrame | None = None,
 ) -> TransitionTables:
     """Count a snapshot's transitions and write the three tables as parquet; with
-    ``exclude_flagged`` the snapshot's flagged values (``data_quality``) are no traits."""
-    con = open_snapshot(db, parents, threads, memory_mb, exclude_flagged)
+    ``exclude_flagged`` the snapshot's flagged values (``data_quality``) are no traits;
+    ``extra_edges`` are inferred edges compared beside the declared ones."""
+    con = open_snapshot(db, parents, threads, memory_mb, exclude_flagged, extra_edges)
     try:
         tables = count_transitions(con)
     finally:

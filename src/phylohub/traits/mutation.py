@@ -151,6 +151,7 @@ def write_mutation_rates(
     memory_mb: int | None = None,
     exclude_flagged: bool = False,
     both_out: Path | None = None,
+    extra_edges: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Measure the mutation rates of a snapshot and write them as parquet.
 
@@ -170,13 +171,15 @@ def write_mutation_rates(
         with the snapshot's flagged values (``data_quality``) kept as traits and left
         out, told apart by the column ``flagged`` (:data:`FLAGGED`), so the findings show
         what the flags change whatever the run's choice. Not written when None.
+    extra_edges
+        Inferred edges compared beside the declared ones (``genealogy.inferred``).
 
     Returns
     -------
     polars.DataFrame
         The table written to ``out`` (:func:`mutation_rates`).
     """
-    con = open_snapshot(db, parents, threads, memory_mb)
+    con = open_snapshot(db, parents, threads, memory_mb, extra_edges=extra_edges)
     try:
         both: dict[str, pl.DataFrame] = {}
         for flagged in FLAGGED:

@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 
 from phylohub.errors import PhylohubError
+from phylohub.inference.switch import shadow_edges
 from phylohub.snapshot.build import connect_snapshot
 from phylohub.traits import sql
 from phylohub.vocabulary import EDGE_RELATIONS
@@ -31,6 +32,7 @@ def open_snapshot(
     threads: int | None = None,
     memory_mb: int | None = None,
     exclude_flagged: bool = False,
+    extra_edges: pl.DataFrame | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """A read-only connection to ``db`` holding the temporary tables ``compared_edges``
     and ``config_traits`` and the view ``trait_sets`` (see :func:`use_flags`). A snapshot
@@ -50,6 +52,9 @@ def open_snapshot(
     exclude_flagged
         Leave out the values the snapshot flags in ``data_quality``
         (``traits.exclude_flagged``).
+    extra_edges
+        Inferred edges to compare beside the declared ones (``genealogy.inferred:
+        include:...``; :func:`phylohub.inference.switch.shadow_edges`), or None.
 
     Returns
     -------
@@ -77,6 +82,8 @@ def open_snapshot(
         con.execute(f"SET threads = {int(threads)}")
     if memory_mb:
         con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+    if extra_edges is not None:
+        shadow_edges(con, extra_edges)
     con.execute(sql.CREATE_COMPARED_EDGES, {"parents": parents})
     for table in sql.CONFIG_TABLES:
         if table not in present:

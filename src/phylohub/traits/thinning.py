@@ -304,6 +304,7 @@ def write_thinning(
     seed: int = 0,
     threads: int | None = None,
     memory_mb: int | None = None,
+    extra_edges: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Measure documentation thinning on a snapshot and write both tables as parquet.
 
@@ -320,8 +321,10 @@ def write_thinning(
         See :func:`phylohub.traits.snapshot.open_snapshot`.
     level, replicates, seed
         Confidence level, parent resamples and seed of the intervals (:func:`thinning`).
+    extra_edges
+        Inferred edges compared beside the declared ones (``genealogy.inferred``).
     """
-    con = open_snapshot(db, parents, threads, memory_mb)
+    con = open_snapshot(db, parents, threads, memory_mb, extra_edges=extra_edges)
     try:
         doc = documentation(con)
         availability = card_availability(con, level)

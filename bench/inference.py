@@ -1,0 +1,113 @@
+"""Benchmark and calibration of the kin inference.
+
+    .venv/bin/python bench/inference.py SNAPSHOT_DIR [--threads 2]
+    .venv/bin/python bench/inference.py --planted [--models 20000] [--seed 11]
+    .venv/bin/python bench/inference.py --planted --calibrate   # rewrites phylohub/data
+
+With a snapshot folder (holding ``hub.duckdb``, e.g. the benchmarks' ``synth-1860000``)
+it runs :func:`phylohub.inference.stage.infer_edges` as rule ``infer_kin`` does, on
+``threads`` DuckDB threads, and prints the seconds and the peak resident memory of the
+process. With ``--planted`` it builds a snapshot of an ecosystem with the demo's kin
+knobs (hidden edges and decoys, ``config/demo.yaml``), infers on it with the config
+signal known (the store's ``model_type``) and unknown, and prints precision and recall
+per signal and combined against the planted truth; ``--calibrate`` also writes the
+calibration and the measured precision/recall into ``src/phylohub/data``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from phylohub.hub.synth import SynthConfig  # noqa: E402
+from phylohub.inference.calibration import (  # noqa: E402
+    calibrate,
+    mark_truth,
+    precision_recall,
+    store_model_types,
+    truth_of,
+    with_confidence,
+)
+from phylohub.inference.infer import candidate_pairs, select_edges  # noqa: E402
+from phylohub.inference.stage import infer_edges, limit, write_measurement  # noqa: E402
+
+
+def demo_knobs() -> dict[str, float]:
+    """The kin knobs of ``config/demo.yaml``."""
+    synth = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())["replica"]["synth"]
+    return {k: v for k, v in synth.items() if k.startswith("kin_")}
+
+
+def planted(models: int, seed: int, folder: Path, write: bool, min_confidence: float) -> None:
+    """Measure (and with ``write`` calibrate) on a planted ecosystem."""
+    from tests.pipeline import snapshot_of
+
+    db = snapshot_of(SynthConfig(n_models=models, seed=seed, **demo_knobs()), folder)
+    store = folder / "eco" / "hub.sqlite"
+    truth, hidden = truth_of(store)
+    tables, measured = [], []
+    for label, model_type in (("config known", store_model_types(store)), ("config unknown", None)):
+        con = duckdb.connect(str(db), read_only=True)
+        selected = mark_truth(select_edges(candidate_pairs(con, model_type)), truth)
+        con.close()
+        table = calibrate(selected)
+        tables.append(table)
+        pr = precision_recall(with_confidence(selected, table), hidden, min_confidence)
+        measured.append(pr.with_columns(config=pl.lit(label)))
+        print(f"{label}: {hidden.height} hidden edges\n{pr}")
+    if write:
+        # "|unknown" combinations from the run without a config table: the stage's case
+        calibration = pl.concat(tables[::-1]).unique("combo", keep="first").sort("combo")
+        write_measurement(calibration, pl.concat(measured), ROOT / "src" / "phylohub" / "data")
+        print("wrote the calibration to src/phylohub/data")
+
+
+def scale(folder: Path, threads: int, memory_mb: int) -> None:
+    """Time and peak memory of the inference on a built snapshot."""
+    con = duckdb.connect(str(folder / "hub.duckdb"), read_only=True)
+    limit(con, threads, memory_mb)
+    t0 = time.perf_counter()
+    edges = infer_edges(con, None)
+    seconds = time.perf_counter() - t0
+    con.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    new = edges.filter(~pl.col("covered"))
+    print(f"models: {folder.name}; threads: {threads}; DuckDB memory limit {memory_mb} MB")
+    print(f"inferred pairs: {edges.height}, new: {new.height}, at >= 0.8: "
+          f"{new.filter(pl.col('confidence') >= 0.8).height}")  # fmt: skip
+    print(f"inference: {seconds:.1f} s, peak RSS {peak:.2f} GB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("snapshot", nargs="?", type=Path)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--memory-mb", type=int, default=3000, help="DuckDB's memory limit")
+    parser.add_argument("--planted", action="store_true")
+    parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--models", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--min-confidence", type=float, default=0.8)
+    args = parser.parse_args()
+    if args.planted:
+        with tempfile.TemporaryDirectory() as tmp:
+            planted(args.models, args.seed, Path(tmp), args.calibrate, args.min_confidence)
+    elif args.snapshot is not None:
+        scale(args.snapshot, args.threads, args.memory_mb)
+    else:
+        parser.error("give a snapshot folder or --planted")
+
+
+if __name__ == "__main__":
+    main()

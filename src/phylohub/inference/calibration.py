@@ -1,0 +1,137 @@
+"""How sure an inferred edge is, and how good the inference is, measured on a planted truth.
+
+Calibration: on an ecosystem whose hidden edges and decoys are known
+(:mod:`phylohub.hub.plant_kin`), every selected edge a child without declared parents
+gets is true or false; the precision of each *combination* (signals fired, ``ambiguous``,
+``external``, config verdict) is that combination's confidence, smoothed by Laplace's
+rule, ``(true + 1) / (edges + 2)``, so a rare combination stays near 1/2 rather than 0
+or 1. The table ships as ``phylohub/data/kin_calibration.tsv`` (made by
+``bench/inference.py --calibrate`` on the demo's knobs at a seed of its own, with the
+config verdict known and again with it unknown); a combination it lacks falls back to
+the same signals with the config unknown, then to 1/2, and is marked uncalibrated.
+
+Evaluation: precision and recall per signal (the selected edges where it fired) and
+combined (the edges at or above a minimum confidence) against the hidden edges.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+
+from phylohub.inference.signals import SIGNALS
+
+#: The calibration table shipped with the package.
+CALIBRATION = "kin_calibration.tsv"
+#: Edges a combination needs on the planted ecosystem to count as calibrated.
+MIN_EDGES = 5
+
+
+def load_calibration(path: Path | None = None) -> pl.DataFrame:
+    """The calibration table (``combo``, ``edges``, ``true``, ``confidence``)."""
+    if path is None:
+        text = resources.files("phylohub.data").joinpath(CALIBRATION).read_text()
+        return pl.read_csv(text.encode(), separator="\t")
+    return pl.read_csv(path, separator="\t")
+
+
+def calibrate(selected: pl.DataFrame) -> pl.DataFrame:
+    """Per combination of the uncovered selected edges (with a boolean ``true``): edges,
+    true ones and the Laplace-smoothed precision."""
+    return (
+        selected.filter(~pl.col("covered"))
+        .group_by("combo")
+        .agg(pl.len().alias("edges"), pl.col("true").sum().alias("true"))
+        .with_columns(confidence=(pl.col("true") + 1) / (pl.col("edges") + 2))
+        .sort("combo")
+    )
+
+
+def with_confidence(selected: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
+    """``confidence`` and ``calibrated`` of each edge by its combination (module docs)."""
+    known = table.filter(pl.col("edges") >= MIN_EDGES).select("combo", "confidence")
+    fallback = known.rename({"combo": "fallback", "confidence": "fallback_confidence"})
+    out = (
+        selected.with_columns(
+            fallback=pl.col("combo").str.replace(r"\|.*$", "|unknown"),
+        )
+        .join(known, on="combo", how="left")
+        .join(fallback, on="fallback", how="left")
+    )
+    return out.with_columns(
+        calibrated=pl.col("confidence").is_not_null(),
+        confidence=pl.coalesce("confidence", "fallback_confidence", pl.lit(0.5)),
+    ).drop("fallback", "fallback_confidence")
+
+
+def truth_of(store: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every true edge of a planted store (``child``, ``parent`` ids, lower case) and the
+    hidden ones among them."""
+    con = sqlite3.connect(store)
+    try:
+        edges = con.execute(
+            "SELECT lower(c.id), lower(p.id) FROM truth_edges e "
+            "JOIN truth_models c ON c.key = e.child JOIN truth_models p ON p.key = e.parent"
+        ).fetchall()
+        hidden = con.execute(
+            "SELECT lower(id), lower(other) FROM truth_kin WHERE kind = 'hidden'"
+        ).fetchall()
+    finally:
+        con.close()
+    schema = {"c": pl.String, "p": pl.String}
+    return pl.DataFrame(edges, schema=schema, orient="row"), pl.DataFrame(
+        hidden, schema=schema, orient="row"
+    )
+
+
+def store_model_types(store: Path) -> pl.DataFrame:
+    """The listing's ``config.model_type`` of every model of a store (id, model_type)."""
+    con = sqlite3.connect(store)
+    try:
+        rows = con.execute("SELECT id, config FROM models WHERE config IS NOT NULL").fetchall()
+    finally:
+        con.close()
+    pairs = [(i, json.loads(c).get("model_type")) for i, c in rows]
+    return pl.DataFrame(pairs, schema={"id": pl.String, "model_type": pl.String}, orient="row")
+
+
+def mark_truth(selected: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
+    """``true``: the edge is one of the store's true edges."""
+    keys = edges.with_columns(true=pl.lit(True))
+    return (
+        selected.with_columns(
+            c=pl.col("child").str.to_lowercase(), p=pl.col("parent").str.to_lowercase()
+        )
+        .join(keys, on=["c", "p"], how="left")
+        .with_columns(pl.col("true").fill_null(False))
+        .drop("c", "p")
+    )
+
+
+def precision_recall(
+    marked: pl.DataFrame, hidden: pl.DataFrame, min_confidence: float
+) -> pl.DataFrame:
+    """Precision and recall against the hidden edges: per signal (the uncovered edges
+    where it fired, any confidence) and ``combined`` (confidence >= ``min_confidence``)."""
+    new = marked.filter(~pl.col("covered"))
+    n_hidden = max(hidden.height, 1)
+    rows = []
+    groups = [(s, new.filter(pl.col("signals").list.contains(s))) for s in SIGNALS]
+    groups.append(("combined", new.filter(pl.col("confidence") >= min_confidence)))
+    for name, part in groups:
+        tp = int(part["true"].sum()) if part.height else 0
+        rows.append(
+            {
+                "signal": name,
+                "edges": part.height,
+                "true": tp,
+                "precision": tp / part.height if part.height else None,
+                "recall": tp / n_hidden,
+            }
+        )
+    return pl.DataFrame(rows, schema={"signal": pl.String, "edges": pl.Int64, "true": pl.Int64,
+                                      "precision": pl.Float64, "recall": pl.Float64})  # fmt: skip

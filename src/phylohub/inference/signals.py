@@ -1,0 +1,281 @@
+"""The signals of undeclared kin, read from a snapshot in one pass of DuckDB string ops.
+
+Each signal proposes (child, parent) pairs with the relation it implies and its evidence
+(the matched suffix or text):
+
+``name_quantized``, ``name_adapter``, ``name_finetune``, ``name_merge``
+                   the child's name is a listed model's name plus a known suffix
+                   (``-GGUF``, ``-Q4_K_M-GGUF``, ``-4bit``, ``-AWQ``, ``-lora-...``,
+                   ``-sft``, a merge method, ...), the relation the suffix's;
+``name_variant``   ... plus ``-Instruct``, ``-chat``, ``-it``, ``-base``, ``-v2``: a
+                   fine-tune's suffix, and a lab's naming of its own sibling releases;
+``name_prefix``    ... plus a suffix that names no relation (``-v2``, ``-mine``);
+``name_reupload``  the very same name under another namespace;
+``card_trainer``   Trainer's "fine-tuned version of [X](https://huggingface.co/X)";
+``card_quantizer`` a quantizer's "Quantized/GGUF/AWQ/GPTQ version(s) of [X](...)" or
+                   GGUF-my-repo's "converted to GGUF format from [X](...)";
+``card_mergekit``  mergekit's YAML (``- model: X`` and ``base_model: X`` lines);
+``card_peft``      PEFT's "Finetuned from model" / "Base model" lines;
+``card_link``      any ``huggingface.co/ORG/NAME`` link in the card's first lines;
+``card_text``      a pair a name signal proposed whose cards share a paragraph (of at
+                   least :data:`PARAGRAPH_CHARS` characters, in at most
+                   :data:`PARAGRAPH_CARDS` cards: a copied card, not a template);
+``files_adapter``, ``files_gguf``
+                   the child's files (the listing's ``siblings``) hold
+                   ``adapter_config.json`` / a ``.gguf`` file and the pair's relation is
+                   adapter / quantized: evidence for a pair another signal proposed.
+
+The name signals match the longest proper ``-``-prefix of the name (case-insensitive)
+that is another listed model's name, so ``X-sft-GGUF`` proposes ``X-sft`` before ``X``
+(a re-upload, the whole name, is looked up beside it). When several models share that
+name (*namesakes*), the pair keeps their number, and only the first
+:data:`NAMESAKES_KEPT` (most declared children, then the oldest) are proposed by the name
+alone: a popular name is carried by hundreds of models at the Hub's size. A parent that
+a card names gets the name signal too when the child's name starts with its name. Card signals read
+the first :data:`CARD_CHARS` characters of the body (front matter removed); a template
+may name a model outside the snapshot (``external``), a bare link may not.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+#: Characters of a card body read (after the front matter): templates put the parent first.
+CARD_CHARS = 4000
+#: Characters of the body where a bare link counts (``card_link``).
+LINK_CHARS = 1500
+#: Paragraphs shorter than this are headings and template lines, not text worth sharing.
+PARAGRAPH_CHARS = 80
+#: A paragraph in more cards than this is a template's, not a family's.
+PARAGRAPH_CARDS = 50
+
+#: Every signal, in the order the output lists them.
+SIGNALS: tuple[str, ...] = (
+    "name_quantized",
+    "name_adapter",
+    "name_finetune",
+    "name_merge",
+    "name_variant",
+    "name_prefix",
+    "name_reupload",
+    "card_trainer",
+    "card_quantizer",
+    "card_mergekit",
+    "card_peft",
+    "card_link",
+    "card_text",
+    "files_adapter",
+    "files_gguf",
+)
+#: Card signals that are a tool's template (they may name an external parent).
+TEMPLATES: tuple[str, ...] = ("card_trainer", "card_quantizer", "card_mergekit", "card_peft")
+
+_ID = r"([A-Za-z0-9][\w.\-]*/[\w.\-]*[\w])"
+#: The card templates: signal, relation, RE2 pattern whose last group is the parent id.
+CARD_PATTERNS: tuple[tuple[str, str, str], ...] = (
+    (
+        "card_trainer",
+        "finetune",
+        r"fine-tuned version of \[[^\]]*\]\(https?://huggingface\.co/" + _ID,
+    ),
+    (
+        "card_quantizer",
+        "quantized",
+        r"(?i)(?:quantized versions?|quantizations?|(?:gguf|awq|gptq|exl2|mlx|bnb|4-bit|8-bit)"
+        r" (?:versions?|quants?|model)|converted to gguf format from)"
+        r" of \[?`?[^\]\n]*\]?`?\(?https?://huggingface\.co/" + _ID,
+    ),
+    ("card_mergekit", "merge", r"(?m)^\s*(?:-\s*)?(?:model|base_model):\s*" + _ID + r"\s*$"),
+    (
+        "card_peft",
+        "adapter",
+        r"(?:Finetuned from model(?: \[optional\])?:\*\*|Base [Mm]odel:\*?\*?)\s*\[?" + _ID,
+    ),
+)
+#: A bare link; first path segments that are not a namespace are dropped later.
+LINK_PATTERN = r"huggingface\.co/" + _ID
+_NOT_NAMESPACES = ("datasets", "spaces", "docs", "blog", "papers", "models", "settings", "join")
+
+#: Suffix words, the name signal they fire and the relation they imply, tried in this
+#: order on the tokens of the rest of the name (after the parent's name), split at ``-``,
+#: ``_`` and ``.``. ``name_variant`` words (``-Instruct``, ``-chat``, ``-it``, ``-base``)
+#: also name a lab's own sibling releases, so they are a signal of their own.
+SUFFIX_SIGNALS: tuple[tuple[str, str, str], ...] = (
+    ("name_finetune", "finetune", r"lora[-_.]merged|merged[-_.]lora"),
+    (
+        "name_quantized",
+        "quantized",
+        r"gguf|ggml|awq|gptq|exl2|mlx|bnb|int4|int8|fp8|nf4|onnx|\d+bits?|\d+(?:\.\d+)?bpw"
+        r"|i?q\d(?:_k)?(?:_[msl0-9])*|f16|bf16",
+    ),
+    ("name_adapter", "adapter", r"q?lora|adapters?|peft"),
+    ("name_merge", "merge", r"slerp|ties|dare|dare_ties|della|linear|passthrough|merged?|moe"),
+    ("name_finetune", "finetune", r"sft|dpo|orpo|kto|rlhf|ft|finetuned?|fine|tuned|distilled"),
+    ("name_variant", "finetune", r"instruct|chat|it|base|v\d+(?:\.\d+)?"),
+)
+
+
+def _suffix_sql(rest: str, column: int) -> str:
+    """A SQL CASE giving the signal (``column`` 0) or relation (1) of the name's rest
+    (``NULL``: no known word)."""
+    arms = " ".join(
+        f"WHEN regexp_matches({rest}, '(^|[-_.])({row[2]})($|[-_.])') THEN '{row[column]}'"
+        for row in SUFFIX_SIGNALS
+    )
+    return f"CASE {arms} ELSE NULL END"
+
+
+MODELS = """
+CREATE TEMP TABLE kin_models AS
+SELECT id, lower(id) AS lid, lower(author) AS author,
+    lower(split_part(id, '/', 2)) AS name, created_at, coalesce(children_count, 0) AS kids,
+    coalesce(list_contains(siblings, 'adapter_config.json'), FALSE) AS has_adapter,
+    coalesce(len(list_filter(siblings, lambda f: f ILIKE '%.gguf')) > 0, FALSE) AS has_gguf
+FROM models WHERE id LIKE '%/%'
+"""
+
+#: Namesakes of one name proposed as a parent by its name alone (the ranking's first ones:
+#: most declared children, then the oldest); a card may name any other.
+NAMESAKES_KEPT = 6
+
+
+def _name_signal(rest: str) -> str:
+    return f"""CASE WHEN {rest} = '' THEN 'name_reupload'
+         ELSE coalesce({_suffix_sql(rest, 0)}, 'name_prefix') END AS signal,
+    coalesce({_suffix_sql(rest, 1)}, 'unknown') AS relation,
+    CASE WHEN {rest} = '' THEN '(same name)' ELSE '-' || {rest} END AS evidence"""
+
+
+NAME_PAIRS = f"""
+CREATE TEMP TABLE name_pairs AS
+WITH toks AS (
+    SELECT id, lid, author, name, string_split(name, '-') AS t FROM kin_models
+), prefixes AS (
+    SELECT id, lid, author, k, array_to_string(t[1:k], '-') AS stem,
+        array_to_string(t[k + 1:], '-') AS rest
+    FROM (SELECT *, unnest(range(1, len(t) + 1)) AS k FROM toks)
+), names AS (
+    SELECT name, count(*) AS namesakes FROM kin_models GROUP BY name
+), hits AS (
+    SELECT p.*, n.namesakes, max(p.k) OVER (PARTITION BY p.id, p.rest = '') AS best
+    FROM prefixes p JOIN names n ON n.name = p.stem
+    WHERE p.rest <> '' OR n.namesakes > 1
+), kept AS (
+    SELECT * FROM (SELECT *, row_number() OVER (
+        PARTITION BY name ORDER BY kids DESC, created_at, id) AS r FROM kin_models)
+    WHERE r <= {NAMESAKES_KEPT}
+), by_name AS (
+    SELECT h.id AS child, m.id AS parent, h.rest,
+        h.namesakes - CAST(h.rest = '' AS BIGINT) AS namesakes
+    FROM hits h JOIN kept m ON m.name = h.stem AND m.lid <> h.lid
+    WHERE h.k = h.best AND (h.rest <> '' OR m.author <> h.author)
+), by_card AS (
+    SELECT c.id AS child, m.id AS parent, substr(c.name, length(m.name) + 2) AS rest,
+        n.namesakes
+    FROM (SELECT DISTINCT child, parent FROM card_pairs WHERE listed) cp
+    JOIN kin_models c ON c.id = cp.child
+    JOIN kin_models m ON m.id = cp.parent
+    JOIN names n ON n.name = m.name
+    WHERE starts_with(c.name, m.name || '-')
+)
+SELECT child, parent, rest, {_name_signal("rest")}, namesakes
+FROM (SELECT * FROM by_name UNION SELECT * FROM by_card)
+"""
+
+
+def _q(text: str) -> str:
+    return text.replace("'", "''")
+
+
+#: Characters of a card's text in which its front matter is looked for.
+FRONT_CHARS = 20000
+
+
+def _scan_columns() -> str:
+    cols = [
+        f"regexp_extract_all(body, '{_q(pattern)}', 1) AS {signal}"
+        for signal, _, pattern in CARD_PATTERNS
+    ]
+    cols.append(
+        f"regexp_extract_all(left(body, {LINK_CHARS}), '{_q(LINK_PATTERN)}', 1) AS card_link"
+    )
+    cols.append(
+        "list_distinct(list_transform(list_filter(string_split(body, chr(10) || chr(10)),"
+        f" lambda p: length(p) >= {PARAGRAPH_CHARS}), lambda p: hash(p))) AS paras"
+    )
+    return ",\n    ".join(cols)
+
+
+#: One pass over the cards: each template's matches, the links and the hashes of the
+#: paragraphs, from the body's first characters (front matter cut with string functions,
+#: not a regular expression: it is the scan's hot loop). No body is kept.
+CARD_SCAN = f"""
+CREATE TEMP TABLE card_scan AS
+WITH heads AS (
+    SELECT id, ltrim(left(text, {FRONT_CHARS}), ' ' || chr(9) || chr(10) || chr(13) || chr(65279))
+        AS s
+    FROM cards WHERE text IS NOT NULL
+), bodies AS (
+    SELECT id, left(CASE
+        WHEN starts_with(s, '---') AND position(chr(10) || '---' IN substr(s, 4)) > 0
+        THEN substr(substr(s, 4), position(chr(10) || '---' IN substr(s, 4)) + 4)
+        ELSE s END, {CARD_CHARS}) AS body
+    FROM heads
+)
+SELECT id,
+    {_scan_columns()}
+FROM bodies
+"""
+
+
+def _card_union() -> str:
+    parts = [
+        f"SELECT id AS child, unnest({signal}) AS parent, '{signal}' AS signal,"
+        f" '{relation}' AS relation FROM card_scan"
+        for signal, relation, _ in CARD_PATTERNS
+    ]
+    parts.append(
+        "SELECT id AS child, unnest(card_link) AS parent, 'card_link' AS signal,"
+        " 'unknown' AS relation FROM card_scan"
+    )
+    return "\nUNION ALL\n".join(parts)
+
+
+CARD_PAIRS = f"""
+CREATE TEMP TABLE card_pairs AS
+WITH found AS (
+{_card_union()}
+)
+SELECT DISTINCT f.child, coalesce(m.id, f.parent) AS parent, f.signal, f.relation,
+    f.parent AS evidence, m.id IS NOT NULL AS listed
+FROM found f LEFT JOIN kin_models m ON m.lid = lower(f.parent)
+WHERE lower(f.parent) <> lower(f.child)
+    AND lower(split_part(f.parent, '/', 1)) NOT IN {_NOT_NAMESPACES}
+    AND (m.id IS NOT NULL OR f.signal <> 'card_link')
+"""
+
+TEXT_PAIRS = f"""
+CREATE TEMP TABLE text_pairs AS
+WITH pairs AS (SELECT DISTINCT child, parent FROM name_pairs),
+ids AS (SELECT child AS id FROM pairs UNION SELECT parent FROM pairs),
+paras AS (
+    SELECT s.id, unnest(s.paras) AS h FROM card_scan s SEMI JOIN ids ON ids.id = s.id
+), counts AS (
+    SELECT h, count(*) AS cards FROM (SELECT unnest(paras) AS h FROM card_scan) GROUP BY h
+), common AS (
+    SELECT p.id, p.h FROM paras p JOIN counts c ON c.h = p.h WHERE c.cards <= {PARAGRAPH_CARDS}
+)
+SELECT p.child, p.parent, count(*) AS shared
+FROM pairs p JOIN common a ON a.id = p.child JOIN common b ON b.id = p.parent AND b.h = a.h
+GROUP BY p.child, p.parent
+"""
+
+
+def read_signals(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill the temporary tables ``kin_models``, ``name_pairs``, ``card_pairs`` and
+    ``text_pairs``."""
+    con.execute(MODELS)
+    con.execute(CARD_SCAN)
+    con.execute(CARD_PAIRS)
+    con.execute(NAME_PAIRS)
+    con.execute(TEXT_PAIRS)

@@ -1,0 +1,101 @@
+"""The headline numbers with declared edges only beside those with inferred kin added.
+
+The inference stage (:mod:`phylohub.inference`) proposes undeclared parents; this table
+says what they would change: the genealogy's families, largest family, deepest
+generation and children with children (relation set ``inference.relations``), and the
+mutation rate of every trait over the typed relations pooled (Definition 7.1, each child
+against its first parent), each measured twice on the same snapshot: with the declared
+edges, and with the inferred edges at or above ``inference.min_confidence`` added
+(:func:`phylohub.inference.switch.included_edges`; the traits read them through
+:func:`phylohub.traits.snapshot.open_snapshot`'s ``extra_edges``). An inferred edge
+gets the relation its signals imply; one the signals give no relation (``unknown``)
+joins the untyped edges, which the pooled mutation rate leaves out, as it does the
+declared ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from phylohub.genealogy.families import analyse, family_table
+from phylohub.genealogy.graphs import load_graph
+from phylohub.genealogy.tables import summarise
+from phylohub.inference.switch import included_edges
+from phylohub.io import write_tsv
+from phylohub.traits.mutation import mutation_distances, mutation_rates
+from phylohub.traits.snapshot import open_snapshot
+from phylohub.vocabulary import TRAITS
+
+log = logging.getLogger(__name__)
+
+#: The two columns of the table.
+SIDES = ("declared", "with_inferred")
+
+
+def genealogy_headlines(
+    db: Path, relations: Sequence[str], extra: pl.DataFrame | None
+) -> dict[str, Any]:
+    """Edges, families of two or more, largest family, deepest generation and children
+    with children of one relation set, with ``extra`` edges added (None: declared only)."""
+    gen = analyse(load_graph(db, relations, extra))
+    s = summarise(gen, family_table(gen))
+    return {
+        "edges": s["edges"],
+        "families_2plus": s["families_2plus"],
+        "largest_family": s["largest_family"]["size"],
+        "deepest_generation": s["max_depth"],
+        "children_with_children": s["children_with_children"]["count"],
+        "children_with_children_share": s["children_with_children"]["share"],
+    }
+
+
+def mutation_headlines(db: Path, extra: pl.DataFrame | None, level: float) -> dict[str, Any]:
+    """The pooled mutation rate (typed relations) of every trait, and its pairs."""
+    con = open_snapshot(db, "first", extra_edges=extra)
+    try:
+        rates = mutation_rates(mutation_distances(con), level)
+    finally:
+        con.close()
+    out: dict[str, Any] = {}
+    for row in rates.filter(pl.col("relation") == "all").iter_rows(named=True):
+        out[f"mutation_rate_{row['trait']}"] = row["rate"]
+        out[f"mutation_pairs_{row['trait']}"] = row["pairs"]
+    return out
+
+
+def kin_headlines(
+    db: Path,
+    inferred: Path,
+    relations: Sequence[str],
+    min_confidence: float,
+    level: float,
+    out: Path,
+) -> pl.DataFrame:
+    """Rule ``compare_inferred_kin``: the headline numbers both ways (module docs),
+    written to ``out`` (``measure``, ``declared``, ``with_inferred``, ``change``)."""
+    extra = included_edges(inferred, min_confidence)
+    log.info("%d inferred edges at confidence >= %s", extra.height, min_confidence)
+    sides: dict[str, dict[str, Any]] = {}
+    for side, added in zip(SIDES, (None, extra), strict=True):
+        sides[side] = {
+            **genealogy_headlines(db, relations, added),
+            **mutation_headlines(db, added, level),
+        }
+    order = [*sides["declared"]]
+    order = [m for m in order if not m.startswith("mutation")] + [
+        f"mutation_{k}_{t}" for t in TRAITS for k in ("rate", "pairs")
+    ]
+    table = pl.DataFrame(
+        {
+            "measure": order,
+            "declared": [float(sides["declared"][m] or 0) for m in order],
+            "with_inferred": [float(sides["with_inferred"][m] or 0) for m in order],
+        }
+    ).with_columns(change=pl.col("with_inferred") - pl.col("declared"))
+    write_tsv(table, out)
+    return table

@@ -1,0 +1,133 @@
+"""The kin inference recovers the edges a planted ecosystem hid, resists its decoys, never
+contradicts a declared edge, and adds few edges where nothing was hidden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from phylohub.hub.synth import SynthConfig
+from phylohub.inference.calibration import store_model_types, truth_of
+from phylohub.inference.stage import evaluate, infer_edges, infer_kin, paths_in
+from tests.pipeline import snapshot_of
+
+#: The demo's kin knobs (config/demo.yaml); the shipped calibration was made at seed 11.
+KNOBS = dict(kin_hidden_share=0.3, kin_decoy_share=0.02)
+MIN_CONFIDENCE = 0.8  # inference.min_confidence's default
+
+
+def _infer(db: Path, model_type: pl.DataFrame | None) -> pl.DataFrame:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return infer_edges(con, model_type)
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 4,000-model ecosystem at the demo's kin knobs, another seed than the calibration's."""
+    folder = tmp_path_factory.mktemp("kin_planted")
+    snapshot_of(SynthConfig(n_models=4000, seed=23, **KNOBS), folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same ecosystem with its decoys but nothing hidden."""
+    folder = tmp_path_factory.mktemp("kin_bare")
+    snapshot_of(SynthConfig(n_models=4000, seed=23, kin_decoy_share=0.02), folder)
+    return folder
+
+
+@pytest.mark.parametrize("config", ["known", "unknown"])
+def test_hidden_edges_recovered_with_calibrated_precision(planted: Path, config: str) -> None:
+    store = planted / "eco" / "hub.sqlite"
+    truth, hidden = truth_of(store)
+    edges = _infer(planted / "hub.duckdb", store_model_types(store) if config == "known" else None)
+    table = evaluate(edges, truth, hidden, MIN_CONFIDENCE)
+    combined = table.filter(pl.col("signal") == "combined").row(0, named=True)
+    print(table)
+    # measured: precision 0.93-0.95, recall 0.79-0.84 (docs/inference.md); the namesakes
+    # (one parent name under several authors) cap the precision of name-only edges
+    assert combined["precision"] >= 0.9
+    assert combined["recall"] >= 0.75
+    # the calibration says what the edges' precision is: the mean confidence of the edges
+    # above the threshold is within 5 points of their measured precision
+    sure = edges.filter(~pl.col("covered") & (pl.col("confidence") >= MIN_CONFIDENCE))
+    assert abs(sure["confidence"].mean() - combined["precision"]) < 0.05  # type: ignore[operator]
+    # each strong signal is precise, the decoys' signals are not
+    by = {r["signal"]: r for r in table.iter_rows(named=True)}
+    assert by["card_quantizer"]["precision"] > 0.95 and by["card_mergekit"]["precision"] > 0.95
+    assert by["name_reupload"]["precision"] < 0.2 and by["name_prefix"]["precision"] < 0.2
+
+
+def test_no_inferred_edge_contradicts_a_declared_one(planted: Path) -> None:
+    db = planted / "hub.duckdb"
+    edges = _infer(db, None)
+    con = duckdb.connect(str(db), read_only=True)
+    query = "SELECT child, lower(parent) AS p FROM edges"
+    declared = pl.from_arrow(con.sql(query).to_arrow_table())
+    created = pl.from_arrow(con.sql("SELECT id, created_at FROM models").to_arrow_table())
+    con.close()
+    assert isinstance(declared, pl.DataFrame) and isinstance(created, pl.DataFrame)
+    declaring = edges.join(declared.select("child").unique(), on="child")
+    assert declaring.height > 0 and declaring["covered"].all()
+    covered = declaring.with_columns(p=pl.col("parent").str.to_lowercase())
+    assert covered.join(declared, on=["child", "p"], how="anti").height == 0
+    assert edges.filter(~pl.col("covered")).join(declared, on="child").height == 0
+    ages = (
+        edges.filter(pl.col("parent_in_snapshot"))
+        .join(created.rename({"id": "child", "created_at": "c"}), on="child")
+        .join(created.rename({"id": "parent", "created_at": "p"}), on="parent")
+    )
+    assert (ages["p"] < ages["c"]).all()  # older parents: no cycle among inferred edges
+
+
+def test_nothing_hidden_gives_no_more_than_the_decoy_false_positive_rate(
+    planted: Path, bare: Path
+) -> None:
+    """The false edges per parentless model on the planted ecosystem (decoys, namesakes,
+    roots whose names look derived) bound what an ecosystem with nothing hidden gets."""
+
+    def false_rate(folder: Path) -> tuple[float, int]:
+        truth, _ = truth_of(folder / "eco" / "hub.sqlite")
+        edges = _infer(folder / "hub.duckdb", None)
+        new = edges.filter(~pl.col("covered") & (pl.col("confidence") >= MIN_CONFIDENCE))
+        keys = new.with_columns(c=pl.col("child").str.to_lowercase(),
+                                p=pl.col("parent").str.to_lowercase())  # fmt: skip
+        false = keys.join(truth, on=["c", "p"], how="anti")
+        con = duckdb.connect(str(folder / "hub.duckdb"), read_only=True)
+        (parentless,) = con.execute(
+            "SELECT count(*) FROM models WHERE id NOT IN (SELECT child FROM edges)"
+        ).fetchone()  # type: ignore[misc]
+        con.close()
+        return false.height / parentless, new.height
+
+    planted_rate, _ = false_rate(planted)
+    bare_rate, _ = false_rate(bare)
+    print(f"false edges per parentless model: planted {planted_rate:.4f}, bare {bare_rate:.4f}")
+    assert 0 < planted_rate < 0.01
+    assert bare_rate <= planted_rate
+
+
+def test_stage_writes_its_tables_and_says_the_config_signal_was_skipped(
+    planted: Path, tmp_path: Path
+) -> None:
+    out = paths_in(tmp_path)
+    edges = infer_kin(planted / "hub.duckdb", out, MIN_CONFIDENCE)
+    assert pl.read_parquet(out["edges"]).equals(edges)
+    import json
+
+    summary = json.loads(out["summary"].read_text())
+    assert summary["config_signal"].startswith("skipped")
+    assert (
+        summary["new_at_min_confidence"]
+        == edges.filter(~pl.col("covered") & (pl.col("confidence") >= MIN_CONFIDENCE)).height
+    )
+    row = edges.filter(pl.col("signals").list.contains("card_quantizer")).row(0, named=True)
+    assert any(e.startswith("card_quantizer=") for e in row["evidence"])
+    assert row["relation"] == "quantized"

@@ -1,0 +1,21 @@
+"""The headline numbers (families, largest family, deepest generation, children with
+children, mutation rates) with declared edges only and with the inferred edges added.
+
+Reads: results/{snapshot}/hub.duckdb and inference/inferred_edges.parquet. Writes:
+results/{snapshot}/traits/kin_headlines.tsv; see phylohub.traits.kin.
+"""
+
+from pathlib import Path
+
+from phylohub.traits.kin import kin_headlines
+from phylohub.workflow import configure_logging
+
+configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
+kin_headlines(
+    Path(snakemake.input.db),
+    Path(snakemake.input.inferred),
+    snakemake.params.relations,
+    snakemake.params.min_confidence,
+    snakemake.params.level,
+    Path(snakemake.output.table),
+)
