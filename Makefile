@@ -3,7 +3,7 @@ SHELL := bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 CORES ?= 2
 
-.PHONY: setup setup-test demo demo-day30 test
+.PHONY: setup setup-test demo demo-day30 explore test
 setup:
 	@scripts/setup.sh
 
@@ -26,6 +26,10 @@ demo-day30: setup
 	    snakemake --configfile config/demo.yaml config/demo-day30.yaml --cores $(CORES)
 	snakemake --configfile config/demo.yaml config/demo-day30.yaml \
 	    --report results/demo-day30/report.html
+
+# Browse the demo's snapshot (after `make demo`) in a local web app; no Snakemake needed.
+explore: setup
+	phylohub explore --snapshot results/demo
 
 test: setup-test
 	scripts/check.sh

@@ -6,6 +6,7 @@
                                or for the duration of a command given after ``--``
 ``phylohub family MODEL_ID``   a model's ancestors, siblings, children and family
 ``phylohub crawl status``      where a snapshot's crawl stands (running, stopped or done)
+``phylohub explore``           browse a snapshot in a local web app on 127.0.0.1
 
 A mistake of the user's ends in one line, ``phylohub: error: ...``, and exit status 2.
 """
@@ -218,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     from phylohub.genealogy.query import add_family_parser
 
     add_family_parser(sub)  # phylohub family MODEL_ID
+    from phylohub.explore.serve import add_explore_parser
+
+    add_explore_parser(sub)  # phylohub explore --snapshot results/NAME
     return parser
 
 

@@ -1,0 +1,1 @@
+"""``phylohub explore``: a local web app over one snapshot (:mod:`.data`, :mod:`.app`)."""

@@ -1,0 +1,129 @@
+"""``phylohub explore`` in a real headless Chromium (the report test's set-up) on a small
+crawled snapshot: search, open a model, walk to its parent and to a child, open its
+family, switch the trait colouring, a hostile search; no console error, every request
+to the app on 127.0.0.1. A screenshot of each step is written to the test's folder (or
+to ``$PHYLOHUB_SCREENSHOTS``)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from phylohub.explore.data import Explorer
+from phylohub.explore.serve import running
+from phylohub.hub.synth import SynthConfig
+from tests.pipeline import snapshot_of
+from tests.report.test_report_browser import ARGS, CHROMIUM
+
+HOSTILE = "x/<img src=x onerror=alert(1)>%#?ü"
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("explore_crawl") / "results" / "crawled"
+    snapshot_of(SynthConfig(n_models=2000, seed=7), folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM}: `scripts/setup.sh --test` installs Debian's")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def walkable(snapshot: Path) -> tuple[str, str, str]:
+    """A listed model with a listed parent and a child: (model, parent, first child)."""
+    ex = Explorer(snapshot)
+    try:
+        row = ex.con.execute(
+            "SELECT u.child, min(u.parent), min(d.child) FROM up u JOIN down d "
+            "ON d.parent = u.child WHERE u.parent_listed GROUP BY u.child "
+            "HAVING count(DISTINCT u.parent) = 1 ORDER BY u.child LIMIT 1"
+        ).fetchone()
+    finally:
+        ex.close()
+    assert row is not None, "the snapshot has no model with both a parent and a child"
+    return str(row[0]), str(row[1]), str(row[2])
+
+
+def test_search_walk_family_and_colouring(snapshot: Path, browser: Any, tmp_path: Path) -> None:
+    shots = Path(os.environ.get("PHYLOHUB_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    model, parent, child = walkable(snapshot)
+    with running(snapshot) as url:
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        problems: list[str] = []
+        requests: list[str] = []
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("dialog", lambda d: problems.append(f"dialog: {d.message}"))
+        page.on(
+            "console",
+            lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+        )
+        page.on("request", lambda r: requests.append(r.url))
+
+        def heading(text: str) -> None:
+            page.locator("#model-id").filter(has_text=text).wait_for()
+            assert page.locator("#model-id").inner_text() == text
+
+        page.goto(url)
+        typed = model.split("/")[-1][:6].upper()  # part of the name, in the wrong case
+        page.fill("#search", typed)
+        link = page.locator("#suggestions a", has_text=model)
+        link.first.wait_for()
+        page.screenshot(path=shots / "1-search.png")
+        link.first.click()
+        heading(model)
+        assert page.locator("#suggestions a").count() == 0  # the list closed
+        assert page.locator("#lineage tbody tr").count() >= 1
+        page.screenshot(path=shots / "2-model.png", full_page=True)
+
+        page.locator("#parents a", has_text=parent).first.click()
+        heading(parent)
+        page.screenshot(path=shots / "3-parent.png", full_page=True)
+        page.go_back()
+        heading(model)
+        page.locator("#children a", has_text=child).first.click()
+        heading(child)
+        page.screenshot(path=shots / "4-child.png", full_page=True)
+        page.go_back()
+        heading(model)
+
+        page.locator("#family-link").click()
+        page.locator("#family-summary").wait_for()
+        page.locator("#family-graph canvas").first.wait_for()
+        page.locator("#legend .legend-item").first.wait_for()
+        licences = page.locator("#legend").inner_text()
+        page.wait_for_timeout(500)
+        page.screenshot(path=shots / "5-family.png", full_page=True)
+        page.get_by_label("task").check()
+        page.wait_for_function(
+            "t => document.querySelector('#legend').innerText !== t", arg=licences
+        )
+        page.wait_for_timeout(300)
+        page.screenshot(path=shots / "6-family-by-task.png", full_page=True)
+
+        page.fill("#search", HOSTILE)
+        page.press("#search", "Enter")
+        page.locator("#not-found").wait_for()
+        assert HOSTILE in page.locator("#page").inner_text()
+        page.screenshot(path=shots / "7-not-found.png")
+
+        page.goto(url + "ecosystem")
+        page.locator("#ecosystem-links").wait_for()
+        page.close()
+    origin = re.escape(url)
+    strays = [r for r in requests if not re.match(origin, r)]
+    assert not strays, strays
+    assert any("cytoscape" in r for r in requests)  # the bundle came from the app
+    assert not problems, problems
