@@ -24,11 +24,13 @@ ARGS = [
 ]
 CATEGORIES = [
     "Crawl",
+    "Ecology",
     "Ecosystem",
     "Findings",
     "Genealogy",
     "Inferred kin",
     "Licenses",
+    "Merges",
     "Similarity",
     "Traits",
 ]

@@ -18,7 +18,9 @@ from phylohub.similarity.texts import (
     iter_metadata_strings,
 )
 
-# The crawl's listing (full=true&cardData=true) has these fields, in this order.
+# The crawl's listing (full=true&config=true&cardData=true) has these fields, in this order,
+# and ``config``: the snapshot keeps the config summary as tables (model_type,
+# architectures, quantization), not as a metadata field, so it is left out here.
 FULL_FIELDS = (
     *PAPER_FIELDS,
     "author",
@@ -36,7 +38,9 @@ def listing_entries(snapshot: Path) -> dict[str, dict[str, object]]:
     for part in sorted((snapshot.parent / "listing").glob("part-*.parquet")):
         t = pq.read_table(part, columns=["id", "entry"])
         for model_id, entry in zip(t["id"].to_pylist(), t["entry"].to_pylist(), strict=True):
-            out[model_id] = json.loads(entry)
+            fields = json.loads(entry)
+            fields.pop("config", None)
+            out[model_id] = fields
     return out
 
 
