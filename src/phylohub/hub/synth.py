@@ -145,6 +145,12 @@ quantized children quantized (``quantization_share``) and a share
 ``model_type_error_share`` of them listing another family's type
 (:mod:`phylohub.hub.plant_config`; truth in ``truth_config`` and
 ``truth.json["architecture"]``).
+
+With ``config_files_plant`` on as well (off by default), from a stream of its own: the
+store's ``config_files`` holds each model's ``config.json`` (the replica serves it where
+the ``siblings`` list it), sizes drawn per family by roots, inherited along the first
+parent and changed at ``size_change`` per relation (:mod:`phylohub.hub.plant_config_files`;
+truth in ``truth_config_files`` and ``truth.json["config_files"]``).
 """
 
 from __future__ import annotations
@@ -165,6 +171,11 @@ import numpy.typing as npt
 from phylohub.errors import PhylohubError
 from phylohub.hub import plant_ecology, vocab
 from phylohub.hub.plant_config import ConfigKnobs, ConfigPlan, plan_configs
+from phylohub.hub.plant_config_files import (
+    ConfigFilesPlan,
+    plan_config_files,
+    write_config_files,
+)
 from phylohub.hub.store import ModelRecord, StoreWriter
 from phylohub.vocabulary import TAG_RELATIONS
 from phylohub.vocabulary import TAG_TRAITS as TRAITS
@@ -191,6 +202,7 @@ LATE_PLANTS: dict[str, tuple[str, ...]] = {
         "quantization_share",
         "model_type_error_share",
     ),
+    "config_files_plant": ("config_files_plant", "size_change"),
 }
 
 
@@ -331,6 +343,12 @@ class SynthConfig:
     head_drift_forward: float = 0.9  # head switches along plant_config.HEADS
     quantization_share: float = 0.85  # quantized children (with a config) given one
     model_type_error_share: float = 0.1  # quantized children listing another model_type
+    # config.json files with sizes that lineages inherit (phylohub.hub.plant_config_files),
+    # from a stream of their own; needs config_plant; off writes no file.
+    config_files_plant: bool = False
+    size_change: dict[str, float] = field(
+        default_factory=lambda: dict(finetune=0.05, adapter=0.0, quantized=0.0, merge=0.2)
+    )
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -846,6 +864,7 @@ class _Plants:
     papers: list[dict[str, Any]]
     pool_cites: Array
     configs: ConfigPlan | None
+    config_files: ConfigFilesPlan | None = None
 
     @classmethod
     def of(cls, cfg: SynthConfig, pop: _Population, tr: _Traits, d: _Draws) -> _Plants:
@@ -860,7 +879,9 @@ class _Plants:
         knobs = ConfigKnobs(cfg.config_plant, cfg.head_mutation, cfg.head_drift_forward,
                             cfg.quantization_share, cfg.model_type_error_share)  # fmt: skip
         configs = plan_configs(knobs, cfg.seed, pop.parents, pop.relation, pop.untyped, libs)
-        return cls(shapes, quality, licenses, papers, pool_cites, configs)
+        files = plan_config_files(cfg.config_files_plant, cfg.size_change, cfg.seed, configs,
+                                  pop.parents, pop.relation, pop.untyped)  # fmt: skip
+        return cls(shapes, quality, licenses, papers, pool_cites, configs, files)
 
 
 class _Models:
@@ -1141,6 +1162,8 @@ class _Models:
             )
             rows = self.plants.configs.truth_rows(self.names)
             con.executemany("INSERT INTO truth_config VALUES (?,?,?,?,?,?,?,?)", rows)
+        if self.plants.config_files:
+            write_config_files(con, self.plants.config_files, self.names)
         writer.add_arxiv_papers(self.plants.papers)
 
     def truth(self) -> dict[str, Any]:
@@ -1168,6 +1191,8 @@ class _Models:
             truth["architecture"] = self.plants.configs.truth(
                 pop.parents, pop.relation, pop.untyped, self.d.private
             )
+        if self.plants.config_files:
+            truth["config_files"] = self.plants.config_files.truth(self.d.private)
         return truth
 
 
