@@ -77,6 +77,31 @@ def previous_card_files(wildcards):
     return find_previous_cards(RESULTS, wildcards.snapshot, config["crawl"]["previous"])
 
 
+def config_shard_files(wildcards):
+    """Every config.json shard of a snapshot ([] with crawl.configs: none)."""
+    if config["crawl"]["configs"] == "none":
+        return []
+    return expand(
+        results("crawl/configs/{shard}.parquet"),
+        snapshot=wildcards.snapshot,
+        shard=range(config["crawl"]["shards"]),
+    )
+
+
+def config_stats_files(wildcards):
+    """The crawl statistics of every config.json shard ([] with crawl.configs: none)."""
+    return [f.replace(".parquet", ".stats.json") for f in config_shard_files(wildcards)]
+
+
+def previous_config_files(wildcards):
+    """config.json shards of the snapshot whose unchanged files this one reuses."""
+    from phylohub.crawl.previous import find_previous_cards
+
+    return find_previous_cards(
+        RESULTS, wildcards.snapshot, config["crawl"]["previous"], "configs"
+    )
+
+
 def served_ecosystem(wildcards):
     """Param of list_models: which synthetic ecosystem the replica serves (config
     `replica`, demo and tests), so a regenerated or evolved one is crawled again; empty
@@ -254,6 +279,7 @@ def traits_targets(snapshot):
         results("traits/mutation_rates.parquet", snapshot),
         results("traits/orderings.json", snapshot),
         results("traits/thinning.parquet", snapshot),
+        results("traits/parameters_by_generation.tsv", snapshot),
         *expand(
             results("figures/traits_drift_{trait}.png"),
             snapshot=snapshot,

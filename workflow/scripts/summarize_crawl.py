@@ -1,6 +1,7 @@
 """Crawl health: requests, statuses, retries, 429s and seconds of every crawl job.
 
-Reads: results/{snapshot}/crawl/listing/manifest.json, crawl/cards/*.stats.json and
+Reads: results/{snapshot}/crawl/listing/manifest.json, crawl/cards/*.stats.json,
+crawl/configs/*.stats.json (crawl.configs) and
 crawl/arxiv.stats.json. Writes: results/{snapshot}/summary/crawl_health.tsv.
 """
 
@@ -15,5 +16,6 @@ health = crawl_health(
     Path(snakemake.input.manifest),
     [Path(p) for p in snakemake.input.shards],
     Path(snakemake.input.arxiv),
+    [Path(p) for p in snakemake.input.configs],
 )
 write_tsv(health, Path(snakemake.output.health))

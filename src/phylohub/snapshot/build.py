@@ -245,7 +245,8 @@ def build_snapshot(
     _check_files(listing_parts, LISTING_SCHEMA, "listing part")
     _check_files(card_shards, CARD_SCHEMA, "card shard")
     config_shards = [Path(p) for p in config_shards]
-    _check_files(config_shards, CARD_SCHEMA, "config shard")
+    if config_shards:  # crawl.configs: none crawls none
+        _check_files(config_shards, CARD_SCHEMA, "config shard")
     log.info(
         "reading %d listing part(s) and %d card shard(s)", len(listing_parts), len(card_shards)
     )

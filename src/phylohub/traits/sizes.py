@@ -50,7 +50,17 @@ ORDER BY g.generation, g.id
 
 #: The columns of ``parameters_by_generation.tsv``.
 COLUMNS = ("generation", "models", "with_count", "from_safetensors", "from_estimate",
-           "median_parameters", "compared", "same_size", "share_same_size")  # fmt: skip
+           "median_parameters", "compared", "same_size", "share_same_size",
+           "verdict")  # fmt: skip
+
+
+def _verdict(label: str, counted: int, compared: int, same: int) -> str:
+    """What a row says in words: ``no data`` without parameter counts to compare."""
+    if label == "0":
+        return f"{counted:,} roots with a parameter count" if counted else "no data"
+    if not compared:
+        return "no data"
+    return f"{same:,} of {compared:,} the size of their root"
 
 
 def model_generations(con: object) -> pl.DataFrame:
@@ -76,12 +86,13 @@ def by_generation(models: pl.DataFrame) -> pl.DataFrame:
             "generation": label,
             "models": df.height,
             "with_count": counted.height,
-            "from_safetensors": counted.filter(pl.col("parameters_source") == "safetensors").height,
-            "from_estimate": counted.filter(pl.col("parameters_source") == "config estimate").height,
+            "from_safetensors": (counted["parameters_source"] == "safetensors").sum(),
+            "from_estimate": (counted["parameters_source"] == "config estimate").sum(),
             "median_parameters": float(median) if median is not None else None,  # type: ignore[arg-type]
             "compared": compared.height if label != "0" else 0,
             "same_size": same if label != "0" else 0,
             "share_same_size": same / compared.height if compared.height and label != "0" else None,
+            "verdict": _verdict(label, counted.height, compared.height, same),
         }
 
     rows = [
@@ -93,7 +104,7 @@ def by_generation(models: pl.DataFrame) -> pl.DataFrame:
         "generation": pl.Utf8, "models": pl.Int64, "with_count": pl.Int64,
         "from_safetensors": pl.Int64, "from_estimate": pl.Int64,
         "median_parameters": pl.Float64, "compared": pl.Int64, "same_size": pl.Int64,
-        "share_same_size": pl.Float64,
+        "share_same_size": pl.Float64, "verdict": pl.Utf8,
     }  # fmt: skip
     return pl.DataFrame(rows, schema=schema)
 
