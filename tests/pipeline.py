@@ -27,8 +27,9 @@ from phylohub.hub.synth import SynthConfig, generate
 from phylohub.snapshot import build_snapshot
 
 
-def snapshot_of(cfg: SynthConfig, folder: Path, shards: int = 2) -> Path:
-    """The path of ``hub.duckdb`` built from a fresh ecosystem of ``cfg``."""
+def snapshot_of(cfg: SynthConfig, folder: Path, shards: int = 2, configs: str = "none") -> Path:
+    """The path of ``hub.duckdb`` built from a fresh ecosystem of ``cfg`` (with the
+    ``config.json`` of ``configs``: none, families or all, as ``crawl.configs``)."""
     generate(cfg, folder / "eco")
     with run_replica(ReplicaConfig(store=folder / "eco" / "hub.sqlite")) as hub:
         crawl_listing(hub.endpoint, folder / "listing")
@@ -39,7 +40,17 @@ def snapshot_of(cfg: SynthConfig, folder: Path, shards: int = 2) -> Path:
             job = CardJob(endpoint=hub.endpoint, shard=shard, n_shards=shards, concurrency=4)
             files.append(folder / "cards" / f"{shard}.parquet")
             fetch_shard(job, parts, files[-1], RateBudget(None))
-    build_snapshot(parts, files, folder / "hub.duckdb", folder / "parquet")
+        config_files = []
+        if configs != "none":
+            (folder / "configs").mkdir(exist_ok=True)
+            for shard in range(shards):
+                job = CardJob(endpoint=hub.endpoint, shard=shard, n_shards=shards,
+                              concurrency=4, filename="config.json", select=configs)  # fmt: skip
+                config_files.append(folder / "configs" / f"{shard}.parquet")
+                fetch_shard(job, parts, config_files[-1], RateBudget(None))
+    build_snapshot(
+        parts, files, folder / "hub.duckdb", folder / "parquet", config_shards=config_files
+    )
     return folder / "hub.duckdb"
 
 

@@ -55,9 +55,10 @@ class Snapshot:
         """The listing's manifest, written when the listing finished."""
         return self.file("crawl/listing/manifest.json")
 
-    def card_shards(self) -> list[Path]:
-        """The card shards the crawl wrote (``crawl/cards/{shard}.parquet``), in order."""
-        return sorted(self.file("crawl/cards").glob("[0-9]*.parquet"))
+    def card_shards(self, kind: str = "cards") -> list[Path]:
+        """The card shards the crawl wrote (``crawl/cards/{shard}.parquet``), in order;
+        with ``kind="configs"`` its ``config.json`` shards (``crawl/configs/``)."""
+        return sorted(self.file(f"crawl/{kind}").glob("[0-9]*.parquet"))
 
     def genealogy(self, relations: str) -> Path:
         """The folder of one relation set's genealogy tables."""

@@ -142,7 +142,7 @@ def test_crawl_health_counts_the_dump_download(crawled: dict) -> None:
     tmp = crawled["dir"]
     (tmp / "manifest.json").write_text('{"models": 1500, "pages": 3}')
     shards = [tmp / "boot" / f"{s}.stats.json" for s in range(SHARDS)]
-    health = crawl_health(tmp / "manifest.json", shards, None, tmp / "boot.stats.json")
+    health = crawl_health(tmp / "manifest.json", shards, bootstrap_stats=tmp / "boot.stats.json")
     row = health.filter(health["job"] == "bootstrap").row(0, named=True)
     assert row["requests"] == crawled["stats"].requests > 0
     assert row["models"] == crawled["stats"].rows

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -154,3 +155,36 @@ def test_crawl_health_counts_the_planted_card_encodings(tiny_workflow: Path) -> 
     ok = shards["ok"].sum()
     assert shards["utf-8"].sum() == ok - planted["bom"] - planted["invalid_utf8"]
     assert shards["not_found"].sum() == planted["readme_404"]  # README.md listed, 404
+
+
+def test_crawl_health_counts_the_config_json_requests_of_the_families(
+    tiny_workflow: Path,
+) -> None:
+    """The demo crawls config.json of the models in families: one row per config shard
+    in crawl_health.tsv, its requests those the shards counted, its models the family
+    models. This ecosystem has no config.json contents (no config plant): every file
+    listed answers 404, config_fields stays empty and the size finding reads no data."""
+    results = tiny_workflow / "results" / "tiny"
+    health = _summary(tiny_workflow, "crawl_health.tsv")
+    configs = health.filter(pl.col("job").str.starts_with("configs/"))
+    stats = [
+        json.loads(p.read_text())
+        for p in sorted((results / "crawl" / "configs").glob("*.stats.json"))
+    ]
+    assert configs.height == len(stats) > 0
+    assert configs["requests"].sum() == sum(s["requests"] for s in stats) > 0
+    con = duckdb.connect(str(results / "hub.duckdb"), read_only=True)
+    family = con.execute(
+        "SELECT count(*) FROM (SELECT child AS id FROM edges WHERE parent_in_snapshot AND "
+        "child <> parent UNION SELECT parent FROM edges WHERE parent_in_snapshot AND "
+        "child <> parent)"
+    ).fetchone()
+    fields = con.execute("SELECT count(*) FROM config_fields").fetchone()
+    con.close()
+    assert family is not None and fields is not None
+    assert configs["models"].sum() == family[0]
+    assert configs["ok"].sum() == fields[0] == 0
+    assert configs["not_found"].sum() > 0  # listed in siblings, no contents served
+    by_generation = results / "traits" / "parameters_by_generation.tsv"
+    row = pl.read_csv(by_generation, separator="\t").filter(pl.col("generation") == "descendants")
+    assert row["compared"][0] == 0 and row["verdict"][0] == "no data"

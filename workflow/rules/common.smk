@@ -92,6 +92,31 @@ def bootstrap_stats_input(wildcards):
     return {"bootstrap": results("crawl/bootstrap.stats.json", wildcards.snapshot)}
 
 
+def config_shard_files(wildcards):
+    """Every config.json shard of a snapshot ([] with crawl.configs: none)."""
+    if config["crawl"]["configs"] == "none":
+        return []
+    return expand(
+        results("crawl/configs/{shard}.parquet"),
+        snapshot=wildcards.snapshot,
+        shard=range(config["crawl"]["shards"]),
+    )
+
+
+def config_stats_files(wildcards):
+    """The crawl statistics of every config.json shard ([] with crawl.configs: none)."""
+    return [f.replace(".parquet", ".stats.json") for f in config_shard_files(wildcards)]
+
+
+def previous_config_files(wildcards):
+    """config.json shards of the snapshot whose unchanged files this one reuses."""
+    from phylohub.crawl.previous import find_previous_cards
+
+    return find_previous_cards(
+        RESULTS, wildcards.snapshot, config["crawl"]["previous"], "configs"
+    )
+
+
 def served_ecosystem(wildcards):
     """Param of list_models: which synthetic ecosystem the replica serves (config
     `replica`, demo and tests), so a regenerated or evolved one is crawled again; empty
@@ -269,6 +294,7 @@ def traits_targets(snapshot):
         results("traits/mutation_rates.parquet", snapshot),
         results("traits/orderings.json", snapshot),
         results("traits/thinning.parquet", snapshot),
+        results("traits/parameters_by_generation.tsv", snapshot),
         *expand(
             results("figures/traits_drift_{trait}.png"),
             snapshot=snapshot,
@@ -282,7 +308,7 @@ def traits_targets(snapshot):
 
 
 def inference_mem_mb(wildcards, input):
-    """Memory for rule infer_kin (MB): 2 GB plus 14 times the snapshot, at most 24 GB.
+    """Memory for infer_kin (MB), 2 GB plus 14 times the snapshot, at most 24 GB.
 
     Measured at 1.86M models (bench/inference.py, a 1.3 GB hub.duckdb): 245 s and a
     19.0 GB peak on 2 threads, over the 6 GB it should take (docs/inference.md, Scale):

@@ -1,4 +1,5 @@
-# Crawl: the model listing and the cards from the Hub or the replica; the arXiv
+# Crawl: the model listing, the cards (and with crawl.configs each config.json, through
+# the same sharded, paced, resumable fetcher) from the Hub or the replica; the arXiv
 # categories of the papers the snapshot's models cite, from the arXiv API.
 
 
@@ -79,6 +80,40 @@ rule fetch_cards:
         quota=shard_budget,
         window_s=config["crawl"]["rate_limit"]["window_s"],
         previous=previous_card_files,
+    script:
+        "../scripts/fetch_cards.py"
+
+
+rule fetch_configs:
+    input:
+        manifest=results("crawl/listing/manifest.json"),
+    output:
+        configs=results("crawl/configs/{shard}.parquet"),
+        stats=results("crawl/configs/{shard}.stats.json"),
+    log:
+        "logs/{snapshot}/fetch_configs/{shard}.log",
+    benchmark:
+        "benchmarks/{snapshot}/fetch_configs/{shard}.tsv"
+    retries: 2
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 1
+    resources:
+        hub_requests=1,
+        mem_mb=3000,
+        runtime=fetch_cards_runtime,
+    params:
+        endpoint=config["hub"]["endpoint"],
+        token_env=config["hub"]["token_env"],
+        shards=config["crawl"]["shards"],
+        concurrency=config["crawl"]["concurrency"],
+        max_bytes=config["crawl"]["max_card_bytes"],
+        max_error_share=config["crawl"]["max_error_share"],
+        quota=shard_budget,
+        window_s=config["crawl"]["rate_limit"]["window_s"],
+        previous=previous_config_files,
+        filename="config.json",
+        select=config["crawl"]["configs"],
     script:
         "../scripts/fetch_cards.py"
 

@@ -6,6 +6,7 @@ rule build_snapshot:
     input:
         manifest=results("crawl/listing/manifest.json"),
         cards=card_shard_files,
+        configs=config_shard_files,
     output:
         db=results("hub.duckdb"),
         parquet=directory(results("parquet")),

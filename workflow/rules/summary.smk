@@ -35,6 +35,7 @@ rule summarize_crawl:
         unpack(bootstrap_stats_input),
         manifest=results("crawl/listing/manifest.json"),
         shards=card_stats_files,
+        configs=config_stats_files,
         arxiv=results("crawl/arxiv.stats.json"),
     output:
         health=results("summary/crawl_health.tsv"),

@@ -107,6 +107,25 @@ rule measure_thinning:
         "../scripts/measure_thinning.py"
 
 
+rule measure_parameters_by_generation:
+    input:
+        db=results("hub.duckdb"),
+    output:
+        table=results("traits/parameters_by_generation.tsv"),
+    log:
+        "logs/{snapshot}/measure_parameters_by_generation.log",
+    benchmark:
+        "benchmarks/{snapshot}/measure_parameters_by_generation.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    threads: 2
+    resources:
+        mem_mb=narrow_read_mem_mb,
+        runtime=20,
+    script:
+        "../scripts/measure_parameters_by_generation.py"
+
+
 rule plot_trait_drift:
     input:
         orderings=results("traits/orderings.json"),

@@ -1,7 +1,8 @@
 """Merge the listing and the card shards into the snapshot database and its parquet tables.
 
 Reads: results/{snapshot}/crawl/listing/manifest.json (and the parts it names) and the
-card shards results/{snapshot}/crawl/cards/{shard}.parquet. Writes:
+card shards results/{snapshot}/crawl/cards/{shard}.parquet (and crawl/configs/, with
+crawl.configs). Writes:
 results/{snapshot}/hub.duckdb, results/{snapshot}/parquet/<table>.parquet and
 results/{snapshot}/data_quality.tsv (flags per rule, phylohub.snapshot.quality).
 """
@@ -20,6 +21,7 @@ build_snapshot(
     Path(snakemake.output.db),
     Path(snakemake.output.parquet),
     expected_models=listed,
+    config_shards=[Path(p) for p in snakemake.input.configs],
     threads=snakemake.threads,
     memory_mb=snakemake.resources.mem_mb,
 )

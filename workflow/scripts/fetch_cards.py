@@ -1,8 +1,10 @@
-"""Fetch the cards of one shard of the listing, paced by its share of the rate budget.
+"""Fetch the cards (or, for rule fetch_configs, each config.json) of one shard of the
+listing, paced by its share of the rate budget.
 
-Reads: the listing parts named in the manifest; a previous snapshot's card shards; the
-card dump's rows (crawl.bootstrap).
-Writes: results/{snapshot}/crawl/cards/{shard}.parquet and {shard}.stats.json.
+Reads: the listing parts named in the manifest; a previous snapshot's shards; the
+card dump's rows (crawl.bootstrap, cards only).
+Writes: results/{snapshot}/crawl/cards/{shard}.parquet and {shard}.stats.json (or
+crawl/configs/).
 """
 
 import json
@@ -28,8 +30,10 @@ job = CardJob(
     max_error_share=p.max_error_share,
     progress_min_interval_s=progress["min_interval_s"],
     progress_max_interval_s=progress["max_interval_s"],
+    filename=getattr(p, "filename", "README.md"),
+    select=getattr(p, "select", "all"),
 )
 budget = RateBudget(p.quota, p.window_s)
 bootstrap = Path(snakemake.input.bootstrap) if "bootstrap" in snakemake.input else None
-previous = [Path(f) for f in p.previous]
-fetch_shard(job, parts, Path(snakemake.output.cards), budget, previous, bootstrap)
+out = snakemake.output.get("cards") or snakemake.output.configs
+fetch_shard(job, parts, Path(out), budget, [Path(f) for f in p.previous], bootstrap)

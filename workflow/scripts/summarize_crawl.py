@@ -1,7 +1,9 @@
 """Crawl health: requests, statuses, retries, 429s and seconds of every crawl job.
 
-Reads: results/{snapshot}/crawl/listing/manifest.json, crawl/cards/*.stats.json and
-crawl/arxiv.stats.json. Writes: results/{snapshot}/summary/crawl_health.tsv.
+Reads: results/{snapshot}/crawl/listing/manifest.json, crawl/cards/*.stats.json,
+crawl/configs/*.stats.json (crawl.configs),
+crawl/bootstrap.stats.json (crawl.bootstrap) and crawl/arxiv.stats.json.
+Writes: results/{snapshot}/summary/crawl_health.tsv.
 """
 
 from pathlib import Path
@@ -15,6 +17,7 @@ health = crawl_health(
     Path(snakemake.input.manifest),
     [Path(p) for p in snakemake.input.shards],
     Path(snakemake.input.arxiv),
+    [Path(p) for p in snakemake.input.configs],
     Path(snakemake.input.bootstrap) if "bootstrap" in snakemake.input else None,
 )
 write_tsv(health, Path(snakemake.output.health))

@@ -1,5 +1,11 @@
 """Model cards: one GET per card, sharded, paced, resumable, reusing unchanged cards.
 
+The same machinery fetches each model's ``config.json`` (``crawl.configs``): a
+:class:`CardJob` with ``filename="config.json"`` and ``select`` ``all`` or ``families``
+writes rows of the same schema (status ``no_readme`` then means the ``siblings`` lack
+``config.json``), reuses a previous snapshot's by sha, resumes and counts its requests
+in the same way.
+
 For the models of one shard (``crc32(id) % n_shards``), in listing order:
 
 * a model whose ``siblings`` lack ``README.md`` gets status ``no_readme``, no request;
@@ -98,6 +104,11 @@ class CardJob:
     max_error_share: float = 0.01
     progress_min_interval_s: float = 30.0  # a progress line at most this often ...
     progress_max_interval_s: float = 300.0  # ... and at least this often
+    # The repository file fetched: README.md (the cards) or config.json (crawl.configs).
+    filename: str = "README.md"
+    # Whose file: "all" models of the shard, or "families": those with a declared parent
+    # or child in the listing (see :func:`family_ids`); the others get no row.
+    select: str = "all"
 
 
 @dataclass
@@ -157,16 +168,59 @@ def shard_of(model_id: str, n_shards: int) -> int:
     return zlib.crc32(model_id.encode()) % n_shards
 
 
-def shard_models(listing_parts: Iterable[Path], shard: int, n_shards: int) -> pa.Table:
-    """id, sha, whether README.md exists, whether access is restricted (gated or
-    disabled) and ``lastModified``, for the shard's models in listing order."""
+def parent_ids(entry: dict[str, Any]) -> list[str]:
+    """The parents a listing entry declares in its ``base_model:`` tags.
+
+    >>> parent_ids({"tags": ["base_model:finetune:a/b", "base_model:c/d", "license:mit"]})
+    ['a/b', 'c/d']
+    """
+    out = []
+    for tag in entry.get("tags") or []:
+        if isinstance(tag, str) and tag.startswith("base_model:"):
+            rest = tag.removeprefix("base_model:")
+            out.append(rest.partition(":")[2] if ":" in rest else rest)
+    return [p for p in out if p]
+
+
+def family_ids(listing_parts: Iterable[Path]) -> set[str]:
+    """Listed models in families of two or more: those with a declared parent that is
+    listed, and the listed parents themselves (``crawl.configs: families``)."""
+    listed: set[str] = set()
+    edges: list[tuple[str, str]] = []
+    for part in listing_parts:
+        t = pq.read_table(part, columns=["id", "entry"])
+        for model_id, entry in zip(t["id"].to_pylist(), t["entry"].to_pylist(), strict=True):
+            listed.add(model_id)
+            if "base_model:" in entry:
+                edges += [(model_id, p) for p in parent_ids(json.loads(entry))]
+    out: set[str] = set()
+    for child, parent in edges:
+        if parent in listed and parent != child:
+            out.update((child, parent))
+    return out
+
+
+def shard_models(
+    listing_parts: Iterable[Path],
+    shard: int,
+    n_shards: int,
+    filename: str = "README.md",
+    only: set[str] | None = None,
+) -> pa.Table:
+    """id, sha, whether ``filename`` exists (column ``has_readme``), whether access is
+    restricted (gated or disabled) and ``lastModified``, for the shard's models (those in
+    ``only``, if given) in listing order."""
     tables = []
+    listing_parts = list(listing_parts)
     for part in listing_parts:
         t = pq.read_table(part, columns=["page", "position", "id", "sha", "entry"])
-        mask = [shard_of(i, n_shards) == shard for i in t["id"].to_pylist()]
+        mask = [
+            shard_of(i, n_shards) == shard and (only is None or i in only)
+            for i in t["id"].to_pylist()
+        ]
         t = t.filter(pa.array(mask, type=pa.bool_()))
         entries = [json.loads(e) for e in t["entry"].to_pylist()]
-        readme = [{"rfilename": "README.md"} in (e.get("siblings") or []) for e in entries]
+        readme = [{"rfilename": filename} in (e.get("siblings") or []) for e in entries]
         gated = [bool(e.get("gated")) or bool(e.get("disabled")) for e in entries]
         modified = [e.get("lastModified") for e in entries]
         tables.append(
@@ -316,7 +370,8 @@ class CardFetcher:
 
     async def fetch(self, model_id: str, sha: str) -> dict[str, Any]:
         """One card row for ``model_id`` at ``sha`` (never raises for a remote problem)."""
-        url = f"{self.job.endpoint.rstrip('/')}/{quote(model_id, safe='/')}/resolve/{sha}/README.md"
+        base = f"{self.job.endpoint.rstrip('/')}/{quote(model_id, safe='/')}"
+        url = f"{base}/resolve/{sha}/{quote(self.job.filename)}"
         requests = 0
         last_error = ""
         last_status: int | None = None
@@ -579,7 +634,10 @@ def _fetch_shard(
     bootstrap: Path | None = None,
 ) -> ShardStats:
     start = time.monotonic()
-    models = shard_models(listing_parts, job.shard, job.n_shards)
+    if job.select not in ("all", "families"):
+        raise PhylohubError(f"unknown selection {job.select!r} (all, families)")
+    only = family_ids(listing_parts) if job.select == "families" else None
+    models = shard_models(listing_parts, job.shard, job.n_shards, job.filename, only)
     done = set(_partial_table(partial, ["id"])["id"].to_pylist())  # no errors are kept there
     if done:
         log.info("shard %d: resuming, %d cards already fetched", job.shard, len(done))

@@ -10,8 +10,11 @@ from phylohub.errors import PhylohubError
 from phylohub.layout import Snapshot, snapshots_under
 
 
-def find_previous_cards(results: Path, snapshot: str, previous: str = "auto") -> list[str]:
-    """Card shard files of the snapshot to reuse cards from.
+def find_previous_cards(
+    results: Path, snapshot: str, previous: str = "auto", kind: str = "cards"
+) -> list[str]:
+    """Card shard files of the snapshot to reuse cards from (``kind="configs"``: its
+    ``config.json`` shards, to reuse those).
 
     ``previous`` is ``none`` (reuse nothing), a snapshot name (its cards must exist), or
     ``auto``: the other snapshot under ``results`` whose listing finished last, before
@@ -22,8 +25,8 @@ def find_previous_cards(results: Path, snapshot: str, previous: str = "auto") ->
         return []
     if previous != "auto":
         named = Snapshot.named(results, previous)
-        files = named.card_shards()
-        if not files:
+        files = named.card_shards(kind)
+        if not files and kind == "cards":  # a snapshot may have crawled no config.json
             raise PhylohubError(
                 f"crawl.previous names snapshot {previous!r}, but {named.folder} "
                 "holds no crawled cards"
@@ -35,12 +38,12 @@ def find_previous_cards(results: Path, snapshot: str, previous: str = "auto") ->
     candidates = []
     for other in snapshots_under(results):
         listed_at = other.listed_at()
-        if other.name != snapshot and listed_at < before and other.card_shards():
+        if other.name != snapshot and listed_at < before and other.card_shards(kind):
             candidates.append((listed_at, other.name, other))
     if not candidates:
         return []
     _, _, newest = max(candidates)
-    return [str(f) for f in newest.card_shards()]
+    return [str(f) for f in newest.card_shards(kind)]
 
 
 def expected_models(results: Path, snapshot: str) -> tuple[str, int] | None:

@@ -140,6 +140,7 @@ PLURAL = {
     "parameters": "parameter-count buckets",
 }
 TRANSITIONS = "traits/transitions.parquet"
+PARAMS = "traits/parameters_by_generation.tsv"
 #: The heads a finetune of a causal LM may move to (the architecture findings).
 TASK_HEADS = ("ForSequenceClassification", "ForTokenClassification", "ForQuestionAnswering")
 
@@ -339,6 +340,18 @@ def _architecture() -> list[Finding]:
                 "quantized children whose model_type differs from the parent's (share)",
                 _tsv(RATES, "changed", trait="model_type", relation="quantized"), "share")
     )  # fmt: skip
+    out += [
+        Finding("parameters_root_size_kept", s,
+                "descendants the size of their root (parameter counts within 10%)",
+                Source(PARAMS, column="verdict", row={"generation": "descendants"}), "text"),
+        Finding("parameters_root_size_share", s,
+                "descendants the size of their root (share of those with both counts)",
+                Source(PARAMS, column="share_same_size", row={"generation": "descendants"}),
+                "share"),
+        Finding("parameters_estimated", s,
+                "descendants whose parameter count is the config.json estimate",
+                Source(PARAMS, column="from_estimate", row={"generation": "descendants"})),
+    ]  # fmt: skip
     for head in TASK_HEADS:
         out.append(
             Finding(f"head_causal_lm_to_{head}", s,

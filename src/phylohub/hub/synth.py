@@ -155,6 +155,12 @@ quantized children quantized (``quantization_share``) and a share
 ``model_type_error_share`` of them listing another family's type
 (:mod:`phylohub.hub.plant_config`; truth in ``truth_config`` and
 ``truth.json["architecture"]``).
+
+With ``config_files_plant`` on as well (off by default), from a stream of its own: the
+store's ``config_files`` holds each model's ``config.json`` (the replica serves it where
+the ``siblings`` list it), sizes drawn per family by roots, inherited along the first
+parent and changed at ``size_change`` per relation (:mod:`phylohub.hub.plant_config_files`;
+truth in ``truth_config_files`` and ``truth.json["config_files"]``).
 """
 
 from __future__ import annotations
@@ -175,6 +181,11 @@ import numpy.typing as npt
 from phylohub.errors import PhylohubError
 from phylohub.hub import plant_dump, plant_ecology, plant_merges, vocab
 from phylohub.hub.plant_config import ConfigKnobs, ConfigPlan, plan_configs
+from phylohub.hub.plant_config_files import (
+    ConfigFilesPlan,
+    plan_config_files,
+    write_config_files,
+)
 from phylohub.hub.plant_kin import KinPlan, kin_plan, kin_summary, kin_truth
 from phylohub.hub.store import ModelRecord, StoreWriter
 from phylohub.vocabulary import TAG_RELATIONS
@@ -214,6 +225,7 @@ LATE_PLANTS: dict[str, tuple[str, ...]] = {
     "merge_language_union_share": ("merge_language_union_share",),
     "kin_hidden_share": ("kin_hidden_share",),
     "kin_decoy_share": ("kin_decoy_share",),
+    "config_files_plant": ("config_files_plant", "size_change"),
 }
 
 
@@ -369,6 +381,12 @@ class SynthConfig:
     # Undeclared kin, from a stream of their own (phylohub.hub.plant_kin); 0 plants none.
     kin_hidden_share: float = 0.0  # eligible declared children whose base_model tags go
     kin_decoy_share: float = 0.0  # listed leaf roots made decoys (name, suffix, link)
+    # config.json files with sizes that lineages inherit (phylohub.hub.plant_config_files),
+    # from a stream of their own; needs config_plant; off writes no file.
+    config_files_plant: bool = False
+    size_change: dict[str, float] = field(
+        default_factory=lambda: dict(finetune=0.05, adapter=0.0, quantized=0.0, merge=0.2)
+    )
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SynthConfig:
@@ -897,6 +915,7 @@ class _Plants:
     pool_cites: Array
     configs: ConfigPlan | None
     kin: KinPlan
+    config_files: ConfigFilesPlan | None = None
 
     @classmethod
     def of(cls, cfg: SynthConfig, pop: _Population, tr: _Traits, d: _Draws) -> _Plants:
@@ -912,7 +931,9 @@ class _Plants:
                             cfg.quantization_share, cfg.model_type_error_share)  # fmt: skip
         configs = plan_configs(knobs, cfg.seed, pop.parents, pop.relation, pop.untyped, libs)
         kin = _kin_plan(cfg, pop, tr, d, set(licenses) | d.malformed | d.hostile_idx)
-        return cls(shapes, quality, licenses, papers, pool_cites, configs, kin)
+        files = plan_config_files(cfg.config_files_plant, cfg.size_change, cfg.seed, configs,
+                                  pop.parents, pop.relation, pop.untyped)  # fmt: skip
+        return cls(shapes, quality, licenses, papers, pool_cites, configs, kin, files)
 
 
 class _Models:
@@ -1201,6 +1222,8 @@ class _Models:
             )
             rows = self.plants.configs.truth_rows(self.names)
             con.executemany("INSERT INTO truth_config VALUES (?,?,?,?,?,?,?,?)", rows)
+        if self.plants.config_files:
+            write_config_files(con, self.plants.config_files, self.names)
         writer.add_arxiv_papers(self.plants.papers)
         merge_rows, self.merge_truth = plant_merges.merge_truth(
             self.cfg, self.pop, self.d.private, self.names
@@ -1244,6 +1267,8 @@ class _Models:
             truth["merges"] = self.merge_truth
         cfg = self.cfg
         truth["kin"] = kin_summary(cfg.kin_hidden_share, cfg.kin_decoy_share, self._kin_rows())
+        if self.plants.config_files:
+            truth["config_files"] = self.plants.config_files.truth(self.d.private)
         return truth
 
 

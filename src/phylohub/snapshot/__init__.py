@@ -54,6 +54,10 @@ Tables
 ``quantization`` (one row per model with a ``quantization_config``, sorted by id)
     ``id``, ``method`` (``quant_method``; ``bitsandbytes`` for ``load_in_4bit``/``8bit``),
     ``bits``. The parameter count is ``models.safetensors_params``.
+``config_fields`` (one row per model whose ``config.json`` the crawl fetched, by id)
+    ``id``, ``hidden_size``, ``num_hidden_layers``, ``num_attention_heads``,
+    ``intermediate_size``, ``vocab_size``, ``max_position_embeddings``, ``torch_dtype``,
+    ``estimated_parameters`` (12·L·h² + V·h, an estimate); empty with ``crawl.configs: none``.
 ``language_codes`` (one row per distinct language tag, sorted by code)
     ``code``, ``name``, ``scheme`` (639-1, 639-3, 639-2/B or NULL), ``known``, ``models``.
 ``summary`` (sorted by name)

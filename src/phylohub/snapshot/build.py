@@ -47,7 +47,7 @@ from phylohub.vocabulary import EDGE_RELATIONS
 log = logging.getLogger(__name__)
 
 #: Version of the snapshot's table layout (``summary.schema_version``).
-SCHEMA_VERSION = 4  # 4: model_type, architectures, quantization (the config summary)
+SCHEMA_VERSION = 5  # 4: model_type, architectures, quantization; 5: config_fields
 #: The Hub's back-filled ``createdAt`` (repositories created before dates were recorded).
 BACKFILL = datetime(2022, 3, 2, 23, 29, 4)
 #: How many offending ids an error message names.
@@ -199,6 +199,7 @@ def build_snapshot(
     parquet_dir: Path,
     *,
     expected_models: int | None = None,
+    config_shards: Sequence[Path] = (),
     threads: int | None = None,
     memory_mb: int | None = None,
 ) -> SnapshotSummary:
@@ -216,6 +217,9 @@ def build_snapshot(
         The folder to write one ``<table>.parquet`` per table into (replaced if it exists).
     expected_models
         The number of models the listing's manifest counts, checked when given.
+    config_shards
+        ``config.json`` shard files (``crawl.configs``, the card schema), read into
+        ``config_fields``; none leaves it empty.
     threads
         DuckDB threads (default: every core).
     memory_mb
@@ -240,6 +244,9 @@ def build_snapshot(
     out_db, parquet_dir = Path(out_db), Path(parquet_dir)
     _check_files(listing_parts, LISTING_SCHEMA, "listing part")
     _check_files(card_shards, CARD_SCHEMA, "card shard")
+    config_shards = [Path(p) for p in config_shards]
+    if config_shards:  # crawl.configs: none crawls none
+        _check_files(config_shards, CARD_SCHEMA, "config shard")
     log.info(
         "reading %d listing part(s) and %d card shard(s)", len(listing_parts), len(card_shards)
     )
@@ -255,6 +262,12 @@ def build_snapshot(
             # temporary views: they do not outlive the connection
             con.register("listing_raw", con.read_parquet([str(p) for p in listing_parts]))
             con.register("cards_raw", con.read_parquet([str(p) for p in card_shards]))
+            con.register(
+                "configs_raw",
+                con.read_parquet([str(p) for p in config_shards])
+                if config_shards
+                else CARD_SCHEMA.empty_table(),
+            )
             _reconcile(con, expected_models)
             _build(con, len(listing_parts), len(card_shards))
             summary = SnapshotSummary.from_rows(con.execute(sql.SELECT_SUMMARY).fetchall())
@@ -445,6 +458,7 @@ def _build(con: duckdb.DuckDBPyConnection, n_parts: int, n_shards: int) -> None:
         ("model_type", sql.INSERT_MODEL_TYPE, {}),
         ("architectures", sql.INSERT_ARCHITECTURES, {}),
         ("quantization", sql.INSERT_QUANTIZATION, {}),
+        ("config_fields", sql.INSERT_CONFIG_FIELDS, {}),
         ("language_codes", sql.INSERT_LANGUAGE_CODES, {}),
         ("cards", sql.INSERT_CARDS, {}),
         (

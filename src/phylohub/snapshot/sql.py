@@ -163,6 +163,17 @@ CREATE TABLE quantization (
     method VARCHAR NOT NULL,
     bits INTEGER
 );
+CREATE TABLE config_fields (
+    id VARCHAR NOT NULL,
+    hidden_size BIGINT,
+    num_hidden_layers BIGINT,
+    num_attention_heads BIGINT,
+    intermediate_size BIGINT,
+    vocab_size BIGINT,
+    max_position_embeddings BIGINT,
+    torch_dtype VARCHAR,
+    estimated_parameters BIGINT
+);
 CREATE TABLE language_codes (
     code VARCHAR NOT NULL,
     name VARCHAR NOT NULL,
@@ -440,6 +451,40 @@ SELECT DISTINCT id, architecture FROM (
 )
 WHERE architecture IS NOT NULL AND architecture <> ''
 ORDER BY id, architecture
+"""
+
+#: The fields of each fetched ``config.json`` (``configs_raw``: the config shards, rows of
+#: the card schema) of a listed model; an integer field of another type reads as NULL.
+#: The estimate: 12·L·h² + V·h, a decoder's layers and embedding (see docs/snapshot.md).
+INSERT_CONFIG_FIELDS = """
+INSERT INTO config_fields
+WITH ok AS (
+    SELECT id, text::JSON AS j FROM configs_raw
+    WHERE status = 'ok' AND json_valid(text) AND json_type(text) = 'OBJECT'
+        AND id IN (SELECT id FROM models)
+), f AS (
+    SELECT id,
+        coalesce(try_cast(j->>'$.hidden_size' AS BIGINT), try_cast(j->>'$.d_model' AS BIGINT),
+            try_cast(j->>'$.n_embd' AS BIGINT),
+            try_cast(j->>'$.text_config.hidden_size' AS BIGINT)) AS h,
+        coalesce(try_cast(j->>'$.num_hidden_layers' AS BIGINT),
+            try_cast(j->>'$.num_layers' AS BIGINT), try_cast(j->>'$.n_layer' AS BIGINT),
+            try_cast(j->>'$.text_config.num_hidden_layers' AS BIGINT)) AS l,
+        coalesce(try_cast(j->>'$.num_attention_heads' AS BIGINT),
+            try_cast(j->>'$.num_heads' AS BIGINT), try_cast(j->>'$.n_head' AS BIGINT),
+            try_cast(j->>'$.text_config.num_attention_heads' AS BIGINT)) AS heads,
+        coalesce(try_cast(j->>'$.intermediate_size' AS BIGINT),
+            try_cast(j->>'$.text_config.intermediate_size' AS BIGINT)) AS inter,
+        coalesce(try_cast(j->>'$.vocab_size' AS BIGINT),
+            try_cast(j->>'$.text_config.vocab_size' AS BIGINT)) AS v,
+        try_cast(j->>'$.max_position_embeddings' AS BIGINT) AS positions,
+        CASE WHEN json_type(j, '$.torch_dtype') = 'VARCHAR' THEN j->>'$.torch_dtype' END AS dtype
+    FROM ok
+)
+SELECT DISTINCT ON (id) id, h, l, heads, inter, v, positions, dtype,
+    CASE WHEN h > 0 AND l > 0 AND v > 0 THEN 12 * l * h * h + v * h END
+FROM f
+ORDER BY id
 """
 
 INSERT_QUANTIZATION = """

@@ -308,6 +308,30 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "config_fields",
+        "One row per listed model whose ``config.json`` the crawl fetched (``crawl.configs``: "
+        "``families`` or ``all``; empty with ``none``), its fields read as ``transformers`` "
+        "names them, with the usual aliases (``d_model``, ``n_embd``, ``num_layers``, "
+        "``n_layer``, ``num_heads``, ``n_head``, ``text_config.*``).",
+        ("id",),
+        (
+            _c("id", "VARCHAR", "model id"),
+            _c("hidden_size", "BIGINT", "``hidden_size`` (h); NULL when unsaid"),
+            _c("num_hidden_layers", "BIGINT", "``num_hidden_layers`` (L); NULL when unsaid"),
+            _c("num_attention_heads", "BIGINT", "``num_attention_heads``; NULL when unsaid"),
+            _c("intermediate_size", "BIGINT", "``intermediate_size``; NULL when unsaid"),
+            _c("vocab_size", "BIGINT", "``vocab_size`` (V); NULL when unsaid"),
+            _c("max_position_embeddings", "BIGINT", "``max_position_embeddings``"),
+            _c("torch_dtype", "VARCHAR", "``torch_dtype`` (``bfloat16``, ``float32``, ...)"),
+            _c(
+                "estimated_parameters",
+                "BIGINT",
+                "an estimate of a decoder's parameters, 12·L·h² + V·h (attention 4h², MLP "
+                "8h² a layer, the embedding V·h); NULL unless L, h and V are known",
+            ),
+        ),
+    ),
+    Table(
         "language_codes",
         "One row per distinct language tag in the snapshot: how it was read.",
         ("code",),

@@ -3,8 +3,10 @@
 Read from the files the crawl rules write: the listing's ``manifest.json`` (models and
 pages: one request a page, before the client's own retries), each card shard's
 ``{shard}.stats.json`` (requests, retries, 429s, reused cards, statuses, encodings of the
-ok cards, seconds) and, when given, the card dump's ``bootstrap.stats.json`` (its
-download's requests) and the arXiv fetch's stats JSON.
+ok cards, seconds), each ``config.json`` shard's (``crawl.configs``; the same fields,
+``no_readme`` counting models whose ``siblings`` lack ``config.json``) and, when given,
+the card dump's ``bootstrap.stats.json`` (its download's requests) and the arXiv
+fetch's stats JSON.
 """
 
 from __future__ import annotations
@@ -46,14 +48,45 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
+def _shard_rows(kind: str, shard_stats: list[Path]) -> list[dict[str, Any]]:
+    """The rows ``{kind}/{shard}`` of the shards' stats files, in shard order."""
+    rows = []
+    for path in sorted(shard_stats, key=lambda p: int(Path(p).name.split(".")[0])):
+        s = _read_json(path)
+        statuses = s.get("statuses", {})
+        unknown = set(statuses) - set(STATUSES)
+        if unknown:
+            raise PhylohubError(f"{path}: unknown card status(es) {', '.join(sorted(unknown))}")
+        encodings = s.get("encodings", {})
+        unknown = set(encodings) - set(ENCODINGS)
+        if unknown:
+            raise PhylohubError(f"{path}: unknown card encoding(s) {', '.join(sorted(unknown))}")
+        rows.append(
+            {
+                "job": f"{kind}/{Path(path).name.split('.')[0]}",
+                "models": int(s["models"]),
+                "requests": int(s["requests"]),
+                "retries": int(s["retries"]),
+                "throttled": int(s["throttled"]),
+                "reused": int(s["reused"]),
+                "seconds": float(s["seconds"]),
+                **{k: int(statuses.get(k, 0)) for k in STATUSES},
+                **{k: int(encodings.get(k, 0)) for k in ENCODINGS},
+            }
+        )
+    return rows
+
+
 def crawl_health(
     manifest: Path,
     shard_stats: list[Path],
     arxiv_stats: Path | None = None,
+    config_stats: list[Path] | None = None,
     bootstrap_stats: Path | None = None,
 ) -> pl.DataFrame:
     """One row per crawl job: ``listing``, ``bootstrap`` (the card dump's download, when
-    given: ``models`` holds its rows), ``cards/{shard}`` in shard order, ``arxiv``.
+    given: ``models`` holds its rows), ``cards/{shard}`` in shard order,
+    ``configs/{shard}`` (``crawl.configs``) in shard order, ``arxiv``.
 
     Statuses are card statuses and encodings those of the ok cards (zero for the listing
     and arXiv rows); ``throttled``
@@ -74,29 +107,8 @@ def crawl_health(
                 "seconds": float(b["seconds"]) if "seconds" in b else None,
             }
         )
-    for path in sorted(shard_stats, key=lambda p: int(Path(p).name.split(".")[0])):
-        s = _read_json(path)
-        statuses = s.get("statuses", {})
-        unknown = set(statuses) - set(STATUSES)
-        if unknown:
-            raise PhylohubError(f"{path}: unknown card status(es) {', '.join(sorted(unknown))}")
-        encodings = s.get("encodings", {})
-        unknown = set(encodings) - set(ENCODINGS)
-        if unknown:
-            raise PhylohubError(f"{path}: unknown card encoding(s) {', '.join(sorted(unknown))}")
-        rows.append(
-            {
-                "job": f"cards/{Path(path).name.split('.')[0]}",
-                "models": int(s["models"]),
-                "requests": int(s["requests"]),
-                "retries": int(s["retries"]),
-                "throttled": int(s["throttled"]),
-                "reused": int(s["reused"]),
-                "seconds": float(s["seconds"]),
-                **{k: int(statuses.get(k, 0)) for k in STATUSES},
-                **{k: int(encodings.get(k, 0)) for k in ENCODINGS},
-            }
-        )
+    rows += _shard_rows("cards", shard_stats)
+    rows += _shard_rows("configs", config_stats or [])
     if arxiv_stats is not None:
         a = _read_json(arxiv_stats)
         rows.append(

@@ -223,7 +223,8 @@ STATUS_COLOURS = {
 def plot_crawl_health(health: pl.DataFrame, out: Path) -> None:
     """Per card shard: models by card status (stacked; above, the ok cards with a byte
     order mark or bytes that are not UTF-8), requests, retries and 429s waited out, and
-    seconds; the listing and arXiv jobs in the title line."""
+    seconds; the listing, ``config.json`` (``crawl.configs``) and arXiv jobs in the title
+    line."""
     plt = pyplot()
     shards = health.filter(pl.col("job").str.starts_with("cards/"))
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
@@ -274,6 +275,10 @@ def plot_crawl_health(health: pl.DataFrame, out: Path) -> None:
             if job == "arxiv" and r["reused"]:
                 text += f" ({r['reused']:,} from the cache)"
             others.append(text)
+    configs = health.filter(pl.col("job").str.starts_with("configs/"))
+    if configs.height:  # crawl.configs: one more request a model, in the same budget
+        others.append(f"config.json: {int(configs['requests'].sum()):,} requests for "
+                      f"{int(configs['models'].sum()):,} models")  # fmt: skip
     total = int(health["requests"].sum())
     fig.suptitle(f"Crawl health: {total:,} requests in all; " + "; ".join(others),
                  fontsize=10)  # fmt: skip

@@ -59,8 +59,10 @@ FROM data_quality WHERE $exclude GROUP BY id
 #: ``heads``, the head of each architecture class (``LlamaForCausalLM`` ->
 #: ``ForCausalLM``; a class without ``For`` keeps its ``LMHeadModel`` or ``Model``
 #: ending); ``quantization``, the method, or ``none`` for a model with a config summary
-#: and no quantization; ``parameters``, the bucket of ``models.safetensors_params``
-#: (bounds ``$bounds`` in parameters, labels ``$buckets``, one more label than bounds).
+#: and no quantization; ``parameters``, the bucket of ``parameter_count``: the
+#: listing's ``safetensors.total`` where present, else the estimate from the crawled
+#: ``config.json`` (``config_fields.estimated_parameters``); ``parameters_source`` says
+#: which (bounds ``$bounds`` in parameters, labels ``$buckets``, one more label than bounds).
 CREATE_CONFIG_TRAITS = r"""
 CREATE OR REPLACE TEMP TABLE config_traits AS
 WITH heads AS (
@@ -78,10 +80,19 @@ WITH heads AS (
 SELECT m.id, t.model_type, coalesce(h.heads, []) AS heads,
     CASE WHEN q.method IS NOT NULL THEN q.method
         WHEN c.id IS NOT NULL THEN 'none' END AS quantization,
-    CASE WHEN m.safetensors_params IS NULL OR m.safetensors_params <= 0 THEN NULL
-        ELSE $buckets[1 + len([b FOR b IN $bounds IF m.safetensors_params >= b])]
-    END AS parameters
+    CASE WHEN p.n IS NULL THEN NULL
+        ELSE $buckets[1 + len([b FOR b IN $bounds IF p.n >= b])]
+    END AS parameters,
+    p.n AS parameter_count, p.source AS parameters_source
 FROM models m
+LEFT JOIN (
+    SELECT m.id,
+        CASE WHEN m.safetensors_params > 0 THEN m.safetensors_params
+            WHEN f.estimated_parameters > 0 THEN f.estimated_parameters END AS n,
+        CASE WHEN m.safetensors_params > 0 THEN 'safetensors'
+            WHEN f.estimated_parameters > 0 THEN 'config estimate' END AS source
+    FROM models m LEFT JOIN config_fields f ON f.id = m.id
+) p ON p.id = m.id
 LEFT JOIN model_type t ON t.id = m.id
 LEFT JOIN heads h ON h.id = m.id
 LEFT JOIN quantization q ON q.id = m.id
@@ -94,6 +105,7 @@ CREATE_EMPTY_CONFIG_TABLES = {
     "model_type": "CREATE TEMP TABLE model_type (id VARCHAR, model_type VARCHAR)",
     "architectures": "CREATE TEMP TABLE architectures (id VARCHAR, architecture VARCHAR)",
     "quantization": "CREATE TEMP TABLE quantization (id VARCHAR, method VARCHAR, bits INTEGER)",
+    "config_fields": "CREATE TEMP TABLE config_fields (id VARCHAR, estimated_parameters BIGINT)",
 }
 
 CREATE_TRAIT_SETS = """
@@ -238,7 +250,7 @@ GROUP BY ALL ORDER BY family_ties
 #: The tables the stage reads, to check a snapshot before the work.
 REQUIRED_TABLES = ("models", "tags", "edges", "cards", "traits", "data_quality")
 #: The config tables it reads where the snapshot has them (empty stand-ins otherwise).
-CONFIG_TABLES = ("model_type", "architectures", "quantization")
+CONFIG_TABLES = ("model_type", "architectures", "quantization", "config_fields")
 
 SNAPSHOT_TABLES = """
 SELECT table_name FROM duckdb_tables()

@@ -1,7 +1,9 @@
 """Files: ``/{id}/resolve/{rev}/{file}``, ``/api/resolve-cache/...`` and the CDN stand-in.
 
-Only ``README.md`` has contents (the store holds no other file's): every other file, and
-a README the repository's ``siblings`` do not list, answers 404 ``EntryNotFound``. A
+Only ``README.md`` and, where the store holds a ``config_files`` table (the generator's
+``config_files_plant``), ``config.json`` have contents: every other file, and a file the
+repository's ``siblings`` do not list, answers 404 ``EntryNotFound``. A ``config.json``
+is served as stored, with its git blob sha1 as ETag. A
 card is rendered from its recipe with :func:`phylohub.hub.cards.card_bytes` (UTF-8 unless
 the recipe names another encoding: a card may start with a byte order mark or hold bytes
 that are not UTF-8, served as they are) and kept in a small LRU cache with its git blob
@@ -23,6 +25,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import sqlite3
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -95,6 +98,15 @@ class Files:
         self._cards: OrderedDict[tuple[str, str], Card] = OrderedDict()
         self._cards_lock = threading.Lock()
         self._cdn_key = secrets.token_bytes(16)
+
+    def _config_body(self, model_id: str) -> bytes | None:
+        """The stored ``config.json`` of a model (None: none, or a store without them)."""
+        cur = self._reader.cursor()
+        try:
+            row = cur.execute("SELECT body FROM config_files WHERE id = ?", (model_id,)).fetchone()
+        except sqlite3.OperationalError:  # a store made without config files
+            return None
+        return None if row is None else str(row[0]).encode()
 
     def _file_row(self, model_id: str) -> tuple[Any, ...] | None:
         cur = self._reader.cursor()
@@ -178,13 +190,16 @@ class Files:
         if route.revision not in ((sha,) if cache else ("main", sha)):
             return revision_not_found(route.revision or "", sha if not cache else None)
         commit = {"X-Repo-Commit": sha}
-        if (
-            route.filename != "README.md"
-            or recipe is None
-            or "README.md" not in json.loads(siblings)
-        ):
+        listed = route.filename in json.loads(siblings)
+        if route.filename == "config.json" and listed:
+            body = await self._reader.run(self._config_body, route.model_id)
+            if body is None:
+                return error(404, "Entry not found", "EntryNotFound", commit)
+            card = Card(body, git_blob_sha1(body))
+        elif route.filename != "README.md" or recipe is None or not listed:
             return error(404, "Entry not found", "EntryNotFound", commit)
-        card = await self._reader.run(self._card, route.model_id, sha, recipe, card_data)
+        else:
+            card = await self._reader.run(self._card, route.model_id, sha, recipe, card_data)
         # as the Hub sends LFS files to its CDN
         if not cache and self._to_cdn(route.model_id, cdn_endpoint):
             signature = self._cdn_signature(route.model_id, sha, route.filename)
@@ -204,9 +219,9 @@ class Files:
             )
         if self._resolve_redirect and not cache:
             location = (
-                f"/api/resolve-cache/models/{quote(route.model_id)}/{sha}/README.md"
+                f"/api/resolve-cache/models/{quote(route.model_id)}/{sha}/{route.filename}"
                 f"?{quote('/' + route.model_id + '/resolve/' + (route.revision or ''), safe='')}"
-                f"%2FREADME.md=&etag=%22{card.etag}%22"
+                f"%2F{route.filename}=&etag=%22{card.etag}%22"
             )
             return web.Response(
                 status=307,
