@@ -106,6 +106,9 @@ class FamilyView:
     nodes: list[dict[str, Any]]
     edges: list[tuple[str, str, str]]
     drawn: bool
+    #: The model the view was opened from, and its ancestors (labelled in the drawing).
+    model: str = ""
+    lineage: frozenset[str] = frozenset()
 
 
 def _sql_string(text: str) -> str:
@@ -472,6 +475,8 @@ class Explorer:
         model_id = self.resolve(model_id)
         fam_id = self.traits([model_id])[model_id]["family"]
         fam = self.family(fam_id) or {"family": fam_id, "size": 1}
+        lineage, _ = self.lineage(model_id)
+        ancestors = frozenset(p for _, p, _, _ in lineage)
         if int(fam["size"]) <= max_drawn:
             rows = self.con.execute(
                 "SELECT id FROM members WHERE family = ?", [int(fam_id)]
@@ -479,11 +484,16 @@ class Explorer:
             ids = [str(r[0]) for r in rows]
             drawn = True
         else:
-            lineage, _ = self.lineage(model_id)
             ids = sorted({model_id} | {x for c, p, _, _ in lineage for x in (c, p)}
                          | {c for c, _ in self.children(model_id, 0, 100)})  # fmt: skip
             drawn = False
         info = self.traits(ids)
+        tree = dict(
+            self.con.execute(
+                "SELECT id, parent FROM members WHERE family = ? AND id IN (SELECT unnest(?))",
+                [int(fam_id), ids],
+            ).fetchall()
+        )
         keep = set(ids)
         edges = [(c, p, r) for c, p, r, _ in self.parents(ids) if p in keep]
         nodes = [
@@ -491,6 +501,7 @@ class Explorer:
                 "id": i,
                 "listed": bool(info[i]["listed"]) if i in info else False,
                 "generation": info.get(i, {}).get("generation"),
+                "tree_parent": tree.get(i) if tree.get(i) in keep else None,
                 "license": _first(info.get(i, {}).get("license")),
                 "task": info.get(i, {}).get("task"),
                 "language": _first(info.get(i, {}).get("languages")),
@@ -498,7 +509,7 @@ class Explorer:
             }
             for i in ids
         ]
-        return FamilyView(fam, nodes, edges, drawn)
+        return FamilyView(fam, nodes, edges, drawn, model_id, ancestors)
 
 
 def _text(value: Any) -> str:
