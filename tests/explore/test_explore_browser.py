@@ -27,7 +27,42 @@ HOSTILE = "x/<img src=x onerror=alert(1)>%#?ü"
 def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("explore_crawl") / "results" / "crawled"
     snapshot_of(SynthConfig(n_models=2000, seed=7), folder)
+    # what the workflow's findings and figures stages would leave, for the ecosystem view
+    (folder / "findings.html").write_text("<html><body><h1>planted findings</h1></body></html>")
+    figure(folder / "figures" / "planted-figure.png")
     return folder
+
+
+def figure(path: Path) -> None:
+    """A small real PNG, as the figures stage writes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(2, 1.5), dpi=50)
+    ax.plot([0, 1, 2], [0, 1, 0])
+    fig.savefig(path)
+    plt.close(fig)
+
+
+#: The cytoscape instance behind the family view (cytoscape.js keeps it on its container).
+CY = "[...document.querySelectorAll('*')].find(e => e._cyreg && e._cyreg.cy)._cyreg.cy"
+
+
+def node_point(page: Any, model: str) -> tuple[float, float]:
+    """Where on the page the family view draws ``model``'s node."""
+    box = page.evaluate(
+        f"""m => {{
+            const cy = {CY};
+            const p = cy.nodes().filter(n => n.data('model') === m)[0].renderedPosition();
+            const r = cy.container().getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y];
+        }}""",
+        model,
+    )
+    return float(box[0]), float(box[1])
 
 
 @pytest.fixture(scope="module")
@@ -106,12 +141,43 @@ def test_search_walk_family_and_colouring(snapshot: Path, browser: Any, tmp_path
         licences = page.locator("#legend").inner_text()
         page.wait_for_timeout(500)
         page.screenshot(path=shots / "5-family.png", full_page=True)
+        layered = page.evaluate(
+            f"""() => {{
+                const cy = {CY};
+                const rows = new Map();
+                cy.nodes().forEach(n => rows.set(n.data('generation'),
+                    (rows.get(n.data('generation')) || new Set()).add(n.position('y'))));
+                return {{
+                    name: cy.nodes('.me').data('label'),
+                    label: cy.nodes('.me').style('label'),
+                    others: cy.nodes().filter(n => !n.hasClass('me') && !n.hasClass('lineage'))
+                        .map(n => n.style('label')),
+                    rows: [...rows.entries()].map(([g, ys]) => [g, [...ys]]),
+                }};
+            }}"""
+        )
+        assert layered["label"] == layered["name"] == model.rsplit("/", 1)[-1]
+        assert layered["others"] and set(layered["others"]) == {""}  # unlabelled...
+        rows = sorted((g, ys) for g, ys in layered["rows"])  # ...a row per generation,
+        assert len(rows) >= 2 and all(len(ys) == 1 for _, ys in rows)
+        assert [ys[0] for _, ys in rows] == sorted({ys[0] for _, ys in rows})  # top-down
+        other = page.evaluate(
+            f"m => {CY}.nodes().filter(n => n.data('model') !== m && "
+            "!n.hasClass('lineage'))[0].data('model')",
+            model,
+        )
+        page.mouse.move(*node_point(page, other))  # ...but named under the pointer
+        page.locator("#hovered", has_text=other).wait_for()
         page.get_by_label("task").check()
         page.wait_for_function(
             "t => document.querySelector('#legend').innerText !== t", arg=licences
         )
         page.wait_for_timeout(300)
         page.screenshot(path=shots / "6-family-by-task.png", full_page=True)
+        page.mouse.click(*node_point(page, parent))  # the canvas's own tap handler
+        heading(parent)
+        page.go_back()
+        page.locator("#family-graph canvas").first.wait_for()
 
         page.fill("#search", HOSTILE)
         page.press("#search", "Enter")
@@ -121,6 +187,16 @@ def test_search_walk_family_and_colouring(snapshot: Path, browser: Any, tmp_path
 
         page.goto(url + "ecosystem")
         page.locator("#ecosystem-links").wait_for()
+        img = page.locator("#figures img[title='planted-figure.png']")
+        img.wait_for()
+        page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=img.element_handle())
+        with page.context.expect_page() as opened:
+            page.locator("#ecosystem-links a", has_text="findings.html").click()
+        findings = opened.value
+        findings.wait_for_load_state()
+        assert findings.locator("h1").inner_text() == "planted findings"
+        page.screenshot(path=shots / "8-ecosystem.png", full_page=True)
+        findings.close()
         page.close()
     origin = re.escape(url)
     strays = [r for r in requests if not re.match(origin, r)]

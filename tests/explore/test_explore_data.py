@@ -128,3 +128,33 @@ def test_family_view_draws_small_families_and_summarises_large_ones(explorer: Ex
     assert not small.drawn
     assert small.family["size"] > 10
     assert len(small.nodes) <= 102
+
+
+class _Counting:
+    """A DuckDB connection that counts the statements it runs."""
+
+    def __init__(self, con: object) -> None:
+        self.con, self.calls = con, 0
+
+    def execute(self, *args: object, **kwargs: object) -> object:
+        self.calls += 1
+        return self.con.execute(*args, **kwargs)  # type: ignore[attr-defined]
+
+
+def test_a_deep_lineage_is_walked_without_a_query_per_generation(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    folder = tmp_path_factory.mktemp("deep") / "results" / "deep"
+    chain = [("c/g00", ["license:mit"])]
+    chain += [(f"c/g{i:02d}", [f"base_model:finetune:c/g{i - 1:02d}"]) for i in range(1, 40)]
+    tiny_snapshot(folder, chain)
+    ex = Explorer(folder)
+    try:
+        counting = _Counting(ex.con)
+        ex.con = counting  # type: ignore[assignment]
+        edges, cut = ex.lineage("c/g39")
+        assert [(c, p) for c, p, _, _ in edges][:2] == [("c/g39", "c/g38"), ("c/g38", "c/g37")]
+        assert len(edges) == 39 and not cut
+        assert counting.calls <= 1  # one query per generation was 40
+    finally:
+        counting.con.close()  # type: ignore[attr-defined]
