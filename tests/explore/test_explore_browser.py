@@ -119,7 +119,9 @@ def test_search_walk_family_and_colouring(snapshot: Path, browser: Any, tmp_path
         page.screenshot(path=shots / "1-search.png")
         link.first.click()
         heading(model)
-        assert page.locator("#suggestions a").count() == 0  # the list closed
+        # the list closed (expect waits for it: the page and the list update separately)
+        expect = pytest.importorskip("playwright.sync_api").expect
+        expect(page.locator("#suggestions a")).to_have_count(0)
         assert page.locator("#lineage tbody tr").count() >= 1
         page.screenshot(path=shots / "2-model.png", full_page=True)
 
