@@ -19,7 +19,7 @@ from phylohub.inference.calibration import (
     precision_recall,
     with_confidence,
 )
-from phylohub.inference.infer import candidate_pairs, select_edges, snapshot_model_types
+from phylohub.inference.infer import select_edges, snapshot_model_types
 from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
 from phylohub.io import paths_in as io_paths_in
 from phylohub.snapshot.build import connect_snapshot
@@ -53,8 +53,7 @@ def infer_edges(
 ) -> pl.DataFrame:
     """The inferred edges of a snapshot (columns :data:`COLUMNS`), one parent per child
     (every mergekit parent of a merge), with a calibrated confidence."""
-    pairs = candidate_pairs(con, model_type)
-    selected = with_confidence(select_edges(pairs), calibration or load_calibration())
+    selected = with_confidence(select_edges(con, model_type), calibration or load_calibration())
     return selected.rename({"listed": "parent_in_snapshot"}).select(COLUMNS)
 
 
