@@ -39,7 +39,7 @@ from phylohub.inference.calibration import (  # noqa: E402
     truth_of,
     with_confidence,
 )
-from phylohub.inference.infer import select_edges  # noqa: E402
+from phylohub.inference.infer import select_edges, snapshot_model_types  # noqa: E402
 from phylohub.inference.stage import infer_edges, limit, write_measurement  # noqa: E402
 
 
@@ -79,7 +79,7 @@ def scale(folder: Path, threads: int, memory_mb: int) -> None:
     con = duckdb.connect(str(folder / "hub.duckdb"), read_only=True)
     limit(con, threads, memory_mb)
     t0 = time.perf_counter()
-    edges = infer_edges(con, None)
+    edges = infer_edges(con, snapshot_model_types(con))  # as rule infer_kin
     seconds = time.perf_counter() - t0
     con.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
