@@ -39,14 +39,15 @@ from phylohub.inference.calibration import (  # noqa: E402
     truth_of,
     with_confidence,
 )
-from phylohub.inference.infer import candidate_pairs, select_edges  # noqa: E402
+from phylohub.inference.infer import select_edges, snapshot_model_types  # noqa: E402
 from phylohub.inference.stage import infer_edges, limit, write_measurement  # noqa: E402
 
 
-def demo_knobs() -> dict[str, float]:
-    """The kin knobs of ``config/demo.yaml``."""
+def demo_knobs() -> dict[str, float | bool]:
+    """The kin knobs of ``config/demo.yaml`` and its config plant (the listing's
+    ``model_type``, which the config signal reads)."""
     synth = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())["replica"]["synth"]
-    return {k: v for k, v in synth.items() if k.startswith("kin_")}
+    return {k: v for k, v in synth.items() if k.startswith("kin_") or k == "config_plant"}
 
 
 def planted(models: int, seed: int, folder: Path, write: bool, min_confidence: float) -> None:
@@ -59,7 +60,7 @@ def planted(models: int, seed: int, folder: Path, write: bool, min_confidence: f
     tables, measured = [], []
     for label, model_type in (("config known", store_model_types(store)), ("config unknown", None)):
         con = duckdb.connect(str(db), read_only=True)
-        selected = mark_truth(select_edges(candidate_pairs(con, model_type)), truth)
+        selected = mark_truth(select_edges(con, model_type), truth)
         con.close()
         table = calibrate(selected)
         tables.append(table)
@@ -78,7 +79,7 @@ def scale(folder: Path, threads: int, memory_mb: int) -> None:
     con = duckdb.connect(str(folder / "hub.duckdb"), read_only=True)
     limit(con, threads, memory_mb)
     t0 = time.perf_counter()
-    edges = infer_edges(con, None)
+    edges = infer_edges(con, snapshot_model_types(con))  # as rule infer_kin
     seconds = time.perf_counter() - t0
     con.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2

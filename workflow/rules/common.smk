@@ -308,13 +308,12 @@ def traits_targets(snapshot):
 
 
 def inference_mem_mb(wildcards, input):
-    """Memory for infer_kin (MB), 2 GB plus 14 times the snapshot, at most 24 GB.
+    """Memory for infer_kin (MB), 2 GB plus twice the snapshot, at most 4 GB; DuckDB
+    gets all but 1 GB of it (phylohub.inference.stage.duckdb_memory_mb) and spills past it.
 
-    Measured at 1.86M models (bench/inference.py, a 1.3 GB hub.duckdb): 245 s and a
-    19.0 GB peak on 2 threads, over the 6 GB it should take (docs/inference.md, Scale):
-    the aggregation of the proposed pairs holds them all; with DuckDB limited to 3-4 GB it
-    runs out of memory there."""
-    return min(24000, 2000 + 14 * int(input.size_mb))
+    Measured at 1.86M models (bench/inference.py, a 1.3 GB hub.duckdb, DuckDB limited to
+    3,000 MB, 2 threads): 86 s and a 3.2 GB peak (docs/inference.md, Scale)."""
+    return min(4000, 2000 + 2 * int(input.size_mb))
 
 
 def inference_targets(snapshot):

@@ -6,7 +6,7 @@ phylohub.inference.stage.
 
 from pathlib import Path
 
-from phylohub.inference.stage import infer_kin
+from phylohub.inference.stage import duckdb_memory_mb, infer_kin
 from phylohub.workflow import configure_logging, named_paths
 
 configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
@@ -15,4 +15,5 @@ infer_kin(
     named_paths(snakemake.output.items()),
     min_confidence=snakemake.params.min_confidence,
     threads=snakemake.threads,
+    memory_mb=duckdb_memory_mb(snakemake.resources.mem_mb),
 )

@@ -8,11 +8,15 @@ than a declared one would contradict the declared edge and is dropped. Because e
 kept parent is older than its child, inferred edges alone close no cycle.
 
 One parent per child is kept (all of a mergekit card's parents for a merge), ranked by:
-template card signals, then shared card text, then any name signal, then fewer namesakes
-(listed models sharing the parent's name), then the parent with more declared children,
-then the older parent. Its confidence is the precision that its *combination* of signals
-(with ``ambiguous``, ``external`` and the config's verdict) had on a planted ecosystem
-(:mod:`phylohub.inference.calibration`).
+template card signals, then any name signal (a re-upload's same name is none), then
+shared card text, then a config that does not disagree, then fewer namesakes (listed
+models sharing the parent's name that the config does not rule out), then the parent
+with more declared children (``edges``: the listing's ``childrenCount`` is not in the
+snapshot), then the older parent. The ranking runs on per-pair counts before the lists
+of signals and evidence are built, and those only for the kept pairs: at the Hub's size
+most children have many proposed parents. Its confidence is the precision that its
+*combination* of signals (with ``ambiguous``, ``external`` and the config's verdict) had
+on a planted ecosystem (:mod:`phylohub.inference.calibration`).
 """
 
 from __future__ import annotations
@@ -30,8 +34,18 @@ log = logging.getLogger(__name__)
 #: Verdicts of the config signal.
 CONFIG_VERDICTS = ("agrees", "disagrees", "unknown")
 
-PAIRS = f"""
-WITH proposed AS (
+#: The declared edges (child, lower-case parent) and the model types, for the joins below.
+DECLARED = """
+CREATE TEMP TABLE kin_declared AS SELECT DISTINCT child, lower(parent) AS lparent FROM edges
+"""
+
+#: Every proposed row (one per signal and evidence) that passes the constraints: a parent
+#: older than the child (or external), and a child that declares no parent or this one.
+#: ``contradicts`` marks the rows of pairs that name another parent than a declared one
+#: (counted for the log, then dropped).
+PROPOSED = """
+CREATE TEMP TABLE kin_proposed AS
+WITH raw AS (
     SELECT child, parent, signal, relation, evidence, namesakes, TRUE AS listed
     FROM name_pairs
     UNION ALL
@@ -40,7 +54,51 @@ WITH proposed AS (
     UNION ALL
     SELECT child, parent, 'card_text', 'unknown', shared || ' paragraphs', 1, TRUE
     FROM text_pairs
-), grouped AS (
+), dated AS (
+    SELECT r.* FROM raw r
+    JOIN kin_models c ON c.id = r.child
+    LEFT JOIN kin_models p ON p.id = r.parent
+    WHERE p.id IS NULL OR p.created_at < c.created_at
+)
+SELECT r.*, d.child IS NOT NULL AS covered,
+    d.child IS NULL AND r.child IN (SELECT child FROM kin_declared) AS contradicts
+FROM dated r LEFT JOIN kin_declared d ON d.child = r.child AND d.lparent = lower(r.parent)
+"""
+
+#: The config signal of a pair (child c, parent p of ``kin_models``): ``agrees`` when both
+#: have the same ``model_type``, ``disagrees`` when both have one and they differ, else
+#: ``unknown`` (every pair when the snapshot holds no config at all).
+CONFIG = """CASE WHEN c.mtype IS NULL OR p.mtype IS NULL THEN 'unknown'
+    WHEN c.mtype = p.mtype THEN 'agrees' ELSE 'disagrees' END"""
+#: The config verdicts in the ranking's order.
+CONFIG_RANK = "CASE WHEN c.mtype <> p.mtype THEN 1 ELSE 0 END"
+
+#: Per pair, only the numbers the ranking needs (no lists), and per child the first pair
+#: by the ranking (every mergekit parent of a merge): the lists of signals and evidence
+#: are then built for the kept pairs only, which is what keeps the memory small.
+KEPT = f"""
+CREATE TEMP TABLE kin_kept AS
+WITH counted AS (
+    SELECT child, parent,
+        count(*) FILTER (WHERE signal IN {TEMPLATES}) AS templates,
+        count(*) FILTER (WHERE signal = 'card_text') AS texts,
+        count(*) FILTER (WHERE signal LIKE 'name_%' AND signal <> 'name_reupload') AS names,
+        coalesce(max(namesakes) FILTER (
+            WHERE signal LIKE 'name_%' AND signal <> 'name_reupload'), 1) AS namesakes,
+        bool_or(signal = 'card_mergekit') AS mergekit
+    FROM kin_proposed WHERE NOT contradicts GROUP BY child, parent
+), ranked AS (
+    SELECT k.child, k.parent, k.mergekit, row_number() OVER (PARTITION BY k.child ORDER BY
+        k.templates DESC, k.names DESC, k.texts DESC, {CONFIG_RANK}, k.namesakes,
+        coalesce(p.kids, 0) DESC, p.created_at NULLS LAST, k.parent) AS r,
+        bool_or(k.mergekit) OVER (PARTITION BY k.child) AS merge_child
+    FROM counted k JOIN kin_models c ON c.id = k.child LEFT JOIN kin_models p ON p.id = k.parent
+)
+SELECT child, parent FROM ranked WHERE mergekit OR (r = 1 AND NOT merge_child)
+"""
+
+PAIRS = f"""
+WITH grouped AS (
     SELECT child, parent,
         list(DISTINCT signal ORDER BY signal) AS signals,
         list(signal || '=' || evidence ORDER BY signal, evidence) AS evidence,
@@ -48,71 +106,35 @@ WITH proposed AS (
             min(relation) FILTER (WHERE signal IN {TEMPLATES}),
             min(relation) FILTER (WHERE signal LIKE 'name_%' AND relation <> 'unknown'),
             'unknown') AS relation,
-        max(namesakes) FILTER (WHERE signal LIKE 'name_%' AND signal <> 'name_reupload')
-            AS namesakes,
+        coalesce(max(namesakes) FILTER (
+            WHERE signal LIKE 'name_%' AND signal <> 'name_reupload'), 1) AS namesakes,
         bool_and(listed) AS listed,
-        count(*) FILTER (WHERE signal IN {TEMPLATES}) AS templates,
-        count(*) FILTER (WHERE signal = 'card_text') AS texts,
-        count(*) FILTER (WHERE signal LIKE 'name_%' AND signal <> 'name_reupload') AS names
-    FROM proposed GROUP BY child, parent
-), declared AS (
-    SELECT DISTINCT child, parent FROM edges
+        bool_or(covered) AS covered
+    FROM kin_proposed SEMI JOIN kin_kept USING (child, parent)
+    GROUP BY child, parent
 )
 SELECT g.* REPLACE (list_concat(g.signals,
         CASE WHEN g.relation = 'adapter' AND c.has_adapter THEN ['files_adapter']
              WHEN g.relation = 'quantized' AND c.has_gguf THEN ['files_gguf']
              ELSE [] END) AS signals),
-    coalesce(g.namesakes, 1) AS n_namesakes,
-    c.author = p.author AS same_author, coalesce(p.kids, 0) AS parent_kids,
-    c.created_at AS child_created, p.created_at AS parent_created,
-    EXISTS (SELECT 1 FROM declared d WHERE d.child = g.child
-        AND lower(d.parent) = lower(g.parent)) AS covered,
-    EXISTS (SELECT 1 FROM declared d WHERE d.child = g.child) AS child_declares
-FROM grouped g
-JOIN kin_models c ON c.id = g.child
-LEFT JOIN kin_models p ON p.id = g.parent
-WHERE (p.id IS NULL OR p.created_at < c.created_at)
+    {CONFIG} AS config
+FROM grouped g JOIN kin_models c ON c.id = g.child LEFT JOIN kin_models p ON p.id = g.parent
 """
 
 
-def config_agreement(
-    pairs: pl.DataFrame, model_type: Mapping[str, str] | pl.DataFrame | None
-) -> pl.Series:
-    """The config signal of each pair: ``agrees`` when child and parent have the same
-    ``model_type``, ``disagrees`` when both have one and they differ, else ``unknown``
-    (and ``unknown`` for every pair when the snapshot holds no config at all).
+def model_types_frame(model_type: Mapping[str, str] | pl.DataFrame | None) -> pl.DataFrame | None:
+    """``model_type`` as a frame (``id``, ``model_type``); a mapping id -> model_type is
+    accepted too.
 
-    >>> p = pl.DataFrame({"child": ["a/x-GGUF", "b/y", "c/z"], "parent": ["o/x", "o/q", "o/r"]})
-    >>> config_agreement(p, {"a/x-GGUF": "llama", "o/x": "llama", "b/y": "gpt2", "o/q": "t5"}
-    ...                  ).to_list()
-    ['agrees', 'disagrees', 'unknown']
+    >>> model_types_frame({"a/x": "llama"}).rows()
+    [('a/x', 'llama')]
     """
-    if model_type is None:
-        return pl.Series("config", ["unknown"] * pairs.height, dtype=pl.String)
-    if not isinstance(model_type, pl.DataFrame):
-        model_type = pl.DataFrame(
-            {"id": list(model_type), "model_type": list(model_type.values())},
-            schema={"id": pl.String, "model_type": pl.String},
-        )
-    types = model_type.select(
-        pl.col("id").str.to_lowercase().alias("key"), pl.col("model_type").str.to_lowercase()
-    ).unique("key")
-    joined = (
-        pairs.select(
-            pl.col("child").str.to_lowercase().alias("c"),
-            pl.col("parent").str.to_lowercase().alias("p"),
-        )
-        .join(types.rename({"key": "c", "model_type": "tc"}), on="c", how="left")
-        .join(types.rename({"key": "p", "model_type": "tp"}), on="p", how="left")
+    if model_type is None or isinstance(model_type, pl.DataFrame):
+        return model_type
+    return pl.DataFrame(
+        {"id": list(model_type), "model_type": list(model_type.values())},
+        schema={"id": pl.String, "model_type": pl.String},
     )
-    verdict = (
-        pl.when(pl.col("tc").is_null() | pl.col("tp").is_null())
-        .then(pl.lit("unknown"))
-        .when(pl.col("tc") == pl.col("tp"))
-        .then(pl.lit("agrees"))
-        .otherwise(pl.lit("disagrees"))
-    )
-    return joined.select(verdict.alias("config")).to_series()
 
 
 def snapshot_model_types(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
@@ -125,20 +147,27 @@ def snapshot_model_types(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
     return frame
 
 
-def candidate_pairs(
+def select_edges(
     con: duckdb.DuckDBPyConnection, model_type: Mapping[str, str] | pl.DataFrame | None
 ) -> pl.DataFrame:
-    """Every proposed pair that passes the constraints (module docs), with its signals,
-    evidence, relation, config verdict and combination key (``combo``)."""
-    read_signals(con)
+    """The proposed pairs that pass the constraints and that the ranking keeps (one
+    parent per child, every mergekit parent of a merge; module docs), with their signals,
+    evidence, relation, config verdict and combination key (``combo``).
+
+    The ranking runs in DuckDB on per-pair counts before any list is built: at the Hub's
+    size most children have many proposed parents (namesakes, re-uploads, links), and
+    the lists of all of them were what ran out of memory."""
+    read_signals(con, model_types_frame(model_type))
+    con.execute(DECLARED)
+    con.execute(PROPOSED)
+    (contradicting,) = con.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT child, parent FROM kin_proposed WHERE contradicts)"
+    ).fetchone()  # type: ignore[misc]
+    log.info("dropped %d pairs that name another parent than a declared one", contradicting)
+    con.execute(KEPT)
     frame = pl.from_arrow(con.sql(PAIRS).to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
-    frame = frame.drop("namesakes").rename({"n_namesakes": "namesakes"})
-    contradicting = frame.filter(pl.col("child_declares") & ~pl.col("covered"))
-    log.info("dropped %d pairs that name another parent than a declared one", contradicting.height)
-    frame = frame.filter(~pl.col("child_declares") | pl.col("covered"))
-    frame = frame.with_columns(config_agreement(frame, model_type))
-    return frame.with_columns(combo=combo_key())
+    return frame.with_columns(combo=combo_key()).sort(["child", "parent"])
 
 
 def combo_key() -> pl.Expr:
@@ -158,22 +187,6 @@ def combo_key() -> pl.Expr:
         .otherwise(pl.lit([], pl.List(pl.String))),
     )
     return flags.list.sort().list.join("+") + pl.lit("|") + pl.col("config")
-
-
-def select_edges(pairs: pl.DataFrame) -> pl.DataFrame:
-    """One parent per child (every mergekit parent of a merge), by the ranking of the
-    module docs; ties broken by parent id so the choice is deterministic."""
-    ranked = pairs.sort(
-        ["child", "templates", "texts", "names", "namesakes", "parent_kids", "parent_created",
-         "parent"],
-        descending=[False, True, True, True, False, True, False, False],
-        nulls_last=True,
-    )  # fmt: skip
-    first = ranked.group_by("child", maintain_order=True).head(1)
-    merges = ranked.filter(pl.col("signals").list.contains("card_mergekit"))
-    merge_children = merges.select("child").unique()
-    first = first.join(merge_children, on="child", how="anti")
-    return pl.concat([first, merges]).sort(["child", "parent"])
 
 
 def signal_flags(frame: pl.DataFrame) -> pl.DataFrame:

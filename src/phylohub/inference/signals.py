@@ -27,18 +27,22 @@ Each signal proposes (child, parent) pairs with the relation it implies and its 
 
 The name signals match the longest proper ``-``-prefix of the name (case-insensitive)
 that is another listed model's name, so ``X-sft-GGUF`` proposes ``X-sft`` before ``X``
-(a re-upload, the whole name, is looked up beside it). When several models share that
-name (*namesakes*), the pair keeps their number, and only the first
-:data:`NAMESAKES_KEPT` (most declared children, then the oldest) are proposed by the name
-alone: a popular name is carried by hundreds of models at the Hub's size. A parent that
-a card names gets the name signal too when the child's name starts with its name. Card signals read
-the first :data:`CARD_CHARS` characters of the body (front matter removed); a template
-may name a model outside the snapshot (``external``), a bare link may not.
+(a re-upload, the whole name, is looked up beside it). A name ending in ``-<number>``
+whose author also has the name without it (``a/X-sft-2`` beside ``a/X-sft``) is a second
+upload: it is read as that name. When several models share the parent's name
+(*namesakes*), the pair keeps the number of those whose ``model_type`` does not
+disagree with the child's, and only the first :data:`NAMESAKES_KEPT` of each name and
+``model_type`` (most declared children, then the oldest) are proposed by the name alone:
+a popular name is carried by hundreds of models at the Hub's size. A parent that a card
+names gets the name signal too when the child's name starts with its name. Card signals
+read the first :data:`CARD_CHARS` characters of the body (front matter removed); a
+template may name a model outside the snapshot (``external``), a bare link may not.
 """
 
 from __future__ import annotations
 
 import duckdb
+import polars as pl
 
 #: Characters of a card body read (after the front matter): templates put the parent first.
 CARD_CHARS = 4000
@@ -125,17 +129,28 @@ def _suffix_sql(rest: str, column: int) -> str:
     return f"CASE {arms} ELSE NULL END"
 
 
-MODELS = """
-CREATE TEMP TABLE kin_models AS
-SELECT id, lower(id) AS lid, lower(author) AS author,
-    lower(split_part(id, '/', 2)) AS name, created_at, coalesce(children_count, 0) AS kids,
-    coalesce(list_contains(siblings, 'adapter_config.json'), FALSE) AS has_adapter,
-    coalesce(len(list_filter(siblings, lambda f: f ILIKE '%.gguf')) > 0, FALSE) AS has_gguf
-FROM models WHERE id LIKE '%/%'
+#: The model types (lower case), one per model: the config signal's input.
+TYPES = """
+CREATE TEMP TABLE kin_types AS
+SELECT lower(id) AS lid, min(lower(model_type)) AS mtype FROM kin_types_given
+WHERE model_type IS NOT NULL GROUP BY lower(id)
 """
 
-#: Namesakes of one name proposed as a parent by its name alone (the ranking's first ones:
-#: most declared children, then the oldest); a card may name any other.
+MODELS = """
+CREATE TEMP TABLE kin_models AS
+SELECT m.id, lower(m.id) AS lid, lower(m.author) AS author,
+    lower(split_part(m.id, '/', 2)) AS name, m.created_at, coalesce(k.kids, 0) AS kids, t.mtype,
+    coalesce(list_contains(m.siblings, 'adapter_config.json'), FALSE) AS has_adapter,
+    coalesce(len(list_filter(m.siblings, lambda f: f ILIKE '%.gguf')) > 0, FALSE) AS has_gguf
+FROM models m LEFT JOIN kin_types t ON t.lid = lower(m.id)
+LEFT JOIN (SELECT lower(parent) AS lid, count(DISTINCT child) AS kids FROM edges GROUP BY ALL) k
+    ON k.lid = lower(m.id)
+WHERE m.id LIKE '%/%'
+"""
+
+#: Namesakes of one name and one ``model_type`` proposed as a parent by its name alone
+#: (the ranking's first ones: most declared children, then the oldest); a card may name
+#: any other.
 NAMESAKES_KEPT = 6
 
 
@@ -146,36 +161,49 @@ def _name_signal(rest: str) -> str:
     CASE WHEN {rest} = '' THEN '(same name)' ELSE '-' || {rest} END AS evidence"""
 
 
+#: The namesakes of a name that the config does not rule out for a child of type
+#: ``mtype`` (columns of ``names`` n and ``typed`` t): all of them when the child's type is
+#: unknown, else those of its type and those without one.
+_COMPATIBLE = "CASE WHEN {c}.mtype IS NULL THEN n.namesakes ELSE n.untyped + coalesce(t.n, 0) END"
+
 NAME_PAIRS = f"""
 CREATE TEMP TABLE name_pairs AS
 WITH toks AS (
-    SELECT id, lid, author, name, string_split(name, '-') AS t FROM kin_models
+    SELECT m.id, m.lid, m.author, m.name, m.mtype, string_split(coalesce(o.name, m.name), '-') AS t
+    FROM kin_models m LEFT JOIN kin_models o ON regexp_matches(m.name, '-\\d+$')
+        AND o.author = m.author AND o.name = regexp_replace(m.name, '-\\d+$', '')
 ), prefixes AS (
-    SELECT id, lid, author, k, array_to_string(t[1:k], '-') AS stem,
+    SELECT id, lid, author, mtype, k, array_to_string(t[1:k], '-') AS stem,
         array_to_string(t[k + 1:], '-') AS rest
     FROM (SELECT *, unnest(range(1, len(t) + 1)) AS k FROM toks)
 ), names AS (
-    SELECT name, count(*) AS namesakes FROM kin_models GROUP BY name
+    SELECT name, count(*) AS namesakes, count(*) FILTER (WHERE mtype IS NULL) AS untyped
+    FROM kin_models GROUP BY name
+), typed AS (
+    SELECT name, mtype, count(*) AS n FROM kin_models WHERE mtype IS NOT NULL GROUP BY ALL
 ), hits AS (
-    SELECT p.*, n.namesakes, max(p.k) OVER (PARTITION BY p.id, p.rest = '') AS best
+    SELECT p.*, {_COMPATIBLE.format(c="p")} AS namesakes,
+        max(p.k) OVER (PARTITION BY p.id, p.rest = '') AS best
     FROM prefixes p JOIN names n ON n.name = p.stem
+    LEFT JOIN typed t ON t.name = p.stem AND t.mtype = p.mtype
     WHERE p.rest <> '' OR n.namesakes > 1
 ), kept AS (
     SELECT * FROM (SELECT *, row_number() OVER (
-        PARTITION BY name ORDER BY kids DESC, created_at, id) AS r FROM kin_models)
+        PARTITION BY name, mtype ORDER BY kids DESC, created_at, id) AS r FROM kin_models)
     WHERE r <= {NAMESAKES_KEPT}
 ), by_name AS (
     SELECT h.id AS child, m.id AS parent, h.rest,
-        h.namesakes - CAST(h.rest = '' AS BIGINT) AS namesakes
+        greatest(h.namesakes - CAST(h.rest = '' AS BIGINT), 1) AS namesakes
     FROM hits h JOIN kept m ON m.name = h.stem AND m.lid <> h.lid
     WHERE h.k = h.best AND (h.rest <> '' OR m.author <> h.author)
 ), by_card AS (
     SELECT c.id AS child, m.id AS parent, substr(c.name, length(m.name) + 2) AS rest,
-        n.namesakes
+        greatest({_COMPATIBLE.format(c="c")}, 1) AS namesakes
     FROM (SELECT DISTINCT child, parent FROM card_pairs WHERE listed) cp
     JOIN kin_models c ON c.id = cp.child
     JOIN kin_models m ON m.id = cp.parent
     JOIN names n ON n.name = m.name
+    LEFT JOIN typed t ON t.name = m.name AND t.mtype = c.mtype
     WHERE starts_with(c.name, m.name || '-')
 )
 SELECT child, parent, rest, {_name_signal("rest")}, namesakes
@@ -271,9 +299,14 @@ GROUP BY p.child, p.parent
 """
 
 
-def read_signals(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill the temporary tables ``kin_models``, ``name_pairs``, ``card_pairs`` and
-    ``text_pairs``."""
+def read_signals(con: duckdb.DuckDBPyConnection, types: pl.DataFrame | None) -> None:
+    """Fill the temporary tables ``kin_types`` (from ``types``: ``id``, ``model_type``;
+    empty when None), ``kin_models``, ``name_pairs``, ``card_pairs`` and ``text_pairs``."""
+    if types is None:
+        types = pl.DataFrame(schema={"id": pl.String, "model_type": pl.String})
+    con.register("kin_types_given", types.to_arrow())
+    con.execute(TYPES)
+    con.unregister("kin_types_given")
     con.execute(MODELS)
     con.execute(CARD_SCAN)
     con.execute(CARD_PAIRS)

@@ -19,7 +19,7 @@ from phylohub.inference.calibration import (
     precision_recall,
     with_confidence,
 )
-from phylohub.inference.infer import candidate_pairs, select_edges, snapshot_model_types
+from phylohub.inference.infer import select_edges, snapshot_model_types
 from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
 from phylohub.io import paths_in as io_paths_in
 from phylohub.snapshot.build import connect_snapshot
@@ -53,8 +53,7 @@ def infer_edges(
 ) -> pl.DataFrame:
     """The inferred edges of a snapshot (columns :data:`COLUMNS`), one parent per child
     (every mergekit parent of a merge), with a calibrated confidence."""
-    pairs = candidate_pairs(con, model_type)
-    selected = with_confidence(select_edges(pairs), calibration or load_calibration())
+    selected = with_confidence(select_edges(con, model_type), calibration or load_calibration())
     return selected.rename({"listed": "parent_in_snapshot"}).select(COLUMNS)
 
 
@@ -96,6 +95,20 @@ def limit(con: duckdb.DuckDBPyConnection, threads: int | None, memory_mb: int | 
         con.execute(f"SET threads = {int(threads)}")
     if memory_mb:
         con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+
+
+#: Memory of rule ``infer_kin`` kept from DuckDB: Python, polars and the selected edges.
+RESERVE_MB = 1000
+
+
+def duckdb_memory_mb(rule_mem_mb: int) -> int:
+    """DuckDB's memory limit within the rule's memory: all but :data:`RESERVE_MB` (at
+    1.86M models 3,000 MB for DuckDB gave a 3.2 GB peak), and never under 256 MB.
+
+    >>> duckdb_memory_mb(4000), duckdb_memory_mb(900)
+    (3000, 256)
+    """
+    return max(256, int(rule_mem_mb) - RESERVE_MB)
 
 
 def infer_kin(
