@@ -37,7 +37,8 @@ Tables
     ``body_chars`` (without the YAML front matter, found as huggingface_hub finds it),
     ``bytes``, ``truncated``, ``auto_generated`` ("automatically generated" or
     "generated automatically", any case), ``etag``, ``fetched_at``, ``reused``,
-    ``requests``.
+    ``requests``, ``source`` (``fetched``, ``previous`` or ``bootstrap``: the public card
+    dump).
 ``traits`` (one row per listed model, sorted by id; lists sorted and distinct)
     ``id``, ``licenses``, ``languages`` (English names; unknown codes kept as-is),
     ``language_codes``, ``unknown_language_codes``, ``n_languages``, ``task``,
