@@ -139,17 +139,32 @@ def resample_clusters(
     """Blocks of cluster multiplicities, ``resamples`` rows in all.
 
     Each row is one resample: ``n_clusters`` clusters drawn with replacement, as the
-    count of each (``block`` x ``n_clusters``, the last block shorter).
+    count of each (``block`` x ``n_clusters``, the last block shorter). The draws of a
+    block come from one call of ``rng``; they are counted :data:`_COUNT_ROWS` rows at a
+    time, so that the counts being incremented stay in the processor's cache (one
+    ``bincount`` over a whole block of 10,000 families missed it on nearly every draw
+    and took three times as long); the counts are the same.
     """
-    offsets = (np.arange(block) * n_clusters)[:, None]
+    offsets = (np.arange(_COUNT_ROWS) * n_clusters)[:, None]
     done = 0
     while done < resamples:
         b = min(block, resamples - done)
         idx = rng.integers(0, n_clusters, size=(b, n_clusters), dtype=np.int64)
-        idx += offsets[:b]
-        counts = np.bincount(idx.ravel(), minlength=b * n_clusters)
-        yield counts.reshape(b, n_clusters).astype(np.float64)
+        counts = np.empty((b, n_clusters), dtype=np.float64)
+        for start in range(0, b, _COUNT_ROWS):
+            rows = idx[start : start + _COUNT_ROWS]
+            n = rows.shape[0]
+            flat = (rows + offsets[:n]).ravel()
+            counts[start : start + n] = np.bincount(flat, minlength=n * n_clusters).reshape(
+                n, n_clusters
+            )
+        yield counts
         done += b
+
+
+#: Resamples counted by one ``bincount`` in :func:`resample_clusters` (measured: 8 rows
+#: of 10,000 families, 600 KB of counts, were fastest of 1 to 64).
+_COUNT_ROWS = 8
 
 
 def bootstrap_cluster_means(
@@ -342,12 +357,20 @@ def _codes(df: pl.DataFrame) -> pl.DataFrame:
     kin shape lies in one family; a random pair straddles two, and goes with its first
     model's (the model drawn first, uniformly), so random pairs that touch the same big
     family are resampled together on that side.
+
+    Pair codes are only counted (distinct pairs), so any one-to-one code does: the
+    smaller and larger of the two models' codes in order of first appearance, which
+    needs no sort of strings. Family codes are ranks (the bootstrap's clusters are in
+    that order, so the resamples depend on it).
     """
     if "family_a" not in df.columns:
         raise PhylohubError("kin pairs carry no family column; sample the kin pairs again")
-    lo, hi = pl.min_horizontal("a", "b"), pl.max_horizontal("a", "b")
+    models = pl.concat([df["a"], df["b"]]).cast(pl.Categorical).to_physical().to_numpy()
+    a, b = models[: df.height].astype(np.int64), models[df.height :].astype(np.int64)
+    width = int(models.max()) + 1 if models.size else 1
+    pair = np.minimum(a, b) * width + np.maximum(a, b)
     return df.with_columns(
-        _pair=pl.concat_str([lo, hi], separator="\x00").rank("dense").cast(pl.Int64),
+        _pair=pl.Series(pair, dtype=pl.Int64),
         _family=pl.col("family_a").rank("dense").cast(pl.Int64),
     )
 
