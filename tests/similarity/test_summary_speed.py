@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats as st
 
+from phylohub.draws import count_draws
 from phylohub.similarity.summary import _widening, bootstrap_cluster_means, resample_clusters
 
 
@@ -58,3 +59,13 @@ def test_family_bootstrap_is_the_mean_over_the_drawn_families() -> None:
             sup.filter(RuntimeWarning)
             expected = np.nanmean(values[rows], axis=0) if rows.size else np.full(3, np.nan)
         np.testing.assert_allclose(boots[0][r], expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("n", [1, 3, 9_470, 300_000])
+def test_counting_draws_a_few_rows_at_a_time_gives_each_rows_counts(n: int) -> None:
+    rng = np.random.default_rng(n)
+    draws = rng.integers(0, n, size=(37, n))
+    expected = np.vstack([np.bincount(row, minlength=n) for row in draws]).astype(float)
+    counts = count_draws(draws, n)
+    assert counts.dtype == np.float64
+    assert np.array_equal(counts, expected)

@@ -57,6 +57,7 @@ import pyarrow as pa
 from scipy import special
 from scipy.sparse import coo_array
 
+from phylohub.draws import count_draws
 from phylohub.errors import PhylohubError
 from phylohub.kinship.sampling import RELATIONS, shape_pairs
 from phylohub.kinship.shapes import RELATION_SHAPE, SHAPES
@@ -139,32 +140,15 @@ def resample_clusters(
     """Blocks of cluster multiplicities, ``resamples`` rows in all.
 
     Each row is one resample: ``n_clusters`` clusters drawn with replacement, as the
-    count of each (``block`` x ``n_clusters``, the last block shorter). The draws of a
-    block come from one call of ``rng``; they are counted :data:`_COUNT_ROWS` rows at a
-    time, so that the counts being incremented stay in the processor's cache (one
-    ``bincount`` over a whole block of 10,000 families missed it on nearly every draw
-    and took three times as long); the counts are the same.
+    count of each (``block`` x ``n_clusters``, the last block shorter; counted by
+    :func:`phylohub.draws.count_draws`).
     """
-    offsets = (np.arange(_COUNT_ROWS) * n_clusters)[:, None]
     done = 0
     while done < resamples:
         b = min(block, resamples - done)
         idx = rng.integers(0, n_clusters, size=(b, n_clusters), dtype=np.int64)
-        counts = np.empty((b, n_clusters), dtype=np.float64)
-        for start in range(0, b, _COUNT_ROWS):
-            rows = idx[start : start + _COUNT_ROWS]
-            n = rows.shape[0]
-            flat = (rows + offsets[:n]).ravel()
-            counts[start : start + n] = np.bincount(flat, minlength=n * n_clusters).reshape(
-                n, n_clusters
-            )
-        yield counts
+        yield count_draws(idx, n_clusters)
         done += b
-
-
-#: Resamples counted by one ``bincount`` in :func:`resample_clusters` (measured: 8 rows
-#: of 10,000 families, 600 KB of counts, were fastest of 1 to 64).
-_COUNT_ROWS = 8
 
 
 def bootstrap_cluster_means(
