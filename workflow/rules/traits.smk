@@ -72,7 +72,7 @@ rule solve_orderings:
         "benchmarks/{snapshot}/solve_orderings.tsv"
     conda:
         "../../envs/phylohub.yaml"
-    threads: 1
+    threads: 2
     params:
         drift=config["traits"]["drift"],
         seed=config["seed"],

@@ -19,4 +19,5 @@ write_orderings(
     Path(o.orderings),
     Path(o.pairs),
     DriftSettings.from_config(snakemake.params.drift, snakemake.params.seed),
+    workers=snakemake.threads,
 )

@@ -11,15 +11,42 @@
 - :mod:`phylohub.similarity.stage`: what the rules run. Reference: ``docs/similarity.md``.
 """
 
-from phylohub.similarity.measures import (
-    DEFAULT_VARIANTS,
-    METRICS,
-    SimilarityOptions,
-    measure_names,
-    pair_similarity,
-)
-from phylohub.similarity.summary import Summary, summarize
-from phylohub.similarity.texts import PAPER_FIELDS, CardOptions, metadata_string
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from phylohub.similarity.measures import (
+        DEFAULT_VARIANTS,
+        METRICS,
+        SimilarityOptions,
+        measure_names,
+        pair_similarity,
+    )
+    from phylohub.similarity.summary import Summary, summarize
+    from phylohub.similarity.texts import PAPER_FIELDS, CardOptions, metadata_string
+
+#: Where each name of the package lives, imported on first use: each rule script needs
+#: one module, and summarising or plotting has no use for the measures' imports (nor
+#: the measures for matplotlib); their start-up cost more than some rules' work.
+_WHERE = {
+    "measures": (
+        "DEFAULT_VARIANTS", "METRICS", "SimilarityOptions", "measure_names", "pair_similarity",
+    ),
+    "summary": ("Summary", "summarize"),
+    "texts": ("PAPER_FIELDS", "CardOptions", "metadata_string"),
+}  # fmt: skip
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a name of :data:`__all__` from its module on first use (PEP 562)."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_VARIANTS",

@@ -16,9 +16,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from phylohub import io
-from phylohub.similarity.measures import SimilarityOptions, pair_similarity
-from phylohub.similarity.plots import plot_similarity_by_relation, plot_similarity_measures
-from phylohub.similarity.summary import summarize
 
 __all__ = [
     "read_tsv",
@@ -40,6 +37,8 @@ def run_compute_similarity(
     db: Path, pairs: Path, options: dict[str, Any], threads: int, out: dict[str, Path]
 ) -> None:
     """Rule ``compute_similarity``: every measure of every distinct kin pair."""
+    from phylohub.similarity.measures import SimilarityOptions, pair_similarity
+
     opts = SimilarityOptions.from_config(options, threads=threads)
     kin = pq.read_table(pairs, columns=["a", "b"])
     table, vocabulary, stats = pair_similarity(db, kin["a"].to_pylist(), kin["b"].to_pylist(), opts)
@@ -63,6 +62,8 @@ def run_summarize_similarity(
     min_families: int = 10,
 ) -> None:
     """Rule ``summarize_similarity``: means, shape means and tests, as TSV."""
+    from phylohub.similarity.summary import summarize
+
     counts = read_tsv(shapes).to_pylist()
     occurrences = {r["shape"]: int(r["occurrences"]) for r in counts}
     summary = summarize(
@@ -84,6 +85,8 @@ def run_plot_similarity_by_relation(
     means: Path, shape_means: Path, tests: Path, variants: Sequence[str], out: Path
 ) -> None:
     """Rule ``plot_similarity_by_relation``: the paper's Figure 7."""
+    from phylohub.similarity.plots import plot_similarity_by_relation
+
     plot_similarity_by_relation(
         read_tsv(means), read_tsv(shape_means), read_tsv(tests), out, variants
     )
@@ -91,4 +94,6 @@ def run_plot_similarity_by_relation(
 
 def run_plot_similarity_measures(means: Path, texts: Sequence[str], out: Path) -> None:
     """Rule ``plot_similarity_measures``: every measure by relation."""
+    from phylohub.similarity.plots import plot_similarity_measures
+
     plot_similarity_measures(read_tsv(means), out, texts)

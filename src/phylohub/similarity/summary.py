@@ -45,17 +45,19 @@ Tables
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
-from scipy import stats as st
+from scipy import special
 from scipy.sparse import coo_array
 
+from phylohub.draws import count_draws
 from phylohub.errors import PhylohubError
 from phylohub.kinship.sampling import RELATIONS, shape_pairs
 from phylohub.kinship.shapes import RELATION_SHAPE, SHAPES
@@ -138,15 +140,14 @@ def resample_clusters(
     """Blocks of cluster multiplicities, ``resamples`` rows in all.
 
     Each row is one resample: ``n_clusters`` clusters drawn with replacement, as the
-    count of each (``block`` x ``n_clusters``, the last block shorter).
+    count of each (``block`` x ``n_clusters``, the last block shorter; counted by
+    :func:`phylohub.draws.count_draws`).
     """
-    offsets = (np.arange(block) * n_clusters)[:, None]
     done = 0
     while done < resamples:
         b = min(block, resamples - done)
         idx = rng.integers(0, n_clusters, size=(b, n_clusters), dtype=np.int64)
-        counts = np.bincount((idx + offsets[:b]).ravel(), minlength=b * n_clusters)
-        yield counts.reshape(b, n_clusters).astype(np.float64)
+        yield count_draws(idx, n_clusters)
         done += b
 
 
@@ -182,7 +183,8 @@ def bootstrap_cluster_means(
     for w in resample_clusters(labels.size, resamples, rng, block):
         b = w.shape[0]
         for out, (index, sums, counts, rows, gaps) in zip(outs, parts, strict=True):
-            wt = w[:, index]
+            # every cluster in one table (the commonest case): no copy of the counts
+            wt = w if index.size == labels.size else w[:, index]
             total = wt @ sums
             with np.errstate(invalid="ignore", divide="ignore"):
                 means = total / (wt @ rows)[:, None]
@@ -272,9 +274,21 @@ def widen(boot: FloatArray, estimate: float, n_families: int, confidence: float)
     """
     if n_families < 2 or np.isnan(estimate):
         return np.full_like(boot, np.nan)
+    return estimate + _widening(n_families, confidence) * (boot - estimate)
+
+
+@functools.lru_cache(maxsize=4096)
+def _widening(n_families: int, confidence: float) -> float:
+    """The factor of :func:`widen` (remembered: hundreds of rows share a few family counts).
+
+    The quantiles come from ``scipy.special`` (``stdtrit``, ``ndtri``), the functions
+    ``scipy.stats.t.ppf`` and ``norm.ppf`` call, without importing ``scipy.stats``
+    (half a second of every run); equal to the bit (tests/similarity/test_summary_speed.py).
+    """
     q = 1 - (1 - confidence) / 2
-    factor = np.sqrt(n_families / (n_families - 1)) * st.t.ppf(q, n_families - 1) / st.norm.ppf(q)
-    return estimate + float(factor) * (boot - estimate)
+    t = special.stdtrit(n_families - 1, q)
+    factor = np.sqrt(n_families / (n_families - 1)) * t / special.ndtri(q)
+    return float(factor)
 
 
 def bootstrap_p(boot: FloatArray) -> float:
@@ -305,11 +319,19 @@ class _Shape:
     family: IntArray
     pair_code: dict[str, IntArray]
     boot: dict[str, FloatArray]
+    counted: dict[tuple[tuple[str, ...], bytes], tuple[int, int]] = field(default_factory=dict)
 
     def support(self, valid: npt.NDArray[np.bool_], keys: Sequence[str]) -> tuple[int, int]:
-        """Distinct pairs (of the role pairs ``keys``) and families among ``valid`` draws."""
-        codes = np.concatenate([self.pair_code[k][valid] for k in keys])
-        return int(np.unique(codes).size), int(np.unique(self.family[valid]).size)
+        """Distinct pairs (of the role pairs ``keys``) and families among ``valid`` draws
+        (remembered: the measures of one pair of roles mostly share their valid draws)."""
+        key = (tuple(keys), np.packbits(valid).tobytes() + valid.size.to_bytes(8, "little"))
+        if key not in self.counted:
+            codes = np.concatenate([self.pair_code[k][valid] for k in keys])
+            self.counted[key] = (
+                int(np.unique(codes).size),
+                int(np.unique(self.family[valid]).size),
+            )
+        return self.counted[key]
 
 
 def _codes(df: pl.DataFrame) -> pl.DataFrame:
@@ -319,12 +341,20 @@ def _codes(df: pl.DataFrame) -> pl.DataFrame:
     kin shape lies in one family; a random pair straddles two, and goes with its first
     model's (the model drawn first, uniformly), so random pairs that touch the same big
     family are resampled together on that side.
+
+    Pair codes are only counted (distinct pairs), so any one-to-one code does: the
+    smaller and larger of the two models' codes in order of first appearance, which
+    needs no sort of strings. Family codes are ranks (the bootstrap's clusters are in
+    that order, so the resamples depend on it).
     """
     if "family_a" not in df.columns:
         raise PhylohubError("kin pairs carry no family column; sample the kin pairs again")
-    lo, hi = pl.min_horizontal("a", "b"), pl.max_horizontal("a", "b")
+    models = pl.concat([df["a"], df["b"]]).cast(pl.Categorical).to_physical().to_numpy()
+    a, b = models[: df.height].astype(np.int64), models[df.height :].astype(np.int64)
+    width = int(models.max()) + 1 if models.size else 1
+    pair = np.minimum(a, b) * width + np.maximum(a, b)
     return df.with_columns(
-        _pair=pl.concat_str([lo, hi], separator="\x00").rank("dense").cast(pl.Int64),
+        _pair=pl.Series(pair, dtype=pl.Int64),
         _family=pl.col("family_a").rank("dense").cast(pl.Int64),
     )
 
@@ -335,8 +365,9 @@ def _shape_draws(sub: pl.DataFrame, shape: str, measures: Sequence[str]) -> _Sha
     cols: dict[str, FloatArray] = {}
     codes: dict[str, IntArray] = {}
     family = np.full(n_draws, -1, dtype=np.int64)
+    parts = sub.partition_by("role_a", "role_b", as_dict=True)
     for ra, rb, _, _, _ in shape_pairs(shape):
-        rows = sub.filter((pl.col("role_a") == ra) & (pl.col("role_b") == rb)).sort("draw")
+        rows = parts.get((ra, rb), sub.clear()).sort("draw")
         draw = rows["draw"].to_numpy()
         code = np.full(n_draws, -1, dtype=np.int64)
         code[draw] = rows["_pair"].to_numpy()

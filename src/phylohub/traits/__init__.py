@@ -31,20 +31,57 @@ Examples
 (1, 0)
 """
 
-from phylohub.traits.drift import (
-    DriftGraph,
-    DriftSettings,
-    count_transitions,
-    drift_graph,
-    order_graph,
-    write_orderings,
-    write_transitions,
-)
-from phylohub.traits.mutation import mutation_distances, mutation_rates, write_mutation_rates
-from phylohub.traits.ordering import Explained, Ordering, explained, solve_ordering
-from phylohub.traits.snapshot import open_snapshot
-from phylohub.traits.stats import Estimate, cluster_mean
-from phylohub.traits.thinning import card_availability, documentation, thinning, write_thinning
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from phylohub.traits.drift import (
+        DriftGraph,
+        DriftSettings,
+        count_transitions,
+        drift_graph,
+        order_graph,
+        write_orderings,
+        write_transitions,
+    )
+    from phylohub.traits.mutation import mutation_distances, mutation_rates, write_mutation_rates
+    from phylohub.traits.ordering import Explained, Ordering, explained, solve_ordering
+    from phylohub.traits.snapshot import open_snapshot
+    from phylohub.traits.stats import Estimate, cluster_mean
+    from phylohub.traits.thinning import (
+        card_availability,
+        documentation,
+        thinning,
+        write_thinning,
+    )
+
+#: Where each name of the package lives. They are imported when first used, not with
+#: the package: every rule script of the stage imports one module of it, and a drift
+#: figure has no use for SCIP, scipy.stats or DuckDB (whose imports took longer than
+#: drawing it; bench/startup.py).
+_WHERE = {
+    "drift": (
+        "DriftGraph", "DriftSettings", "count_transitions", "drift_graph", "order_graph",
+        "write_orderings", "write_transitions",
+    ),
+    "mutation": ("mutation_distances", "mutation_rates", "write_mutation_rates"),
+    "ordering": ("Explained", "Ordering", "explained", "solve_ordering"),
+    "snapshot": ("open_snapshot",),
+    "stats": ("Estimate", "cluster_mean"),
+    "thinning": ("card_availability", "documentation", "thinning", "write_thinning"),
+}  # fmt: skip
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a name of :data:`__all__` from its module on first use (PEP 562)."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DriftGraph",

@@ -49,7 +49,9 @@ share of replicates that explain at least as much as the data (a p-value).
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,7 @@ from phylohub.io import write_json, write_parquet
 from phylohub.traits import sql
 from phylohub.traits.ordering import (
     Ordering,
+    OrderingSolver,
     explained,
     oriented,
     second_best,
@@ -400,8 +403,9 @@ def _baseline(
     much as ``report``) / (1 + replicates): never 0, and never below its floor
     1 / (1 + replicates), which findings print as a bound."""
     shares = []
+    solver = OrderingSolver(nulls[0].k, settings.time_limit_s, settings.seed)
     for g in nulls:
-        best = solve_ordering(g.weights(kind), settings.time_limit_s, settings.seed)
+        best = solver.solve(g.weights(kind))
         e = explained(g.counts, best.order)
         shares.append((e.drifts, e.mutations))
     table = np.array(shares, dtype=float)
@@ -494,6 +498,7 @@ def write_orderings(
     out_json: Path,
     out_pairs: Path,
     settings: DriftSettings,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Build every trait's drift graph, solve its orderings, and write the results.
 
@@ -508,16 +513,36 @@ def write_orderings(
         ``results/{snapshot}/traits/drift_pairs.parquet``: the graphs' transitions.
     settings
         The drift settings.
+    workers
+        Processes that order the traits' graphs side by side. Every graph's shuffles
+        draw from a stream of its own and every solve is deterministic, so the file is
+        the same for any number of workers (tests/traits/test_drift_recovery.py).
     """
     tables = TransitionTables(
         pl.read_parquet(transitions), pl.read_parquet(exposures), pl.read_parquet(values)
     )
-    result: dict[str, Any] = {"settings": asdict(settings), "traits": {}}
-    pairs = []
-    for trait in TRAITS:
-        graph = drift_graph(tables, trait, settings.relations, settings.top_k, settings.drop)
-        result["traits"][trait] = order_graph(graph, settings)
-        pairs.append(drift_pairs(graph))
+    graphs = [
+        drift_graph(tables, trait, settings.relations, settings.top_k, settings.drop)
+        for trait in TRAITS
+    ]
+    result: dict[str, Any] = {
+        "settings": asdict(settings),
+        "traits": dict(zip(TRAITS, _order_graphs(graphs, settings, workers), strict=True)),
+    }
     write_json(result, Path(out_json))
-    write_parquet(pl.concat(pairs), Path(out_pairs))
+    write_parquet(pl.concat([drift_pairs(g) for g in graphs]), Path(out_pairs))
     return result
+
+
+def _order_graphs(
+    graphs: Sequence[DriftGraph], settings: DriftSettings, workers: int
+) -> list[dict[str, Any]]:
+    """:func:`order_graph` of every graph, in ``workers`` processes when more than one
+    (forked: the children use numpy and SCIP only); the largest graphs start first."""
+    if workers <= 1 or len(graphs) < 2:
+        return [order_graph(g, settings) for g in graphs]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(min(workers, len(graphs)), mp_context=context) as pool:
+        first = sorted(range(len(graphs)), key=lambda i: (-graphs[i].k, i))
+        futures = {i: pool.submit(order_graph, graphs[i], settings) for i in first}
+        return [futures[i].result() for i in range(len(graphs))]

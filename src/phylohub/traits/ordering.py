@@ -143,16 +143,17 @@ def heuristic_order(weights: Array) -> list[int]:
     while improved:
         improved = False
         for item in list(order):
-            rest = [x for x in order if x != item]
+            rest = np.array([x for x in order if x != item], dtype=np.int64)
             # value of inserting `item` at each position p: sum over rest[:p] of d[x, item]
-            # plus sum over rest[p:] of d[item, x]; computed by prefix sums
-            before = np.concatenate(([0.0], np.cumsum([d[x, item] for x in rest])))
-            after = np.concatenate((np.cumsum([d[item, x] for x in rest[::-1]])[::-1], [0.0]))
+            # plus sum over rest[p:] of d[item, x]; computed by prefix sums (the same sums,
+            # in the same order, as one term at a time)
+            before = np.concatenate(([0.0], np.cumsum(d[rest, item])))
+            after = np.concatenate((np.cumsum(d[item, rest[::-1]])[::-1], [0.0]))
             gains = before + after
             p_now = order.index(item)
             p_best = int(np.argmax(gains))
             if gains[p_best] > gains[p_now] + 1e-12:
-                order = [*rest[:p_best], item, *rest[p_best:]]
+                order = [*(int(x) for x in rest[:p_best]), item, *(int(x) for x in rest[p_best:])]
                 improved = True
     return order
 
@@ -163,6 +164,9 @@ class _Triangles(Conshdlr):
     def __init__(self, y: dict[tuple[int, int], Any], k: int) -> None:
         self.y = y
         self.k = k
+        self.pairs = list(y.items())
+        self.rows = np.array([i for i, _ in y], dtype=np.int64)
+        self.cols = np.array([j for _, j in y], dtype=np.int64)
         self.added: set[tuple[int, int, int, int]] = set()
         a, b, c = np.meshgrid(np.arange(k), np.arange(k), np.arange(k), indexing="ij")
         keep = (a < b) & (b < c)
@@ -170,8 +174,8 @@ class _Triangles(Conshdlr):
 
     def _values(self, solution: Any = None) -> Array:
         u = np.zeros((self.k, self.k))
-        for (i, j), var in self.y.items():
-            u[i, j] = self.model.getSolVal(solution, var)
+        get = self.model.getSolVal
+        u[self.rows, self.cols] = [get(solution, var) for _, var in self.pairs]
         return u
 
     def _violated(self, solution: Any = None) -> list[tuple[int, int, int, int]]:
@@ -181,13 +185,13 @@ class _Triangles(Conshdlr):
         s = u[t[:, 0], t[:, 1]] + u[t[:, 1], t[:, 2]] - u[t[:, 0], t[:, 2]]
         over = np.flatnonzero(s > 1 + _EPS)
         under = np.flatnonzero(s < -_EPS)
-        found = [(float(s[x] - 1), x, 1) for x in over] + [(float(-s[x]), x, 0) for x in under]
-        found.sort(key=lambda f: (-f[0], f[1], f[2]))
-        out = []
-        for _, x, side in found[:_MAX_CUTS]:
-            a, b, c = (int(v) for v in t[x])
-            out.append((a, b, c, side))
-        return out
+        x = np.concatenate([over, under])
+        side = np.concatenate([np.ones(over.size, np.int64), np.zeros(under.size, np.int64)])
+        by = np.concatenate([s[over] - 1, -s[under]])
+        # most violated first, ties by triple and side
+        first = np.lexsort((side, x, -by))[:_MAX_CUTS]
+        abc = t[x[first]].tolist()
+        return [(a, b, c, int(sd)) for (a, b, c), sd in zip(abc, side[first], strict=True)]
 
     def _add(self, violated: list[tuple[int, int, int, int]]) -> bool:
         added = False
@@ -265,9 +269,7 @@ def _build(weights: Array, time_limit: float, seed: int) -> _Problem:
         for i in range(k)
         for j in range(i + 1, k)
     }
-    constant = float(sum(w[j, i] for i, j in y))
-    objective = quicksum((w[i, j] - w[j, i]) * var for (i, j), var in y.items())
-    model.setObjective(objective, "maximize")
+    constant = _set_objective(model, y, w)
     handler = _Triangles(y, k)
     model.includeConshdlr(
         handler,
@@ -280,6 +282,15 @@ def _build(weights: Array, time_limit: float, seed: int) -> _Problem:
         needscons=False,
     )
     return _Problem(model, y, handler, constant)
+
+
+def _set_objective(model: Model, y: dict[tuple[int, int], Any], w: Array) -> float:
+    """Make ``model`` maximise the weight put forward by ``w``; returns the constant the
+    objective leaves out (every pair's backward weight, gained back by putting it first)."""
+    constant = float(sum(w[j, i] for i, j in y))
+    objective = quicksum((w[i, j] - w[j, i]) * var for (i, j), var in y.items())
+    model.setObjective(objective, "maximize")
+    return constant
 
 
 def _order_of(values: dict[tuple[int, int], float], k: int) -> list[int]:
@@ -360,6 +371,61 @@ def solve_ordering(weights: Array, time_limit: float = 60.0, seed: int = 0) -> O
     if result is None:  # the start is always feasible, so SCIP keeps at least it
         raise PhylohubError("SCIP found no ordering (this is a bug)")
     return result
+
+
+class OrderingSolver:
+    """Solves many orderings of ``k`` traits, one after another, with one SCIP model.
+
+    The null replicates solve hundreds of graphs of one size, and building a SCIP model
+    (its plugins, the variables, the triangle handler) costs about as much as solving a
+    small one; only the objective differs between them. Before each solve after the
+    first, the transformed problem is freed (with the triangles the last solve added, its
+    LP and search state), the handler's record of triangles is cleared, and SCIP is told
+    not to keep the last solve's solutions as starts for the next
+    (``misc/transsolsorig``), so every solve starts from the state a fresh model starts
+    from and returns what :func:`solve_ordering` returns, to the bit
+    (tests/traits/test_ordering.py). Graphs whose weights equal an earlier one's (the
+    coin-flip graphs of a few values repeat) are not solved again.
+
+    Examples
+    --------
+    >>> solver = OrderingSolver(3)
+    >>> w = np.array([[0, 4, 1], [1, 0, 2], [5, 1, 0]])
+    >>> a, b = solver.solve(w), solve_ordering(w)
+    >>> (a.order, a.objective, a.bound, a.nodes) == (b.order, b.objective, b.bound, b.nodes)
+    True
+    """
+
+    def __init__(self, k: int, time_limit: float = 60.0, seed: int = 0) -> None:
+        self.k = k
+        self.problem = _build(np.zeros((k, k)), time_limit, seed) if k >= 2 else None
+        if self.problem is not None:
+            self.problem.model.setParam("misc/transsolsorig", False)
+        self.solved = False
+        self.seen: dict[bytes, Ordering] = {}
+
+    def solve(self, weights: Array) -> Ordering:
+        """The optimal ordering of ``weights`` (k x k), as :func:`solve_ordering` gives it."""
+        w = _checked(weights)
+        if w.shape[0] != self.k:
+            raise PhylohubError(f"this solver orders {self.k} traits, not {w.shape[0]}")
+        key = w.tobytes()
+        if key in self.seen:
+            return self.seen[key]
+        if self.problem is None:
+            return solve_ordering(w)
+        problem = self.problem
+        if self.solved:
+            problem.model.freeTransform()
+        self.solved = True
+        problem.handler.added.clear()
+        problem.constant = _set_objective(problem.model, problem.y, w)
+        _start(problem, heuristic_order(w))
+        result = _solve(problem, self.k)
+        if result is None:  # the start is always feasible, so SCIP keeps at least it
+            raise PhylohubError("SCIP found no ordering (this is a bug)")
+        self.seen[key] = result
+        return result
 
 
 def second_best(

@@ -1,0 +1,34 @@
+"""bench/startup.py times a rule script's imports and nothing else of it."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _startup() -> object:
+    spec = importlib.util.spec_from_file_location("startup", ROOT / "bench" / "startup.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_only_the_top_level_imports_of_a_script_are_timed(tmp_path: Path) -> None:
+    script = tmp_path / "rule.py"
+    script.write_text(
+        '"""doc"""\nfrom pathlib import Path\nimport json\n\nrun(snakemake)\n'
+        "def f():\n    import sys\n"
+    )
+    imports_of = _startup().imports_of  # type: ignore[attr-defined]
+    assert imports_of(script).splitlines() == ["from pathlib import Path", "import json"]
+
+
+def test_every_rule_script_parses_to_runnable_imports() -> None:
+    imports_of = _startup().imports_of  # type: ignore[attr-defined]
+    for script in sorted((ROOT / "workflow" / "scripts").glob("*.py")):
+        code = imports_of(script)
+        compile(code, str(script), "exec")
+        assert "snakemake" not in code
