@@ -11,8 +11,9 @@
 - :mod:`phylohub.similarity.stage`: what the rules run. Reference: ``docs/similarity.md``.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import lazy_loader as lazy
 
 if TYPE_CHECKING:
     from phylohub.similarity.measures import (
@@ -35,17 +36,11 @@ _WHERE = {
     "summary": ("Summary", "summarize"),
     "texts": ("PAPER_FIELDS", "CardOptions", "metadata_string"),
 }  # fmt: skip
-_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    """Import a name of :data:`__all__` from its module on first use (PEP 562)."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+# lazy_loader (scientific-python's) gives the package a PEP 562 __getattr__ that imports
+# a name's module on first use.
+__getattr__, __dir__, _ = lazy.attach(
+    __name__, submod_attrs={module: list(names) for module, names in _WHERE.items()}
+)
 
 
 __all__ = [
