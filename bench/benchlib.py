@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import socket
 import subprocess
 import sys
@@ -56,3 +57,21 @@ def served(n: int, *options: str) -> Iterator[str]:
     """Serve an n-model ecosystem (seed 0) from a separate process; yields its endpoint."""
     with serving(n, *options) as (endpoint, _):
         yield endpoint
+
+
+def _build_genealogy(db: Path, relation_set: str, folder: Path) -> None:
+    from phylohub.genealogy.graphs import RELATION_SETS
+    from phylohub.genealogy.tables import build_genealogy, paths_in
+
+    build_genealogy(db, RELATION_SETS[relation_set], paths_in(folder))
+
+
+def genealogy_elsewhere(db: Path, relation_set: str, folder: Path) -> None:
+    """Write the genealogy stage's tables of ``relation_set`` (a name of
+    ``phylohub.genealogy.graphs.RELATION_SETS``) into ``folder`` from another process,
+    so that neither its time nor its memory counts in the stage being measured."""
+    build = multiprocessing.get_context("spawn").Process(
+        target=_build_genealogy, args=(db, relation_set, folder)
+    )
+    build.start()
+    build.join()

@@ -16,21 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import resource
 import tempfile
 import time
 from pathlib import Path
 
+from benchlib import genealogy_elsewhere
+
 SETS = ("finetune", "no_merge")
-
-
-def _build_genealogy(db: Path, folder: Path, name: str) -> None:
-    from phylohub.genealogy.graphs import RELATION_SETS
-    from phylohub.genealogy.tables import build_genealogy
-    from phylohub.genealogy.tables import paths_in as genealogy_paths
-
-    build_genealogy(db, RELATION_SETS[name], genealogy_paths(folder / name))
 
 
 def genealogy_inputs(res: Path, out: Path) -> dict[str, dict[str, Path]]:
@@ -41,11 +34,7 @@ def genealogy_inputs(res: Path, out: Path) -> dict[str, dict[str, Path]]:
         for name in SETS:
             if (base / name / "families.parquet").is_file():
                 continue
-            build = multiprocessing.get_context("spawn").Process(
-                target=_build_genealogy, args=(res / "hub.duckdb", base, name)
-            )
-            build.start()
-            build.join()
+            genealogy_elsewhere(res / "hub.duckdb", name, base / name)
     return {s: {"nodes": base / s / "nodes.parquet", "families": base / s / "families.parquet"}
             for s in SETS}  # fmt: skip
 

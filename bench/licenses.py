@@ -16,13 +16,13 @@ of the audit's process.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import resource
 import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
+from benchlib import genealogy_elsewhere
 
 from phylohub.licenses.audit import (
     TABLES,
@@ -38,14 +38,6 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "results" / "bench" / "work"  # see bench/make_snapshot.py
 
 
-def _build_genealogy(db: Path, folder: Path) -> None:
-    from phylohub.genealogy.graphs import RELATION_SETS
-    from phylohub.genealogy.tables import build_genealogy
-    from phylohub.genealogy.tables import paths_in as genealogy_paths
-
-    build_genealogy(db, RELATION_SETS["all"], genealogy_paths(folder))
-
-
 def audit_inputs(res: Path, db: Path, tmp: Path) -> tuple[Path, Path]:
     """The genealogy nodes and drift pairs the workflow wrote; else the genealogy built
     here and an empty drift table (its cost is a few hundred rule look-ups)."""
@@ -54,11 +46,7 @@ def audit_inputs(res: Path, db: Path, tmp: Path) -> tuple[Path, Path]:
     if not nodes.is_file():
         # The genealogy stage's own tables, written where the workflow would, by another
         # process: neither its time nor its memory is the audit's.
-        build = multiprocessing.get_context("spawn").Process(
-            target=_build_genealogy, args=(db, nodes.parent)
-        )
-        build.start()
-        build.join()
+        genealogy_elsewhere(db, "all", nodes.parent)
     if not drifts.is_file():
         drifts = tmp / "drift_pairs.parquet"
         pl.DataFrame(

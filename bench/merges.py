@@ -20,41 +20,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import resource
 import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
+from benchlib import genealogy_elsewhere
 
 from phylohub.merges.stage import INHERITANCE_TABLES, measure_inheritance, paths_in, trace_merges
 
-SETS = {
-    "all": ["finetune", "adapter", "quantized", "merge", "unknown"],
-    "no_merge": ["finetune", "adapter", "quantized", "unknown"],
-}
-
-
-def _build_genealogy(db: Path, relations: list[str], folder: Path) -> None:
-    from phylohub.genealogy.tables import build_genealogy
-    from phylohub.genealogy.tables import paths_in as genealogy_paths
-
-    build_genealogy(db, relations, genealogy_paths(folder))
+SETS = ("all", "no_merge")  # names of phylohub.genealogy.graphs.RELATION_SETS
 
 
 def genealogy_tables(snapshot: Path, out: Path) -> Path:
     """The folder holding ``all/`` and ``no_merge/`` genealogy tables (built if needed)."""
     if all((snapshot / "genealogy" / s / "nodes.parquet").is_file() for s in SETS):
         return snapshot / "genealogy"
-    for name, relations in SETS.items():
-        if (out / name / "nodes.parquet").is_file():
-            continue
-        build = multiprocessing.get_context("spawn").Process(
-            target=_build_genealogy, args=(snapshot / "hub.duckdb", relations, out / name)
-        )
-        build.start()
-        build.join()
+    for name in SETS:
+        if not (out / name / "nodes.parquet").is_file():
+            genealogy_elsewhere(snapshot / "hub.duckdb", name, out / name)
     return out
 
 
