@@ -14,21 +14,36 @@ does, then :func:`phylohub.merges.stage.measure_inheritance` as rule
 else stand-ins: licenses in order of frequency, no first-parent rates), and prints the
 seconds of each, the merges and pairs it traced, the kinship pairs it visited, the merges
 compared and the peak resident memory of the process (both rules together).
+
+With ``--resemblance`` it then runs :func:`phylohub.merges.stage.measure_resemblance` as
+rule ``measure_merge_resemblance`` does (the similarity options and the merges section of
+``config/config.yaml``, two threads), in a process of its own, and prints its seconds,
+pairs and peak resident memory apart (its cost is the similarity stage's pass over every
+metadata string and card).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import resource
 import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
-from benchlib import genealogy_elsewhere
+import yaml
+from benchlib import ROOT, genealogy_elsewhere
 
-from phylohub.merges.stage import INHERITANCE_TABLES, measure_inheritance, paths_in, trace_merges
+from phylohub.merges.stage import (
+    INHERITANCE_TABLES,
+    RESEMBLANCE_TABLES,
+    measure_inheritance,
+    measure_resemblance,
+    paths_in,
+    trace_merges,
+)
 
 SETS = ("all", "no_merge")  # names of phylohub.genealogy.graphs.RELATION_SETS
 
@@ -68,10 +83,46 @@ def traits_inputs(snapshot: Path, out: Path) -> tuple[Path, Path]:
     return orderings, rates
 
 
+def _resemble(db: Path, merges: Path, genealogy: Path, out: Path, peak: Path) -> None:
+    """Rule ``measure_merge_resemblance``'s work, in this (child) process; its peak
+    resident memory (GB) into ``peak``."""
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    measure_resemblance(
+        db,
+        merges,
+        genealogy / "all" / "nodes.parquet",
+        genealogy / "all" / "edges.parquet",
+        config["similarity"],
+        {name: out / file for name, file in RESEMBLANCE_TABLES.items()},
+        control=int(config["merges"]["resemblance_control"]),
+        seed=20250712,
+        replicates=int(config["merges"]["bootstrap"]),
+        threads=2,
+    )
+    peak.write_text(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6))
+
+
+def resemble_elsewhere(db: Path, merges: Path, genealogy: Path, out: Path) -> tuple[float, float]:
+    """Seconds and peak resident memory (GB) of the resemblance, run in another process."""
+    peak = out / "resemblance_peak.txt"
+    start = time.perf_counter()
+    child = multiprocessing.get_context("spawn").Process(
+        target=_resemble, args=(db, merges, genealogy, out, peak)
+    )
+    child.start()
+    child.join()
+    if child.exitcode:
+        raise SystemExit(f"measure_resemblance failed (exit {child.exitcode})")
+    return time.perf_counter() - start, float(peak.read_text())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("snapshot", type=Path, help="a folder with hub.duckdb")
     parser.add_argument("--out", type=Path, default=None, help="where to write (default: tmp)")
+    parser.add_argument(
+        "--resemblance", action="store_true", help="also time measure_merge_resemblance"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         out = args.out or Path(tmp_name)
@@ -85,6 +136,7 @@ def main() -> None:
             genealogy / "all" / "edges.parquet",
             genealogy / "no_merge" / "nodes.parquet",
             tables,
+            families=genealogy / "no_merge" / "families.parquet",
         )
         t2 = time.perf_counter()
         pairs = json.loads(tables["summary"].read_text())["kinship_pairs_visited"]
@@ -100,6 +152,18 @@ def main() -> None:
             replicates=1000,
         )
         t4 = time.perf_counter()
+        resemble = (
+            resemble_elsewhere(
+                args.snapshot / "hub.duckdb", tables["merges"], genealogy, out / "merges"
+            )
+            if args.resemblance
+            else None
+        )
+        pairs_measured = (
+            pl.read_parquet(out / "merges" / RESEMBLANCE_TABLES["pairs"], columns=["kind"])
+            if args.resemblance
+            else None
+        )
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
     print(f"snapshot {args.snapshot}: {summary['merges']:,} merges")
     print(f"genealogy (other process)  {t1 - t0:7.1f} s")
@@ -110,6 +174,11 @@ def main() -> None:
     print(f"measure_merge_inheritance  {t4 - t3:7.1f} s")
     print(f"merges compared            {inherit['merges_compared']:>9,}")
     print(f"peak RSS (both rules)      {peak_gb:7.2f} GB")
+    if resemble is not None and pairs_measured is not None:
+        merge_pairs = int((pairs_measured["kind"] == "merge").sum())
+        print(f"measure_merge_resemblance  {resemble[0]:7.1f} s (own process, 2 threads)")
+        print(f"pairs measured             {pairs_measured.height:>9,} ({merge_pairs:,} merge)")
+        print(f"peak RSS (resemblance)     {resemble[1]:7.2f} GB")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from phylohub.findings.build import verdict
 from phylohub.merges.inheritance import first_parent_claim
@@ -21,6 +22,18 @@ def test_trace_merges_writes_its_tables_in_the_workflow(tiny_workflow: Path) -> 
     assert (merges["parents"] == merges["parent_ids"].list.len()).all()
     findings = (folder / "findings.md").read_text()
     assert "merges are mostly inbred" in findings
+    families = pl.read_csv(folder / "merges" / "inbreeding_families.tsv", separator="\t")
+    multi = merges.filter(pl.col("parents") >= 2)
+    assert families["merges"].sum() == multi.height and families["root"].null_count() == 0
+    assert families["max_inbreeding"].max() == pytest.approx(multi["inbreeding"].max(), abs=1e-6)
+    assert summary["families_with_merges"] == families.height
+    lineages = pl.read_csv(
+        folder / "merges" / "inbred_lineages.tsv",
+        separator="\t",
+        schema_overrides={"inbreeding": pl.Float64},
+    )
+    assert (lineages["inbreeding"] > 0).all()
+    assert "greatest inbreeding coefficient of a merge" in findings
 
 
 def claim_row(inbred: int, outcrossed: int) -> dict[str, object]:
@@ -67,5 +80,8 @@ def test_inheritance_runs_in_the_workflow(tiny_workflow: Path) -> None:
     assert "merges inherit the first parent's license" in findings
     resemble = pl.read_csv(folder / "merges" / "resemblance.tsv", separator="\t")
     assert "metadata_tfidf" in resemble["measure"].to_list()
-    for name in ("pedigree", "inheritance", "license_dominance", "inbreeding"):
+    for name in ("pedigree", "inheritance", "license_dominance", "inbreeding", "resemblance"):
         assert (folder / "figures" / f"merges_{name}.png").is_file()
+    claims = pl.read_csv(folder / "merges" / "resemblance_claims.tsv", separator="\t")
+    assert set(claims["measure"]) == set(resemble["measure"])
+    assert "a merge resembles its first-listed parent more" in findings

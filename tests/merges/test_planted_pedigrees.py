@@ -1,11 +1,13 @@
 """The merges stage recovers the pedigrees the generator plants (``merge_plant``): the
-inbreeding share exactly (it is counted) and every kinship coefficient exactly, checked
-against the tabular method run on the truth's own edges."""
+inbreeding share exactly (it is counted), every kinship coefficient exactly, checked
+against the tabular method run on the truth's own edges, and the inbreeding per family
+exactly, families rebuilt from the truth (the union of its non-merge edges)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import statistics
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ import pytest
 from phylohub.genealogy.tables import build_genealogy
 from phylohub.genealogy.tables import paths_in as genealogy_paths
 from phylohub.hub.synth import SynthConfig
+from phylohub.merges.inbreeding import by_family
 from phylohub.merges.pedigree import Pedigrees
 from phylohub.merges.stage import pedigrees
 from tests.pipeline import snapshot_of
@@ -123,3 +126,80 @@ def test_kinship_is_exact_on_the_planted_pedigree(mostly_inbred: tuple[Pedigrees
     ]
     assert np.allclose(pairs["kinship"].to_numpy(), want)
     assert (pairs["kinship"] > 0).sum() > 20
+
+
+def truth_families(eco: Path) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """Each listed model's family (union of the truth's non-merge edges of listed
+    children) and each listed merge's parents in the truth's order, by lower-cased id."""
+    with sqlite3.connect(eco / "hub.sqlite") as con:
+        ids = [r[0].lower() for r in con.execute("SELECT id FROM truth_models ORDER BY key")]
+        edges = con.execute(
+            "SELECT e.child, e.parent, e.relation FROM truth_edges e "
+            "JOIN truth_models m ON m.key = e.child WHERE m.private = 0 ORDER BY e.rowid"
+        ).fetchall()
+    up = list(range(len(ids)))
+
+    def find(x: int) -> int:
+        while up[x] != x:
+            up[x] = up[up[x]]
+            x = up[x]
+        return x
+
+    merge_parents: dict[str, list[str]] = {}
+    for c, p, rel in edges:
+        if rel == "merge":
+            merge_parents.setdefault(ids[c], []).append(ids[p])
+        else:
+            up[find(c)] = find(p)
+    return {name: find(k) for k, name in enumerate(ids)}, merge_parents
+
+
+def test_per_family_inbreeding_is_exact_on_the_planted_pedigree(
+    mostly_inbred: tuple[Pedigrees, Path],
+) -> None:
+    out, eco = mostly_inbred
+    names, k = tabular_kinship(eco)
+    index = {name.lower(): j for j, name in enumerate(names)}
+    family, merge_parents = truth_families(eco)
+    groups: dict[int, list[str]] = {}  # the merges by their first parent's family
+    for merge, ps in merge_parents.items():
+        if len(ps) >= 2:
+            groups.setdefault(family[ps[0]], []).append(merge)
+    expected = {}
+    for members in groups.values():
+        fs = []
+        inbred = 0
+        for merge in members:
+            ps = merge_parents[merge]
+            pairs = [(a, b) for x, a in enumerate(ps) for b in ps[x + 1 :]]
+            fs.append(sum(k[index[a], index[b]] for a, b in pairs) / len(pairs))
+            inbred += len({family[p] for p in ps}) == 1
+        expected[frozenset(members)] = (
+            len(fs),
+            inbred,
+            np.mean(fs),
+            statistics.median(fs),
+            max(fs),
+        )
+    merges = out.merges.with_columns(pl.col("id").str.to_lowercase())
+    table = by_family(merges, pl.read_parquet(eco.parent / "no_merge" / "families.parquet"))
+    members = (
+        merges.filter(pl.col("parents") >= 2)
+        .group_by(pl.col("parent_families").list.first().alias("family"))
+        .agg("id")
+    )
+    got = {
+        frozenset(ids): (r["merges"], r["inbred"], r["mean_inbreeding"], r["median_inbreeding"],
+                         r["max_inbreeding"])
+        for ids, r in zip(
+            table.join(members, on="family", maintain_order="left")["id"].to_list(),
+            table.iter_rows(named=True), strict=True,
+        )
+    }  # fmt: skip
+    assert len(expected) > 20 and sum(v[1] for v in expected.values()) > 100
+    assert got.keys() == expected.keys()
+    for key, want in expected.items():
+        assert got[key][:2] == want[:2]
+        assert got[key][2:] == pytest.approx(want[2:])
+    assert table["merges"].sum() == sum(v[0] for v in expected.values())
+    assert table["root"].null_count() == 0

@@ -410,6 +410,7 @@ def merges_targets(snapshot):
         results("merges/inheritance.json", snapshot),
         results("figures/merges_pedigree.png", snapshot),
         results("merges/resemblance.tsv", snapshot),
+        results("figures/merges_resemblance.png", snapshot),
     ]
 
 

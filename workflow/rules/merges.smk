@@ -5,6 +5,7 @@
 rule trace_merges:
     input:
         unpack(merges_genealogy_tables),
+        families=results(f"genealogy/{config['merges']['families']}/families.parquet"),
     output:
         merges=results("merges/merges.parquet"),
         pairs=results("merges/parent_pairs.parquet"),
@@ -12,6 +13,8 @@ rule trace_merges:
         components=results("merges/components.tsv"),
         lineage=results("merges/lineage.tsv"),
         claims=results("merges/claims.tsv"),
+        families=results("merges/inbreeding_families.tsv"),
+        inbred_lineages=results("merges/inbred_lineages.tsv"),
         summary=results("merges/summary.json"),
     log:
         "logs/{snapshot}/trace_merges.log",
@@ -64,6 +67,7 @@ rule plot_merges:
         shares=results("merges/inheritance_shares.tsv"),
         dominance=results("merges/license_dominance.tsv"),
         merges=results("merges/merges.parquet"),
+        families=results("merges/inbreeding_families.tsv"),
     output:
         pedigree=report(
             results("figures/merges_pedigree.png"),
@@ -105,6 +109,7 @@ rule measure_merge_resemblance:
     output:
         pairs=results("merges/resemblance.parquet"),
         summary=results("merges/resemblance.tsv"),
+        claims=results("merges/resemblance_claims.tsv"),
     log:
         "logs/{snapshot}/measure_merge_resemblance.log",
     benchmark:
@@ -122,3 +127,23 @@ rule measure_merge_resemblance:
         replicates=config["merges"]["bootstrap"],
     script:
         "../scripts/measure_merge_resemblance.py"
+
+
+rule plot_merge_resemblance:
+    input:
+        summary=results("merges/resemblance.tsv"),
+        claims=results("merges/resemblance_claims.tsv"),
+    output:
+        figure=report(
+            results("figures/merges_resemblance.png"),
+            caption="../report/merges_resemblance.rst",
+            category="Merges",
+        ),
+    log:
+        "logs/{snapshot}/plot_merge_resemblance.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_merge_resemblance.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    script:
+        "../scripts/plot_merge_resemblance.py"

@@ -1,5 +1,6 @@
 """Draw the merges stage's figures: the deepest merge lineage's pedigree, inheritance
-shares per trait, the license dominance matrix, the inbreeding coefficients.
+shares per trait, the license dominance matrix, the inbreeding coefficients (overall and
+per family).
 Reads: results/{snapshot}/merges/ and the genealogy's edges. Writes: four figures; see
 phylohub.merges.plots.
 """
@@ -18,4 +19,5 @@ plot_merges(
     Path(snakemake.input.merges),
     {name: Path(path) for name, path in named_paths(snakemake.output.items()).items()},
     top=int(snakemake.params.top),
+    families=Path(snakemake.input.families),
 )

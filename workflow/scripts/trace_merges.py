@@ -1,7 +1,8 @@
 """Trace every merge's pedigree: parents, families, generations, kinship.
 
 Reads: the genealogy's nodes and edges of merges.relations and the nodes of
-merges.families. Writes: results/{snapshot}/merges/; see phylohub.merges.stage.
+merges.families (and its families.parquet). Writes: results/{snapshot}/merges/; see
+phylohub.merges.stage.
 """
 
 from pathlib import Path
@@ -15,4 +16,5 @@ trace_merges(
     Path(snakemake.input.edges),
     Path(snakemake.input.family_nodes),
     named_paths(snakemake.output.items()),
+    families=Path(snakemake.input.families),
 )

@@ -165,11 +165,13 @@ def verdict(
     row: dict[str, Any],
     direction: str,
     columns: tuple[str, str, str, str | None] = ("difference", "ci_low", "ci_high", "p_value"),
+    too_few: str = "too few pairs",
 ) -> str:
     """``holds`` when the interval of the difference lies wholly on the side the claim
     states (``direction``: ``greater`` or ``less`` than 0), ``does not hold (the
     opposite holds)`` when wholly on the other side, ``not shown`` when it covers 0;
-    with the difference, its interval and p-value (when the table has one).
+    with the difference, its interval and p-value (when the table has one); ``not
+    tested: {too_few}`` when the row has no interval.
 
     The direction is the claim's, never the sign of the table's difference: "children's
     cards are shorter" reads child - parent and holds when that is *below* 0.
@@ -184,7 +186,7 @@ def verdict(
         raise PhylohubError(f"findings: a claim's direction is greater or less, not {direction!r}")
     diff, low, high = (_number(row[c]) for c in columns[:3])
     if diff is None or low is None or high is None:
-        return "not tested: too few pairs"
+        return f"not tested: {too_few}"
     scale = max(abs(diff), abs(low), abs(high))
     text = f"{_signed(diff, scale)} [{_signed(low, scale)}, {_signed(high, scale)}]"
     if columns[3] is not None:
@@ -271,7 +273,7 @@ def with_families(row: dict[str, Any], shown: str) -> str:
 
 def _claim(tables: Tables, claim: Claim) -> dict[str, Any]:
     row = tables.row(claim.file, claim.row)
-    shown = with_families(row, verdict(row, claim.direction, claim.columns))
+    shown = with_families(row, verdict(row, claim.direction, claim.columns, claim.too_few))
     return {
         "id": claim.id,
         "section": claim.section,

@@ -80,6 +80,7 @@ class Claim:
     direction: str
     paper: str | None = None
     columns: tuple[str, str, str, str | None] = ("difference", "ci_low", "ci_high", "p_value")
+    too_few: str = "too few pairs"  # the verdict's words when the row has no interval
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
@@ -465,6 +466,7 @@ INHERIT = "merges/inheritance.json"
 INHERIT_SHARES = "merges/inheritance_shares.tsv"
 INHERIT_CLAIMS = "merges/inheritance_claims.tsv"
 RESEMBLE = "merges/resemblance.tsv"
+RESEMBLE_CLAIMS = "merges/resemblance_claims.tsv"
 
 
 def _merges() -> list[Finding]:
@@ -485,6 +487,17 @@ def _merges() -> list[Finding]:
                 _json(MERGES, "families_joined")),
         Finding("merges_largest_component", s, "families in the largest group joined by merges",
                 _json(MERGES, "largest_component_families")),
+        Finding("merges_families_with_merges", s,
+                "families whose models are the first-listed parents of merges of 2+ parents",
+                _json(MERGES, "families_with_merges")),
+        Finding("merges_families_mostly_inbred", s,
+                "... of them, families whose merges are mostly inbred",
+                _json(MERGES, "families_mostly_inbred")),
+        Finding("merges_max_inbreeding", s, "greatest inbreeding coefficient of a merge",
+                _json(MERGES, "max_inbreeding"), "float"),
+        Finding("merges_longest_inbred_lineage", s,
+                "merges on the longest of the most inbred merge lineages",
+                _json(MERGES, "longest_inbred_lineage")),
         Finding("merges_license_first", s,
                 "share of merges whose parents' licenses differ showing the first-listed's",
                 _tsv(INHERIT_SHARES, "given_possible", trait="license", outcome="first"),
@@ -608,6 +621,18 @@ CLAIMS: tuple[Claim, ...] = (
           " its share were the order random; parents' licenses differ; bootstrap over merges)",
           INHERIT_CLAIMS, {"claim": "first_parent_license"}, direction="greater",
           columns=("difference", "ci_low", "ci_high", None)),
+    Claim("claim_merges_resemble_first_parent", "Merges (pedigrees of two or more parents)",
+          "a merge resembles its first-listed parent more than its others (metadata TF-IDF;"
+          " similarity to the first less the others' mean; bootstrap over merges)",
+          RESEMBLE_CLAIMS, {"claim": "first_parent_resemblance", "measure": "metadata_tfidf"},
+          direction="greater", columns=("difference", "ci_low", "ci_high", None),
+          too_few="too little data"),
+    Claim("claim_merges_resemble_first_parent_traits", "Merges (pedigrees of two or more parents)",
+          "... the same on traits alone (no ids, lineage tags, dates or counts)",
+          RESEMBLE_CLAIMS,
+          {"claim": "first_parent_resemblance", "measure": "metadata_traits_tfidf"},
+          direction="greater", columns=("difference", "ci_low", "ci_high", None),
+          too_few="too little data"),
 )  # fmt: skip
 
 #: The orderings explain more mutations than the same traffic with coin-flip directions.

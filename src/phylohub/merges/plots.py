@@ -7,11 +7,13 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from phylohub.figures import RELATION_COLOURS, pyplot, save_figure
 from phylohub.hub.plant_merges import OUTCOMES
 from phylohub.io import read_tsv
+from phylohub.merges.inbreeding import with_family
 from phylohub.merges.inheritance import TRAITS
 
 #: One colour per inheritance class (Okabe and Ito).
@@ -164,13 +166,38 @@ def plot_dominance(dominance: pl.DataFrame, png: Path, top: int) -> None:
     save_figure(fig, png)
 
 
-def plot_inbreeding(merges: pl.DataFrame, png: Path) -> None:
+#: Families drawn in the per-family panel of the inbreeding figure (most merges first).
+FAMILY_PANEL = 12
+
+
+def family_spread(
+    merges: pl.DataFrame, families: pl.DataFrame, top: int = FAMILY_PANEL
+) -> list[tuple[str, npt.NDArray[np.float64]]]:
+    """The F of each merge of two or more parents in the ``top`` families of
+    ``inbreeding_families.tsv`` (its order: most merges first), labelled by root."""
+    multi = with_family(merges)
+    out = []
+    for row in families.head(top).iter_rows(named=True):
+        values = multi.filter(pl.col("fam") == row["family"])["inbreeding"].to_numpy()
+        root = str(row.get("root") or f"family {row['family']}").split("/")[-1][:28]
+        out.append((f"{root} ({values.size})", values))
+    return out
+
+
+def plot_inbreeding(merges: pl.DataFrame, png: Path, families: pl.DataFrame | None = None) -> None:
     """Inbreeding coefficients of merges of two or more parents, inbred and outcrossed
-    stacked."""
+    stacked; with ``families`` (``inbreeding_families.tsv``) a second panel spreads F per
+    family (the first-listed parent's) for the families with the most merges."""
     plt = pyplot()
     multi = merges.filter(pl.col("parents") >= 2)
     bins = np.linspace(0, 0.5, 26)
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    spread = family_spread(merges, families) if families is not None else []
+    if spread:
+        fig, (ax, side) = plt.subplots(
+            1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [1.1, 1]}
+        )
+    else:
+        fig, ax = plt.subplots(figsize=(6, 3.2))
     parts = [multi.filter(pl.col("inbred") == v)["inbreeding"].to_numpy() for v in (True, False)]
     ax.hist([np.clip(p, 0, 0.5) for p in parts], bins=bins, stacked=True,
             color=[RELATION_COLOURS["merge"], RELATION_COLOURS["finetune"]],
@@ -181,6 +208,57 @@ def plot_inbreeding(merges: pl.DataFrame, png: Path) -> None:
     ax.set_ylabel("merges")
     ax.set_title(f"Inbreeding of {multi.height} merges of two or more parents")
     ax.legend(fontsize=7, frameon=False)
+    if spread:
+        labels = [label for label, _ in spread][::-1]
+        values = [v for _, v in spread][::-1]
+        side.boxplot(values, orientation="horizontal", widths=0.6, showmeans=True,
+                     meanprops={"marker": "D", "markersize": 3})  # fmt: skip
+        side.set_yticks(range(1, len(labels) + 1), labels, fontsize=7)
+        side.set_xlabel("F of its merges (diamond: mean)")
+        side.set_title("Per family (first-listed parent's; merges)", fontsize=9)
+    fig.tight_layout()
+    save_figure(fig, png)
+
+
+#: The resemblance figure's markers: (column of resemblance.tsv, label, colour, marker).
+RESEMBLANCE_MARKERS = (
+    ("farthest", "farthest parent", "#D55E00", "v"),
+    ("others", "other parents (mean)", "#E69F00", "s"),
+    ("first", "first-listed parent", "#0072B2", "o"),
+    ("closest", "closest parent", "#009E73", "^"),
+    ("finetune", "finetune child-parent", "#000000", "x"),
+)
+
+
+def plot_resemblance(summary: pl.DataFrame, claims: pl.DataFrame, png: Path) -> None:
+    """Per similarity measure, a merge's mean similarity to its farthest, other,
+    first-listed and closest parent beside a finetune's to its parent; each row's label
+    carries the first-parent claim (first - others with its interval, or too little
+    data)."""
+    plt = pyplot()
+    rows = summary.to_dicts()
+    claim = {r["measure"]: r for r in claims.to_dicts()}
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.45 * max(len(rows), 1)))
+    labels = []
+    for y, row in enumerate(rows):
+        for column, label, colour, marker in RESEMBLANCE_MARKERS:
+            value = row.get(column)
+            if value is not None and np.isfinite(value):
+                ax.scatter([value], [y], color=colour, marker=marker, s=28, zorder=3,
+                           label=label if y == 0 else None)  # fmt: skip
+        c = claim.get(row["measure"], {})
+        if c.get("ci_low") is not None:
+            note = f"{c['difference']:+.3f} [{c['ci_low']:+.3f}, {c['ci_high']:+.3f}]"
+        else:
+            note = "too little data"
+        labels.append(f"{row['measure']}\n{row.get('merges') or 0} merges; first - others {note}")
+    ax.set_yticks(range(len(rows)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("mean similarity (merge to parent; finetune child to parent)")
+    ax.set_title("Whom a merge resembles: its parents beside finetune child-parent pairs")
+    if ax.get_legend_handles_labels()[1]:
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.grid(axis="x", lw=0.3, alpha=0.5)
     fig.tight_layout()
     save_figure(fig, png)
 
@@ -193,6 +271,7 @@ def plot_merges(
     merges: Path,
     outputs: dict[str, Path],
     top: int = 12,
+    families: Path | None = None,
 ) -> None:
     """Every figure of the stage from its tables (``outputs``: pedigree, shares,
     dominance, inbreeding)."""
@@ -203,5 +282,7 @@ def plot_merges(
     plot_shares(read_tsv(shares), outputs["shares"])
     plot_dominance(read_tsv(dominance), outputs["dominance"], top)
     plot_inbreeding(
-        pl.read_parquet(merges, columns=["parents", "inbred", "inbreeding"]), outputs["inbreeding"]
+        pl.read_parquet(merges, columns=["parents", "parent_families", "inbred", "inbreeding"]),
+        outputs["inbreeding"],
+        read_tsv(families) if families is not None else None,
     )

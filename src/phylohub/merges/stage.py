@@ -19,6 +19,12 @@
     the merges of the deepest merge lineage, newest first;
 ``claims.tsv``
     the claim "merges are mostly inbred": the inbred share less 1/2 with its interval;
+``inbreeding_families.tsv``
+    inbreeding per family (the first-listed parent's): merges, inbred share, mean, median
+    and greatest F (:func:`phylohub.merges.inbreeding.by_family`);
+``inbred_lineages.tsv``
+    the most inbred merge lineages with their pedigree paths
+    (:func:`phylohub.merges.inbreeding.inbred_lineages`);
 ``summary.json``
     the counts of :func:`phylohub.merges.pedigree.trace_pedigrees`.
 """
@@ -35,6 +41,7 @@ import polars as pl
 
 from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
 from phylohub.io import paths_in as io_paths_in
+from phylohub.merges import inbreeding as inb
 from phylohub.merges import inheritance as inh
 from phylohub.merges.pedigree import Pedigrees, read_dag, trace_pedigrees
 
@@ -48,6 +55,8 @@ TABLES: dict[str, str] = {
     "components": "components.tsv",
     "lineage": "lineage.tsv",
     "claims": "claims.tsv",
+    "families": "inbreeding_families.tsv",
+    "inbred_lineages": "inbred_lineages.tsv",
     "summary": "summary.json",
 }
 
@@ -74,18 +83,30 @@ def pedigrees(nodes: Path, edges: Path, family_nodes: Path) -> Pedigrees:
 
 
 def trace_merges(
-    nodes: Path, edges: Path, family_nodes: Path, outputs: Mapping[str, Path]
+    nodes: Path,
+    edges: Path,
+    family_nodes: Path,
+    outputs: Mapping[str, Path],
+    families: Path | None = None,
 ) -> dict[str, object]:
-    """Write every table of :data:`TABLES` to ``outputs`` (the rule's, by name)."""
+    """Write every table of :data:`TABLES` to ``outputs`` (the rule's, by name);
+    ``families``: the genealogy's ``families.parquet`` of ``merges.families`` (roots and
+    sizes in the per-family table)."""
     check_outputs(outputs, TABLES, "trace_merges")
     paths = {name: Path(path) for name, path in outputs.items()}
     out = pedigrees(nodes, edges, family_nodes)
+    roots = pl.read_parquet(families, columns=["family", "root", "models"]) if families else None
+    per_family = inb.by_family(out.merges, roots)
+    lineages = inb.inbred_lineages(out.merges)
+    out.summary.update(inb.family_summary(per_family, lineages))
     write_parquet(out.merges, paths["merges"])
     write_parquet(out.pairs, paths["pairs"])
     write_tsv(out.by_parents, paths["by_parents"])
     write_tsv(out.components, paths["components"])
     write_tsv(out.lineage, paths["lineage"])
     write_tsv(out.claims, paths["claims"])
+    write_tsv(per_family, paths["families"])
+    write_tsv(lineages, paths["inbred_lineages"])
     write_json(out.summary, paths["summary"])
     return out.summary
 
@@ -149,6 +170,7 @@ def measure_inheritance(
 RESEMBLANCE_TABLES: dict[str, str] = {
     "pairs": "resemblance.parquet",
     "summary": "resemblance.tsv",
+    "claims": "resemblance_claims.tsv",
 }
 
 
@@ -164,23 +186,27 @@ def measure_resemblance(
     replicates: int,
     threads: int = 1,
 ) -> None:
-    """Write :data:`RESEMBLANCE_TABLES` (see :mod:`phylohub.merges.resemblance`) with the
-    similarity stage's options (``options``: the config's ``similarity`` section)."""
-    from phylohub.merges.resemblance import resemblance
-    from phylohub.similarity.measures import SimilarityOptions
+    """Write :data:`RESEMBLANCE_TABLES` (see :mod:`phylohub.merges.resemblance`: the pairs,
+    their summary and the first-parent claim) with the similarity stage's options
+    (``options``: the config's ``similarity`` section)."""
+    from phylohub.merges.resemblance import first_parent_claim, resemblance
+    from phylohub.similarity.measures import SimilarityOptions, measure_names
 
     check_outputs(outputs, RESEMBLANCE_TABLES, "measure_merge_resemblance")
     start = time.perf_counter()
+    opts = SimilarityOptions.from_config(dict(options), threads=threads)
     pairs, summary = resemblance(
         db,
         pl.read_parquet(merges, columns=["id", "parents", "parent_ids"]),
         pl.read_parquet(nodes, columns=["id", "external"]),
         pl.read_parquet(edges, columns=["child", "parent", "relation"]),
-        SimilarityOptions.from_config(dict(options), threads=threads),
+        opts,
         control,
         seed,
         replicates,
     )
+    claims = first_parent_claim(pairs, measure_names(opts.variants), seed, replicates)
     write_parquet(pairs, Path(outputs["pairs"]))
     write_tsv(summary, Path(outputs["summary"]))
+    write_tsv(claims, Path(outputs["claims"]))
     log.info("resemblance of %d pairs in %.1f s", pairs.height, time.perf_counter() - start)
