@@ -90,10 +90,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--memory-mb", type=int, help="default: what the rule asks for")
     parser.add_argument("--compare", type=Path, help="a built snapshot to compare with")
+    parser.add_argument(
+        "--card-batch-mb", type=int, help="card bytes per batch (default: the build's)"
+    )
     a = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     parts, models, cards, configs = inputs(a.snapshot)
     memory_mb = a.memory_mb or rule_memory_mb([*parts, *cards, *configs])
+    extra = {} if a.card_batch_mb is None else {"card_batch_bytes": a.card_batch_mb * 1_000_000}
     start, cpu0 = time.perf_counter(), time.process_time()
     summary = build_snapshot(
         parts,
@@ -104,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         config_shards=configs,
         threads=a.threads,
         memory_mb=memory_mb,
+        **extra,
     )
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
