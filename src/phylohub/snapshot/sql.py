@@ -521,6 +521,9 @@ COMPRESS_ZSTD = "SET force_compression = 'zstd'"
 COMPRESS_AUTO = "RESET force_compression"
 CHECKPOINT = "CHECKPOINT"
 
+#: One batch of cards, the ids from ``$low`` up to ``$high`` (to the last id when ``$last``):
+#: the build inserts the cards batch by batch in id order, so that it sorts, measures and
+#: compresses one batch's texts at a time rather than every card's at once.
 INSERT_CARDS = """
 INSERT INTO cards
 SELECT
@@ -544,7 +547,23 @@ SELECT
     requests,
     source
 FROM cards_raw
+WHERE id >= $low AND ($last OR id < $high)
 ORDER BY id
+"""
+
+#: Where the card rows are cut into batches of ids (see ``INSERT_CARDS``): the first id
+#: of each batch and its card bytes. A batch holds the cards whose ids start within
+#: ``$batch_bytes`` of card bytes of the batch's first (``bytes``, the README's size as
+#: served: known without reading a text), so at most that plus one card.
+CARD_BATCH_STARTS = """
+WITH running AS (
+    SELECT id, sum(coalesce(bytes, 0)) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) AS upto,
+        coalesce(bytes, 0) AS own
+    FROM cards_raw
+)
+SELECT min(id) AS low, sum(own) AS card_bytes FROM running
+GROUP BY (upto - own) // $batch_bytes
+ORDER BY low
 """
 
 # --------------------------------------------------------------------------- summary

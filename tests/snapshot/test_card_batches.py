@@ -1,0 +1,92 @@
+"""The cards go into the snapshot batch by batch of ids, never every card's text at once,
+and the tables come out as one batch would make them."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from crawlfiles import Inputs, card, entry, write_cards, write_listing
+
+from phylohub.snapshot import build_snapshot
+
+N_MODELS = 90
+BATCH_BYTES = 40_000
+WORDS = ["model", "Ünïcödé", "模型", "🤗", "a", "x\u00a0y", "---", "\r\n", "\t", "\x0b", "  "]
+
+
+def _text(rng: random.Random) -> str:
+    body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 1500)))
+    return ("---\nlicense: mit\n---\n" if rng.random() < 0.5 else "") + body
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], list[Path]]:
+    """Ninety models, most with a card of up to ~15 kB, hashed into three shards as the
+    crawl hashes them (every shard holds ids from the whole range)."""
+    rng = random.Random(17)
+    root = tmp_path_factory.mktemp("batches")
+    ids = [f"org{rng.randint(0, 9)}/m{i:03d}" for i in range(N_MODELS)]
+    entries = [entry(i, ["license:mit"]) for i in ids]
+    cards = [card(i, text=_text(rng)) if k % 7 else card(i, "no_readme") for k, i in enumerate(ids)]
+    rng.shuffle(cards)
+    listing = write_listing(root / "crawl" / "listing", [entries[:50], entries[50:]])
+    shards = write_cards(root / "crawl" / "cards", [cards[0::3], cards[1::3], cards[2::3]])
+    return root, listing, shards
+
+
+def _build(root: Path, listing: list[Path], shards: list[Path], name: str, **kw: int) -> Inputs:
+    out = Inputs(listing, shards, root / name / "hub.duckdb", root / name / "parquet")
+    build_snapshot(listing, shards, out.db, out.parquet, threads=2, **kw)
+    return out
+
+
+def test_cards_are_inserted_in_batches_of_bounded_bytes(
+    inputs: tuple[Path, list[Path], list[Path]], caplog: pytest.LogCaptureFixture
+) -> None:
+    root, listing, shards = inputs
+    with caplog.at_level(logging.INFO, logger="phylohub.snapshot.build"):
+        out = _build(root, listing, shards, "small", card_batch_bytes=BATCH_BYTES)
+    batches = [
+        (int(m["rows"]), int(m["bytes"]))
+        for m in (
+            re.search(
+                r"cards batch \d+/\d+ from .*: (?P<rows>\d+) rows, (?P<bytes>\d+) card", r.message
+            )
+            for r in caplog.records
+        )
+        if m
+    ]
+    with duckdb.connect(str(out.db), read_only=True) as con:
+        total, largest = con.execute("SELECT sum(bytes), max(bytes) FROM cards").fetchone()  # type: ignore[misc]
+    assert len(batches) >= total // BATCH_BYTES  # never every text in one statement
+    assert sum(rows for rows, _ in batches) == N_MODELS
+    assert sum(b for _, b in batches) == total
+    assert all(b <= BATCH_BYTES + largest for _, b in batches)
+
+
+def test_batches_give_the_tables_of_one_batch(
+    inputs: tuple[Path, list[Path], list[Path]],
+) -> None:
+    root, listing, shards = inputs
+    small = _build(root, listing, shards, "many", card_batch_bytes=BATCH_BYTES)
+    whole = _build(root, listing, shards, "one", card_batch_bytes=10**12)
+    with (
+        duckdb.connect(str(small.db), read_only=True) as a,
+        duckdb.connect(str(whole.db), read_only=True) as b,
+    ):
+        tables = [t for (t,) in a.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        for table in tables:
+            # stored order, no ORDER BY: the rows must come back in the same order
+            assert a.table(table).fetchall() == b.table(table).fetchall(), table
+        ids = [i for (i,) in a.execute("SELECT id FROM cards").fetchall()]
+        assert ids == sorted(ids)
+        # the word counts are bytes.split()'s, text by text
+        for text, words in a.execute("SELECT text, length_words FROM cards").fetchall():
+            assert words == (None if text is None else len(text.encode().split()))
+    for path in small.parquet.glob("*.parquet"):
+        assert path.read_bytes() == (whole.parquet / path.name).read_bytes(), path.name
