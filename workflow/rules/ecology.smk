@@ -18,6 +18,7 @@ rule build_ecology:
         handovers=results("ecology/handovers.tsv"),
         niches=results("ecology/niches.tsv"),
         spread=results("ecology/niche_spread.parquet"),
+        entries=results("ecology/niche_entries.parquet"),
         tests=results("ecology/ecology_tests.tsv"),
         summary=results("ecology/summary.json"),
     log:
