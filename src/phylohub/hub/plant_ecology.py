@@ -269,7 +269,7 @@ def plant_niche(
     """Re-date one family (in ``pop.created``, in place) so that its descendants enter a
     new task niche at a known month; None when off.
 
-    The family (module docs of :func:`_niche_family`) is re-dated in the kept tree: its
+    The family (:func:`_niche_family`) is re-dated in the kept (first-parent) tree: its
     *late* members (those carrying the niche's task, and every model below one) are born
     from the entry month ``NICHE_ENTRY_AGE`` months after the root's month on, the first
     of them (in index order, until ``NICHE_ENTRY_BIRTHS`` carry the task) inside the
