@@ -133,3 +133,13 @@ def test_evolve_without_family_deaths_keeps_its_changes_as_before(tmp_path: Path
     generate(SynthConfig(n_models=400, seed=3), tmp_path / "a")
     changes = evolve(tmp_path / "a", tmp_path / "b", EvolveConfig(days=30, seed=1))
     assert "family_deaths" not in changes["config"] and "dead_families" not in changes
+
+
+def test_one_snapshot_through_the_workflow_says_needs_two(tiny_workflow: Path) -> None:
+    root = tiny_workflow / "results" / "tiny"
+    summary = json.loads((root / "ecology" / "deaths_summary.json").read_text())
+    assert summary["status"] == NEEDS_TWO
+    assert (root / "figures" / "ecology_deaths.png").stat().st_size > 0
+    findings = json.loads((root / "findings.json").read_text())
+    shown = {f["id"]: f["shown"] for f in findings["findings"] if f["id"].startswith("ecology_")}
+    assert shown["ecology_deaths"] == shown["ecology_newly_gated"] == NEEDS_TWO
