@@ -31,7 +31,13 @@ def snapshot_of(cfg: SynthConfig, folder: Path, shards: int = 2, configs: str = 
     """The path of ``hub.duckdb`` built from a fresh ecosystem of ``cfg`` (with the
     ``config.json`` of ``configs``: none, families or all, as ``crawl.configs``)."""
     generate(cfg, folder / "eco")
-    with run_replica(ReplicaConfig(store=folder / "eco" / "hub.sqlite")) as hub:
+    return snapshot_of_store(folder / "eco" / "hub.sqlite", folder, shards, configs)
+
+
+def snapshot_of_store(store: Path, folder: Path, shards: int = 2, configs: str = "none") -> Path:
+    """``folder/hub.duckdb`` built from the store ``store`` (an evolved one, say) served by
+    the replica and crawled as :func:`snapshot_of` does."""
+    with run_replica(ReplicaConfig(store=store)) as hub:
         crawl_listing(hub.endpoint, folder / "listing")
         parts = sorted((folder / "listing").glob("part-*.parquet"))
         (folder / "cards").mkdir(exist_ok=True)

@@ -382,9 +382,29 @@ def ecology_targets(snapshot):
         *expand(
             results("figures/ecology_{figure}.png"),
             snapshot=snapshot,
-            figure=["births", "succession", "half_lives"],
+            figure=["births", "succession", "half_lives", "deaths"],
         ),
     ]
+
+
+def ecology_death_inputs(wildcards):
+    """Input function of measure_ecology_deaths: this snapshot's hub.duckdb (for sizing)
+    and, when an earlier snapshot exists (diff.previous), the diff's models and changed
+    tables; without one the rule writes tables that say "needs two snapshots"."""
+    snapshot = wildcards.snapshot
+    inputs = {"db": results("hub.duckdb", snapshot)}
+    if diff_previous(snapshot) is not None:
+        inputs["diff_models"] = results("diff/models.parquet", snapshot)
+        inputs["diff_changed"] = results("diff/changed.parquet", snapshot)
+    return inputs
+
+
+def ecology_previous_files(wildcards):
+    """Param: the earlier snapshot's name, hub.duckdb and genealogy/{diff.relations}/
+    nodes and families (read as they are, as the diff reads them); {} without one."""
+    if diff_previous(wildcards.snapshot) is None:
+        return {}
+    return diff_previous_files(wildcards)
 
 
 # --------------------------------------------------------------------------- merges

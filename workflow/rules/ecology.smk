@@ -18,6 +18,7 @@ rule build_ecology:
         handovers=results("ecology/handovers.tsv"),
         niches=results("ecology/niches.tsv"),
         spread=results("ecology/niche_spread.parquet"),
+        entries=results("ecology/niche_entries.parquet"),
         tests=results("ecology/ecology_tests.tsv"),
         summary=results("ecology/summary.json"),
     log:
@@ -68,3 +69,48 @@ rule plot_ecology:
         "../../envs/phylohub.yaml"
     script:
         "../scripts/plot_ecology.py"
+
+
+rule measure_ecology_deaths:
+    input:
+        unpack(ecology_death_inputs),
+    output:
+        events=results("ecology/deaths.parquet"),
+        monthly=results("ecology/deaths_monthly.tsv"),
+        families=results("ecology/death_families.parquet"),
+        tests=results("ecology/death_tests.tsv"),
+        summary=results("ecology/deaths_summary.json"),
+    log:
+        "logs/{snapshot}/measure_ecology_deaths.log",
+    benchmark:
+        "benchmarks/{snapshot}/measure_ecology_deaths.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    resources:
+        mem_mb=narrow_read_mem_mb,
+    params:
+        previous=ecology_previous_files,
+        relations=config["diff"]["relations"],
+        settings=ecology_settings,
+    script:
+        "../scripts/measure_ecology_deaths.py"
+
+
+rule plot_ecology_deaths:
+    input:
+        monthly=results("ecology/deaths_monthly.tsv"),
+        summary=results("ecology/deaths_summary.json"),
+    output:
+        png=report(
+            results("figures/ecology_deaths.png"),
+            caption="../report/ecology_deaths.rst",
+            category="Ecology",
+        ),
+    log:
+        "logs/{snapshot}/plot_ecology_deaths.log",
+    benchmark:
+        "benchmarks/{snapshot}/plot_ecology_deaths.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    script:
+        "../scripts/plot_ecology_deaths.py"

@@ -12,7 +12,7 @@ families (by root, in the relation sets ``ecology.relation_sets``):
 - :mod:`.succession` follows the share of new fine-tunes and adapters each top root
   family bears, per task niche, and the hand-overs; and whether families spread into
   new tasks as they age;
+- :mod:`.deaths` reads the diff against an earlier snapshot (when there is one): models
+  removed and newly gated by family and month of birth, families that died;
 - :mod:`.tables` writes the stage's tables, :mod:`.plots` its figures.
-
-Deaths need several snapshots (the diff stage) and are not measured here.
 """

@@ -105,3 +105,33 @@ def plot_ecology(
         hand = hand.with_columns(pl.col("month").cast(pl.String).str.to_date())
     plot_succession(pl.read_parquet(shares), hand, succession_png)
     plot_half_lives(pl.read_parquet(life), half_lives_png)
+
+
+def plot_deaths(monthly: pl.DataFrame, summary: dict[str, Any], png: Path) -> None:
+    """Per month of birth: the models the earlier snapshot listed, those removed since
+    (deaths) and those newly gated; without an earlier snapshot, a figure that says so."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    if summary.get("previous") is None or monthly.height == 0:
+        ax.text(0.5, 0.5, f"Deaths and gating {summary.get('status', 'needs two snapshots')}",
+                ha="center", va="center", transform=ax.transAxes)  # fmt: skip
+        ax.set_axis_off()
+    else:
+        m = monthly.with_columns(pl.col("month").cast(pl.String).str.to_date()).sort("month")
+        months = m["month"].to_list()
+        ax.plot(months, m["models_before"].to_list(), color="#555555", lw=1,
+                label=f"born, listed in {summary['previous']}")  # fmt: skip
+        for column, colour, label in (("deaths", "#C44E52", "removed since (deaths)"),
+                                      ("newly_gated", "#4C72B0", "newly gated")):  # fmt: skip
+            keep = m.filter(pl.col(column) > 0)
+            ax.scatter(keep["month"].to_list(), keep[column].to_list(), s=8, color=colour,
+                       label=label, zorder=3)  # fmt: skip
+        ax.set_yscale("log")
+        _yearly_dates(ax)
+        ax.set_ylabel("models per month of birth")
+        ax.legend(fontsize=7, frameon=False)
+        d = summary["deaths"]
+        ax.set_title(f"Births and deaths by month of birth: {d['models']:,} removed since "
+                     f"{summary['previous']}")  # fmt: skip
+    fig.tight_layout()
+    save_figure(fig, png)

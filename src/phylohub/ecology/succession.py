@@ -172,3 +172,37 @@ def niche_spread(births: pl.DataFrame, roots_task: pl.DataFrame, min_births: int
         .with_columns(pl.col("new_tasks").fill_null(0).cast(pl.Int64))
         .sort("root", "age_year")
     )
+
+
+def niche_entries(births: pl.DataFrame, roots_task: pl.DataFrame, min_births: int) -> pl.DataFrame:
+    """When each family (as in :func:`niche_spread`) entered each task other than its
+    root's: ``root``, ``root_task``, ``task``, ``first_month`` (the month of the first
+    dated birth carrying it), ``age_months`` (calendar months from the root's month;
+    null when the root's birth is unknown) and ``births`` (all its dated births with
+    that task)."""
+    b = births.filter(pl.col("task").is_not_null() & pl.col("month").is_not_null())
+    big = (
+        b.filter(pl.col("age_days").is_not_null())
+        .group_by("root")
+        .len("n")
+        .filter(pl.col("n") >= min_births)
+    )
+    root_month = pl.col("root_born").dt.truncate("1mo").cast(pl.Date)
+    age = (pl.col("first_month").dt.year() - root_month.dt.year()) * 12 + (
+        pl.col("first_month").dt.month().cast(pl.Int32) - root_month.dt.month().cast(pl.Int32)
+    )
+    return (
+        b.join(big, on="root", how="semi")
+        .join(roots_task, on="root", how="left")
+        .filter(pl.col("task") != pl.col("root_task").fill_null(""))
+        .group_by("root", "task")
+        .agg(
+            pl.col("root_task").first(),
+            pl.col("month").min().alias("first_month"),
+            pl.len().alias("births"),
+            pl.col("root_born").first(),
+        )
+        .with_columns(age.alias("age_months"))
+        .select("root", "root_task", "task", "first_month", "age_months", "births")
+        .sort("root", "first_month", "task")
+    )

@@ -34,6 +34,7 @@ TABLES: dict[str, str] = {
     "handovers": "handovers.tsv",
     "niches": "niches.tsv",
     "spread": "niche_spread.parquet",
+    "entries": "niche_entries.parquet",
     "tests": "ecology_tests.tsv",
     "summary": "summary.json",
 }
@@ -122,6 +123,7 @@ def build_ecology(
     hand = su.handovers(nb, tops)
     root_task = models.select(pl.col("id").alias("root"), pl.col("task").alias("root_task"))
     spread = su.niche_spread(sb, root_task, settings.min_family_models)
+    entries = su.niche_entries(sb, root_task, settings.min_family_models)
     claim = li.decay_claim(
         life.filter(pl.col("relations") == succession_set),
         settings.min_families, settings.bootstrap, settings.level, settings.seed,
@@ -137,6 +139,7 @@ def build_ecology(
     write_tsv(hand, out["handovers"])
     write_tsv(su.niche_table(tops, hand), out["niches"])
     write_parquet(spread, out["spread"])
+    write_parquet(entries, out["entries"])
     write_tsv(tests, out["tests"])
     summary = summarise(models, snapshot, life, hand, spread, succession_set, claim)
     write_json(summary, out["summary"])

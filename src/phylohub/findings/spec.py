@@ -437,6 +437,7 @@ def _licenses() -> list[Finding]:
 
 ECOLOGY = "ecology/summary.json"
 ECOLOGY_TESTS = "ecology/ecology_tests.tsv"
+DEATHS = "ecology/deaths_summary.json"
 
 
 def _ecology() -> list[Finding]:
@@ -457,6 +458,12 @@ def _ecology() -> list[Finding]:
                 _json(ECOLOGY, *life, "still_reproducing_share"), "share"),
         Finding("ecology_handovers", s, "hand-overs between the top root families (all tasks)",
                 _json(ECOLOGY, "handovers_all")),
+        Finding("ecology_deaths", s, "models removed since the earlier snapshot (death rate,"
+                " families resampled)", _json(DEATHS, "deaths", "shown"), "text"),
+        Finding("ecology_family_deaths", s, "families (no_merge) whose every model was removed",
+                _json(DEATHS, "family_deaths", "shown"), "text"),
+        Finding("ecology_newly_gated", s, "models newly gated since the earlier snapshot",
+                _json(DEATHS, "newly_gated", "shown"), "text"),
     ]  # fmt: skip
 
 

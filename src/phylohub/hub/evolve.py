@@ -54,6 +54,26 @@ class EvolveConfig:
     # an existing parent is drawn with weight (its children + this): popular models get
     # most new children; a model without children gets some (it becomes a parent)
     childless_weight: float = 0.1
+    # whole families deleted (a root and every model below it, 2 to 20 listed models, no
+    # merge among them and none named from outside), drawn from a stream of their own:
+    # the planted family deaths of docs/ecology.md. 0 (the default) leaves every evolved
+    # store and changes.json as they were.
+    family_deaths: int = 0
+
+
+#: Knobs left out of ``changes.json``'s config while at their default (0), so stores
+#: evolved before they existed stay current and byte-identical.
+LATE_KNOBS = ("family_deaths",)
+_DEATH_STREAM = 0x64656164  # "dead": the planted family deaths' own stream
+
+
+def config_of(cfg: EvolveConfig) -> dict[str, Any]:
+    """``changes.json``'s ``config``: every knob, less the late ones left at 0."""
+    out = asdict(cfg)
+    for knob in LATE_KNOBS:
+        if not out[knob]:
+            del out[knob]
+    return out
 
 
 def _iso(t: datetime) -> str:
@@ -72,7 +92,7 @@ def is_current(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> bool:
     except json.JSONDecodeError:
         return False
     same = (old.get("config"), old.get("from"), old.get("version"))
-    return bool(same == (asdict(cfg), str(src_dir), VERSION))
+    return bool(same == (config_of(cfg), str(src_dir), VERSION))
 
 
 def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
@@ -143,12 +163,14 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
         for t in r.tags
         if isinstance(t, str) and t.startswith("base_model:")
     }
-    changes: dict[str, Any] = {"config": asdict(cfg), "from": str(src_dir), "version": VERSION}
+    changes: dict[str, Any] = {"config": config_of(cfg), "from": str(src_dir), "version": VERSION}
     deleted = pick(count(cfg.deletions), lambda r: r.id.lower() not in named)
     edited = pick(count(cfg.card_edits))
     relicensed = pick(count(cfg.license_changes), lambda r: r.card_data is not None)
     retasked = pick(count(cfg.task_changes), lambda r: r.pipeline_tag in task_names)
     regated = pick(count(cfg.gate_changes))
+    dead_families = _dead_families(rows, used, cfg)
+    deleted += [rows[i] for ids in dead_families.values() for i in ids]
     updates: list[ModelRecord] = []
 
     for r in deleted:
@@ -303,5 +325,60 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
         new_edges=sorted(new_edges),
         new_families=dict(sorted(new_families.items())),
     )
+    if cfg.family_deaths:
+        changes["dead_families"] = {
+            rows[ids[0]].id: sorted(rows[i].id for i in ids)
+            for ids in sorted(dead_families.values(), key=lambda ids: rows[ids[0]].id)
+        }
     (out_dir / "changes.json").write_text(json.dumps(changes, indent=1) + "\n")
     return changes
+
+
+def _dead_families(
+    rows: list[ModelRecord], used: set[int], cfg: EvolveConfig
+) -> dict[int, list[int]]:
+    """The families :attr:`EvolveConfig.family_deaths` deletes whole: root index -> the
+    indices of the root and every listed model below it (root first).
+
+    Eligible: a root (no ``base_model`` tag) whose descendants, through every listed
+    model's ``base_model`` tags, number 1 to 19, none a merge, none with a parent outside
+    the family, none touched by another change (``used``); so the family the genealogy
+    rebuilds from the earlier snapshot is exactly these models, in any relation set that
+    holds its edges. Drawn from a stream of its own (the other changes stay as they are).
+    """
+    if not cfg.family_deaths:
+        return {}
+    index = {r.id.lower(): i for i, r in enumerate(rows)}
+    parents: list[set[int]] = [set() for _ in rows]
+    merge = [False] * len(rows)
+    children: list[list[int]] = [[] for _ in rows]
+    for i, r in enumerate(rows):
+        for t in r.tags:
+            if isinstance(t, str) and t.startswith("base_model:"):
+                merge[i] |= t.startswith("base_model:merge:")
+                p = index.get(t.rsplit(":", 1)[-1].lower(), -1)
+                parents[i].add(p)
+                if p >= 0 and i not in children[p]:
+                    children[p].append(i)
+    eligible: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        if parents[i] or not children[i]:
+            continue
+        family, stack = [i], list(children[i])
+        while stack and len(family) <= 20:
+            j = stack.pop()
+            if j not in family:
+                family.append(j)
+                stack.extend(children[j])
+        members = set(family)
+        if (
+            2 <= len(family) <= 20
+            and not stack
+            and not members & used
+            and not any(merge[j] or not parents[j] <= members for j in family[1:])
+        ):
+            eligible[i] = family
+    rng = np.random.default_rng([cfg.seed, cfg.days, _DEATH_STREAM])
+    roots = sorted(eligible)
+    chosen = rng.permutation(len(roots))[: cfg.family_deaths]
+    return {roots[k]: eligible[roots[k]] for k in sorted(int(c) for c in chosen)}

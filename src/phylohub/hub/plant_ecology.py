@@ -219,3 +219,108 @@ def write_truth(
             "month": planted[1].handover_month,
         },
     }
+
+
+# --------------------------------------------------------------------------- niche spread
+
+_NICHE_STREAM = 0x6E696368  # "nich": the planted niche entry's own stream
+#: The planted family's root month, counted back from the snapshot's month, and the
+#: family's age in months when its descendants enter the new niche.
+NICHE_ROOT_BACK = 30
+NICHE_ENTRY_AGE = 14
+#: Births of the new niche's task placed in the entry month (some may lack a tag).
+NICHE_ENTRY_BIRTHS = 5
+
+
+@dataclass(frozen=True)
+class PlantedNiche:
+    """The family that spreads into a new task niche: its root (index), the root's task,
+    the niche it enters, the root's month, the entry month, and how many descendants
+    carry the niche's task."""
+
+    root: int
+    root_task: str
+    niche: str
+    root_month: str
+    entry_month: str
+    entering: int
+
+
+def _niche_family(
+    pop: _Population, tasks: Array, tree_root: Array, taken: set[int]
+) -> tuple[int, int]:
+    """The root (the largest family of the first 20 roots not in ``taken``) and the task
+    (not the root's) most of its descendants carry, ties the smaller code."""
+    size = np.bincount(tree_root, minlength=pop.n)
+    first20 = [i for i in range(min(20, pop.n)) if not pop.parents[i] and i not in taken]
+    for root in sorted(first20, key=lambda i: (-size[i], i)):
+        kids = np.flatnonzero(tree_root == root)[1:]
+        other = tasks[kids][tasks[kids] != tasks[root]]
+        if other.size >= NICHE_ENTRY_BIRTHS:
+            counts = np.bincount(other)
+            return root, int(np.argmax(counts))
+    raise ValueError("niche plant: no family of the first 20 roots has descendants in another task")
+
+
+def plant_niche(
+    enabled: bool, seed: int, end: str, pop: _Population, tasks: Array, task_names: list[str],
+    taken: set[int],
+) -> PlantedNiche | None:  # fmt: skip
+    """Re-date one family (in ``pop.created``, in place) so that its descendants enter a
+    new task niche at a known month; None when off.
+
+    The family (:func:`_niche_family`) is re-dated in the kept (first-parent) tree: its
+    *late* members (those carrying the niche's task, and every model below one) are born
+    from the entry month ``NICHE_ENTRY_AGE`` months after the root's month on, the first
+    of them (in index order, until ``NICHE_ENTRY_BIRTHS`` carry the task) inside the
+    entry month; every other member is born before it. The sorted times go out in index
+    order (a topological order), so children stay younger than their parents; no birth
+    of the family carries the niche's task before the entry month. ``taken``: roots
+    another plant re-dated.
+    """
+    if not enabled:
+        return None
+    rng = np.random.default_rng([seed, _NICHE_STREAM])
+    tree_root = _tree_roots(pop)
+    root, niche = _niche_family(pop, tasks, tree_root, taken)
+    members = np.flatnonzero(tree_root == root)
+    late = np.zeros(pop.n, dtype=bool)
+    for i in members[1:]:
+        late[i] = tasks[i] == niche or late[pop.parents[i][0]]
+    end_ms = np.datetime64(end, "ms")
+    root_month = _month(end_ms, -NICHE_ROOT_BACK)
+    entry = _month(root_month, NICHE_ENTRY_AGE)
+    if root_month.astype("datetime64[ms]") <= _BACKFILL:
+        raise ValueError("niche plant: the snapshot date is too early")
+    ms = [_month(m, k).astype("datetime64[ms]").astype(np.int64) for m, k in
+          ((root_month, 0), (entry, 0), (entry, 1))]  # fmt: skip
+    r0, e0, e1 = (int(x) for x in ms)
+    pop.created[root] = np.datetime64(r0 + 3_600_000, "ms")
+    early = members[1:][~late[members[1:]]]
+    t = np.sort(rng.integers(r0 + 3_600_001, e0, size=early.size))
+    pop.created[early] = t.astype("datetime64[ms]")
+    after = members[late[members]]
+    carrying = np.cumsum(tasks[after] == niche)
+    n_first = int(np.searchsorted(carrying, NICHE_ENTRY_BIRTHS) + 1)
+    n_first = min(n_first, after.size)
+    first = np.sort(rng.integers(e0, e1, size=n_first))
+    rest = np.sort(rng.integers(e1, int(end_ms.astype(np.int64)) + 1, size=after.size - n_first))
+    pop.created[after] = np.concatenate([first, rest]).astype("datetime64[ms]")
+    _clamp(pop)
+    return PlantedNiche(
+        root=int(root), root_task=task_names[int(tasks[root])], niche=task_names[niche],
+        root_month=str(root_month), entry_month=str(entry),
+        entering=int((tasks[after] == niche).sum()),
+    )  # fmt: skip
+
+
+def niche_truth(planted: PlantedNiche | None, names: list[str]) -> dict[str, Any] | None:
+    """``truth.json["niche"]``: the family's root id, its task, the niche it enters and
+    the entry month; None when the plant is off."""
+    if planted is None:
+        return None
+    return {
+        "root": planted.root, "root_id": names[planted.root], "root_task": planted.root_task,
+        "niche": planted.niche, "root_month": planted.root_month,
+        "entry_month": planted.entry_month, "entering": planted.entering,
+    }  # fmt: skip

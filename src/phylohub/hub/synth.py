@@ -206,6 +206,7 @@ CHILD_CARD_LENGTHS = ("mixed", "shorter", "equal", "longer")
 #: config, so an ecosystem made without them keeps both byte for byte.
 LATE_PLANTS: dict[str, tuple[str, ...]] = {
     "ecology_plant": ("ecology_plant",),
+    "niche_plant": ("niche_plant",),
     "config_plant": (
         "config_plant",
         "head_mutation",
@@ -355,6 +356,9 @@ class SynthConfig:
     # Reproduction curves and a succession, planted by re-dating three families, from a
     # stream of its own (phylohub.hub.plant_ecology); off leaves every date as it was.
     ecology_plant: bool = False
+    # A family whose descendants enter a new task niche at a known month, planted by
+    # re-dating it, from a stream of its own (plant_ecology.plant_niche); off: no date moves.
+    niche_plant: bool = False
     # The config summary (architectures, model_type, quantization_config), from a stream
     # of its own (phylohub.hub.plant_config); off leaves every summary as it was.
     config_plant: bool = False
@@ -753,6 +757,10 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
     tr = _traits(cfg, rng, pop)
     tasks = [t for t, _ in vocab.TASKS]
     eco = plant_ecology.plant(cfg.ecology_plant, cfg.seed, cfg.end, pop, tr.single["task"], tasks)
+    taken = {int(f.root) for f in eco or []}
+    niche = plant_ecology.plant_niche(
+        cfg.niche_plant, cfg.seed, cfg.end, pop, tr.single["task"], tasks, taken
+    )
     draws = _draw_models(cfg, rng, pop, tr)
     plant_merges.plant_traits(cfg, pop, tr, draws.downloads)
     models = _Models(cfg, pop, tr, draws, _Plants.of(cfg, pop, tr, draws))
@@ -771,6 +779,8 @@ def generate(cfg: SynthConfig, out_dir: Path) -> dict[str, Any]:
         eco_truth = plant_ecology.write_truth(writer.conn, eco, models.names)
         dump = plant_dump.write_dump(writer.conn, out_dir, **cfg.dump_knobs())
     truth = models.truth() | ({"ecology": eco_truth} if eco_truth else {})
+    niche_truth = plant_ecology.niche_truth(niche, models.names)
+    truth |= {"niche": niche_truth} if niche_truth else {}
     truth |= {"dump": dump} if dump else {}
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
     return truth
