@@ -66,9 +66,9 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 # Dense bigram counting up to this many (frequent token)^2 cells, else np.unique.
-_DENSE_CELLS: Final[int] = 1 << 26
+_DENSE_CELLS: Final[int] = 1 << 24
 # Documents per block when building count matrices.
-_BLOCK_TOKENS: Final[int] = 10_000_000
+_BLOCK_TOKENS: Final[int] = 4_000_000
 
 
 @dataclass(frozen=True)
