@@ -1,6 +1,7 @@
 # Trait evolution: mutation rates, drift graphs and their exact optimal orderings, and
 # documentation thinning, with their figures (logic: src/phylohub/traits/).
 
+
 rule measure_mutation_rates:
     input:
         unpack(inferred_input),
@@ -25,6 +26,7 @@ rule measure_mutation_rates:
         exclude_flagged=config["traits"]["exclude_flagged"],
     script:
         "../scripts/measure_mutation_rates.py"
+
 
 rule count_transitions:
     input:
@@ -51,6 +53,7 @@ rule count_transitions:
     script:
         "../scripts/count_transitions.py"
 
+
 rule solve_orderings:
     input:
         transitions=results("traits/transitions.parquet"),
@@ -71,6 +74,7 @@ rule solve_orderings:
         seed=config["seed"],
     script:
         "../scripts/solve_orderings.py"
+
 
 rule measure_thinning:
     input:
@@ -98,6 +102,7 @@ rule measure_thinning:
     script:
         "../scripts/measure_thinning.py"
 
+
 rule measure_parameters_by_generation:
     input:
         db=results("hub.duckdb"),
@@ -116,6 +121,7 @@ rule measure_parameters_by_generation:
     script:
         "../scripts/measure_parameters_by_generation.py"
 
+
 rule plot_trait_drift:
     input:
         orderings=results("traits/orderings.json"),
@@ -132,6 +138,7 @@ rule plot_trait_drift:
         ordering=config["traits"]["figure_ordering"],
     script:
         "../scripts/plot_trait_drift.py"
+
 
 rule plot_documentation_thinning:
     input:
@@ -154,6 +161,7 @@ rule plot_documentation_thinning:
         level=config["traits"]["level"],
     script:
         "../scripts/plot_documentation_thinning.py"
+
 
 rule compare_inferred_kin:
     input:
