@@ -9,9 +9,11 @@ import re
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from crawlfiles import Inputs, card, entry, write_cards, write_listing
 
+from phylohub.snapshot import build as build_module
 from phylohub.snapshot import build_snapshot
 
 N_MODELS = 90
@@ -90,3 +92,70 @@ def test_batches_give_the_tables_of_one_batch(
             assert words == (None if text is None else len(text.encode().split()))
     for path in small.parquet.glob("*.parquet"):
         assert path.read_bytes() == (whole.parquet / path.name).read_bytes(), path.name
+
+
+class _Recorder:
+    """A connection that records the SQL it runs and the tables it opens as relations."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, log: list[str]) -> None:
+        self._con, self._log = con, log
+
+    def execute(self, query: str, *args: object, **kw: object) -> object:
+        self._log.append(query)
+        return self._con.execute(query, *args, **kw)
+
+    def sql(self, query: str, *args: object, **kw: object) -> object:
+        self._log.append(query)
+        return self._con.sql(query, *args, **kw)
+
+    def table(self, name: str) -> object:
+        self._log.append(f"TABLE {name}")
+        return self._con.table(name)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._con, name)
+
+
+def _recorded(
+    monkeypatch: pytest.MonkeyPatch,
+    inputs: tuple[Path, list[Path], list[Path]],
+    name: str,
+    batch_bytes: int,
+) -> tuple[Inputs, list[str]]:
+    """A build, and the statements and relations its connection ran."""
+    log: list[str] = []
+    connect = build_module._connect
+    with monkeypatch.context() as patch:
+        patch.setattr(build_module, "_connect", lambda *a: _Recorder(connect(*a), log))
+        out = _build(*inputs, name, card_batch_bytes=batch_bytes)
+    return out, log
+
+
+def test_card_shards_are_read_once_whatever_the_batches(
+    inputs: tuple[Path, list[Path], list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crawl hashes ids into shards, so every shard holds ids of every batch: a scan
+    of the shards per batch would decode all of their text once per batch."""
+    _, one = _recorded(monkeypatch, inputs, "recorded-one", 10**12)
+    _, many = _recorded(monkeypatch, inputs, "recorded-many", BATCH_BYTES)
+    reads_of_text = [
+        [q for q in log if "cards_raw" in q and re.search(r"\btext\b", q)] for log in (one, many)
+    ]
+    assert len(reads_of_text[0]) == len(reads_of_text[1]) == 1
+
+
+def test_cards_parquet_is_written_from_the_batches_as_duckdb_would(
+    inputs: tuple[Path, list[Path], list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cards.parquet`` is not exported by reading every text back out of the table, and
+    it holds what DuckDB's export of the table would: columns, types, which are
+    required (no NULL), rows in order."""
+    out, log = _recorded(monkeypatch, inputs, "recorded-export", BATCH_BYTES)
+    assert "TABLE cards" not in log
+    assert "TABLE models" in log  # the other tables are still exported from the database
+    exported = inputs[0] / "duckdb-cards.parquet"
+    with duckdb.connect(str(out.db), read_only=True) as con:
+        con.table("cards").write_parquet(str(exported))
+    ours = out.parquet / "cards.parquet"
+    assert pq.read_schema(ours).equals(pq.read_schema(exported))
+    assert pq.read_table(ours).equals(pq.read_table(exported))

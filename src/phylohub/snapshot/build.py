@@ -54,6 +54,13 @@ BACKFILL = datetime(2022, 3, 2, 23, 29, 4)
 #: Card bytes per batch of the cards' insert: about the most card text the build holds at
 #: once (1.86M models have 4 GB of card text: four batches).
 CARD_BATCH_BYTES = 1_000_000_000
+#: Rows per row group of ``cards.parquet`` (DuckDB's own row group size).
+ROW_GROUP_ROWS = 122_880
+#: Columns of ``cards.parquet`` dictionary-encoded (few distinct values); the texts and
+#: ids are not (dictionary encoding of unique values is tried and dropped, at a cost).
+DICTIONARY_COLUMNS = ("status", "http_status", "message", "encoding", "source")
+#: The cards step of the build (it runs batch by batch, see ``_insert_cards``).
+CARDS_STEP = "cards"
 #: How many offending ids an error message names.
 EXAMPLES = 5
 
@@ -277,7 +284,8 @@ def build_snapshot(
                 else CARD_SCHEMA.empty_table(),
             )
             _reconcile(con, expected_models)
-            _build(con, len(listing_parts), len(card_shards), card_batch_bytes)
+            (work / "parquet").mkdir()
+            _build(con, len(listing_parts), len(card_shards), card_batch_bytes, work)
             summary = SnapshotSummary.from_rows(con.execute(sql.SELECT_SUMMARY).fetchall())
             _export(con, work / "parquet")
             con.execute(sql.CHECKPOINT)
@@ -471,7 +479,11 @@ def _one(
 
 
 def _build(
-    con: duckdb.DuckDBPyConnection, n_parts: int, n_shards: int, card_batch_bytes: int
+    con: duckdb.DuckDBPyConnection,
+    n_parts: int,
+    n_shards: int,
+    card_batch_bytes: int,
+    work: Path,
 ) -> None:
     con.execute(sql.CREATE_TABLES)
     con.execute(quality.CREATE_TABLE)
@@ -494,7 +506,7 @@ def _build(
         ("quantization", sql.INSERT_QUANTIZATION, {}),
         ("config_fields", sql.INSERT_CONFIG_FIELDS, {}),
         ("language_codes", sql.INSERT_LANGUAGE_CODES, {}),
-        ("cards", sql.INSERT_CARDS, {"batch_bytes": card_batch_bytes}),
+        ("cards", CARDS_STEP, {"batch_bytes": card_batch_bytes}),
         (
             "summary",
             sql.INSERT_SUMMARY,
@@ -512,8 +524,8 @@ def _build(
     ]
     for label, statement, params in steps:
         t0 = time.monotonic()
-        if statement is sql.INSERT_CARDS:
-            _compress_cards(con, statement, params)
+        if statement is CARDS_STEP:
+            _compress_cards(con, work, params["batch_bytes"])
         else:
             con.execute(statement, params or None)
         log.info("%s: %.1f s", label, time.monotonic() - t0)
@@ -526,44 +538,129 @@ def _build(
     con.execute(sql.DROP_TEMP_TABLES)
 
 
-def _compress_cards(con: duckdb.DuckDBPyConnection, statement: str, params: dict[str, Any]) -> None:
+def _compress_cards(con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int) -> None:
     """Insert the cards with their texts zstd-compressed (where this DuckDB can)."""
     try:
         con.execute(sql.COMPRESS_ZSTD)
     except duckdb.Error:  # a DuckDB without zstd for strings: its default compression
         log.info("zstd compression not available: card texts stored with the default")
-        _insert_cards(con, statement, params["batch_bytes"])
+        _insert_cards(con, work, batch_bytes)
         return
     try:
-        _insert_cards(con, statement, params["batch_bytes"])
+        _insert_cards(con, work, batch_bytes)
     finally:
         con.execute(sql.COMPRESS_AUTO)
 
 
-def _insert_cards(con: duckdb.DuckDBPyConnection, statement: str, batch_bytes: int) -> None:
-    """Insert the cards batch by batch, each a range of ids in order (``CARD_BATCH_STARTS``).
+def _insert_cards(con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int) -> None:
+    """Insert the cards batch by batch of ids in order (``CARD_BATCH_STARTS``), and write
+    ``cards.parquet`` from the same batches.
 
-    Why: one ``INSERT ... ORDER BY id`` over every shard sorted every card's text at once
-    (4 GB at 1.86M models, 4.7 GB resident); a batch is read from the shards with its id
-    range pushed into the parquet scan, sorted and written, and the next batch starts
-    after it, so the table comes out in the same order with one batch's texts in memory.
+    Why batches: one ``INSERT ... ORDER BY id`` over every shard sorted every card's text
+    at once (4 GB at 1.86M models, 4.7 GB resident). Why routed: the crawl hashes ids into
+    shards, so a batch's rows lie in every row group of every shard; a filtered scan per
+    batch decoded all of the shards' text once per batch. The shards are read once
+    instead (``ROUTED_CARDS``, with the derived columns), each row written to its batch's
+    parquet files in the work folder, and each batch is then read back, sorted, inserted
+    and appended to ``cards.parquet`` (:class:`_RowGroupWriter`): the export no longer
+    reads every text back out of the database.
     """
     batches = con.execute(sql.CARD_BATCH_STARTS, {"batch_bytes": batch_bytes}).fetchall()
-    for k, (low, card_bytes) in enumerate(batches):
-        last = k == len(batches) - 1
-        high = low if last else batches[k + 1][0]
-        t0 = time.monotonic()
-        (rows,) = _one(con, statement, {"low": low, "high": high, "last": last})
-        con.execute(sql.CHECKPOINT)  # compressed onto disk: the batch leaves memory
-        log.info(
-            "cards batch %d/%d from %r: %d rows, %d card bytes, %.1f s",
-            k + 1,
-            len(batches),
-            low,
-            rows,
-            card_bytes,
-            time.monotonic() - t0,
-        )
+    routed = work / "cards-routed"
+    t0 = time.monotonic()
+    starts = [low for low, _ in batches[1:]]
+    con.execute(
+        f"COPY ({sql.ROUTED_CARDS}) TO {_literal(routed)} "
+        "(FORMAT parquet, PARTITION_BY (batch), COMPRESSION uncompressed)",
+        {"starts": starts},
+    )
+    log.info("cards routed into %d batch(es): %.1f s", len(batches), time.monotonic() - t0)
+    files = [
+        sorted(str(f) for f in (routed / f"batch={k}").glob("*.parquet"))
+        for k in range(len(batches))
+    ]
+    if not batches:  # no cards: DuckDB writes the empty file with the table's columns
+        con.table("cards").write_parquet(str(work / "parquet" / "cards.parquet"))
+        return
+    schema = _card_schema(con, [f for batch in files for f in batch])
+    with _RowGroupWriter(work / "parquet" / "cards.parquet", schema) as writer:
+        for k, (low, card_bytes) in enumerate(batches):
+            t0 = time.monotonic()
+            batch = con.sql(sql.CARD_BATCH, params={"files": files[k]}).to_arrow_table()
+            con.register("card_batch", batch)
+            try:
+                con.execute(sql.INSERT_CARD_BATCH)
+            finally:
+                con.unregister("card_batch")
+            con.execute(sql.CHECKPOINT)  # compressed onto disk: the batch leaves memory
+            writer.write(batch)
+            shutil.rmtree(routed / f"batch={k}")
+            log.info(
+                "cards batch %d/%d from %r: %d rows, %d card bytes, %.1f s",
+                k + 1,
+                len(batches),
+                low,
+                batch.num_rows,
+                card_bytes,
+                time.monotonic() - t0,
+            )
+            del batch
+
+
+def _card_schema(con: duckdb.DuckDBPyConnection, files: list[str]) -> pa.Schema:
+    """The Arrow schema ``cards.parquet`` is written with: the routed files' columns, a
+    column nullable only where it holds a NULL, as DuckDB's own export writes it (it
+    marks a column ``required`` when the table's statistics show no NULL). The null
+    counts come from the routed files' metadata, without reading a value."""
+    columns = con.sql(sql.CARD_BATCH + " LIMIT 0", params={"files": files[:1]}).to_arrow_table()
+    nulls = dict(con.execute(sql.ROUTED_NULLS, {"files": files}).fetchall())
+    return pa.schema([f.with_nullable(nulls.get(f.name) != 0) for f in columns.schema])
+
+
+class _RowGroupWriter:
+    """``cards.parquet`` written batch by batch in row groups of :data:`ROW_GROUP_ROWS`
+    rows: a batch's last rows wait for the next batch, so the file's bytes depend on the
+    rows alone, not on where the batches were cut."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path = path
+        self.schema = schema
+        self.writer: pq.ParquetWriter | None = None
+        self.pending: pa.Table | None = None
+
+    def __enter__(self) -> _RowGroupWriter:
+        return self
+
+    def write(self, table: pa.Table) -> None:
+        """Append ``table``'s rows; whole row groups are written, the rest kept."""
+        table = table.cast(self.schema)
+        if self.pending is not None:
+            table = pa.concat_tables([self.pending, table])
+        full = table.num_rows - table.num_rows % ROW_GROUP_ROWS
+        if full:
+            self._writer().write_table(table.slice(0, full), ROW_GROUP_ROWS)
+        self.pending = table.slice(full)
+
+    def _writer(self) -> pq.ParquetWriter:
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(
+                self.path,
+                self.schema,
+                compression="zstd",
+                use_dictionary=list(DICTIONARY_COLUMNS),
+            )
+        return self.writer
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None and self.pending is not None:
+            self._writer().write_table(self.pending, ROW_GROUP_ROWS)  # the last rows
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _literal(path: Path) -> str:
+    """A path as an SQL string literal (``COPY ... TO`` takes no parameter)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _plain(doc: str) -> str:
@@ -571,11 +668,12 @@ def _plain(doc: str) -> str:
 
 
 def _export(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
-    folder.mkdir()
     # a plain scan, no ORDER BY: each table was filled by one INSERT ... ORDER BY its
     # documented order and the connection keeps insertion order (preserve_insertion_order);
     # sorting again cost the export of cards (most of the bytes) two fifths more CPU
     for table in TABLES:
+        if table.name == "cards":  # written batch by batch as they were inserted
+            continue
         t0 = time.monotonic()
         path = folder / f"{table.name}.parquet"
         con.table(table.name).write_parquet(str(path), compression="zstd")
