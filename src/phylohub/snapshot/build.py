@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
@@ -52,8 +53,15 @@ SCHEMA_VERSION = 5  # 4: model_type, architectures, quantization; 5: config_fiel
 #: The Hub's back-filled ``createdAt`` (repositories created before dates were recorded).
 BACKFILL = datetime(2022, 3, 2, 23, 29, 4)
 #: Card bytes per batch of the cards' insert: about the most card text the build holds at
-#: once (1.86M models have 4 GB of card text: four batches).
-CARD_BATCH_BYTES = 1_000_000_000
+#: once (1.86M models have 4 GB of card text: eight batches). The shards are read once
+#: whatever the batches, so smaller batches cost little more time.
+CARD_BATCH_BYTES = 500_000_000
+#: DuckDB's memory limit in the build, whatever the job may use: its buffers filled
+#: whatever limit they were given (4-6 GB resident at 1.86M models under the 5.8 GB that
+#: 3/4 of the rule's request allowed) while no step needs more than this to run at its
+#: speed (the cards' sort is done in Arrow, batch by batch; the listing's steps spill
+#: little). With a batch of cards in Arrow beside it, the build stays under 3 GB.
+DUCKDB_MEMORY_MB = 2000
 #: Rows per row group of ``cards.parquet`` (DuckDB's own row group size).
 ROW_GROUP_ROWS = 122_880
 #: Columns of ``cards.parquet`` dictionary-encoded (few distinct values); the texts and
@@ -236,8 +244,8 @@ def build_snapshot(
         DuckDB threads (default: every core).
     memory_mb
         The memory budget of the job in MB. DuckDB's limit is set to 3/4 of it (the limit
-        bounds its buffers, not every allocation) and it spills to the work folder beyond
-        it. Default: DuckDB's own limit, 80% of the machine.
+        bounds its buffers, not every allocation), at most :data:`DUCKDB_MEMORY_MB`, and
+        it spills to the work folder beyond it. Default: :data:`DUCKDB_MEMORY_MB`.
     card_batch_bytes
         The cards are inserted in batches of ids holding about this many card bytes
         each (:data:`CARD_BATCH_BYTES`), one batch's texts in memory at a time.
@@ -338,8 +346,10 @@ def _connect(
     config: dict[str, Any] = {"preserve_insertion_order": True, "temp_directory": str(spill)}
     if threads is not None:
         config["threads"] = max(1, int(threads))
-    if memory_mb is not None:
-        config["memory_limit"] = f"{max(256, int(memory_mb) * 3 // 4)}MB"
+    limit = (
+        DUCKDB_MEMORY_MB if memory_mb is None else min(DUCKDB_MEMORY_MB, int(memory_mb) * 3 // 4)
+    )
+    config["memory_limit"] = f"{max(256, limit)}MB"
     con = duckdb.connect(str(db), config=config)
     con.execute(sql.SET_UTC)
     # "arrow" as a string: the enum moved from duckdb.functional (1.x) to duckdb.func (2.x)
@@ -558,35 +568,29 @@ def _insert_cards(con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int) 
 
     Why batches: one ``INSERT ... ORDER BY id`` over every shard sorted every card's text
     at once (4 GB at 1.86M models, 4.7 GB resident). Why routed: the crawl hashes ids into
-    shards, so a batch's rows lie in every row group of every shard; a filtered scan per
-    batch decoded all of the shards' text once per batch. The shards are read once
-    instead (``ROUTED_CARDS``, with the derived columns), each row written to its batch's
-    parquet files in the work folder, and each batch is then read back, sorted, inserted
-    and appended to ``cards.parquet`` (:class:`_RowGroupWriter`): the export no longer
-    reads every text back out of the database.
+    shards, so a batch's rows lie in every row group of every shard, and a filtered scan
+    per batch decoded all of the shards' text once per batch. The shards are read once
+    instead (``ROUTED_CARDS``, with the derived columns, streamed out of DuckDB), each row
+    appended to its batch's Arrow file in the work folder (:func:`_route_cards`), and each
+    batch is then read back (memory-mapped), sorted, inserted and appended to
+    ``cards.parquet`` (:class:`_RowGroupWriter`): the export no longer reads every text
+    back out of the database.
     """
     batches = con.execute(sql.CARD_BATCH_STARTS, {"batch_bytes": batch_bytes}).fetchall()
-    routed = work / "cards-routed"
-    t0 = time.monotonic()
-    starts = [low for low, _ in batches[1:]]
-    con.execute(
-        f"COPY ({sql.ROUTED_CARDS}) TO {_literal(routed)} "
-        "(FORMAT parquet, PARTITION_BY (batch), COMPRESSION uncompressed)",
-        {"starts": starts},
-    )
-    log.info("cards routed into %d batch(es): %.1f s", len(batches), time.monotonic() - t0)
-    files = [
-        sorted(str(f) for f in (routed / f"batch={k}").glob("*.parquet"))
-        for k in range(len(batches))
-    ]
     if not batches:  # no cards: DuckDB writes the empty file with the table's columns
         con.table("cards").write_parquet(str(work / "parquet" / "cards.parquet"))
         return
-    schema = _card_schema(con, [f for batch in files for f in batch])
+    routed = work / "cards-routed"
+    routed.mkdir()
+    t0 = time.monotonic()
+    files = [routed / f"{k}.arrow" for k in range(len(batches))]
+    schema = _route_cards(con, [low for low, _ in batches[1:]], files)
+    log.info("cards routed into %d batch(es): %.1f s", len(batches), time.monotonic() - t0)
     with _RowGroupWriter(work / "parquet" / "cards.parquet", schema) as writer:
         for k, (low, card_bytes) in enumerate(batches):
             t0 = time.monotonic()
-            batch = con.sql(sql.CARD_BATCH, params={"files": files[k]}).to_arrow_table()
+            batch = _sorted_batch(files[k], schema)
+            files[k].unlink()
             con.register("card_batch", batch)
             try:
                 con.execute(sql.INSERT_CARD_BATCH)
@@ -594,7 +598,6 @@ def _insert_cards(con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int) 
                 con.unregister("card_batch")
             con.execute(sql.CHECKPOINT)  # compressed onto disk: the batch leaves memory
             writer.write(batch)
-            shutil.rmtree(routed / f"batch={k}")
             log.info(
                 "cards batch %d/%d from %r: %d rows, %d card bytes, %.1f s",
                 k + 1,
@@ -605,16 +608,47 @@ def _insert_cards(con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int) 
                 time.monotonic() - t0,
             )
             del batch
+            pa.default_memory_pool().release_unused()
 
 
-def _card_schema(con: duckdb.DuckDBPyConnection, files: list[str]) -> pa.Schema:
-    """The Arrow schema ``cards.parquet`` is written with: the routed files' columns, a
-    column nullable only where it holds a NULL, as DuckDB's own export writes it (it
-    marks a column ``required`` when the table's statistics show no NULL). The null
-    counts come from the routed files' metadata, without reading a value."""
-    columns = con.sql(sql.CARD_BATCH + " LIMIT 0", params={"files": files[:1]}).to_arrow_table()
-    nulls = dict(con.execute(sql.ROUTED_NULLS, {"files": files}).fetchall())
-    return pa.schema([f.with_nullable(nulls.get(f.name) != 0) for f in columns.schema])
+def _route_cards(con: duckdb.DuckDBPyConnection, starts: list[str], files: list[Path]) -> pa.Schema:
+    """Append every card row, with its derived columns, to the Arrow file of its batch
+    (``files[k]``; ``starts``: the first id of every batch but the first), in one read of
+    the shards streamed out of DuckDB a chunk at a time.
+
+    Returns the schema ``cards.parquet`` is written with: a column nullable only where it
+    holds a NULL, as DuckDB's own export of the table marks it (``required`` when the
+    table's statistics show no NULL), counted on the way.
+    """
+    reader = con.sql(sql.ROUTED_CARDS, params={"starts": starts}).to_arrow_reader()
+    schema = reader.schema.remove(reader.schema.get_field_index("batch"))
+    nulls = dict.fromkeys(schema.names, 0)
+    writers = [pa.ipc.new_file(str(f), schema) for f in files]
+    try:
+        for chunk in reader:
+            which = chunk.column("batch").to_numpy(zero_copy_only=False)
+            rows = pa.Table.from_batches([chunk]).drop_columns(["batch"])
+            for name in schema.names:
+                nulls[name] += rows.column(name).null_count
+            order = np.argsort(which, kind="stable")
+            rows = rows.take(order)
+            bounds = np.searchsorted(which[order], np.arange(len(files) + 1))
+            for k, writer in enumerate(writers):
+                if bounds[k + 1] > bounds[k]:
+                    writer.write_table(rows.slice(bounds[k], bounds[k + 1] - bounds[k]))
+    finally:
+        for writer in writers:
+            writer.close()
+    return pa.schema([f.with_nullable(nulls[f.name] > 0) for f in schema])
+
+
+def _sorted_batch(path: Path, schema: pa.Schema) -> pa.Table:
+    """One batch's routed rows in id order, sorted in Arrow: the same order as DuckDB's
+    ``ORDER BY id`` (strings compare byte by byte in both; ids are unique). The file is
+    memory-mapped: the sorted copy is the batch's only copy in memory."""
+    with pa.memory_map(str(path)) as source:
+        table = pa.ipc.open_file(source).read_all()
+        return table.take(pc.sort_indices(table, [("id", "ascending")])).cast(schema)
 
 
 class _RowGroupWriter:
@@ -633,13 +667,17 @@ class _RowGroupWriter:
 
     def write(self, table: pa.Table) -> None:
         """Append ``table``'s rows; whole row groups are written, the rest kept."""
-        table = table.cast(self.schema)
         if self.pending is not None:
             table = pa.concat_tables([self.pending, table])
         full = table.num_rows - table.num_rows % ROW_GROUP_ROWS
-        if full:
-            self._writer().write_table(table.slice(0, full), ROW_GROUP_ROWS)
+        for start in range(0, full, ROW_GROUP_ROWS):
+            self._write_group(table.slice(start, ROW_GROUP_ROWS))
         self.pending = table.slice(full)
+
+    def _write_group(self, group: pa.Table) -> None:
+        # one chunk per row group: the writer cuts pages where the input's chunks end too,
+        # and the batches' ends must not show in the file
+        self._writer().write_table(group.combine_chunks(), ROW_GROUP_ROWS)
 
     def _writer(self) -> pq.ParquetWriter:
         if self.writer is None:
@@ -653,14 +691,9 @@ class _RowGroupWriter:
 
     def __exit__(self, *exc: object) -> None:
         if exc[0] is None and self.pending is not None:
-            self._writer().write_table(self.pending, ROW_GROUP_ROWS)  # the last rows
+            self._write_group(self.pending)  # the last rows
         if self.writer is not None:
             self.writer.close()
-
-
-def _literal(path: Path) -> str:
-    """A path as an SQL string literal (``COPY ... TO`` takes no parameter)."""
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _plain(doc: str) -> str:

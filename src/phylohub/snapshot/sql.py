@@ -523,10 +523,10 @@ CHECKPOINT = "CHECKPOINT"
 
 #: The card rows with their derived columns, in the cards table's column order, each
 #: with the batch of ids it belongs to (``$starts``: the first id of every batch but the
-#: first; see ``CARD_BATCH_STARTS``). The build writes it once, partitioned by batch, to
-#: parquet files in its work folder (``COPY ... PARTITION_BY``): one read of the shards
-#: routes every row, where a filtered scan per batch decoded every shard once per batch
-#: (the crawl hashes ids into shards, so no shard or row group holds a range of ids).
+#: first; see ``CARD_BATCH_STARTS``). The build streams it out once, appending each row to
+#: its batch's file in its work folder: one read of the shards routes every row, where a
+#: filtered scan per batch decoded every shard once per batch (the crawl hashes ids into
+#: shards, so no shard or row group holds a range of ids).
 ROUTED_CARDS = """
 SELECT
     id,
@@ -554,20 +554,7 @@ SELECT
 FROM cards_raw
 """
 
-#: One batch of routed cards (``$files``; its batch number is only in the folder's name),
-#: in id order: the rows the build inserts into ``cards`` and appends to ``cards.parquet``,
-#: one batch's texts in memory at a time.
-CARD_BATCH = """
-SELECT * FROM read_parquet($files, hive_partitioning = false) ORDER BY id
-"""
-
 INSERT_CARD_BATCH = "INSERT INTO cards SELECT * FROM card_batch"
-
-#: NULLs per column of the routed card files, from their metadata (no value is read).
-ROUTED_NULLS = """
-SELECT path_in_schema, sum(stats_null_count) FROM parquet_metadata($files)
-GROUP BY path_in_schema
-"""
 
 #: Where the card rows are cut into batches of ids (see ``ROUTED_CARDS``): the first id
 #: of each batch and its card bytes. A batch holds the cards whose ids start within
