@@ -53,15 +53,16 @@ SCHEMA_VERSION = 5  # 4: model_type, architectures, quantization; 5: config_fiel
 #: The Hub's back-filled ``createdAt`` (repositories created before dates were recorded).
 BACKFILL = datetime(2022, 3, 2, 23, 29, 4)
 #: Card bytes per batch of the cards' insert: about the most card text the build holds at
-#: once (1.86M models have 4 GB of card text: eight batches). The shards are read once
-#: whatever the batches, so smaller batches cost little more time.
-CARD_BATCH_BYTES = 500_000_000
+#: once (1.86M models have 4 GB of card text: 16 batches). The shards are read once
+#: whatever the batches; a batch in Arrow (sorted, inserted, written to parquet) beside
+#: DuckDB's buffers is most of the build's peak memory (500 MB batches: 3.4 GB at 1.86M).
+CARD_BATCH_BYTES = 250_000_000
 #: DuckDB's memory limit in the build, whatever the job may use: its buffers filled
 #: whatever limit they were given (4-6 GB resident at 1.86M models under the 5.8 GB that
 #: 3/4 of the rule's request allowed) while no step needs more than this to run at its
 #: speed (the cards' sort is done in Arrow, batch by batch; the listing's steps spill
 #: little). With a batch of cards in Arrow beside it, the build stays under 3 GB.
-DUCKDB_MEMORY_MB = 2000
+DUCKDB_MEMORY_MB = 1500
 #: Rows per row group of ``cards.parquet`` (DuckDB's own row group size).
 ROW_GROUP_ROWS = 122_880
 #: Columns of ``cards.parquet`` dictionary-encoded (few distinct values); the texts and
