@@ -59,9 +59,10 @@ BACKFILL = datetime(2022, 3, 2, 23, 29, 4)
 CARD_BATCH_BYTES = 250_000_000
 #: DuckDB's memory limit in the build, whatever the job may use: its buffers filled
 #: whatever limit they were given (4-6 GB resident at 1.86M models under the 5.8 GB that
-#: 3/4 of the rule's request allowed) while no step needs more than this to run at its
-#: speed (the cards' sort is done in Arrow, batch by batch; the listing's steps spill
-#: little). With a batch of cards in Arrow beside it, the build stays under 3 GB.
+#: 3/4 of the rule's request allowed); the cards' sort is done in Arrow, batch by batch.
+#: With a batch of cards in Arrow beside it, the build stays under 3 GB. Whether the
+#: listing's steps (``models``, ``tags``) spill at this limit was not measured apart: they
+#: took 1.4-2x longer in the one run with it, on a machine busier than the run before.
 DUCKDB_MEMORY_MB = 1500
 #: Rows per row group of ``cards.parquet`` (DuckDB's own row group size).
 ROW_GROUP_ROWS = 122_880
