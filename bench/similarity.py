@@ -47,7 +47,7 @@ elif step == "compute_similarity":
     import yaml
     from phylohub.similarity.stage import run_compute_similarity
     cfg = yaml.safe_load(Path("config/config.yaml").read_text())["similarity"]
-    run_compute_similarity(db, paths["pairs"], cfg, 2, paths)
+    run_compute_similarity(db, paths["pairs"], cfg, 2, paths, seed=1)
 else:
     from phylohub.similarity.measures import measure_names, DEFAULT_VARIANTS
     from phylohub.similarity.stage import run_summarize_similarity

@@ -26,7 +26,7 @@ from phylohub.hub.replica import ReplicaConfig, run_replica
 from phylohub.hub.synth import SynthConfig, generate
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ("common", "crawl", "snapshot", "genealogy", "diff")
+STAGES = ("common", "crawl", "snapshot", "genealogy", "diff", "ecology")
 FIGURES = ("diff_family_growth", "diff_new_generation", "time_growth", "time_shares")
 
 
@@ -73,6 +73,8 @@ def test_diff_of_an_evolved_ecosystem_equals_its_changes(tmp_path: Path) -> None
     targets = [
         "results/day30/diff/summary.json",
         "results/day30/timeseries/series.tsv",
+        "results/day30/ecology/deaths_summary.json",
+        "results/day30/figures/ecology_deaths.png",
         *(f"results/day30/figures/{f}.{ext}" for f in FIGURES for ext in ("png", "svg")),
     ]
     crawl_and_diff(tmp_path, tmp_path / "day30" / "hub.sqlite", "day30", targets)
@@ -186,3 +188,13 @@ def test_diff_of_an_evolved_ecosystem_equals_its_changes(tmp_path: Path) -> None
     assert series["edges"][1] - series["edges"][0] == len(changes["new_edges"]) - len(gone)
     for target in targets:
         assert (tmp_path / target).stat().st_size > 0, target
+
+    # the ecology stage's deaths, run by the workflow on the diff's tables: every removed
+    # model a death, every model gated since a newly gated one
+    deaths = json.loads(
+        (tmp_path / "results" / "day30" / "ecology" / "deaths_summary.json").read_text()
+    )
+    assert deaths["status"] == "compared" and deaths["previous"] == "day0"
+    assert deaths["deaths"]["models"] == len(changes["removed"])
+    newly = [m for m, (before, after) in changes["gate_changes"].items() if after and not before]
+    assert deaths["newly_gated"]["models"] == len(newly) > 0

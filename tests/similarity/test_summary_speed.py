@@ -13,7 +13,12 @@ import pytest
 from scipy import stats as st
 
 from phylohub.draws import count_draws
-from phylohub.similarity.summary import _widening, bootstrap_cluster_means, resample_clusters
+from phylohub.similarity.summary import (
+    _interval_1d,
+    _widening,
+    bootstrap_cluster_means,
+    resample_clusters,
+)
 
 
 def _loaded_after(statement: str, modules: tuple[str, ...]) -> list[str]:
@@ -26,6 +31,27 @@ def test_summarising_imports_no_plotting_measures_or_scipy_stats() -> None:
     heavy = ("matplotlib", "sklearn", "rapidfuzz", "scipy.stats")
     statement = "import phylohub.similarity.stage, phylohub.similarity.summary"
     assert _loaded_after(statement, heavy) == []
+
+
+def test_summarising_imports_neither_the_snapshot_build_nor_the_hub_client() -> None:
+    # the kinship package used to import its forest (and through it the inference stage,
+    # the snapshot build and huggingface_hub: a second) for the shapes' names
+    heavy = ("huggingface_hub", "phylohub.snapshot", "phylohub.inference")
+    statement = "import phylohub.similarity.stage, phylohub.similarity.summary"
+    assert _loaded_after(statement, heavy) == []
+
+
+def test_one_quantile_call_gives_nanquantiles_interval_to_the_bit() -> None:
+    rng = np.random.default_rng(8)
+    for n in (1, 2, 7, 10_000):
+        boot = rng.normal(size=n)
+        boot[rng.random(n) < 0.1] = np.nan
+        for confidence in (0.5, 0.95):
+            a = (1 - confidence) / 2
+            want = (np.nanquantile(boot, a), np.nanquantile(boot, 1 - a))
+            got = _interval_1d(boot, confidence)
+            assert np.array_equal(got, want, equal_nan=True)
+    assert np.isnan(_interval_1d(np.full(5, np.nan), 0.95)).all()
 
 
 def test_drawing_a_trait_figure_imports_no_solver_database_or_scipy_stats() -> None:
@@ -69,3 +95,18 @@ def test_counting_draws_a_few_rows_at_a_time_gives_each_rows_counts(n: int) -> N
     counts = count_draws(draws, n)
     assert counts.dtype == np.float64
     assert np.array_equal(counts, expected)
+
+
+@pytest.mark.parametrize("n_clusters", [3, 50, 20_000])
+def test_family_bootstrap_is_the_same_whatever_the_block(n_clusters: int) -> None:
+    # blocks are cut to the cache; the resamples must not depend on where they are cut
+    rng = np.random.default_rng(n_clusters)
+    families = rng.integers(0, n_clusters, size=3000)
+    values = rng.random((3000, 4))
+    values[rng.random((3000, 4)) < 0.3] = np.nan
+    runs = [
+        bootstrap_cluster_means([(values, families)], 300, np.random.default_rng(2), block)[0]
+        for block in (1, 37, 300)
+    ]
+    for other in runs[1:]:
+        np.testing.assert_allclose(other, runs[0], rtol=1e-13, atol=1e-15)

@@ -304,6 +304,22 @@ def traits_targets(snapshot):
     ]
 
 
+def drift_figures():
+    """The outputs of plot_trait_drift: every trait's diagram (in the report, labelled by
+    its trait) and its SVG twin, one job for all (they read the same two files)."""
+    out = {}
+    for trait in TRAITS:
+        out[trait] = report(
+            results(f"figures/traits_drift_{trait}.png"),
+            caption="../report/traits_drift.rst",
+            category="Traits",
+            subcategory="Drift",
+            labels={"trait": trait},
+        )
+        out[f"{trait}_svg"] = results(f"figures/traits_drift_{trait}.svg")
+    return out
+
+
 # --------------------------------------------------------------------------- inference
 
 

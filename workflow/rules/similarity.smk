@@ -49,6 +49,7 @@ rule compute_similarity:
         runtime=30,
     params:
         options=config["similarity"],
+        seed=config["seed"],
     script:
         "../scripts/compute_similarity.py"
 

@@ -1,11 +1,6 @@
 # Trait evolution: mutation rates, drift graphs and their exact optimal orderings, and
 # documentation thinning, with their figures (logic: src/phylohub/traits/).
 
-
-wildcard_constraints:
-    trait="|".join(TRAITS),
-
-
 rule measure_mutation_rates:
     input:
         unpack(inferred_input),
@@ -30,7 +25,6 @@ rule measure_mutation_rates:
         exclude_flagged=config["traits"]["exclude_flagged"],
     script:
         "../scripts/measure_mutation_rates.py"
-
 
 rule count_transitions:
     input:
@@ -57,7 +51,6 @@ rule count_transitions:
     script:
         "../scripts/count_transitions.py"
 
-
 rule solve_orderings:
     input:
         transitions=results("traits/transitions.parquet"),
@@ -78,7 +71,6 @@ rule solve_orderings:
         seed=config["seed"],
     script:
         "../scripts/solve_orderings.py"
-
 
 rule measure_thinning:
     input:
@@ -106,7 +98,6 @@ rule measure_thinning:
     script:
         "../scripts/measure_thinning.py"
 
-
 rule measure_parameters_by_generation:
     input:
         db=results("hub.duckdb"),
@@ -125,31 +116,22 @@ rule measure_parameters_by_generation:
     script:
         "../scripts/measure_parameters_by_generation.py"
 
-
 rule plot_trait_drift:
     input:
         orderings=results("traits/orderings.json"),
         pairs=results("traits/drift_pairs.parquet"),
     output:
-        figure=report(
-            results("figures/traits_drift_{trait}.png"),
-            caption="../report/traits_drift.rst",
-            category="Traits",
-            subcategory="Drift",
-            labels={"trait": "{trait}"},
-        ),
-        svg=results("figures/traits_drift_{trait}.svg"),
+        **drift_figures(),
     log:
-        "logs/{snapshot}/plot_trait_drift/{trait}.log",
+        "logs/{snapshot}/plot_trait_drift.log",
     benchmark:
-        "benchmarks/{snapshot}/plot_trait_drift/{trait}.tsv"
+        "benchmarks/{snapshot}/plot_trait_drift.tsv"
     conda:
         "../../envs/phylohub.yaml"
     params:
         ordering=config["traits"]["figure_ordering"],
     script:
         "../scripts/plot_trait_drift.py"
-
 
 rule plot_documentation_thinning:
     input:
@@ -172,7 +154,6 @@ rule plot_documentation_thinning:
         level=config["traits"]["level"],
     script:
         "../scripts/plot_documentation_thinning.py"
-
 
 rule compare_inferred_kin:
     input:

@@ -16,4 +16,5 @@ run_compute_similarity(
     dict(snakemake.params.options),
     snakemake.threads,
     named_paths(snakemake.output.items()),
+    seed=snakemake.params.seed,
 )

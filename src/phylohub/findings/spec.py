@@ -273,7 +273,10 @@ def _traits() -> list[Finding]:
             )  # fmt: skip
     for trait in TRAITS:
         paper = trait in TAG_TRAITS  # the paper has figures for these only
-        for kind, ordering in (("weighted", "the paper's weighted"), ("normalised", "normalised")):
+        # The paper ordered the tag traits only: the config traits' weighted ordering is
+        # the paper's method, not an ordering the paper has.
+        weighted = "the paper's weighted" if paper else "the weighted"
+        for kind, ordering in (("weighted", weighted), ("normalised", "normalised")):
             suffix = "" if kind == "weighted" else "_normalised"
             out.append(
                 Finding(f"drifts_{trait}{suffix}", s,

@@ -38,7 +38,6 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from phylohub.errors import PhylohubError
-from phylohub.inference.switch import shadow_edges
 from phylohub.vocabulary import EDGE_RELATIONS
 
 __all__ = ["EDGE_RELATIONS", "KinForest", "break_cycles", "families", "load_forest", "tree_roots"]
@@ -177,6 +176,10 @@ def load_forest(db: Path, relations: Sequence[str], extra_edges: Any = None) -> 
         )
     if not db.is_file():
         raise PhylohubError(f"no snapshot database at {db}; build the snapshot first")
+    # Imported here: the inference package pulls in the snapshot build (a second of
+    # start-up that the similarity summary, which needs this module's tree_roots, skips).
+    from phylohub.inference.switch import shadow_edges
+
     with duckdb.connect(str(db), read_only=True) as con:
         if extra_edges is not None:
             shadow_edges(con, extra_edges)

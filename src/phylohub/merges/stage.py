@@ -188,13 +188,14 @@ def measure_resemblance(
 ) -> None:
     """Write :data:`RESEMBLANCE_TABLES` (see :mod:`phylohub.merges.resemblance`: the pairs,
     their summary and the first-parent claim) with the similarity stage's options
-    (``options``: the config's ``similarity`` section)."""
+    (``options``: the config's ``similarity`` section; ``seed`` also draws its vocabulary
+    sample, as it does the similarity stage's)."""
     from phylohub.merges.resemblance import first_parent_claim, resemblance
     from phylohub.similarity.measures import SimilarityOptions, measure_names
 
     check_outputs(outputs, RESEMBLANCE_TABLES, "measure_merge_resemblance")
     start = time.perf_counter()
-    opts = SimilarityOptions.from_config(dict(options), threads=threads)
+    opts = SimilarityOptions.from_config(dict(options), threads=threads, seed=seed)
     pairs, summary = resemblance(
         db,
         pl.read_parquet(merges, columns=["id", "parents", "parent_ids"]),

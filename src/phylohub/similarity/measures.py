@@ -16,7 +16,12 @@ A vector without any vocabulary term has cosine 0 with everything (scikit-learn'
 convention). Texts (:mod:`phylohub.similarity.texts`): the metadata string in each chosen
 variant (``metadata`` for the paper's, ``metadata_no_ids``, ``metadata_traits``, ...) and
 the prepared card (``card``). Each text has its own vocabulary, fitted on every model of
-the snapshot (every prepared card for ``card``). A pair in which either model has no
+the snapshot (every prepared card for ``card``), or, with ``vocabulary_sample``, on a
+seeded uniform sample of that many models (:func:`vocabulary_rows`): building and
+tokenising every model's text is most of the cost on a big snapshot, and the top terms of
+a large sample are the top terms of the whole (but for terms whose counts are within
+sampling error of the cut-off: docs/similarity.md has the comparison). Document
+frequencies (the IDF) then come from the same sample. A pair in which either model has no
 prepared card has no card measures (NaN).
 
 Measure names are ``<text>_<metric>``: ``metadata_tfidf``, ``card_levenshtein``, ...; the
@@ -50,6 +55,7 @@ from phylohub.similarity.texts import (
     iter_metadata_strings,
 )
 from phylohub.similarity.vectorize import (
+    TermCounts,
     TokenCorpus,
     Tokens,
     fit_vocabulary,
@@ -67,6 +73,7 @@ __all__ = [
     "measure_names",
     "pair_similarity",
     "text_name",
+    "vocabulary_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -102,6 +109,11 @@ class SimilarityOptions:
         Texts are cut to this many characters before the Levenshtein distance.
     threads : int
         Threads for the Levenshtein distances.
+    vocabulary_sample : int or None
+        Fit each vocabulary (and its document frequencies) on a seeded uniform sample of
+        this many models; None, or at least the snapshot's size: on every model.
+    seed : int
+        Seed of that sample (the workflow's ``seed``).
     """
 
     vocabulary_size: int = 512
@@ -111,9 +123,11 @@ class SimilarityOptions:
     cards: CardOptions = field(default_factory=CardOptions)
     levenshtein_max_chars: int = 10_000
     threads: int = 1
+    vocabulary_sample: int | None = None
+    seed: int = 0
 
     @classmethod
-    def from_config(cls, cfg: dict[str, Any], threads: int = 1) -> SimilarityOptions:
+    def from_config(cls, cfg: dict[str, Any], threads: int = 1, seed: int = 0) -> SimilarityOptions:
         """From the ``similarity`` section of the workflow config (schema-validated)."""
         meta = cfg.get("metadata", {})
         cards = cfg.get("cards", {})
@@ -125,6 +139,8 @@ class SimilarityOptions:
             cards=CardOptions(**cards),
             levenshtein_max_chars=int(cfg.get("levenshtein_max_chars", 10_000)),
             threads=threads,
+            vocabulary_sample=cfg.get("vocabulary_sample"),
+            seed=seed,
         )
 
     def __post_init__(self) -> None:
@@ -138,6 +154,31 @@ class SimilarityOptions:
             )
         if self.levenshtein_max_chars < 1:
             raise PhylohubError("similarity.levenshtein_max_chars must be >= 1")
+        if self.vocabulary_sample is not None and self.vocabulary_sample < 1:
+            raise PhylohubError("similarity.vocabulary_sample must be >= 1 or null")
+
+
+#: Key of the vocabulary sample's random stream (beside the workflow's seed).
+_SAMPLE_STREAM: Final[int] = 7
+
+
+def vocabulary_rows(n_models: int, sample: int | None, seed: int) -> IntArray | None:
+    """Row indices (in id order, increasing) of the models the vocabularies are fitted on.
+
+    None (every model) when ``sample`` is None or covers the snapshot; else ``sample``
+    models drawn uniformly without replacement from ``SeedSequence([seed, 7])``. The
+    draw depends only on the snapshot's size, the sample size and the seed, so the kin
+    pairs (which follow families) do not tilt it.
+
+    >>> vocabulary_rows(10, None, 0) is None, vocabulary_rows(10, 10, 0) is None
+    (True, True)
+    >>> vocabulary_rows(10, 4, 0).size
+    4
+    """
+    if sample is None or sample >= n_models:
+        return None
+    rng = np.random.default_rng(np.random.SeedSequence([seed, _SAMPLE_STREAM]))
+    return np.sort(rng.choice(n_models, size=sample, replace=False)).astype(np.int64)
 
 
 def text_name(variant: str) -> str:
@@ -219,19 +260,29 @@ def _measure_text(
     lo: IntArray,
     hi: IntArray,
     options: SimilarityOptions,
+    fit_rows: IntArray | None,
     vocab_rows: list[dict[str, Any]],
     stats: dict[str, Any],
 ) -> dict[str, FloatArray]:
-    """The three metrics of one text for the pairs (lo[i], hi[i]); NaN without the text."""
+    """The three metrics of one text for the pairs (lo[i], hi[i]); NaN without the text.
+
+    The vocabulary and the document frequencies come from the documents at ``fit_rows``
+    (None: every document read), the counts from the pairs' own documents.
+    """
     text.finish()
     tokens = text.tokens
     assert tokens is not None
-    vocab = fit_vocabulary(tokens, options.vocabulary_size, options.ngram_max)
+    fit = tokens if fit_rows is None else tokens.subset(fit_rows)
+    vocab = fit_vocabulary(fit, options.vocabulary_size, options.ngram_max)
     counts = term_counts(tokens, vocab, np.concatenate([lo, hi]))
+    if fit_rows is not None:
+        on_fit = term_counts(fit, vocab, np.zeros(0, dtype=np.int64))
+        counts = TermCounts(counts.docs, counts.matrix, on_fit.df, on_fit.n_docs)
     weights = idf(counts)
     for term, count, df in zip(vocab.terms, vocab.counts.tolist(), counts.df.tolist(), strict=True):
         vocab_rows.append({"text": name, "term": term, "count": count, "df": df})
-    stats[name] = {"documents": tokens.n_docs, "tokens": int(tokens.codes.size)}
+    stats[name] = {"documents": fit.n_docs, "tokens": int(fit.codes.size)}
+    stats[name]["documents_read"] = tokens.n_docs
     stats[name]["vocabulary"] = vocab.size
     pos_lo = np.searchsorted(counts.docs, lo)
     pos_hi = np.searchsorted(counts.docs, hi)
@@ -309,6 +360,10 @@ def pair_similarity(
     stats: dict[str, Any] = {"pairs": len(a), "distinct_pairs": int(keys.size)}
     stats["models"] = n_models
     stats["models_in_pairs"] = int(needed.size)
+    # The vocabularies' sample and the pairs' models: the only texts built (all if None).
+    fit_rows = vocabulary_rows(n_models, opts.vocabulary_sample, opts.seed)
+    read_rows = None if fit_rows is None else np.union1d(fit_rows, needed)
+    stats["vocabulary_sample"] = n_models if fit_rows is None else int(fit_rows.size)
     seconds: dict[str, float] = {}
 
     done = {"n": 0}
@@ -322,9 +377,12 @@ def pair_similarity(
 
     def metadata_chunks() -> Iterable[tuple[IntArray, dict[str, list[str]]]]:
         nonlocal start
-        for by_variant in iter_metadata_strings(db, opts.fields, opts.variants):
+        for by_variant in iter_metadata_strings(db, opts.fields, opts.variants, rows=read_rows):
             k = len(next(iter(by_variant.values())))
-            rows_k = np.arange(start, start + k, dtype=np.int64)
+            if read_rows is None:
+                rows_k = np.arange(start, start + k, dtype=np.int64)
+            else:
+                rows_k = read_rows[start : start + k]
             start += k
             yield rows_k, {text_name(v): s for v, s in by_variant.items()}
 
@@ -335,7 +393,10 @@ def pair_similarity(
     cards = {"card": _Text()}
     t1 = time.perf_counter()
     _accumulate(
-        ((np.asarray(r, dtype=np.int64), {"card": t}) for r, t in iter_card_texts(db, opts.cards)),
+        (
+            (np.asarray(r, dtype=np.int64), {"card": t})
+            for r, t in iter_card_texts(db, opts.cards, rows=read_rows)
+        ),
         cards,
         needed,
         progress,
@@ -346,16 +407,16 @@ def pair_similarity(
     vocab_rows: list[dict[str, Any]] = []
     for name, text in texts.items():
         t2 = time.perf_counter()
-        columns.update(_measure_text(name, text, lo, hi, opts, vocab_rows, stats))
+        columns.update(_measure_text(name, text, lo, hi, opts, fit_rows, vocab_rows, stats))
         texts[name] = _Text()  # free the tokens
         seconds[f"{name}_measures"] = time.perf_counter() - t2
         log.info("similarity: %s measured (%.1f s)", name, seconds[f"{name}_measures"])
     with duckdb.connect(str(db), read_only=True) as con:
-        ids = [r[0] for r in con.execute("SELECT id FROM models ORDER BY id").fetchall()]
+        ids = con.sql("SELECT id FROM models ORDER BY id").to_arrow_table()["id"]
     table = pa.table(
         {
-            "a": pa.array([ids[i] for i in lo.tolist()], pa.string()),
-            "b": pa.array([ids[i] for i in hi.tolist()], pa.string()),
+            "a": ids.take(pa.array(lo)).combine_chunks().cast(pa.string()),
+            "b": ids.take(pa.array(hi)).combine_chunks().cast(pa.string()),
             **{m: pa.array(columns[m], pa.float64()) for m in measure_names(opts.variants)},
         }
     )

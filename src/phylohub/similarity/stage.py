@@ -34,12 +34,17 @@ def read_tsv(path: Path) -> pa.Table:
 
 
 def run_compute_similarity(
-    db: Path, pairs: Path, options: dict[str, Any], threads: int, out: dict[str, Path]
+    db: Path,
+    pairs: Path,
+    options: dict[str, Any],
+    threads: int,
+    out: dict[str, Path],
+    seed: int = 0,
 ) -> None:
     """Rule ``compute_similarity``: every measure of every distinct kin pair."""
     from phylohub.similarity.measures import SimilarityOptions, pair_similarity
 
-    opts = SimilarityOptions.from_config(options, threads=threads)
+    opts = SimilarityOptions.from_config(options, threads=threads, seed=seed)
     kin = pq.read_table(pairs, columns=["a", "b"])
     table, vocabulary, stats = pair_similarity(db, kin["a"].to_pylist(), kin["b"].to_pylist(), opts)
     io.write_parquet(table, out["similarity"])
@@ -62,13 +67,14 @@ def run_summarize_similarity(
     min_families: int = 10,
 ) -> None:
     """Rule ``summarize_similarity``: means, shape means and tests, as TSV."""
-    from phylohub.similarity.summary import summarize
+    from phylohub.similarity.summary import PAIR_COLUMNS, summarize
 
     counts = read_tsv(shapes).to_pylist()
     occurrences = {r["shape"]: int(r["occurrences"]) for r in counts}
+    # Only the columns the summary uses (the kin pairs carry relations, distances, ...).
     summary = summarize(
-        pq.read_table(pairs),
-        pq.read_table(similarity),
+        pq.read_table(pairs, columns=list(PAIR_COLUMNS)),
+        pq.read_table(similarity, columns=["a", "b", *measures]),
         measures,
         occurrences,
         resamples=resamples,

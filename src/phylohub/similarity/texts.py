@@ -68,6 +68,9 @@ from pathlib import Path
 from typing import Any, Final
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
 
 from phylohub.errors import PhylohubError
 
@@ -239,11 +242,18 @@ def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
 
 
 def iter_metadata_strings(
-    db: Path, fields: Sequence[str], variants: Sequence[str], chunk: int = 100_000
+    db: Path,
+    fields: Sequence[str],
+    variants: Sequence[str],
+    chunk: int = 100_000,
+    rows: npt.ArrayLike | None = None,
 ) -> Iterator[dict[str, list[str]]]:
-    """Metadata strings of every model, in id order, ``chunk`` models at a time.
+    """Metadata strings of every model (or of the models at ``rows``, row indices in id
+    order, increasing), in id order, ``chunk`` models at a time.
 
-    Yields one dict per chunk: variant -> the strings of the chunk's models.
+    Yields one dict per chunk: variant -> the strings of the chunk's models. Building a
+    string is Python work per model, so reading only the rows a computation needs (a
+    vocabulary's sample and the sampled pairs) is what makes a big snapshot cheap.
     """
     fields = check_fields(fields)
     bad = [v for v in variants if v not in METADATA_VARIANTS]
@@ -254,13 +264,23 @@ def iter_metadata_strings(
     columns = sorted({METADATA_FIELDS[f] for f in fields})
     select = ", ".join(f'"{c}"' for c in columns)
     with duckdb.connect(str(db), read_only=True) as con:
-        cur = con.execute(f"SELECT {select} FROM models ORDER BY id")
+        if rows is None:
+            cur = con.execute(f"SELECT {select} FROM models ORDER BY id")
+        else:
+            _register_rows(con, rows)
+            cur = con.execute(
+                f"""
+                WITH r AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS _row FROM models),
+                w AS (SELECT r.id, r._row FROM r SEMI JOIN _wanted ON r._row = _wanted.i)
+                SELECT {select} FROM w JOIN models USING (id) ORDER BY w._row
+                """
+            )
         while True:
             batch = cur.fetchmany(chunk)
             if not batch:
                 return
-            rows = [dict(zip(columns, values, strict=True)) for values in batch]
-            yield {v: [metadata_string(r, fields, v) for r in rows] for v in variants}
+            entries = [dict(zip(columns, values, strict=True)) for values in batch]
+            yield {v: [metadata_string(r, fields, v) for r in entries] for v in variants}
 
 
 @dataclass(frozen=True)
@@ -293,11 +313,12 @@ class CardOptions:
 
 
 def iter_card_texts(
-    db: Path, options: CardOptions, chunk: int = 100_000
+    db: Path, options: CardOptions, chunk: int = 100_000, rows: npt.ArrayLike | None = None
 ) -> Iterator[tuple[list[int], list[str]]]:
     """Prepared cards: (model row indices in id order, texts), ``chunk`` at a time.
 
-    Only models whose card passes the options' filter appear.
+    Only models whose card passes the options' filter appear (and, given ``rows``, only
+    the models at those row indices).
     """
     skip = "0"
     length = "c.length_chars"
@@ -309,7 +330,8 @@ def iter_card_texts(
         text = f"substr(c.text, {skip} + 1, {int(options.cut_chars)})"
     auto = "AND NOT c.auto_generated" if options.drop_auto_generated else ""
     sql = f"""
-        WITH m AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM models)
+        WITH r AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM models),
+        m AS (SELECT * FROM r {"SEMI JOIN _wanted USING (i)" if rows is not None else ""})
         SELECT m.i, {text} AS t
         FROM m JOIN cards c USING (id)
         WHERE c.status = 'ok' AND c.text IS NOT NULL AND {length} >= $min {auto}
@@ -317,9 +339,26 @@ def iter_card_texts(
     """
     params: dict[str, Any] = {"min": int(options.min_chars)}
     with duckdb.connect(str(db), read_only=True) as con:
+        if rows is not None:
+            _register_rows(con, rows)
         cur = con.execute(sql, params)
         while True:
             batch = cur.fetchmany(chunk)
             if not batch:
                 return
             yield [int(r[0]) for r in batch], [r[1] for r in batch]
+
+
+#: DuckDB's memory (MB) when reading the texts of some rows. It keeps the blocks it has
+#: scanned cached up to its limit (80% of the machine by default), and a scan of every
+#: card's text for a sample's cards left 1.4 GB cached that this one pass has no use for
+#: (its result, a sample's texts, is small; the whole corpus's read keeps the default).
+_ROWS_MEMORY_MB: Final[int] = 512
+
+
+def _register_rows(con: duckdb.DuckDBPyConnection, rows: npt.ArrayLike) -> None:
+    """Make the row indices ``rows`` the table ``_wanted`` (column ``i``) of ``con``, and
+    cap the connection's memory (:data:`_ROWS_MEMORY_MB`)."""
+    con.execute(f"SET memory_limit = '{_ROWS_MEMORY_MB}MB'")
+    wanted = np.asarray(rows, dtype=np.int64)
+    con.register("_wanted", pa.table({"i": pa.array(wanted)}))

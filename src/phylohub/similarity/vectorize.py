@@ -66,9 +66,9 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 # Dense bigram counting up to this many (frequent token)^2 cells, else np.unique.
-_DENSE_CELLS: Final[int] = 1 << 26
+_DENSE_CELLS: Final[int] = 1 << 24
 # Documents per block when building count matrices.
-_BLOCK_TOKENS: Final[int] = 10_000_000
+_BLOCK_TOKENS: Final[int] = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,21 @@ class Tokens:
     def n_docs(self) -> int:
         """Number of documents."""
         return int(self.docs.size)
+
+    def subset(self, docs: npt.ArrayLike) -> Tokens:
+        """The documents among ``docs`` (ids; others are ignored), with the same codes.
+
+        A vocabulary fitted on the subset indexes the whole corpus's codes, so it counts
+        the terms of any document of the corpus (:func:`term_counts`).
+        """
+        keep = np.flatnonzero(np.isin(self.docs, np.asarray(docs, dtype=np.int64)))
+        starts, ends = self.offsets[keep], self.offsets[keep + 1]
+        lengths = ends - starts
+        offsets = np.zeros(keep.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        # positions of the kept tokens: each document's run, one after the other
+        pos = np.repeat(starts - offsets[:-1], lengths) + np.arange(int(offsets[-1]))
+        return Tokens(self.docs[keep], offsets, self.codes[pos], self.strings)
 
 
 class TokenCorpus:

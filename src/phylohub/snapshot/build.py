@@ -32,7 +32,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA, CARD_STATUSES, LISTING_SCHEMA
 from phylohub.errors import PhylohubError
@@ -426,6 +425,10 @@ def front_matter_chars(texts: pa.Array) -> pa.Array:
     ... ).to_pylist()
     [13, 14, 0, None]
     """
+    # imported here: huggingface_hub takes longer to import than many a rule's work, and
+    # every stage that opens a snapshot (connect_snapshot) imports this module
+    from huggingface_hub.repocard import REGEX_YAML_BLOCK
+
     ends = []
     for text in texts.to_pylist():
         match = None if text is None else REGEX_YAML_BLOCK.search(text)

@@ -137,25 +137,25 @@ def heuristic_order(weights: Array) -> list[int]:
     w = np.asarray(weights, dtype=float)
     k = w.shape[0]
     net = w.sum(axis=1) - w.sum(axis=0)
-    order = sorted(range(k), key=lambda i: (-net[i], i))
+    order = np.array(sorted(range(k), key=lambda i: (-net[i], i)), dtype=np.int64)
     d = w - w.T  # gain of putting i before j rather than after
     improved = True
     while improved:
         improved = False
-        for item in list(order):
-            rest = np.array([x for x in order if x != item], dtype=np.int64)
+        for item in order.tolist():
+            p_now = int(np.flatnonzero(order == item)[0])
+            rest = np.delete(order, p_now)
             # value of inserting `item` at each position p: sum over rest[:p] of d[x, item]
             # plus sum over rest[p:] of d[item, x]; computed by prefix sums (the same sums,
             # in the same order, as one term at a time)
-            before = np.concatenate(([0.0], np.cumsum(d[rest, item])))
-            after = np.concatenate((np.cumsum(d[item, rest[::-1]])[::-1], [0.0]))
-            gains = before + after
-            p_now = order.index(item)
+            gains = np.zeros(k)
+            np.cumsum(d[rest, item], out=gains[1:])
+            gains[:-1] += np.cumsum(d[item, rest[::-1]])[::-1]
             p_best = int(np.argmax(gains))
             if gains[p_best] > gains[p_now] + 1e-12:
-                order = [*(int(x) for x in rest[:p_best]), item, *(int(x) for x in rest[p_best:])]
+                order = np.insert(rest, p_best, item)
                 improved = True
-    return order
+    return [int(x) for x in order]
 
 
 class _Triangles(Conshdlr):
@@ -164,44 +164,55 @@ class _Triangles(Conshdlr):
     def __init__(self, y: dict[tuple[int, int], Any], k: int) -> None:
         self.y = y
         self.k = k
-        self.pairs = list(y.items())
-        self.rows = np.array([i for i, _ in y], dtype=np.int64)
-        self.cols = np.array([j for _, j in y], dtype=np.int64)
+        self.vars = list(y.values())
+        # where each pair's value lands in the flattened k x k matrix of values
+        self.flat = np.array([i * k + j for i, j in y], dtype=np.int64)
         self.added: set[tuple[int, int, int, int]] = set()
+        # Each triangle's constraint, made once and added again by later solves of an
+        # OrderingSolver (the variables stay); the same expression, name and flags.
+        self.made: dict[tuple[int, int, int, int], tuple[Any, str]] = {}
         a, b, c = np.meshgrid(np.arange(k), np.arange(k), np.arange(k), indexing="ij")
         keep = (a < b) & (b < c)
         self.triples = np.stack([a[keep], b[keep], c[keep]], axis=1)
+        self.ab = self.triples[:, 0] * k + self.triples[:, 1]
+        self.bc = self.triples[:, 1] * k + self.triples[:, 2]
+        self.ac = self.triples[:, 0] * k + self.triples[:, 2]
 
     def _values(self, solution: Any = None) -> Array:
-        u = np.zeros((self.k, self.k))
+        """The pairs' values in a flattened k x k matrix (0 elsewhere)."""
+        u = np.zeros(self.k * self.k)
         get = self.model.getSolVal
-        u[self.rows, self.cols] = [get(solution, var) for _, var in self.pairs]
+        u[self.flat] = [get(solution, var) for var in self.vars]
         return u
 
     def _violated(self, solution: Any = None) -> list[tuple[int, int, int, int]]:
         """Violated triangles (a, b, c, side), most violated first; side 1: sum > 1."""
         u = self._values(solution)
-        t = self.triples
-        s = u[t[:, 0], t[:, 1]] + u[t[:, 1], t[:, 2]] - u[t[:, 0], t[:, 2]]
+        s = u[self.ab] + u[self.bc] - u[self.ac]
         over = np.flatnonzero(s > 1 + _EPS)
         under = np.flatnonzero(s < -_EPS)
+        if not over.size and not under.size:
+            return []
         x = np.concatenate([over, under])
         side = np.concatenate([np.ones(over.size, np.int64), np.zeros(under.size, np.int64)])
         by = np.concatenate([s[over] - 1, -s[under]])
         # most violated first, ties by triple and side
         first = np.lexsort((side, x, -by))[:_MAX_CUTS]
-        abc = t[x[first]].tolist()
+        abc = self.triples[x[first]].tolist()
         return [(a, b, c, int(sd)) for (a, b, c), sd in zip(abc, side[first], strict=True)]
 
     def _add(self, violated: list[tuple[int, int, int, int]]) -> bool:
         added = False
-        for a, b, c, side in violated:
-            if (a, b, c, side) in self.added:
+        for key in violated:
+            if key in self.added:
                 continue
-            self.added.add((a, b, c, side))
-            expr = self.y[a, b] + self.y[b, c] - self.y[a, c]
-            cons = expr <= 1 if side else expr >= 0
-            self.model.addCons(cons, name=f"tri_{a}_{b}_{c}_{side}", removable=True)
+            self.added.add(key)
+            if key not in self.made:
+                a, b, c, side = key
+                expr = self.y[a, b] + self.y[b, c] - self.y[a, c]
+                self.made[key] = (expr <= 1 if side else expr >= 0, f"tri_{a}_{b}_{c}_{side}")
+            cons, name = self.made[key]
+            self.model.addCons(cons, name=name, removable=True)
             added = True
         return added
 

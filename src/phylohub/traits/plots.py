@@ -12,6 +12,7 @@ empty.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,25 @@ def plot_drift(
     _draw_arcs(ax, arcs, anchor, top, room=3.0)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     save_figure(fig, out)
+
+
+def plot_drifts(
+    orderings: dict[str, Any],
+    pairs: pl.DataFrame,
+    figures: Mapping[str, Path],
+    ordering: str = "normalised",
+) -> None:
+    """Draw the drift diagram of every trait in ``figures`` (trait -> PNG), in one process.
+
+    The eight diagrams read the same two files and are always redrawn together, so one
+    job draws them all: a job of its own per trait paid for an interpreter and for
+    importing matplotlib and polars eight times, several times the drawing
+    (bench/startup.py). Each figure is made, saved and closed before the next, so every
+    file is the one :func:`plot_drift` writes alone, byte for byte
+    (tests/traits/test_drift_figures.py).
+    """
+    for trait, out in figures.items():
+        plot_drift(orderings, pairs, trait, Path(out), ordering=ordering)
 
 
 def _draw_arcs(

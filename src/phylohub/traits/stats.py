@@ -27,7 +27,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+
+# The quantile functions scipy.stats.t.ppf and norm.ppf call, without importing
+# scipy.stats (over a second: longer than a traits rule's work; bench/startup.py).
+from scipy.special import ndtri, stdtrit
 
 Array = npt.NDArray[Any]
 
@@ -115,7 +118,7 @@ def cluster_mean(
     if share:
         low, high = _wilson(mean, se, n, g, level)
     else:
-        half = float(stats.t.ppf(0.5 + level / 2, g - 1)) * se
+        half = float(stdtrit(g - 1, 0.5 + level / 2)) * se
         low, high = mean - half, mean + half
     return Estimate(mean, low, high, se, n, g)
 
@@ -124,7 +127,7 @@ def _wilson(p: float, se: float, n: int, g: int, level: float) -> tuple[float, f
     """Wilson's interval for a share ``p`` with the effective sample size of ``se``."""
     spread = p * (1 - p)
     n_eff = float(g) if se <= 0 or spread <= 0 else min(float(n), spread / se**2)
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(ndtri(0.5 + level / 2))
     denom = 1 + z * z / n_eff
     centre = (p + z * z / (2 * n_eff)) / denom
     half = z / denom * math.sqrt(spread / n_eff + z * z / (4 * n_eff * n_eff))

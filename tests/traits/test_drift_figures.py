@@ -1,0 +1,51 @@
+"""The drift diagrams: one job draws every trait's (they read the same two files), and
+each file is the one drawn alone."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from phylohub.traits.drift import DriftSettings, write_orderings, write_transitions
+from phylohub.traits.plots import plot_drift, plot_drifts
+from phylohub.vocabulary import TRAITS
+from tests.pipeline import snakemake, workflow_config
+
+
+@pytest.fixture(scope="module")
+def drift(snapshot20k: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("drift")
+    tables = [out / f"{name}.parquet" for name in ("transitions", "exposures", "values")]
+    write_transitions(snapshot20k, *tables)
+    write_orderings(*tables, out / "orderings.json", out / "pairs.parquet",
+                    DriftSettings(null_replicates=5, seed=3))  # fmt: skip
+    return out
+
+
+def test_one_process_draws_every_figure_as_drawn_alone(drift: Path, tmp_path: Path) -> None:
+    orderings = json.loads((drift / "orderings.json").read_text())
+    pairs = pl.read_parquet(drift / "pairs.parquet")
+    together = {trait: tmp_path / "together" / f"{trait}.png" for trait in TRAITS}
+    plot_drifts(orderings, pairs, together, ordering="weighted")
+    for trait, png in together.items():
+        alone = tmp_path / "alone" / f"{trait}.png"
+        plot_drift(orderings, pairs, trait, alone, ordering="weighted")
+        assert png.read_bytes() == alone.read_bytes(), trait
+        assert png.with_suffix(".svg").read_bytes() == alone.with_suffix(".svg").read_bytes()
+
+
+def test_one_job_writes_every_drift_figure(tmp_path: Path) -> None:
+    """Asked for every trait's diagram, the workflow plans one drawing job, not one per
+    trait (each paid for its own interpreter and matplotlib)."""
+    config = workflow_config(tmp_path, "http://127.0.0.1:9")
+    figures = [f"results/tiny/figures/traits_drift_{trait}.png" for trait in TRAITS]
+    run = snakemake(tmp_path, config, "--dry-run", "--cores", "1", *figures)
+    assert run.returncode == 0, run.stderr[-3000:]
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", run.stdout, flags=re.MULTILINE))
+    assert counts.get("solve_orderings") == "1"  # the plan was read
+    assert counts.get("plot_trait_drift") == "1"
+    assert counts.get("total") == str(sum(int(n) for k, n in counts.items() if k != "total"))
