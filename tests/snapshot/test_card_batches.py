@@ -112,6 +112,19 @@ class _Recorder:
         self._log.append(f"TABLE {name}")
         return self._con.table(name)
 
+    def read_parquet(self, paths: list[str], *args: object, **kw: object) -> object:
+        self._log.append(f"READ {' '.join(sorted(paths))}")
+        return self._con.read_parquet(paths, *args, **kw)
+
+    def cursor(self) -> _Recorder:
+        return _Recorder(self._con.cursor(), self._log)
+
+    def __enter__(self) -> _Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._con.close()
+
     def __getattr__(self, name: str) -> object:
         return getattr(self._con, name)
 
@@ -135,13 +148,23 @@ def test_card_shards_are_read_once_whatever_the_batches(
     inputs: tuple[Path, list[Path], list[Path]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The crawl hashes ids into shards, so every shard holds ids of every batch: a scan
-    of the shards per batch would decode all of their text once per batch."""
-    _, one = _recorded(monkeypatch, inputs, "recorded-one", 10**12)
-    _, many = _recorded(monkeypatch, inputs, "recorded-many", BATCH_BYTES)
-    reads_of_text = [
-        [q for q in log if "cards_raw" in q and re.search(r"\btext\b", q)] for log in (one, many)
-    ]
-    assert len(reads_of_text[0]) == len(reads_of_text[1]) == 1
+    of the shards per batch would decode all of their text once per batch. The shards are
+    read by one reader per thread (2 here), each shard by one of them."""
+    shards = inputs[2]
+    for name, batch_bytes in (("recorded-one", 10**12), ("recorded-many", BATCH_BYTES)):
+        _, log = _recorded(monkeypatch, inputs, name, batch_bytes)
+        reads_of_text = [q for q in log if "cards_raw" in q and re.search(r"\btext\b", q)]
+        assert len(reads_of_text) == 2  # one per reader, whatever the batches
+        # each reader's shards, beside the connection's one view over all of them
+        names = set(map(str, shards))
+        read = [
+            line.split()[1:]
+            for line in log
+            if line.startswith("READ ") and set(line.split()[1:]) <= names
+        ]
+        assert sorted(map(len, read)) == [1, 2, 3]
+        readers = [paths for paths in read if len(paths) < len(shards)]
+        assert sorted(p for paths in readers for p in paths) == sorted(names)
 
 
 def test_cards_parquet_is_written_from_the_batches_as_duckdb_would(

@@ -22,6 +22,7 @@ import logging
 import shutil
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -63,6 +64,9 @@ CARD_BATCH_BYTES = 250_000_000
 #: listing's steps (``models``, ``tags``) spill at this limit was not measured apart: they
 #: took 1.4-2x longer in the one run with it, on a machine busier than the run before.
 DUCKDB_MEMORY_MB = 1500
+#: Rows per chunk streamed out of DuckDB by each reader of the card shards (about 200 MB
+#: of card text at 1.86M models; one chunk per reader is in memory at a time).
+ROUTE_CHUNK_ROWS = 100_000
 #: Rows per row group of ``cards.parquet`` (DuckDB's own row group size).
 ROW_GROUP_ROWS = 122_880
 #: Columns of ``cards.parquet`` dictionary-encoded (few distinct values); the texts and
@@ -294,7 +298,7 @@ def build_snapshot(
             )
             _reconcile(con, expected_models)
             (work / "parquet").mkdir()
-            _build(con, len(listing_parts), len(card_shards), card_batch_bytes, work)
+            _build(con, len(listing_parts), card_shards, card_batch_bytes, work)
             summary = SnapshotSummary.from_rows(con.execute(sql.SELECT_SUMMARY).fetchall())
             _export(con, work / "parquet")
             con.execute(sql.CHECKPOINT)
@@ -496,7 +500,7 @@ def _one(
 def _build(
     con: duckdb.DuckDBPyConnection,
     n_parts: int,
-    n_shards: int,
+    card_shards: Sequence[Path],
     card_batch_bytes: int,
     work: Path,
 ) -> None:
@@ -521,7 +525,7 @@ def _build(
         ("quantization", sql.INSERT_QUANTIZATION, {}),
         ("config_fields", sql.INSERT_CONFIG_FIELDS, {}),
         ("language_codes", sql.INSERT_LANGUAGE_CODES, {}),
-        ("cards", CARDS_STEP, {"batch_bytes": card_batch_bytes}),
+        ("cards", CARDS_STEP, {"batch_bytes": card_batch_bytes, "shards": card_shards}),
         (
             "summary",
             sql.INSERT_SUMMARY,
@@ -532,7 +536,7 @@ def _build(
                 "reasons": list(MALFORMED_REASONS),
                 "rules": list(quality.RULES),
                 "listing_parts": n_parts,
-                "card_shards": n_shards,
+                "card_shards": len(card_shards),
                 "schema_version": SCHEMA_VERSION,
             },
         ),
@@ -540,7 +544,7 @@ def _build(
     for label, statement, params in steps:
         t0 = time.monotonic()
         if statement is CARDS_STEP:
-            _compress_cards(con, work, params["batch_bytes"])
+            _compress_cards(con, work, params["batch_bytes"], params["shards"])
         else:
             con.execute(statement, params or None)
         log.info("%s: %.1f s", label, time.monotonic() - t0)
@@ -553,21 +557,25 @@ def _build(
     con.execute(sql.DROP_TEMP_TABLES)
 
 
-def _compress_cards(con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int) -> None:
+def _compress_cards(
+    con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int, shards: Sequence[Path]
+) -> None:
     """Insert the cards with their texts zstd-compressed (where this DuckDB can)."""
     try:
         con.execute(sql.COMPRESS_ZSTD)
     except duckdb.Error:  # a DuckDB without zstd for strings: its default compression
         log.info("zstd compression not available: card texts stored with the default")
-        _insert_cards(con, work, batch_bytes)
+        _insert_cards(con, work, batch_bytes, shards)
         return
     try:
-        _insert_cards(con, work, batch_bytes)
+        _insert_cards(con, work, batch_bytes, shards)
     finally:
         con.execute(sql.COMPRESS_AUTO)
 
 
-def _insert_cards(con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int) -> None:
+def _insert_cards(
+    con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int, shards: Sequence[Path]
+) -> None:
     """Insert the cards batch by batch of ids in order (``CARD_BATCH_STARTS``), and write
     ``cards.parquet`` from the same batches.
 
@@ -588,14 +596,27 @@ def _insert_cards(con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int) 
     routed = work / "cards-routed"
     routed.mkdir()
     t0 = time.monotonic()
-    files = [routed / f"{k}.arrow" for k in range(len(batches))]
-    schema = _route_cards(con, [low for low, _ in batches[1:]], files)
-    log.info("cards routed into %d batch(es): %.1f s", len(batches), time.monotonic() - t0)
+    threads = int(con.execute(sql.CURRENT_THREADS).fetchall()[0][0])
+    groups = [list(shards[w::threads]) for w in range(min(threads, len(shards)))]
+    files = [[routed / f"{w}-{k}.arrow" for k in range(len(batches))] for w in range(len(groups))]
+    starts = [low for low, _ in batches[1:]]
+    with ThreadPoolExecutor(len(groups)) as pool:
+        routes = list(
+            pool.map(lambda w: _route_cards(con, groups[w], starts, files[w]), range(len(groups)))
+        )
+    schema = routes[0][0]
+    nulls = {name: sum(n[name] for _, n in routes) for name in schema.names}
+    schema = pa.schema([f.with_nullable(nulls[f.name] > 0) for f in schema])
+    log.info(
+        "cards routed into %d batch(es) by %d reader(s): %.1f s",
+        len(batches),
+        len(groups),
+        time.monotonic() - t0,
+    )
     with _RowGroupWriter(work / "parquet" / "cards.parquet", schema) as writer:
         for k, (low, card_bytes) in enumerate(batches):
             t0 = time.monotonic()
-            batch = _sorted_batch(files[k], schema)
-            files[k].unlink()
+            batch = _sorted_batch([f[k] for f in files], schema)
             con.register("card_batch", batch)
             try:
                 con.execute(sql.INSERT_CARD_BATCH)
@@ -616,44 +637,61 @@ def _insert_cards(con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int) 
             pa.default_memory_pool().release_unused()
 
 
-def _route_cards(con: duckdb.DuckDBPyConnection, starts: list[str], files: list[Path]) -> pa.Schema:
-    """Append every card row, with its derived columns, to the Arrow file of its batch
-    (``files[k]``; ``starts``: the first id of every batch but the first), in one read of
-    the shards streamed out of DuckDB a chunk at a time.
+def _route_cards(
+    con: duckdb.DuckDBPyConnection, shards: Sequence[Path], starts: list[str], files: list[Path]
+) -> tuple[pa.Schema, dict[str, int]]:
+    """Append every card row of ``shards``, with its derived columns, to the Arrow file of
+    its batch (``files[k]``; ``starts``: the first id of every batch but the first), in one
+    read of the shards streamed out of DuckDB a chunk at a time.
 
-    Returns the schema ``cards.parquet`` is written with: a column nullable only where it
-    holds a NULL, as DuckDB's own export of the table marks it (``required`` when the
-    table's statistics show no NULL), counted on the way.
+    Runs in a thread of its own beside the other groups of shards, on a cursor of its own
+    (DuckDB lets go of the GIL while it reads; a single stream out of DuckDB kept the build
+    on one core). Returns the rows' schema and the NULLs counted per column on the way:
+    ``cards.parquet`` marks a column nullable only where it holds a NULL, as DuckDB's own
+    export of the table does (``required`` when the table's statistics show no NULL).
     """
-    reader = con.sql(sql.ROUTED_CARDS, params={"starts": starts}).to_arrow_reader()
-    schema = reader.schema.remove(reader.schema.get_field_index("batch"))
-    nulls = dict.fromkeys(schema.names, 0)
-    writers = [pa.ipc.new_file(str(f), schema) for f in files]
-    try:
-        for chunk in reader:
-            which = chunk.column("batch").to_numpy(zero_copy_only=False)
-            rows = pa.Table.from_batches([chunk]).drop_columns(["batch"])
-            for name in schema.names:
-                nulls[name] += rows.column(name).null_count
-            order = np.argsort(which, kind="stable")
-            rows = rows.take(order)
-            bounds = np.searchsorted(which[order], np.arange(len(files) + 1))
-            for k, writer in enumerate(writers):
-                if bounds[k + 1] > bounds[k]:
-                    writer.write_table(rows.slice(bounds[k], bounds[k + 1] - bounds[k]))
-    finally:
-        for writer in writers:
-            writer.close()
-    return pa.schema([f.with_nullable(nulls[f.name] > 0) for f in schema])
+    with con.cursor() as cur:  # the connection's functions; its own settings and views
+        cur.execute(sql.SET_UTC)
+        cur.register("cards_raw", cur.read_parquet([str(p) for p in shards]))
+        reader = cur.sql(sql.ROUTED_CARDS, params={"starts": starts}).to_arrow_reader(
+            ROUTE_CHUNK_ROWS
+        )
+        schema = reader.schema.remove(reader.schema.get_field_index("batch"))
+        nulls = dict.fromkeys(schema.names, 0)
+        writers = [pa.ipc.new_file(str(f), schema) for f in files]
+        try:
+            for chunk in reader:
+                which = chunk.column("batch").to_numpy(zero_copy_only=False)
+                rows = pa.Table.from_batches([chunk]).drop_columns(["batch"])
+                for name in schema.names:
+                    nulls[name] += rows.column(name).null_count
+                order = np.argsort(which, kind="stable")
+                rows = rows.take(order)
+                bounds = np.searchsorted(which[order], np.arange(len(files) + 1))
+                for k, writer in enumerate(writers):
+                    if bounds[k + 1] > bounds[k]:
+                        writer.write_table(rows.slice(bounds[k], bounds[k + 1] - bounds[k]))
+        finally:
+            for writer in writers:
+                writer.close()
+    return schema, nulls
 
 
-def _sorted_batch(path: Path, schema: pa.Schema) -> pa.Table:
-    """One batch's routed rows in id order, sorted in Arrow: the same order as DuckDB's
-    ``ORDER BY id`` (strings compare byte by byte in both; ids are unique). The file is
-    memory-mapped: the sorted copy is the batch's only copy in memory."""
-    with pa.memory_map(str(path)) as source:
-        table = pa.ipc.open_file(source).read_all()
-        return table.take(pc.sort_indices(table, [("id", "ascending")])).cast(schema)
+def _sorted_batch(paths: Sequence[Path], schema: pa.Schema) -> pa.Table:
+    """One batch's routed rows (one file per reader) in id order, sorted in Arrow: the same
+    order as DuckDB's ``ORDER BY id`` (strings compare byte by byte in both; ids are
+    unique, so the readers' order does not matter). The files are memory-mapped and
+    removed once read: the sorted copy is the batch's only copy in memory."""
+    parts = []
+    for path in paths:
+        with pa.memory_map(str(path)) as source:
+            parts.append(pa.ipc.open_file(source).read_all())
+    table = pa.concat_tables(parts)
+    batch = table.take(pc.sort_indices(table, [("id", "ascending")])).cast(schema)
+    del table, parts
+    for path in paths:
+        path.unlink()
+    return batch
 
 
 class _RowGroupWriter:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 #: Timestamps are read and written in UTC, whatever the machine's zone.
 SET_UTC = "SET TimeZone = 'UTC'"
+#: The threads DuckDB runs on (the build's readers of card shards follow it).
+CURRENT_THREADS = "SELECT current_setting('threads')"
 
 # --------------------------------------------------------------------------- reconciliation
 
