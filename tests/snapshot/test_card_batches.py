@@ -9,9 +9,11 @@ import re
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from crawlfiles import Inputs, card, entry, write_cards, write_listing
 
+from phylohub.snapshot import build as build_module
 from phylohub.snapshot import build_snapshot
 
 N_MODELS = 90
@@ -90,3 +92,115 @@ def test_batches_give_the_tables_of_one_batch(
             assert words == (None if text is None else len(text.encode().split()))
     for path in small.parquet.glob("*.parquet"):
         assert path.read_bytes() == (whole.parquet / path.name).read_bytes(), path.name
+
+
+class _Recorder:
+    """A connection that records the SQL it runs and the tables it opens as relations."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, log: list[str]) -> None:
+        self._con, self._log = con, log
+
+    def execute(self, query: str, *args: object, **kw: object) -> object:
+        self._log.append(query)
+        return self._con.execute(query, *args, **kw)
+
+    def sql(self, query: str, *args: object, **kw: object) -> object:
+        self._log.append(query)
+        return self._con.sql(query, *args, **kw)
+
+    def table(self, name: str) -> object:
+        self._log.append(f"TABLE {name}")
+        return self._con.table(name)
+
+    def read_parquet(self, paths: list[str], *args: object, **kw: object) -> object:
+        self._log.append(f"READ {' '.join(sorted(paths))}")
+        return self._con.read_parquet(paths, *args, **kw)
+
+    def cursor(self) -> _Recorder:
+        return _Recorder(self._con.cursor(), self._log)
+
+    def __enter__(self) -> _Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._con.close()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._con, name)
+
+
+def _recorded(
+    monkeypatch: pytest.MonkeyPatch,
+    inputs: tuple[Path, list[Path], list[Path]],
+    name: str,
+    batch_bytes: int,
+) -> tuple[Inputs, list[str]]:
+    """A build, and the statements and relations its connection ran."""
+    log: list[str] = []
+    connect = build_module._connect
+    with monkeypatch.context() as patch:
+        patch.setattr(build_module, "_connect", lambda *a: _Recorder(connect(*a), log))
+        out = _build(*inputs, name, card_batch_bytes=batch_bytes)
+    return out, log
+
+
+def test_card_shards_are_read_once_whatever_the_batches(
+    inputs: tuple[Path, list[Path], list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crawl hashes ids into shards, so every shard holds ids of every batch: a scan
+    of the shards per batch would decode all of their text once per batch. The shards are
+    read by one reader per thread (2 here), each shard by one of them."""
+    shards = inputs[2]
+    for name, batch_bytes in (("recorded-one", 10**12), ("recorded-many", BATCH_BYTES)):
+        _, log = _recorded(monkeypatch, inputs, name, batch_bytes)
+        reads_of_text = [q for q in log if "cards_raw" in q and re.search(r"\btext\b", q)]
+        assert len(reads_of_text) == 2  # one per reader, whatever the batches
+        # each reader's shards, beside the connection's one view over all of them
+        names = set(map(str, shards))
+        read = [
+            line.split()[1:]
+            for line in log
+            if line.startswith("READ ") and set(line.split()[1:]) <= names
+        ]
+        assert sorted(map(len, read)) == [1, 2, 3]
+        readers = [paths for paths in read if len(paths) < len(shards)]
+        assert sorted(p for paths in readers for p in paths) == sorted(names)
+
+
+def test_cards_parquet_is_written_from_the_batches_as_duckdb_would(
+    inputs: tuple[Path, list[Path], list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cards.parquet`` is not exported by reading every text back out of the table, and
+    it holds what DuckDB's export of the table would: columns, types, which are
+    required (no NULL), rows in order."""
+    out, log = _recorded(monkeypatch, inputs, "recorded-export", BATCH_BYTES)
+    assert "TABLE cards" not in log
+    assert "TABLE models" in log  # the other tables are still exported from the database
+    exported = inputs[0] / "duckdb-cards.parquet"
+    with duckdb.connect(str(out.db), read_only=True) as con:
+        con.table("cards").write_parquet(str(exported))
+    ours = out.parquet / "cards.parquet"
+    assert pq.read_schema(ours).equals(pq.read_schema(exported))
+    assert pq.read_table(ours).equals(pq.read_table(exported))
+
+
+def _limit_bytes(con: duckdb.DuckDBPyConnection) -> float:
+    """DuckDB's memory limit in bytes (it shows it as '1.8 GiB')."""
+    (shown,) = con.execute("SELECT current_setting('memory_limit')").fetchone()  # type: ignore[misc]
+    number, unit = re.fullmatch(r"([\d.]+) ?(\w+)", shown).groups()  # type: ignore[union-attr]
+    return (
+        float(number) * {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}[unit]
+    )
+
+
+@pytest.mark.parametrize("memory_mb", [None, 16_000])
+def test_duckdb_memory_is_capped_whatever_the_job_may_use(
+    tmp_path: Path, memory_mb: int | None
+) -> None:
+    """DuckDB fills its buffers up to whatever limit it is given (4-6 GB resident at 1.86M
+    models under 3/4 of the rule's request); the build keeps under 3 GB in all, with a
+    batch of cards in Arrow beside DuckDB's buffers."""
+    with build_module._connect(tmp_path / "a.duckdb", tmp_path / "spill", 1, memory_mb) as con:
+        assert _limit_bytes(con) <= 2.5 * 2**30
+    with build_module._connect(tmp_path / "b.duckdb", tmp_path / "spill", 1, 1000) as small:
+        assert _limit_bytes(small) == pytest.approx(750 * 10**6, rel=0.01)  # 3/4 of a small job

@@ -22,6 +22,7 @@ import logging
 import shutil
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA, CARD_STATUSES, LISTING_SCHEMA
@@ -51,8 +53,27 @@ SCHEMA_VERSION = 5  # 4: model_type, architectures, quantization; 5: config_fiel
 #: The Hub's back-filled ``createdAt`` (repositories created before dates were recorded).
 BACKFILL = datetime(2022, 3, 2, 23, 29, 4)
 #: Card bytes per batch of the cards' insert: about the most card text the build holds at
-#: once (1.86M models have 4 GB of card text: four batches).
-CARD_BATCH_BYTES = 1_000_000_000
+#: once (1.86M models have 4 GB of card text: 16 batches). The shards are read once
+#: whatever the batches; a batch in Arrow (sorted, inserted, written to parquet) beside
+#: DuckDB's buffers is most of the build's peak memory (500 MB batches: 3.4 GB at 1.86M).
+CARD_BATCH_BYTES = 250_000_000
+#: DuckDB's memory limit in the build, whatever the job may use: its buffers filled
+#: whatever limit they were given (4-6 GB resident at 1.86M models under the 5.8 GB that
+#: 3/4 of the rule's request allowed); the cards' sort is done in Arrow, batch by batch.
+#: With a batch of cards in Arrow beside it, the build stays under 3 GB. Whether the
+#: listing's steps (``models``, ``tags``) spill at this limit was not measured apart: they
+#: took 1.4-2x longer in the one run with it, on a machine busier than the run before.
+DUCKDB_MEMORY_MB = 1500
+#: Rows per chunk streamed out of DuckDB by each reader of the card shards (about 200 MB
+#: of card text at 1.86M models; one chunk per reader is in memory at a time).
+ROUTE_CHUNK_ROWS = 100_000
+#: Rows per row group of ``cards.parquet`` (DuckDB's own row group size).
+ROW_GROUP_ROWS = 122_880
+#: Columns of ``cards.parquet`` dictionary-encoded (few distinct values); the texts and
+#: ids are not (dictionary encoding of unique values is tried and dropped, at a cost).
+DICTIONARY_COLUMNS = ("status", "http_status", "message", "encoding", "source")
+#: The cards step of the build (it runs batch by batch, see ``_insert_cards``).
+CARDS_STEP = "cards"
 #: How many offending ids an error message names.
 EXAMPLES = 5
 
@@ -228,8 +249,8 @@ def build_snapshot(
         DuckDB threads (default: every core).
     memory_mb
         The memory budget of the job in MB. DuckDB's limit is set to 3/4 of it (the limit
-        bounds its buffers, not every allocation) and it spills to the work folder beyond
-        it. Default: DuckDB's own limit, 80% of the machine.
+        bounds its buffers, not every allocation), at most :data:`DUCKDB_MEMORY_MB`, and
+        it spills to the work folder beyond it. Default: :data:`DUCKDB_MEMORY_MB`.
     card_batch_bytes
         The cards are inserted in batches of ids holding about this many card bytes
         each (:data:`CARD_BATCH_BYTES`), one batch's texts in memory at a time.
@@ -276,7 +297,8 @@ def build_snapshot(
                 else CARD_SCHEMA.empty_table(),
             )
             _reconcile(con, expected_models)
-            _build(con, len(listing_parts), len(card_shards), card_batch_bytes)
+            (work / "parquet").mkdir()
+            _build(con, len(listing_parts), card_shards, card_batch_bytes, work)
             summary = SnapshotSummary.from_rows(con.execute(sql.SELECT_SUMMARY).fetchall())
             _export(con, work / "parquet")
             con.execute(sql.CHECKPOINT)
@@ -329,8 +351,10 @@ def _connect(
     config: dict[str, Any] = {"preserve_insertion_order": True, "temp_directory": str(spill)}
     if threads is not None:
         config["threads"] = max(1, int(threads))
-    if memory_mb is not None:
-        config["memory_limit"] = f"{max(256, int(memory_mb) * 3 // 4)}MB"
+    limit = (
+        DUCKDB_MEMORY_MB if memory_mb is None else min(DUCKDB_MEMORY_MB, int(memory_mb) * 3 // 4)
+    )
+    config["memory_limit"] = f"{max(256, limit)}MB"
     con = duckdb.connect(str(db), config=config)
     con.execute(sql.SET_UTC)
     # "arrow" as a string: the enum moved from duckdb.functional (1.x) to duckdb.func (2.x)
@@ -474,7 +498,11 @@ def _one(
 
 
 def _build(
-    con: duckdb.DuckDBPyConnection, n_parts: int, n_shards: int, card_batch_bytes: int
+    con: duckdb.DuckDBPyConnection,
+    n_parts: int,
+    card_shards: Sequence[Path],
+    card_batch_bytes: int,
+    work: Path,
 ) -> None:
     con.execute(sql.CREATE_TABLES)
     con.execute(quality.CREATE_TABLE)
@@ -497,7 +525,7 @@ def _build(
         ("quantization", sql.INSERT_QUANTIZATION, {}),
         ("config_fields", sql.INSERT_CONFIG_FIELDS, {}),
         ("language_codes", sql.INSERT_LANGUAGE_CODES, {}),
-        ("cards", sql.INSERT_CARDS, {"batch_bytes": card_batch_bytes}),
+        ("cards", CARDS_STEP, {"batch_bytes": card_batch_bytes, "shards": card_shards}),
         (
             "summary",
             sql.INSERT_SUMMARY,
@@ -508,15 +536,15 @@ def _build(
                 "reasons": list(MALFORMED_REASONS),
                 "rules": list(quality.RULES),
                 "listing_parts": n_parts,
-                "card_shards": n_shards,
+                "card_shards": len(card_shards),
                 "schema_version": SCHEMA_VERSION,
             },
         ),
     ]
     for label, statement, params in steps:
         t0 = time.monotonic()
-        if statement is sql.INSERT_CARDS:
-            _compress_cards(con, statement, params)
+        if statement is CARDS_STEP:
+            _compress_cards(con, work, params["batch_bytes"], params["shards"])
         else:
             con.execute(statement, params or None)
         log.info("%s: %.1f s", label, time.monotonic() - t0)
@@ -529,44 +557,186 @@ def _build(
     con.execute(sql.DROP_TEMP_TABLES)
 
 
-def _compress_cards(con: duckdb.DuckDBPyConnection, statement: str, params: dict[str, Any]) -> None:
+def _compress_cards(
+    con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int, shards: Sequence[Path]
+) -> None:
     """Insert the cards with their texts zstd-compressed (where this DuckDB can)."""
     try:
         con.execute(sql.COMPRESS_ZSTD)
     except duckdb.Error:  # a DuckDB without zstd for strings: its default compression
         log.info("zstd compression not available: card texts stored with the default")
-        _insert_cards(con, statement, params["batch_bytes"])
+        _insert_cards(con, work, batch_bytes, shards)
         return
     try:
-        _insert_cards(con, statement, params["batch_bytes"])
+        _insert_cards(con, work, batch_bytes, shards)
     finally:
         con.execute(sql.COMPRESS_AUTO)
 
 
-def _insert_cards(con: duckdb.DuckDBPyConnection, statement: str, batch_bytes: int) -> None:
-    """Insert the cards batch by batch, each a range of ids in order (``CARD_BATCH_STARTS``).
+def _insert_cards(
+    con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int, shards: Sequence[Path]
+) -> None:
+    """Insert the cards batch by batch of ids in order (``CARD_BATCH_STARTS``), and write
+    ``cards.parquet`` from the same batches.
 
-    Why: one ``INSERT ... ORDER BY id`` over every shard sorted every card's text at once
-    (4 GB at 1.86M models, 4.7 GB resident); a batch is read from the shards with its id
-    range pushed into the parquet scan, sorted and written, and the next batch starts
-    after it, so the table comes out in the same order with one batch's texts in memory.
+    Why batches: one ``INSERT ... ORDER BY id`` over every shard sorted every card's text
+    at once (4 GB at 1.86M models, 4.7 GB resident). Why routed: the crawl hashes ids into
+    shards, so a batch's rows lie in every row group of every shard, and a filtered scan
+    per batch decoded all of the shards' text once per batch. The shards are read once
+    instead (``ROUTED_CARDS``, with the derived columns, streamed out of DuckDB), each row
+    appended to its batch's Arrow file in the work folder (:func:`_route_cards`), and each
+    batch is then read back (memory-mapped), sorted, inserted and appended to
+    ``cards.parquet`` (:class:`_RowGroupWriter`): the export no longer reads every text
+    back out of the database.
     """
     batches = con.execute(sql.CARD_BATCH_STARTS, {"batch_bytes": batch_bytes}).fetchall()
-    for k, (low, card_bytes) in enumerate(batches):
-        last = k == len(batches) - 1
-        high = low if last else batches[k + 1][0]
-        t0 = time.monotonic()
-        (rows,) = _one(con, statement, {"low": low, "high": high, "last": last})
-        con.execute(sql.CHECKPOINT)  # compressed onto disk: the batch leaves memory
-        log.info(
-            "cards batch %d/%d from %r: %d rows, %d card bytes, %.1f s",
-            k + 1,
-            len(batches),
-            low,
-            rows,
-            card_bytes,
-            time.monotonic() - t0,
+    if not batches:  # no cards: DuckDB writes the empty file with the table's columns
+        con.table("cards").write_parquet(str(work / "parquet" / "cards.parquet"))
+        return
+    routed = work / "cards-routed"
+    routed.mkdir()
+    t0 = time.monotonic()
+    threads = int(con.execute(sql.CURRENT_THREADS).fetchall()[0][0])
+    groups = [list(shards[w::threads]) for w in range(min(threads, len(shards)))]
+    files = [[routed / f"{w}-{k}.arrow" for k in range(len(batches))] for w in range(len(groups))]
+    starts = [low for low, _ in batches[1:]]
+    with ThreadPoolExecutor(len(groups)) as pool:
+        routes = list(
+            pool.map(lambda w: _route_cards(con, groups[w], starts, files[w]), range(len(groups)))
         )
+    schema = routes[0][0]
+    nulls = {name: sum(n[name] for _, n in routes) for name in schema.names}
+    schema = pa.schema([f.with_nullable(nulls[f.name] > 0) for f in schema])
+    log.info(
+        "cards routed into %d batch(es) by %d reader(s): %.1f s",
+        len(batches),
+        len(groups),
+        time.monotonic() - t0,
+    )
+    with _RowGroupWriter(work / "parquet" / "cards.parquet", schema) as writer:
+        for k, (low, card_bytes) in enumerate(batches):
+            t0 = time.monotonic()
+            batch = _sorted_batch([f[k] for f in files], schema)
+            con.register("card_batch", batch)
+            try:
+                con.execute(sql.INSERT_CARD_BATCH)
+            finally:
+                con.unregister("card_batch")
+            con.execute(sql.CHECKPOINT)  # compressed onto disk: the batch leaves memory
+            writer.write(batch)
+            log.info(
+                "cards batch %d/%d from %r: %d rows, %d card bytes, %.1f s",
+                k + 1,
+                len(batches),
+                low,
+                batch.num_rows,
+                card_bytes,
+                time.monotonic() - t0,
+            )
+            del batch
+            pa.default_memory_pool().release_unused()
+
+
+def _route_cards(
+    con: duckdb.DuckDBPyConnection, shards: Sequence[Path], starts: list[str], files: list[Path]
+) -> tuple[pa.Schema, dict[str, int]]:
+    """Append every card row of ``shards``, with its derived columns, to the Arrow file of
+    its batch (``files[k]``; ``starts``: the first id of every batch but the first), in one
+    read of the shards streamed out of DuckDB a chunk at a time.
+
+    Runs in a thread of its own beside the other groups of shards, on a cursor of its own
+    (DuckDB lets go of the GIL while it reads; a single stream out of DuckDB kept the build
+    on one core). Returns the rows' schema and the NULLs counted per column on the way:
+    ``cards.parquet`` marks a column nullable only where it holds a NULL, as DuckDB's own
+    export of the table does (``required`` when the table's statistics show no NULL).
+    """
+    with con.cursor() as cur:  # the connection's functions; its own settings and views
+        cur.execute(sql.SET_UTC)
+        cur.register("cards_raw", cur.read_parquet([str(p) for p in shards]))
+        reader = cur.sql(sql.ROUTED_CARDS, params={"starts": starts}).to_arrow_reader(
+            ROUTE_CHUNK_ROWS
+        )
+        schema = reader.schema.remove(reader.schema.get_field_index("batch"))
+        nulls = dict.fromkeys(schema.names, 0)
+        writers = [pa.ipc.new_file(str(f), schema) for f in files]
+        try:
+            for chunk in reader:
+                which = chunk.column("batch").to_numpy(zero_copy_only=False)
+                rows = pa.Table.from_batches([chunk]).drop_columns(["batch"])
+                for name in schema.names:
+                    nulls[name] += rows.column(name).null_count
+                order = np.argsort(which, kind="stable")
+                rows = rows.take(order)
+                bounds = np.searchsorted(which[order], np.arange(len(files) + 1))
+                for k, writer in enumerate(writers):
+                    if bounds[k + 1] > bounds[k]:
+                        writer.write_table(rows.slice(bounds[k], bounds[k + 1] - bounds[k]))
+        finally:
+            for writer in writers:
+                writer.close()
+    return schema, nulls
+
+
+def _sorted_batch(paths: Sequence[Path], schema: pa.Schema) -> pa.Table:
+    """One batch's routed rows (one file per reader) in id order, sorted in Arrow: the same
+    order as DuckDB's ``ORDER BY id`` (strings compare byte by byte in both; ids are
+    unique, so the readers' order does not matter). The files are memory-mapped and
+    removed once read: the sorted copy is the batch's only copy in memory."""
+    parts = []
+    for path in paths:
+        with pa.memory_map(str(path)) as source:
+            parts.append(pa.ipc.open_file(source).read_all())
+    table = pa.concat_tables(parts)
+    batch = table.take(pc.sort_indices(table, [("id", "ascending")])).cast(schema)
+    del table, parts
+    for path in paths:
+        path.unlink()
+    return batch
+
+
+class _RowGroupWriter:
+    """``cards.parquet`` written batch by batch in row groups of :data:`ROW_GROUP_ROWS`
+    rows: a batch's last rows wait for the next batch, so the file's bytes depend on the
+    rows alone, not on where the batches were cut."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path = path
+        self.schema = schema
+        self.writer: pq.ParquetWriter | None = None
+        self.pending: pa.Table | None = None
+
+    def __enter__(self) -> _RowGroupWriter:
+        return self
+
+    def write(self, table: pa.Table) -> None:
+        """Append ``table``'s rows; whole row groups are written, the rest kept."""
+        if self.pending is not None:
+            table = pa.concat_tables([self.pending, table])
+        full = table.num_rows - table.num_rows % ROW_GROUP_ROWS
+        for start in range(0, full, ROW_GROUP_ROWS):
+            self._write_group(table.slice(start, ROW_GROUP_ROWS))
+        self.pending = table.slice(full)
+
+    def _write_group(self, group: pa.Table) -> None:
+        # one chunk per row group: the writer cuts pages where the input's chunks end too,
+        # and the batches' ends must not show in the file
+        self._writer().write_table(group.combine_chunks(), ROW_GROUP_ROWS)
+
+    def _writer(self) -> pq.ParquetWriter:
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(
+                self.path,
+                self.schema,
+                compression="zstd",
+                use_dictionary=list(DICTIONARY_COLUMNS),
+            )
+        return self.writer
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None and self.pending is not None:
+            self._write_group(self.pending)  # the last rows
+        if self.writer is not None:
+            self.writer.close()
 
 
 def _plain(doc: str) -> str:
@@ -574,11 +744,12 @@ def _plain(doc: str) -> str:
 
 
 def _export(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
-    folder.mkdir()
     # a plain scan, no ORDER BY: each table was filled by one INSERT ... ORDER BY its
     # documented order and the connection keeps insertion order (preserve_insertion_order);
     # sorting again cost the export of cards (most of the bytes) two fifths more CPU
     for table in TABLES:
+        if table.name == "cards":  # written batch by batch as they were inserted
+            continue
         t0 = time.monotonic()
         path = folder / f"{table.name}.parquet"
         con.table(table.name).write_parquet(str(path), compression="zstd")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 #: Timestamps are read and written in UTC, whatever the machine's zone.
 SET_UTC = "SET TimeZone = 'UTC'"
+#: The threads DuckDB runs on (the build's readers of card shards follow it).
+CURRENT_THREADS = "SELECT current_setting('threads')"
 
 # --------------------------------------------------------------------------- reconciliation
 
@@ -521,11 +523,13 @@ COMPRESS_ZSTD = "SET force_compression = 'zstd'"
 COMPRESS_AUTO = "RESET force_compression"
 CHECKPOINT = "CHECKPOINT"
 
-#: One batch of cards, the ids from ``$low`` up to ``$high`` (to the last id when ``$last``):
-#: the build inserts the cards batch by batch in id order, so that it sorts, measures and
-#: compresses one batch's texts at a time rather than every card's at once.
-INSERT_CARDS = """
-INSERT INTO cards
+#: The card rows with their derived columns, in the cards table's column order, each
+#: with the batch of ids it belongs to (``$starts``: the first id of every batch but the
+#: first; see ``CARD_BATCH_STARTS``). The build streams it out once, appending each row to
+#: its batch's file in its work folder: one read of the shards routes every row, where a
+#: filtered scan per batch decoded every shard once per batch (the crawl hashes ids into
+#: shards, so no shard or row group holds a range of ids).
+ROUTED_CARDS = """
 SELECT
     id,
     sha,
@@ -535,23 +539,26 @@ SELECT
     text,
     encoding,
     raw,
-    length(text),
-    count_words(text),  -- phylohub.snapshot.build.count_words, a Python function
-    length(text) - front_matter_chars(text),  -- phylohub.snapshot.build, huggingface_hub's
+    length(text) AS length_chars,
+    count_words(text) AS length_words,  -- phylohub.snapshot.build.count_words (Python)
+    -- phylohub.snapshot.build.front_matter_chars, huggingface_hub's pattern
+    length(text) - front_matter_chars(text) AS body_chars,
     bytes,
     truncated,
-    text ILIKE '%automatically generated%' OR text ILIKE '%generated automatically%',
+    text ILIKE '%automatically generated%' OR text ILIKE '%generated automatically%'
+        AS auto_generated,
     etag,
-    timezone('UTC', fetched_at),
+    timezone('UTC', fetched_at) AS fetched_at,
     reused,
     requests,
-    source
+    source,
+    len(list_filter($starts, lambda s: s <= id)) AS batch
 FROM cards_raw
-WHERE id >= $low AND ($last OR id < $high)
-ORDER BY id
 """
 
-#: Where the card rows are cut into batches of ids (see ``INSERT_CARDS``): the first id
+INSERT_CARD_BATCH = "INSERT INTO cards SELECT * FROM card_batch"
+
+#: Where the card rows are cut into batches of ids (see ``ROUTED_CARDS``): the first id
 #: of each batch and its card bytes. A batch holds the cards whose ids start within
 #: ``$batch_bytes`` of card bytes of the batch's first (``bytes``, the README's size as
 #: served: known without reading a text), so at most that plus one card.
