@@ -84,9 +84,13 @@ def snapshot_name(mode: str, n: int, seed: int) -> str:
     return base if seed == 0 else f"{base}-s{seed}"
 
 
-def write_config(snapshot: str, endpoint: str, rate: int, path: Path) -> None:
+def write_config(
+    snapshot: str, endpoint: str, rate: int, path: Path, rendered: bool = False
+) -> None:
     """config/demo.yaml for this run: its snapshot, endpoint (the Hub's and arXiv's) and
-    rate limit; no reuse of earlier cards or arXiv answers, no diff with another run."""
+    rate limit; no reuse of earlier cards or arXiv answers, no diff with another run.
+    ``rendered``: the crawl's files were written from the store (listing and cards only),
+    so no card dump and no config.json crawl, which would otherwise go to the replica."""
     config = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
     config["snapshot"] = snapshot
     config["hub"]["endpoint"] = endpoint
@@ -98,6 +102,9 @@ def write_config(snapshot: str, endpoint: str, rate: int, path: Path) -> None:
     config["crawl"]["shards"] = SHARDS
     config["crawl"]["previous"] = "none"
     config["crawl"]["rate_limit"] = {"requests": rate * 10, "window_s": 10}
+    if rendered:
+        config["crawl"]["bootstrap"] = "none"
+        config["crawl"]["configs"] = "none"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
@@ -121,9 +128,11 @@ def snakemake(
     *targets: str,
     force: str = "",
     profiles: Path | None = None,
+    mtime_only: bool = False,
 ) -> Phase:
     """Run the workflow in results/bench/work (``force``: a rule to rerun with all that
-    follows it)."""
+    follows it; ``mtime_only``: rerun a job only when an input is newer than its outputs,
+    for crawl files written by bench/make_snapshot.py rather than by the workflow)."""
     command = [
         str(Path(sys.executable).parent / "snakemake"),
         *targets,
@@ -134,6 +143,7 @@ def snakemake(
         "--cores", str(cores),
         "--resources", f"mem_mb={mem_mb}", f"hub_requests={SHARDS}",
         *(["--forcerun", force] if force else []),
+        *(["--rerun-triggers", "mtime"] if mtime_only else []),
     ]  # fmt: skip
     return measure(command, profiles)
 
@@ -428,8 +438,11 @@ def main() -> None:
         load.append(os.getloadavg()[0])
         # served for fetch_arxiv's questions only: the ecosystem the crawl was rendered from
         with serving(a.models, port=a.port, store=out / "eco" / "hub.sqlite") as (endpoint, _):
-            write_config(snapshot, endpoint, a.rate, config)
-            after = snakemake(config, a.cores, a.mem_mb, force="build_snapshot", profiles=profiles)
+            write_config(snapshot, endpoint, a.rate, config, rendered=True)
+            after = snakemake(
+                config, a.cores, a.mem_mb, force="build_snapshot", profiles=profiles,
+                mtime_only=True,
+            )  # fmt: skip
     load.append(os.getloadavg()[0])
     report = snakemake(config, a.cores, a.mem_mb, "--report", f"results/{snapshot}/report.html")
     rules = read_benchmarks(snapshot, crawl.jobs + after.jobs)
