@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from crawlfiles import Inputs, card, entry, write_cards, write_listing
@@ -204,3 +205,20 @@ def test_duckdb_memory_is_capped_whatever_the_job_may_use(
         assert _limit_bytes(con) <= 2.5 * 2**30
     with build_module._connect(tmp_path / "b.duckdb", tmp_path / "spill", 1, 1000) as small:
         assert _limit_bytes(small) == pytest.approx(750 * 10**6, rel=0.01)  # 3/4 of a small job
+
+
+def test_cards_parquet_has_no_empty_row_group_when_rows_fill_the_last(tmp_path: Path) -> None:
+    """Rows that fill whole row groups leave nothing pending: the file ends with the last
+    full group, as DuckDB's export would, not with an empty one."""
+    table = pa.table(
+        {"id": pa.array([f"m{i:07d}" for i in range(2 * build_module.ROW_GROUP_ROWS)])}
+    )
+    path = tmp_path / "cards.parquet"
+    with build_module._RowGroupWriter(path, table.schema) as writer:
+        writer.write(table.slice(0, build_module.ROW_GROUP_ROWS + 7))
+        writer.write(table.slice(build_module.ROW_GROUP_ROWS + 7))
+    meta = pq.ParquetFile(path).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [
+        build_module.ROW_GROUP_ROWS
+    ] * 2
+    assert pq.read_table(path).equals(table)

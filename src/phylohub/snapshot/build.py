@@ -733,8 +733,8 @@ class _RowGroupWriter:
         return self.writer
 
     def __exit__(self, *exc: object) -> None:
-        if exc[0] is None and self.pending is not None:
-            self._write_group(self.pending)  # the last rows
+        if exc[0] is None and self.pending is not None and self.pending.num_rows:
+            self._write_group(self.pending)  # the last rows (none: no empty row group)
         if self.writer is not None:
             self.writer.close()
 
