@@ -8,6 +8,7 @@ import csv
 import json
 import math
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,18 @@ def test_every_number_is_printed_in_findings_md(
     for f in findings["findings"]:
         assert f"| {f['label']} | {f['shown'].replace('|', chr(92) + '|')} |" in md, f["id"]
         assert f["label"].replace("'", "&#x27;") in html
+
+
+def test_each_section_is_one_table(tiny_workflow: Path, findings: dict[str, Any]) -> None:
+    """A stage's claims join its numbers and the paper's claims stay together: every
+    section heads one table, in findings.md and findings.html alike."""
+    md = (tiny_workflow / "results" / "tiny" / "findings.md").read_text()
+    html = (tiny_workflow / "results" / "tiny" / "findings.html").read_text()
+    sections = list(dict.fromkeys(f["section"] for f in findings["findings"]))
+    assert {"Claims of the paper", "Merges (pedigrees of two or more parents)"} <= set(sections)
+    for section in sections:
+        assert md.count(f"\n## {section}\n") == 1, section
+        assert html.count(f"<h2>{escape(section)}</h2>") == 1, section
 
 
 def test_paper_figures_are_the_reference_files(findings: dict[str, Any]) -> None:

@@ -330,6 +330,12 @@ def collect(where: Mapping[str, Path] | Path, snapshot: str) -> dict[str, Any]:
         )
     out += [_claim(tables, c) for c in CLAIMS]
     out += [_null_claim(tables, c) for c in NULL_CLAIMS]
+    # one table per section: a stage's claims join its numbers, the paper's claims stay
+    # together, in the order the sections first appear
+    first: dict[str, int] = {}
+    for row in out:
+        first.setdefault(row["section"], len(first))
+    out.sort(key=lambda row: first[row["section"]])
     return {"snapshot": snapshot, "paper": paper_numbers()["source"].strip(), "findings": out}
 
 
