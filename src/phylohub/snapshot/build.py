@@ -668,13 +668,19 @@ def _with_text_counts(rows: pa.Table) -> pa.Table:
     filled from the chunk's texts: :func:`count_words`, and ``length_chars`` less
     :func:`front_matter_chars`. Done here on the chunk DuckDB has already handed over in
     Arrow; as functions DuckDB called, each copied every text into Arrow once more."""
-    text = rows.column("text").combine_chunks()
+    text, chars = (_one_chunk(rows.column(name)) for name in ("text", "length_chars"))
     words = count_words(text)
-    body = pc.subtract(rows.column("length_chars").combine_chunks(), front_matter_chars(text))
+    body = pc.subtract(chars, front_matter_chars(text))
     for name, values in (("length_words", words), ("body_chars", body)):
         index = rows.schema.get_field_index(name)
         rows = rows.set_column(index, rows.schema.field(index), values)
     return rows
+
+
+def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
+    """The column as one array: its only chunk as it is (``combine_chunks`` copies even
+    one chunk, here every text)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _sorted_batch(paths: Sequence[Path], schema: pa.Schema) -> pa.Table:
