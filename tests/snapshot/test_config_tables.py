@@ -3,12 +3,13 @@ quantization tables; entries without one (or with odd values) add no rows."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import duckdb
 from crawlfiles import Inputs, card, entry
 
-from phylohub.snapshot import build_snapshot
+from phylohub.snapshot import build_snapshot, sql
 
 
 def test_config_summary_is_read_into_its_tables(make_inputs: Callable[..., Inputs]) -> None:
@@ -56,3 +57,22 @@ def test_config_summary_is_read_into_its_tables(make_inputs: Callable[..., Input
         params = con.execute("SELECT id, safetensors_params FROM models WHERE id = 'org/base'")
         assert params.fetchall() == [("org/base", 8_030_261_248)]
     assert (inputs.parquet / "architectures.parquet").is_file()
+
+
+def test_each_listing_entry_is_parsed_once_for_its_config(
+    make_inputs: Callable[..., Inputs],
+) -> None:
+    """The config summary is read with one parse of each entry (the listing is most of
+    the build's JSON); a config that is not an object (a string, a list, null) still
+    gives no rows."""
+    assert len(re.findall(r"\bentry\b", sql.CREATE_CONFIGS)) == 1
+    entries = [
+        entry("org/obj", config={"model_type": "llama"}),
+        entry("org/str", config="llama"),
+        entry("org/list", config=[{"model_type": "llama"}]),
+        entry("org/null", config=None),
+    ]
+    inputs = make_inputs([entries], [[card(e["id"], text="hi") for e in entries]])
+    build_snapshot(inputs.listing, inputs.cards, inputs.db, inputs.parquet)
+    with duckdb.connect(str(inputs.db), read_only=True) as con:
+        assert con.execute("SELECT * FROM model_type").fetchall() == [("org/obj", "llama")]

@@ -357,21 +357,6 @@ def _connect(
     config["memory_limit"] = f"{max(256, limit)}MB"
     con = duckdb.connect(str(db), config=config)
     con.execute(sql.SET_UTC)
-    # "arrow" as a string: the enum moved from duckdb.functional (1.x) to duckdb.func (2.x)
-    con.create_function(
-        "count_words",
-        count_words,
-        ["VARCHAR"],
-        "BIGINT",
-        type="arrow",  # type: ignore[call-overload]
-    )
-    con.create_function(
-        "front_matter_chars",
-        front_matter_chars,
-        ["VARCHAR"],
-        "BIGINT",
-        type="arrow",  # type: ignore[call-overload]
-    )
     return con
 
 
@@ -379,7 +364,7 @@ def count_words(texts: pa.Array) -> pa.Array:
     """Words of each text: runs of bytes other than ASCII whitespace (``bytes.split()``,
     Python's ``str.split()`` on ASCII text); NULL stays NULL.
 
-    DuckDB calls it on chunks of the card texts (an Arrow function). It works on the
+    The build calls it on chunks of the card texts in Arrow. It works on the
     chunk's bytes at once with NumPy (a word starts at a byte that is not whitespace
     where the byte before is whitespace or the text begins), with no Python object per
     text or word: ``len(t.split())`` per text made every word a ``bytes`` object and took
@@ -585,9 +570,11 @@ def _insert_cards(
     per batch decoded all of the shards' text once per batch. The shards are read once
     instead (``ROUTED_CARDS``, with the derived columns, streamed out of DuckDB), each row
     appended to its batch's Arrow file in the work folder (:func:`_route_cards`), and each
-    batch is then read back (memory-mapped), sorted, inserted and appended to
-    ``cards.parquet`` (:class:`_RowGroupWriter`): the export no longer reads every text
-    back out of the database.
+    batch is then read back (memory-mapped), sorted and appended to ``cards.parquet``
+    (:class:`_RowGroupWriter`): the export no longer reads every text back out of the
+    database. The table is then filled from ``cards.parquet`` in one statement
+    (``INSERT_CARDS_FROM_PARQUET``), which DuckDB runs on every thread keeping the file's
+    order; an insert per batch from Arrow ran on one core, one batch after another.
     """
     batches = con.execute(sql.CARD_BATCH_STARTS, {"batch_bytes": batch_bytes}).fetchall()
     if not batches:  # no cards: DuckDB writes the empty file with the table's columns
@@ -613,16 +600,11 @@ def _insert_cards(
         len(groups),
         time.monotonic() - t0,
     )
-    with _RowGroupWriter(work / "parquet" / "cards.parquet", schema) as writer:
+    path = work / "parquet" / "cards.parquet"
+    with _RowGroupWriter(path, schema) as writer:
         for k, (low, card_bytes) in enumerate(batches):
             t0 = time.monotonic()
             batch = _sorted_batch([f[k] for f in files], schema)
-            con.register("card_batch", batch)
-            try:
-                con.execute(sql.INSERT_CARD_BATCH)
-            finally:
-                con.unregister("card_batch")
-            con.execute(sql.CHECKPOINT)  # compressed onto disk: the batch leaves memory
             writer.write(batch)
             log.info(
                 "cards batch %d/%d from %r: %d rows, %d card bytes, %.1f s",
@@ -635,6 +617,10 @@ def _insert_cards(
             )
             del batch
             pa.default_memory_pool().release_unused()
+    t0 = time.monotonic()
+    con.execute(sql.INSERT_CARDS_FROM_PARQUET, {"path": str(path)})
+    con.execute(sql.CHECKPOINT)  # compressed onto disk
+    log.info("cards inserted from cards.parquet: %.1f s", time.monotonic() - t0)
 
 
 def _route_cards(
@@ -662,7 +648,7 @@ def _route_cards(
         try:
             for chunk in reader:
                 which = chunk.column("batch").to_numpy(zero_copy_only=False)
-                rows = pa.Table.from_batches([chunk]).drop_columns(["batch"])
+                rows = _with_text_counts(pa.Table.from_batches([chunk]).drop_columns(["batch"]))
                 for name in schema.names:
                     nulls[name] += rows.column(name).null_count
                 order = np.argsort(which, kind="stable")
@@ -675,6 +661,26 @@ def _route_cards(
             for writer in writers:
                 writer.close()
     return schema, nulls
+
+
+def _with_text_counts(rows: pa.Table) -> pa.Table:
+    """``rows`` with ``length_words`` and ``body_chars`` (NULL out of ``ROUTED_CARDS``)
+    filled from the chunk's texts: :func:`count_words`, and ``length_chars`` less
+    :func:`front_matter_chars`. Done here on the chunk DuckDB has already handed over in
+    Arrow; as functions DuckDB called, each copied every text into Arrow once more."""
+    text, chars = (_one_chunk(rows.column(name)) for name in ("text", "length_chars"))
+    words = count_words(text)
+    body = pc.subtract(chars, front_matter_chars(text))
+    for name, values in (("length_words", words), ("body_chars", body)):
+        index = rows.schema.get_field_index(name)
+        rows = rows.set_column(index, rows.schema.field(index), values)
+    return rows
+
+
+def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
+    """The column as one array: its only chunk as it is (``combine_chunks`` copies even
+    one chunk, here every text)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _sorted_batch(paths: Sequence[Path], schema: pa.Schema) -> pa.Table:

@@ -426,12 +426,14 @@ ORDER BY m.id
 
 #: The config summary of each listed entry that has one (``config=true`` on the listing):
 #: its model type, architecture classes and quantization. A key of another type (a
-#: number for ``model_type``) reads as NULL and is left out.
+#: number for ``model_type``) reads as NULL and is left out. Each entry is parsed once
+#: (the extracted value's type is read from the small extract, not the entry again).
 CREATE_CONFIGS = """
 CREATE TEMP TABLE configs AS
-SELECT id, json_extract(entry, '$.config') AS config
-FROM listing_raw
-WHERE json_type(entry, '$.config') = 'OBJECT'
+SELECT id, config FROM (
+    SELECT id, json_extract(entry, '$.config') AS config FROM listing_raw
+)
+WHERE json_type(config) = 'OBJECT'
 """
 
 INSERT_MODEL_TYPE = """
@@ -540,13 +542,17 @@ SELECT
     encoding,
     raw,
     length(text) AS length_chars,
-    count_words(text) AS length_words,  -- phylohub.snapshot.build.count_words (Python)
-    -- phylohub.snapshot.build.front_matter_chars, huggingface_hub's pattern
-    length(text) - front_matter_chars(text) AS body_chars,
+    -- filled in Python on each chunk streamed out (phylohub.snapshot.build.count_words,
+    -- and length_chars less build.front_matter_chars, huggingface_hub's pattern): as
+    -- functions DuckDB called, each copied every text into Arrow once more
+    CAST(NULL AS BIGINT) AS length_words,
+    CAST(NULL AS BIGINT) AS body_chars,
     bytes,
     truncated,
-    text ILIKE '%automatically generated%' OR text ILIKE '%generated automatically%'
-        AS auto_generated,
+    -- text ILIKE '%automatically generated%' OR text ILIKE '%generated automatically%',
+    -- with the text lower-cased once (ILIKE lower-cases as lower() does)
+    contains(lower(text), 'automatically generated')
+        OR contains(lower(text), 'generated automatically') AS auto_generated,
     etag,
     timezone('UTC', fetched_at) AS fetched_at,
     reused,
@@ -556,7 +562,11 @@ SELECT
 FROM cards_raw
 """
 
-INSERT_CARD_BATCH = "INSERT INTO cards SELECT * FROM card_batch"
+#: The cards table filled from ``cards.parquet`` once the batches have written it (in id
+#: order): one statement over a parquet file, which DuckDB reads and inserts on every
+#: thread with the file's row order kept (``preserve_insertion_order``), where one insert
+#: per batch from Arrow ran on one core.
+INSERT_CARDS_FROM_PARQUET = "INSERT INTO cards SELECT * FROM read_parquet($path)"
 
 #: Where the card rows are cut into batches of ids (see ``ROUTED_CARDS``): the first id
 #: of each batch and its card bytes. A batch holds the cards whose ids start within
