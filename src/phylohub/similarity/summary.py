@@ -283,7 +283,7 @@ def _cluster_sums(
     column of counts is each's.
 
     Columns with the same rows missing (the three card metrics of a pair of roles)
-    share one column of counts: a sixth of the products fewer at 1.86M, and the same
+    share one column of counts: an eighth of the products fewer at 1.86M, and the same
     figures, for counts are whole numbers, exact in any order of summation.
     """
     index, inv = np.unique(cluster, return_inverse=True)
