@@ -50,7 +50,6 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from phylohub.errors import PhylohubError
-from phylohub.kinship.forest import tree_roots
 from phylohub.kinship.shapes import (
     RELATION_SHAPE,
     SHAPE_NODES,
@@ -389,6 +388,10 @@ def sample_kin(
         ``family_a``, ``family_b`` (the families of ``a`` and ``b``, node indices; the
         same for every pair of a kin shape, usually not for a random pair).
     """
+    # imported here: the forest module pulls in duckdb and scipy's graphs, a quarter of a
+    # second of every process that only needs this module's relations and shapes
+    from phylohub.kinship.forest import tree_roots
+
     fam = tree_roots(forest.parent) if family is None else np.asarray(family, dtype=np.int64)
     if fam.shape != forest.parent.shape:
         raise PhylohubError("sample_kin: one family per node is needed")

@@ -71,10 +71,12 @@ def run_summarize_similarity(
 
     counts = read_tsv(shapes).to_pylist()
     occurrences = {r["shape"]: int(r["occurrences"]) for r in counts}
-    # Only the columns the summary uses (the kin pairs carry relations, distances, ...).
+    # Only the columns the summary uses (the kin pairs carry relations, distances, ...);
+    # the ids as the files' dictionaries, so the summary encodes distinct ids only.
+    ids = ["a", "b"]
     summary = summarize(
-        pq.read_table(pairs, columns=list(PAIR_COLUMNS)),
-        pq.read_table(similarity, columns=["a", "b", *measures]),
+        pq.read_table(pairs, columns=list(PAIR_COLUMNS), read_dictionary=ids),
+        pq.read_table(similarity, columns=[*ids, *measures], read_dictionary=ids),
         measures,
         occurrences,
         resamples=resamples,

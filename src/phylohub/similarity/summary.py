@@ -122,20 +122,82 @@ class Summary:
 
 def join_pairs(pairs: pa.Table, similarity: pa.Table) -> pl.DataFrame:
     """The kin pairs with the measures of their (unordered) pair of models."""
-    p = pl.from_arrow(pairs)
-    s = pl.from_arrow(similarity)
-    assert isinstance(p, pl.DataFrame) and isinstance(s, pl.DataFrame)
-    p = p.with_columns(
-        _lo=pl.min_horizontal("a", "b"), _hi=pl.max_horizontal("a", "b")
-    ).with_row_index("_row")
-    s = s.rename({"a": "_lo", "b": "_hi"}).with_columns(_hit=pl.lit(True))
-    joined = p.join(s, on=["_lo", "_hi"], how="left").sort("_row")
-    missing = joined.filter(pl.col("_hit").is_null())
-    if missing.height:
+    return _join_coded(pairs, similarity).drop("_pair")
+
+
+def _join_coded(pairs: pa.Table, similarity: pa.Table) -> pl.DataFrame:
+    """:func:`join_pairs` with ``_pair``, a one-to-one integer code of each row's
+    unordered pair of models (only ever counted: distinct pairs).
+
+    Why not a join on the two id strings: hashing 1.3 million ids twice (the join, then
+    a code of the pairs) was a second of the summary at 1.86M models. Ids are encoded
+    once here, through the files' own dictionaries where they come as such
+    (:func:`_model_codes`), and the similarity row of each pair is found by a binary
+    search of integer keys; the rows and values are the same as the join's
+    (tests/similarity/test_summary_join.py).
+    """
+    codes = _model_codes([pairs["a"], pairs["b"], similarity["a"], similarity["b"]])
+    pa_, pb, sa, sb = codes
+    width = int(max((c.max() for c in codes if c.size), default=0)) + 1
+    pair = np.minimum(pa_, pb) * width + np.maximum(pa_, pb)
+    skey = np.minimum(sa, sb) * width + np.maximum(sa, sb)
+    order = np.argsort(skey, kind="stable")
+    found = np.zeros(pair.size, dtype=bool)
+    row = np.zeros(pair.size, dtype=np.int64)
+    if skey.size:
+        pos = np.minimum(np.searchsorted(skey, pair, sorter=order), skey.size - 1)
+        row = order[pos]
+        found = skey[row] == pair
+    if not found.all():
         raise PhylohubError(
-            f"{missing.height} kin pairs have no similarity row; compute the similarity again"
+            f"{int((~found).sum())} kin pairs have no similarity row; compute the similarity again"
         )
-    return joined.drop("_lo", "_hi", "_row", "_hit")
+    p = pl.from_arrow(_plain(pairs))
+    values = pl.from_arrow(similarity.drop_columns(["a", "b"]).take(pa.array(row)))
+    assert isinstance(p, pl.DataFrame) and isinstance(values, pl.DataFrame)
+    return p.hstack(values).with_columns(_pair=pl.Series(pair, dtype=pl.Int64))
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """``table`` with any dictionary-encoded column decoded (the tables the rule reads
+    keep the ids' dictionaries: :func:`_model_codes` uses them)."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_dictionary(f.type):
+            table = table.set_column(i, f.name, table.column(i).cast(f.type.value_type))
+    return table
+
+
+def _model_codes(columns: Sequence[pa.ChunkedArray]) -> list[IntArray]:
+    """One integer code per distinct string over all ``columns``, for every value.
+
+    A dictionary-encoded chunk (as ``pyarrow.parquet.read_table(read_dictionary=...)``
+    gives) is coded by encoding only its dictionary (tens of thousands of ids, not a
+    value per row); other chunks are encoded whole. Codes are one-to-one, in no
+    meaningful order.
+    """
+    dicts: list[pa.Array] = []
+    chunk_parts: list[list[tuple[int, npt.NDArray[np.int64]]]] = []
+    for column in columns:
+        parts = []
+        for chunk in column.chunks:
+            if not pa.types.is_dictionary(chunk.type):
+                chunk = chunk.dictionary_encode()
+            parts.append((len(dicts), np.asarray(chunk.indices, dtype=np.int64)))
+            dicts.append(chunk.dictionary.cast(pa.string()))
+        chunk_parts.append(parts)
+    if not dicts:
+        return [np.zeros(0, dtype=np.int64) for _ in columns]
+    sizes = np.array([len(d) for d in dicts], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    glob = np.asarray(
+        pa.chunked_array(dicts, pa.string()).combine_chunks().dictionary_encode().indices,
+        dtype=np.int64,
+    )
+    out = []
+    for parts in chunk_parts:
+        pieces = [glob[offsets[k] : offsets[k + 1]][idx] for k, idx in parts]
+        out.append(np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64))
+    return out
 
 
 def resample_clusters(
@@ -186,21 +248,22 @@ def bootstrap_cluster_means(
     # One product per table and block: [sums | rows | counts of the gap columns], so the
     # block of counts is read once; and blocks small enough to stay in the processor's
     # cache (the draws are the same whatever the block: one stream, row after row).
-    stacked = [np.column_stack([sums, rows, counts]) for _, sums, counts, rows, _ in parts]
+    stacked = [np.column_stack([sums, rows, counts]) for _, sums, counts, rows, _, _ in parts]
     block = max(8, min(block, _CACHE_CELLS // max(labels.size, 1)))
     done = 0
     for w in resample_clusters(labels.size, resamples, rng, block):
         b = w.shape[0]
-        for out, (index, sums, _, _, gaps), m in zip(outs, parts, stacked, strict=True):
-            # every cluster in one table (the commonest case): no copy of the counts
-            wt = w if index.size == labels.size else w[:, index]
+        for out, (index, sums, _, _, gaps, pattern), m in zip(outs, parts, stacked, strict=True):
+            # every cluster in one table: no copy of the counts; else ``np.take`` (the
+            # same copy as ``w[:, index]``, 2-3 times faster than fancy indexing)
+            wt = w if index.size == labels.size else np.take(w, index, axis=1)
             prod = wt @ m
             k = sums.shape[1]
             total = prod[:, :k]
             with np.errstate(invalid="ignore", divide="ignore"):
                 means = total / prod[:, k : k + 1]
                 if gaps.size:
-                    ns = prod[:, k + 1 :]
+                    ns = prod[:, k + 1 :][:, pattern]
                     means[:, gaps] = np.where(ns > 0, total[:, gaps] / ns, np.nan)
             out[done : done + b] = means
         done += b
@@ -214,19 +277,26 @@ _CACHE_CELLS: Final[int] = 2**20
 
 def _cluster_sums(
     values: FloatArray, cluster: IntArray
-) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, IntArray]:
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, IntArray, IntArray]:
     """Per cluster present: its label, sums of the non-NaN values, their counts (only
-    of the columns some rows lack), its number of rows, and those columns."""
+    of the columns some rows lack), its number of rows, those columns, and which
+    column of counts is each's.
+
+    Columns with the same rows missing (the three card metrics of a pair of roles)
+    share one column of counts: an eighth of the products fewer at 1.86M, and the same
+    figures, for counts are whole numbers, exact in any order of summation.
+    """
     index, inv = np.unique(cluster, return_inverse=True)
     valid = ~np.isnan(values)
     gaps = np.flatnonzero(~valid.all(axis=0))
+    patterns, pattern = np.unique(valid[:, gaps], axis=1, return_inverse=True)
     member = coo_array(
         (np.ones(inv.size), (inv, np.arange(inv.size))), shape=(index.size, inv.size)
     ).tocsr()
     sums = np.asarray(member @ np.where(valid, values, 0.0))
-    counts = np.asarray(member @ valid[:, gaps].astype(np.float64))
+    counts = np.asarray(member @ patterns.astype(np.float64))
     rows = np.asarray(member @ np.ones(inv.size)).reshape(-1, 1)
-    return index.astype(np.int64), sums, counts, rows, gaps
+    return index.astype(np.int64), sums, counts, rows, gaps, pattern.reshape(-1).astype(np.int64)
 
 
 def bootstrap_means(
@@ -352,28 +422,18 @@ class _Shape:
 
 
 def _codes(df: pl.DataFrame) -> pl.DataFrame:
-    """Integer codes of each row's unordered pair of models and of its family.
+    """Integer codes of each row's family (``_family``), beside the pair codes of
+    :func:`_join_coded` (``_pair``).
 
     A pair belongs to the family of its first model (``family_a``): every pair inside a
     kin shape lies in one family; a random pair straddles two, and goes with its first
     model's (the model drawn first, uniformly), so random pairs that touch the same big
-    family are resampled together on that side.
-
-    Pair codes are only counted (distinct pairs), so any one-to-one code does: the
-    smaller and larger of the two models' codes in order of first appearance, which
-    needs no sort of strings. Family codes are ranks (the bootstrap's clusters are in
-    that order, so the resamples depend on it).
+    family are resampled together on that side. Family codes are ranks (the bootstrap's
+    clusters are in that order, so the resamples depend on it).
     """
     if "family_a" not in df.columns:
         raise PhylohubError("kin pairs carry no family column; sample the kin pairs again")
-    models = pl.concat([df["a"], df["b"]]).cast(pl.Categorical).to_physical().to_numpy()
-    a, b = models[: df.height].astype(np.int64), models[df.height :].astype(np.int64)
-    width = int(models.max()) + 1 if models.size else 1
-    pair = np.minimum(a, b) * width + np.maximum(a, b)
-    return df.with_columns(
-        _pair=pl.Series(pair, dtype=pl.Int64),
-        _family=pl.col("family_a").rank("dense").cast(pl.Int64),
-    )
+    return df.with_columns(_family=pl.col("family_a").rank("dense").cast(pl.Int64))
 
 
 def _shape_draws(sub: pl.DataFrame, shape: str, measures: Sequence[str]) -> _Shape:
@@ -456,7 +516,7 @@ def summarize(
         raise PhylohubError("similarity: bootstrap must be >= 1 and confidence in (0, 1)")
     if min_families < 1:
         raise PhylohubError(f"similarity.min_families must be >= 1, not {min_families}")
-    df = _codes(join_pairs(pairs, similarity))
+    df = _codes(_join_coded(pairs, similarity))
     present = set(df["shape"].unique().to_list())
     draws = {
         shape: _shape_draws(df.filter(pl.col("shape") == shape), shape, measures)
