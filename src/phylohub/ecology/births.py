@@ -78,13 +78,7 @@ def family_births(
     members = nodes.filter(~pl.col("external") & pl.col("parent").is_not_null()).select(
         "id", "family"
     )
-    roots = families.select(
-        "family",
-        "root",
-        pl.col("root")
-        .replace_strict(models["id"], models["born"], default=None, return_dtype=pl.Datetime("ms"))
-        .alias("root_born"),
-    )
+    roots = root_births(models, families)
     return (
         members.join(models, on="id", how="inner")
         .join(roots, on="family", how="left")
@@ -100,6 +94,18 @@ def family_births(
             ((pl.col("born") - pl.col("root_born")).dt.total_seconds() / 86400.0).alias("age_days"),
             "root_born",
         )
+    )
+
+
+def root_births(models: pl.DataFrame, families: pl.DataFrame) -> pl.DataFrame:
+    """``family``, ``root`` and ``root_born`` (null when the root is external or
+    back-filled) of every family, in the families' order.
+
+    A left join on the id: polars' ``replace_strict`` with the 1.86M ids as its mapping
+    gave the same column in 27 s where the join takes 2 s (docs/ecology.md, Scale)."""
+    born = models.select(pl.col("id").alias("root"), pl.col("born").alias("root_born"))
+    return families.select("family", "root").join(
+        born, on="root", how="left", maintain_order="left"
     )
 
 
