@@ -61,3 +61,38 @@ def test_family_births_equal_the_lookup_they_replaced() -> None:
     want = dict(zip(plain["family"], plain["root_born"], strict=True))
     assert births.height == nodes.height
     assert births["root_born"].to_list() == [want[f] for f in births["family"]]
+
+
+def test_family_births_keep_the_nodes_order() -> None:
+    """``births.parquet`` is the same row for row on every run: the births come in the
+    order of ``nodes.parquet``. Large enough (200,000 members) that polars' parallel hash
+    joins, which promise no order, reorder rows when they are not told to keep it."""
+    rng = np.random.default_rng(11)
+    n = 200_000
+    ids = [f"org{i % 97}/m-{i}" for i in rng.permutation(n)]
+    models = pl.DataFrame(
+        {
+            "id": ids,
+            "born": [
+                datetime(2022, 1, 1) + timedelta(hours=int(h)) for h in rng.integers(0, 9e3, n)
+            ],
+            "relation": "finetune",
+            "task": None,
+            "month": None,
+        },
+        schema_overrides={"born": pl.Datetime("ms"), "task": pl.String, "month": pl.Date},
+    )
+    roots = rng.choice(ids, 500, replace=False).tolist()
+    families = pl.DataFrame({"family": np.arange(len(roots)), "root": roots, "models": 1})
+    fam = rng.integers(0, len(roots), n)
+    order = rng.permutation(n)
+    nodes = pl.DataFrame(
+        {
+            "id": [ids[i] for i in order],
+            "external": False,
+            "family": fam[order],
+            "parent": [roots[f] for f in fam[order]],
+        }
+    )
+    births = family_births(models, nodes, families, "finetune")
+    assert births["id"].to_list() == nodes["id"].to_list()

@@ -74,14 +74,17 @@ def family_births(
     external or back-filled). Back-filled children stay, with a null ``born``.
 
     ``nodes`` and ``families`` are the set's ``nodes.parquet`` and ``families.parquet``.
+    Rows keep the order of ``nodes`` (the joins keep the left side's order), so the same
+    snapshot gives the same ``births.parquet`` row for row; polars' joins promise no order
+    otherwise, and it varied between runs.
     """
     members = nodes.filter(~pl.col("external") & pl.col("parent").is_not_null()).select(
         "id", "family"
     )
     roots = root_births(models, families)
     return (
-        members.join(models, on="id", how="inner")
-        .join(roots, on="family", how="left")
+        members.join(models, on="id", how="inner", maintain_order="left")
+        .join(roots, on="family", how="left", maintain_order="left")
         .select(
             pl.lit(relations).alias("relations"),
             "family",
