@@ -1,13 +1,16 @@
 """Benchmark and calibration of the kin inference.
 
-    .venv/bin/python bench/inference.py SNAPSHOT_DIR [--threads 2]
+    .venv/bin/python bench/inference.py SNAPSHOT_DIR [--threads 2] [--out DIR]
+    .venv/bin/python bench/inference.py --compare DIR_A DIR_B   # the tables, row for row
     .venv/bin/python bench/inference.py --planted [--models 20000] [--seed 11]
     .venv/bin/python bench/inference.py --planted --calibrate   # rewrites phylohub/data
 
 With a snapshot folder (holding ``hub.duckdb``, e.g. the benchmarks' ``synth-1860000``)
 it runs :func:`phylohub.inference.stage.infer_edges` as rule ``infer_kin`` does, on
 ``threads`` DuckDB threads, and prints the seconds and the peak resident memory of the
-process. With ``--planted`` it builds a snapshot of an ecosystem with the demo's kin
+process; with ``--out`` it writes the rule's tables there as the rule does, and
+``--compare`` holds two such folders (main's code and a change, say) equal, table for
+table and row for row. With ``--planted`` it builds a snapshot of an ecosystem with the demo's kin
 knobs (hidden edges and decoys, ``config/demo.yaml``), infers on it with the config
 signal known (the store's ``model_type``) and unknown, and prints precision and recall
 per signal and combined against the planted truth; ``--calibrate`` also writes the
@@ -40,7 +43,14 @@ from phylohub.inference.calibration import (  # noqa: E402
     with_confidence,
 )
 from phylohub.inference.infer import select_edges, snapshot_model_types  # noqa: E402
-from phylohub.inference.stage import infer_edges, limit, write_measurement  # noqa: E402
+from phylohub.inference.stage import (  # noqa: E402
+    TABLES,
+    infer_edges,
+    infer_kin,
+    limit,
+    paths_in,
+    write_measurement,
+)
 
 
 def demo_knobs() -> dict[str, float | bool]:
@@ -90,20 +100,51 @@ def scale(folder: Path, threads: int, memory_mb: int) -> None:
     print(f"inference: {seconds:.1f} s, peak RSS {peak:.2f} GB")
 
 
+def write(folder: Path, out: Path, threads: int, memory_mb: int) -> None:
+    """The rule's tables of the snapshot ``folder`` in ``out``, timed as :func:`scale`."""
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    infer_kin(folder / "hub.duckdb", paths_in(out), 0.8, threads, memory_mb)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(f"infer_kin: {time.perf_counter() - t0:.1f} s, peak RSS {peak:.2f} GB; tables in {out}")
+
+
+def compare(a: Path, b: Path) -> bool:
+    """Whether the rule's tables in ``a`` and ``b`` are equal, row for row (the edges in
+    the order written; the summary and the precision/recall byte for byte)."""
+    same = True
+    for file in TABLES.values():
+        if file.endswith(".parquet"):
+            x, y = pl.read_parquet(a / file), pl.read_parquet(b / file)
+            equal = x.equals(y)
+            print(f"{file}: {x.height:,} and {y.height:,} rows, equal: {equal}")
+        else:
+            equal = (a / file).read_bytes() == (b / file).read_bytes()
+            print(f"{file}: equal: {equal}")
+        same &= equal
+    return same
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("snapshot", nargs="?", type=Path)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--memory-mb", type=int, default=3000, help="DuckDB's memory limit")
+    parser.add_argument("--out", type=Path, help="write the rule's tables here")
+    parser.add_argument("--compare", nargs=2, type=Path, metavar=("DIR_A", "DIR_B"))
     parser.add_argument("--planted", action="store_true")
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--models", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--min-confidence", type=float, default=0.8)
     args = parser.parse_args()
+    if args.compare:
+        sys.exit(0 if compare(*args.compare) else 1)
     if args.planted:
         with tempfile.TemporaryDirectory() as tmp:
             planted(args.models, args.seed, Path(tmp), args.calibrate, args.min_confidence)
+    elif args.snapshot is not None and args.out is not None:
+        write(args.snapshot, args.out, args.threads, args.memory_mb)
     elif args.snapshot is not None:
         scale(args.snapshot, args.threads, args.memory_mb)
     else:

@@ -166,6 +166,8 @@ def _name_signal(rest: str) -> str:
 #: unknown, else those of its type and those without one.
 _COMPATIBLE = "CASE WHEN {c}.mtype IS NULL THEN n.namesakes ELSE n.untyped + coalesce(t.n, 0) END"
 
+#: The name pairs; the suffix words' regular expressions run once per distinct rest of a
+#: name (a few thousand), not once per pair (millions at the Hub's size).
 NAME_PAIRS = f"""
 CREATE TEMP TABLE name_pairs AS
 WITH toks AS (
@@ -205,9 +207,13 @@ WITH toks AS (
     JOIN names n ON n.name = m.name
     LEFT JOIN typed t ON t.name = m.name AND t.mtype = c.mtype
     WHERE starts_with(c.name, m.name || '-')
+), pairs AS (
+    SELECT * FROM by_name UNION SELECT * FROM by_card
+), rests AS (
+    SELECT rest, {_name_signal("rest")} FROM (SELECT DISTINCT rest FROM pairs)
 )
-SELECT child, parent, rest, {_name_signal("rest")}, namesakes
-FROM (SELECT * FROM by_name UNION SELECT * FROM by_card)
+SELECT p.child, p.parent, p.rest, r.signal, r.relation, r.evidence, p.namesakes
+FROM pairs p JOIN rests r ON r.rest IS NOT DISTINCT FROM p.rest
 """
 
 
@@ -218,15 +224,35 @@ def _q(text: str) -> str:
 #: Characters of a card's text in which its front matter is looked for.
 FRONT_CHARS = 20000
 
+#: Per card pattern (and ``card_link``), strings one of which every match contains: the
+#: pattern runs only on the bodies that hold one (``contains`` is a byte search, the
+#: patterns a regular expression each over 4,000 characters of every card). The
+#: quantizer's pattern ignores case, so its guard is its ``.co/`` in every case.
+GUARDS: dict[str, tuple[str, ...]] = {
+    "card_trainer": ("fine-tuned version of [",),
+    "card_quantizer": (".co/", ".Co/", ".cO/", ".CO/"),
+    "card_mergekit": ("model:",),
+    "card_peft": ("Finetuned from model", "odel:"),
+    "card_link": ("huggingface.co/",),
+}
 
-def _scan_columns() -> str:
-    cols = [
-        f"regexp_extract_all(body, '{_q(pattern)}', 1) AS {signal}"
-        for signal, _, pattern in CARD_PATTERNS
-    ]
-    cols.append(
-        f"regexp_extract_all(left(body, {LINK_CHARS}), '{_q(LINK_PATTERN)}', 1) AS card_link"
-    )
+
+def _guarded(signal: str, text: str, pattern: str, guard: bool) -> str:
+    """``regexp_extract_all`` of ``pattern`` in ``text`` (the body or its start), run only
+    where the body holds one of the signal's :data:`GUARDS` (else no match: the same
+    list, far fewer regular expressions), or everywhere when not ``guard``."""
+    extract = f"regexp_extract_all({text}, '{_q(pattern)}', 1)"
+    if not guard:
+        return f"{extract} AS {signal}"
+    held = " OR ".join(f"contains(body, '{_q(g)}')" for g in GUARDS[signal])
+    return f"CASE WHEN {held} THEN {extract} ELSE []::VARCHAR[] END AS {signal}"
+
+
+def _scan_columns(guard: bool = True) -> str:
+    """The card scan's columns; ``guard=False`` runs every pattern on every card (the
+    plain reference the tests hold the guarded scan to)."""
+    cols = [_guarded(signal, "body", pattern, guard) for signal, _, pattern in CARD_PATTERNS]
+    cols.append(_guarded("card_link", f"left(body, {LINK_CHARS})", LINK_PATTERN, guard))
     cols.append(
         "list_distinct(list_transform(list_filter(string_split(body, chr(10) || chr(10)),"
         f" lambda p: length(p) >= {PARAGRAPH_CHARS}), lambda p: hash(p))) AS paras"
@@ -234,26 +260,44 @@ def _scan_columns() -> str:
     return ",\n    ".join(cols)
 
 
-#: One pass over the cards: each template's matches, the links and the hashes of the
-#: paragraphs, from the body's first characters (front matter cut with string functions,
-#: not a regular expression: it is the scan's hot loop). No body is kept.
-CARD_SCAN = f"""
-CREATE TEMP TABLE card_scan AS
-WITH heads AS (
-    SELECT id, ltrim(left(text, {FRONT_CHARS}), ' ' || chr(9) || chr(10) || chr(13) || chr(65279))
-        AS s
-    FROM cards WHERE text IS NOT NULL
-), bodies AS (
-    SELECT id, left(CASE
-        WHEN starts_with(s, '---') AND position(chr(10) || '---' IN substr(s, 4)) > 0
-        THEN substr(substr(s, 4), position(chr(10) || '---' IN substr(s, 4)) + 4)
-        ELSE s END, {CARD_CHARS}) AS body
-    FROM heads
+#: The card's text after leading blanks (a BOM too), in its first :data:`FRONT_CHARS`
+#: characters: a text of at most that many bytes is taken whole (``strlen`` counts bytes,
+#: so it has no more characters), which spares cutting (counting characters) nearly all.
+_HEAD = (
+    f"ltrim(CASE WHEN strlen(text) <= {FRONT_CHARS} THEN text ELSE left(text, {FRONT_CHARS}) END,"
+    " ' ' || chr(9) || chr(10) || chr(13) || chr(65279))"
 )
+#: Where the front matter's closing ``\n---`` starts (0: none). A head starting with
+#: ``---`` has no newline in its first three characters, so the first ``\n---`` of the
+#: whole head is the first after the opening one.
+_CLOSE = "instr(s, chr(10) || '---')"
+
+
+#: The cards' bodies (``id``, ``body``: the first :data:`CARD_CHARS` characters after the
+#: front matter, when it closes within the head), as common table expressions: cut with
+#: string functions, not a regular expression, since this is the scan's hot loop.
+BODIES = f"""heads AS (
+    SELECT id, {_HEAD} AS s FROM cards WHERE text IS NOT NULL
+), bodies AS (
+    SELECT id, CASE WHEN starts_with(s, '---') AND {_CLOSE} > 0
+        THEN substr(s, {_CLOSE} + 4, {CARD_CHARS}) ELSE left(s, {CARD_CHARS}) END AS body
+    FROM heads
+)"""
+
+
+def card_scan(guard: bool = True) -> str:
+    """One pass over the cards' :data:`BODIES`: each template's matches, the links and
+    the hashes of the paragraphs. No body is kept."""
+    return f"""
+CREATE TEMP TABLE card_scan AS
+WITH {BODIES}
 SELECT id,
-    {_scan_columns()}
+    {_scan_columns(guard)}
 FROM bodies
 """
+
+
+CARD_SCAN = card_scan()
 
 
 def _card_union() -> str:
