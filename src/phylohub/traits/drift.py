@@ -395,20 +395,38 @@ def _is_unique(graph: DriftGraph, kind: str, best: Ordering, s: DriftSettings) -
     return bool(other.objective < best.objective - tolerance)
 
 
-def _baseline(
-    nulls: Sequence[DriftGraph], kind: str, report: OrderingReport, settings: DriftSettings
-) -> dict[str, dict[str, float]]:
-    """Both shares of the optimal orders of the coin-flip graphs: mean, sd, ``p`` and
-    ``replicates``. ``p`` is the Monte Carlo p-value (1 + replicates explaining at least as
-    much as ``report``) / (1 + replicates): never 0, and never below its floor
-    1 / (1 + replicates), which findings print as a bound."""
+def _null_shares(
+    nulls: Sequence[DriftGraph], kind: str, settings: DriftSettings
+) -> list[tuple[float, float]]:
+    """Both shares (drifts, mutations) of the optimal orders of coin-flip graphs, for
+    the ordering ``kind``. One SCIP model serves every graph and returns what a fresh
+    one would (:class:`~phylohub.traits.ordering.OrderingSolver`), so a slice of the
+    baseline gives the same shares in whichever process, after whatever other slice."""
+    if not nulls:
+        return []
     shares = []
     solver = OrderingSolver(nulls[0].k, settings.time_limit_s, settings.seed)
     for g in nulls:
         best = solver.solve(g.weights(kind))
         e = explained(g.counts, best.order)
         shares.append((e.drifts, e.mutations))
-    table = np.array(shares, dtype=float)
+    return shares
+
+
+def _nulls(graph: DriftGraph, settings: DriftSettings) -> list[DriftGraph]:
+    """The graph's ``null_replicates`` coin-flip graphs, from a stream of its own."""
+    rng = np.random.default_rng([settings.seed, TRAITS.index(graph.trait)])
+    return [graph.shuffled(rng) for _ in range(settings.null_replicates)]
+
+
+def _baseline(
+    shares: Sequence[tuple[float, float]], report: OrderingReport
+) -> dict[str, dict[str, float]]:
+    """Summary of the coin-flip graphs' shares (:func:`_null_shares`): mean, sd, ``p`` and
+    ``replicates``. ``p`` is the Monte Carlo p-value (1 + replicates explaining at least as
+    much as ``report``) / (1 + replicates): never 0, and never below its floor
+    1 / (1 + replicates), which findings print as a bound."""
+    table = np.array(shares, dtype=float).reshape(-1, 2)
     observed = (report.drifts_explained, report.mutations_explained)
     out = {}
     for col, name in enumerate(("drifts_explained", "mutations_explained")):
@@ -425,16 +443,55 @@ def _baseline(
     return out
 
 
-def order_graph(graph: DriftGraph, settings: DriftSettings) -> dict[str, Any]:
-    """Solve the three orderings of a drift graph, with the direction-shuffled baseline.
+def _solve_kind(
+    graph: DriftGraph, kind: str, settings: DriftSettings
+) -> tuple[OrderingReport, float]:
+    """The optimal ordering of one kind, its uniqueness and its report (no baseline yet);
+    with SCIP's seconds, for the log."""
+    best = solve_ordering(graph.weights(kind), settings.time_limit_s, settings.seed)
+    unique = _is_unique(graph, kind, best, settings) if settings.check_unique else None
+    return _report(graph, best, unique), best.seconds
 
-    Returns
-    -------
-    dict
-        JSON-ready: the graph's values and counts, and per ordering an
-        :class:`OrderingReport` (as a dict) whose ``null`` holds, per share, the mean,
-        standard deviation and p-value over the shuffled replicates.
-    """
+
+#: Coin-flip graphs per unit of work: small enough that two or more processes share the
+#: null baseline of a few large graphs evenly, large enough that a SCIP model serves many.
+_CHUNK = 50
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One piece of a graph's work: an ordering (``stop`` = -1) or a slice of its null
+    baseline (coin-flip graphs ``start`` to ``stop``) for one ordering kind."""
+
+    graph: int
+    kind: str
+    start: int = 0
+    stop: int = -1
+
+
+def _run(unit: _Unit, graph: DriftGraph, nulls: Sequence[DriftGraph], s: DriftSettings) -> Any:
+    """A unit's result: (report, seconds) of an ordering, or a slice's shares."""
+    if unit.stop < 0:
+        return _solve_kind(graph, unit.kind, s)
+    return _null_shares(nulls, unit.kind, s)
+
+
+def _units(graphs: Sequence[DriftGraph], settings: DriftSettings) -> list[_Unit]:
+    """Every graph's orderings and null slices, the largest graphs first."""
+    units = []
+    for n in sorted(range(len(graphs)), key=lambda i: (-graphs[i].k, i)):
+        for kind in ORDERINGS:
+            units.append(_Unit(n, kind))
+            for start in range(0, settings.null_replicates, _CHUNK):
+                stop = min(start + _CHUNK, settings.null_replicates)
+                units.append(_Unit(n, kind, start, stop))
+    return units
+
+
+def _assemble(
+    graph: DriftGraph, settings: DriftSettings, done: Mapping[_Unit, Any], n: int
+) -> dict[str, Any]:
+    """:func:`order_graph`'s report of graph ``n`` from its finished units."""
     out: dict[str, Any] = {
         "values": list(graph.values),
         "models": list(graph.models),
@@ -445,22 +502,37 @@ def order_graph(graph: DriftGraph, settings: DriftSettings) -> dict[str, Any]:
         "tied_pairs": int(np.triu((graph.counts == graph.counts.T) & (graph.counts > 0), 1).sum()),
         "orderings": {},
     }
-    rng = np.random.default_rng([settings.seed, TRAITS.index(graph.trait)])
-    nulls = [graph.shuffled(rng) for _ in range(settings.null_replicates)]
     for kind in ORDERINGS:
-        best = solve_ordering(graph.weights(kind), settings.time_limit_s, settings.seed)
-        unique = _is_unique(graph, kind, best, settings) if settings.check_unique else None
-        report = _report(graph, best, unique)
-        if nulls:
-            report.null = _baseline(nulls, kind, report, settings)
+        report, seconds = done[_Unit(n, kind)]
+        shares = [
+            share
+            for unit, part in done.items()
+            if unit.graph == n and unit.kind == kind and unit.stop >= 0
+            for share in part
+        ]
+        if shares:
+            report.null = _baseline(shares, report)
         log.info(
             "%s %s: drifts %d/%d, mutations %d/%d, %s in %.2f s%s",
             graph.trait, kind, report.forward_arcs, report.arcs, report.forward_transitions,
-            report.transitions, report.status, best.seconds,
-            "" if unique is None else (", unique" if unique else ", not unique"),
+            report.transitions, report.status, seconds,
+            "" if report.unique is None else (", unique" if report.unique else ", not unique"),
         )  # fmt: skip
         out["orderings"][kind] = asdict(report)
     return out
+
+
+def order_graph(graph: DriftGraph, settings: DriftSettings) -> dict[str, Any]:
+    """Solve the three orderings of a drift graph, with the direction-shuffled baseline.
+
+    Returns
+    -------
+    dict
+        JSON-ready: the graph's values and counts, and per ordering an
+        :class:`OrderingReport` (as a dict) whose ``null`` holds, per share, the mean,
+        standard deviation and p-value over the shuffled replicates.
+    """
+    return _order_graphs([graph], settings, 1)[0]
 
 
 def drift_pairs(graph: DriftGraph) -> pl.DataFrame:
@@ -537,12 +609,22 @@ def write_orderings(
 def _order_graphs(
     graphs: Sequence[DriftGraph], settings: DriftSettings, workers: int
 ) -> list[dict[str, Any]]:
-    """:func:`order_graph` of every graph, in ``workers`` processes when more than one
-    (forked: the children use numpy and SCIP only); the largest graphs start first."""
-    if workers <= 1 or len(graphs) < 2:
-        return [order_graph(g, settings) for g in graphs]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(min(workers, len(graphs)), mp_context=context) as pool:
-        first = sorted(range(len(graphs)), key=lambda i: (-graphs[i].k, i))
-        futures = {i: pool.submit(order_graph, graphs[i], settings) for i in first}
-        return [futures[i].result() for i in range(len(graphs))]
+    """:func:`order_graph` of every graph. The work is cut into units (each ordering, and
+    its null baseline in slices of :data:`_CHUNK` coin-flip graphs) that ``workers``
+    processes share when more than one (forked: the children use numpy and SCIP only),
+    so a stage with a few large graphs keeps every process busy; each unit's result
+    depends on nothing but the unit, so the file is the same for any number of workers."""
+    units = _units(graphs, settings)
+    nulls = [_nulls(g, settings) for g in graphs]  # drawn once, here, from each stream
+
+    def args(u: _Unit) -> tuple[_Unit, DriftGraph, list[DriftGraph], DriftSettings]:
+        return u, graphs[u.graph], nulls[u.graph][u.start : max(u.stop, u.start)], settings
+
+    if workers <= 1 or len(units) < 2:
+        done = {unit: _run(*args(unit)) for unit in units}
+    else:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(min(workers, len(units)), mp_context=context) as pool:
+            futures = {unit: pool.submit(_run, *args(unit)) for unit in units}
+            done = {unit: future.result() for unit, future in futures.items()}
+    return [_assemble(g, settings, done, n) for n, g in enumerate(graphs)]

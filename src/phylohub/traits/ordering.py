@@ -129,6 +129,11 @@ def brute_force_ordering(weights: Array) -> tuple[tuple[int, ...], float]:
 def heuristic_order(weights: Array) -> list[int]:
     """A good ordering, fast: by net outflow, then single moves while any improves.
 
+    The order SCIP starts from, so it must not change: every gain is the same sum, in
+    the same order, as :func:`_heuristic_order_numpy` (the plain numpy form, kept for
+    the tests) computes; on Python floats, which for the k <= 60 of the stage is several
+    times faster than numpy's calls on rows of 20.
+
     Examples
     --------
     >>> heuristic_order(np.array([[0, 0, 0], [4, 0, 0], [3, 5, 0]]))
@@ -137,17 +142,44 @@ def heuristic_order(weights: Array) -> list[int]:
     w = np.asarray(weights, dtype=float)
     k = w.shape[0]
     net = w.sum(axis=1) - w.sum(axis=0)
+    order = sorted(range(k), key=lambda i: (-net[i], i))
+    if k < 2:
+        return order
+    d = (w - w.T).tolist()  # gain of putting i before j rather than after
+    improved = True
+    while improved:
+        improved = False
+        for item in list(order):
+            p_now = order.index(item)
+            rest = order[:p_now] + order[p_now + 1 :]
+            # value of inserting `item` at each position p: the sum over rest[:p] of
+            # d[x][item] plus the sum over rest[p:] of d[item][x], by running sums
+            into = list(itertools.accumulate(d[x][item] for x in rest))
+            row = d[item]
+            out = list(itertools.accumulate(row[x] for x in reversed(rest)))
+            out.reverse()
+            gains = [out[0], *(into[p - 1] + out[p] for p in range(1, k - 1)), into[-1]]
+            p_best = max(range(k), key=gains.__getitem__)  # the first best, as argmax
+            if gains[p_best] > gains[p_now] + 1e-12:
+                rest.insert(p_best, item)
+                order = rest
+                improved = True
+    return order
+
+
+def _heuristic_order_numpy(weights: Array) -> list[int]:
+    """:func:`heuristic_order` in numpy (the form it had first; tests compare the two)."""
+    w = np.asarray(weights, dtype=float)
+    k = w.shape[0]
+    net = w.sum(axis=1) - w.sum(axis=0)
     order = np.array(sorted(range(k), key=lambda i: (-net[i], i)), dtype=np.int64)
-    d = w - w.T  # gain of putting i before j rather than after
+    d = w - w.T
     improved = True
     while improved:
         improved = False
         for item in order.tolist():
             p_now = int(np.flatnonzero(order == item)[0])
             rest = np.delete(order, p_now)
-            # value of inserting `item` at each position p: sum over rest[:p] of d[x, item]
-            # plus sum over rest[p:] of d[item, x]; computed by prefix sums (the same sums,
-            # in the same order, as one term at a time)
             gains = np.zeros(k)
             np.cumsum(d[rest, item], out=gains[1:])
             gains[:-1] += np.cumsum(d[item, rest[::-1]])[::-1]
@@ -298,8 +330,12 @@ def _build(weights: Array, time_limit: float, seed: int) -> _Problem:
 def _set_objective(model: Model, y: dict[tuple[int, int], Any], w: Array) -> float:
     """Make ``model`` maximise the weight put forward by ``w``; returns the constant the
     objective leaves out (every pair's backward weight, gained back by putting it first)."""
-    constant = float(sum(w[j, i] for i, j in y))
-    objective = quicksum((w[i, j] - w[j, i]) * var for (i, j), var in y.items())
+    pairs = np.array(list(y), dtype=np.int64).reshape(-1, 2)
+    forward, backward = w[pairs[:, 0], pairs[:, 1]], w[pairs[:, 1], pairs[:, 0]]
+    # the same sums and differences, in the same order, as pair by pair
+    constant = float(sum(backward.tolist()))
+    gains = (forward - backward).tolist()
+    objective = quicksum(g * var for g, var in zip(gains, y.values(), strict=True))
     model.setObjective(objective, "maximize")
     return constant
 
