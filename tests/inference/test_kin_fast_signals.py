@@ -153,7 +153,10 @@ def test_guards_keep_every_match_of_an_ecosystem(
 
 def test_name_words_read_per_rest_as_per_pair(planted_signals: duckdb.DuckDBPyConnection) -> None:
     con = planted_signals
-    fast = con.sql("SELECT * FROM name_pairs ORDER BY ALL").pl()
+    fast = con.sql(
+        "SELECT child, parent, rest, signal, relation, evidence, namesakes FROM name_pairs"
+        " ORDER BY ALL"
+    ).pl()
     per_pair = con.sql(
         f"SELECT child, parent, rest, {_name_signal('rest')}, namesakes FROM name_pairs"
         " ORDER BY ALL"

@@ -136,12 +136,17 @@ SELECT lower(id) AS lid, min(lower(model_type)) AS mtype FROM kin_types_given
 WHERE model_type IS NOT NULL GROUP BY lower(id)
 """
 
+#: The listed models, each with an integer ``key`` (in ``(lid, id)`` order) and the key of
+#: its lower-case id (``lkey``: ids that differ in case only share it): the name pairs join,
+#: window and deduplicate on these rather than on id strings.
 MODELS = """
 CREATE TEMP TABLE kin_models AS
 SELECT m.id, lower(m.id) AS lid, lower(m.author) AS author,
     lower(split_part(m.id, '/', 2)) AS name, m.created_at, coalesce(k.kids, 0) AS kids, t.mtype,
     coalesce(list_contains(m.siblings, 'adapter_config.json'), FALSE) AS has_adapter,
-    coalesce(len(list_filter(m.siblings, lambda f: f ILIKE '%.gguf')) > 0, FALSE) AS has_gguf
+    coalesce(len(list_filter(m.siblings, lambda f: f ILIKE '%.gguf')) > 0, FALSE) AS has_gguf,
+    row_number() OVER (ORDER BY lower(m.id), m.id) AS key,
+    dense_rank() OVER (ORDER BY lower(m.id)) AS lkey
 FROM models m LEFT JOIN kin_types t ON t.lid = lower(m.id)
 LEFT JOIN (SELECT lower(parent) AS lid, count(DISTINCT child) AS kids FROM edges GROUP BY ALL) k
     ON k.lid = lower(m.id)
@@ -167,15 +172,22 @@ def _name_signal(rest: str) -> str:
 _COMPATIBLE = "CASE WHEN {c}.mtype IS NULL THEN n.namesakes ELSE n.untyped + coalesce(t.n, 0) END"
 
 #: The name pairs; the suffix words' regular expressions run once per distinct rest of a
-#: name (a few thousand), not once per pair (millions at the Hub's size).
+#: name (a few thousand), not once per pair (millions at the Hub's size). The pairs are
+#: found on the models' integer keys (``ckey``, ``pkey``, kept as columns for the shared
+#: text) and their ids joined on at the end. ``stems`` holds each (author, name) once, so
+#: every model has one row of tokens and ``by_name`` no duplicate; ``by_card`` has none
+#: either (distinct pairs, unique ids), so the union is ``by_name`` plus the rows of
+#: ``by_card`` that it lacks (an anti-join), not a ``UNION`` over millions of rows.
 NAME_PAIRS = f"""
 CREATE TEMP TABLE name_pairs AS
-WITH toks AS (
-    SELECT m.id, m.lid, m.author, m.name, m.mtype, string_split(coalesce(o.name, m.name), '-') AS t
-    FROM kin_models m LEFT JOIN kin_models o ON regexp_matches(m.name, '-\\d+$')
+WITH stems AS (
+    SELECT DISTINCT author, name FROM kin_models
+), toks AS (
+    SELECT m.key, m.lkey, m.author, m.mtype, string_split(coalesce(o.name, m.name), '-') AS t
+    FROM kin_models m LEFT JOIN stems o ON regexp_matches(m.name, '-\\d+$')
         AND o.author = m.author AND o.name = regexp_replace(m.name, '-\\d+$', '')
 ), prefixes AS (
-    SELECT id, lid, author, mtype, k, array_to_string(t[1:k], '-') AS stem,
+    SELECT key, lkey, author, mtype, k, array_to_string(t[1:k], '-') AS stem,
         array_to_string(t[k + 1:], '-') AS rest
     FROM (SELECT *, unnest(range(1, len(t) + 1)) AS k FROM toks)
 ), names AS (
@@ -185,21 +197,21 @@ WITH toks AS (
     SELECT name, mtype, count(*) AS n FROM kin_models WHERE mtype IS NOT NULL GROUP BY ALL
 ), hits AS (
     SELECT p.*, {_COMPATIBLE.format(c="p")} AS namesakes,
-        max(p.k) OVER (PARTITION BY p.id, p.rest = '') AS best
+        max(p.k) OVER (PARTITION BY p.key, p.rest = '') AS best
     FROM prefixes p JOIN names n ON n.name = p.stem
     LEFT JOIN typed t ON t.name = p.stem AND t.mtype = p.mtype
     WHERE p.rest <> '' OR n.namesakes > 1
 ), kept AS (
-    SELECT * FROM (SELECT *, row_number() OVER (
+    SELECT key, lkey, author, name FROM (SELECT *, row_number() OVER (
         PARTITION BY name, mtype ORDER BY kids DESC, created_at, id) AS r FROM kin_models)
     WHERE r <= {NAMESAKES_KEPT}
 ), by_name AS (
-    SELECT h.id AS child, m.id AS parent, h.rest,
+    SELECT h.key AS ckey, m.key AS pkey, h.rest,
         greatest(h.namesakes - CAST(h.rest = '' AS BIGINT), 1) AS namesakes
-    FROM hits h JOIN kept m ON m.name = h.stem AND m.lid <> h.lid
+    FROM hits h JOIN kept m ON m.name = h.stem AND m.lkey <> h.lkey
     WHERE h.k = h.best AND (h.rest <> '' OR m.author <> h.author)
 ), by_card AS (
-    SELECT c.id AS child, m.id AS parent, substr(c.name, length(m.name) + 2) AS rest,
+    SELECT c.key AS ckey, m.key AS pkey, substr(c.name, length(m.name) + 2) AS rest,
         greatest({_COMPATIBLE.format(c="c")}, 1) AS namesakes
     FROM (SELECT DISTINCT child, parent FROM card_pairs WHERE listed) cp
     JOIN kin_models c ON c.id = cp.child
@@ -208,12 +220,16 @@ WITH toks AS (
     LEFT JOIN typed t ON t.name = m.name AND t.mtype = c.mtype
     WHERE starts_with(c.name, m.name || '-')
 ), pairs AS (
-    SELECT * FROM by_name UNION SELECT * FROM by_card
+    SELECT * FROM by_name
+    UNION ALL
+    SELECT * FROM by_card ANTI JOIN by_name USING (ckey, pkey, rest, namesakes)
 ), rests AS (
     SELECT rest, {_name_signal("rest")} FROM (SELECT DISTINCT rest FROM pairs)
 )
-SELECT p.child, p.parent, p.rest, r.signal, r.relation, r.evidence, p.namesakes
+SELECT c.id AS child, m.id AS parent, p.rest, r.signal, r.relation, r.evidence, p.namesakes,
+    p.ckey, p.pkey
 FROM pairs p JOIN rests r ON r.rest IS NOT DISTINCT FROM p.rest
+JOIN kin_models c ON c.key = p.ckey JOIN kin_models m ON m.key = p.pkey
 """
 
 
@@ -326,20 +342,26 @@ WHERE lower(f.parent) <> lower(f.child)
     AND (m.id IS NOT NULL OR f.signal <> 'card_link')
 """
 
+#: The name pairs whose cards share a paragraph, found on the models' integer keys (the
+#: distinct pairs of millions of name pairs, the paragraphs' joins) and named at the end.
 TEXT_PAIRS = f"""
 CREATE TEMP TABLE text_pairs AS
-WITH pairs AS (SELECT DISTINCT child, parent FROM name_pairs),
-ids AS (SELECT child AS id FROM pairs UNION SELECT parent FROM pairs),
+WITH pairs AS (SELECT DISTINCT ckey, pkey FROM name_pairs),
+ids AS (SELECT ckey AS key FROM pairs UNION SELECT pkey FROM pairs),
 paras AS (
-    SELECT s.id, unnest(s.paras) AS h FROM card_scan s SEMI JOIN ids ON ids.id = s.id
+    SELECT m.key, unnest(s.paras) AS h
+    FROM card_scan s JOIN kin_models m ON m.id = s.id SEMI JOIN ids ON ids.key = m.key
 ), counts AS (
     SELECT h, count(*) AS cards FROM (SELECT unnest(paras) AS h FROM card_scan) GROUP BY h
 ), common AS (
-    SELECT p.id, p.h FROM paras p JOIN counts c ON c.h = p.h WHERE c.cards <= {PARAGRAPH_CARDS}
+    SELECT p.key, p.h FROM paras p JOIN counts c ON c.h = p.h WHERE c.cards <= {PARAGRAPH_CARDS}
+), shared AS (
+    SELECT p.ckey, p.pkey, count(*) AS shared
+    FROM pairs p JOIN common a ON a.key = p.ckey JOIN common b ON b.key = p.pkey AND b.h = a.h
+    GROUP BY p.ckey, p.pkey
 )
-SELECT p.child, p.parent, count(*) AS shared
-FROM pairs p JOIN common a ON a.id = p.child JOIN common b ON b.id = p.parent AND b.h = a.h
-GROUP BY p.child, p.parent
+SELECT c.id AS child, m.id AS parent, s.shared
+FROM shared s JOIN kin_models c ON c.key = s.ckey JOIN kin_models m ON m.key = s.pkey
 """
 
 
