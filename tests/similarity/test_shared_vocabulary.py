@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import scipy.sparse as sp
@@ -19,6 +22,7 @@ from phylohub.similarity.measures import (
     FittedVocabularies,
     SimilarityOptions,
     cosine_pairs,
+    fit_vocabularies,
     pair_similarity,
     vocabulary_rows,
 )
@@ -35,7 +39,11 @@ from phylohub.similarity.vectorize import (
 
 SAMPLE = 6_000
 SEED = 5
-CONFIG = {"metadata": {"variants": ["traits"]}, "vocabulary_sample": SAMPLE, "vocabulary_size": 300}
+CONFIG: dict[str, Any] = {
+    "metadata": {"variants": ["traits"]},
+    "vocabulary_sample": SAMPLE,
+    "vocabulary_size": 300,
+}
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +53,7 @@ def ids(snapshot20k: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def pairs(snapshot20k: Path, ids: list[str]) -> np.ndarray:
+def pairs(snapshot20k: Path, ids: list[str]) -> npt.NDArray[np.int64]:
     """Row pairs: random ones and pairs of models that both have a card."""
     with_card = sorted(r for rows, _ in iter_card_texts(snapshot20k, CardOptions()) for r in rows)
     rng = np.random.default_rng(2)
@@ -57,7 +65,9 @@ def pairs(snapshot20k: Path, ids: list[str]) -> np.ndarray:
     return np.stack([keys // len(ids), keys % len(ids)], axis=1)
 
 
-def reference(db: Path, n_models: int, lo: np.ndarray, hi: np.ndarray) -> dict[str, dict]:
+def reference(
+    db: Path, n_models: int, lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]
+) -> dict[str, dict[str, Any]]:
     """Each text's fit and cosines as every measuring rule made them for itself: one
     corpus of the sample's and the pairs' models, the fit on the sample's documents."""
     fit_rows = vocabulary_rows(n_models, SAMPLE, SEED)
@@ -92,7 +102,7 @@ def reference(db: Path, n_models: int, lo: np.ndarray, hi: np.ndarray) -> dict[s
 
 
 def test_the_shared_fit_is_each_rules_own_fit(
-    snapshot20k: Path, ids: list[str], pairs: np.ndarray, tmp_path: Path
+    snapshot20k: Path, ids: list[str], pairs: npt.NDArray[np.int64], tmp_path: Path
 ) -> None:
     paths = {
         "vocabulary": tmp_path / "vocabulary.parquet",
@@ -116,8 +126,6 @@ def test_the_shared_fit_is_each_rules_own_fit(
         assert [r["df"] for r in rows] == ref["df"]
         assert info["texts"][name]["documents"] == ref["documents"]
     # compute_similarity (and so the resemblance, which measures with the same function)
-    import pyarrow as pa
-
     pq.write_table(pa.table({"a": [ids[i] for i in lo], "b": [ids[i] for i in hi]}), paths["pairs"])
     run_compute_similarity(
         snapshot20k, paths["pairs"], paths["vocabulary"], paths["fit"], cfg, 1, paths, seed=SEED
@@ -135,8 +143,6 @@ def test_a_fit_of_other_options_or_another_snapshot_is_refused(
     opts = SimilarityOptions(variants=("traits",), vocabulary_sample=2_000, vocabulary_size=50)
     fitted = pair_similarity(snapshot20k, [ids[0]], [ids[1]], opts)  # fits for itself
     assert fitted[1].num_rows > 0
-    from phylohub.similarity.measures import fit_vocabularies
-
     fit = fit_vocabularies(snapshot20k, opts)
     pair_similarity(snapshot20k, [ids[0]], [ids[1]], opts, fit)  # its own options: fine
     other = SimilarityOptions(variants=("traits",), vocabulary_sample=2_000, vocabulary_size=60)
