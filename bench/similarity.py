@@ -5,7 +5,8 @@
 (defaults: 1,860,000 models, 10,000 draws per shape, 10,000 bootstrap resamples).
 Makes the snapshot once with ``bench/make_snapshot.py`` (the crawl's files written from
 the replica's store, no HTTP) under ``results/bench/similarity-N/``, then runs the stage's
-three table rules as the workflow's scripts do, each in a fresh process with 2 threads,
+table rules (the vocabularies' fit, the pairs, their measures, the summary) as the
+workflow's scripts do, each in a fresh process with 2 threads,
 and prints wall-clock seconds and peak RSS (``/usr/bin/time``) for each and in all (the
 two figures take about a second each and are left out).
 """
@@ -38,16 +39,22 @@ draws, boot = int(sys.argv[4]), int(sys.argv[5])
 paths = {k: out / v for k, v in dict(
     pairs="kin_pairs.parquet", shapes="kin_shapes.tsv", forest="kin_forest.json",
     similarity="pair_similarity.parquet", vocabulary="vocabulary.parquet",
-    stats="similarity_stats.json", means="similarity_means.tsv",
+    fit="vocabulary_fit.json", stats="similarity_stats.json", means="similarity_means.tsv",
     shape_means="similarity_shape_means.tsv", tests="similarity_tests.tsv").items()}
 if step == "sample_kin_pairs":
     from phylohub.kinship.pairs import write_kin_pairs
     write_kin_pairs(db, paths["pairs"], paths["shapes"], paths["forest"], ["finetune"], draws, 1)
+elif step == "fit_similarity_vocabulary":
+    import yaml
+    from phylohub.similarity.stage import run_fit_similarity_vocabulary
+    cfg = yaml.safe_load(Path("config/config.yaml").read_text())["similarity"]
+    run_fit_similarity_vocabulary(db, cfg, paths, seed=1)
 elif step == "compute_similarity":
     import yaml
     from phylohub.similarity.stage import run_compute_similarity
     cfg = yaml.safe_load(Path("config/config.yaml").read_text())["similarity"]
-    run_compute_similarity(db, paths["pairs"], cfg, 2, paths, seed=1)
+    run_compute_similarity(db, paths["pairs"], paths["vocabulary"], paths["fit"], cfg, 2, paths,
+                           seed=1)
 else:
     from phylohub.similarity.measures import measure_names, DEFAULT_VARIANTS
     from phylohub.similarity.stage import run_summarize_similarity
@@ -65,7 +72,9 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     total_s, peak = 0.0, 0
     print(f"{'step':<22} {'seconds':>8} {'peak RSS MB':>12}")
-    for step in ("sample_kin_pairs", "compute_similarity", "summarize_similarity"):
+    steps = ("fit_similarity_vocabulary", "sample_kin_pairs", "compute_similarity",
+             "summarize_similarity")  # fmt: skip
+    for step in steps:
         cmd = ["/usr/bin/time", "-f", "%e %M", sys.executable, "-c", STEP, step, str(db), str(out)]
         r = subprocess.run([*cmd, str(draws), str(boot)], capture_output=True, text=True, cwd=ROOT)
         if r.returncode:

@@ -24,7 +24,12 @@ from phylohub.hub.synth import SynthConfig
 from phylohub.kinship.pairs import write_kin_pairs
 from phylohub.kinship.shapes import RELATION_SHAPE
 from phylohub.similarity.measures import measure_names
-from phylohub.similarity.stage import read_tsv, run_compute_similarity, run_summarize_similarity
+from phylohub.similarity.stage import (
+    read_tsv,
+    run_compute_similarity,
+    run_fit_similarity_vocabulary,
+    run_summarize_similarity,
+)
 
 DRAWS = 3000
 VARIANTS = ["paper", "no_ids", "traits"]
@@ -40,6 +45,7 @@ def run_stage(db: Path, out: Path, seed: int = 11, draws: int = DRAWS) -> dict[s
         "forest": d / "kin_forest.json",
         "similarity": d / "pair_similarity.parquet",
         "vocabulary": d / "vocabulary.parquet",
+        "fit": d / "vocabulary_fit.json",
         "stats": d / "similarity_stats.json",
         "means": d / "similarity_means.tsv",
         "shape_means": d / "similarity_shape_means.tsv",
@@ -47,7 +53,8 @@ def run_stage(db: Path, out: Path, seed: int = 11, draws: int = DRAWS) -> dict[s
     }
     write_kin_pairs(db, paths["pairs"], paths["shapes"], paths["forest"], ["finetune"], draws, seed)
     options = {"metadata": {"variants": VARIANTS}, "vocabulary_size": 512}
-    run_compute_similarity(db, paths["pairs"], options, 2, paths)
+    run_fit_similarity_vocabulary(db, options, paths)
+    run_compute_similarity(db, paths["pairs"], paths["vocabulary"], paths["fit"], options, 2, paths)
     run_summarize_similarity(
         paths["pairs"], paths["shapes"], paths["similarity"], measure_names(VARIANTS),
         resamples=1000, confidence=0.95, seed=seed, out=paths,

@@ -276,6 +276,25 @@ def similarity_measures(wildcards):
     return measure_names(similarity_variants(wildcards))
 
 
+#: The similarity options that decide the vocabularies (rule fit_similarity_vocabulary's
+#: params): not the kin pairs' draws or relations, nor the summary's, so changing those
+#: refits nothing.
+SIMILARITY_FIT_KEYS = (
+    "vocabulary_size",
+    "ngram_max",
+    "vocabulary_sample",
+    "metadata",
+    "cards",
+)
+
+
+def similarity_options(measure=True):
+    """The similarity section's options that a fit (measure=False) or a measurement of
+    pairs (measure=True: also levenshtein_max_chars) depends on, as params."""
+    keys = SIMILARITY_FIT_KEYS + (("levenshtein_max_chars",) if measure else ())
+    return {key: config["similarity"][key] for key in keys}
+
+
 def similarity_mem_mb(wildcards, input):
     """Memory for the similarity rules (MB): 2 GB plus 2.5x the snapshot, at most 12 GB.
 

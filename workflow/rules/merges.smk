@@ -106,6 +106,8 @@ rule measure_merge_resemblance:
         unpack(merges_genealogy_tables),
         db=results("hub.duckdb"),
         merges=results("merges/merges.parquet"),
+        vocabulary=results("similarity/vocabulary.parquet"),
+        fit=results("similarity/vocabulary_fit.json"),
     output:
         pairs=results("merges/resemblance.parquet"),
         summary=results("merges/resemblance.tsv"),
@@ -121,7 +123,7 @@ rule measure_merge_resemblance:
         mem_mb=similarity_mem_mb,
         runtime=30,
     params:
-        options=config["similarity"],
+        options=similarity_options(),
         control=config["merges"]["resemblance_control"],
         seed=config["seed"],
         replicates=config["merges"]["bootstrap"],

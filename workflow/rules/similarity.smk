@@ -29,13 +29,36 @@ rule sample_kin_pairs:
         "../scripts/sample_kin_pairs.py"
 
 
+rule fit_similarity_vocabulary:
+    input:
+        db=results("hub.duckdb"),
+    output:
+        vocabulary=results("similarity/vocabulary.parquet"),
+        fit=results("similarity/vocabulary_fit.json"),
+    log:
+        "logs/{snapshot}/fit_similarity_vocabulary.log",
+    benchmark:
+        "benchmarks/{snapshot}/fit_similarity_vocabulary.tsv"
+    conda:
+        "../../envs/phylohub.yaml"
+    resources:
+        mem_mb=similarity_mem_mb,
+        runtime=30,
+    params:
+        options=similarity_options(measure=False),
+        seed=config["seed"],
+    script:
+        "../scripts/fit_similarity_vocabulary.py"
+
+
 rule compute_similarity:
     input:
         db=results("hub.duckdb"),
         pairs=results("similarity/kin_pairs.parquet"),
+        vocabulary=results("similarity/vocabulary.parquet"),
+        fit=results("similarity/vocabulary_fit.json"),
     output:
         similarity=results("similarity/pair_similarity.parquet"),
-        vocabulary=results("similarity/vocabulary.parquet"),
         stats=results("similarity/similarity_stats.json"),
     log:
         "logs/{snapshot}/compute_similarity.log",
@@ -48,7 +71,7 @@ rule compute_similarity:
         mem_mb=similarity_mem_mb,
         runtime=30,
     params:
-        options=config["similarity"],
+        options=similarity_options(),
         seed=config["seed"],
     script:
         "../scripts/compute_similarity.py"

@@ -1,7 +1,8 @@
 """Compute the similarity measures of every distinct kin pair.
 
-Reads: results/{snapshot}/hub.duckdb and similarity/kin_pairs.parquet. Writes:
-similarity/pair_similarity.parquet, vocabulary.parquet, similarity_stats.json.
+Reads: results/{snapshot}/hub.duckdb, similarity/kin_pairs.parquet and the vocabularies
+(similarity/vocabulary.parquet, vocabulary_fit.json). Writes:
+similarity/pair_similarity.parquet, similarity_stats.json.
 """
 
 from pathlib import Path
@@ -13,6 +14,8 @@ configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
 run_compute_similarity(
     Path(snakemake.input.db),
     Path(snakemake.input.pairs),
+    Path(snakemake.input.vocabulary),
+    Path(snakemake.input.fit),
     dict(snakemake.params.options),
     snakemake.threads,
     named_paths(snakemake.output.items()),

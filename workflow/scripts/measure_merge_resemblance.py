@@ -1,7 +1,8 @@
 """Measure how much a merge resembles each of its parents (the similarity measures).
 
 Reads: hub.duckdb, merges/merges.parquet, the genealogy's nodes and edges of
-merges.relations. Writes: merges/resemblance.parquet and resemblance.tsv; see
+merges.relations, the similarity stage's vocabularies (similarity/vocabulary.parquet,
+vocabulary_fit.json). Writes: merges/resemblance.parquet and resemblance.tsv; see
 phylohub.merges.resemblance.
 """
 
@@ -22,4 +23,6 @@ measure_resemblance(
     seed=int(snakemake.params.seed),
     replicates=int(snakemake.params.replicates),
     threads=snakemake.threads,
+    vocabulary=Path(snakemake.input.vocabulary),
+    fit=Path(snakemake.input.fit),
 )

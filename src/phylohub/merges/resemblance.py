@@ -3,7 +3,8 @@
 Every merge of two or more parents, all listed, is paired with each parent; a sample of
 finetune child-parent pairs (``merges.resemblance_control``, seeded from ``seed``) is the
 yardstick. The measures are :func:`phylohub.similarity.measures.pair_similarity`'s (the
-similarity stage's options), not rewritten here. Per measure: the mean similarity of a
+similarity stage's options and vocabularies: the workflow's rule reads the fit of
+``fit_similarity_vocabulary``), not rewritten here. Per measure: the mean similarity of a
 merge to its first-listed parent, to its other parents, to its closest and its farthest
 parent, and of a finetune to its parent; and whether the first-listed parent is the
 closest more often than were the order of the parents random (ties share the win).
@@ -26,7 +27,12 @@ import numpy as np
 import polars as pl
 
 from phylohub.merges.inheritance import _boot, _num
-from phylohub.similarity.measures import SimilarityOptions, measure_names, pair_similarity
+from phylohub.similarity.measures import (
+    FittedVocabularies,
+    SimilarityOptions,
+    measure_names,
+    pair_similarity,
+)
 
 #: Below this many merges (of two or more parents, every pair measured) no interval.
 MIN_MERGES = 10
@@ -65,9 +71,15 @@ def resemblance_pairs(
     return pl.DataFrame(rows, schema=["a", "b", "kind", "position", "parents"], orient="row")
 
 
-def measure_pairs(db: Path, pairs: pl.DataFrame, options: SimilarityOptions) -> pl.DataFrame:
-    """``pairs`` with one column per measure (the similarity stage's)."""
-    table, _, _ = pair_similarity(db, pairs["a"].to_list(), pairs["b"].to_list(), options)
+def measure_pairs(
+    db: Path,
+    pairs: pl.DataFrame,
+    options: SimilarityOptions,
+    fitted: FittedVocabularies | None = None,
+) -> pl.DataFrame:
+    """``pairs`` with one column per measure (the similarity stage's; ``fitted``: its
+    vocabularies, fitted here if None)."""
+    table, _, _ = pair_similarity(db, pairs["a"].to_list(), pairs["b"].to_list(), options, fitted)
     sim = pl.from_arrow(table)
     assert isinstance(sim, pl.DataFrame)
     key = pairs.with_columns(
@@ -184,12 +196,14 @@ def resemblance(
     control: int,
     seed: int,
     replicates: int,
+    fitted: FittedVocabularies | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The measured pairs and their summary (module docs)."""
+    """The measured pairs and their summary (module docs); ``fitted``: the similarity
+    stage's vocabularies (fitted here if None)."""
     pairs = resemblance_pairs(merges, nodes, edges, control, seed)
     names = measure_names(options.variants)
     if pairs.height == 0:  # nothing to measure: every measure's row, empty
         pairs = pairs.with_columns(pl.lit(None, pl.Float64).alias(m) for m in names)
         return pairs, summarize(pairs, names, seed, replicates)
-    measured = measure_pairs(db, pairs, options)
+    measured = measure_pairs(db, pairs, options, fitted)
     return measured, summarize(measured, names, seed, replicates)

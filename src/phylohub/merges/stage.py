@@ -185,17 +185,23 @@ def measure_resemblance(
     seed: int,
     replicates: int,
     threads: int = 1,
+    vocabulary: Path | None = None,
+    fit: Path | None = None,
 ) -> None:
     """Write :data:`RESEMBLANCE_TABLES` (see :mod:`phylohub.merges.resemblance`: the pairs,
     their summary and the first-parent claim) with the similarity stage's options
     (``options``: the config's ``similarity`` section; ``seed`` also draws its vocabulary
-    sample, as it does the similarity stage's)."""
+    sample, as it does the similarity stage's). ``vocabulary`` and ``fit``: the files of
+    rule ``fit_similarity_vocabulary`` (both, or neither: then fitted here)."""
     from phylohub.merges.resemblance import first_parent_claim, resemblance
-    from phylohub.similarity.measures import SimilarityOptions, measure_names
+    from phylohub.similarity.measures import FittedVocabularies, SimilarityOptions, measure_names
 
     check_outputs(outputs, RESEMBLANCE_TABLES, "measure_merge_resemblance")
     start = time.perf_counter()
     opts = SimilarityOptions.from_config(dict(options), threads=threads, seed=seed)
+    fitted = None
+    if vocabulary is not None and fit is not None:
+        fitted = FittedVocabularies.read(vocabulary, fit)
     pairs, summary = resemblance(
         db,
         pl.read_parquet(merges, columns=["id", "parents", "parent_ids"]),
@@ -205,6 +211,7 @@ def measure_resemblance(
         control,
         seed,
         replicates,
+        fitted,
     )
     claims = first_parent_claim(pairs, measure_names(opts.variants), seed, replicates)
     write_parquet(pairs, Path(outputs["pairs"]))

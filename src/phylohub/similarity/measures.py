@@ -21,8 +21,11 @@ seeded uniform sample of that many models (:func:`vocabulary_rows`): building an
 tokenising every model's text is most of the cost on a big snapshot, and the top terms of
 a large sample are the top terms of the whole (but for terms whose counts are within
 sampling error of the cut-off: docs/similarity.md has the comparison). Document
-frequencies (the IDF) then come from the same sample. A pair in which either model has no
-prepared card has no card measures (NaN).
+frequencies (the IDF) then come from the same sample. The fit (:func:`fit_vocabularies`)
+depends on the snapshot and these options only, not on the pairs: the workflow fits once
+(rule ``fit_similarity_vocabulary``) and every rule that measures pairs reads the fit
+(:class:`FittedVocabularies`) and builds the texts of its pairs' models only. A pair in
+which either model has no prepared card has no card measures (NaN).
 
 Measure names are ``<text>_<metric>``: ``metadata_tfidf``, ``card_levenshtein``, ...; the
 paper's six measures are ``metadata_*`` and ``card_*``.
@@ -30,17 +33,20 @@ paper's six measures are ``metadata_*`` and ``card_*``.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import duckdb
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 import scipy.sparse as sp
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cpdist
@@ -58,6 +64,7 @@ from phylohub.similarity.vectorize import (
     TermCounts,
     TokenCorpus,
     Tokens,
+    Vocabulary,
     fit_vocabulary,
     idf,
     term_counts,
@@ -67,8 +74,11 @@ from phylohub.similarity.vectorize import (
 __all__ = [
     "DEFAULT_VARIANTS",
     "METRICS",
+    "FittedText",
+    "FittedVocabularies",
     "SimilarityOptions",
     "cosine_pairs",
+    "fit_vocabularies",
     "levenshtein_pairs",
     "measure_names",
     "pair_similarity",
@@ -142,6 +152,18 @@ class SimilarityOptions:
             vocabulary_sample=cfg.get("vocabulary_sample"),
             seed=seed,
         )
+
+    def fit_key(self) -> dict[str, Any]:
+        """The options that decide the vocabularies (a fit is valid for these only)."""
+        return {
+            "vocabulary_size": self.vocabulary_size,
+            "ngram_max": self.ngram_max,
+            "fields": list(self.fields),
+            "variants": list(self.variants),
+            "cards": asdict(self.cards),
+            "vocabulary_sample": self.vocabulary_sample,
+            "seed": self.seed,
+        }
 
     def __post_init__(self) -> None:
         if self.vocabulary_size < 1 or self.ngram_max not in (1, 2):
@@ -239,6 +261,208 @@ def _model_rows(db: Path, ids: Sequence[str]) -> IntArray:
     return np.asarray(got["i"], dtype=np.int64)
 
 
+#: Columns of the vocabulary table (``vocabulary.parquet``).
+VOCABULARY_SCHEMA: Final[pa.Schema] = pa.schema(
+    [("text", pa.string()), ("term", pa.string()), ("count", pa.int64()), ("df", pa.int64())]
+)
+
+
+@dataclass(frozen=True)
+class FittedText:
+    """One text's vocabulary: its terms (in term order), their counts and document
+    frequencies over the fitted documents, how many documents and tokens those were."""
+
+    terms: list[str]
+    counts: IntArray
+    df: IntArray
+    documents: int
+    tokens: int
+
+
+@dataclass(frozen=True)
+class FittedVocabularies:
+    """The vocabularies of every text, fitted once per snapshot and options.
+
+    ``models`` is the snapshot's size and ``key`` the options' :meth:`SimilarityOptions.fit_key`,
+    both checked by :func:`pair_similarity` before it uses a fit: a fit of another
+    snapshot or other options would silently give other measures.
+    """
+
+    texts: dict[str, FittedText]
+    models: int
+    sample: int
+    key: dict[str, Any]
+
+    def table(self) -> pa.Table:
+        """``text``, ``term``, ``count``, ``df``: the workflow's ``vocabulary.parquet``."""
+        names = [n for n, t in self.texts.items() for _ in t.terms]
+        return pa.table(
+            {
+                "text": pa.array(names, pa.string()),
+                "term": pa.array([w for t in self.texts.values() for w in t.terms], pa.string()),
+                "count": pa.array(
+                    np.concatenate([t.counts for t in self.texts.values()]), pa.int64()
+                ),
+                "df": pa.array(np.concatenate([t.df for t in self.texts.values()]), pa.int64()),
+            },
+            schema=VOCABULARY_SCHEMA,
+        )
+
+    def info(self) -> dict[str, Any]:
+        """What the table does not hold: options, sizes, documents and tokens per text."""
+        return {
+            "key": self.key,
+            "models": self.models,
+            "vocabulary_sample": self.sample,
+            "texts": {
+                n: {"documents": t.documents, "tokens": t.tokens, "vocabulary": len(t.terms)}
+                for n, t in self.texts.items()
+            },
+        }
+
+    def write(self, vocabulary: Path, info: Path) -> None:
+        """Write the table (parquet) and :meth:`info` (JSON)."""
+        from phylohub import io
+
+        io.write_parquet(self.table(), vocabulary)
+        io.write_json(self.info(), info)
+
+    @classmethod
+    def read(cls, vocabulary: Path, info: Path) -> FittedVocabularies:
+        """A fit written by :meth:`write`."""
+        meta = json.loads(Path(info).read_text())
+        table = pq.read_table(vocabulary)
+        by_text: dict[str, list[int]] = {}
+        for j, name in enumerate(table["text"].to_pylist()):
+            by_text.setdefault(name, []).append(j)
+        terms, counts, df = (table[c].to_pylist() for c in ("term", "count", "df"))
+        texts = {}
+        for name, t in meta["texts"].items():
+            rows = by_text.get(name, [])
+            texts[name] = FittedText(
+                [terms[j] for j in rows],
+                np.asarray([counts[j] for j in rows], dtype=np.int64),
+                np.asarray([df[j] for j in rows], dtype=np.int64),
+                int(t["documents"]),
+                int(t["tokens"]),
+            )
+        return cls(texts, int(meta["models"]), int(meta["vocabulary_sample"]), meta["key"])
+
+    def check(self, options: SimilarityOptions, n_models: int) -> None:
+        """PhylohubError unless this fit is of ``options`` and a snapshot of ``n_models``."""
+        if self.key != options.fit_key() or self.models != n_models:
+            raise PhylohubError(
+                "the similarity vocabularies were fitted on another snapshot or with other "
+                "options; fit them again (rule fit_similarity_vocabulary)"
+            )
+
+
+def _n_models(db: Path) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return int(con.execute("SELECT count(*) FROM models").fetchone()[0])  # type: ignore[index]
+
+
+def _read_texts(
+    db: Path,
+    options: SimilarityOptions,
+    rows: IntArray | None,
+    kept: IntArray | None,
+    progress: Callable[[int], None],
+) -> dict[str, _Text]:
+    """Tokens of every text of the models at ``rows`` (None: all), in the options' order
+    (metadata variants, then cards); the raw texts of the models in ``kept`` too."""
+    texts = {text_name(v): _Text() for v in options.variants}
+    start = 0
+
+    def metadata_chunks() -> Iterable[tuple[IntArray, dict[str, list[str]]]]:
+        nonlocal start
+        for by_variant in iter_metadata_strings(db, options.fields, options.variants, rows=rows):
+            k = len(next(iter(by_variant.values())))
+            if rows is None:
+                rows_k = np.arange(start, start + k, dtype=np.int64)
+            else:
+                rows_k = rows[start : start + k]
+            start += k
+            yield rows_k, {text_name(v): s for v, s in by_variant.items()}
+
+    _accumulate(metadata_chunks(), texts, kept, progress)
+    for text in texts.values():
+        text.finish()
+    cards = {"card": _Text()}
+    _accumulate(
+        (
+            (np.asarray(r, dtype=np.int64), {"card": t})
+            for r, t in iter_card_texts(db, options.cards, rows=rows)
+        ),
+        cards,
+        kept,
+        progress,
+    )
+    cards["card"].finish()
+    texts.update(cards)
+    return texts
+
+
+def _progress(what: str) -> Callable[[int], None]:
+    done = {"n": 0}
+
+    def progress(k: int) -> None:
+        done["n"] += k
+        log.info("%s: %s texts read", what, f"{done['n']:,}")
+
+    return progress
+
+
+def fit_vocabularies(db: Path, options: SimilarityOptions | None = None) -> FittedVocabularies:
+    """Every text's vocabulary and document frequencies, fitted on the models at
+    :func:`vocabulary_rows` (the seeded sample, or every model).
+
+    Depends on the snapshot and ``options.fit_key()`` only, never on pairs: one fit
+    serves every set of pairs measured on the snapshot.
+    """
+    opts = options or SimilarityOptions()
+    n_models = _n_models(db)
+    fit_rows = vocabulary_rows(n_models, opts.vocabulary_sample, opts.seed)
+    texts = _read_texts(db, opts, fit_rows, None, _progress("vocabulary"))
+    fitted: dict[str, FittedText] = {}
+    for name in list(texts):
+        tokens = texts.pop(name).tokens  # free each text's tokens once fitted
+        assert tokens is not None
+        vocab = fit_vocabulary(tokens, opts.vocabulary_size, opts.ngram_max)
+        on_fit = term_counts(tokens, vocab, np.zeros(0, dtype=np.int64))
+        fitted[name] = FittedText(
+            vocab.terms, vocab.counts, on_fit.df, tokens.n_docs, int(tokens.codes.size)
+        )
+        log.info("vocabulary of %s: %d terms from %d documents", name, vocab.size, tokens.n_docs)
+    sample = n_models if fit_rows is None else int(fit_rows.size)
+    return FittedVocabularies(fitted, n_models, sample, opts.fit_key())
+
+
+def _vocabulary_in(tokens: Tokens, text: FittedText) -> tuple[Tokens, Vocabulary]:
+    """The fitted terms in the codes of ``tokens`` (another corpus than the fit's).
+
+    A term's tokens absent from ``tokens`` get one extra code that no document holds, so
+    the term counts 0 everywhere, as it would in the fit's own codes.
+    """
+    missing = len(tokens.strings)
+    parts = [t.split(" ") for t in text.terms]
+    wanted = sorted({w for p in parts for w in p})
+    known = (
+        pl.DataFrame({"s": tokens.strings, "i": np.arange(missing, dtype=np.int64)})
+        .filter(pl.col("s").is_in(wanted))
+        .unique("s", keep="first")
+    )
+    code = dict(zip(known["s"].to_list(), known["i"].to_list(), strict=True))
+    first = np.asarray([code.get(p[0], missing) for p in parts], dtype=np.int64)
+    second = np.asarray(
+        [code.get(p[1], missing) if len(p) > 1 else -1 for p in parts], dtype=np.int64
+    )
+    extended = Tokens(
+        tokens.docs, tokens.offsets, tokens.codes, tokens.strings.extend_constant(None, 1)
+    )
+    return extended, Vocabulary(list(text.terms), first, second, text.counts)
+
+
 @dataclass
 class _Text:
     """One text (a metadata variant or the cards): its tokens and the texts of the pairs."""
@@ -260,28 +484,21 @@ def _measure_text(
     lo: IntArray,
     hi: IntArray,
     options: SimilarityOptions,
-    fit_rows: IntArray | None,
-    vocab_rows: list[dict[str, Any]],
+    fitted: FittedText,
     stats: dict[str, Any],
 ) -> dict[str, FloatArray]:
     """The three metrics of one text for the pairs (lo[i], hi[i]); NaN without the text.
 
-    The vocabulary and the document frequencies come from the documents at ``fit_rows``
-    (None: every document read), the counts from the pairs' own documents.
+    The vocabulary and the document frequencies are the fit's, the counts from the
+    pairs' own documents.
     """
     text.finish()
-    tokens = text.tokens
-    assert tokens is not None
-    fit = tokens if fit_rows is None else tokens.subset(fit_rows)
-    vocab = fit_vocabulary(fit, options.vocabulary_size, options.ngram_max)
+    assert text.tokens is not None
+    tokens, vocab = _vocabulary_in(text.tokens, fitted)
     counts = term_counts(tokens, vocab, np.concatenate([lo, hi]))
-    if fit_rows is not None:
-        on_fit = term_counts(fit, vocab, np.zeros(0, dtype=np.int64))
-        counts = TermCounts(counts.docs, counts.matrix, on_fit.df, on_fit.n_docs)
+    counts = TermCounts(counts.docs, counts.matrix, fitted.df, fitted.documents)
     weights = idf(counts)
-    for term, count, df in zip(vocab.terms, vocab.counts.tolist(), counts.df.tolist(), strict=True):
-        vocab_rows.append({"text": name, "term": term, "count": count, "df": df})
-    stats[name] = {"documents": fit.n_docs, "tokens": int(fit.codes.size)}
+    stats[name] = {"documents": fitted.documents, "tokens": fitted.tokens}
     stats[name]["documents_read"] = tokens.n_docs
     stats[name]["vocabulary"] = vocab.size
     pos_lo = np.searchsorted(counts.docs, lo)
@@ -307,11 +524,11 @@ def _measure_text(
 def _accumulate(
     chunks: Iterable[tuple[IntArray, dict[str, list[str]]]],
     texts: dict[str, _Text],
-    needed: IntArray,
+    needed: IntArray | None,
     progress: Callable[[int], None],
 ) -> None:
     for rows, by_text in chunks:
-        take = np.flatnonzero(np.isin(rows, needed))
+        take = np.zeros(0, np.int64) if needed is None else np.flatnonzero(np.isin(rows, needed))
         for name, strings in by_text.items():
             corpus = texts[name].corpus
             assert corpus is not None
@@ -321,7 +538,11 @@ def _accumulate(
 
 
 def pair_similarity(
-    db: Path, a: Sequence[str], b: Sequence[str], options: SimilarityOptions | None = None
+    db: Path,
+    a: Sequence[str],
+    b: Sequence[str],
+    options: SimilarityOptions | None = None,
+    fitted: FittedVocabularies | None = None,
 ) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
     """Every measure for each distinct pair of models among (a[i], b[i]).
 
@@ -333,6 +554,9 @@ def pair_similarity(
         Model ids of the pairs (order within a pair does not matter).
     options : SimilarityOptions, optional
         Defaults to the paper's choices.
+    fitted : FittedVocabularies, optional
+        The vocabularies (:func:`fit_vocabularies` of this snapshot and options, checked);
+        fitted here if not given.
 
     Returns
     -------
@@ -348,66 +572,31 @@ def pair_similarity(
     if len(a) != len(b):
         raise ValueError("a and b must have the same length")
     t0 = time.perf_counter()
+    seconds: dict[str, float] = {}
+    if fitted is None:
+        fitted = fit_vocabularies(db, opts)
+        seconds["vocabularies"] = time.perf_counter() - t0
     rows = _model_rows(db, [*a, *b])
     ra, rb = rows[: len(a)], rows[len(a) :]
     if (ra == rb).any():
         raise PhylohubError("a kin pair joins a model with itself")
-    with duckdb.connect(str(db), read_only=True) as con:
-        n_models = int(con.execute("SELECT count(*) FROM models").fetchone()[0])  # type: ignore[index]
+    n_models = _n_models(db)
+    fitted.check(opts, n_models)
     keys = np.unique(np.minimum(ra, rb) * n_models + np.maximum(ra, rb))
     lo, hi = keys // n_models, keys % n_models
     needed = np.unique(np.concatenate([lo, hi]))
     stats: dict[str, Any] = {"pairs": len(a), "distinct_pairs": int(keys.size)}
     stats["models"] = n_models
     stats["models_in_pairs"] = int(needed.size)
-    # The vocabularies' sample and the pairs' models: the only texts built (all if None).
-    fit_rows = vocabulary_rows(n_models, opts.vocabulary_sample, opts.seed)
-    read_rows = None if fit_rows is None else np.union1d(fit_rows, needed)
-    stats["vocabulary_sample"] = n_models if fit_rows is None else int(fit_rows.size)
-    seconds: dict[str, float] = {}
-
-    done = {"n": 0}
-
-    def progress(k: int) -> None:
-        done["n"] += k
-        log.info("similarity: %s texts read", f"{done['n']:,}")
-
-    texts = {text_name(v): _Text() for v in opts.variants}
-    start = 0
-
-    def metadata_chunks() -> Iterable[tuple[IntArray, dict[str, list[str]]]]:
-        nonlocal start
-        for by_variant in iter_metadata_strings(db, opts.fields, opts.variants, rows=read_rows):
-            k = len(next(iter(by_variant.values())))
-            if read_rows is None:
-                rows_k = np.arange(start, start + k, dtype=np.int64)
-            else:
-                rows_k = read_rows[start : start + k]
-            start += k
-            yield rows_k, {text_name(v): s for v, s in by_variant.items()}
-
-    _accumulate(metadata_chunks(), texts, needed, progress)
-    for text in texts.values():
-        text.finish()
-    seconds["metadata_texts"] = time.perf_counter() - t0
-    cards = {"card": _Text()}
+    stats["vocabulary_sample"] = fitted.sample
+    # The pairs' models only: the vocabularies are the fit's.
     t1 = time.perf_counter()
-    _accumulate(
-        (
-            (np.asarray(r, dtype=np.int64), {"card": t})
-            for r, t in iter_card_texts(db, opts.cards, rows=read_rows)
-        ),
-        cards,
-        needed,
-        progress,
-    )
-    texts.update(cards)
-    seconds["card_texts"] = time.perf_counter() - t1
+    texts = _read_texts(db, opts, needed, needed, _progress("similarity"))
+    seconds["texts"] = time.perf_counter() - t1
     columns: dict[str, Any] = {}
-    vocab_rows: list[dict[str, Any]] = []
     for name, text in texts.items():
         t2 = time.perf_counter()
-        columns.update(_measure_text(name, text, lo, hi, opts, fit_rows, vocab_rows, stats))
+        columns.update(_measure_text(name, text, lo, hi, opts, fitted.texts[name], stats))
         texts[name] = _Text()  # free the tokens
         seconds[f"{name}_measures"] = time.perf_counter() - t2
         log.info("similarity: %s measured (%.1f s)", name, seconds[f"{name}_measures"])
@@ -420,17 +609,6 @@ def pair_similarity(
             **{m: pa.array(columns[m], pa.float64()) for m in measure_names(opts.variants)},
         }
     )
-    vocabulary = pa.Table.from_pylist(
-        vocab_rows,
-        schema=pa.schema(
-            [
-                ("text", pa.string()),
-                ("term", pa.string()),
-                ("count", pa.int64()),
-                ("df", pa.int64()),
-            ]
-        ),
-    )
     seconds["total"] = time.perf_counter() - t0
     stats["seconds"] = {k: round(v, 2) for k, v in seconds.items()}
-    return table, vocabulary, stats
+    return table, fitted.table(), stats

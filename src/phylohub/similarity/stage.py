@@ -20,6 +20,7 @@ from phylohub import io
 __all__ = [
     "read_tsv",
     "run_compute_similarity",
+    "run_fit_similarity_vocabulary",
     "run_plot_similarity_by_relation",
     "run_plot_similarity_measures",
     "run_summarize_similarity",
@@ -33,22 +34,41 @@ def read_tsv(path: Path) -> pa.Table:
     return io.read_tsv(path).to_arrow()
 
 
+def run_fit_similarity_vocabulary(
+    db: Path, options: dict[str, Any], out: dict[str, Path], seed: int = 0
+) -> None:
+    """Rule ``fit_similarity_vocabulary``: every text's vocabulary and document
+    frequencies (``vocabulary``: the table; ``fit``: sizes and the options, JSON).
+
+    Its own rule so that the fit depends on the snapshot and the options only: the kin
+    pairs (their draws, the genealogy) can change without refitting, and
+    ``compute_similarity`` and ``measure_merge_resemblance`` share one fit.
+    """
+    from phylohub.similarity.measures import SimilarityOptions, fit_vocabularies
+
+    opts = SimilarityOptions.from_config(options, seed=seed)
+    fit_vocabularies(db, opts).write(out["vocabulary"], out["fit"])
+
+
 def run_compute_similarity(
     db: Path,
     pairs: Path,
+    vocabulary: Path,
+    fit: Path,
     options: dict[str, Any],
     threads: int,
     out: dict[str, Path],
     seed: int = 0,
 ) -> None:
-    """Rule ``compute_similarity``: every measure of every distinct kin pair."""
-    from phylohub.similarity.measures import SimilarityOptions, pair_similarity
+    """Rule ``compute_similarity``: every measure of every distinct kin pair, with the
+    vocabularies of ``fit_similarity_vocabulary`` (``vocabulary`` and ``fit``)."""
+    from phylohub.similarity.measures import FittedVocabularies, SimilarityOptions, pair_similarity
 
     opts = SimilarityOptions.from_config(options, threads=threads, seed=seed)
+    fitted = FittedVocabularies.read(vocabulary, fit)
     kin = pq.read_table(pairs, columns=["a", "b"])
-    table, vocabulary, stats = pair_similarity(db, kin["a"].to_pylist(), kin["b"].to_pylist(), opts)
+    table, _, stats = pair_similarity(db, kin["a"].to_pylist(), kin["b"].to_pylist(), opts, fitted)
     io.write_parquet(table, out["similarity"])
-    io.write_parquet(vocabulary, out["vocabulary"])
     io.write_json(stats, out["stats"])
     log.info(
         "similarity: %s distinct pairs in %.1f s", f"{table.num_rows:,}", stats["seconds"]["total"]
