@@ -20,15 +20,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from phylohub.genealogy.families import analyse, family_table
-from phylohub.genealogy.graphs import load_graph
+from phylohub.genealogy.graphs import (
+    SnapshotEdges,
+    read_edges,
+    relation_codes,
+    relation_graph,
+    with_edges,
+)
 from phylohub.genealogy.tables import summarise
 from phylohub.inference.switch import included_edges
 from phylohub.io import write_tsv
 from phylohub.traits.mutation import mutation_distances, mutation_rates
-from phylohub.traits.snapshot import open_snapshot
+from phylohub.traits.snapshot import add_edges, open_snapshot
 from phylohub.vocabulary import TRAITS
 
 log = logging.getLogger(__name__)
@@ -38,11 +45,13 @@ SIDES = ("declared", "with_inferred")
 
 
 def genealogy_headlines(
-    db: Path, relations: Sequence[str], extra: pl.DataFrame | None
+    edges: SnapshotEdges, relations: Sequence[str], extra: pl.DataFrame | None
 ) -> dict[str, Any]:
     """Edges, families of two or more, largest family, deepest generation and children
-    with children of one relation set, with ``extra`` edges added (None: declared only)."""
-    gen = analyse(load_graph(db, relations, extra))
+    with children of one relation set of the snapshot's ``edges`` (:func:`read_edges`,
+    read once for both sides), with ``extra`` edges added (None: declared only)."""
+    relation_codes(relations)
+    gen = analyse(relation_graph(edges if extra is None else with_edges(edges, extra), relations))
     s = summarise(gen, family_table(gen))
     return {
         "edges": s["edges"],
@@ -54,13 +63,10 @@ def genealogy_headlines(
     }
 
 
-def mutation_headlines(db: Path, extra: pl.DataFrame | None, level: float) -> dict[str, Any]:
-    """The pooled mutation rate (typed relations) of every trait, and its pairs."""
-    con = open_snapshot(db, "first", extra_edges=extra)
-    try:
-        rates = mutation_rates(mutation_distances(con), level)
-    finally:
-        con.close()
+def mutation_headlines(con: duckdb.DuckDBPyConnection, level: float) -> dict[str, Any]:
+    """The pooled mutation rate (typed relations) of every trait, and its pairs, on a
+    connection from :func:`phylohub.traits.snapshot.open_snapshot`."""
+    rates = mutation_rates(mutation_distances(con), level)
     out: dict[str, Any] = {}
     for row in rates.filter(pl.col("relation") == "all").iter_rows(named=True):
         out[f"mutation_rate_{row['trait']}"] = row["rate"]
@@ -80,12 +86,21 @@ def kin_headlines(
     written to ``out`` (``measure``, ``declared``, ``with_inferred``, ``change``)."""
     extra = included_edges(inferred, min_confidence)
     log.info("%d inferred edges at confidence >= %s", extra.height, min_confidence)
-    sides: dict[str, dict[str, Any]] = {}
-    for side, added in zip(SIDES, (None, extra), strict=True):
-        sides[side] = {
-            **genealogy_headlines(db, relations, added),
-            **mutation_headlines(db, added, level),
-        }
+    # one read of the edges and one connection serve both sides: the inferred edges are
+    # added to the connection after the declared side is measured
+    edges = read_edges(db)
+    con = open_snapshot(db, "first")
+    try:
+        sides: dict[str, dict[str, Any]] = {}
+        for side, added in zip(SIDES, (None, extra), strict=True):
+            if added is not None:
+                add_edges(con, added, "first")
+            sides[side] = {
+                **genealogy_headlines(edges, relations, added),
+                **mutation_headlines(con, level),
+            }
+    finally:
+        con.close()
     order = [*sides["declared"]]
     order = [m for m in order if not m.startswith("mutation")] + [
         f"mutation_{k}_{t}" for t in TRAITS for k in ("rate", "pairs")

@@ -28,7 +28,14 @@ import polars as pl
 
 from phylohub.io import write_parquet
 from phylohub.traits import sql
-from phylohub.traits.snapshot import RELATIONS, TYPED_RELATIONS, frame, open_snapshot, use_flags
+from phylohub.traits.snapshot import (
+    RELATIONS,
+    TYPED_RELATIONS,
+    frame,
+    open_snapshot,
+    parent_codes,
+    use_flags,
+)
 from phylohub.traits.stats import cluster_mean
 from phylohub.vocabulary import TRAITS
 
@@ -113,13 +120,14 @@ def mutation_rates(distances: pl.DataFrame, level: float = 0.95) -> pl.DataFrame
     (3, 2, 0.3333)
     """
     rows: list[dict[str, Any]] = []
+    coded = distances.select("trait", "relation", "distance", cluster=parent_codes(distances))
     for trait in TRAITS:
-        of_trait = distances.filter(pl.col("trait") == trait)
+        of_trait = coded.filter(pl.col("trait") == trait)
         for relation in ROWS:
             wanted = TYPED_RELATIONS if relation == "all" else (relation,)
             sub = of_trait.filter(pl.col("relation").is_in(wanted))
             values = sub["distance"].to_numpy()
-            parents = sub["parent"].to_numpy()
+            parents = sub["cluster"].to_numpy()
             est = cluster_mean(values, parents, level, share=True)
             rows.append(
                 {
@@ -187,11 +195,13 @@ def write_mutation_rates(
             both[flagged] = mutation_distances(con)
     finally:
         con.close()
-    distances = both["excluded" if exclude_flagged else "kept"]
-    log.info("%d trait comparisons on compared pairs", distances.height)
-    table = mutation_rates(distances, level)
+    choice = "excluded" if exclude_flagged else "kept"
+    log.info("%d trait comparisons on compared pairs", both[choice].height)
+    # each way's rates once: the run's choice is one of the two written to both_out
+    rates = {f: mutation_rates(d, level) for f, d in both.items() if both_out or f == choice}
+    table = rates[choice]
     if both_out is not None:
-        write_both(both, level, Path(both_out))
+        _write_both_rates(rates, Path(both_out))
     for row in table.filter(pl.col("relation") == "all").iter_rows(named=True):
         log.info(
             "%s: rate %.3f [%.3f, %.3f] over %d pairs",
@@ -204,13 +214,13 @@ def write_mutation_rates(
 def write_both(distances: dict[str, pl.DataFrame], level: float, out: Path) -> pl.DataFrame:
     """The rates of each way of handling flagged values, stacked with ``flagged`` first
     (see :func:`write_mutation_rates`)."""
+    return _write_both_rates({f: mutation_rates(distances[f], level) for f in FLAGGED}, out)
+
+
+def _write_both_rates(rates: dict[str, pl.DataFrame], out: Path) -> pl.DataFrame:
+    """Stack the rates of each way (:data:`FLAGGED`) and write them to ``out``."""
     table = pl.concat(
-        [
-            mutation_rates(distances[flagged], level).select(
-                pl.lit(flagged).alias("flagged"), pl.all()
-            )
-            for flagged in FLAGGED
-        ]
+        [rates[flagged].select(pl.lit(flagged).alias("flagged"), pl.all()) for flagged in FLAGGED]
     )
     for row in table.filter(pl.col("relation") == "all").iter_rows(named=True):
         log.info("%s, flagged values %s: rate %.3f", row["trait"], row["flagged"], row["rate"])

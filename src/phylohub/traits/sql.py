@@ -203,17 +203,20 @@ GROUP BY ALL
 ORDER BY trait, relation, value
 """
 
-#: Listed models carrying each value of each trait.
+#: Listed models carrying each value of each trait. ``trait_sets`` is a view (three
+#: joins over every listed model): materialised once here, not once per trait (at 1.86M
+#: models 2.0 -> 0.5 s).
 TRAIT_COUNTS = """
-WITH v AS (
-    SELECT 'license' AS trait, value FROM trait_sets t, unnest(t.licenses) AS u(value)
-    UNION ALL SELECT 'language', value FROM trait_sets t, unnest(t.languages) AS u(value)
-    UNION ALL SELECT 'task', task FROM trait_sets WHERE task IS NOT NULL
-    UNION ALL SELECT 'library', library FROM trait_sets WHERE library IS NOT NULL
-    UNION ALL SELECT 'model_type', model_type FROM trait_sets WHERE model_type IS NOT NULL
-    UNION ALL SELECT 'architecture', value FROM trait_sets t, unnest(t.heads) AS u(value)
-    UNION ALL SELECT 'quantization', quantization FROM trait_sets WHERE quantization IS NOT NULL
-    UNION ALL SELECT 'parameters', parameters FROM trait_sets WHERE parameters IS NOT NULL
+WITH s AS MATERIALIZED (SELECT * FROM trait_sets),
+v AS (
+    SELECT 'license' AS trait, value FROM s, unnest(s.licenses) AS u(value)
+    UNION ALL SELECT 'language', value FROM s, unnest(s.languages) AS u(value)
+    UNION ALL SELECT 'task', task FROM s WHERE task IS NOT NULL
+    UNION ALL SELECT 'library', library FROM s WHERE library IS NOT NULL
+    UNION ALL SELECT 'model_type', model_type FROM s WHERE model_type IS NOT NULL
+    UNION ALL SELECT 'architecture', value FROM s, unnest(s.heads) AS u(value)
+    UNION ALL SELECT 'quantization', quantization FROM s WHERE quantization IS NOT NULL
+    UNION ALL SELECT 'parameters', parameters FROM s WHERE parameters IS NOT NULL
 )
 SELECT trait, value, count(*) AS models FROM v GROUP BY ALL ORDER BY trait, value
 """

@@ -49,7 +49,13 @@ import polars as pl
 from phylohub.draws import count_draws
 from phylohub.io import write_parquet
 from phylohub.traits import sql
-from phylohub.traits.snapshot import RELATIONS, TYPED_RELATIONS, frame, open_snapshot
+from phylohub.traits.snapshot import (
+    RELATIONS,
+    TYPED_RELATIONS,
+    frame,
+    open_snapshot,
+    parent_codes,
+)
 from phylohub.traits.stats import cluster_mean, wilson_interval
 
 log = logging.getLogger(__name__)
@@ -244,6 +250,7 @@ def thinning(
         One row per measure, relation and estimate (:data:`THINNING_SCHEMA`).
     """
     rows: list[dict[str, Any]] = []
+    doc = doc.with_columns(cluster=parent_codes(doc))  # parents as sortable integers
     for m, (measure, (p_col, c_col, which, share)) in enumerate(MEASURES.items()):
         kept = _kept(doc, which)
         for r, relation in enumerate(ROWS):
@@ -252,7 +259,7 @@ def thinning(
             rows += _row(
                 measure, relation,
                 sub[p_col].cast(pl.Float64).to_numpy(), sub[c_col].cast(pl.Float64).to_numpy(),
-                sub["parent"].to_numpy(), share, level, replicates,
+                sub["cluster"].to_numpy(), share, level, replicates,
                 np.random.default_rng([seed, m, r]),
             )  # fmt: skip
     return pl.DataFrame(rows, schema=THINNING_SCHEMA)
