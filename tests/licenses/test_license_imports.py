@@ -4,25 +4,12 @@ scipy.special); with them its imports took about twice as long (bench/startup.py
 
 from __future__ import annotations
 
-import ast
-import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.imports import loaded_by
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_FOR_DRAWING = ("phylohub.licenses.audit", "phylohub.snapshot.build", "duckdb", "scipy")
-
-
-def loaded_by(script: Path) -> set[str]:
-    """The modules a fresh interpreter holds after the script's top-level imports."""
-    tree = ast.parse(script.read_text())
-    imports = [ast.unparse(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
-    probe = "\n".join([*imports, "import json, sys", "print(json.dumps(sorted(sys.modules)))"])
-    run = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    return set(json.loads(run.stdout.splitlines()[-1]))
 
 
 def test_the_figure_rule_imports_no_audit() -> None:

@@ -5,13 +5,11 @@ not be among those it loaded."""
 
 from __future__ import annotations
 
-import ast
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.imports import loaded_by
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "workflow" / "scripts"
@@ -33,17 +31,6 @@ RULES = {
     "plot_trait_drift": NEVER,
     "plot_documentation_thinning": NEVER,
 }
-
-
-def loaded_by(script: Path) -> set[str]:
-    """The modules a fresh interpreter holds after the script's top-level imports."""
-    tree = ast.parse(script.read_text())
-    imports = [ast.unparse(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
-    probe = "\n".join([*imports, "import json, sys", "print(json.dumps(sorted(sys.modules)))"])
-    run = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    return set(json.loads(run.stdout.splitlines()[-1]))
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))

@@ -1,0 +1,23 @@
+"""What a rule script loads before it does any work, for the tests that keep rule scripts'
+imports light (every rule is a process of its own; bench/startup.py times the same)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def loaded_by(script: Path) -> set[str]:
+    """The modules a fresh interpreter holds after the script's top-level imports."""
+    tree = ast.parse(script.read_text())
+    imports = [ast.unparse(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    probe = "\n".join([*imports, "import json, sys", "print(json.dumps(sorted(sys.modules)))"])
+    run = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(json.loads(run.stdout.splitlines()[-1]))
