@@ -61,11 +61,13 @@ def plot_scaling(folder: Path, cores: int) -> Path | None:
         stages = stage_seconds(folder, cores, column)
         sizes = sorted({n for points in stages.values() for n in points})
         print(f"{what} seconds")
-        for stage, points in stages.items():
+        for i, (stage, points) in enumerate(stages.items()):
             ns = sorted(points)
             b = exponent(points)
             label = f"{stage} (b = {b:.2f})" if b is not None else stage
-            ax.plot(ns, [points[n] for n in ns], marker="o", label=label)
+            # the default cycle has 10 colours: past them, another marker and line style
+            style = {"marker": "os^D"[i // 10 % 4], "linestyle": ("-", "--")[i // 10 % 2]}
+            ax.plot(ns, [points[n] for n in ns], label=label, **style)
             print(f"  {stage:<12} " + "  ".join(f"{n:>9,}: {points[n]:8.1f} s" for n in ns)
                   + (f"   exponent {b:.2f}" if b is not None else ""))  # fmt: skip
         top = max(max(p.values()) for p in stages.values())
