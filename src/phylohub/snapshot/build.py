@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -407,6 +408,9 @@ def front_matter_chars(texts: pa.Array) -> pa.Array:
     blank lines may come before the first ``---``, a block ends at the first line ``---``
     after it and takes the line break that follows; 0 without one; NULL stays NULL.
 
+    Each text goes through :func:`front_matter_end`, which gives the pattern's match end
+    without its lazy scan (a test holds the two equal on awkward texts).
+
     Examples
     --------
     >>> front_matter_chars(
@@ -414,15 +418,40 @@ def front_matter_chars(texts: pa.Array) -> pa.Array:
     ... ).to_pylist()
     [13, 14, 0, None]
     """
-    # imported here: huggingface_hub takes longer to import than many a rule's work, and
-    # every stage that opens a snapshot (connect_snapshot) imports this module
-    from huggingface_hub.repocard import REGEX_YAML_BLOCK
+    return pa.array(
+        [None if text is None else front_matter_end(text) for text in texts.to_pylist()],
+        type=pa.int64(),
+    )
 
-    ends = []
-    for text in texts.to_pylist():
-        match = None if text is None else REGEX_YAML_BLOCK.search(text)
-        ends.append(None if text is None else match.end() if match else 0)
-    return pa.array(ends, type=pa.int64())
+
+#: The closing line of a front matter block: the tail of huggingface_hub's
+#: ``repocard.REGEX_YAML_BLOCK`` (``(?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$)``).
+_FRONT_MATTER_CLOSE = re.compile(r"(?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$)")
+#: The line breaks that may end the opening ``---``, in the order the pattern tries them.
+_LINE_BREAKS = ("\r\n", "\r", "\n")
+
+
+def front_matter_end(text: str) -> int:
+    """Where huggingface_hub's ``REGEX_YAML_BLOCK.search(text)`` ends, 0 without a match.
+
+    Why not the pattern itself: its body ``[\\S\\s]*?`` is lazy, so Python's regex engine
+    tries the closing line at every character of the block (half of the time the build
+    spent on front matter). The pattern is anchored at the start (``^``, no MULTILINE):
+    its ``\\s*`` can only end where the leading whitespace does (``str.lstrip()``
+    strips what ``\\s`` matches), ``---`` must follow, then one of the line breaks, tried
+    in the pattern's order; for each, the block ends at the first closing line after it
+    (a search for the pattern's own tail, which finds the leftmost, as the lazy body does).
+    """
+    lead = len(text) - len(text.lstrip())
+    if not text.startswith("---", lead):
+        return 0
+    body = lead + 3
+    for brk in _LINE_BREAKS:
+        if text.startswith(brk, body):
+            match = _FRONT_MATTER_CLOSE.search(text, body + len(brk))
+            if match:
+                return match.end()
+    return 0
 
 
 def _examples(ids: Iterable[Any]) -> str:
@@ -510,7 +539,7 @@ def _build(
         ("quantization", sql.INSERT_QUANTIZATION, {}),
         ("config_fields", sql.INSERT_CONFIG_FIELDS, {}),
         ("language_codes", sql.INSERT_LANGUAGE_CODES, {}),
-        ("cards", CARDS_STEP, {"batch_bytes": card_batch_bytes, "shards": card_shards}),
+        ("cards", CARDS_STEP, {}),
         (
             "summary",
             sql.INSERT_SUMMARY,
@@ -526,13 +555,20 @@ def _build(
             },
         ),
     ]
-    for label, statement, params in steps:
-        t0 = time.monotonic()
-        if statement is CARDS_STEP:
-            _compress_cards(con, work, params["batch_bytes"], params["shards"])
-        else:
-            con.execute(statement, params or None)
-        log.info("%s: %.1f s", label, time.monotonic() - t0)
+    # the cards are routed first (both cores), then cards.parquet is written from the
+    # batches in a thread of its own (sorting and compressing in Arrow, on one core)
+    # while DuckDB runs the listing's steps beside it; the table is filled at its step
+    routed = _route_cards_to_batches(con, work, card_batch_bytes, card_shards)
+    with ThreadPoolExecutor(1) as pool:
+        written = pool.submit(_write_cards_parquet, routed, work / "parquet" / "cards.parquet")
+        for label, statement, params in steps:
+            t0 = time.monotonic()
+            if statement is CARDS_STEP:
+                written.result()
+                _compress_cards(con, work / "parquet" / "cards.parquet", routed is not None)
+            else:
+                con.execute(statement, params or None)
+            log.info("%s: %.1f s", label, time.monotonic() - t0)
     con.execute(sql.CREATE_VIEWS)
     comments: list[tuple[str, str | None, str]] = []
     for table in TABLES:
@@ -542,44 +578,64 @@ def _build(
     con.execute(sql.DROP_TEMP_TABLES)
 
 
-def _compress_cards(
-    con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int, shards: Sequence[Path]
-) -> None:
-    """Insert the cards with their texts zstd-compressed (where this DuckDB can)."""
+def _compress_cards(con: duckdb.DuckDBPyConnection, path: Path, any_cards: bool) -> None:
+    """Fill the cards table from ``cards.parquet`` (written by :func:`_write_cards_parquet`)
+    with the texts zstd-compressed (where this DuckDB can).
+
+    One statement over a parquet file (``INSERT_CARDS_FROM_PARQUET``), which DuckDB runs
+    on every thread keeping the file's order; an insert per batch from Arrow ran on one
+    core, one batch after another.
+    """
+    if not any_cards:  # the table stays empty; its file was written with its columns
+        return
     try:
         con.execute(sql.COMPRESS_ZSTD)
     except duckdb.Error:  # a DuckDB without zstd for strings: its default compression
         log.info("zstd compression not available: card texts stored with the default")
-        _insert_cards(con, work, batch_bytes, shards)
+        _insert_cards(con, path)
         return
     try:
-        _insert_cards(con, work, batch_bytes, shards)
+        _insert_cards(con, path)
     finally:
         con.execute(sql.COMPRESS_AUTO)
 
 
-def _insert_cards(
+def _insert_cards(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    t0 = time.monotonic()
+    con.execute(sql.INSERT_CARDS_FROM_PARQUET, {"path": str(path)})
+    con.execute(sql.CHECKPOINT)  # compressed onto disk
+    log.info("cards inserted from cards.parquet: %.1f s", time.monotonic() - t0)
+
+
+@dataclass(frozen=True)
+class _Routed:
+    """The card rows routed into batches of ids: ``files[w][k]`` holds reader ``w``'s
+    rows of batch ``k`` (``batches``: its first id and card bytes), in ``schema``."""
+
+    batches: list[tuple[str, int]]
+    files: list[list[Path]]
+    schema: pa.Schema
+
+
+def _route_cards_to_batches(
     con: duckdb.DuckDBPyConnection, work: Path, batch_bytes: int, shards: Sequence[Path]
-) -> None:
-    """Insert the cards batch by batch of ids in order (``CARD_BATCH_STARTS``), and write
-    ``cards.parquet`` from the same batches.
+) -> _Routed | None:
+    """Route the card rows into batches of ids in order (``CARD_BATCH_STARTS``), one Arrow
+    file per reader and batch; None (and an empty ``cards.parquet``) without cards.
 
     Why batches: one ``INSERT ... ORDER BY id`` over every shard sorted every card's text
     at once (4 GB at 1.86M models, 4.7 GB resident). Why routed: the crawl hashes ids into
     shards, so a batch's rows lie in every row group of every shard, and a filtered scan
     per batch decoded all of the shards' text once per batch. The shards are read once
     instead (``ROUTED_CARDS``, with the derived columns, streamed out of DuckDB), each row
-    appended to its batch's Arrow file in the work folder (:func:`_route_cards`), and each
+    appended to its batch's Arrow file in the work folder (:func:`_route_cards`); each
     batch is then read back (memory-mapped), sorted and appended to ``cards.parquet``
-    (:class:`_RowGroupWriter`): the export no longer reads every text back out of the
-    database. The table is then filled from ``cards.parquet`` in one statement
-    (``INSERT_CARDS_FROM_PARQUET``), which DuckDB runs on every thread keeping the file's
-    order; an insert per batch from Arrow ran on one core, one batch after another.
+    (:func:`_write_cards_parquet`), and the table is filled from that file.
     """
     batches = con.execute(sql.CARD_BATCH_STARTS, {"batch_bytes": batch_bytes}).fetchall()
     if not batches:  # no cards: DuckDB writes the empty file with the table's columns
         con.table("cards").write_parquet(str(work / "parquet" / "cards.parquet"))
-        return
+        return None
     routed = work / "cards-routed"
     routed.mkdir()
     t0 = time.monotonic()
@@ -600,16 +656,26 @@ def _insert_cards(
         len(groups),
         time.monotonic() - t0,
     )
-    path = work / "parquet" / "cards.parquet"
-    with _RowGroupWriter(path, schema) as writer:
-        for k, (low, card_bytes) in enumerate(batches):
+    return _Routed([(str(low), int(n)) for low, n in batches], files, schema)
+
+
+def _write_cards_parquet(routed: _Routed | None, path: Path) -> None:
+    """Write ``cards.parquet`` from the routed batches, one batch in memory at a time.
+
+    Runs in a thread beside the listing's steps in DuckDB: sorting a batch and
+    compressing it (Arrow, one core) once kept the second core idle.
+    """
+    if routed is None:
+        return
+    with _RowGroupWriter(path, routed.schema) as writer:
+        for k, (low, card_bytes) in enumerate(routed.batches):
             t0 = time.monotonic()
-            batch = _sorted_batch([f[k] for f in files], schema)
+            batch = _sorted_batch([f[k] for f in routed.files], routed.schema)
             writer.write(batch)
             log.info(
                 "cards batch %d/%d from %r: %d rows, %d card bytes, %.1f s",
                 k + 1,
-                len(batches),
+                len(routed.batches),
                 low,
                 batch.num_rows,
                 card_bytes,
@@ -617,10 +683,6 @@ def _insert_cards(
             )
             del batch
             pa.default_memory_pool().release_unused()
-    t0 = time.monotonic()
-    con.execute(sql.INSERT_CARDS_FROM_PARQUET, {"path": str(path)})
-    con.execute(sql.CHECKPOINT)  # compressed onto disk
-    log.info("cards inserted from cards.parquet: %.1f s", time.monotonic() - t0)
 
 
 def _route_cards(

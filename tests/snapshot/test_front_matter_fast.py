@@ -1,0 +1,86 @@
+"""The build's fast front matter and word counts against the plain per-card functions.
+
+``front_matter_end`` replaces huggingface_hub's ``REGEX_YAML_BLOCK.search`` (the Hub's own
+pattern) by a search for its closing line; ``count_words`` counts ``bytes.split()`` words
+with NumPy over a whole chunk. Both must give what the plain per-card function gives, on
+the awkward cards a crawl can hold: empty, whitespace only, front matter only, an unclosed
+block, CR/LF mixes, Unicode whitespace before the opening line, invalid UTF-8 replaced,
+and a huge card.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pyarrow as pa
+from huggingface_hub.repocard import REGEX_YAML_BLOCK
+
+from phylohub.snapshot.build import count_words, front_matter_chars, front_matter_end
+
+AWKWARD = [
+    "",
+    " ",
+    "\n\n\n",
+    "---",
+    "---\n",
+    "---\n---",
+    "---\n---\n",
+    "---\n\n---\n",
+    "---\na: 1\n---",  # closed at the very end ($)
+    "---\na: 1\n---\nbody",
+    "---\na: 1\n--- \t\nbody",
+    "---\na: 1\n----\nbody\n---\n",
+    "---\r\n---\n",
+    "---\r\na: 1\r\n---\r\nbody",
+    "---\ra: 1\r---\rbody",
+    "---\ra: 1\r---\r\nbody",
+    "---\na: 1\n---\n\n",
+    "\u00a0\u3000\u2028\x1c\x85\n---\na: 1\n---\nbody",
+    "\x0b\x0c---\na: 1\n---\n",
+    "x---\na: 1\n---\n",
+    "# no front matter\n---\na\n---\n",
+    "---\nunclosed: true\nbody without an end",
+    "---\na: 1\n---\n\n---\nb: 2\n---\n",
+    "\ufffd\ufffd---\na\n---\n",
+    b"---\nname: \xff\xfe\n---\n\xc3(".decode("utf-8", "replace"),  # invalid UTF-8, replaced
+    "---\n" + "key: value\n" * 50_000 + "---\n" + "word " * 200_000,  # a huge card
+]
+
+
+def random_cards(n: int, seed: int = 17) -> list[str]:
+    """Cards made of the pieces the pattern turns on, in random order and number."""
+    pieces = ["---", "-", "\n", "\r", "\r\n", " ", "\t", "a: 1", "x", "\u00a0", "\u2028", "é"]
+    openings = ["", "---\n", "---\r\n", "---\r", " \n---\n", "\u00a0---\n"]
+    rng = random.Random(seed)
+    return [
+        rng.choice(openings) + "".join(rng.choices(pieces, k=rng.randint(0, 14))) for _ in range(n)
+    ]
+
+
+def plain_end(text: str) -> int:
+    """What the Hub's own pattern gives, card by card."""
+    match = REGEX_YAML_BLOCK.search(text)
+    return match.end() if match else 0
+
+
+def test_front_matter_end_is_the_hub_pattern() -> None:
+    cards = AWKWARD + random_cards(20_000)
+    assert [front_matter_end(t) for t in cards] == [plain_end(t) for t in cards]
+    # the random cards exercise both outcomes
+    assert sum(plain_end(t) > 0 for t in cards) > 500
+
+
+def test_front_matter_chars_keeps_nulls() -> None:
+    cards = [*AWKWARD, None]
+    got = front_matter_chars(pa.array(cards, pa.large_string())).to_pylist()
+    assert got == [None if t is None else plain_end(t) for t in cards]
+
+
+def test_count_words_is_bytes_split() -> None:
+    control = "".join(chr(c) for c in range(33))
+    cards = [*AWKWARD, *random_cards(2_000), control, "a\x00b\x1fc\x7fd", None, "\x0b\x0c"]
+    array = pa.array(cards, pa.large_string())
+    expected = [None if t is None else len(t.encode().split()) for t in cards]
+    assert count_words(array).to_pylist() == expected
+    # a slice (an offset into the buffers), as the build's chunks can be
+    assert count_words(array.slice(5, 40)).to_pylist() == expected[5:45]
