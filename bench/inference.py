@@ -20,9 +20,11 @@ calibration and the measured precision/recall into ``src/phylohub/data``.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -100,13 +102,47 @@ def scale(folder: Path, threads: int, memory_mb: int) -> None:
     print(f"inference: {seconds:.1f} s, peak RSS {peak:.2f} GB")
 
 
+class SpillWatch:
+    """The largest size DuckDB's spill folder reached (``limit`` names it by the process
+    id), polled twice a second in a thread while the inference runs."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.gettempdir()) / f"phylohub-inference-{os.getpid()}"
+        self.largest = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _size(self) -> int:
+        try:
+            return sum(f.stat().st_size for f in self.folder.iterdir() if f.is_file())
+        except OSError:  # not made yet, or a file gone while read
+            return 0
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.5):
+            self.largest = max(self.largest, self._size())
+
+    def __enter__(self) -> SpillWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def write(folder: Path, out: Path, threads: int, memory_mb: int) -> None:
-    """The rule's tables of the snapshot ``folder`` in ``out``, timed as :func:`scale`."""
+    """The rule's tables of the snapshot ``folder`` in ``out``, timed as :func:`scale`,
+    with the CPU seconds, the peak resident memory and the largest spill."""
     out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    infer_kin(folder / "hub.duckdb", paths_in(out), 0.8, threads, memory_mb)
+    print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    with SpillWatch() as spill:
+        infer_kin(folder / "hub.duckdb", paths_in(out), 0.8, threads, memory_mb)
+    cpu = time.process_time() - cpu0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(f"infer_kin: {time.perf_counter() - t0:.1f} s, peak RSS {peak:.2f} GB; tables in {out}")
+    print(f"infer_kin: {time.perf_counter() - t0:.1f} s, {cpu:.0f} CPU s, peak RSS {peak:.2f} GB,"
+          f" largest spill {spill.largest / 1024**3:.2f} GB; tables in {out}")  # fmt: skip
 
 
 def compare(a: Path, b: Path) -> bool:

@@ -154,12 +154,11 @@ def test_guards_keep_every_match_of_an_ecosystem(
 def test_name_words_read_per_rest_as_per_pair(planted_signals: duckdb.DuckDBPyConnection) -> None:
     con = planted_signals
     fast = con.sql(
-        "SELECT child, parent, rest, signal, relation, evidence, namesakes FROM name_pairs"
+        "SELECT ckey, pkey, rest, signal, relation, evidence, namesakes FROM name_pairs"
         " ORDER BY ALL"
     ).pl()
     per_pair = con.sql(
-        f"SELECT child, parent, rest, {_name_signal('rest')}, namesakes FROM name_pairs"
-        " ORDER BY ALL"
+        f"SELECT ckey, pkey, rest, {_name_signal('rest')}, namesakes FROM name_pairs ORDER BY ALL"
     ).pl()
     assert fast.height > 500 and fast.equals(per_pair)
     assert fast["signal"].n_unique() >= 5

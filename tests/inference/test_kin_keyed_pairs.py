@@ -138,18 +138,16 @@ def _both(con: duckdb.DuckDBPyConnection, types: pl.DataFrame | None) -> list[pl
     read_signals(con, types)
     con.execute(PLAIN_NAME_PAIRS)
     con.execute(PLAIN_TEXT_PAIRS)
-    keys = con.execute(
-        "SELECT count(*) FROM name_pairs p JOIN kin_models c ON c.key = p.ckey"
-        " JOIN kin_models m ON m.key = p.pkey WHERE c.id <> p.child OR m.id <> p.parent"
-    ).fetchall()
-    assert keys == [(0,)]
+    named = (
+        "SELECT c.id AS child, m.id AS parent, p.* EXCLUDE (ckey, pkey) FROM {}"
+        " p JOIN kin_models c ON c.key = p.ckey JOIN kin_models m ON m.key = p.pkey"
+    )
     columns = "child, parent, rest, signal, relation, evidence, namesakes"
     return [
-        con.sql(f"SELECT {columns} FROM {table} ORDER BY ALL").pl()
-        for table in ("name_pairs", "plain_name_pairs")
-    ] + [
-        con.sql(f"SELECT * FROM {table} ORDER BY ALL").pl()
-        for table in ("text_pairs", "plain_text_pairs")
+        con.sql(f"SELECT {columns} FROM ({named.format('name_pairs')}) ORDER BY ALL").pl(),
+        con.sql(f"SELECT {columns} FROM plain_name_pairs ORDER BY ALL").pl(),
+        con.sql(f"SELECT * FROM ({named.format('text_pairs')}) ORDER BY ALL").pl(),
+        con.sql("SELECT * FROM plain_text_pairs ORDER BY ALL").pl(),
     ]
 
 

@@ -34,35 +34,47 @@ log = logging.getLogger(__name__)
 #: Verdicts of the config signal.
 CONFIG_VERDICTS = ("agrees", "disagrees", "unknown")
 
-#: The declared edges (child, lower-case parent) and the model types, for the joins below.
+#: The declared edges as the keys of the pairs they cover (``kin_declared``: the listed
+#: child, and every listed or external parent whose id is the declared parent's but for
+#: case), and the listed children that declare any parent (``kin_declaring``): the proposed
+#: rows are matched to them on integers.
 DECLARED = """
-CREATE TEMP TABLE kin_declared AS SELECT DISTINCT child, lower(parent) AS lparent FROM edges
+CREATE TEMP TABLE kin_declared AS
+WITH declared AS (SELECT DISTINCT child, lower(parent) AS lparent FROM edges),
+ids AS (SELECT key, lid FROM kin_models UNION ALL SELECT key, lower(id) FROM kin_external)
+SELECT DISTINCT c.key AS ckey, i.key AS pkey
+FROM declared d JOIN kin_models c ON c.id = d.child JOIN ids i ON i.lid = d.lparent;
+CREATE TEMP TABLE kin_declaring AS
+SELECT DISTINCT c.key AS ckey FROM edges e JOIN kin_models c ON c.id = e.child
 """
 
 #: Every proposed row (one per signal and evidence) that passes the constraints: a parent
 #: older than the child (or external), and a child that declares no parent or this one.
 #: ``contradicts`` marks the rows of pairs that name another parent than a declared one
-#: (counted for the log, then dropped).
+#: (counted for the log, then dropped). Keyed by integers (``ckey``, ``pkey``: a listed
+#: model's ``kin_models.key``, an external parent's ``kin_external.key``): at the Hub's size
+#: these are tens of millions of rows, and two id strings a row made them spill gigabytes.
 PROPOSED = """
 CREATE TEMP TABLE kin_proposed AS
 WITH raw AS (
-    SELECT child, parent, signal, relation, evidence, namesakes, TRUE AS listed
+    SELECT ckey, pkey, signal, relation, evidence, namesakes, TRUE AS listed
     FROM name_pairs
     UNION ALL
-    SELECT child, parent, signal, relation, evidence, 1 AS namesakes, listed
-    FROM card_pairs
+    SELECT cp.ckey, coalesce(cp.pkey, e.key), signal, relation, evidence, 1 AS namesakes, listed
+    FROM card_pairs cp LEFT JOIN kin_external e ON NOT cp.listed AND e.id = cp.parent
+    WHERE cp.ckey IS NOT NULL
     UNION ALL
-    SELECT child, parent, 'card_text', 'unknown', shared || ' paragraphs', 1, TRUE
+    SELECT ckey, pkey, 'card_text', 'unknown', shared || ' paragraphs', 1, TRUE
     FROM text_pairs
 ), dated AS (
     SELECT r.* FROM raw r
-    JOIN kin_models c ON c.id = r.child
-    LEFT JOIN kin_models p ON p.id = r.parent
-    WHERE p.id IS NULL OR p.created_at < c.created_at
+    JOIN kin_models c ON c.key = r.ckey
+    LEFT JOIN kin_models p ON p.key = r.pkey
+    WHERE p.key IS NULL OR p.created_at < c.created_at
 )
-SELECT r.*, d.child IS NOT NULL AS covered,
-    d.child IS NULL AND r.child IN (SELECT child FROM kin_declared) AS contradicts
-FROM dated r LEFT JOIN kin_declared d ON d.child = r.child AND d.lparent = lower(r.parent)
+SELECT r.*, d.ckey IS NOT NULL AS covered,
+    d.ckey IS NULL AND r.ckey IN (SELECT ckey FROM kin_declaring) AS contradicts
+FROM dated r LEFT JOIN kin_declared d ON d.ckey = r.ckey AND d.pkey = r.pkey
 """
 
 #: The config signal of a pair (child c, parent p of ``kin_models``): ``agrees`` when both
@@ -75,31 +87,36 @@ CONFIG_RANK = "CASE WHEN c.mtype <> p.mtype THEN 1 ELSE 0 END"
 
 #: Per pair, only the numbers the ranking needs (no lists), and per child the first pair
 #: by the ranking (every mergekit parent of a merge): the lists of signals and evidence
-#: are then built for the kept pairs only, which is what keeps the memory small.
+#: are then built for the kept pairs only, which is what keeps the memory small. The last
+#: tie-break, the parent's id, is its key: keys follow ids (external ones after every
+#: listed one, and a kept listed parent has a ``created_at``, ordered before theirs).
 KEPT = f"""
 CREATE TEMP TABLE kin_kept AS
 WITH counted AS (
-    SELECT child, parent,
+    SELECT ckey, pkey,
         count(*) FILTER (WHERE signal IN {TEMPLATES}) AS templates,
         count(*) FILTER (WHERE signal = 'card_text') AS texts,
         count(*) FILTER (WHERE signal LIKE 'name_%' AND signal <> 'name_reupload') AS names,
         coalesce(max(namesakes) FILTER (
             WHERE signal LIKE 'name_%' AND signal <> 'name_reupload'), 1) AS namesakes,
         bool_or(signal = 'card_mergekit') AS mergekit
-    FROM kin_proposed WHERE NOT contradicts GROUP BY child, parent
+    FROM kin_proposed WHERE NOT contradicts GROUP BY ckey, pkey
 ), ranked AS (
-    SELECT k.child, k.parent, k.mergekit, row_number() OVER (PARTITION BY k.child ORDER BY
+    SELECT k.ckey, k.pkey, k.mergekit, row_number() OVER (PARTITION BY k.ckey ORDER BY
         k.templates DESC, k.names DESC, k.texts DESC, {CONFIG_RANK}, k.namesakes,
-        coalesce(p.kids, 0) DESC, p.created_at NULLS LAST, k.parent) AS r,
-        bool_or(k.mergekit) OVER (PARTITION BY k.child) AS merge_child
-    FROM counted k JOIN kin_models c ON c.id = k.child LEFT JOIN kin_models p ON p.id = k.parent
+        coalesce(p.kids, 0) DESC, p.created_at NULLS LAST, k.pkey) AS r,
+        bool_or(k.mergekit) OVER (PARTITION BY k.ckey) AS merge_child
+    FROM counted k JOIN kin_models c ON c.key = k.ckey LEFT JOIN kin_models p ON p.key = k.pkey
 )
-SELECT child, parent FROM ranked WHERE mergekit OR (r = 1 AND NOT merge_child)
+SELECT ckey, pkey FROM ranked WHERE mergekit OR (r = 1 AND NOT merge_child)
 """
+
+#: The kept pairs with their lists of signals and evidence; the ids are joined on here,
+#: for these pairs only.
 
 PAIRS = f"""
 WITH grouped AS (
-    SELECT child, parent,
+    SELECT ckey, pkey,
         list(DISTINCT signal ORDER BY signal) AS signals,
         list(signal || '=' || evidence ORDER BY signal, evidence) AS evidence,
         coalesce(
@@ -110,15 +127,17 @@ WITH grouped AS (
             WHERE signal LIKE 'name_%' AND signal <> 'name_reupload'), 1) AS namesakes,
         bool_and(listed) AS listed,
         bool_or(covered) AS covered
-    FROM kin_proposed SEMI JOIN kin_kept USING (child, parent)
-    GROUP BY child, parent
+    FROM kin_proposed SEMI JOIN kin_kept USING (ckey, pkey)
+    GROUP BY ckey, pkey
 )
-SELECT g.* REPLACE (list_concat(g.signals,
+SELECT c.id AS child, coalesce(p.id, e.id) AS parent, g.* EXCLUDE (ckey, pkey)
+    REPLACE (list_concat(g.signals,
         CASE WHEN g.relation = 'adapter' AND c.has_adapter THEN ['files_adapter']
              WHEN g.relation = 'quantized' AND c.has_gguf THEN ['files_gguf']
              ELSE [] END) AS signals),
     {CONFIG} AS config
-FROM grouped g JOIN kin_models c ON c.id = g.child LEFT JOIN kin_models p ON p.id = g.parent
+FROM grouped g JOIN kin_models c ON c.key = g.ckey LEFT JOIN kin_models p ON p.key = g.pkey
+LEFT JOIN kin_external e ON e.key = g.pkey
 """
 
 
@@ -161,7 +180,7 @@ def select_edges(
     con.execute(DECLARED)
     con.execute(PROPOSED)
     (contradicting,) = con.execute(
-        "SELECT count(*) FROM (SELECT DISTINCT child, parent FROM kin_proposed WHERE contradicts)"
+        "SELECT count(*) FROM (SELECT DISTINCT ckey, pkey FROM kin_proposed WHERE contradicts)"
     ).fetchone()  # type: ignore[misc]
     log.info("dropped %d pairs that name another parent than a declared one", contradicting)
     con.execute(KEPT)

@@ -136,16 +136,17 @@ SELECT lower(id) AS lid, min(lower(model_type)) AS mtype FROM kin_types_given
 WHERE model_type IS NOT NULL GROUP BY lower(id)
 """
 
-#: The listed models, each with an integer ``key`` (in ``(lid, id)`` order) and the key of
-#: its lower-case id (``lkey``: ids that differ in case only share it): the name pairs join,
-#: window and deduplicate on these rather than on id strings.
+#: The listed models, each with an integer ``key`` (in ``id`` order, so that ordering by
+#: keys orders by ids: the ranking's last tie-break) and the key of its lower-case id
+#: (``lkey``: ids that differ in case only share it): the pairs are found, joined, ranked
+#: and grouped on these rather than on id strings, which are joined on at the very end.
 MODELS = """
 CREATE TEMP TABLE kin_models AS
 SELECT m.id, lower(m.id) AS lid, lower(m.author) AS author,
     lower(split_part(m.id, '/', 2)) AS name, m.created_at, coalesce(k.kids, 0) AS kids, t.mtype,
     coalesce(list_contains(m.siblings, 'adapter_config.json'), FALSE) AS has_adapter,
     coalesce(len(list_filter(m.siblings, lambda f: f ILIKE '%.gguf')) > 0, FALSE) AS has_gguf,
-    row_number() OVER (ORDER BY lower(m.id), m.id) AS key,
+    row_number() OVER (ORDER BY m.id) AS key,
     dense_rank() OVER (ORDER BY lower(m.id)) AS lkey
 FROM models m LEFT JOIN kin_types t ON t.lid = lower(m.id)
 LEFT JOIN (SELECT lower(parent) AS lid, count(DISTINCT child) AS kids FROM edges GROUP BY ALL) k
@@ -173,11 +174,12 @@ _COMPATIBLE = "CASE WHEN {c}.mtype IS NULL THEN n.namesakes ELSE n.untyped + coa
 
 #: The name pairs; the suffix words' regular expressions run once per distinct rest of a
 #: name (a few thousand), not once per pair (millions at the Hub's size). The pairs are
-#: found on the models' integer keys (``ckey``, ``pkey``, kept as columns for the shared
-#: text) and their ids joined on at the end. ``stems`` holds each (author, name) once, so
-#: every model has one row of tokens and ``by_name`` no duplicate; ``by_card`` has none
-#: either (distinct pairs, unique ids), so the union is ``by_name`` plus the rows of
-#: ``by_card`` that it lacks (an anti-join), not a ``UNION`` over millions of rows.
+#: found and kept on the models' integer keys (``ckey``, ``pkey``): their ids are joined on
+#: only for the pairs the ranking keeps (``phylohub.inference.infer.PAIRS``). ``stems``
+#: holds each (author, name) once, so every model has one row of tokens and ``by_name`` no
+#: duplicate; ``by_card`` has none either (distinct pairs, unique ids), so the union is
+#: ``by_name`` plus the rows of ``by_card`` that it lacks (an anti-join), not a ``UNION``
+#: over millions of rows.
 NAME_PAIRS = f"""
 CREATE TEMP TABLE name_pairs AS
 WITH stems AS (
@@ -213,9 +215,9 @@ WITH stems AS (
 ), by_card AS (
     SELECT c.key AS ckey, m.key AS pkey, substr(c.name, length(m.name) + 2) AS rest,
         greatest({_COMPATIBLE.format(c="c")}, 1) AS namesakes
-    FROM (SELECT DISTINCT child, parent FROM card_pairs WHERE listed) cp
-    JOIN kin_models c ON c.id = cp.child
-    JOIN kin_models m ON m.id = cp.parent
+    FROM (SELECT DISTINCT ckey, pkey FROM card_pairs WHERE listed AND ckey IS NOT NULL) cp
+    JOIN kin_models c ON c.key = cp.ckey
+    JOIN kin_models m ON m.key = cp.pkey
     JOIN names n ON n.name = m.name
     LEFT JOIN typed t ON t.name = m.name AND t.mtype = c.mtype
     WHERE starts_with(c.name, m.name || '-')
@@ -226,10 +228,8 @@ WITH stems AS (
 ), rests AS (
     SELECT rest, {_name_signal("rest")} FROM (SELECT DISTINCT rest FROM pairs)
 )
-SELECT c.id AS child, m.id AS parent, p.rest, r.signal, r.relation, r.evidence, p.namesakes,
-    p.ckey, p.pkey
+SELECT p.ckey, p.pkey, p.rest, r.signal, r.relation, r.evidence, p.namesakes
 FROM pairs p JOIN rests r ON r.rest IS NOT DISTINCT FROM p.rest
-JOIN kin_models c ON c.key = p.ckey JOIN kin_models m ON m.key = p.pkey
 """
 
 
@@ -329,21 +329,35 @@ def _card_union() -> str:
     return "\nUNION ALL\n".join(parts)
 
 
+#: The pairs the cards name: the child's key (``NULL`` when it is not listed) and the
+#: parent's (``NULL`` when it is outside the snapshot: :data:`EXTERNAL` keys those).
 CARD_PAIRS = f"""
 CREATE TEMP TABLE card_pairs AS
 WITH found AS (
 {_card_union()}
 )
 SELECT DISTINCT f.child, coalesce(m.id, f.parent) AS parent, f.signal, f.relation,
-    f.parent AS evidence, m.id IS NOT NULL AS listed
+    f.parent AS evidence, m.id IS NOT NULL AS listed, c.key AS ckey, m.key AS pkey
 FROM found f LEFT JOIN kin_models m ON m.lid = lower(f.parent)
+LEFT JOIN kin_models c ON c.id = f.child
 WHERE lower(f.parent) <> lower(f.child)
     AND lower(split_part(f.parent, '/', 1)) NOT IN {_NOT_NAMESPACES}
     AND (m.id IS NOT NULL OR f.signal <> 'card_link')
 """
 
-#: The name pairs whose cards share a paragraph, found on the models' integer keys (the
-#: distinct pairs of millions of name pairs, the paragraphs' joins) and named at the end.
+#: The parents a template names outside the snapshot, keyed after every listed model in
+#: ``id`` order (no external id is a listed one: those are listed), so that ordering the
+#: keys of one child's parents orders their ids, listed and external alike.
+EXTERNAL = """
+CREATE TEMP TABLE kin_external AS
+SELECT (SELECT coalesce(max(key), 0) FROM kin_models) + row_number() OVER (ORDER BY parent) AS key,
+    parent AS id
+FROM (SELECT DISTINCT parent FROM card_pairs WHERE NOT listed)
+"""
+
+#: The name pairs whose cards share a paragraph (``ckey``, ``pkey``, ``shared``), found on
+#: the models' integer keys (the distinct pairs of millions of name pairs, the paragraphs'
+#: joins).
 TEXT_PAIRS = f"""
 CREATE TEMP TABLE text_pairs AS
 WITH pairs AS (SELECT DISTINCT ckey, pkey FROM name_pairs),
@@ -360,14 +374,14 @@ paras AS (
     FROM pairs p JOIN common a ON a.key = p.ckey JOIN common b ON b.key = p.pkey AND b.h = a.h
     GROUP BY p.ckey, p.pkey
 )
-SELECT c.id AS child, m.id AS parent, s.shared
-FROM shared s JOIN kin_models c ON c.key = s.ckey JOIN kin_models m ON m.key = s.pkey
+SELECT ckey, pkey, shared FROM shared
 """
 
 
 def read_signals(con: duckdb.DuckDBPyConnection, types: pl.DataFrame | None) -> None:
     """Fill the temporary tables ``kin_types`` (from ``types``: ``id``, ``model_type``;
-    empty when None), ``kin_models``, ``name_pairs``, ``card_pairs`` and ``text_pairs``."""
+    empty when None), ``kin_models``, ``card_pairs``, ``kin_external``, ``name_pairs`` and
+    ``text_pairs`` (the last two keyed by ``kin_models.key`` only)."""
     if types is None:
         types = pl.DataFrame(schema={"id": pl.String, "model_type": pl.String})
     con.register("kin_types_given", types.to_arrow())
@@ -376,5 +390,6 @@ def read_signals(con: duckdb.DuckDBPyConnection, types: pl.DataFrame | None) -> 
     con.execute(MODELS)
     con.execute(CARD_SCAN)
     con.execute(CARD_PAIRS)
+    con.execute(EXTERNAL)
     con.execute(NAME_PAIRS)
     con.execute(TEXT_PAIRS)

@@ -1,0 +1,189 @@
+"""The proposed rows, the ranking and the grouping run on integer keys (``ckey``,
+``pkey``: listed models and external parents alike) and give the very pairs, signals and
+evidence of the plain queries on id strings: on hand-made cases where keys could go wrong
+(parents tied up to their id, whose order differs from the lower-case one; external
+parents, tied and differing in case; declared parents matched but for case, listed and
+external; a contradicting pair; a merge's parents) and on a planted ecosystem."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from phylohub.hub.synth import SynthConfig
+from phylohub.inference.infer import CONFIG, CONFIG_RANK, select_edges, snapshot_model_types
+from phylohub.inference.signals import TEMPLATES
+from tests.pipeline import snapshot_of
+
+#: The signal tables named by id strings, as the plain queries read them.
+NAMED = """
+CREATE TEMP TABLE plain_name_pairs AS
+SELECT c.id AS child, m.id AS parent, p.* EXCLUDE (ckey, pkey) FROM name_pairs p
+JOIN kin_models c ON c.key = p.ckey JOIN kin_models m ON m.key = p.pkey;
+CREATE TEMP TABLE plain_text_pairs AS
+SELECT c.id AS child, m.id AS parent, p.shared FROM text_pairs p
+JOIN kin_models c ON c.key = p.ckey JOIN kin_models m ON m.key = p.pkey;
+CREATE TEMP TABLE plain_declared AS SELECT DISTINCT child, lower(parent) AS lparent FROM edges
+"""
+
+#: The constraints as first written: every join on id strings.
+PLAIN_PROPOSED = """
+CREATE TEMP TABLE plain_proposed AS
+WITH raw AS (
+    SELECT child, parent, signal, relation, evidence, namesakes, TRUE AS listed
+    FROM plain_name_pairs
+    UNION ALL
+    SELECT child, parent, signal, relation, evidence, 1 AS namesakes, listed
+    FROM card_pairs
+    UNION ALL
+    SELECT child, parent, 'card_text', 'unknown', shared || ' paragraphs', 1, TRUE
+    FROM plain_text_pairs
+), dated AS (
+    SELECT r.* FROM raw r
+    JOIN kin_models c ON c.id = r.child
+    LEFT JOIN kin_models p ON p.id = r.parent
+    WHERE p.id IS NULL OR p.created_at < c.created_at
+)
+SELECT r.*, d.child IS NOT NULL AS covered,
+    d.child IS NULL AND r.child IN (SELECT child FROM plain_declared) AS contradicts
+FROM dated r LEFT JOIN plain_declared d ON d.child = r.child AND d.lparent = lower(r.parent)
+"""
+
+#: The ranking as first written, its last tie-break the parent's id string.
+PLAIN_KEPT = f"""
+CREATE TEMP TABLE plain_kept AS
+WITH counted AS (
+    SELECT child, parent,
+        count(*) FILTER (WHERE signal IN {TEMPLATES}) AS templates,
+        count(*) FILTER (WHERE signal = 'card_text') AS texts,
+        count(*) FILTER (WHERE signal LIKE 'name_%' AND signal <> 'name_reupload') AS names,
+        coalesce(max(namesakes) FILTER (
+            WHERE signal LIKE 'name_%' AND signal <> 'name_reupload'), 1) AS namesakes,
+        bool_or(signal = 'card_mergekit') AS mergekit
+    FROM plain_proposed WHERE NOT contradicts GROUP BY child, parent
+), ranked AS (
+    SELECT k.child, k.parent, k.mergekit, row_number() OVER (PARTITION BY k.child ORDER BY
+        k.templates DESC, k.names DESC, k.texts DESC, {CONFIG_RANK}, k.namesakes,
+        coalesce(p.kids, 0) DESC, p.created_at NULLS LAST, k.parent) AS r,
+        bool_or(k.mergekit) OVER (PARTITION BY k.child) AS merge_child
+    FROM counted k JOIN kin_models c ON c.id = k.child LEFT JOIN kin_models p ON p.id = k.parent
+)
+SELECT child, parent FROM ranked WHERE mergekit OR (r = 1 AND NOT merge_child)
+"""
+
+#: The grouping as first written.
+PLAIN_PAIRS = f"""
+WITH grouped AS (
+    SELECT child, parent,
+        list(DISTINCT signal ORDER BY signal) AS signals,
+        list(signal || '=' || evidence ORDER BY signal, evidence) AS evidence,
+        coalesce(
+            min(relation) FILTER (WHERE signal IN {TEMPLATES}),
+            min(relation) FILTER (WHERE signal LIKE 'name_%' AND relation <> 'unknown'),
+            'unknown') AS relation,
+        coalesce(max(namesakes) FILTER (
+            WHERE signal LIKE 'name_%' AND signal <> 'name_reupload'), 1) AS namesakes,
+        bool_and(listed) AS listed,
+        bool_or(covered) AS covered
+    FROM plain_proposed SEMI JOIN plain_kept USING (child, parent)
+    GROUP BY child, parent
+)
+SELECT g.* REPLACE (list_concat(g.signals,
+        CASE WHEN g.relation = 'adapter' AND c.has_adapter THEN ['files_adapter']
+             WHEN g.relation = 'quantized' AND c.has_gguf THEN ['files_gguf']
+             ELSE [] END) AS signals),
+    {CONFIG} AS config
+FROM grouped g JOIN kin_models c ON c.id = g.child LEFT JOIN kin_models p ON p.id = g.parent
+"""
+
+
+def _trainer(parent: str) -> str:
+    return f"fine-tuned version of [p](https://huggingface.co/{parent})"
+
+
+def _quantized(parent: str) -> str:
+    return f"GGUF version of [p](https://huggingface.co/{parent})"
+
+
+#: id, created (year), card text. ``B/x``, ``a/x``, ``b/x`` tie for ``k/x-GGUF`` up to their
+#: ids (``B/x`` first by id, ``a/x`` first by lower-case id); ``e/two`` names two external
+#: parents that tie (``Zeta/ext`` before ``alpha/ext``), ``f/one`` an external one whose
+#: declared edge differs in case (covered), ``g/dec`` a listed one so declared;
+#: ``h/con`` names a parent while declaring another (dropped); ``m/merge`` a merge.
+MODELS: list[tuple[str, int, str | None]] = [
+    ("p/base", 2019, None),
+    ("a/x", 2020, None),
+    ("B/x", 2020, None),
+    ("b/x", 2020, None),
+    ("k/x-GGUF", 2021, None),
+    ("e/two", 2021, f"{_trainer('alpha/ext')}\n\n{_quantized('Zeta/ext')}"),
+    ("f/one", 2021, _trainer("Out/Side")),
+    ("g/dec", 2021, _trainer("p/base")),
+    ("h/con", 2021, _trainer("b/x")),
+    ("m/merge", 2022, "models:\n  - model: a/x\n  - model: B/x\nbase_model: b/x\n"),
+]
+DECLARED = [("f/one", "out/side"), ("g/dec", "P/Base"), ("h/con", "q/elsewhere")]
+
+
+def _tricky() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE models (id VARCHAR, author VARCHAR, created_at TIMESTAMP,"
+        " children_count BIGINT, siblings VARCHAR[])"
+    )
+    con.executemany(
+        "INSERT INTO models VALUES (?, ?, ?, NULL, [])",
+        [(i, i.split("/")[0], datetime(y, 1, 1)) for i, y, _ in MODELS],
+    )
+    con.execute("CREATE TABLE edges (child VARCHAR, parent VARCHAR)")
+    con.executemany("INSERT INTO edges VALUES (?, ?)", DECLARED)
+    con.execute("CREATE TABLE cards (id VARCHAR, text VARCHAR)")
+    con.executemany("INSERT INTO cards VALUES (?, ?)", [(i, t) for i, _, t in MODELS if t])
+    return con
+
+
+def _keyed_and_plain(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The pairs :func:`select_edges` keeps (without its ``combo``) and those of the plain
+    queries on the same signal tables, both sorted by child and parent."""
+    keyed = select_edges(con, snapshot_model_types(con)).drop("combo")
+    columns = {r[0] for r in con.sql("DESCRIBE kin_proposed").fetchall()}
+    assert {"ckey", "pkey"} <= columns and not {"child", "parent"} & columns
+    con.execute(NAMED)
+    con.execute(PLAIN_PROPOSED)
+    con.execute(PLAIN_KEPT)
+    plain = con.sql(PLAIN_PAIRS).pl().sort(["child", "parent"])
+    return keyed, plain
+
+
+def test_keyed_ranking_equals_plain_on_tricky_cases() -> None:
+    keyed, plain = _keyed_and_plain(_tricky())
+    assert keyed.equals(plain)
+    parent = dict(zip(keyed["child"], keyed["parent"], strict=True))
+    assert parent["k/x-GGUF"] == "B/x"  # the first by id, not by lower-case id
+    assert parent["e/two"] == "Zeta/ext"
+    assert "h/con" not in parent
+    covered = dict(zip(keyed["child"], keyed["covered"], strict=True))
+    assert covered["f/one"] and covered["g/dec"] and not covered["e/two"]
+    merged = keyed.filter(pl.col("child") == "m/merge")["parent"].to_list()
+    assert merged == ["B/x", "a/x", "b/x"]
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("kin_keyed_ranking")
+    return snapshot_of(
+        SynthConfig(
+            n_models=1500, seed=9, kin_hidden_share=0.3, kin_decoy_share=0.05, config_plant=True
+        ),
+        folder,
+    )
+
+
+def test_keyed_ranking_equals_plain_on_an_ecosystem(planted: Path) -> None:
+    keyed, plain = _keyed_and_plain(duckdb.connect(str(planted), read_only=True))
+    assert keyed.height > 100 and keyed.equals(plain)
+    assert keyed["covered"].any() and (~keyed["listed"]).any()
