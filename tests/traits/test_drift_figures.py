@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
+from matplotlib.figure import Figure
 
 from phylohub.traits.drift import DriftSettings, write_orderings, write_transitions
 from phylohub.traits.plots import plot_drift, plot_drifts
@@ -49,3 +51,40 @@ def test_one_job_writes_every_drift_figure(tmp_path: Path) -> None:
     assert counts.get("solve_orderings") == "1"  # the plan was read
     assert counts.get("plot_trait_drift") == "1"
     assert counts.get("total") == str(sum(int(n) for k, n in counts.items() if k != "total"))
+
+
+def test_each_file_is_drawn_once_with_the_pixels_of_the_extra_draw(
+    drift: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The diagram leaves no layout engine behind after tight_layout, so savefig draws it
+    once per file (PNG, SVG), not twice; the files are those drawn with tight_layout's
+    placeholder engine left in place (savefig's extra draw), byte for byte."""
+    orderings = json.loads((drift / "orderings.json").read_text())
+    pairs = pl.read_parquet(drift / "pairs.parquet")
+    draws: list[str] = []
+    draw = Figure.draw
+
+    def counted(self: Figure, renderer: Any) -> None:
+        draws.append(type(renderer).__name__)
+        draw(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counted)
+    for trait in TRAITS:
+        plot_drift(orderings, pairs, trait, tmp_path / "once" / f"{trait}.png")
+    assert len(draws) == 2 * len(TRAITS)
+
+    set_engine = Figure.set_layout_engine
+
+    def keep_placeholder(self: Figure, layout: Any = None, **kwargs: Any) -> None:
+        if layout is not None:  # tight_layout's own calls; the diagram's None is ignored
+            set_engine(self, layout, **kwargs)
+
+    monkeypatch.setattr(Figure, "set_layout_engine", keep_placeholder)
+    draws.clear()
+    for trait in TRAITS:
+        once = tmp_path / "once" / f"{trait}.png"
+        twice = tmp_path / "twice" / f"{trait}.png"
+        plot_drift(orderings, pairs, trait, twice)
+        assert once.read_bytes() == twice.read_bytes(), trait
+        assert once.with_suffix(".svg").read_bytes() == twice.with_suffix(".svg").read_bytes()
+    assert len(draws) == 4 * len(TRAITS)  # the plain path: savefig drew each file twice
