@@ -170,9 +170,10 @@ def count_transitions(con: Any) -> TransitionTables:
     con
         A connection from :func:`phylohub.traits.snapshot.open_snapshot`.
     """
+    con.execute(sql.CREATE_COMPARED_VALUES)  # the pairs' traits, joined once for both
     return TransitionTables(
-        transitions=frame(con, sql.TRANSITIONS),
-        exposures=frame(con, sql.EXPOSURES),
+        transitions=frame(con, sql.COMPARED_TRANSITIONS),
+        exposures=frame(con, sql.COMPARED_EXPOSURES),
         values=frame(con, sql.TRAIT_COUNTS),
     )
 

@@ -34,7 +34,7 @@ from phylohub.genealogy.graphs import (
 from phylohub.genealogy.tables import summarise
 from phylohub.inference.switch import included_edges
 from phylohub.io import write_tsv
-from phylohub.traits.mutation import mutation_distances, mutation_rates
+from phylohub.traits.mutation import coded_distances, mutation_rates
 from phylohub.traits.snapshot import add_edges, open_snapshot
 from phylohub.vocabulary import TRAITS
 
@@ -66,7 +66,7 @@ def genealogy_headlines(
 def mutation_headlines(con: duckdb.DuckDBPyConnection, level: float) -> dict[str, Any]:
     """The pooled mutation rate (typed relations) of every trait, and its pairs, on a
     connection from :func:`phylohub.traits.snapshot.open_snapshot`."""
-    rates = mutation_rates(mutation_distances(con), level)
+    rates = mutation_rates(coded_distances(con), level)
     out: dict[str, Any] = {}
     for row in rates.filter(pl.col("relation") == "all").iter_rows(named=True):
         out[f"mutation_rate_{row['trait']}"] = row["rate"]
@@ -93,6 +93,11 @@ def kin_headlines(
     try:
         sides: dict[str, dict[str, Any]] = {}
         for side, added in zip(SIDES, (None, extra), strict=True):
+            if added is not None and added.height == 0:
+                # nothing to add: the second side is the first (measuring it again
+                # doubled the rule's time on a snapshot without confident kin)
+                sides[side] = sides["declared"]
+                continue
             if added is not None:
                 add_edges(con, added, "first")
             sides[side] = {

@@ -93,13 +93,22 @@ def mutation_distances(con: Any) -> pl.DataFrame:
     return frame(con, sql.MUTATION_DISTANCES)
 
 
+def coded_distances(con: Any) -> pl.DataFrame:
+    """:func:`mutation_distances` keyed by integers (:data:`sql.CODED_MUTATION_DISTANCES`):
+    ``trait``, ``relation``, ``cluster`` (the parent, numbered in the parents' sorting
+    order), ``distance``, in the same row order. :func:`mutation_rates` gives the same
+    table from either; this one leaves the ids in the snapshot."""
+    return frame(con, sql.CODED_MUTATION_DISTANCES)
+
+
 def mutation_rates(distances: pl.DataFrame, level: float = 0.95) -> pl.DataFrame:
     """The mean distance per trait and relation, with cluster-robust intervals.
 
     Parameters
     ----------
     distances
-        The frame of :func:`mutation_distances`.
+        The frame of :func:`mutation_distances`, or of :func:`coded_distances` (its
+        ``cluster`` numbers the parents already).
     level
         Confidence level of the intervals.
 
@@ -120,7 +129,8 @@ def mutation_rates(distances: pl.DataFrame, level: float = 0.95) -> pl.DataFrame
     (3, 2, 0.3333)
     """
     rows: list[dict[str, Any]] = []
-    coded = distances.select("trait", "relation", "distance", cluster=parent_codes(distances))
+    cluster = distances["cluster"] if "cluster" in distances.columns else parent_codes(distances)
+    coded = distances.select("trait", "relation", "distance", cluster=cluster)
     for trait in TRAITS:
         of_trait = coded.filter(pl.col("trait") == trait)
         for relation in ROWS:
@@ -192,7 +202,7 @@ def write_mutation_rates(
         both: dict[str, pl.DataFrame] = {}
         for flagged in FLAGGED:
             use_flags(con, flagged == "excluded")
-            both[flagged] = mutation_distances(con)
+            both[flagged] = coded_distances(con)
     finally:
         con.close()
     choice = "excluded" if exclude_flagged else "kept"

@@ -33,6 +33,7 @@ def open_snapshot(
     memory_mb: int | None = None,
     exclude_flagged: bool = False,
     extra_edges: pl.DataFrame | None = None,
+    traits: bool = True,
 ) -> duckdb.DuckDBPyConnection:
     """A read-only connection to ``db`` holding the temporary tables ``compared_edges``
     and ``config_traits`` and the view ``trait_sets`` (see :func:`use_flags`). A snapshot
@@ -55,6 +56,10 @@ def open_snapshot(
     extra_edges
         Inferred edges to compare beside the declared ones (``genealogy.inferred:
         include:...``; :func:`phylohub.inference.switch.shadow_edges`), or None.
+    traits
+        Make ``config_traits`` and ``trait_sets``; False for a rule that reads no trait
+        (documentation thinning): the config traits scan every listed model's config
+        tables, seconds at the Hub's size.
 
     Returns
     -------
@@ -83,6 +88,8 @@ def open_snapshot(
     if memory_mb:
         con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
     add_edges(con, extra_edges, parents)
+    if not traits:
+        return con
     for table in sql.CONFIG_TABLES:
         if table not in present:
             con.execute(sql.CREATE_EMPTY_CONFIG_TABLES[table])

@@ -19,6 +19,43 @@ from __future__ import annotations
 #: from the listing is not compared with its second one in its place.
 CREATE_COMPARED_EDGES = """
 CREATE OR REPLACE TEMP TABLE compared_edges AS
+WITH counted AS (
+    SELECT child, parent, relation, parent_in_snapshot,
+        count(*) OVER (PARTITION BY child) AS n_edges
+    FROM edges
+), several AS (
+    SELECT child, parent, relation, parent_in_snapshot FROM counted WHERE n_edges > 1
+), base_tags AS (
+    SELECT id AS child, position, lower(string_split(value, ':')[-1]) AS lparent
+    FROM tags WHERE prefix = 'base_model' AND id IN (SELECT child FROM several)
+), declared AS (
+    SELECT e.child, e.parent, e.relation, e.parent_in_snapshot,
+        min(b.position) AS first_position
+    FROM several e
+    LEFT JOIN base_tags b ON b.child = e.child AND b.lparent = lower(e.parent)
+    GROUP BY ALL
+), ranked AS (
+    SELECT child, parent, relation, parent_in_snapshot, row_number() OVER (
+        PARTITION BY child ORDER BY first_position NULLS LAST, parent
+    ) AS parent_rank
+    FROM declared
+    UNION ALL
+    SELECT child, parent, relation, parent_in_snapshot, 1::BIGINT
+    FROM counted WHERE n_edges = 1
+)
+SELECT child, parent, relation, parent_rank
+FROM ranked
+WHERE parent_in_snapshot AND ($parents = 'all' OR parent_rank = 1)
+ORDER BY child, parent
+"""
+
+#: :data:`CREATE_COMPARED_EDGES` as it was first written, every edge ranked through
+#: the ``base_model`` tags: the plain path the fast one is tested against. The fast one
+#: ranks only the children with several edges (a child with one edge ranks it first
+#: whatever its tags say), so the tag table's join, most of the statement's time at the
+#: Hub's size, is taken by the few merges and multi-parent models alone.
+CREATE_COMPARED_EDGES_PLAIN = """
+CREATE OR REPLACE TEMP TABLE compared_edges AS
 WITH base_tags AS (
     SELECT id AS child, position, lower(string_split(value, ':')[-1]) AS lparent
     FROM tags WHERE prefix = 'base_model'
@@ -123,9 +160,9 @@ LEFT JOIN config_traits k ON k.id = t.id
 #: One row per compared pair and trait, with both sides' values as sets (lists that are
 #: sorted and distinct; a single-valued trait is a list of at most one value; a model
 #: without the trait has an empty list).
-TRAIT_VALUES = """
+_TRAIT_VALUES = """
 WITH sides AS (
-    SELECT e.child, e.parent, e.relation,
+    SELECT KEYS, e.relation,
         p.licenses AS p_license, c.licenses AS c_license,
         p.languages AS p_language, c.languages AS c_language,
         CASE WHEN p.task IS NULL THEN [] ELSE [p.task] END AS p_task,
@@ -139,21 +176,40 @@ WITH sides AS (
         CASE WHEN c.quantization IS NULL THEN [] ELSE [c.quantization] END AS c_quantization,
         CASE WHEN p.parameters IS NULL THEN [] ELSE [p.parameters] END AS p_parameters,
         CASE WHEN c.parameters IS NULL THEN [] ELSE [c.parameters] END AS c_parameters
-    FROM compared_edges e
+    FROM EDGES e
     JOIN trait_sets p ON p.id = e.parent
     JOIN trait_sets c ON c.id = e.child
 )
-SELECT child, parent, relation, 'license' AS trait, p_license AS p, c_license AS c FROM sides
-UNION ALL SELECT child, parent, relation, 'language', p_language, c_language FROM sides
-UNION ALL SELECT child, parent, relation, 'task', p_task, c_task FROM sides
-UNION ALL SELECT child, parent, relation, 'library', p_library, c_library FROM sides
-UNION ALL SELECT child, parent, relation, 'model_type', p_model_type, c_model_type FROM sides
-UNION ALL SELECT child, parent, relation, 'architecture', p_architecture, c_architecture
+SELECT KEY_COLUMNS, relation, 'license' AS trait, p_license AS p, c_license AS c FROM sides
+UNION ALL SELECT KEY_COLUMNS, relation, 'language', p_language, c_language FROM sides
+UNION ALL SELECT KEY_COLUMNS, relation, 'task', p_task, c_task FROM sides
+UNION ALL SELECT KEY_COLUMNS, relation, 'library', p_library, c_library FROM sides
+UNION ALL SELECT KEY_COLUMNS, relation, 'model_type', p_model_type, c_model_type FROM sides
+UNION ALL SELECT KEY_COLUMNS, relation, 'architecture', p_architecture, c_architecture
     FROM sides
-UNION ALL SELECT child, parent, relation, 'quantization', p_quantization, c_quantization
+UNION ALL SELECT KEY_COLUMNS, relation, 'quantization', p_quantization, c_quantization
     FROM sides
-UNION ALL SELECT child, parent, relation, 'parameters', p_parameters, c_parameters FROM sides
+UNION ALL SELECT KEY_COLUMNS, relation, 'parameters', p_parameters, c_parameters FROM sides
 """
+TRAIT_VALUES = (
+    _TRAIT_VALUES.replace("KEY_COLUMNS", "child, parent")
+    .replace("KEYS", "e.child, e.parent")
+    .replace("EDGES", "compared_edges")
+)
+#: The same rows keyed by integers: ``pair``, the compared pair's place in
+#: ``compared_edges`` (made in (child, parent) order, so ``pair`` sorts as they do), and
+#: ``cluster``, its parent numbered in the parents' sorting order. The mutation rates
+#: need no more than these: sorting and sending millions of id strings to Python, then
+#: numbering their parents there, took most of a rule's time at the Hub's size.
+CODED_TRAIT_VALUES = (
+    _TRAIT_VALUES.replace("KEY_COLUMNS", "pair, cluster")
+    .replace("KEYS", "e.pair, e.cluster")
+    .replace(
+        "EDGES",
+        "(SELECT child, parent, relation, rowid AS pair, "
+        "dense_rank() OVER (ORDER BY parent) AS cluster FROM compared_edges)",
+    )
+)
 
 #: Definition 7.1 on every compared pair where both sides have the trait:
 #: ``1 - |P ∩ C| / |P ∪ C|`` (the sets hold distinct values).
@@ -164,6 +220,25 @@ SELECT trait, relation, child, parent,
 FROM v
 WHERE len(p) > 0 AND len(c) > 0
 ORDER BY trait, relation, child, parent
+"""
+
+#: :data:`MUTATION_DISTANCES` keyed by integers (:data:`CODED_TRAIT_VALUES`): the same
+#: rows in the same order, ``cluster`` in place of ``child`` and ``parent``.
+CODED_MUTATION_DISTANCES = f"""
+WITH v AS ({CODED_TRAIT_VALUES})
+SELECT trait, relation, cluster,
+    1.0 - len(list_intersect(p, c)) / len(list_distinct(list_concat(p, c))) AS distance
+FROM v
+WHERE len(p) > 0 AND len(c) > 0
+ORDER BY trait, relation, pair
+"""
+
+#: The rows of :data:`TRAIT_VALUES` where both sides have the trait, made once for
+#: :data:`COMPARED_TRANSITIONS` and :data:`COMPARED_EXPOSURES` (each of which joined the
+#: pairs to the traits on its own before).
+CREATE_COMPARED_VALUES = f"""
+CREATE OR REPLACE TEMP TABLE compared_values AS
+SELECT * FROM ({TRAIT_VALUES}) WHERE len(p) > 0 AND len(c) > 0
 """
 
 #: The transitions the paper logs on each pair: every dropped value (in P, not in C) to
@@ -259,3 +334,12 @@ SNAPSHOT_TABLES = """
 SELECT table_name FROM duckdb_tables()
 WHERE database_name = current_database() AND schema_name = 'main'
 """
+
+#: :data:`TRANSITIONS` and :data:`EXPOSURES` on ``compared_values``
+#: (:data:`CREATE_COMPARED_VALUES`): the same rows.
+COMPARED_TRANSITIONS = TRANSITIONS.replace(
+    f"WITH v AS ({TRAIT_VALUES})", "WITH v AS (SELECT * FROM compared_values)"
+)
+COMPARED_EXPOSURES = EXPOSURES.replace(
+    f"WITH v AS ({TRAIT_VALUES})", "WITH v AS (SELECT * FROM compared_values)"
+)

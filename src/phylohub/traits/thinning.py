@@ -331,7 +331,8 @@ def write_thinning(
     extra_edges
         Inferred edges compared beside the declared ones (``genealogy.inferred``).
     """
-    con = open_snapshot(db, parents, threads, memory_mb, extra_edges=extra_edges)
+    # documentation only: no config traits to make
+    con = open_snapshot(db, parents, threads, memory_mb, extra_edges=extra_edges, traits=False)
     try:
         doc = documentation(con)
         availability = card_availability(con, level)

@@ -1,0 +1,97 @@
+"""The traits stage's fast paths give what the plain ones give, row for row, on a crawled
+20,000-model ecosystem: the compared pairs ranked through the tags of multi-parent
+children only, the mutation distances keyed by integers, the transitions and exposures
+read from one materialised table, and the kin headlines' second side reused when no
+inferred edge is added."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from phylohub.genealogy.graphs import read_edges
+from phylohub.traits import sql
+from phylohub.traits.drift import count_transitions
+from phylohub.traits.kin import genealogy_headlines, kin_headlines, mutation_headlines
+from phylohub.traits.mutation import coded_distances, mutation_distances, mutation_rates
+from phylohub.traits.snapshot import add_edges, frame, open_snapshot, parent_codes, use_flags
+
+ALL = ["finetune", "adapter", "quantized", "merge", "unknown"]
+
+
+@pytest.mark.parametrize("parents", ["first", "all"])
+def test_compared_edges_equal_the_plain_ranking(snapshot20k: Path, parents: str) -> None:
+    con = open_snapshot(snapshot20k, parents)
+    try:
+        fast = frame(con, "SELECT * FROM compared_edges")
+        several = frame(con, "SELECT child FROM edges GROUP BY child HAVING count(*) > 1")
+        con.execute(sql.CREATE_COMPARED_EDGES_PLAIN, {"parents": parents})
+        plain = frame(con, "SELECT * FROM compared_edges")
+    finally:
+        con.close()
+    assert several.height > 50  # children the tags rank: the case the fast path singles out
+    assert fast.height > 1000
+    assert_frame_equal(fast, plain)
+
+
+@pytest.mark.parametrize("exclude", [False, True])
+def test_coded_distances_equal_the_named_ones(snapshot20k: Path, exclude: bool) -> None:
+    con = open_snapshot(snapshot20k, "first")
+    try:
+        use_flags(con, exclude)
+        named = mutation_distances(con)
+        coded = coded_distances(con)
+    finally:
+        con.close()
+    assert named.height > 1000
+    assert_frame_equal(coded.select("trait", "relation", "distance"), named.drop("child", "parent"))
+    # the codes number the parents in their sorting order: equal to the names' own ranks
+    assert (coded["cluster"].rank("dense").cast(pl.Int64) == parent_codes(named)).all()
+    assert_frame_equal(mutation_rates(coded), mutation_rates(named))
+
+
+def test_transitions_from_the_materialised_values_equal_the_plain(snapshot20k: Path) -> None:
+    con = open_snapshot(snapshot20k, "first")
+    try:
+        plain = {name: frame(con, getattr(sql, name)) for name in ("TRANSITIONS", "EXPOSURES")}
+        tables = count_transitions(con)
+    finally:
+        con.close()
+    assert tables.transitions.height > 10
+    assert_frame_equal(tables.transitions, plain["TRANSITIONS"])
+    assert_frame_equal(tables.exposures, plain["EXPOSURES"])
+
+
+def test_kin_without_inferred_edges_measures_the_second_side(
+    snapshot20k: Path, tmp_path: Path
+) -> None:
+    inferred = tmp_path / "inferred_edges.parquet"
+    pl.DataFrame(
+        {"child": ["x/c"], "parent": ["x/p"], "relation": ["finetune"], "confidence": [0.1],
+         "covered": [False], "parent_in_snapshot": [True]}
+    ).write_parquet(inferred)  # fmt: skip
+    table = kin_headlines(snapshot20k, inferred, ALL, 0.8, 0.95, tmp_path / "kin.tsv")
+    # the second side measured the plain way: the (empty) edges added, then measured again
+    edges = read_edges(snapshot20k)
+    con = open_snapshot(snapshot20k, "first")
+    try:
+        add_edges(
+            con,
+            pl.DataFrame(schema=dict.fromkeys(("child", "parent", "relation"), pl.String)),
+            "first",
+        )
+        plain = {
+            **genealogy_headlines(
+                edges, ALL, pl.DataFrame({"child": [], "parent": [], "relation": []})
+            ),
+            **mutation_headlines(con, 0.95),
+        }
+    finally:
+        con.close()
+    got = dict(zip(table["measure"], table["with_inferred"], strict=True))
+    assert got["edges"] > 1000
+    want = {m: float(plain[m] or 0) for m in got}
+    assert_frame_equal(pl.DataFrame([got]), pl.DataFrame([want]))  # NaN equals NaN here
