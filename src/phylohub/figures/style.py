@@ -75,6 +75,27 @@ def pyplot() -> Any:
     return plt
 
 
+def drop_spent_layout(fig: Any) -> None:
+    """Forget the placeholder layout engine that ``fig.tight_layout()`` leaves behind.
+
+    ``tight_layout()`` lays the figure out once and then leaves a layout engine that does
+    nothing; but ``savefig`` sees an engine and draws the whole figure once more, with
+    rendering switched off, before the real draw, so that a working engine could lay it
+    out. With the placeholder that draw is thrown away: it cost a quarter to a third of
+    every save (PNG and SVG each) and changes no pixel and no byte. A constrained or
+    tight engine that still works at draw time is kept.
+    """
+    import matplotlib
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+        # None means "no engine" only while the rc settings ask for none by default.
+        with matplotlib.rc_context(
+            {"figure.autolayout": False, "figure.constrained_layout.use": False}
+        ):
+            fig.set_layout_engine(None)
+
+
 def save_figure(fig: Any, png: Path) -> None:
     """Write ``fig`` to ``png`` at :data:`DPI` and beside it as ``.svg``; close it.
 
@@ -86,6 +107,7 @@ def save_figure(fig: Any, png: Path) -> None:
 
     png = Path(png)
     png.parent.mkdir(parents=True, exist_ok=True)
+    drop_spent_layout(fig)
     fig.savefig(png, dpi=DPI, metadata={"Software": None})
     with matplotlib.rc_context({"svg.hashsalt": "phylohub", "svg.fonttype": "none"}):
         fig.savefig(png.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
