@@ -81,9 +81,10 @@ def drop_spent_layout(fig: Any) -> None:
     ``tight_layout()`` lays the figure out once and then leaves a layout engine that does
     nothing; but ``savefig`` sees an engine and draws the whole figure once more, with
     rendering switched off, before the real draw, so that a working engine could lay it
-    out. With the placeholder that draw is thrown away: it cost a quarter to a third of
-    every save (PNG and SVG each) and changes no pixel and no byte. A constrained or
-    tight engine that still works at draw time is kept.
+    out. With the placeholder that draw is thrown away: dropping it cuts the SVG file's
+    save by about 40% and the 300-dpi PNG's by about 10% (the 100k snapshot's figures),
+    and changes no PNG pixel and no SVG byte. A constrained engine, which lays the figure
+    out at every draw, is kept.
     """
     import matplotlib
     from matplotlib.layout_engine import PlaceHolderLayoutEngine
@@ -101,6 +102,8 @@ def save_figure(fig: Any, png: Path) -> None:
 
     Both files are the same for the same figure: no dates or versions in their metadata,
     and the SVG's element ids salted with a constant (matplotlib's are random otherwise).
+    The PNG keeps zlib's default compression (level 6): level 3 writes the same pixels
+    about 70 ms a figure sooner but 17% bigger files (measured on the 100k figures).
     """
     import matplotlib
     import matplotlib.pyplot as plt
