@@ -140,11 +140,7 @@ def plot_drift(
         fontsize=7.5,
         color="#4a5568",
     )
-    fig.tight_layout()
-    # tight_layout leaves a placeholder layout engine behind, for which savefig draws
-    # the whole figure once more (without rendering) before each file; the layout is
-    # done, so none is left (the same pixels, tests/traits/test_drift_figures.py)
-    fig.set_layout_engine(None)
+    fig.tight_layout()  # save_figure drops the spent layout engine (one draw per file)
     _draw_arcs(ax, arcs, anchor, top, room=3.0)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     save_figure(fig, out)
