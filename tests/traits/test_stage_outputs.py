@@ -74,11 +74,24 @@ def test_figures_are_drawn_for_every_trait_and_ordering(stage: Path, tmp_path: P
     _orderings(stage, "fig")
     result = json.loads((stage / "fig.json").read_text())
     pairs = pl.read_parquet(stage / "fig.parquet")
+    drawn = 0
     for trait in TRAITS:
         for kind in ("weighted", "unweighted", "normalised"):
             png = tmp_path / f"{trait}_{kind}.png"
             plot_drift(result, pairs, trait, png, kind)
-            assert png.stat().st_size > 20_000
+            svg = png.with_suffix(".svg").read_text()
+            if result["traits"][trait]["orderings"][kind]["transitions"]:
+                drawn += 1
+                assert png.stat().st_size > 20_000
+                assert "drifts with the order" in svg and "no drift to order" not in svg
+            else:  # a notice, not an order that would look like a finding
+                assert "no drift to order" in svg and "drifts with the order" not in svg
+    assert drawn >= 4 * 3  # license, language, task and library mutate in the snapshot
+    # a trait whose kept values never mutate into one another gets the notice
+    still = json.loads((stage / "fig.json").read_text())
+    still["traits"]["license"]["orderings"]["weighted"]["transitions"] = 0
+    plot_drift(still, pairs, "license", tmp_path / "still.png", "weighted")
+    assert "no drift to order" in (tmp_path / "still.svg").read_text()
     with pytest.raises(PhylohubError, match="no license ordering"):
         plot_drift(result, pairs, "license", tmp_path / "x.png", "median")
     plot_thinning(pl.read_parquet(stage / "thinning.parquet"), tmp_path / "thinning.png")

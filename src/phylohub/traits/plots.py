@@ -79,8 +79,11 @@ def plot_drift(
     except KeyError as exc:
         raise PhylohubError(f"orderings.json has no {trait} ordering {ordering!r}") from exc
     order: list[str] = report["order"]
-    models = dict(zip(info["values"], info["models"], strict=True))
     k = len(order)
+    if not report["transitions"]:
+        _plot_no_drift(trait, k, int(info.get("transitions_all") or 0), out)
+        return
+    models = dict(zip(info["values"], info["models"], strict=True))
     pos = {v: i for i, v in enumerate(order)}
     height = max(4.0, 0.42 * k + 2.2)
     labels = {v: f"{v}  ({models.get(v, 0):,})" for v in order}
@@ -142,6 +145,24 @@ def plot_drift(
     )
     fig.tight_layout()  # save_figure drops the spent layout engine (one draw per file)
     _draw_arcs(ax, arcs, anchor, top, room=3.0)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    save_figure(fig, out)
+
+
+def _plot_no_drift(trait: str, k: int, transitions_all: int, out: Path) -> None:
+    """A notice in place of the diagram of a trait whose kept values never mutate into
+    one another: with no transitions every order is optimal and explains 0/0, so an
+    order drawn there would look like a finding and be none."""
+    fig, ax = pyplot().subplots(figsize=(9.0, 1.6))
+    ax.axis("off")
+    among = f"its top {k} values" if k else "any value"
+    text = (
+        f"{TITLES.get(trait, trait)}: no transitions between {among} among compared "
+        f"relatives in this snapshot\n({transitions_all:,} transitions of the trait in all), "
+        "so there is no drift to order and no diagram."
+    )
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9.5, wrap=True)
+    fig.tight_layout()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     save_figure(fig, out)
 
