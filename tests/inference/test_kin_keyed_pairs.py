@@ -18,6 +18,7 @@ from phylohub.inference.signals import (
     _COMPATIBLE,
     NAMESAKES_KEPT,
     PARAGRAPH_CARDS,
+    SIGNALS,
     _name_signal,
     read_signals,
 )
@@ -142,9 +143,16 @@ def _both(con: duckdb.DuckDBPyConnection, types: pl.DataFrame | None) -> list[pl
         "SELECT c.id AS child, m.id AS parent, p.* EXCLUDE (ckey, pkey) FROM {}"
         " p JOIN kin_models c ON c.key = p.ckey JOIN kin_models m ON m.key = p.pkey"
     )
+    # the keyed pairs carry their rest and its signal's code: decoded here by SIGNALS
+    decoded = (
+        f"SELECT *, list_extract({list(SIGNALS)}, sig + 1) AS coded, {_name_signal('rest')}"
+        f" FROM ({named.format('name_pairs')})"
+    )
     columns = "child, parent, rest, signal, relation, evidence, namesakes"
+    keyed = con.sql(f"SELECT {columns}, coded FROM ({decoded}) ORDER BY ALL").pl()
+    assert keyed["coded"].equals(keyed["signal"], check_names=False)
     return [
-        con.sql(f"SELECT {columns} FROM ({named.format('name_pairs')}) ORDER BY ALL").pl(),
+        keyed.drop("coded"),
         con.sql(f"SELECT {columns} FROM plain_name_pairs ORDER BY ALL").pl(),
         con.sql(f"SELECT * FROM ({named.format('text_pairs')}) ORDER BY ALL").pl(),
         con.sql("SELECT * FROM plain_text_pairs ORDER BY ALL").pl(),

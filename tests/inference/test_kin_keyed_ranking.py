@@ -16,14 +16,14 @@ import pytest
 
 from phylohub.hub.synth import SynthConfig
 from phylohub.inference.infer import CONFIG, CONFIG_RANK, select_edges, snapshot_model_types
-from phylohub.inference.signals import TEMPLATES
+from phylohub.inference.signals import SIGNALS, TEMPLATES, _name_signal
 from tests.pipeline import snapshot_of
 
 #: The signal tables named by id strings, as the plain queries read them.
-NAMED = """
+NAMED = f"""
 CREATE TEMP TABLE plain_name_pairs AS
-SELECT c.id AS child, m.id AS parent, p.* EXCLUDE (ckey, pkey) FROM name_pairs p
-JOIN kin_models c ON c.key = p.ckey JOIN kin_models m ON m.key = p.pkey;
+SELECT c.id AS child, m.id AS parent, p.rest, {_name_signal("p.rest")}, p.namesakes
+FROM name_pairs p JOIN kin_models c ON c.key = p.ckey JOIN kin_models m ON m.key = p.pkey;
 CREATE TEMP TABLE plain_text_pairs AS
 SELECT c.id AS child, m.id AS parent, p.shared FROM text_pairs p
 JOIN kin_models c ON c.key = p.ckey JOIN kin_models m ON m.key = p.pkey;
@@ -187,3 +187,35 @@ def test_keyed_ranking_equals_plain_on_an_ecosystem(planted: Path) -> None:
     keyed, plain = _keyed_and_plain(duckdb.connect(str(planted), read_only=True))
     assert keyed.height > 100 and keyed.equals(plain)
     assert keyed["covered"].any() and (~keyed["listed"]).any()
+
+
+def _coded_and_plain_rows(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The proposed rows as :data:`~phylohub.inference.infer.PROPOSED` keeps them (keys and
+    signal codes) named by id and decoded by ``SIGNALS``, and the plain queries' rows."""
+    _keyed_and_plain(con)
+    types = dict(con.sql("SELECT column_name, column_type FROM (DESCRIBE kin_proposed)").fetchall())
+    assert "VARCHAR" not in types.values() and types["sig"] == "UTINYINT"
+    coded = con.sql(
+        f"""SELECT c.id AS child, coalesce(m.id, e.id) AS parent,
+            list_extract({list(SIGNALS)}, r.sig + 1) AS signal, r.namesakes, r.contradicts
+        FROM kin_proposed r JOIN kin_models c ON c.key = r.ckey
+        LEFT JOIN kin_models m ON m.key = r.pkey LEFT JOIN kin_external e ON e.key = r.pkey
+        ORDER BY ALL"""
+    ).pl()
+    plain = con.sql(
+        "SELECT child, parent, signal, namesakes, contradicts FROM plain_proposed ORDER BY ALL"
+    ).pl()
+    return coded, plain
+
+
+def test_coded_rows_equal_plain_rows_on_tricky_cases() -> None:
+    coded, plain = _coded_and_plain_rows(_tricky())
+    assert coded.equals(plain)
+    assert {"name_quantized", "card_trainer", "card_mergekit"} <= set(coded["signal"])
+    assert coded["contradicts"].any()
+
+
+def test_coded_rows_equal_plain_rows_on_an_ecosystem(planted: Path) -> None:
+    coded, plain = _coded_and_plain_rows(duckdb.connect(str(planted), read_only=True))
+    assert coded.height > 1000 and coded.equals(plain)
+    assert coded["signal"].n_unique() >= 8

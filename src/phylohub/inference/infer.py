@@ -27,7 +27,7 @@ from collections.abc import Mapping
 import duckdb
 import polars as pl
 
-from phylohub.inference.signals import SIGNALS, TEMPLATES, read_signals
+from phylohub.inference.signals import SIGNALS, TEMPLATES, _name_signal, codes, read_signals
 
 log = logging.getLogger(__name__)
 
@@ -54,26 +54,27 @@ SELECT DISTINCT c.key AS ckey FROM edges e JOIN kin_models c ON c.id = e.child
 #: (counted for the log, then dropped). Keyed by integers (``ckey``, ``pkey``: a listed
 #: model's ``kin_models.key``, an external parent's ``kin_external.key``): at the Hub's size
 #: these are tens of millions of rows, and two id strings a row made them spill gigabytes.
-PROPOSED = """
+#: A row carries its signal's code (``sig``, :func:`~phylohub.inference.signals.signal_code`)
+#: and no string: the ranking reads which signals fired, and every constraint is one of the
+#: pair, so :data:`PAIRS` reads the kept pairs' rows again from the signal tables, with
+#: their relation and evidence.
+PROPOSED = f"""
 CREATE TEMP TABLE kin_proposed AS
 WITH raw AS (
-    SELECT ckey, pkey, signal, relation, evidence, namesakes, TRUE AS listed
-    FROM name_pairs
+    SELECT ckey, pkey, sig, namesakes FROM name_pairs
     UNION ALL
-    SELECT cp.ckey, coalesce(cp.pkey, e.key), signal, relation, evidence, 1 AS namesakes, listed
+    SELECT cp.ckey, coalesce(cp.pkey, e.key), cp.sig, 1 AS namesakes
     FROM card_pairs cp LEFT JOIN kin_external e ON NOT cp.listed AND e.id = cp.parent
     WHERE cp.ckey IS NOT NULL
     UNION ALL
-    SELECT ckey, pkey, 'card_text', 'unknown', shared || ' paragraphs', 1, TRUE
-    FROM text_pairs
+    SELECT ckey, pkey, CAST({SIGNALS.index("card_text")} AS UTINYINT), 1 FROM text_pairs
 ), dated AS (
     SELECT r.* FROM raw r
     JOIN kin_models c ON c.key = r.ckey
     LEFT JOIN kin_models p ON p.key = r.pkey
     WHERE p.key IS NULL OR p.created_at < c.created_at
 )
-SELECT r.*, d.ckey IS NOT NULL AS covered,
-    d.ckey IS NULL AND r.ckey IN (SELECT ckey FROM kin_declaring) AS contradicts
+SELECT r.*, d.ckey IS NULL AND r.ckey IN (SELECT ckey FROM kin_declaring) AS contradicts
 FROM dated r LEFT JOIN kin_declared d ON d.ckey = r.ckey AND d.pkey = r.pkey
 """
 
@@ -85,6 +86,9 @@ CONFIG = """CASE WHEN c.mtype IS NULL OR p.mtype IS NULL THEN 'unknown'
 #: The config verdicts in the ranking's order.
 CONFIG_RANK = "CASE WHEN c.mtype <> p.mtype THEN 1 ELSE 0 END"
 
+#: The name signals that count as a name's evidence in the ranking (a re-upload does not).
+NAMED: tuple[str, ...] = tuple(s for s in SIGNALS if s.startswith("name_") and s != "name_reupload")
+
 #: Per pair, only the numbers the ranking needs (no lists), and per child the first pair
 #: by the ranking (every mergekit parent of a merge): the lists of signals and evidence
 #: are then built for the kept pairs only, which is what keeps the memory small. The last
@@ -94,12 +98,11 @@ KEPT = f"""
 CREATE TEMP TABLE kin_kept AS
 WITH counted AS (
     SELECT ckey, pkey,
-        count(*) FILTER (WHERE signal IN {TEMPLATES}) AS templates,
-        count(*) FILTER (WHERE signal = 'card_text') AS texts,
-        count(*) FILTER (WHERE signal LIKE 'name_%' AND signal <> 'name_reupload') AS names,
-        coalesce(max(namesakes) FILTER (
-            WHERE signal LIKE 'name_%' AND signal <> 'name_reupload'), 1) AS namesakes,
-        bool_or(signal = 'card_mergekit') AS mergekit
+        count(*) FILTER (WHERE sig IN {codes(TEMPLATES)}) AS templates,
+        count(*) FILTER (WHERE sig IN {codes(("card_text",))}) AS texts,
+        count(*) FILTER (WHERE sig IN {codes(NAMED)}) AS names,
+        coalesce(max(namesakes) FILTER (WHERE sig IN {codes(NAMED)}), 1) AS namesakes,
+        bool_or(sig IN {codes(("card_mergekit",))}) AS mergekit
     FROM kin_proposed WHERE NOT contradicts GROUP BY ckey, pkey
 ), ranked AS (
     SELECT k.ckey, k.pkey, k.mergekit, row_number() OVER (PARTITION BY k.ckey ORDER BY
@@ -111,12 +114,30 @@ WITH counted AS (
 SELECT ckey, pkey FROM ranked WHERE mergekit OR (r = 1 AND NOT merge_child)
 """
 
-#: The kept pairs with their lists of signals and evidence; the ids are joined on here,
-#: for these pairs only.
-
+#: The kept pairs with their lists of signals and evidence; their rows are read again from
+#: the signal tables as :data:`PROPOSED` reads them (every row of a kept pair passed its
+#: constraints), now with the signal, relation and evidence as strings (a name's read from
+#: its rest), and the ids are joined on: for these pairs only.
 PAIRS = f"""
-WITH grouped AS (
-    SELECT ckey, pkey,
+WITH named AS (
+    SELECT ckey, pkey, rest, namesakes FROM name_pairs SEMI JOIN kin_kept USING (ckey, pkey)
+), rests AS (
+    SELECT rest, {_name_signal("rest")} FROM (SELECT DISTINCT rest FROM named)
+), rows AS (
+    SELECT n.ckey, n.pkey, r.signal, r.relation, r.evidence, n.namesakes, TRUE AS listed
+    FROM named n JOIN rests r ON r.rest IS NOT DISTINCT FROM n.rest
+    UNION ALL
+    SELECT * FROM (
+        SELECT cp.ckey, coalesce(cp.pkey, e.key) AS pkey, cp.signal, cp.relation, cp.evidence,
+            1 AS namesakes, cp.listed
+        FROM card_pairs cp LEFT JOIN kin_external e ON NOT cp.listed AND e.id = cp.parent
+        WHERE cp.ckey IS NOT NULL
+    ) SEMI JOIN kin_kept USING (ckey, pkey)
+    UNION ALL
+    SELECT ckey, pkey, 'card_text', 'unknown', shared || ' paragraphs', 1, TRUE
+    FROM text_pairs SEMI JOIN kin_kept USING (ckey, pkey)
+), grouped AS (
+    SELECT r.ckey, r.pkey,
         list(DISTINCT signal ORDER BY signal) AS signals,
         list(signal || '=' || evidence ORDER BY signal, evidence) AS evidence,
         coalesce(
@@ -126,9 +147,9 @@ WITH grouped AS (
         coalesce(max(namesakes) FILTER (
             WHERE signal LIKE 'name_%' AND signal <> 'name_reupload'), 1) AS namesakes,
         bool_and(listed) AS listed,
-        bool_or(covered) AS covered
-    FROM kin_proposed SEMI JOIN kin_kept USING (ckey, pkey)
-    GROUP BY ckey, pkey
+        bool_or(d.ckey IS NOT NULL) AS covered
+    FROM rows r LEFT JOIN kin_declared d ON d.ckey = r.ckey AND d.pkey = r.pkey
+    GROUP BY r.ckey, r.pkey
 )
 SELECT c.id AS child, coalesce(p.id, e.id) AS parent, g.* EXCLUDE (ckey, pkey)
     REPLACE (list_concat(g.signals,

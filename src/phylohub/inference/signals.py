@@ -74,6 +74,28 @@ SIGNALS: tuple[str, ...] = (
 #: Card signals that are a tool's template (they may name an external parent).
 TEMPLATES: tuple[str, ...] = ("card_trainer", "card_quantizer", "card_mergekit", "card_peft")
 
+
+def signal_code(signal: str) -> str:
+    """A SQL expression giving the small integer code of the signal named by ``signal`` (a
+    SQL expression): its place in :data:`SIGNALS`, from 0. The proposed rows carry this
+    code, not the name: the ranking reads only which signals fired.
+
+    >>> signal_code("s").endswith("'files_gguf'], s) - 1 AS UTINYINT)")
+    True
+    """
+    names = ", ".join(f"'{s}'" for s in SIGNALS)
+    return f"CAST(list_position([{names}], {signal}) - 1 AS UTINYINT)"
+
+
+def codes(signals: tuple[str, ...]) -> str:
+    """The codes of ``signals`` (:func:`signal_code`) as a SQL list for ``IN``.
+
+    >>> codes(("name_prefix", "card_text"))
+    '(5, 12)'
+    """
+    return "(" + ", ".join(str(SIGNALS.index(s)) for s in signals) + ")"
+
+
 _ID = r"([A-Za-z0-9][\w.\-]*/[\w.\-]*[\w])"
 #: The card templates: signal, relation, RE2 pattern whose last group is the parent id.
 CARD_PATTERNS: tuple[tuple[str, str, str], ...] = (
@@ -179,7 +201,9 @@ _COMPATIBLE = "CASE WHEN {c}.mtype IS NULL THEN n.namesakes ELSE n.untyped + coa
 #: holds each (author, name) once, so every model has one row of tokens and ``by_name`` no
 #: duplicate; ``by_card`` has none either (distinct pairs, unique ids), so the union is
 #: ``by_name`` plus the rows of ``by_card`` that it lacks (an anti-join), not a ``UNION``
-#: over millions of rows.
+#: over millions of rows. Each pair carries the rest of the child's name and the code of its
+#: signal (:func:`signal_code`), not the signal, relation and evidence as strings: those are
+#: read from the rest for the pairs the ranking keeps (``phylohub.inference.infer.PAIRS``).
 NAME_PAIRS = f"""
 CREATE TEMP TABLE name_pairs AS
 WITH stems AS (
@@ -226,9 +250,10 @@ WITH stems AS (
     UNION ALL
     SELECT * FROM by_card ANTI JOIN by_name USING (ckey, pkey, rest, namesakes)
 ), rests AS (
-    SELECT rest, {_name_signal("rest")} FROM (SELECT DISTINCT rest FROM pairs)
+    SELECT rest, {signal_code("signal")} AS sig
+    FROM (SELECT rest, {_name_signal("rest")} FROM (SELECT DISTINCT rest FROM pairs))
 )
-SELECT p.ckey, p.pkey, p.rest, r.signal, r.relation, r.evidence, p.namesakes
+SELECT p.ckey, p.pkey, p.rest, r.sig, p.namesakes
 FROM pairs p JOIN rests r ON r.rest IS NOT DISTINCT FROM p.rest
 """
 
@@ -337,7 +362,8 @@ WITH found AS (
 {_card_union()}
 )
 SELECT DISTINCT f.child, coalesce(m.id, f.parent) AS parent, f.signal, f.relation,
-    f.parent AS evidence, m.id IS NOT NULL AS listed, c.key AS ckey, m.key AS pkey
+    f.parent AS evidence, m.id IS NOT NULL AS listed, c.key AS ckey, m.key AS pkey,
+    {signal_code("f.signal")} AS sig
 FROM found f LEFT JOIN kin_models m ON m.lid = lower(f.parent)
 LEFT JOIN kin_models c ON c.id = f.child
 WHERE lower(f.parent) <> lower(f.child)
