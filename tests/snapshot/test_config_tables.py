@@ -65,7 +65,7 @@ def test_each_listing_entry_is_parsed_once_for_its_config(
     """The config summary is read with one parse of each entry (the listing is most of
     the build's JSON); a config that is not an object (a string, a list, null) still
     gives no rows."""
-    assert len(re.findall(r"\bentry\b", sql.CREATE_CONFIGS)) == 1
+    assert not re.findall(r"\bentry\b", sql.CREATE_CONFIGS)  # the parsed entries
     entries = [
         entry("org/obj", config={"model_type": "llama"}),
         entry("org/str", config="llama"),

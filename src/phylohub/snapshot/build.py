@@ -7,8 +7,9 @@ Steps:
 1. Check that every input file exists and has the crawl's columns.
 2. Reconcile (reading only ``id`` and ``status``): no duplicate or null ids on either side,
    every listed model has exactly one card row and every card row is a listed model,
-   every status is known, every entry is valid JSON, and the listing holds the number of
-   models its manifest says. Any failure raises :class:`~phylohub.errors.PhylohubError`
+   every status is known, and the listing holds the number of models its manifest says;
+   then every entry is valid JSON (the one parse of the entries, which ``models`` and the
+   config summary read). Any failure raises :class:`~phylohub.errors.PhylohubError`
    naming the counts and a few ids, before anything is built.
 3. Build the tables into a database in a hidden work folder beside ``out_db``, export
    them to parquet there, then move both into place (``out_db`` is replaced by a rename),
@@ -492,15 +493,43 @@ def _reconcile(con: duckdb.DuckDBPyConnection, expected_models: int | None) -> N
     if count:
         problems.append(f"{count} card row(s) with an unknown status ({_examples(statuses)})")
     if not problems:  # only worth parsing every entry when the ids agree
-        count, ids = _one(con, sql.LISTING_BAD_JSON, limit)
-        if count:
-            problems.append(f"{count} listing entries are not valid JSON (e.g. {_examples(ids)})")
+        bad_json = _parse_entries(con)
+        if bad_json:
+            problems.append(bad_json)
     if problems:
         raise PhylohubError(
             f"the snapshot does not reconcile ({n_listed} listing rows, {n_cards} card rows): "
             + "; ".join(problems)
         )
     log.info("reconciled: %d listed models, %d card rows", n_listed, n_cards)
+
+
+def _parse_entries(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Parse every listing entry once into the temporary table ``entries``
+    (``CREATE_ENTRIES``), which ``models`` and the config summary read; the problem to
+    report when an entry is not valid JSON, else None.
+
+    The parse is the JSON check: ``json_transform`` fails on any entry ``json_valid``
+    rejects (a test holds the two alike on awkward entries), so the entries are parsed
+    once where a ``json_valid`` pass over them all parsed each one more time. Only when
+    the parse fails, or some entry is NULL (a NULL entry, or the valid ``null``), are
+    the entries checked one by one (``LISTING_BAD_JSON``) to name the bad ones.
+    """
+    limit = {"limit": EXAMPLES}
+    try:
+        con.execute(sql.CREATE_ENTRIES, {"shape": sql.ENTRY_SHAPE})
+        failure: duckdb.Error | None = None
+        suspect = _one(con, sql.ENTRIES_NULL)[0] > 0
+    except duckdb.InvalidInputException as exc:
+        failure, suspect = exc, True
+    if not suspect:
+        return None
+    count, ids = _one(con, sql.LISTING_BAD_JSON, limit)
+    if count:
+        return f"{count} listing entries are not valid JSON (e.g. {_examples(ids)})"
+    if failure is not None:  # not an invalid entry: the parse failed otherwise
+        raise failure
+    return None
 
 
 def _one(
@@ -524,7 +553,9 @@ def _build(
     con.execute(sql.CREATE_ISO_639)
     con.unregister("iso_639_arrow")
     steps: list[tuple[str, str, dict[str, Any]]] = [
-        ("models", sql.INSERT_MODELS, {"shape": sql.ENTRY_SHAPE, "backfill": BACKFILL}),
+        ("models", sql.INSERT_MODELS, {"backfill": BACKFILL}),
+        ("configs", sql.CREATE_CONFIGS, {}),
+        ("parsed entries dropped", sql.DROP_ENTRIES, {}),
         ("tags", sql.INSERT_TAGS, {"prefixes": list(KNOWN_PREFIXES)}),
         ("folded ids", sql.CREATE_FOLDED_IDS, {}),
         ("base_model tags", sql.CREATE_BASE_MODEL_TAGS, {"relations": list(RELATIONS)}),
@@ -533,7 +564,6 @@ def _build(
         ("language tags", sql.CREATE_LANGUAGE_TAGS, {}),
         ("traits", sql.INSERT_TRAITS, {}),
         ("data_quality", quality.INSERT_FLAGS, quality.flag_params()),
-        ("configs", sql.CREATE_CONFIGS, {}),
         ("model_type", sql.INSERT_MODEL_TYPE, {}),
         ("architectures", sql.INSERT_ARCHITECTURES, {}),
         ("quantization", sql.INSERT_QUANTIZATION, {}),

@@ -217,26 +217,42 @@ DROP TABLE iso_639;
 # --------------------------------------------------------------------------- models
 
 #: The typed shape of a listing entry: parsed once per row by json_transform. A key the
-#: entry omits (or of another type) reads as NULL.
+#: entry omits (or of another type) reads as NULL; ``config`` is kept as JSON text (what
+#: ``json_extract(entry, '$.config')`` gives) for the config summary.
 ENTRY_SHAPE = (
     '{"author":"VARCHAR","createdAt":"VARCHAR","lastModified":"VARCHAR",'
     '"downloads":"BIGINT","downloadsAllTime":"BIGINT","likes":"BIGINT",'
     '"trendingScore":"DOUBLE","private":"BOOLEAN","gated":"JSON","disabled":"BOOLEAN",'
     '"pipeline_tag":"VARCHAR","library_name":"VARCHAR","tags":["VARCHAR"],'
     '"cardData":"JSON","siblings":[{"rfilename":"VARCHAR"}],'
-    '"safetensors":{"total":"BIGINT"},"childrenModelCount":"BIGINT","usedStorage":"BIGINT"}'
+    '"safetensors":{"total":"BIGINT"},"childrenModelCount":"BIGINT","usedStorage":"BIGINT",'
+    '"config":"JSON"}'
 )
+
+#: Every listing entry parsed once into the typed struct ``e`` (``ENTRY_SHAPE``), which
+#: both ``models`` and the config summary read: ``json_valid`` in the reconciliation, the
+#: models' ``json_transform`` and the config's ``json_extract`` each parsed every entry
+#: (the listing is most of the build's JSON). Doubles as the reconciliation's JSON check:
+#: it fails on any entry that is not valid JSON (then ``LISTING_BAD_JSON`` names them),
+#: and a NULL ``e`` (a NULL entry, or the valid ``null``) sends the build to that check too.
+CREATE_ENTRIES = """
+CREATE TEMP TABLE entries AS
+SELECT page, position, id, _id, sha, json_transform(entry, $shape) AS e FROM listing_raw
+"""
+
+#: Entries parsed to NULL (a NULL entry or the JSON ``null``): only these can be invalid
+#: without the parse failing.
+ENTRIES_NULL = "SELECT count(*) FROM entries WHERE e IS NULL"
+
+DROP_ENTRIES = "DROP TABLE entries"
 
 INSERT_MODELS = """
 INSERT INTO models
-WITH parsed AS (
-    SELECT page, position, id, _id, sha, json_transform(entry, $shape) AS e
-    FROM listing_raw
-), typed AS (
+WITH typed AS (
     SELECT *,
         timezone('UTC', try_cast(e.createdAt AS TIMESTAMPTZ)) AS created,
         [s.rfilename FOR s IN e.siblings] AS files
-    FROM parsed
+    FROM entries
 )
 SELECT
     id,
@@ -426,14 +442,12 @@ ORDER BY m.id
 
 #: The config summary of each listed entry that has one (``config=true`` on the listing):
 #: its model type, architecture classes and quantization. A key of another type (a
-#: number for ``model_type``) reads as NULL and is left out. Each entry is parsed once
-#: (the extracted value's type is read from the small extract, not the entry again).
+#: number for ``model_type``) reads as NULL and is left out. Read from the parsed entries
+#: (``CREATE_ENTRIES``): no entry is parsed again, only the small config text.
 CREATE_CONFIGS = """
 CREATE TEMP TABLE configs AS
-SELECT id, config FROM (
-    SELECT id, json_extract(entry, '$.config') AS config FROM listing_raw
-)
-WHERE json_type(config) = 'OBJECT'
+SELECT id, e.config AS config FROM entries
+WHERE json_type(e.config) = 'OBJECT'
 """
 
 INSERT_MODEL_TYPE = """
