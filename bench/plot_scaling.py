@@ -27,14 +27,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def stage_seconds(folder: Path, cores: int, column: str = "wall_s") -> dict[str, dict[int, float]]:
     """stage -> {models: seconds (wall_s or cpu_s, the sum of its rules)}; the latest
-    table of a size wins."""
+    table of a size wins; a stage's size left out where it was not measured (0 s)."""
     out: dict[str, dict[int, float]] = {}
     for path in sorted(folder.glob(f"pipeline-*-c{cores}-*.tsv"), key=lambda p: p.stat().st_mtime):
         if path.name.endswith(".crawl.tsv") or "-rate" in path.name:  # paced: not comparable
             continue
         with path.open() as f:
             for row in csv.DictReader(f, delimiter="\t"):
-                if row["rule"] == "(stage)":
+                # 0 s: a job too short for Snakemake's benchmark to sample, not measured
+                if row["rule"] == "(stage)" and float(row[column] or 0) > 0:
                     out.setdefault(row["stage"], {})[int(row["models"])] = float(row[column])
     return out
 
