@@ -22,6 +22,7 @@ from phylohub.inference.signals import (
     _name_signal,
     read_signals,
 )
+from tests.kin_tables import kin_connection
 from tests.pipeline import snapshot_of
 
 #: The name pairs as first written: every join on id strings, by name ``UNION`` by card.
@@ -118,20 +119,11 @@ MODELS: list[tuple[str, int, str | None]] = [
 
 
 def _tricky() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE models (id VARCHAR, author VARCHAR, created_at TIMESTAMP,"
-        " children_count BIGINT, siblings VARCHAR[])"
+    return kin_connection(
+        [(i, datetime(y, 1, 1)) for i, y, _ in MODELS],
+        [("k/x", "n3/base-7B")],
+        [(i, t) for i, _, t in MODELS if t],
     )
-    con.executemany(
-        "INSERT INTO models VALUES (?, ?, ?, NULL, [])",
-        [(i, i.split("/")[0], datetime(y, 1, 1)) for i, y, _ in MODELS],
-    )
-    con.execute("CREATE TABLE edges (child VARCHAR, parent VARCHAR)")
-    con.execute("INSERT INTO edges VALUES ('k/x', 'n3/base-7B')")
-    con.execute("CREATE TABLE cards (id VARCHAR, text VARCHAR)")
-    con.executemany("INSERT INTO cards VALUES (?, ?)", [(i, t) for i, _, t in MODELS if t])
-    return con
 
 
 def _both(con: duckdb.DuckDBPyConnection, types: pl.DataFrame | None) -> list[pl.DataFrame]:

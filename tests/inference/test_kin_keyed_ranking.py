@@ -17,6 +17,7 @@ import pytest
 from phylohub.hub.synth import SynthConfig
 from phylohub.inference.infer import CONFIG, CONFIG_RANK, select_edges, snapshot_model_types
 from phylohub.inference.signals import SIGNALS, TEMPLATES, _name_signal
+from tests.kin_tables import kin_connection
 from tests.pipeline import snapshot_of
 
 #: The signal tables named by id strings, as the plain queries read them.
@@ -130,20 +131,11 @@ DECLARED = [("f/one", "out/side"), ("g/dec", "P/Base"), ("h/con", "q/elsewhere")
 
 
 def _tricky() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE models (id VARCHAR, author VARCHAR, created_at TIMESTAMP,"
-        " children_count BIGINT, siblings VARCHAR[])"
+    return kin_connection(
+        [(i, datetime(y, 1, 1)) for i, y, _ in MODELS],
+        DECLARED,
+        [(i, t) for i, _, t in MODELS if t],
     )
-    con.executemany(
-        "INSERT INTO models VALUES (?, ?, ?, NULL, [])",
-        [(i, i.split("/")[0], datetime(y, 1, 1)) for i, y, _ in MODELS],
-    )
-    con.execute("CREATE TABLE edges (child VARCHAR, parent VARCHAR)")
-    con.executemany("INSERT INTO edges VALUES (?, ?)", DECLARED)
-    con.execute("CREATE TABLE cards (id VARCHAR, text VARCHAR)")
-    con.executemany("INSERT INTO cards VALUES (?, ?)", [(i, t) for i, _, t in MODELS if t])
-    return con
 
 
 def _keyed_and_plain(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import duckdb
 import polars as pl
 import pytest
 
 from phylohub.inference.infer import select_edges
+from tests.kin_tables import kin_connection
 
 #: id, created (year, month), model_type; three namesakes of ``base-7B``, the oldest with
 #: no declared child, ``o1`` with three and ``o3`` with one.
@@ -30,18 +30,7 @@ DECLARED = [("k/x1", "o1/base-7B"), ("k/x2", "o1/base-7B"), ("k/x3", "o1/base-7B
 @pytest.fixture(scope="module")
 def parents() -> dict[str, str]:
     """The parent inferred for each child of :data:`MODELS`."""
-    con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE models (id VARCHAR, author VARCHAR, created_at TIMESTAMP,"
-        " children_count BIGINT, siblings VARCHAR[])"
-    )
-    con.executemany(
-        "INSERT INTO models VALUES (?, ?, ?, NULL, [])",
-        [(i, i.split("/")[0], datetime(y, m, 1)) for i, (y, m), _ in MODELS],
-    )
-    con.execute("CREATE TABLE edges (child VARCHAR, parent VARCHAR)")
-    con.executemany("INSERT INTO edges VALUES (?, ?)", DECLARED)
-    con.execute("CREATE TABLE cards (id VARCHAR, text VARCHAR)")
+    con = kin_connection([(i, datetime(y, m, 1)) for i, (y, m), _ in MODELS], DECLARED)
     types = pl.DataFrame(
         [(i, t) for i, _, t in MODELS if t], schema=["id", "model_type"], orient="row"
     )

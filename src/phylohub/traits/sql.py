@@ -16,7 +16,10 @@ from __future__ import annotations
 #: on. With ``$parents = 'first'`` only rank 1 is kept (one pair per child, the planted
 #: truth's convention); with ``'all'`` every declared parent (the paper's code). Ranks are
 #: counted over all edges, listed parents or not, so a merge whose first parent is missing
-#: from the listing is not compared with its second one in its place.
+#: from the listing is not compared with its second one in its place. Only the children
+#: with several edges are ranked through the tags (a child with one edge ranks it first
+#: whatever they say): the tag table's join was most of the statement's time at the
+#: Hub's size (tests/traits/test_snapshot_fast_paths.py holds it to ranking every edge).
 CREATE_COMPARED_EDGES = """
 CREATE OR REPLACE TEMP TABLE compared_edges AS
 WITH counted AS (
@@ -42,34 +45,6 @@ WITH counted AS (
     UNION ALL
     SELECT child, parent, relation, parent_in_snapshot, 1::BIGINT
     FROM counted WHERE n_edges = 1
-)
-SELECT child, parent, relation, parent_rank
-FROM ranked
-WHERE parent_in_snapshot AND ($parents = 'all' OR parent_rank = 1)
-ORDER BY child, parent
-"""
-
-#: :data:`CREATE_COMPARED_EDGES` as it was first written, every edge ranked through
-#: the ``base_model`` tags: the plain path the fast one is tested against. The fast one
-#: ranks only the children with several edges (a child with one edge ranks it first
-#: whatever its tags say), so the tag table's join, most of the statement's time at the
-#: Hub's size, is taken by the few merges and multi-parent models alone.
-CREATE_COMPARED_EDGES_PLAIN = """
-CREATE OR REPLACE TEMP TABLE compared_edges AS
-WITH base_tags AS (
-    SELECT id AS child, position, lower(string_split(value, ':')[-1]) AS lparent
-    FROM tags WHERE prefix = 'base_model'
-), declared AS (
-    SELECT e.child, e.parent, e.relation, e.parent_in_snapshot,
-        min(b.position) AS first_position
-    FROM edges e
-    LEFT JOIN base_tags b ON b.child = e.child AND b.lparent = lower(e.parent)
-    GROUP BY ALL
-), ranked AS (
-    SELECT *, row_number() OVER (
-        PARTITION BY child ORDER BY first_position NULLS LAST, parent
-    ) AS parent_rank
-    FROM declared
 )
 SELECT child, parent, relation, parent_rank
 FROM ranked
