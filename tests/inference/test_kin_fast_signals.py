@@ -16,8 +16,8 @@ from phylohub.inference.signals import (
     FRONT_CHARS,
     GUARDS,
     SIGNALS,
-    _name_signal,
     card_scan,
+    name_signal,
     read_signals,
 )
 from tests.pipeline import snapshot_of
@@ -160,7 +160,7 @@ def test_name_words_read_per_rest_as_per_pair(planted_signals: duckdb.DuckDBPyCo
         " FROM name_pairs ORDER BY ALL"
     ).pl()
     per_pair = con.sql(
-        f"SELECT ckey, pkey, rest, signal, namesakes FROM (SELECT *, {_name_signal('rest')}"
+        f"SELECT ckey, pkey, rest, signal, namesakes FROM (SELECT *, {name_signal('rest')}"
         " FROM name_pairs) ORDER BY ALL"
     ).pl()
     assert fast.height > 500 and fast.equals(per_pair)

@@ -19,7 +19,7 @@ from phylohub.inference.signals import (
     NAMESAKES_KEPT,
     PARAGRAPH_CARDS,
     SIGNALS,
-    _name_signal,
+    name_signal,
     read_signals,
 )
 from tests.kin_tables import kin_connection
@@ -68,7 +68,7 @@ WITH toks AS (
 ), pairs AS (
     SELECT * FROM by_name UNION SELECT * FROM by_card
 )
-SELECT child, parent, rest, {_name_signal("rest")}, namesakes FROM pairs
+SELECT child, parent, rest, {name_signal("rest")}, namesakes FROM pairs
 """
 
 #: The shared text as first written, on id strings, of the plain name pairs.
@@ -137,7 +137,7 @@ def _both(con: duckdb.DuckDBPyConnection, types: pl.DataFrame | None) -> list[pl
     )
     # the keyed pairs carry their rest and its signal's code: decoded here by SIGNALS
     decoded = (
-        f"SELECT *, list_extract({list(SIGNALS)}, sig + 1) AS coded, {_name_signal('rest')}"
+        f"SELECT *, list_extract({list(SIGNALS)}, sig + 1) AS coded, {name_signal('rest')}"
         f" FROM ({named.format('name_pairs')})"
     )
     columns = "child, parent, rest, signal, relation, evidence, namesakes"

@@ -16,14 +16,14 @@ import pytest
 
 from phylohub.hub.synth import SynthConfig
 from phylohub.inference.infer import CONFIG, CONFIG_RANK, select_edges, snapshot_model_types
-from phylohub.inference.signals import SIGNALS, TEMPLATES, _name_signal
+from phylohub.inference.signals import SIGNALS, TEMPLATES, name_signal
 from tests.kin_tables import kin_connection
 from tests.pipeline import snapshot_of
 
 #: The signal tables named by id strings, as the plain queries read them.
 NAMED = f"""
 CREATE TEMP TABLE plain_name_pairs AS
-SELECT c.id AS child, m.id AS parent, p.rest, {_name_signal("p.rest")}, p.namesakes
+SELECT c.id AS child, m.id AS parent, p.rest, {name_signal("p.rest")}, p.namesakes
 FROM name_pairs p JOIN kin_models c ON c.key = p.ckey JOIN kin_models m ON m.key = p.pkey;
 CREATE TEMP TABLE plain_text_pairs AS
 SELECT c.id AS child, m.id AS parent, p.shared FROM text_pairs p

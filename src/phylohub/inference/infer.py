@@ -27,7 +27,7 @@ from collections.abc import Mapping
 import duckdb
 import polars as pl
 
-from phylohub.inference.signals import SIGNALS, TEMPLATES, _name_signal, codes, read_signals
+from phylohub.inference.signals import SIGNALS, TEMPLATES, codes, name_signal, read_signals
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ PAIRS = f"""
 WITH named AS (
     SELECT ckey, pkey, rest, namesakes FROM name_pairs SEMI JOIN kin_kept USING (ckey, pkey)
 ), rests AS (
-    SELECT rest, {_name_signal("rest")} FROM (SELECT DISTINCT rest FROM named)
+    SELECT rest, {name_signal("rest")} FROM (SELECT DISTINCT rest FROM named)
 ), rows AS (
     SELECT n.ckey, n.pkey, r.signal, r.relation, r.evidence, n.namesakes, TRUE AS listed
     FROM named n JOIN rests r ON r.rest IS NOT DISTINCT FROM n.rest

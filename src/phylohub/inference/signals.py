@@ -182,7 +182,7 @@ WHERE m.id LIKE '%/%'
 NAMESAKES_KEPT = 6
 
 
-def _name_signal(rest: str) -> str:
+def name_signal(rest: str) -> str:
     return f"""CASE WHEN {rest} = '' THEN 'name_reupload'
          ELSE coalesce({_suffix_sql(rest, 0)}, 'name_prefix') END AS signal,
     coalesce({_suffix_sql(rest, 1)}, 'unknown') AS relation,
@@ -251,7 +251,7 @@ WITH stems AS (
     SELECT * FROM by_card ANTI JOIN by_name USING (ckey, pkey, rest, namesakes)
 ), rests AS (
     SELECT rest, {signal_code("signal")} AS sig
-    FROM (SELECT rest, {_name_signal("rest")} FROM (SELECT DISTINCT rest FROM pairs))
+    FROM (SELECT rest, {name_signal("rest")} FROM (SELECT DISTINCT rest FROM pairs))
 )
 SELECT p.ckey, p.pkey, p.rest, r.sig, p.namesakes
 FROM pairs p JOIN rests r ON r.rest IS NOT DISTINCT FROM p.rest
