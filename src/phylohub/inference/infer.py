@@ -63,9 +63,7 @@ CREATE TEMP TABLE kin_proposed AS
 WITH raw AS (
     SELECT ckey, pkey, sig, namesakes FROM name_pairs
     UNION ALL
-    SELECT cp.ckey, coalesce(cp.pkey, e.key), cp.sig, 1 AS namesakes
-    FROM card_pairs cp LEFT JOIN kin_external e ON NOT cp.listed AND e.id = cp.parent
-    WHERE cp.ckey IS NOT NULL
+    SELECT ckey, pkey, sig, 1 AS namesakes FROM card_pairs WHERE ckey IS NOT NULL
     UNION ALL
     SELECT ckey, pkey, CAST({SIGNALS.index("card_text")} AS UTINYINT), 1 FROM text_pairs
 ), dated AS (
@@ -127,12 +125,8 @@ WITH named AS (
     SELECT n.ckey, n.pkey, r.signal, r.relation, r.evidence, n.namesakes, TRUE AS listed
     FROM named n JOIN rests r ON r.rest IS NOT DISTINCT FROM n.rest
     UNION ALL
-    SELECT * FROM (
-        SELECT cp.ckey, coalesce(cp.pkey, e.key) AS pkey, cp.signal, cp.relation, cp.evidence,
-            1 AS namesakes, cp.listed
-        FROM card_pairs cp LEFT JOIN kin_external e ON NOT cp.listed AND e.id = cp.parent
-        WHERE cp.ckey IS NOT NULL
-    ) SEMI JOIN kin_kept USING (ckey, pkey)
+    SELECT ckey, pkey, signal, relation, evidence, 1 AS namesakes, listed
+    FROM card_pairs SEMI JOIN kin_kept USING (ckey, pkey)
     UNION ALL
     SELECT ckey, pkey, 'card_text', 'unknown', shared || ' paragraphs', 1, TRUE
     FROM text_pairs SEMI JOIN kin_kept USING (ckey, pkey)

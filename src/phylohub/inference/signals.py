@@ -355,7 +355,7 @@ def _card_union() -> str:
 
 
 #: The pairs the cards name: the child's key (``NULL`` when it is not listed) and the
-#: parent's (``NULL`` when it is outside the snapshot: :data:`EXTERNAL` keys those).
+#: parent's (for a parent outside the snapshot, filled in by :data:`EXTERNAL`).
 CARD_PAIRS = f"""
 CREATE TEMP TABLE card_pairs AS
 WITH found AS (
@@ -373,12 +373,15 @@ WHERE lower(f.parent) <> lower(f.child)
 
 #: The parents a template names outside the snapshot, keyed after every listed model in
 #: ``id`` order (no external id is a listed one: those are listed), so that ordering the
-#: keys of one child's parents orders their ids, listed and external alike.
+#: keys of one child's parents orders their ids, listed and external alike; their keys are
+#: written into ``card_pairs``, so every card pair has a ``pkey``.
 EXTERNAL = """
 CREATE TEMP TABLE kin_external AS
 SELECT (SELECT coalesce(max(key), 0) FROM kin_models) + row_number() OVER (ORDER BY parent) AS key,
     parent AS id
-FROM (SELECT DISTINCT parent FROM card_pairs WHERE NOT listed)
+FROM (SELECT DISTINCT parent FROM card_pairs WHERE NOT listed);
+UPDATE card_pairs SET pkey = e.key FROM kin_external e
+WHERE NOT card_pairs.listed AND e.id = card_pairs.parent
 """
 
 #: The name pairs whose cards share a paragraph (``ckey``, ``pkey``, ``shared``), found on

@@ -221,14 +221,9 @@ def write_mutation_rates(
     return table
 
 
-def write_both(distances: dict[str, pl.DataFrame], level: float, out: Path) -> pl.DataFrame:
-    """The rates of each way of handling flagged values, stacked with ``flagged`` first
-    (see :func:`write_mutation_rates`)."""
-    return _write_both_rates({f: mutation_rates(distances[f], level) for f in FLAGGED}, out)
-
-
 def _write_both_rates(rates: dict[str, pl.DataFrame], out: Path) -> pl.DataFrame:
-    """Stack the rates of each way (:data:`FLAGGED`) and write them to ``out``."""
+    """The rates of each way of handling flagged values (:data:`FLAGGED`), stacked with
+    ``flagged`` first, written to ``out`` (see :func:`write_mutation_rates`)."""
     table = pl.concat(
         [rates[flagged].select(pl.lit(flagged).alias("flagged"), pl.all()) for flagged in FLAGGED]
     )
