@@ -65,6 +65,7 @@ from phylohub.similarity.vectorize import (
     TokenCorpus,
     Tokens,
     Vocabulary,
+    document_frequencies,
     fit_vocabulary,
     idf,
     term_counts,
@@ -429,9 +430,9 @@ def fit_vocabularies(db: Path, options: SimilarityOptions | None = None) -> Fitt
         tokens = texts.pop(name).tokens  # free each text's tokens once fitted
         assert tokens is not None
         vocab = fit_vocabulary(tokens, opts.vocabulary_size, opts.ngram_max)
-        on_fit = term_counts(tokens, vocab, np.zeros(0, dtype=np.int64))
+        df = document_frequencies(tokens, vocab)
         fitted[name] = FittedText(
-            vocab.terms, vocab.counts, on_fit.df, tokens.n_docs, int(tokens.codes.size)
+            vocab.terms, vocab.counts, df, tokens.n_docs, int(tokens.codes.size)
         )
         log.info("vocabulary of %s: %d terms from %d documents", name, vocab.size, tokens.n_docs)
     sample = n_models if fit_rows is None else int(fit_rows.size)

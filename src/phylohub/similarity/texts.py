@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -158,8 +158,22 @@ _LINEAGE_KEYS: Final = ("base_model", "base_model_relation")
 
 
 def _iso(ts: datetime | None) -> str | None:
+    """The API's time: seconds, milliseconds and ``Z`` (:func:`_iso_plain`).
+
+    Why two ways: ``strftime`` was a third of the cost of converting a model's values;
+    ``isoformat`` writes the same text for a naive time of a four-digit year (``%Y``
+    does not pad smaller years to four digits, and an aware time would add its offset),
+    and every other time keeps ``strftime``.
+    """
     if ts is None:
         return None
+    if ts.tzinfo is None and ts.year >= 1000:
+        return ts.isoformat(timespec="milliseconds") + "Z"
+    return _iso_plain(ts)
+
+
+def _iso_plain(ts: datetime) -> str:
+    """The API's time written with ``strftime`` (any time)."""
     return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
 
 
@@ -169,19 +183,37 @@ def _number(x: Any) -> Any:
     return x
 
 
+def _gated(raw: Any) -> Any:
+    return False if raw is None else raw
+
+
+def _siblings(raw: Any) -> list[dict[str, Any]]:
+    return [{"rfilename": name} for name in (raw or [])]
+
+
+def _card_data(raw: Any) -> Any:
+    return None if raw is None else json.loads(raw)
+
+
+def _tags(raw: Any) -> list[Any]:
+    return list(raw or [])
+
+
+#: The conversion of each listing field that is not a plain number or string (those are
+#: :func:`_number`): one look-up per value instead of a chain of comparisons.
+_CONVERSIONS: Final[dict[str, Callable[[Any], Any]]] = {
+    "createdAt": _iso,
+    "lastModified": _iso,
+    "gated": _gated,
+    "siblings": _siblings,
+    "cardData": _card_data,
+    "tags": _tags,
+}
+
+
 def _value(field: str, raw: Any) -> Any:
     """The Python value of a listing field as ``json.loads`` of the API's answer gives it."""
-    if field in ("createdAt", "lastModified"):
-        return _iso(raw)
-    if field == "gated":
-        return False if raw is None else raw
-    if field == "siblings":
-        return [{"rfilename": name} for name in (raw or [])]
-    if field == "cardData":
-        return None if raw is None else json.loads(raw)
-    if field == "tags":
-        return list(raw or [])
-    return _number(raw)
+    return _CONVERSIONS.get(field, _number)(raw)
 
 
 def metadata_string(row: dict[str, Any], fields: Sequence[str], variant: str) -> str:

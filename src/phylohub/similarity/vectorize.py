@@ -53,6 +53,7 @@ __all__ = [
     "TokenCorpus",
     "Tokens",
     "Vocabulary",
+    "document_frequencies",
     "fit_vocabulary",
     "idf",
     "term_counts",
@@ -69,6 +70,8 @@ FloatArray = npt.NDArray[np.float64]
 _DENSE_CELLS: Final[int] = 1 << 24
 # Documents per block when building count matrices.
 _BLOCK_TOKENS: Final[int] = 4_000_000
+# At most this many (document, term) cells per block of document_frequencies' marks.
+_DF_CELLS: Final[int] = 1 << 25
 
 
 @dataclass(frozen=True)
@@ -280,8 +283,11 @@ class TermCounts:
     n_docs: int
 
 
-def _block_matrix(tokens: Tokens, vocab: Vocabulary, d0: int, d1: int) -> sp.csr_matrix:
-    """Term counts of documents d0..d1-1 (positions in ``tokens``), CSR."""
+def _block_entries(
+    tokens: Tokens, vocab: Vocabulary, d0: int, d1: int
+) -> tuple[IntArray, IntArray]:
+    """(row, column) of every term occurrence in documents d0..d1-1 (rows from 0 at d0),
+    one entry per occurrence."""
     p0, p1 = int(tokens.offsets[d0]), int(tokens.offsets[d1])
     codes = tokens.codes[p0:p1].astype(np.int64)
     n_codes = tokens.n_codes
@@ -311,12 +317,46 @@ def _block_matrix(tokens: Tokens, vocab: Vocabulary, d0: int, d1: int) -> sp.csr
     col = np.concatenate(cols)
     r = np.concatenate(rows)
     keep = col >= 0
-    mat = sp.csr_matrix(
-        (np.ones(int(keep.sum()), dtype=np.int64), (r[keep], col[keep])),
-        shape=(d1 - d0, vocab.size),
-    )
+    return r[keep], col[keep]
+
+
+def _block_matrix(tokens: Tokens, vocab: Vocabulary, d0: int, d1: int) -> sp.csr_matrix:
+    """Term counts of documents d0..d1-1 (positions in ``tokens``), CSR."""
+    r, col = _block_entries(tokens, vocab, d0, d1)
+    mat = sp.csr_matrix((np.ones(r.size, dtype=np.int64), (r, col)), shape=(d1 - d0, vocab.size))
     mat.sum_duplicates()
     return mat
+
+
+def _block_end(tokens: Tokens, d0: int, max_docs: int | None = None) -> int:
+    """End of the block of documents from d0: about :data:`_BLOCK_TOKENS` tokens, at
+    most ``max_docs`` documents, at least one."""
+    limit = tokens.offsets[d0] + _BLOCK_TOKENS
+    d1 = max(d0 + 1, int(np.searchsorted(tokens.offsets, limit, side="right")) - 1)
+    if max_docs is not None:
+        d1 = min(d1, d0 + max(1, max_docs))
+    return min(d1, tokens.n_docs)
+
+
+def document_frequencies(tokens: Tokens, vocab: Vocabulary) -> IntArray:
+    """The number of documents of the corpus holding each term: ``term_counts(...).df``
+    without its count matrices.
+
+    Why apart: the fit needs only the document frequencies, and building (and sorting) a
+    sparse matrix of every document's counts was most of their cost; here each block's
+    (document, term) occurrences are marked in a boolean array and summed by term.
+    """
+    df = np.zeros(vocab.size, dtype=np.int64)
+    d0 = 0
+    max_docs = max(1, _DF_CELLS // max(vocab.size, 1))
+    while d0 < tokens.n_docs:
+        d1 = _block_end(tokens, d0, max_docs)
+        r, col = _block_entries(tokens, vocab, d0, d1)
+        marks = np.zeros((d1 - d0) * vocab.size, dtype=bool)
+        marks[r * vocab.size + col] = True
+        df += marks.reshape(d1 - d0, vocab.size).sum(axis=0)
+        d0 = d1
+    return df
 
 
 def term_counts(tokens: Tokens, vocab: Vocabulary, docs: npt.ArrayLike) -> TermCounts:
@@ -342,10 +382,7 @@ def term_counts(tokens: Tokens, vocab: Vocabulary, docs: npt.ArrayLike) -> TermC
     d0 = 0
     n = tokens.n_docs
     while d0 < n:
-        # Blocks of about _BLOCK_TOKENS tokens (at least one document).
-        limit = tokens.offsets[d0] + _BLOCK_TOKENS
-        d1 = max(d0 + 1, int(np.searchsorted(tokens.offsets, limit, side="right")) - 1)
-        d1 = min(d1, n)
+        d1 = _block_end(tokens, d0)
         mat = _block_matrix(tokens, vocab, d0, d1)
         df += np.bincount(mat.indices, minlength=vocab.size)
         sel = pos[(pos >= d0) & (pos < d1)] - d0
