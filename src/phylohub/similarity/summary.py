@@ -48,14 +48,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 from scipy import special
-from scipy.sparse import coo_array
 
 from phylohub.draws import count_draws
 from phylohub.errors import PhylohubError
@@ -212,9 +211,21 @@ def resample_clusters(
     done = 0
     while done < resamples:
         b = min(block, resamples - done)
-        idx = rng.integers(0, n_clusters, size=(b, n_clusters), dtype=np.int64)
+        idx = rng.integers(0, n_clusters, size=(b, n_clusters), dtype=_draw_dtype(n_clusters))
         yield count_draws(idx, n_clusters)
         done += b
+
+
+def _draw_dtype(n_clusters: int) -> type[np.signedinteger[Any]]:
+    """The integer type of the draws: 32 bits when the clusters fit.
+
+    Why: numpy draws a bounded integer under 2**32 from one 32-bit number of the
+    generator whatever the output type (``random_bounded_uint64_fill`` takes the 32-bit
+    path), so int32 draws are the int64 draws, value for value and in the same stream,
+    written in half the memory (a quarter of the time of the draws at 1.86M; equal
+    draws: tests/similarity/test_summary_sums.py).
+    """
+    return np.int32 if n_clusters < 2**31 else np.int64
 
 
 def bootstrap_cluster_means(
@@ -287,16 +298,42 @@ def _cluster_sums(
     figures, for counts are whole numbers, exact in any order of summation.
     """
     index, inv = np.unique(cluster, return_inverse=True)
+    inv = inv.reshape(-1)
     valid = ~np.isnan(values)
     gaps = np.flatnonzero(~valid.all(axis=0))
-    patterns, pattern = np.unique(valid[:, gaps], axis=1, return_inverse=True)
-    member = coo_array(
-        (np.ones(inv.size), (inv, np.arange(inv.size))), shape=(index.size, inv.size)
-    ).tocsr()
-    sums = np.asarray(member @ np.where(valid, values, 0.0))
-    counts = np.asarray(member @ patterns.astype(np.float64))
-    rows = np.asarray(member @ np.ones(inv.size)).reshape(-1, 1)
-    return index.astype(np.int64), sums, counts, rows, gaps, pattern.reshape(-1).astype(np.int64)
+    patterns, pattern = _column_patterns(valid[:, gaps])
+    sums = _per_cluster(np.where(valid, values, 0.0), inv, index.size)
+    counts = _per_cluster(patterns.astype(np.float64), inv, index.size)
+    rows = np.bincount(inv, minlength=index.size).astype(np.float64).reshape(-1, 1)
+    return index.astype(np.int64), sums, counts, rows, gaps, pattern
+
+
+def _per_cluster(values: FloatArray, inv: IntArray, n: int) -> FloatArray:
+    """Sums of each column of ``values`` over the rows of each cluster (``inv``).
+
+    ``np.bincount`` adds a cluster's rows in row order, starting from 0, as the sparse
+    membership product this replaces did (so the sums are the same to the bit), without
+    importing ``scipy.sparse`` or building the matrix.
+    """
+    out = np.zeros((n, values.shape[1]))
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(inv, weights=values[:, j], minlength=n)
+    return out
+
+
+def _column_patterns(mask: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.bool_], IntArray]:
+    """The distinct columns of ``mask`` (rows x distinct) and which is each column's:
+    ``np.unique(mask, axis=1, return_inverse=True)``, in its order (lexicographic, False
+    first), from the columns' bytes; numpy's version builds a record type with a field
+    per row (a fifth of a second at 1.86M)."""
+    keys = [mask[:, j].tobytes() for j in range(mask.shape[1])]
+    distinct = sorted(set(keys))
+    where = {k: i for i, k in enumerate(distinct)}
+    pattern = np.array([where[k] for k in keys], dtype=np.int64)
+    patterns = np.zeros((mask.shape[0], len(distinct)), dtype=bool)
+    for i, k in enumerate(distinct):
+        patterns[:, i] = np.frombuffer(k, dtype=np.uint8).astype(bool)
+    return patterns, pattern
 
 
 def bootstrap_means(
@@ -414,11 +451,23 @@ class _Shape:
         key = (tuple(keys), np.packbits(valid).tobytes() + valid.size.to_bytes(8, "little"))
         if key not in self.counted:
             codes = np.concatenate([self.pair_code[k][valid] for k in keys])
-            self.counted[key] = (
-                int(np.unique(codes).size),
-                int(np.unique(self.family[valid]).size),
-            )
+            self.counted[key] = (_distinct(codes), _distinct(self.family[valid]))
         return self.counted[key]
+
+
+def _distinct(codes: IntArray) -> int:
+    """How many distinct values ``codes`` holds: ``np.unique(codes).size``.
+
+    Family and pair codes are dense ranks (:func:`_codes`), so a mark per value counts
+    them without the sort of ``np.unique`` (over a thousand counts in a summary).
+    """
+    if codes.size == 0:
+        return 0
+    if int(codes.min()) < 0:
+        return int(np.unique(codes).size)
+    seen = np.zeros(int(codes.max()) + 1, dtype=bool)
+    seen[codes] = True
+    return int(np.count_nonzero(seen))
 
 
 def _codes(df: pl.DataFrame) -> pl.DataFrame:
@@ -429,11 +478,16 @@ def _codes(df: pl.DataFrame) -> pl.DataFrame:
     kin shape lies in one family; a random pair straddles two, and goes with its first
     model's (the model drawn first, uniformly), so random pairs that touch the same big
     family are resampled together on that side. Family codes are ranks (the bootstrap's
-    clusters are in that order, so the resamples depend on it).
+    clusters are in that order, so the resamples depend on it); the pair codes become
+    dense ranks too (they are only counted, and ranks count by marks: :func:`_distinct`).
     """
     if "family_a" not in df.columns:
         raise PhylohubError("kin pairs carry no family column; sample the kin pairs again")
-    return df.with_columns(_family=pl.col("family_a").rank("dense").cast(pl.Int64))
+    _, pair = np.unique(df["_pair"].to_numpy(), return_inverse=True)
+    return df.with_columns(
+        _family=pl.col("family_a").rank("dense").cast(pl.Int64),
+        _pair=pl.Series(pair.reshape(-1), dtype=pl.Int64),
+    )
 
 
 def _shape_draws(sub: pl.DataFrame, shape: str, measures: Sequence[str]) -> _Shape:
@@ -517,12 +571,14 @@ def summarize(
     if min_families < 1:
         raise PhylohubError(f"similarity.min_families must be >= 1, not {min_families}")
     df = _codes(_join_coded(pairs, similarity))
-    present = set(df["shape"].unique().to_list())
+    # one pass over the rows for all shapes (a filter per shape read them all each time)
+    by_shape = df.partition_by("shape", as_dict=True, maintain_order=True)
     draws = {
-        shape: _shape_draws(df.filter(pl.col("shape") == shape), shape, measures)
+        shape: _shape_draws(by_shape[(shape,)], shape, measures)
         for shape in SHAPES
-        if shape in present
+        if (shape,) in by_shape
     }
+    del df, by_shape  # the draws hold what the rest needs: free the rows for the bootstrap
     _bootstrap(draws, resamples, seed)
     shape_rows: list[dict[str, object]] = []
     for shape, d in draws.items():
@@ -596,7 +652,7 @@ def _tests(
                 _, fb = db.support(vb, [kb])
                 # Distinct pairs of both sides (codes are global), families of the thinner.
                 codes = np.concatenate([da.pair_code[ka][va], db.pair_code[kb][vb]])
-                support = (int(np.unique(codes).size), min(fa, fb))
+                support = (_distinct(codes), min(fa, fb))
                 diff_boot = da.boot[f"{ka}|{m}"] - db.boot[f"{kb}|{m}"]
                 rows.append(
                     _test_row(claim, ra, rb, "independent", m, xa[va], xb[vb], None,
