@@ -17,6 +17,7 @@ from phylohub.inference.signals import (
     GUARDS,
     SIGNALS,
     card_scan,
+    held,
     name_signal,
     read_signals,
 )
@@ -126,6 +127,25 @@ def test_guards_keep_every_match_of_tricky_cards() -> None:
     templates = guarded.filter(pl.col("id") == key).row(0, named=True)
     assert all(templates[s] for s in GUARDS)
     assert set(templates["card_quantizer"]) == {"org/q-src", "Org/Up-src", "low/mixed"}
+
+
+def test_guards_pass_only_cards_with_their_words() -> None:
+    """A guard lets through a card its pattern may match, not one with another template
+    (a mergekit ``model:`` line is no PEFT label; a bare ``huggingface.co/`` without
+    ``://`` no quantizer link): the pattern runs on fewer cards."""
+    con = duckdb.connect()
+    cards = {
+        "merge:\n  - model: a/b\nbase_model: c/d\n": (False, False),
+        "**Finetuned from model:** x/y": (True, False),
+        "Base Model: **x/y**": (True, False),
+        "See huggingface.co/org/model, GGUF version of x": (False, False),
+        "GGUF version of [x](HTTPS://HUGGINGFACE.CO/x/y)": (False, True),
+    }
+    for body, want in cards.items():
+        got = con.execute(
+            f"SELECT {held('card_peft')}, {held('card_quantizer')} FROM (SELECT ? AS body)", [body]
+        ).fetchone()
+        assert got == want, body
 
 
 @pytest.fixture(scope="module")

@@ -268,25 +268,40 @@ FRONT_CHARS = 20000
 #: Per card pattern (and ``card_link``), strings one of which every match contains: the
 #: pattern runs only on the bodies that hold one (``contains`` is a byte search, the
 #: patterns a regular expression each over 4,000 characters of every card). The
-#: quantizer's pattern ignores case, so its guard is its ``.co/`` in every case.
+#: quantizer's pattern ignores case, so its guard is its ``.co/`` in every case. A guard
+#: costs a pass over every body per string, the pattern a pass over the bodies it passes:
+#: the PEFT guard names its labels whole (``odel:`` let through every card with a
+#: ``model:`` line), measured 0.9 CPU s less of the scan's ~20 s at 1.86M models.
 GUARDS: dict[str, tuple[str, ...]] = {
     "card_trainer": ("fine-tuned version of [",),
     "card_quantizer": (".co/", ".Co/", ".cO/", ".CO/"),
     "card_mergekit": ("model:",),
-    "card_peft": ("Finetuned from model", "odel:"),
+    "card_peft": ("Finetuned from model", "Base Model:", "Base model:"),
     "card_link": ("huggingface.co/",),
 }
+#: Per pattern, a string every match also contains, looked for before its :data:`GUARDS`:
+#: the quantizer's link has ``://`` in any case, one pass that spares its four.
+REQUIRED: dict[str, str] = {"card_quantizer": "://"}
 
 
 def _guarded(signal: str, text: str, pattern: str, guard: bool) -> str:
     """``regexp_extract_all`` of ``pattern`` in ``text`` (the body or its start), run only
-    where the body holds one of the signal's :data:`GUARDS` (else no match: the same
-    list, far fewer regular expressions), or everywhere when not ``guard``."""
+    where the body holds the signal's :data:`REQUIRED` string and one of its :data:`GUARDS`
+    (else no match: the same list, far fewer regular expressions), or everywhere when
+    not ``guard``."""
     extract = f"regexp_extract_all({text}, '{_q(pattern)}', 1)"
     if not guard:
         return f"{extract} AS {signal}"
-    held = " OR ".join(f"contains(body, '{_q(g)}')" for g in GUARDS[signal])
-    return f"CASE WHEN {held} THEN {extract} ELSE []::VARCHAR[] END AS {signal}"
+    return f"CASE WHEN {held(signal)} THEN {extract} ELSE []::VARCHAR[] END AS {signal}"
+
+
+def held(signal: str) -> str:
+    """A SQL condition on ``body``: whether it holds the :data:`REQUIRED` string and one
+    of the :data:`GUARDS` of ``signal`` (its pattern can match only then)."""
+    cond = " OR ".join(f"contains(body, '{_q(g)}')" for g in GUARDS[signal])
+    if signal in REQUIRED:
+        cond = f"contains(body, '{_q(REQUIRED[signal])}') AND ({cond})"
+    return cond
 
 
 def _scan_columns(guard: bool = True) -> str:
