@@ -35,6 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from numpy.typing import NDArray
 
 from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA, CARD_STATUSES, LISTING_SCHEMA
 from phylohub.errors import PhylohubError
@@ -428,7 +429,12 @@ def count_words(texts: pa.Array, block: int = WORD_BLOCK_BYTES) -> pa.Array:
     return pa.array(counts, type=pa.int64(), mask=array.is_null().to_numpy(zero_copy_only=False))
 
 
-def _word_bytes(raw: np.ndarray, shifted: np.ndarray, out: np.ndarray, spare: np.ndarray) -> None:
+def _word_bytes(
+    raw: NDArray[np.uint8],
+    shifted: NDArray[np.uint8],
+    out: NDArray[np.bool_],
+    spare: NDArray[np.bool_],
+) -> None:
     """``out[i]``: whether ``raw[i]`` is not ASCII whitespace (space and the bytes 9-13,
     tab to CR, as ``bytes.split()`` knows them), in the buffers given (no allocation)."""
     np.subtract(raw, np.uint8(9), out=shifted)  # wraps around below 9: only 9-13 land in 0-4
