@@ -35,6 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from numpy.typing import NDArray
 
 from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA, CARD_STATUSES, LISTING_SCHEMA
 from phylohub.errors import PhylohubError
@@ -69,6 +70,10 @@ DUCKDB_MEMORY_MB = 1500
 #: Rows per chunk streamed out of DuckDB by each reader of the card shards (about 200 MB
 #: of card text at 1.86M models; one chunk per reader is in memory at a time).
 ROUTE_CHUNK_ROWS = 100_000
+#: Bytes of card text :func:`count_words` takes at a time: its buffers stay in the CPU's
+#: cache (256 KB: 0.34 s of CPU on a 212 MB chunk of the 1.86M crawl's cards, 0.43 s at
+#: 64 KB and at 1 MB, 1.24 s for the whole chunk at once).
+WORD_BLOCK_BYTES = 1 << 18
 #: Rows per row group of ``cards.parquet`` (DuckDB's own row group size).
 ROW_GROUP_ROWS = 122_880
 #: Columns of ``cards.parquet`` dictionary-encoded (few distinct values); the texts and
@@ -362,20 +367,26 @@ def _connect(
     return con
 
 
-def count_words(texts: pa.Array) -> pa.Array:
+def count_words(texts: pa.Array, block: int = WORD_BLOCK_BYTES) -> pa.Array:
     """Words of each text: runs of bytes other than ASCII whitespace (``bytes.split()``,
     Python's ``str.split()`` on ASCII text); NULL stays NULL.
 
     The build calls it on chunks of the card texts in Arrow. It works on the
-    chunk's bytes at once with NumPy (a word starts at a byte that is not whitespace
-    where the byte before is whitespace or the text begins), with no Python object per
-    text or word: ``len(t.split())`` per text made every word a ``bytes`` object and took
-    about 35 s of CPU (with the GIL held) over the 4 GB of text of 1.86M models.
+    chunk's bytes with NumPy (a word starts at a byte that is not whitespace where the
+    byte before is whitespace or the text begins), with no Python object per text or
+    word: ``len(t.split())`` per text made every word a ``bytes`` object and took about
+    35 s of CPU (with the GIL held) over the 4 GB of text of 1.86M models. The bytes are
+    taken ``block`` at a time (:data:`WORD_BLOCK_BYTES`) into buffers reused from block
+    to block: over a whole chunk at once every step made a temporary as large as the
+    chunk's text (about 200 MB, page-faulted afresh each time) and ran from memory, at
+    3.6x the CPU (6.2 s per GB of text against 1.7).
 
     Examples
     --------
     >>> count_words(pa.array(["a  b\\tc\\n", "", None, "x\\u00a0y", " \\x0b\\x0c"])).to_pylist()
     [3, 0, None, 1, 0]
+    >>> count_words(pa.array(["one two", " three", "four  "]), block=2).to_pylist()
+    [2, 1, 1]
     """
     array = texts.cast(pa.large_binary())
     if isinstance(array, pa.ChunkedArray):
@@ -389,18 +400,81 @@ def count_words(texts: pa.Array) -> pa.Array:
         if end > start and data is not None
         else np.zeros(0, np.uint8)
     )
-    # ASCII whitespace as bytes.split() knows it: space and the bytes 9-13 (tab to CR);
-    # raw - 9 wraps around below 9, so only 9-13 land in 0-4
-    word = ((raw - np.uint8(9)) > 4) & (raw != 32)
-    begins = word.copy()
-    begins[1:] &= ~word[:-1]
-    bounds = offsets - start
-    firsts = bounds[:-1][bounds[:-1] < bounds[1:]]
-    begins[firsts] = word[firsts]  # a text's first byte begins a word whatever came before
-    # words of text i: word beginnings in [bounds[i], bounds[i + 1])
-    before = np.searchsorted(np.flatnonzero(begins), bounds)
+    bounds = offsets - start  # text i is raw[bounds[i]:bounds[i + 1]]
+    firsts = bounds[:-1][bounds[:-1] < bounds[1:]]  # the first byte of each non-empty text
+    # before[i]: word beginnings before bounds[i], filled block by block
+    before = np.zeros(n + 1, np.int64)
+    found = 0
+    size = min(block, len(raw))
+    shifted, word, begins = (
+        np.empty(m, t) for m, t in ((size, np.uint8), (size + 1, bool), (size, bool))
+    )
+    for low in range(0, len(raw), block):
+        high = min(low + block, len(raw))
+        m = high - low
+        _word_bytes(raw[low:high], shifted[:m], word[1 : m + 1], begins[:m])
+        # the byte before the block (the first block has none: a text's first byte is
+        # taken care of below whatever comes before it)
+        word[0] = low > 0 and _is_word_byte(int(raw[low - 1]))
+        np.greater(word[1 : m + 1], word[:m], out=begins[:m])  # a word byte after a space
+        head = firsts[np.searchsorted(firsts, low) : np.searchsorted(firsts, high)] - low
+        begins[head] = word[head + 1]  # a text's first byte begins a word if it is one
+        positions = np.flatnonzero(begins[:m]) + low
+        # the bounds in (low, high]: the beginnings before them are those of the earlier
+        # blocks and this block's before them
+        b0, b1 = np.searchsorted(bounds, [low, high], side="right")
+        before[b0:b1] = found + np.searchsorted(positions, bounds[b0:b1])
+        found += len(positions)
     counts = np.diff(before)
     return pa.array(counts, type=pa.int64(), mask=array.is_null().to_numpy(zero_copy_only=False))
+
+
+def _word_bytes(
+    raw: NDArray[np.uint8],
+    shifted: NDArray[np.uint8],
+    out: NDArray[np.bool_],
+    spare: NDArray[np.bool_],
+) -> None:
+    """``out[i]``: whether ``raw[i]`` is not ASCII whitespace (space and the bytes 9-13,
+    tab to CR, as ``bytes.split()`` knows them), in the buffers given (no allocation)."""
+    np.subtract(raw, np.uint8(9), out=shifted)  # wraps around below 9: only 9-13 land in 0-4
+    np.greater(shifted, 4, out=out)
+    np.not_equal(raw, 32, out=spare)
+    out &= spare
+
+
+def _is_word_byte(byte: int) -> bool:
+    return byte != 32 and not 9 <= byte <= 13
+
+
+#: The phrases that make a card ``auto_generated`` (the paper's test, in any case).
+AUTO_GENERATED_PHRASES = ("automatically generated", "generated automatically")
+
+
+def auto_generated(texts: pa.Array) -> pa.Array:
+    """Whether each text holds one of :data:`AUTO_GENERATED_PHRASES` in any case: what
+    ``contains(lower(text), phrase)`` (``ILIKE``) answers in DuckDB; NULL stays NULL.
+
+    Arrow's case-insensitive search (RE2, 0.34 s of CPU per GB of card text for a phrase)
+    instead of DuckDB's ``lower`` and ``contains`` (2.7 s per GB: every text lower-cased
+    into a copy). The two agree on every text: the phrases are ASCII letters without
+    ``k`` or ``s``, which RE2 matches in either ASCII case and nothing else (no code point
+    beyond ASCII case-folds to them), and the only code point beyond ASCII that DuckDB's
+    ``lower`` turns into one of them is U+0130 (``İ`` -> ``i``), replaced by ``i`` first
+    in the texts that hold it (a test checks every code point, and random texts).
+
+    Examples
+    --------
+    >>> texts = ["GENERATED Automatically", "automat\u0130cally generated", "x", None]
+    >>> auto_generated(pa.array(texts)).to_pylist()
+    [True, True, False, None]
+    """
+    texts = texts.cast(pa.large_string())
+    dotted = pc.match_substring(texts, "\u0130")
+    if pc.any(dotted).as_py():
+        texts = pc.if_else(dotted, pc.replace_substring(texts, "\u0130", "i"), texts)
+    found = [pc.match_substring(texts, p, ignore_case=True) for p in AUTO_GENERATED_PHRASES]
+    return pc.or_(*found)
 
 
 def front_matter_chars(texts: pa.Array) -> pa.Array:
@@ -756,14 +830,16 @@ def _route_cards(
 
 
 def _with_text_counts(rows: pa.Table) -> pa.Table:
-    """``rows`` with ``length_words`` and ``body_chars`` (NULL out of ``ROUTED_CARDS``)
-    filled from the chunk's texts: :func:`count_words`, and ``length_chars`` less
-    :func:`front_matter_chars`. Done here on the chunk DuckDB has already handed over in
-    Arrow; as functions DuckDB called, each copied every text into Arrow once more."""
+    """``rows`` with ``length_words``, ``body_chars`` and ``auto_generated`` (NULL out of
+    ``ROUTED_CARDS``) filled from the chunk's texts: :func:`count_words`, ``length_chars``
+    less :func:`front_matter_chars`, and :func:`auto_generated`. Done here on the chunk
+    DuckDB has already handed over in Arrow; as functions DuckDB called, each copied
+    every text into Arrow once more."""
     text, chars = (_one_chunk(rows.column(name)) for name in ("text", "length_chars"))
     words = count_words(text)
     body = pc.subtract(chars, front_matter_chars(text))
-    for name, values in (("length_words", words), ("body_chars", body)):
+    auto = auto_generated(text)
+    for name, values in (("length_words", words), ("body_chars", body), ("auto_generated", auto)):
         index = rows.schema.get_field_index(name)
         rows = rows.set_column(index, rows.schema.field(index), values)
     return rows

@@ -563,10 +563,10 @@ SELECT
     CAST(NULL AS BIGINT) AS body_chars,
     bytes,
     truncated,
-    -- text ILIKE '%automatically generated%' OR text ILIKE '%generated automatically%',
-    -- with the text lower-cased once (ILIKE lower-cases as lower() does)
-    contains(lower(text), 'automatically generated')
-        OR contains(lower(text), 'generated automatically') AS auto_generated,
+    -- text ILIKE '%automatically generated%' OR text ILIKE '%generated automatically%':
+    -- filled in Python too (build.auto_generated, Arrow's case-insensitive search, which
+    -- answers as ILIKE does at an eighth of the CPU of lower-casing every text)
+    CAST(NULL AS BOOLEAN) AS auto_generated,
     etag,
     timezone('UTC', fetched_at) AS fetched_at,
     reused,

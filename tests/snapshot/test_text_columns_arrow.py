@@ -1,0 +1,89 @@
+"""The card columns the build fills in Arrow, against their plain definitions.
+
+``count_words`` takes a chunk's bytes a block at a time; a word (or a text) cut by a
+block's end must count once, whatever the block size. ``auto_generated`` answers with
+Arrow's case-insensitive search what DuckDB's ``contains(lower(text), phrase)`` answers;
+the two must agree on every code point that either folds or lower-cases to a letter of
+the phrases, wherever it stands in them, and on random texts.
+"""
+
+from __future__ import annotations
+
+import random
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from phylohub.snapshot.build import AUTO_GENERATED_PHRASES, auto_generated, count_words
+
+WHITESPACE_HEAVY = [" ", "\t", "\n", "\r", "\x0b", "\x0c", "a", "bc", "é", "\u00a0", "\x1c", "x y"]
+
+
+def random_texts(n: int, pieces: list[str], seed: int) -> list[str | None]:
+    rng = random.Random(seed)
+    return [
+        None if rng.random() < 0.05 else "".join(rng.choices(pieces, k=rng.randint(0, 20)))
+        for _ in range(n)
+    ]
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 8, 64, 4096, 1 << 18])
+def test_count_words_whatever_the_block(block: int) -> None:
+    texts = random_texts(3_000, WHITESPACE_HEAVY, seed=block)
+    array = pa.array(texts, pa.large_string())
+    expected = [None if t is None else len(t.encode().split()) for t in texts]
+    assert count_words(array, block=block).to_pylist() == expected
+    # a slice (an offset into the buffers), as the build's chunks can be
+    assert count_words(array.slice(7, 500), block=block).to_pylist() == expected[7:507]
+
+
+def plain_auto_generated(texts: list[str | None]) -> list[bool | None]:
+    """DuckDB's ``contains(lower(text), phrase)`` for either phrase (the build's SQL before)."""
+    table = pa.table({"text": pa.array(texts, pa.large_string())})
+    with duckdb.connect() as con:
+        con.register("t", table)
+        rows = con.execute(
+            "SELECT contains(lower(text), $a) OR contains(lower(text), $b) FROM t",
+            {"a": AUTO_GENERATED_PHRASES[0], "b": AUTO_GENERATED_PHRASES[1]},
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def look_alikes() -> list[str]:
+    """Every code point beyond ASCII that DuckDB lower-cases, or RE2 case-folds, to a
+    letter of the phrases (found over all of Unicode, not listed by hand)."""
+    letters = sorted(set("".join(AUTO_GENERATED_PHRASES)) - {" "})
+    chars = pa.array(
+        [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c < 0xE000], pa.large_string()
+    )
+    with duckdb.connect() as con:
+        con.register("c", pa.table({"c": chars}))
+        lowered = {
+            r[0]
+            for r in con.execute(
+                "SELECT c FROM c WHERE list_contains($letters, lower(c))", {"letters": letters}
+            ).fetchall()
+        }
+    folded = set()
+    for letter in letters:
+        hits = pc.match_substring(chars, letter, ignore_case=True)
+        folded |= set(chars.filter(hits).to_pylist())
+    return sorted(lowered | folded)
+
+
+def test_auto_generated_is_lower_and_contains() -> None:
+    odd = look_alikes()
+    assert "\u0130" in odd  # İ lower-cases to i: the case the fast path must take care of
+    texts: list[str | None] = [None, "", "automatically generated", "GENERATED AUTOMATICALLY"]
+    for phrase in AUTO_GENERATED_PHRASES:
+        for i, letter in enumerate(phrase):
+            texts += [phrase[:i] + c + phrase[i + 1 :] for c in odd]
+            texts.append(phrase[:i] + letter.upper() + phrase[i + 1 :])
+            texts.append(phrase[:i] + "\u0131" + phrase[i + 1 :])  # dotless i: no match
+    pieces = ["automatically", "generated", "AUTOMATIC", "ally ", " ", "G", "enerated", "\u0130"]
+    texts += random_texts(3_000, [*pieces, "x", "é", "\u212a"], seed=3)
+    expected = plain_auto_generated(texts)
+    assert auto_generated(pa.array(texts, pa.large_string())).to_pylist() == expected
+    assert sum(e is True for e in expected) > 50 and sum(e is False for e in expected) > 100
