@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from phylohub.hub.synth import SynthConfig
+from phylohub.inference.infer import snapshot_model_types
 from phylohub.inference.signals import (
     _COMPATIBLE,
     NAMESAKES_KEPT,
@@ -165,18 +166,56 @@ def test_keyed_pairs_equal_plain_on_tricky_names() -> None:
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+def planted_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     folder = tmp_path_factory.mktemp("kin_keyed")
-    db = snapshot_of(
-        SynthConfig(
-            n_models=1500, seed=7, kin_hidden_share=0.3, kin_decoy_share=0.05, config_plant=True
-        ),
-        folder,
+    return str(
+        snapshot_of(
+            SynthConfig(
+                n_models=1500, seed=7, kin_hidden_share=0.3, kin_decoy_share=0.05, config_plant=True
+            ),
+            folder,
+        )
     )
-    return duckdb.connect(str(db), read_only=True)
+
+
+@pytest.fixture(scope="module")
+def planted(planted_db: str) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(planted_db, read_only=True)
 
 
 def test_keyed_pairs_equal_plain_on_an_ecosystem(planted: duckdb.DuckDBPyConnection) -> None:
     keyed, plain, text, plain_text = _both(planted, None)
     assert keyed.height > 500 and keyed.equals(plain)
     assert text.height > 10 and text.equals(plain_text)
+
+
+#: Model types of the tricky names: ``base-7B`` is carried by more models of one type
+#: than are kept (a crowded group, ranked), by fewer of another (all kept unranked) and by
+#: more without a type (a crowded group whose type is NULL).
+TYPES = pl.DataFrame(
+    {
+        "id": [f"n{i}/base-7B" for i in range(NAMESAKES_KEPT + 3)] + ["z/base-7B", "c/base-7B-sft"],
+        "model_type": ["llama"] * (NAMESAKES_KEPT + 1) + ["mistral", "mistral", None, "llama"],
+    }
+)
+
+
+def test_keyed_pairs_equal_plain_with_types() -> None:
+    """The namesakes kept per name and type: ranked only in groups larger than
+    :data:`NAMESAKES_KEPT` (typed or not), every model of a smaller group kept."""
+    keyed, plain, text, plain_text = _both(_tricky(), TYPES)
+    assert keyed.height > 20 and keyed.equals(plain)
+    assert text.equals(plain_text)
+    parents = set(keyed.filter(pl.col("child") == "d/base-7B-GGUF")["parent"])
+    # the small group's both models, and no more of the crowded one than are kept
+    assert {"n7/base-7B", "n8/base-7B"} <= parents
+    assert len({p for p in parents if p.startswith("n")}) == NAMESAKES_KEPT + 2
+
+
+def test_keyed_pairs_equal_plain_on_a_typed_ecosystem(planted_db: str) -> None:
+    con = duckdb.connect(planted_db, read_only=True)
+    types = snapshot_model_types(con)
+    assert types is not None and types.height > 100
+    keyed, plain, text, plain_text = _both(con, types)
+    assert keyed.height > 500 and keyed.equals(plain)
+    assert text.equals(plain_text)

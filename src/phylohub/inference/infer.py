@@ -91,7 +91,9 @@ NAMED: tuple[str, ...] = tuple(s for s in SIGNALS if s.startswith("name_") and s
 #: by the ranking (every mergekit parent of a merge): the lists of signals and evidence
 #: are then built for the kept pairs only, which is what keeps the memory small. The last
 #: tie-break, the parent's id, is its key: keys follow ids (external ones after every
-#: listed one, and a kept listed parent has a ``created_at``, ordered before theirs).
+#: listed one, and a kept listed parent has a ``created_at``, ordered before theirs). The
+#: first pair of a child is an ``arg_min`` over the ranking's keys as one struct (a hash
+#: aggregate), not a window sorting every child's pairs: 9M pairs at 1.86M models.
 KEPT = f"""
 CREATE TEMP TABLE kin_kept AS
 WITH counted AS (
@@ -102,14 +104,18 @@ WITH counted AS (
         coalesce(max(namesakes) FILTER (WHERE sig IN {codes(NAMED)}), 1) AS namesakes,
         bool_or(sig IN {codes(("card_mergekit",))}) AS mergekit
     FROM kin_proposed WHERE NOT contradicts GROUP BY ckey, pkey
-), ranked AS (
-    SELECT k.ckey, k.pkey, k.mergekit, row_number() OVER (PARTITION BY k.ckey ORDER BY
-        k.templates DESC, k.names DESC, k.texts DESC, {CONFIG_RANK}, k.namesakes,
-        coalesce(p.kids, 0) DESC, p.created_at NULLS LAST, k.pkey) AS r,
-        bool_or(k.mergekit) OVER (PARTITION BY k.ckey) AS merge_child
+), firsts AS (
+    SELECT k.ckey, arg_min(k.pkey, row(
+        -k.templates, -k.names, -k.texts, {CONFIG_RANK}, k.namesakes, -coalesce(p.kids, 0),
+        p.created_at IS NULL, coalesce(p.created_at, TIMESTAMP 'infinity'), k.pkey)) AS pkey,
+        bool_or(k.mergekit) AS merge_child
     FROM counted k JOIN kin_models c ON c.key = k.ckey LEFT JOIN kin_models p ON p.key = k.pkey
+    GROUP BY k.ckey
 )
-SELECT ckey, pkey FROM ranked WHERE mergekit OR (r = 1 AND NOT merge_child)
+SELECT ckey, pkey FROM firsts WHERE NOT merge_child
+UNION ALL
+SELECT DISTINCT ckey, pkey FROM kin_proposed
+WHERE NOT contradicts AND sig IN {codes(("card_mergekit",))}
 """
 
 #: The kept pairs with their lists of signals and evidence; their rows are read again from
