@@ -14,6 +14,7 @@ from tests.pipeline import snakemake, workflow_config
 FIGURES = {  # rule -> the figures it draws
     "plot_summary": ("ecosystem_distributions", "documentation_availability", "crawl_health"),
     "plot_family_figures": ("family_sizes", "family_depths", "family_virality"),
+    "plot_similarity_figures": ("similarity_by_relation", "similarity_measures"),
 }
 
 
