@@ -15,6 +15,13 @@ FIGURES = {  # rule -> the figures it draws
     "plot_summary": ("ecosystem_distributions", "documentation_availability", "crawl_health"),
     "plot_family_figures": ("family_sizes", "family_depths", "family_virality"),
     "plot_similarity_figures": ("similarity_by_relation", "similarity_measures"),
+    "plot_merges": (
+        "merges_pedigree",
+        "merges_inheritance",
+        "merges_license_dominance",
+        "merges_inbreeding",
+        "merges_resemblance",
+    ),
     "plot_ecology": (
         "ecology_births",
         "ecology_succession",
