@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,23 @@ def test_the_rules_write_every_table_and_figure(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "results/mini/genealogy/all/summary.json").read_text())
     assert summary["relations"] == cfg["genealogy"]["relation_sets"]["all"]
     assert summary["nodes"] == summary["models"] + summary["external_ancestors"]
-    for rule in ("build_genealogy/finetune", "count_family_shapes", "plot_family_trees"):
+    rules = ("build_genealogy/finetune", "count_family_shapes", "plot_family_trees",
+             "plot_family_figures")  # fmt: skip
+    for rule in rules:
         assert (tmp_path / "benchmarks" / "mini" / f"{rule}.tsv").is_file()
         assert (tmp_path / "logs" / "mini" / f"{rule}.log").is_file()
+    # One job draws sizes, depths and virality; any one set's tables made anew rerun it
+    # (Snakemake reruns a job whose input's job reruns), and no other set's.
+    figures = targets[-3:]
+    for table in (f"results/mini/genealogy/{sets[-1]}/depths.tsv",
+                  f"results/mini/genealogy/{sets[0]}/families.parquet"):  # fmt: skip
+        dry = subprocess.run(
+            [sys.executable, "-m", "snakemake", "--snakefile", str(tmp_path / "Snakefile"),
+             "--directory", str(tmp_path), "--configfile", str(tmp_path / "mini.yaml"),
+             "--cores", "2", "--dry-run", "--forcerun", table, "--", *figures],
+            capture_output=True, text=True, check=False, timeout=600,
+        )  # fmt: skip
+        assert dry.returncode == 0, dry.stderr[-3000:]
+        jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", dry.stdout, flags=re.MULTILINE))
+        assert jobs == {"build_genealogy": "1", "plot_family_figures": "1", "total": "2"}, (
+            table, dry.stdout[-2000:])  # fmt: skip

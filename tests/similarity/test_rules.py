@@ -50,6 +50,7 @@ def test_the_rules_make_every_output(snapshot20k: Path, tmp_path: Path) -> None:
     }
     assert len(read_tsv(d / "similarity_tests.tsv")) > 0
     assert pq.read_table(d / "pair_similarity.parquet").num_rows > 0
-    for rule in ("sample_kin_pairs", "compute_similarity", "summarize_similarity"):
+    for rule in ("sample_kin_pairs", "compute_similarity", "summarize_similarity",
+                 "plot_similarity_figures"):  # fmt: skip
         assert (tmp_path / "logs" / "simtest" / f"{rule}.log").is_file()
         assert (tmp_path / "benchmarks" / "simtest" / f"{rule}.tsv").is_file()

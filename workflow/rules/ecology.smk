@@ -39,12 +39,18 @@ rule build_ecology:
         "../scripts/build_ecology.py"
 
 
+# Every figure of the stage in one job (the deaths' too): a process per figure cost about
+# 1-2 s of start-up and imports, more than the deaths figure takes to draw.
+
+
 rule plot_ecology:
     input:
         monthly=results("ecology/births_monthly.tsv"),
         shares=results("ecology/succession_shares.parquet"),
         handovers=results("ecology/handovers.tsv"),
         life=results("ecology/life.parquet"),
+        deaths_monthly=results("ecology/deaths_monthly.tsv"),
+        deaths_summary=results("ecology/deaths_summary.json"),
     output:
         births=report(
             results("figures/ecology_births.png"),
@@ -59,6 +65,11 @@ rule plot_ecology:
         half_lives=report(
             results("figures/ecology_half_lives.png"),
             caption="../report/ecology_half_lives.rst",
+            category="Ecology",
+        ),
+        deaths=report(
+            results("figures/ecology_deaths.png"),
+            caption="../report/ecology_deaths.rst",
             category="Ecology",
         ),
     log:
@@ -94,23 +105,3 @@ rule measure_ecology_deaths:
         settings=ecology_settings,
     script:
         "../scripts/measure_ecology_deaths.py"
-
-
-rule plot_ecology_deaths:
-    input:
-        monthly=results("ecology/deaths_monthly.tsv"),
-        summary=results("ecology/deaths_summary.json"),
-    output:
-        png=report(
-            results("figures/ecology_deaths.png"),
-            caption="../report/ecology_deaths.rst",
-            category="Ecology",
-        ),
-    log:
-        "logs/{snapshot}/plot_ecology_deaths.log",
-    benchmark:
-        "benchmarks/{snapshot}/plot_ecology_deaths.tsv"
-    conda:
-        "../../envs/phylohub.yaml"
-    script:
-        "../scripts/plot_ecology_deaths.py"

@@ -84,69 +84,44 @@ rule plot_family_trees:
         "../scripts/plot_family_trees.py"
 
 
-rule plot_family_sizes:
+# The family figures drawn from the sets' own tables, in one job: a process per figure
+# cost about 1-2 s of start-up and imports each, more than the drawing.
+
+
+rule plot_family_figures:
     input:
         families=genealogy_set_files("families.parquet"),
+        depths=genealogy_set_files("depths.tsv"),
+        viral=genealogy_set_files(
+            "families.parquet", config["genealogy"]["figures"]["virality_relations"]
+        ),
     output:
-        png=report(
+        sizes=report(
             results("figures/family_sizes.png"),
             caption="../report/family_sizes.rst",
             category="Genealogy",
         ),
-        svg=results("figures/family_sizes.svg"),
-    log:
-        "logs/{snapshot}/plot_family_sizes.log",
-    benchmark:
-        "benchmarks/{snapshot}/plot_family_sizes.tsv"
-    conda:
-        "../../envs/phylohub.yaml"
-    params:
-        names=genealogy_set_names(),
-    script:
-        "../scripts/plot_family_sizes.py"
-
-
-rule plot_family_depths:
-    input:
-        depths=genealogy_set_files("depths.tsv"),
-    output:
-        png=report(
+        sizes_svg=results("figures/family_sizes.svg"),
+        depths=report(
             results("figures/family_depths.png"),
             caption="../report/family_depths.rst",
             category="Genealogy",
         ),
-        svg=results("figures/family_depths.svg"),
-    log:
-        "logs/{snapshot}/plot_family_depths.log",
-    benchmark:
-        "benchmarks/{snapshot}/plot_family_depths.tsv"
-    conda:
-        "../../envs/phylohub.yaml"
-    params:
-        names=genealogy_set_names(),
-    script:
-        "../scripts/plot_family_depths.py"
-
-
-rule plot_family_virality:
-    input:
-        families=genealogy_set_files(
-            "families.parquet", config["genealogy"]["figures"]["virality_relations"]
-        ),
-    output:
-        png=report(
+        depths_svg=results("figures/family_depths.svg"),
+        virality=report(
             results("figures/family_virality.png"),
             caption="../report/family_virality.rst",
             category="Genealogy",
         ),
-        svg=results("figures/family_virality.svg"),
+        virality_svg=results("figures/family_virality.svg"),
     log:
-        "logs/{snapshot}/plot_family_virality.log",
+        "logs/{snapshot}/plot_family_figures.log",
     benchmark:
-        "benchmarks/{snapshot}/plot_family_virality.tsv"
+        "benchmarks/{snapshot}/plot_family_figures.tsv"
     conda:
         "../../envs/phylohub.yaml"
     params:
-        names=config["genealogy"]["figures"]["virality_relations"],
+        names=genealogy_set_names(),
+        viral_names=config["genealogy"]["figures"]["virality_relations"],
     script:
-        "../scripts/plot_family_virality.py"
+        "../scripts/plot_family_figures.py"

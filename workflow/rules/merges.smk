@@ -60,47 +60,6 @@ rule measure_merge_inheritance:
         "../scripts/measure_merge_inheritance.py"
 
 
-rule plot_merges:
-    input:
-        lineage=results("merges/lineage.tsv"),
-        edges=results(f"genealogy/{config['merges']['relations']}/edges.parquet"),
-        shares=results("merges/inheritance_shares.tsv"),
-        dominance=results("merges/license_dominance.tsv"),
-        merges=results("merges/merges.parquet"),
-        families=results("merges/inbreeding_families.tsv"),
-    output:
-        pedigree=report(
-            results("figures/merges_pedigree.png"),
-            caption="../report/merges_pedigree.rst",
-            category="Merges",
-        ),
-        shares=report(
-            results("figures/merges_inheritance.png"),
-            caption="../report/merges_inheritance.rst",
-            category="Merges",
-        ),
-        dominance=report(
-            results("figures/merges_license_dominance.png"),
-            caption="../report/merges_license_dominance.rst",
-            category="Merges",
-        ),
-        inbreeding=report(
-            results("figures/merges_inbreeding.png"),
-            caption="../report/merges_inbreeding.rst",
-            category="Merges",
-        ),
-    log:
-        "logs/{snapshot}/plot_merges.log",
-    benchmark:
-        "benchmarks/{snapshot}/plot_merges.tsv"
-    conda:
-        "../../envs/phylohub.yaml"
-    params:
-        top=config["merges"]["matrix_top"],
-    script:
-        "../scripts/plot_merges.py"
-
-
 rule measure_merge_resemblance:
     input:
         unpack(merges_genealogy_tables),
@@ -131,21 +90,53 @@ rule measure_merge_resemblance:
         "../scripts/measure_merge_resemblance.py"
 
 
-rule plot_merge_resemblance:
+# Every figure of the stage in one job (the resemblance figure too): a process per figure
+# cost about 1-2 s of start-up and imports, about what the resemblance figure takes.
+
+
+rule plot_merges:
     input:
-        summary=results("merges/resemblance.tsv"),
-        claims=results("merges/resemblance_claims.tsv"),
+        lineage=results("merges/lineage.tsv"),
+        edges=results(f"genealogy/{config['merges']['relations']}/edges.parquet"),
+        shares=results("merges/inheritance_shares.tsv"),
+        dominance=results("merges/license_dominance.tsv"),
+        merges=results("merges/merges.parquet"),
+        families=results("merges/inbreeding_families.tsv"),
+        resemblance=results("merges/resemblance.tsv"),
+        resemblance_claims=results("merges/resemblance_claims.tsv"),
     output:
-        figure=report(
+        pedigree=report(
+            results("figures/merges_pedigree.png"),
+            caption="../report/merges_pedigree.rst",
+            category="Merges",
+        ),
+        shares=report(
+            results("figures/merges_inheritance.png"),
+            caption="../report/merges_inheritance.rst",
+            category="Merges",
+        ),
+        dominance=report(
+            results("figures/merges_license_dominance.png"),
+            caption="../report/merges_license_dominance.rst",
+            category="Merges",
+        ),
+        inbreeding=report(
+            results("figures/merges_inbreeding.png"),
+            caption="../report/merges_inbreeding.rst",
+            category="Merges",
+        ),
+        resemblance=report(
             results("figures/merges_resemblance.png"),
             caption="../report/merges_resemblance.rst",
             category="Merges",
         ),
     log:
-        "logs/{snapshot}/plot_merge_resemblance.log",
+        "logs/{snapshot}/plot_merges.log",
     benchmark:
-        "benchmarks/{snapshot}/plot_merge_resemblance.tsv"
+        "benchmarks/{snapshot}/plot_merges.tsv"
     conda:
         "../../envs/phylohub.yaml"
+    params:
+        top=config["merges"]["matrix_top"],
     script:
-        "../scripts/plot_merge_resemblance.py"
+        "../scripts/plot_merges.py"

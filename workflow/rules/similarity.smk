@@ -105,47 +105,36 @@ rule summarize_similarity:
         "../scripts/summarize_similarity.py"
 
 
-rule plot_similarity_by_relation:
+# Both figures in one job: a process per figure cost about 1-2 s of start-up and
+# imports each, about what the drawing takes.
+
+
+rule plot_similarity_figures:
     input:
         means=results("similarity/similarity_means.tsv"),
         shape_means=results("similarity/similarity_shape_means.tsv"),
         tests=results("similarity/similarity_tests.tsv"),
     output:
-        figure=report(
+        by_relation=report(
             results("figures/similarity_by_relation.png"),
             caption="../report/similarity_by_relation.rst",
             category="Similarity",
         ),
-        svg=results("figures/similarity_by_relation.svg"),
-    log:
-        "logs/{snapshot}/plot_similarity_by_relation.log",
-    benchmark:
-        "benchmarks/{snapshot}/plot_similarity_by_relation.tsv"
-    conda:
-        "../../envs/phylohub.yaml"
-    params:
-        variants=similarity_variants,
-    script:
-        "../scripts/plot_similarity_by_relation.py"
-
-
-rule plot_similarity_measures:
-    input:
-        means=results("similarity/similarity_means.tsv"),
-    output:
-        figure=report(
+        by_relation_svg=results("figures/similarity_by_relation.svg"),
+        measures=report(
             results("figures/similarity_measures.png"),
             caption="../report/similarity_measures.rst",
             category="Similarity",
         ),
-        svg=results("figures/similarity_measures.svg"),
+        measures_svg=results("figures/similarity_measures.svg"),
     log:
-        "logs/{snapshot}/plot_similarity_measures.log",
+        "logs/{snapshot}/plot_similarity_figures.log",
     benchmark:
-        "benchmarks/{snapshot}/plot_similarity_measures.tsv"
+        "benchmarks/{snapshot}/plot_similarity_figures.tsv"
     conda:
         "../../envs/phylohub.yaml"
     params:
+        variants=similarity_variants,
         texts=similarity_texts,
     script:
-        "../scripts/plot_similarity_measures.py"
+        "../scripts/plot_similarity_figures.py"

@@ -49,69 +49,45 @@ rule summarize_crawl:
         "../scripts/summarize_crawl.py"
 
 
-# Its figures, each written as PNG (300 dpi) and SVG (logic: src/phylohub/summary/plots.py).
+# Its figures, each written as PNG (300 dpi) and SVG, drawn in one job: a process per
+# figure cost about 1-2 s of start-up and imports each, more than the drawing (logic:
+# src/phylohub/summary/plots.py).
 
 
-rule plot_ecosystem:
+rule plot_summary:
     input:
         distributions=results("summary/distributions.tsv"),
         arxiv_template_effect=results("summary/arxiv_template_effect.tsv"),
         arxiv_summary=results("summary/arxiv_summary.tsv"),
+        availability=results("summary/availability.tsv"),
+        doi_downloads=results("summary/doi_downloads.tsv"),
+        health=results("summary/crawl_health.tsv"),
     output:
-        png=report(
+        ecosystem=report(
             results("figures/ecosystem_distributions.png"),
             caption="../report/ecosystem_distributions.rst",
             category="Ecosystem",
         ),
-        svg=results("figures/ecosystem_distributions.svg"),
+        ecosystem_svg=results("figures/ecosystem_distributions.svg"),
+        availability=report(
+            results("figures/documentation_availability.png"),
+            caption="../report/documentation_availability.rst",
+            category="Ecosystem",
+        ),
+        availability_svg=results("figures/documentation_availability.svg"),
+        crawl_health=report(
+            results("figures/crawl_health.png"),
+            caption="../report/crawl_health.rst",
+            category="Crawl",
+        ),
+        crawl_health_svg=results("figures/crawl_health.svg"),
     log:
-        "logs/{snapshot}/plot_ecosystem.log",
+        "logs/{snapshot}/plot_summary.log",
     benchmark:
-        "benchmarks/{snapshot}/plot_ecosystem.tsv"
+        "benchmarks/{snapshot}/plot_summary.tsv"
     conda:
         "../../envs/phylohub.yaml"
     params:
         top=config["summary"]["figure_top"],
     script:
-        "../scripts/plot_ecosystem.py"
-
-
-rule plot_documentation_availability:
-    input:
-        availability=results("summary/availability.tsv"),
-        doi_downloads=results("summary/doi_downloads.tsv"),
-    output:
-        png=report(
-            results("figures/documentation_availability.png"),
-            caption="../report/documentation_availability.rst",
-            category="Ecosystem",
-        ),
-        svg=results("figures/documentation_availability.svg"),
-    log:
-        "logs/{snapshot}/plot_documentation_availability.log",
-    benchmark:
-        "benchmarks/{snapshot}/plot_documentation_availability.tsv"
-    conda:
-        "../../envs/phylohub.yaml"
-    script:
-        "../scripts/plot_documentation_availability.py"
-
-
-rule plot_crawl_health:
-    input:
-        health=results("summary/crawl_health.tsv"),
-    output:
-        png=report(
-            results("figures/crawl_health.png"),
-            caption="../report/crawl_health.rst",
-            category="Crawl",
-        ),
-        svg=results("figures/crawl_health.svg"),
-    log:
-        "logs/{snapshot}/plot_crawl_health.log",
-    benchmark:
-        "benchmarks/{snapshot}/plot_crawl_health.tsv"
-    conda:
-        "../../envs/phylohub.yaml"
-    script:
-        "../scripts/plot_crawl_health.py"
+        "../scripts/plot_summary.py"

@@ -112,7 +112,7 @@ def run_summarize_similarity(
 def run_plot_similarity_by_relation(
     means: Path, shape_means: Path, tests: Path, variants: Sequence[str], out: Path
 ) -> None:
-    """Rule ``plot_similarity_by_relation``: the paper's Figure 7."""
+    """Rule ``plot_similarity_figures``, its first figure: the paper's Figure 7."""
     from phylohub.similarity.plots import plot_similarity_by_relation
 
     plot_similarity_by_relation(
@@ -121,7 +121,7 @@ def run_plot_similarity_by_relation(
 
 
 def run_plot_similarity_measures(means: Path, texts: Sequence[str], out: Path) -> None:
-    """Rule ``plot_similarity_measures``: every measure by relation."""
+    """Rule ``plot_similarity_figures``, its second figure: every measure by relation."""
     from phylohub.similarity.plots import plot_similarity_measures
 
     plot_similarity_measures(read_tsv(means), out, texts)
