@@ -1,17 +1,19 @@
 """The columnar pairing of merges with their parents (and the finetune yardstick) equals
 the plain loop over the merges on a planted ecosystem with merges: as traced, with some
 merges, parents and finetune models made external (dropped), with the parents' order
-reversed, with and without the finetune sample, and with nothing left to pair."""
+reversed, with and without the finetune sample, and with nothing left to pair; and the
+merges table's parent ids, turned from indices by one gather, equal the plain lookup."""
 
 from __future__ import annotations
 
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
+from polars.testing import assert_frame_equal, assert_series_equal
 
 from phylohub.genealogy.tables import build_genealogy
 from phylohub.genealogy.tables import paths_in as genealogy_paths
 from phylohub.hub.synth import SynthConfig
+from phylohub.merges.pedigree import _names_of
 from phylohub.merges.resemblance import _pairs_plain, resemblance_pairs
 from phylohub.merges.stage import pedigrees
 from tests.pipeline import snapshot_of
@@ -90,3 +92,13 @@ def test_nothing_to_pair(tables: Tables) -> None:
     merges, nodes, edges = tables
     pairs = both(merges, nodes.with_columns(pl.lit(True).alias("external")), edges, 50)
     assert pairs.height == 0
+
+
+def test_merge_parent_names_are_the_plain_lookup() -> None:
+    """The merges table's ``parent_ids`` (indices turned into ids by one gather) equal the
+    per-merge lookup, empty lists and repeated parents included."""
+    ids = pl.Series(["a", "b", "c", "d"])
+    lists = pl.Series([[2, 0], [], [3, 3, 1], [0]], dtype=pl.List(pl.Int64))
+    plain = pl.Series([[ids[p] for p in ps] for ps in lists.to_list()], dtype=pl.List(pl.String))
+    assert_series_equal(_names_of(ids, lists), plain, check_names=False)
+    assert _names_of(ids, lists.head(0)).len() == 0
