@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+import pyarrow as pa
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -242,15 +243,26 @@ def _merge_frame(rows: list[dict[str, Any]], ids: pl.Series) -> pl.DataFrame:
         "component": pl.Int64,
     }
     frame = pl.DataFrame(rows, schema=schema)
-    names = ids.to_list()
     return frame.select(
-        pl.col("m").map_elements(lambda i: names[i], return_dtype=pl.String).alias("id"),
+        ids.gather(frame["m"]).alias("id"),
         "parents",
-        pl.col("parent_ids")
-        .map_elements(lambda ps: [names[p] for p in ps], return_dtype=pl.List(pl.String))
-        .alias("parent_ids"),
+        _names_of(ids, frame["parent_ids"]).alias("parent_ids"),
         *[c for c in schema if c not in ("m", "parents", "parent_ids")],
     )
+
+
+def _names_of(ids: pl.Series, lists: pl.Series) -> pl.Series:
+    """``lists`` (of row indices of ``ids``) as lists of ids, each list as long as it was.
+
+    One gather of the flattened indices, not a Python lambda per list (a Series built per
+    merge: most of the frame's second at the Hub's size).
+    """
+    lens = lists.list.len().fill_null(0).to_numpy().astype(np.int32)
+    offsets = np.concatenate([np.zeros(1, np.int32), np.cumsum(lens, dtype=np.int32)])
+    flat = ids.gather(lists.explode().drop_nulls()).cast(pl.String).to_arrow()
+    out = pl.from_arrow(pa.ListArray.from_arrays(pa.array(offsets), flat))
+    assert isinstance(out, pl.Series)
+    return out.cast(pl.List(pl.String))
 
 
 def _pair_frame(rows: list[dict[str, Any]], ids: pl.Series) -> pl.DataFrame:

@@ -51,15 +51,67 @@ def resemblance_pairs(
     merges: pl.DataFrame, nodes: pl.DataFrame, edges: pl.DataFrame, control: int, seed: int
 ) -> pl.DataFrame:
     """``a`` (the child), ``b`` (a parent), ``kind`` (``merge`` or ``finetune``),
-    ``position`` (the parent's place in the tags, 1 first) and ``parents``."""
-    listed = set(nodes.filter(~pl.col("external"))["id"].to_list())
-    rows: list[tuple[Any, ...]] = []
-    for mid, ps in merges.filter(pl.col("parents") >= 2).select("id", "parent_ids").iter_rows():
-        if mid in listed and all(p in listed for p in ps):
-            rows.extend((mid, p, "merge", k, len(ps)) for k, p in enumerate(ps, start=1))
+    ``position`` (the parent's place in the tags, 1 first) and ``parents``.
+
+    Columnar, and every ``is_in`` is against the few listed ids the pairs could name
+    (:func:`_listed_among`), never against every listed id: a Python set of the listed
+    ids, or a hash set of them built per ``is_in``, cost seconds at the Hub's size.
+    :func:`_pairs_plain` is the loop it replaces (tests hold them equal).
+    """
+    multi = merges.filter(pl.col("parents") >= 2).select("id", "parent_ids")
+    finetunes = edges.filter(pl.col("relation") == "finetune")
+    listed = _listed_among(
+        nodes,
+        pl.concat(
+            [multi["id"], multi["parent_ids"].explode(), finetunes["child"], finetunes["parent"]]
+        ),
+    ).implode()
+    long = (
+        multi.filter(pl.col("id").is_in(listed))
+        .with_row_index("_m")
+        .with_columns(pl.col("parent_ids").list.len().cast(pl.Int64).alias("parents"))
+        .explode("parent_ids")
+        .with_columns(
+            (pl.int_range(pl.len()).over("_m") + 1).cast(pl.Int64).alias("position"),
+            pl.col("parent_ids").is_in(listed).fill_null(False).alias("_ok"),
+        )
+        .filter(pl.col("_ok").all().over("_m"))
+        .select(
+            pl.col("id").alias("a"),
+            pl.col("parent_ids").alias("b"),
+            pl.lit("merge").alias("kind"),
+            "position",
+            "parents",
+        )
+    )
+    ft = _finetune_sample(finetunes, listed, control, seed).select(
+        pl.col("child").alias("a"),
+        pl.col("parent").alias("b"),
+        pl.lit("finetune").alias("kind"),
+        pl.lit(1, pl.Int64).alias("position"),
+        pl.lit(1, pl.Int64).alias("parents"),
+    )
+    out = pl.concat([long, ft])
+    if out.height == 0:  # the plain loop's empty frame (columns of no type)
+        return pl.DataFrame([], schema=list(out.columns), orient="row")
+    return out
+
+
+def _listed_among(nodes: pl.DataFrame, candidates: pl.Series) -> pl.Series:
+    """The listed (not external) ids of ``nodes`` that are among ``candidates``: the hash
+    set is built of the candidates (few), the listed ids (every model) only probe it."""
+    listed = nodes.filter(~pl.col("external"))["id"]
+    return listed.filter(listed.is_in(candidates.drop_nulls().unique().implode()))
+
+
+def _finetune_sample(
+    edges: pl.DataFrame, listed: pl.Series, control: int, seed: int
+) -> pl.DataFrame:
+    """The seeded sample of ``control`` distinct finetune (child, parent) pairs of listed
+    models (``listed``: imploded ids), in (child, parent) order."""
     ft = (
         edges.filter(pl.col("relation") == "finetune")
-        .filter(pl.col("child").is_in(list(listed)) & pl.col("parent").is_in(list(listed)))
+        .filter(pl.col("child").is_in(listed) & pl.col("parent").is_in(listed))
         .select("child", "parent")
         .unique()
         .sort("child", "parent")
@@ -67,6 +119,21 @@ def resemblance_pairs(
     if ft.height > control:
         keep = np.random.default_rng([seed, 18, 5]).choice(ft.height, control, replace=False)
         ft = ft[np.sort(keep)]
+    return ft
+
+
+def _pairs_plain(
+    merges: pl.DataFrame, nodes: pl.DataFrame, edges: pl.DataFrame, control: int, seed: int
+) -> pl.DataFrame:
+    """:func:`resemblance_pairs` as a Python loop over the merges (the reference the tests
+    hold the columnar one to)."""
+    listed = set(nodes.filter(~pl.col("external"))["id"].to_list())
+    rows: list[tuple[Any, ...]] = []
+    for mid, ps in merges.filter(pl.col("parents") >= 2).select("id", "parent_ids").iter_rows():
+        if mid in listed and all(p in listed for p in ps):
+            rows.extend((mid, p, "merge", k, len(ps)) for k, p in enumerate(ps, start=1))
+    all_listed = pl.Series(sorted(listed), dtype=pl.String).implode()
+    ft = _finetune_sample(edges, all_listed, control, seed)
     rows.extend((c, p, "finetune", 1, 1) for c, p in ft.iter_rows())
     return pl.DataFrame(rows, schema=["a", "b", "kind", "position", "parents"], orient="row")
 

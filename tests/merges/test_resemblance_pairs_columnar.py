@@ -1,0 +1,104 @@
+"""The columnar pairing of merges with their parents (and the finetune yardstick) equals
+the plain loop over the merges on a planted ecosystem with merges: as traced, with some
+merges, parents and finetune models made external (dropped), with the parents' order
+reversed, with and without the finetune sample, and with nothing left to pair; and the
+merges table's parent ids, turned from indices by one gather, equal the plain lookup."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal, assert_series_equal
+
+from phylohub.genealogy.tables import build_genealogy
+from phylohub.genealogy.tables import paths_in as genealogy_paths
+from phylohub.hub.synth import SynthConfig
+from phylohub.merges.pedigree import _names_of
+from phylohub.merges.resemblance import _pairs_plain, resemblance_pairs
+from phylohub.merges.stage import pedigrees
+from tests.pipeline import snapshot_of
+
+NO_MERGE = ["finetune", "adapter", "quantized", "unknown"]
+ALL = [*NO_MERGE, "merge"]
+
+Tables = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> Tables:
+    folder = tmp_path_factory.mktemp("pairs")
+    cfg = SynthConfig(
+        n_models=1500, seed=9, malformed_share=0.0, merge_plant=True,
+        relation_mix=dict(adapter=0.3, finetune=0.3, quantized=0.1, merge=0.3),
+    )  # fmt: skip
+    db = snapshot_of(cfg, folder)
+    for name, relations in (("all", ALL), ("no_merge", NO_MERGE)):
+        build_genealogy(db, relations, genealogy_paths(folder / name), top=5)
+    merges = pedigrees(
+        folder / "all" / "nodes.parquet",
+        folder / "all" / "edges.parquet",
+        folder / "no_merge" / "nodes.parquet",
+    ).merges.select("id", "parents", "parent_ids")
+    nodes = pl.read_parquet(folder / "all" / "nodes.parquet", columns=["id", "external"])
+    edges = pl.read_parquet(
+        folder / "all" / "edges.parquet", columns=["child", "parent", "relation"]
+    )
+    return merges, nodes, edges
+
+
+def both(
+    merges: pl.DataFrame, nodes: pl.DataFrame, edges: pl.DataFrame, control: int
+) -> pl.DataFrame:
+    fast = resemblance_pairs(merges, nodes, edges, control, seed=3)
+    assert_frame_equal(fast, _pairs_plain(merges, nodes, edges, control, seed=3), check_exact=True)
+    return fast
+
+
+@pytest.mark.parametrize("control", [10, 100_000])
+def test_as_traced(tables: Tables, control: int) -> None:
+    pairs = both(*tables, control)
+    assert pairs.filter(pl.col("kind") == "merge").height > 100
+    assert pairs.filter(pl.col("kind") == "merge")["position"].max() >= 2
+
+
+def test_external_models_are_dropped_alike(tables: Tables) -> None:
+    merges, nodes, edges = tables
+    multi = merges.filter(pl.col("parents") >= 2)
+    gone = {
+        *multi["id"].gather_every(7).to_list(),  # merges
+        *(ps[-1] for ps in multi["parent_ids"].gather_every(5).to_list()),  # a parent
+        *edges.filter(pl.col("relation") == "finetune")["child"].gather_every(3).to_list(),
+    }
+    cut = nodes.with_columns(
+        pl.col("external") | pl.col("id").is_in(pl.Series(sorted(gone)).implode())
+    )
+    pairs = both(merges, cut, edges, 50)
+    assert pairs.height < both(merges, nodes, edges, 50).height
+    assert not pairs["a"].is_in(pl.Series(sorted(gone)).implode()).any()
+
+
+def test_reversed_parents_keep_their_positions(tables: Tables) -> None:
+    merges, nodes, edges = tables
+    rev = merges.with_columns(pl.col("parent_ids").list.reverse())
+    pairs = both(rev, nodes, edges, 50)
+    first = pairs.filter((pl.col("kind") == "merge") & (pl.col("position") == 1))
+    want = rev.filter(pl.col("id").is_in(first["a"].implode())).select(
+        pl.col("id").alias("a"), pl.col("parent_ids").list.first().alias("b")
+    )
+    assert_frame_equal(first.select("a", "b").sort("a"), want.sort("a"))
+
+
+def test_nothing_to_pair(tables: Tables) -> None:
+    merges, nodes, edges = tables
+    pairs = both(merges, nodes.with_columns(pl.lit(True).alias("external")), edges, 50)
+    assert pairs.height == 0
+
+
+def test_merge_parent_names_are_the_plain_lookup() -> None:
+    """The merges table's ``parent_ids`` (indices turned into ids by one gather) equal the
+    per-merge lookup, empty lists and repeated parents included."""
+    ids = pl.Series(["a", "b", "c", "d"])
+    lists = pl.Series([[2, 0], [], [3, 3, 1], [0]], dtype=pl.List(pl.Int64))
+    plain = pl.Series([[ids[p] for p in ps] for ps in lists.to_list()], dtype=pl.List(pl.String))
+    assert_series_equal(_names_of(ids, lists), plain, check_names=False)
+    assert _names_of(ids, lists.head(0)).len() == 0
