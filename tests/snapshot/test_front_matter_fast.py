@@ -1,21 +1,30 @@
 """The build's fast front matter and word counts against the plain per-card functions.
 
 ``front_matter_end`` replaces huggingface_hub's ``REGEX_YAML_BLOCK.search`` (the Hub's own
-pattern) by a search for its closing line; ``count_words`` counts ``bytes.split()`` words
-with NumPy over a whole chunk. Both must give what the plain per-card function gives, on
-the awkward cards a crawl can hold: empty, whitespace only, front matter only, an unclosed
-block, CR/LF mixes, Unicode whitespace before the opening line, invalid UTF-8 replaced,
-and a huge card.
+pattern) by a search for its closing line, and ``front_matter_chars`` (the build's) finds
+the same block in Arrow with RE2 (``FRONT_MATTER_RE2``: the pattern with Python's ``\\s``
+spelled out); ``count_words`` counts ``bytes.split()`` words with NumPy over a whole
+chunk. All must give what the plain per-card function gives, on the awkward cards a crawl
+can hold: empty, whitespace only, front matter only, an unclosed block, CR/LF mixes,
+Unicode whitespace before the opening line, invalid UTF-8 replaced, and a huge card.
 """
 
 from __future__ import annotations
 
 import random
+import re
+import sys
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
-from phylohub.snapshot.build import count_words, front_matter_chars, front_matter_end
+from phylohub.snapshot.build import (
+    PYTHON_WHITESPACE_RE2,
+    count_words,
+    front_matter_chars,
+    front_matter_end,
+)
 
 AWKWARD = [
     "",
@@ -84,3 +93,29 @@ def test_count_words_is_bytes_split() -> None:
     assert count_words(array).to_pylist() == expected
     # a slice (an offset into the buffers), as the build's chunks can be
     assert count_words(array.slice(5, 40)).to_pylist() == expected[5:45]
+
+
+def test_python_whitespace_re2_is_the_pattern_s() -> None:
+    # every code point UTF-8 can hold (no surrogates), one per text
+    points = [c for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    texts = pa.array([chr(c) for c in points], pa.large_string())
+    in_class = pc.match_substring_regex(texts, f"^[{PYTHON_WHITESPACE_RE2}]$").to_pylist()
+    got = [c for c, yes in zip(points, in_class, strict=True) if yes]
+    assert got == [c for c in points if re.match(r"\s", chr(c))]
+
+
+def test_front_matter_chars_in_arrow_is_the_hub_pattern() -> None:
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    # each whitespace code point before the opening line, and in the closing line
+    # (where only spaces and tabs may follow ``---``), and a look-alike that is not one
+    shaped = [f"{w}---\na: 1\n---{w}\nbody" for w in [*spaces, "\u200b", "\ufeff"]]
+    tails = ["---\na\n---", "---\na\n---\n", "---\na\n--- \t", "---\na\n---\r", "---\na\n---\r\n"]
+    wide = [
+        "---\nname: \u00e9\u4e2d\U0001f600\n---\n\u4e2d",
+        "\u3000\n---\r\n\U0001f600\r\n---\r\n",
+    ]
+    cards = [*AWKWARD, *shaped, *tails, *wide, *random_cards(20_000, seed=5), None]
+    got = front_matter_chars(pa.array(cards, pa.large_string())).to_pylist()
+    expected = [None if t is None else plain_end(t) for t in cards]
+    assert got == expected
+    assert sum(e > 0 for e in expected if e is not None) > 500

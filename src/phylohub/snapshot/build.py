@@ -483,8 +483,13 @@ def front_matter_chars(texts: pa.Array) -> pa.Array:
     blank lines may come before the first ``---``, a block ends at the first line ``---``
     after it and takes the line break that follows; 0 without one; NULL stays NULL.
 
-    Each text goes through :func:`front_matter_end`, which gives the pattern's match end
-    without its lazy scan (a test holds the two equal on awkward texts).
+    In Arrow (RE2, :data:`FRONT_MATTER_RE2`: the Hub's pattern spelled for RE2), not per
+    text in Python: each text made a Python string (about 200 MB of them per chunk of
+    the build, allocated and page-faulted afresh chunk after chunk) and went through
+    :func:`front_matter_end`. RE2 takes the match the pattern's backtracking takes
+    (leftmost, alternatives and the lazy body in the same order); only ``\\s`` and ``$``
+    read differently in RE2, and :data:`FRONT_MATTER_RE2` spells them out (a test holds
+    the two equal on awkward and random cards and on every whitespace code point).
 
     Examples
     --------
@@ -493,10 +498,29 @@ def front_matter_chars(texts: pa.Array) -> pa.Array:
     ... ).to_pylist()
     [13, 14, 0, None]
     """
-    return pa.array(
-        [None if text is None else front_matter_end(text) for text in texts.to_pylist()],
-        type=pa.int64(),
-    )
+    texts = texts.cast(pa.large_string())
+    block = pc.struct_field(pc.extract_regex(texts, FRONT_MATTER_RE2), [0])
+    chars = pc.coalesce(pc.utf8_length(block), pa.scalar(0, pa.int64()))
+    return pc.if_else(texts.is_null(), pa.scalar(None, pa.int64()), chars)
+
+
+#: The code points Python's ``re`` matches with ``\\s`` in a ``str`` pattern (those for
+#: which ``str.isspace()`` holds), as an RE2 class body: RE2's own ``\\s`` is ASCII only
+#: (and leaves out ``\\v``). A test checks it against ``re`` over all of Unicode.
+PYTHON_WHITESPACE_RE2 = (
+    r"\t-\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
+    r"\x{205f}\x{3000}"
+)
+#: huggingface_hub's ``repocard.REGEX_YAML_BLOCK``,
+#: ``^(\\s*---(?:\\r\\n|\\r|\\n))([\\S\\s]*?)((?:\\r\\n|\\r|\\n)---[ \\t]*(\\r\\n|\\n|$))``, as RE2
+#: reads it the way Python does: ``\\s`` as :data:`PYTHON_WHITESPACE_RE2`, and ``$`` as
+#: RE2's end of text (Python's ``$`` also matches before a final ``\\n``, but the
+#: alternatives before it take that ``\\n`` first, so the match ends where it would),
+#: the whole match one group (its length is the front matter's).
+FRONT_MATTER_RE2 = (
+    "^(?P<block>[" + PYTHON_WHITESPACE_RE2 + r"]*---(?:\r\n|\r|\n)[\s\S]*?"
+    r"(?:\r\n|\r|\n)---[ \t]*(?:\r\n|\n|$))"
+)
 
 
 #: The closing line of a front matter block: the tail of huggingface_hub's
