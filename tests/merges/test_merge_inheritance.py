@@ -12,15 +12,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from phylohub.genealogy.tables import build_genealogy
-from phylohub.genealogy.tables import paths_in as genealogy_paths
 from phylohub.hub.synth import SynthConfig
 from phylohub.merges import inheritance as inh
-from phylohub.merges.stage import pedigrees
-from tests.pipeline import snapshot_of
+from tests.merge_pedigrees import traced
 
-NO_MERGE = ["finetune", "adapter", "quantized", "unknown"]
-ALL = [*NO_MERGE, "merge"]
 B = 400  # bootstrap replicates (the config's default is larger)
 
 
@@ -33,14 +28,8 @@ def measured(folder: Path, **knobs: object) -> tuple[pl.DataFrame, Path]:
         shown=dict.fromkeys(("license", "language", "task", "library"), (0.9, 0.95, 0.9)),
         **knobs,
     )  # fmt: skip
-    db = snapshot_of(cfg, folder)
-    for name, relations in (("all", ALL), ("no_merge", NO_MERGE)):
-        build_genealogy(db, relations, genealogy_paths(folder / name), top=5)
-    merges = pedigrees(
-        folder / "all" / "nodes.parquet",
-        folder / "all" / "edges.parquet",
-        folder / "no_merge" / "nodes.parquet",
-    ).merges
+    db, found = traced(cfg, folder)
+    merges = found.merges
     ids = [*merges["id"].to_list(), *(p for ps in merges["parent_ids"].to_list() for p in ps)]
     return inh.classify(merges, inh.read_values(db, ids)), folder / "eco"
 

@@ -13,17 +13,11 @@ import polars as pl
 import pytest
 
 from phylohub.findings.build import verdict
-from phylohub.genealogy.tables import build_genealogy
-from phylohub.genealogy.tables import paths_in as genealogy_paths
 from phylohub.hub.synth import SynthConfig
 from phylohub.merges.plots import plot_resemblance
 from phylohub.merges.resemblance import MIN_MERGES, first_parent_claim, resemblance
-from phylohub.merges.stage import pedigrees
 from phylohub.similarity.measures import SimilarityOptions, measure_names
-from tests.pipeline import snapshot_of
-
-NO_MERGE = ["finetune", "adapter", "quantized", "unknown"]
-ALL = [*NO_MERGE, "merge"]
+from tests.merge_pedigrees import traced
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +28,8 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl
         relation_mix=dict(adapter=0.3, finetune=0.3, quantized=0.1, merge=0.3),
         shown=dict.fromkeys(("license", "language", "task", "library"), (0.9, 0.95, 0.9)),
     )  # fmt: skip
-    db = snapshot_of(cfg, folder)
-    for name, relations in (("all", ALL), ("no_merge", NO_MERGE)):
-        build_genealogy(db, relations, genealogy_paths(folder / name), top=5)
-    merges = pedigrees(
-        folder / "all" / "nodes.parquet",
-        folder / "all" / "edges.parquet",
-        folder / "no_merge" / "nodes.parquet",
-    ).merges
+    db, found = traced(cfg, folder)
+    merges = found.merges
     return resemblance(
         db, merges, pl.read_parquet(folder / "all" / "nodes.parquet"),
         pl.read_parquet(folder / "all" / "edges.parquet"), SimilarityOptions(),

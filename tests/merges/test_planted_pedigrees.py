@@ -14,16 +14,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from phylohub.genealogy.tables import build_genealogy
-from phylohub.genealogy.tables import paths_in as genealogy_paths
 from phylohub.hub.synth import SynthConfig
 from phylohub.merges.inbreeding import by_family
 from phylohub.merges.pedigree import Pedigrees
-from phylohub.merges.stage import pedigrees
-from tests.pipeline import snapshot_of
-
-NO_MERGE = ["finetune", "adapter", "quantized", "unknown"]
-ALL = [*NO_MERGE, "merge"]
+from tests.merge_pedigrees import traced
 
 
 def planted_pedigrees(folder: Path, share: float) -> tuple[Pedigrees, Path]:
@@ -32,14 +26,7 @@ def planted_pedigrees(folder: Path, share: float) -> tuple[Pedigrees, Path]:
         n_models=4000, seed=11, merge_plant=True, merge_inbred_share=share, malformed_share=0.0,
         relation_mix=dict(adapter=0.3, finetune=0.4, quantized=0.1, merge=0.2),
     )  # fmt: skip
-    db = snapshot_of(cfg, folder)
-    for name, relations in (("all", ALL), ("no_merge", NO_MERGE)):
-        build_genealogy(db, relations, genealogy_paths(folder / name), top=5)
-    out = pedigrees(
-        folder / "all" / "nodes.parquet",
-        folder / "all" / "edges.parquet",
-        folder / "no_merge" / "nodes.parquet",
-    )
+    _, out = traced(cfg, folder)
     return out, folder / "eco"
 
 

@@ -10,16 +10,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal, assert_series_equal
 
-from phylohub.genealogy.tables import build_genealogy
-from phylohub.genealogy.tables import paths_in as genealogy_paths
 from phylohub.hub.synth import SynthConfig
 from phylohub.merges.pedigree import _names_of
 from phylohub.merges.resemblance import _pairs_plain, resemblance_pairs
-from phylohub.merges.stage import pedigrees
-from tests.pipeline import snapshot_of
-
-NO_MERGE = ["finetune", "adapter", "quantized", "unknown"]
-ALL = [*NO_MERGE, "merge"]
+from tests.merge_pedigrees import traced
 
 Tables = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
 
@@ -31,14 +25,8 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Tables:
         n_models=1500, seed=9, malformed_share=0.0, merge_plant=True,
         relation_mix=dict(adapter=0.3, finetune=0.3, quantized=0.1, merge=0.3),
     )  # fmt: skip
-    db = snapshot_of(cfg, folder)
-    for name, relations in (("all", ALL), ("no_merge", NO_MERGE)):
-        build_genealogy(db, relations, genealogy_paths(folder / name), top=5)
-    merges = pedigrees(
-        folder / "all" / "nodes.parquet",
-        folder / "all" / "edges.parquet",
-        folder / "no_merge" / "nodes.parquet",
-    ).merges.select("id", "parents", "parent_ids")
+    _, found = traced(cfg, folder)
+    merges = found.merges.select("id", "parents", "parent_ids")
     nodes = pl.read_parquet(folder / "all" / "nodes.parquet", columns=["id", "external"])
     edges = pl.read_parquet(
         folder / "all" / "edges.parquet", columns=["child", "parent", "relation"]
