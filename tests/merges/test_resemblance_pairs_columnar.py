@@ -6,13 +6,15 @@ merges table's parent ids, turned from indices by one gather, equal the plain lo
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal, assert_series_equal
 
 from phylohub.hub.synth import SynthConfig
 from phylohub.merges.pedigree import _names_of
-from phylohub.merges.resemblance import _pairs_plain, resemblance_pairs
+from phylohub.merges.resemblance import _finetune_sample, resemblance_pairs
 from tests.merge_pedigrees import traced
 
 Tables = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
@@ -34,11 +36,26 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Tables:
     return merges, nodes, edges
 
 
+def pairs_plain(
+    merges: pl.DataFrame, nodes: pl.DataFrame, edges: pl.DataFrame, control: int, seed: int
+) -> pl.DataFrame:
+    """``resemblance_pairs`` as the Python loop over the merges it replaced."""
+    listed = set(nodes.filter(~pl.col("external"))["id"].to_list())
+    rows: list[tuple[Any, ...]] = []
+    for mid, ps in merges.filter(pl.col("parents") >= 2).select("id", "parent_ids").iter_rows():
+        if mid in listed and all(p in listed for p in ps):
+            rows.extend((mid, p, "merge", k, len(ps)) for k, p in enumerate(ps, start=1))
+    all_listed = pl.Series(sorted(listed), dtype=pl.String).implode()
+    ft = _finetune_sample(edges, all_listed, control, seed)
+    rows.extend((c, p, "finetune", 1, 1) for c, p in ft.iter_rows())
+    return pl.DataFrame(rows, schema=["a", "b", "kind", "position", "parents"], orient="row")
+
+
 def both(
     merges: pl.DataFrame, nodes: pl.DataFrame, edges: pl.DataFrame, control: int
 ) -> pl.DataFrame:
     fast = resemblance_pairs(merges, nodes, edges, control, seed=3)
-    assert_frame_equal(fast, _pairs_plain(merges, nodes, edges, control, seed=3), check_exact=True)
+    assert_frame_equal(fast, pairs_plain(merges, nodes, edges, control, seed=3), check_exact=True)
     return fast
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -56,7 +55,7 @@ def resemblance_pairs(
     Columnar, and every ``is_in`` is against the few listed ids the pairs could name
     (:func:`_listed_among`), never against every listed id: a Python set of the listed
     ids, or a hash set of them built per ``is_in``, cost seconds at the Hub's size.
-    :func:`_pairs_plain` is the loop it replaces (tests hold them equal).
+    A test holds it equal to the Python loop over the merges it replaced.
     """
     multi = merges.filter(pl.col("parents") >= 2).select("id", "parent_ids")
     finetunes = edges.filter(pl.col("relation") == "finetune")
@@ -120,22 +119,6 @@ def _finetune_sample(
         keep = np.random.default_rng([seed, 18, 5]).choice(ft.height, control, replace=False)
         ft = ft[np.sort(keep)]
     return ft
-
-
-def _pairs_plain(
-    merges: pl.DataFrame, nodes: pl.DataFrame, edges: pl.DataFrame, control: int, seed: int
-) -> pl.DataFrame:
-    """:func:`resemblance_pairs` as a Python loop over the merges (the reference the tests
-    hold the columnar one to)."""
-    listed = set(nodes.filter(~pl.col("external"))["id"].to_list())
-    rows: list[tuple[Any, ...]] = []
-    for mid, ps in merges.filter(pl.col("parents") >= 2).select("id", "parent_ids").iter_rows():
-        if mid in listed and all(p in listed for p in ps):
-            rows.extend((mid, p, "merge", k, len(ps)) for k, p in enumerate(ps, start=1))
-    all_listed = pl.Series(sorted(listed), dtype=pl.String).implode()
-    ft = _finetune_sample(edges, all_listed, control, seed)
-    rows.extend((c, p, "finetune", 1, 1) for c, p in ft.iter_rows())
-    return pl.DataFrame(rows, schema=["a", "b", "kind", "position", "parents"], orient="row")
 
 
 def measure_pairs(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import shutil
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -485,11 +484,11 @@ def front_matter_chars(texts: pa.Array) -> pa.Array:
 
     In Arrow (RE2, :data:`FRONT_MATTER_RE2`: the Hub's pattern spelled for RE2), not per
     text in Python: each text made a Python string (about 200 MB of them per chunk of
-    the build, allocated and page-faulted afresh chunk after chunk) and went through
-    :func:`front_matter_end`. RE2 takes the match the pattern's backtracking takes
-    (leftmost, alternatives and the lazy body in the same order); only ``\\s`` and ``$``
-    read differently in RE2, and :data:`FRONT_MATTER_RE2` spells them out (a test holds
-    the two equal on awkward and random cards and on every whitespace code point).
+    the build, allocated and page-faulted afresh chunk after chunk). RE2 takes the match
+    the pattern's backtracking takes (leftmost, alternatives and the lazy body in the
+    same order); only ``\\s`` and ``$`` read differently in RE2, and
+    :data:`FRONT_MATTER_RE2` spells them out (a test holds the two equal on awkward and
+    random cards and on every whitespace code point).
 
     Examples
     --------
@@ -521,36 +520,6 @@ FRONT_MATTER_RE2 = (
     "^(?P<block>[" + PYTHON_WHITESPACE_RE2 + r"]*---(?:\r\n|\r|\n)[\s\S]*?"
     r"(?:\r\n|\r|\n)---[ \t]*(?:\r\n|\n|$))"
 )
-
-
-#: The closing line of a front matter block: the tail of huggingface_hub's
-#: ``repocard.REGEX_YAML_BLOCK`` (``(?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$)``).
-_FRONT_MATTER_CLOSE = re.compile(r"(?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$)")
-#: The line breaks that may end the opening ``---``, in the order the pattern tries them.
-_LINE_BREAKS = ("\r\n", "\r", "\n")
-
-
-def front_matter_end(text: str) -> int:
-    """Where huggingface_hub's ``REGEX_YAML_BLOCK.search(text)`` ends, 0 without a match.
-
-    Why not the pattern itself: its body ``[\\S\\s]*?`` is lazy, so Python's regex engine
-    tries the closing line at every character of the block (half of the time the build
-    spent on front matter). The pattern is anchored at the start (``^``, no MULTILINE):
-    its ``\\s*`` can only end where the leading whitespace does (``str.lstrip()``
-    strips what ``\\s`` matches), ``---`` must follow, then one of the line breaks, tried
-    in the pattern's order; for each, the block ends at the first closing line after it
-    (a search for the pattern's own tail, which finds the leftmost, as the lazy body does).
-    """
-    lead = len(text) - len(text.lstrip())
-    if not text.startswith("---", lead):
-        return 0
-    body = lead + 3
-    for brk in _LINE_BREAKS:
-        if text.startswith(brk, body):
-            match = _FRONT_MATTER_CLOSE.search(text, body + len(brk))
-            if match:
-                return match.end()
-    return 0
 
 
 def _examples(ids: Iterable[Any]) -> str:
