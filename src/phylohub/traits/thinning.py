@@ -249,6 +249,24 @@ def thinning(
     polars.DataFrame
         One row per measure, relation and estimate (:data:`THINNING_SCHEMA`).
     """
+    with one_blas_thread():
+        return _thinning(doc, level, replicates, seed)
+
+
+def one_blas_thread() -> Any:
+    """A context in which BLAS uses one thread. The resamples' means are matrix-vector
+    products (resamples x parents times parents); with a BLAS thread per core the second
+    thread mostly spins, so at 1.86M models they cost twice the CPU for the same wall
+    time (thinning 15 s -> 7 s CPU). One thread also makes the last bits of a mean the
+    same on every machine: how BLAS splits a product, and so where it rounds, follows
+    its thread count."""
+    from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _thinning(doc: pl.DataFrame, level: float, replicates: int, seed: int) -> pl.DataFrame:
+    """:func:`thinning` (BLAS limited by the caller)."""
     rows: list[dict[str, Any]] = []
     doc = doc.with_columns(cluster=parent_codes(doc))  # parents as sortable integers
     for m, (measure, (p_col, c_col, which, share)) in enumerate(MEASURES.items()):
