@@ -27,7 +27,7 @@ rule build_ecology:
         "benchmarks/{snapshot}/build_ecology.tsv"
     conda:
         "../../envs/phylohub.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=ecology_mem_mb,
         runtime=20,

@@ -13,6 +13,7 @@ rule infer_kin:
         "logs/{snapshot}/infer_kin.log",
     benchmark:
         "benchmarks/{snapshot}/infer_kin.tsv"
+    priority: 10
     conda:
         "../../envs/phylohub.yaml"
     threads: 2

@@ -20,7 +20,7 @@ rule audit_licenses:
         "benchmarks/{snapshot}/audit_licenses.tsv"
     conda:
         "../../envs/phylohub.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=narrow_read_mem_mb,
         runtime=20,

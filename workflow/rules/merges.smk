@@ -77,7 +77,7 @@ rule measure_merge_resemblance:
         "benchmarks/{snapshot}/measure_merge_resemblance.tsv"
     conda:
         "../../envs/phylohub.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=similarity_mem_mb,
         runtime=30,

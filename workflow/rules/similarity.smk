@@ -39,6 +39,7 @@ rule fit_similarity_vocabulary:
         "logs/{snapshot}/fit_similarity_vocabulary.log",
     benchmark:
         "benchmarks/{snapshot}/fit_similarity_vocabulary.tsv"
+    priority: 1
     conda:
         "../../envs/phylohub.yaml"
     resources:
@@ -64,9 +65,10 @@ rule compute_similarity:
         "logs/{snapshot}/compute_similarity.log",
     benchmark:
         "benchmarks/{snapshot}/compute_similarity.tsv"
+    priority: 1
     conda:
         "../../envs/phylohub.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=similarity_mem_mb,
         runtime=30,

@@ -21,7 +21,7 @@ rule summarize_ecosystem:
         "benchmarks/{snapshot}/summarize_ecosystem.tsv"
     conda:
         "../../envs/phylohub.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=narrow_read_mem_mb,
     params:

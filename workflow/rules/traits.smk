@@ -15,7 +15,7 @@ rule measure_mutation_rates:
         "benchmarks/{snapshot}/measure_mutation_rates.tsv"
     conda:
         "../../envs/phylohub.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=narrow_read_mem_mb,
         runtime=20,
@@ -40,9 +40,10 @@ rule count_transitions:
         "logs/{snapshot}/count_transitions.log",
     benchmark:
         "benchmarks/{snapshot}/count_transitions.tsv"
+    priority: 1
     conda:
         "../../envs/phylohub.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=narrow_read_mem_mb,
         runtime=20,
@@ -66,9 +67,10 @@ rule solve_orderings:
         "logs/{snapshot}/solve_orderings.log",
     benchmark:
         "benchmarks/{snapshot}/solve_orderings.tsv"
+    priority: 1
     conda:
         "../../envs/phylohub.yaml"
-    threads: 2
+    threads: 1
     params:
         drift=config["traits"]["drift"],
         seed=config["seed"],
@@ -89,7 +91,7 @@ rule measure_thinning:
         "benchmarks/{snapshot}/measure_thinning.tsv"
     conda:
         "../../envs/phylohub.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=narrow_read_mem_mb,
         runtime=20,
@@ -114,7 +116,7 @@ rule measure_parameters_by_generation:
         "benchmarks/{snapshot}/measure_parameters_by_generation.tsv"
     conda:
         "../../envs/phylohub.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=narrow_read_mem_mb,
         runtime=20,
@@ -175,7 +177,7 @@ rule compare_inferred_kin:
         "benchmarks/{snapshot}/compare_inferred_kin.tsv"
     conda:
         "../../envs/phylohub.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=genealogy_mem_mb,
         runtime=20,

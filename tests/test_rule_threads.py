@@ -1,0 +1,49 @@
+"""On a workstation the rules after the build run single-threaded side by side: one
+DuckDB, Polars or BLAS job given both cores used 1.1-1.7 of them and left the rest idle
+(docs/architecture.md, checklist item 2). Only the build (the first step, alone) and
+``infer_kin`` (the head of the longest chain after it) take two threads, and
+``infer_kin``'s priority must beat any two single-threaded jobs' together, or the
+scheduler keeps choosing pairs of them and leaves it to the end."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.pipeline import snakemake, workflow_config
+
+BOTH_CORES = {"build_snapshot", "infer_kin"}
+
+
+@pytest.fixture(scope="module")
+def jobs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, int]]:
+    """rule -> (threads, priority) of every job in a dry run of the whole workflow on
+    2 cores (Snakemake prints a job's threads and priority only where they are not 1
+    and 0)."""
+    tmp_path = tmp_path_factory.mktemp("threads")
+    config = workflow_config(tmp_path, "http://127.0.0.1:9")
+    run = snakemake(tmp_path, config, "--dry-run", "--forceall", "--cores", "2")
+    assert run.returncode == 0, run.stderr[-3000:]
+    jobs: dict[str, tuple[int, int]] = {}
+    for block in re.split(r"^\[[^\]]+\]$", run.stdout, flags=re.MULTILINE):
+        name = re.search(r"^(?:local)?rule (\w+):", block, flags=re.MULTILINE)
+        if name is None:
+            continue
+        threads = re.search(r"^\s+threads: (\d+)", block, flags=re.MULTILINE)
+        priority = re.search(r"^\s+priority: (-?\d+)", block, flags=re.MULTILINE)
+        jobs[name.group(1)] = (
+            int(threads.group(1)) if threads else 1,
+            int(priority.group(1)) if priority else 0,
+        )
+    return jobs
+
+
+def test_only_the_build_and_infer_kin_take_both_cores(jobs: dict[str, tuple[int, int]]) -> None:
+    assert len(jobs) > 30, sorted(jobs)  # the plan was read: every stage's rules
+    assert {rule for rule, (threads, _) in jobs.items() if threads > 1} == BOTH_CORES
+
+
+def test_infer_kin_starts_before_any_pair_of_other_jobs(jobs: dict[str, tuple[int, int]]) -> None:
+    others = sorted((p for rule, (_, p) in jobs.items() if rule != "infer_kin"), reverse=True)
+    assert jobs["infer_kin"][1] > others[0] + others[1], (jobs["infer_kin"], others[:2])
