@@ -19,17 +19,28 @@ from phylohub.snapshot.tables import KNOWN_PREFIXES
 N_MODELS = 400_000
 #: The plain ``tags`` statement: the rows sorted.
 PLAIN_TAGS = sql.INSERT_TAGS.rstrip() + "\nORDER BY id, position\n"
-#: The plain ``language_tags`` statement: the declared codes as an ``EXISTS``.
-PLAIN_LANGUAGE_TAGS = (
-    sql.CREATE_LANGUAGE_TAGS.replace(
-        "LEFT JOIN declared d ON d.id = t.id AND d.code = lower(t.tag)\n", ""
-    )
-    .replace(
-        "OR d.id IS NOT NULL)",
-        "OR EXISTS (SELECT 1 FROM declared d WHERE d.id = t.id AND d.code = lower(t.tag)))",
-    )
-    .replace("language_tags", "plain_language_tags")
-)
+
+
+def _plain_language_tags() -> str:
+    """The plain ``language_tags`` statement: the declared codes as an ``EXISTS``. Each
+    piece it replaces must be in the statement, so a changed statement cannot leave the
+    plain form equal to the fast one unnoticed."""
+    text = sql.CREATE_LANGUAGE_TAGS
+    for old, new in (
+        ("LEFT JOIN declared d ON d.id = t.id AND d.code = lower(t.tag)\n", ""),
+        (
+            "OR d.id IS NOT NULL)",
+            "OR EXISTS (SELECT 1 FROM declared d WHERE d.id = t.id AND d.code = lower(t.tag)))",
+        ),
+        ("language_tags", "plain_language_tags"),
+    ):
+        if old not in text:
+            raise AssertionError(f"the statement no longer holds {old!r}")
+        text = text.replace(old, new)
+    return text
+
+
+PLAIN_LANGUAGE_TAGS = _plain_language_tags()
 TAG_POOL = [f"{p}:{v}" for p in KNOWN_PREFIXES for v in ("a", "b/c", "", "x:y")] + [
     "en",
     "EN",
