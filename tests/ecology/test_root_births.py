@@ -96,3 +96,27 @@ def test_family_births_keep_the_nodes_order() -> None:
     )
     births = family_births(models, nodes, families, "finetune")
     assert births["id"].to_list() == nodes["id"].to_list()
+
+
+def test_family_births_equal_the_join_of_every_familys_root() -> None:
+    """The roots are looked up for the families with a birth only: the same rows as
+    with every family's root, where most families (lone models) have no birth."""
+    models, nodes, families = _frames(9)
+    lone = pl.DataFrame(
+        {"family": np.arange(1000, 1300), "root": models["id"].head(300), "models": 1}
+    )
+    families = pl.concat([families, lone])
+    members = nodes.filter(~pl.col("external") & pl.col("parent").is_not_null())
+    assert members["family"].n_unique() < families.height / 4
+    plain = (
+        members.select("id", "family")
+        .join(models, on="id", how="inner", maintain_order="left")
+        .join(root_births(models, families), on="family", how="left", maintain_order="left")
+    )
+    got = family_births(models, nodes, families, "finetune")
+    assert got["root_born"].null_count() < got.height  # roots with a birth are found
+    assert got.select("id", "family", "root", "root_born").equals(
+        plain.select("id", "family", "root", "root_born")
+    )
+    want_age = (pl.col("born") - pl.col("root_born")).dt.total_seconds() / 86400.0
+    assert got["age_days"].equals(plain.select(want_age.alias("age_days"))["age_days"])

@@ -220,6 +220,7 @@ def arxiv_template_effect(con: duckdb.DuckDBPyConnection, template_ids: list[str
 
 def availability(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``availability.tsv`` (metric, count, denominator, share) and the DOI downloads."""
+    con.execute(sql.MODEL_DOCS)
     avail = (
         _frame(con, sql.AVAILABILITY)
         .sort("metric")
