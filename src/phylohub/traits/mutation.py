@@ -155,6 +155,34 @@ def mutation_rates(distances: pl.DataFrame, level: float = 0.95) -> pl.DataFrame
     return pl.DataFrame(rows, schema=MUTATION_SCHEMA)
 
 
+def distances_both_ways(con: Any) -> dict[str, pl.DataFrame]:
+    """:func:`coded_distances` with the snapshot's flagged values kept and left out
+    (:data:`FLAGGED`), as :func:`~phylohub.traits.snapshot.use_flags` then
+    :func:`coded_distances` each way would give them, with the join of every pair to its
+    traits run once, not twice (one pass was the rule's largest cost at the Hub's size).
+
+    Only a pair whose parent or child has a flagged value (``sql.CREATE_FLAGGED_PAIRS``)
+    can differ between the two ways: those pairs alone are measured again with the flags
+    left out, and take their rows' places (the rows sorted as the query sorts them, by
+    trait, relation and pair); with none, the second way is the first. Leaves the
+    connection's ``trait_sets`` with the flagged values left out.
+    """
+    use_flags(con, False)
+    con.execute(sql.CREATE_CODED_EDGES)
+    kept = frame(con, sql.CODED_PAIR_DISTANCES)
+    use_flags(con, True)
+    con.execute(sql.CREATE_FLAGGED_PAIRS)
+    flagged = frame(con, "SELECT pair FROM flagged_pairs")["pair"]
+    if flagged.is_empty():
+        excluded = kept
+    else:
+        again = frame(con, sql.RECODED_PAIR_DISTANCES)
+        left = kept.join(flagged.to_frame(), on="pair", how="anti")
+        excluded = pl.concat([left, again]).sort("trait", "relation", "pair")
+    log.info("%d compared pairs with a flagged value measured again", flagged.len())
+    return {"kept": kept.drop("pair"), "excluded": excluded.drop("pair")}
+
+
 #: The ``flagged`` column of the rates measured both ways (``mutation_rates_flagged``):
 #: the snapshot's flagged values kept as traits, or left out.
 FLAGGED = ("kept", "excluded")
@@ -199,10 +227,7 @@ def write_mutation_rates(
     """
     con = open_snapshot(db, parents, threads, memory_mb, extra_edges=extra_edges)
     try:
-        both: dict[str, pl.DataFrame] = {}
-        for flagged in FLAGGED:
-            use_flags(con, flagged == "excluded")
-            both[flagged] = coded_distances(con)
+        both = distances_both_ways(con)
     finally:
         con.close()
     choice = "excluded" if exclude_flagged else "kept"

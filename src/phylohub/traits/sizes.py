@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from phylohub.traits import sql
 from phylohub.traits.snapshot import frame, open_snapshot
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,13 @@ log = logging.getLogger(__name__)
 SAME_SIZE_TOLERANCE = 0.1
 #: Generations deeper than this are not followed (a chain of cycles ends here).
 MAX_GENERATION = 200
+
+#: The parameter counts alone (the config traits' four joins on every listed model are
+#: not needed here): ``parameter_count`` and ``parameters_source`` as in ``config_traits``.
+CREATE_MODEL_SIZES = f"""
+CREATE OR REPLACE TEMP TABLE model_sizes AS
+SELECT id, n AS parameter_count, source AS parameters_source FROM ({sql.PARAMETER_COUNTS})
+"""
 
 #: One row per listed model reached from a root along first parents: its root, its
 #: generation and both parameter counts.
@@ -43,8 +51,8 @@ SELECT g.id, g.root, g.generation,
             < $tolerance * greatest(k.parameter_count, r.parameter_count)
     END AS same_size
 FROM gen g
-JOIN config_traits k ON k.id = g.id
-JOIN config_traits r ON r.id = g.root
+JOIN model_sizes k ON k.id = g.id
+JOIN model_sizes r ON r.id = g.root
 ORDER BY g.generation, g.id
 """
 
@@ -64,7 +72,9 @@ def _verdict(label: str, counted: int, compared: int, same: int) -> str:
 
 
 def model_generations(con: object) -> pl.DataFrame:
-    """:data:`MODEL_GENERATIONS` on a connection of :func:`open_snapshot` (first parents)."""
+    """:data:`MODEL_GENERATIONS` on a connection of :func:`open_snapshot` (first parents;
+    the config traits are not read: it makes ``model_sizes``)."""
+    con.execute(CREATE_MODEL_SIZES)  # type: ignore[attr-defined]
     return frame(
         con,  # type: ignore[arg-type]
         MODEL_GENERATIONS,
@@ -114,7 +124,7 @@ def write_parameters_by_generation(
 ) -> pl.DataFrame:
     """Write ``parameters_by_generation.tsv`` for the snapshot ``db`` (an empty count
     everywhere when no model has a parameter count: the finding then reads no data)."""
-    con = open_snapshot(db, "first", threads, memory_mb)
+    con = open_snapshot(db, "first", threads, memory_mb, traits=False)
     try:
         table = by_generation(model_generations(con))
     finally:

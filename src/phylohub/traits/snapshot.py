@@ -58,8 +58,8 @@ def open_snapshot(
         include:...``; :func:`phylohub.inference.switch.shadow_edges`), or None.
     traits
         Make ``config_traits`` and ``trait_sets``; False for a rule that reads no trait
-        (documentation thinning): the config traits scan every listed model's config
-        tables, seconds at the Hub's size.
+        (documentation thinning) or only the parameter counts (:mod:`.sizes`): the config
+        traits scan every listed model's config tables, seconds at the Hub's size.
 
     Returns
     -------
@@ -88,11 +88,11 @@ def open_snapshot(
     if memory_mb:
         con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
     add_edges(con, extra_edges, parents)
-    if not traits:
-        return con
     for table in sql.CONFIG_TABLES:
         if table not in present:
             con.execute(sql.CREATE_EMPTY_CONFIG_TABLES[table])
+    if not traits:
+        return con
     con.execute(
         sql.CREATE_CONFIG_TRAITS,
         {"bounds": list(PARAMETER_BOUNDS), "buckets": list(PARAMETER_BUCKETS)},

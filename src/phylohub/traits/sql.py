@@ -67,6 +67,17 @@ SELECT id,
 FROM data_quality WHERE $exclude GROUP BY id
 """
 
+#: The parameter count of every listed model and its source (see :data:`CREATE_CONFIG_TRAITS`),
+#: read by :data:`CREATE_CONFIG_TRAITS` and, alone, by the parameters by generation.
+PARAMETER_COUNTS = """
+SELECT m.id,
+    CASE WHEN m.safetensors_params > 0 THEN m.safetensors_params
+        WHEN f.estimated_parameters > 0 THEN f.estimated_parameters END AS n,
+    CASE WHEN m.safetensors_params > 0 THEN 'safetensors'
+        WHEN f.estimated_parameters > 0 THEN 'config estimate' END AS source
+FROM models m LEFT JOIN config_fields f ON f.id = m.id
+"""
+
 #: The config traits of every model, from the snapshot's config tables: ``model_type``;
 #: ``heads``, the head of each architecture class (``LlamaForCausalLM`` ->
 #: ``ForCausalLM``; a class without ``For`` keeps its ``LMHeadModel`` or ``Model``
@@ -88,28 +99,20 @@ WITH heads AS (
 ), configured AS (
     SELECT id FROM model_type UNION SELECT id FROM architectures
     UNION SELECT id FROM quantization
-)
-SELECT m.id, t.model_type, coalesce(h.heads, []) AS heads,
+), p AS (PARAMETER_COUNTS)
+SELECT p.id, t.model_type, coalesce(h.heads, []) AS heads,
     CASE WHEN q.method IS NOT NULL THEN q.method
         WHEN c.id IS NOT NULL THEN 'none' END AS quantization,
     CASE WHEN p.n IS NULL THEN NULL
         ELSE $buckets[1 + len([b FOR b IN $bounds IF p.n >= b])]
     END AS parameters,
     p.n AS parameter_count, p.source AS parameters_source
-FROM models m
-LEFT JOIN (
-    SELECT m.id,
-        CASE WHEN m.safetensors_params > 0 THEN m.safetensors_params
-            WHEN f.estimated_parameters > 0 THEN f.estimated_parameters END AS n,
-        CASE WHEN m.safetensors_params > 0 THEN 'safetensors'
-            WHEN f.estimated_parameters > 0 THEN 'config estimate' END AS source
-    FROM models m LEFT JOIN config_fields f ON f.id = m.id
-) p ON p.id = m.id
-LEFT JOIN model_type t ON t.id = m.id
-LEFT JOIN heads h ON h.id = m.id
-LEFT JOIN quantization q ON q.id = m.id
-LEFT JOIN configured c ON c.id = m.id
-"""
+FROM p
+LEFT JOIN model_type t ON t.id = p.id
+LEFT JOIN heads h ON h.id = p.id
+LEFT JOIN quantization q ON q.id = p.id
+LEFT JOIN configured c ON c.id = p.id
+""".replace("PARAMETER_COUNTS", PARAMETER_COUNTS)
 
 #: Empty config tables for a snapshot built before they existed (schema version < 4):
 #: its models simply show no config trait.
@@ -197,14 +200,36 @@ WHERE len(p) > 0 AND len(c) > 0
 ORDER BY trait, relation, child, parent
 """
 
+#: The compared pairs keyed as in :data:`CODED_TRAIT_VALUES`, made once per connection
+#: for :data:`CODED_PAIR_DISTANCES` and :data:`RECODED_PAIR_DISTANCES` (the mutation rates
+#: measured both ways of handling flagged values).
+CREATE_CODED_EDGES = """
+CREATE OR REPLACE TEMP TABLE coded_edges AS
+SELECT child, parent, relation, rowid AS pair, dense_rank() OVER (ORDER BY parent) AS cluster
+FROM compared_edges
+"""
+
+#: The compared pairs whose parent or child has a value ``flagged_values`` takes out of
+#: ``trait_sets`` (:data:`FLAGGED_VALUES`): the only pairs whose trait values, and so
+#: whose distances, differ between the two ways of handling flagged values.
+CREATE_FLAGGED_PAIRS = """
+CREATE OR REPLACE TEMP TABLE flagged_pairs AS
+WITH f AS (
+    SELECT id FROM flagged_values
+    WHERE language IS NOT NULL OR task IS NOT NULL OR library IS NOT NULL
+)
+SELECT pair FROM coded_edges
+WHERE parent IN (SELECT id FROM f) OR child IN (SELECT id FROM f)
+"""
+
 #: :data:`MUTATION_DISTANCES` keyed by integers (:data:`CODED_TRAIT_VALUES`): the same
-#: rows in the same order, ``cluster`` in place of ``child`` and ``parent``.
+#: rows in the same order, ``cluster`` in place of ``child`` and ``parent``. Each side's
+#: values are distinct (sets), so the union holds ``|P| + |C| - |P ∩ C|`` values: the same
+#: integers divided, without building the union (a tenth of the query's time).
 CODED_MUTATION_DISTANCES = f"""
 WITH v AS ({CODED_TRAIT_VALUES})
-SELECT trait, relation, cluster,
-    1.0 - len(list_intersect(p, c)) / len(list_distinct(list_concat(p, c))) AS distance
-FROM v
-WHERE len(p) > 0 AND len(c) > 0
+SELECT trait, relation, cluster, 1.0 - i / (len(p) + len(c) - i) AS distance
+FROM (SELECT *, len(list_intersect(p, c)) AS i FROM v WHERE len(p) > 0 AND len(c) > 0)
 ORDER BY trait, relation, pair
 """
 
@@ -317,4 +342,19 @@ COMPARED_TRANSITIONS = TRANSITIONS.replace(
 )
 COMPARED_EXPOSURES = EXPOSURES.replace(
     f"WITH v AS ({TRAIT_VALUES})", "WITH v AS (SELECT * FROM compared_values)"
+)
+
+#: :data:`CODED_MUTATION_DISTANCES` on ``coded_edges`` (:data:`CREATE_CODED_EDGES`), with
+#: each row's ``pair``: the same rows in the same order.
+CODED_PAIR_DISTANCES = CODED_MUTATION_DISTANCES.replace(
+    "SELECT trait, relation, cluster,", "SELECT trait, relation, cluster, pair,"
+).replace(
+    "(SELECT child, parent, relation, rowid AS pair, "
+    "dense_rank() OVER (ORDER BY parent) AS cluster FROM compared_edges)",
+    "coded_edges",
+)
+#: :data:`CODED_PAIR_DISTANCES` of the pairs in ``flagged_pairs`` only
+#: (:data:`CREATE_FLAGGED_PAIRS`).
+RECODED_PAIR_DISTANCES = CODED_PAIR_DISTANCES.replace(
+    "FROM coded_edges", "FROM (SELECT * FROM coded_edges SEMI JOIN flagged_pairs USING (pair))"
 )
