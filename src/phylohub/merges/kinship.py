@@ -48,6 +48,7 @@ class Coancestry:
     ----------
     parents
         ``parents[i]``: the known parents of node ``i`` (any order; empty for a founder).
+        Kept as given (not copied) and read as the recursion visits each node.
     rank
         A number per node, strictly greater than each of its parents' (the DAG generation).
     component
