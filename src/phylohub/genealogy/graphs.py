@@ -220,13 +220,17 @@ def _connect(db: Path) -> Any:
     return con
 
 
-def read_edges(db: Path) -> SnapshotEdges:
+def read_edges(db: Path, relations: Sequence[str] | None = None) -> SnapshotEdges:
     """Read every node and edge of a snapshot (all relations) as indices.
 
     Parameters
     ----------
     db
         A snapshot's ``hub.duckdb``.
+    relations
+        Read only the edges of these relations (every node all the same, numbered as
+        for all of them), or None for every edge. :func:`relation_graph` of a set gives
+        the same graph from either, for the set's relations or more.
 
     Returns
     -------
@@ -243,7 +247,13 @@ def read_edges(db: Path) -> SnapshotEdges:
         listed = con.sql(sql.LISTED).to_arrow_table()
         external = con.sql(sql.EXTERNAL).to_arrow_table()
         n = listed.num_rows
-        edges = con.execute(sql.EDGES, {"n": n, "relations": list(RELATIONS)}).fetchnumpy()
+        numbered = pa.table(
+            {"id": listed.column("id"), "idx": pa.array(np.arange(n, dtype=np.int64))}
+        )
+        con.register("listed_ids", numbered)
+        keep = list(RELATIONS if relations is None else relations)
+        params = {"n": n, "relations": list(RELATIONS), "keep": keep}
+        edges = con.execute(sql.EDGES, params).fetchnumpy()
     finally:
         con.close()
     created = listed.column("created_ms").to_numpy(zero_copy_only=False)
@@ -525,8 +535,11 @@ def load_graph(db: Path, relations: Sequence[str], extra: Any = None) -> Graph:
         The set's graph.
     """
     relation_codes(relations)
-    edges = read_edges(db)
-    return relation_graph(edges if extra is None else with_edges(edges, extra), relations)
+    if extra is None:
+        return relation_graph(read_edges(db, relations), relations)
+    # Every relation's edges: an inferred edge that a declared one of another relation
+    # covers is left out (with_edges), so those must be read too.
+    return relation_graph(with_edges(read_edges(db), extra), relations)
 
 
 def parent_array(db: Path, relations: Sequence[str]) -> tuple[list[str], IntArray]:

@@ -24,11 +24,15 @@ GROUP BY lower(parent)
 ORDER BY id
 """
 
-#: Every edge as node indices, with its relation and the position of the first tag naming
-#: it (which parent a tree keeps). ``$n`` is the number of listed models.
+#: Every edge of the relations ``$keep`` as node indices, with its relation and the position
+#: of the first tag naming it (which parent a tree keeps). ``$n`` is the number of listed
+#: models; ``listed_ids`` the rows of :data:`LISTED` with their index ``idx`` (the reader
+#: registers them: numbering the models here again sorted 1.86M ids a second time);
+#: external parents are numbered over every edge's, whichever are kept. A set of
+#: fewer relations joins fewer edges to the tags (the finetune set: 0.5 s less at 1.86M).
 EDGES = r"""
 WITH listed AS (
-    SELECT id, (row_number() OVER (ORDER BY id) - 1)::BIGINT AS idx FROM models
+    SELECT id, idx FROM listed_ids
 ), external AS (
     SELECT lower(parent) AS lid,
         ($n + row_number() OVER (ORDER BY min(parent)) - 1)::BIGINT AS idx
@@ -42,6 +46,7 @@ WITH listed AS (
     SELECT e.child, e.parent,
         coalesce(min(d.position) FILTER (WHERE d.raw = e.parent), min(d.position)) AS position
     FROM edges e LEFT JOIN declared d ON d.child = e.child AND lower(d.raw) = lower(e.parent)
+    WHERE list_contains($keep, e.relation)
     GROUP BY e.child, e.parent
 )
 SELECT c.idx AS child,
@@ -53,5 +58,6 @@ JOIN first_tag f ON f.child = e.child AND f.parent = e.parent
 JOIN listed c ON c.id = e.child
 LEFT JOIN listed p ON e.parent_in_snapshot AND p.id = e.parent
 LEFT JOIN external x ON NOT e.parent_in_snapshot AND x.lid = lower(e.parent)
+WHERE list_contains($keep, e.relation)
 ORDER BY child, position, parent
 """

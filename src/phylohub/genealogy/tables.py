@@ -43,6 +43,7 @@ import polars as pl
 
 from phylohub.genealogy.families import Genealogy, analyse, family_table, node_table
 from phylohub.genealogy.graphs import RELATIONS, load_graph
+from phylohub.genealogy.lookup import row_index
 from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
 from phylohub.io import paths_in as io_paths_in
 
@@ -402,10 +403,7 @@ def forest_of(nodes: pl.DataFrame) -> npt.NDArray[np.int64]:
     numpy.ndarray of int64
         ``parent[i]``: row of node ``i``'s kept parent, ``-1`` for a root.
     """
-    index = nodes.select(pl.col("id").alias("parent"), pl.int_range(pl.len()).alias("row"))
-    joined = nodes.select("parent").join(index, on="parent", how="left", maintain_order="left")
-    out: npt.NDArray[np.int64] = joined["row"].fill_null(-1).to_numpy().astype(np.int64)
-    return out
+    return row_index(nodes["id"], nodes["parent"])
 
 
 def shape_table(nodes: Mapping[str, pl.DataFrame]) -> pl.DataFrame:

@@ -48,6 +48,7 @@ class Coancestry:
     ----------
     parents
         ``parents[i]``: the known parents of node ``i`` (any order; empty for a founder).
+        Kept as given (not copied) and read as the recursion visits each node.
     rank
         A number per node, strictly greater than each of its parents' (the DAG generation).
     component
@@ -66,7 +67,8 @@ class Coancestry:
         rank: Sequence[int] | IntArray,
         component: Sequence[int] | IntArray | None = None,
     ) -> None:
-        self.parents = [tuple(int(p) for p in ps) for ps in parents]
+        self._given = parents
+        self._parents: dict[int, tuple[int, ...]] = {}
         self.rank = np.asarray(rank, dtype=np.int64)
         self.component = None if component is None else np.asarray(component, dtype=np.int64)
         self._kin: dict[tuple[int, int], float] = {}
@@ -75,10 +77,19 @@ class Coancestry:
         depth = int(self.rank.max(initial=0))
         sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * depth + 1000))
 
+    def parents_of(self, a: int) -> tuple[int, ...]:
+        """``a``'s parents as Python ints, converted on first use: the recursion visits
+        few of a pedigree's nodes, and converting all 1.86M lists up front took longer
+        than the whole recursion at the Hub's size."""
+        ps = self._parents.get(a)
+        if ps is None:
+            ps = self._parents[a] = tuple(int(p) for p in self._given[a])
+        return ps
+
     def inbreeding(self, a: int) -> float:
         """``F_a``: the mean kinship of the pairs of ``a``'s distinct parents (0 for a
         founder or a node of one known parent: its other parent is unknown)."""
-        ps = self.parents[a]
+        ps = self.parents_of(a)
         if len(ps) < 2:
             return 0.0
         if a not in self._inbreeding:
@@ -99,7 +110,7 @@ class Coancestry:
         hit = self._kin.get(key)
         if hit is not None:
             return hit
-        ps = self.parents[b]
+        ps = self.parents_of(b)
         value = sum(self.kinship(a, p) for p in ps) / max(2, len(ps)) if ps else 0.0
         self._kin[key] = value
         return value

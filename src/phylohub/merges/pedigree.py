@@ -29,6 +29,7 @@ import pyarrow as pa
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from phylohub.genealogy.lookup import row_index
 from phylohub.merges.kinship import Coancestry, dag_generation
 from phylohub.traits.stats import cluster_mean
 
@@ -59,22 +60,26 @@ def read_dag(nodes: Path, edges: Path, family_nodes: Path) -> Dag:
     """The DAG from the genealogy's tables of one relation set (``nodes``, ``edges``) and
     the families of another (``family_nodes``)."""
     nd = pl.read_parquet(nodes, columns=["id", "external", "family"])
-    index = nd.select("id", pl.int_range(pl.len(), dtype=pl.Int64).alias("idx"))
+    ed = pl.read_parquet(edges, columns=["child", "parent", "relation", "position"])
+    # Node rows of both ends (row_index: the rows of a join on the ids), edges naming a
+    # node the table lacks left out as the inner joins left them.
+    c, p = row_index(nd["id"], ed["child"]), row_index(nd["id"], ed["parent"])
     ed = (
-        pl.read_parquet(edges, columns=["child", "parent", "relation", "position"])
-        .join(index.rename({"id": "child", "idx": "c"}), on="child")
-        .join(index.rename({"id": "parent", "idx": "p"}), on="parent")
+        ed.with_columns(pl.Series("c", c), pl.Series("p", p))
+        .filter((pl.col("c") >= 0) & (pl.col("p") >= 0))
         .sort(["c", "position", "p"])
     )
-    fam = pl.read_parquet(family_nodes, columns=["id", "family"]).rename({"family": "fam"})
-    family = nd.select("id").join(fam, on="id", how="left", maintain_order="left")["fam"]
+    fam = pl.read_parquet(family_nodes, columns=["id", "family"])
+    rows = row_index(fam["id"], nd["id"])
+    known = np.r_[fam["family"].fill_null(-1).to_numpy().astype(np.int64), -1]
+    family = known[rows]  # row -1: the -1 appended, a node the families set lacks
     child = ed["c"].to_numpy().astype(np.int64)
     parent = ed["p"].to_numpy().astype(np.int64)
     return Dag(
         ids=nd["id"],
         external=nd["external"].to_numpy(),
         component=nd["family"].to_numpy().astype(np.int64),
-        family=family.fill_null(-1).to_numpy().astype(np.int64),
+        family=family.astype(np.int64),
         child=child,
         parent=parent,
         relation=ed["relation"],
@@ -137,41 +142,29 @@ def trace_pedigrees(dag: Dag) -> Pedigrees:
     kin = Coancestry(parents, dag.generation, dag.component)
     merge_idx = np.flatnonzero(is_merge)
     ids = dag.ids
-    rows: list[dict[str, Any]] = []
-    pair_rows: list[dict[str, Any]] = []
-    for m in merge_idx.tolist():
+    merge_list = merge_idx.tolist()
+    cols: dict[str, list[Any]] = {k: [] for k in ("families", "inbred", "inbreeding")}
+    pair_cols: dict[str, list[Any]] = {k: [] for k in _PAIR_SCHEMA}
+    family = dag.family.tolist()
+    # One pass in the order the coefficients were always asked for (pairs, then the
+    # merge's own), so the memo visits the same pairs; the list columns are gathered
+    # from the flattened parents afterwards, not built as a Series per merge.
+    for m in merge_list:
         ps = parents[m]
-        fams = [int(dag.family[p]) for p in ps]
+        fams = [family[p] for p in ps]
         for i in range(len(ps)):
             for j in range(i + 1, len(ps)):
-                pair_rows.append(
-                    {
-                        "merge": m,
-                        "parent_a": ps[i],
-                        "parent_b": ps[j],
-                        "same_family": fams[i] == fams[j],
-                        "kinship": kin.kinship(ps[i], ps[j]),
-                    }
-                )
-        rows.append(
-            {
-                "m": m,
-                "parents": len(ps),
-                "parent_ids": list(ps),
-                "parent_families": fams,
-                "parent_generations": [int(dag.generation[p]) for p in ps],
-                "parent_is_merge": [bool(is_merge[p]) for p in ps],
-                "families": len(set(fams)),
-                "inbred": len(ps) >= 2 and len(set(fams)) == 1,
-                "generation": int(dag.generation[m]),
-                "merge_depth": int(depth[m]),
-                "inbreeding": kin.inbreeding(m),
-                "family": int(dag.family[m]),
-                "component": int(dag.component[m]),
-            }
-        )
-    merges = _merge_frame(rows, ids)
-    pairs = _pair_frame(pair_rows, ids)
+                pair_cols["merge"].append(m)
+                pair_cols["parent_a"].append(ps[i])
+                pair_cols["parent_b"].append(ps[j])
+                pair_cols["same_family"].append(fams[i] == fams[j])
+                pair_cols["kinship"].append(kin.kinship(ps[i], ps[j]))
+        distinct = len(set(fams))
+        cols["families"].append(distinct)
+        cols["inbred"].append(len(ps) >= 2 and distinct == 1)
+        cols["inbreeding"].append(kin.inbreeding(m))
+    merges = _merge_columns(dag, merge_idx, [parents[m] for m in merge_list], is_merge, depth, cols)
+    pairs = _pair_frame(pl.DataFrame(pair_cols, schema=_PAIR_SCHEMA), ids)
     components, joined = family_components(dag, parents, merge_idx)
     lineage = deepest_lineage(dag, parents, depth, is_merge)
     by_parents = (
@@ -226,28 +219,42 @@ def inbreeding_claims(merges: pl.DataFrame, level: float = 0.95) -> pl.DataFrame
     )
 
 
-def _merge_frame(rows: list[dict[str, Any]], ids: pl.Series) -> pl.DataFrame:
-    schema: dict[str, Any] = {
-        "m": pl.Int64,
-        "parents": pl.Int64,
-        "parent_ids": pl.List(pl.Int64),
-        "parent_families": pl.List(pl.Int64),
-        "parent_generations": pl.List(pl.Int64),
-        "parent_is_merge": pl.List(pl.Boolean),
-        "families": pl.Int64,
-        "inbred": pl.Boolean,
-        "generation": pl.Int64,
-        "merge_depth": pl.Int64,
-        "inbreeding": pl.Float64,
-        "family": pl.Int64,
-        "component": pl.Int64,
-    }
-    frame = pl.DataFrame(rows, schema=schema)
-    return frame.select(
-        ids.gather(frame["m"]).alias("id"),
-        "parents",
-        _names_of(ids, frame["parent_ids"]).alias("parent_ids"),
-        *[c for c in schema if c not in ("m", "parents", "parent_ids")],
+def _lists(offsets: npt.NDArray[np.int32], values: Any, dtype: pl.DataType) -> pl.Series:
+    """A list column from the offsets of each list and its flattened values."""
+    out = pl.from_arrow(pa.ListArray.from_arrays(pa.array(offsets), pa.array(values)))
+    assert isinstance(out, pl.Series)
+    return out.cast(dtype)
+
+
+def _merge_columns(
+    dag: Dag,
+    merge_idx: IntArray,
+    parent_lists: list[tuple[int, ...]],
+    is_merge: npt.NDArray[np.bool_],
+    depth: IntArray,
+    cols: dict[str, list[Any]],
+) -> pl.DataFrame:
+    """The merges table: one row per merge, its parents' lists gathered from the
+    flattened parent indices (``cols``: the columns the kinship pass made)."""
+    lens = np.fromiter((len(ps) for ps in parent_lists), np.int64, len(parent_lists))
+    offsets = np.concatenate([np.zeros(1, np.int32), np.cumsum(lens, dtype=np.int32)])
+    flat = np.fromiter((p for ps in parent_lists for p in ps), np.int64, int(lens.sum()))
+    return pl.DataFrame(
+        {
+            "id": dag.ids.gather(merge_idx).cast(pl.String),
+            "parents": lens,
+            "parent_ids": _names_of(dag.ids, _lists(offsets, flat, pl.List(pl.Int64))),
+            "parent_families": _lists(offsets, dag.family[flat], pl.List(pl.Int64)),
+            "parent_generations": _lists(offsets, dag.generation[flat], pl.List(pl.Int64)),
+            "parent_is_merge": _lists(offsets, is_merge[flat], pl.List(pl.Boolean)),
+            "families": pl.Series(cols["families"], dtype=pl.Int64),
+            "inbred": pl.Series(cols["inbred"], dtype=pl.Boolean),
+            "generation": dag.generation[merge_idx].astype(np.int64),
+            "merge_depth": depth[merge_idx].astype(np.int64),
+            "inbreeding": pl.Series(cols["inbreeding"], dtype=pl.Float64),
+            "family": dag.family[merge_idx].astype(np.int64),
+            "component": dag.component[merge_idx].astype(np.int64),
+        }
     )
 
 
@@ -265,17 +272,17 @@ def _names_of(ids: pl.Series, lists: pl.Series) -> pl.Series:
     return out.cast(pl.List(pl.String))
 
 
-def _pair_frame(rows: list[dict[str, Any]], ids: pl.Series) -> pl.DataFrame:
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "merge": pl.Int64,
-            "parent_a": pl.Int64,
-            "parent_b": pl.Int64,
-            "same_family": pl.Boolean,
-            "kinship": pl.Float64,
-        },
-    )
+#: The columns of the pairs table before its indices are named.
+_PAIR_SCHEMA: dict[str, Any] = {
+    "merge": pl.Int64,
+    "parent_a": pl.Int64,
+    "parent_b": pl.Int64,
+    "same_family": pl.Boolean,
+    "kinship": pl.Float64,
+}
+
+
+def _pair_frame(frame: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
     return frame.with_columns(
         ids.gather(frame[c]).alias(c) if frame.height else pl.col(c).cast(pl.String)
         for c in ("merge", "parent_a", "parent_b")
