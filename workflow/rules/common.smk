@@ -232,7 +232,8 @@ def genealogy_drawn_tables(wildcards):
 def genealogy_mem_mb(wildcards, input):
     """Memory for the genealogy rules (MB): 2 GB plus their inputs, at most 8 GB.
 
-    Measured at 1.86M models: every genealogy job peaks under 1 GB (docs/genealogy.md).
+    Measured: a genealogy job peaks at about 1.1 GB at 1.86M models and 1.7 GB at 3M
+    (docs/genealogy.md), below the 2 GB plus a 1.4-2.3 GB snapshot it reserves there.
     """
     return min(8000, 2000 + int(input.size_mb))
 
