@@ -34,6 +34,7 @@ from typing import Any, Final
 import duckdb
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
@@ -46,21 +47,24 @@ IntArray = npt.NDArray[np.int64]
 
 #: Relations an edge of the snapshot may have (``edges.relation``).
 
-_EDGES_SQL: Final[str] = """
-WITH m AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM models)
+#: The parent links of the chosen relations between listed models, as node indices,
+#: sorted by child id then parent id. The indices come from ``_nodes`` (the ids read
+#: once in id order, registered with their row numbers), not from numbering the models
+#: in the query (a sort of every id for each side of the join); index order is id order.
+_EDGES_BY_NODES_SQL: Final[str] = """
 SELECT c.i AS child, p.i AS parent
 FROM edges e
-JOIN m c ON c.id = e.child
-JOIN m p ON p.id = e.parent
+JOIN _nodes c ON c.id = e.child
+JOIN _nodes p ON p.id = e.parent
 WHERE e.parent_in_snapshot AND list_contains($relations, e.relation)
-ORDER BY e.child, e.parent
+ORDER BY c.i, p.i
 """
 
 
 @dataclass(frozen=True)
 class KinForest:
-    """Model ids (the nodes, in id order), their parents, families and how the forest
-    was made.
+    """Model ids (the nodes, in id order, an Arrow string array), their parents,
+    families and how the forest was made.
 
     ``family`` is the node index of each node's family (the first root by id of its
     weakly connected component, see the module docstring). ``stats`` holds ``models``,
@@ -68,7 +72,7 @@ class KinForest:
     ``extra_parents``, ``cycle_edges`` and ``families``.
     """
 
-    ids: list[str]
+    ids: pa.Array
     parent: IntArray
     relations: tuple[str, ...]
     stats: dict[str, int]
@@ -183,8 +187,15 @@ def load_forest(db: Path, relations: Sequence[str], extra_edges: Any = None) -> 
     with duckdb.connect(str(db), read_only=True) as con:
         if extra_edges is not None:
             shadow_edges(con, extra_edges)
-        ids = [r[0] for r in con.execute("SELECT id FROM models ORDER BY id").fetchall()]
-        edges = con.execute(_EDGES_SQL, {"relations": list(rels)}).fetchnumpy()
+        # The ids as Arrow (no Python string per model), numbered once for the edges.
+        ids = (
+            con.sql("SELECT id FROM models ORDER BY id")
+            .to_arrow_table()["id"]
+            .combine_chunks()
+            .cast(pa.string())
+        )
+        con.register("_nodes", pa.table({"id": ids, "i": np.arange(len(ids), dtype=np.int64)}))
+        edges = con.execute(_EDGES_BY_NODES_SQL, {"relations": list(rels)}).fetchnumpy()
     child = np.asarray(edges["child"], dtype=np.int64)
     par_of = np.asarray(edges["parent"], dtype=np.int64)
     parent = np.full(len(ids), -1, dtype=np.int64)

@@ -29,7 +29,7 @@ from phylohub.errors import PhylohubError
 from phylohub.io import write_json, write_parquet, write_tsv
 from phylohub.kinship.forest import load_forest
 from phylohub.kinship.sampling import Forest, sample_kin
-from phylohub.kinship.shapes import SHAPES, anchor_weights, shape_totals
+from phylohub.kinship.shapes import SHAPES, shape_counts
 
 __all__ = ["sample_snapshot_pairs", "write_kin_pairs"]
 
@@ -70,19 +70,18 @@ def sample_snapshot_pairs(
     """
     kin = load_forest(db, relations, extra_edges)
     forest = Forest.from_parents(kin.parent)
-    totals = shape_totals(kin.parent)
+    totals, anchors = shape_counts(kin.parent)
     _, pairs = sample_kin(forest, shapes, draws, seed, family=kin.family)
-    ids = pa.array(kin.ids, pa.string())
+    ids = kin.ids
     for col in ("a", "b", "family_a", "family_b"):
         pairs = pairs.set_column(pairs.schema.get_field_index(col), col, pc.take(ids, pairs[col]))
     rows = []
     for shape in shapes:
-        anchors, _ = anchor_weights(kin.parent, shape)
         rows.append(
             {
                 "shape": shape,
                 "occurrences": totals[shape],
-                "anchors": int(anchors.size),
+                "anchors": anchors[shape],
                 "draws": draws if totals[shape] > 0 else 0,
             }
         )

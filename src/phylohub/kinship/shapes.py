@@ -113,6 +113,7 @@ __all__ = [
     "anchor_weights",
     "check_forest",
     "out_degrees",
+    "shape_counts",
     "shape_totals",
 ]
 
@@ -352,3 +353,22 @@ def shape_totals(parent: npt.ArrayLike) -> dict[str, int]:
     for shape in SHAPES:
         totals[shape] = _exact_sum(_weights(par, deg, shape))
     return totals
+
+
+def shape_counts(parent: npt.ArrayLike) -> tuple[dict[str, int], dict[str, int]]:
+    """:func:`shape_totals` and, per shape, the number of its anchors (the size of
+    :func:`anchor_weights`' anchors), from one check of the forest and one pass.
+
+    Why: ``sample_kin_pairs`` needs both for every shape, and checking the forest and
+    counting the children again for each shape and each of the two (19 checks of a
+    1.86M-node forest) was a fifth of the rule.
+    """
+    par = check_forest(parent)
+    totals: dict[str, int] = {"nodes": int(par.size), "roots": int((par < 0).sum())}
+    anchors: dict[str, int] = {}
+    deg = out_degrees(par)
+    for shape in SHAPES:
+        w = _weights(par, deg, shape).astype(np.int64, copy=False)
+        totals[shape] = _exact_sum(w)
+        anchors[shape] = int(np.count_nonzero(w > 0))
+    return totals, anchors

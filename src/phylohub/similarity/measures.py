@@ -245,21 +245,30 @@ def levenshtein_pairs(
     return out
 
 
-def _model_rows(db: Path, ids: Sequence[str]) -> IntArray:
-    """Row index (in id order) of each model id; PhylohubError if one is not listed."""
+def _model_rows(db: Path, ids: Sequence[str]) -> tuple[IntArray, pa.Array]:
+    """Row index (in id order) of each model id, and every model id in id order;
+    PhylohubError if one is not listed.
+
+    Why both: the ids are read (sorted) once, numbered here and named in the result
+    table; numbering the models inside the look-up sorted every id a second time.
+    """
     with duckdb.connect(str(db), read_only=True) as con:
+        listed = (
+            con.sql("SELECT id FROM models ORDER BY id")
+            .to_arrow_table()["id"]
+            .combine_chunks()
+            .cast(pa.string())
+        )
+        con.register("_nodes", pa.table({"id": listed, "i": np.arange(len(listed))}))
         con.register("wanted", pa.table({"k": np.arange(len(ids)), "id": pa.array(ids)}))
         got = con.execute(
-            """
-            WITH m AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM models)
-            SELECT w.k, m.i FROM wanted w LEFT JOIN m USING (id) ORDER BY w.k
-            """
+            "SELECT w.k, n.i FROM wanted w LEFT JOIN _nodes n USING (id) ORDER BY w.k"
         ).fetchnumpy()
     if np.ma.getmaskarray(got["i"]).any():  # type: ignore[no-untyped-call]
         raise PhylohubError(
             "the kin pairs name models that are not in this snapshot; sample them again"
         )
-    return np.asarray(got["i"], dtype=np.int64)
+    return np.asarray(got["i"], dtype=np.int64), listed
 
 
 #: Columns of the vocabulary table (``vocabulary.parquet``).
@@ -577,11 +586,11 @@ def pair_similarity(
     if fitted is None:
         fitted = fit_vocabularies(db, opts)
         seconds["vocabularies"] = time.perf_counter() - t0
-    rows = _model_rows(db, [*a, *b])
+    rows, ids = _model_rows(db, [*a, *b])
     ra, rb = rows[: len(a)], rows[len(a) :]
     if (ra == rb).any():
         raise PhylohubError("a kin pair joins a model with itself")
-    n_models = _n_models(db)
+    n_models = len(ids)
     fitted.check(opts, n_models)
     keys = np.unique(np.minimum(ra, rb) * n_models + np.maximum(ra, rb))
     lo, hi = keys // n_models, keys % n_models
@@ -601,12 +610,10 @@ def pair_similarity(
         texts[name] = _Text()  # free the tokens
         seconds[f"{name}_measures"] = time.perf_counter() - t2
         log.info("similarity: %s measured (%.1f s)", name, seconds[f"{name}_measures"])
-    with duckdb.connect(str(db), read_only=True) as con:
-        ids = con.sql("SELECT id FROM models ORDER BY id").to_arrow_table()["id"]
     table = pa.table(
         {
-            "a": ids.take(pa.array(lo)).combine_chunks().cast(pa.string()),
-            "b": ids.take(pa.array(hi)).combine_chunks().cast(pa.string()),
+            "a": ids.take(pa.array(lo)),
+            "b": ids.take(pa.array(hi)),
             **{m: pa.array(columns[m], pa.float64()) for m in measure_names(opts.variants)},
         }
     )
