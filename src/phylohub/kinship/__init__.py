@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         SHAPES,
         anchor_weights,
         check_forest,
+        shape_counts,
         shape_totals,
     )
 
@@ -42,7 +43,7 @@ _WHERE = {
     "sampling": ("RELATIONS", "Forest", "sample_kin", "sample_shape", "shape_pairs"),
     "shapes": (
         "RELATION_SHAPE", "SHAPE_NODES", "SHAPES", "anchor_weights", "check_forest",
-        "shape_totals",
+        "shape_counts", "shape_totals",
     ),
 }  # fmt: skip
 __getattr__, __dir__, _ = lazy.attach(
@@ -64,6 +65,7 @@ __all__ = [
     "sample_kin",
     "sample_shape",
     "sample_snapshot_pairs",
+    "shape_counts",
     "shape_pairs",
     "shape_totals",
     "write_kin_pairs",
