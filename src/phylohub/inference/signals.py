@@ -162,18 +162,26 @@ WHERE model_type IS NOT NULL GROUP BY lower(id)
 #: keys orders by ids: the ranking's last tie-break) and the key of its lower-case id
 #: (``lkey``: ids that differ in case only share it): the pairs are found, joined, ranked
 #: and grouped on these rather than on id strings, which are joined on at the very end.
+#: ``lkey`` is only ever compared for (in)equality, so it is the least ``key`` of its
+#: lower-case id (a window partitioned by it, hashed) rather than a ``dense_rank`` that
+#: sorts every id a second time; the files' flags are read from ``siblings`` before the
+#: window, so the lists are not carried through its sort (at 1.86M models 4.5 -> 3.3 CPU s).
 MODELS = """
 CREATE TEMP TABLE kin_models AS
-SELECT m.id, lower(m.id) AS lid, lower(m.author) AS author,
-    lower(split_part(m.id, '/', 2)) AS name, m.created_at, coalesce(k.kids, 0) AS kids, t.mtype,
-    coalesce(list_contains(m.siblings, 'adapter_config.json'), FALSE) AS has_adapter,
-    coalesce(len(list_filter(m.siblings, lambda f: f ILIKE '%.gguf')) > 0, FALSE) AS has_gguf,
-    row_number() OVER (ORDER BY m.id) AS key,
-    dense_rank() OVER (ORDER BY lower(m.id)) AS lkey
-FROM models m LEFT JOIN kin_types t ON t.lid = lower(m.id)
+WITH listed AS (
+    SELECT id, lower(id) AS lid, author, created_at,
+        coalesce(list_contains(siblings, 'adapter_config.json'), FALSE) AS has_adapter,
+        coalesce(len(list_filter(siblings, lambda f: f ILIKE '%.gguf')) > 0, FALSE) AS has_gguf
+    FROM models WHERE id LIKE '%/%'
+), keyed AS (
+    SELECT *, row_number() OVER (ORDER BY id) AS key FROM listed
+)
+SELECT m.id, m.lid, lower(m.author) AS author, lower(split_part(m.id, '/', 2)) AS name,
+    m.created_at, coalesce(k.kids, 0) AS kids, t.mtype, m.has_adapter, m.has_gguf, m.key,
+    min(m.key) OVER (PARTITION BY m.lid) AS lkey
+FROM keyed m LEFT JOIN kin_types t ON t.lid = m.lid
 LEFT JOIN (SELECT lower(parent) AS lid, count(DISTINCT child) AS kids FROM edges GROUP BY ALL) k
-    ON k.lid = lower(m.id)
-WHERE m.id LIKE '%/%'
+    ON k.lid = m.lid
 """
 
 #: Namesakes of one name and one ``model_type`` proposed as a parent by its name alone
