@@ -428,25 +428,25 @@ WHERE NOT card_pairs.listed AND e.id = card_pairs.parent
 """
 
 #: The name pairs whose cards share a paragraph (``ckey``, ``pkey``, ``shared``), found on
-#: the models' integer keys (the distinct pairs of millions of name pairs, the paragraphs'
-#: joins).
+#: the models' integer keys. The paragraphs are paired first (two cards holding one
+#: paragraph of at most :data:`PARAGRAPH_CARDS` cards: 9.4M pairs at 1.86M models, 4.3M of
+#: them a card with itself) and those pairs kept that are name pairs (a semi-join, which
+#: counts no name pair twice), rather than the millions of name pairs made distinct and
+#: joined to each side's paragraphs: the same counts (each a pair's paragraphs held by both
+#: cards), at 1.86M models 5.0 -> 3.5 CPU s.
 TEXT_PAIRS = f"""
 CREATE TEMP TABLE text_pairs AS
-WITH pairs AS (SELECT DISTINCT ckey, pkey FROM name_pairs),
-ids AS (SELECT ckey AS key FROM pairs UNION SELECT pkey FROM pairs),
-paras AS (
-    SELECT m.key, unnest(s.paras) AS h
-    FROM card_scan s JOIN kin_models m ON m.id = s.id SEMI JOIN ids ON ids.key = m.key
+WITH paras AS (
+    SELECT m.key, unnest(s.paras) AS h FROM card_scan s JOIN kin_models m ON m.id = s.id
 ), counts AS (
     SELECT h, count(*) AS cards FROM (SELECT unnest(paras) AS h FROM card_scan) GROUP BY h
 ), common AS (
     SELECT p.key, p.h FROM paras p JOIN counts c ON c.h = p.h WHERE c.cards <= {PARAGRAPH_CARDS}
-), shared AS (
-    SELECT p.ckey, p.pkey, count(*) AS shared
-    FROM pairs p JOIN common a ON a.key = p.ckey JOIN common b ON b.key = p.pkey AND b.h = a.h
-    GROUP BY p.ckey, p.pkey
 )
-SELECT ckey, pkey, shared FROM shared
+SELECT a.key AS ckey, b.key AS pkey, count(*) AS shared
+FROM common a JOIN common b ON b.h = a.h
+SEMI JOIN name_pairs n ON n.ckey = a.key AND n.pkey = b.key
+GROUP BY a.key, b.key
 """
 
 

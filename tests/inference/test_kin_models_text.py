@@ -1,8 +1,11 @@
-"""The listed models' table (``kin_models``) equals the plain query it replaced: every
-column row for row, and ``lkey`` (the least key of each lower-case id, no longer a
-``dense_rank`` over the lower-case ids) splitting the models exactly as that rank does;
-on hand-made ids (differing in case only, without a namespace, files in any case, no
-files) and on a planted ecosystem."""
+"""Two statements of the signals held to the plain forms they replaced. The listed models'
+table (``kin_models``): every column row for row, and ``lkey`` (the least key of each
+lower-case id, no longer a ``dense_rank`` over the lower-case ids) splitting the models
+exactly as that rank does; on hand-made ids (differing in case only, without a namespace,
+files in any case, no files) and on a planted ecosystem. The shared text
+(``text_pairs``, paragraphs paired first, then kept where a name pair is): the counts of
+the distinct name pairs joined to each side's paragraphs, with a pair that the names and
+a card both propose (two rows of ``name_pairs``) counted once."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import pytest
 
 from phylohub.hub.synth import SynthConfig
 from phylohub.inference.infer import snapshot_model_types
-from phylohub.inference.signals import MODELS, TYPES
+from phylohub.inference.signals import MODELS, PARAGRAPH_CARDS, TYPES, read_signals
 from tests.kin_tables import kin_connection
 from tests.pipeline import snapshot_of
 
@@ -33,6 +36,71 @@ LEFT JOIN (SELECT lower(parent) AS lid, count(DISTINCT child) AS kids FROM edges
     ON k.lid = lower(m.id)
 WHERE m.id LIKE '%/%'
 """
+
+
+#: ``text_pairs`` as before: the name pairs made distinct, joined to each side's paragraphs.
+PLAIN_TEXT_PAIRS = f"""
+CREATE TEMP TABLE plain_text_pairs AS
+WITH pairs AS (SELECT DISTINCT ckey, pkey FROM name_pairs),
+ids AS (SELECT ckey AS key FROM pairs UNION SELECT pkey FROM pairs),
+paras AS (
+    SELECT m.key, unnest(s.paras) AS h
+    FROM card_scan s JOIN kin_models m ON m.id = s.id SEMI JOIN ids ON ids.key = m.key
+), counts AS (
+    SELECT h, count(*) AS cards FROM (SELECT unnest(paras) AS h FROM card_scan) GROUP BY h
+), common AS (
+    SELECT p.key, p.h FROM paras p JOIN counts c ON c.h = p.h WHERE c.cards <= {PARAGRAPH_CARDS}
+)
+SELECT p.ckey, p.pkey, count(*) AS shared
+FROM pairs p JOIN common a ON a.key = p.ckey JOIN common b ON b.key = p.pkey AND b.h = a.h
+GROUP BY p.ckey, p.pkey
+"""
+
+
+def _text_both(con: duckdb.DuckDBPyConnection, types: pl.DataFrame | None) -> tuple[int, int]:
+    """Rows of ``text_pairs`` and rows unequal to the plain query's (duplicates counted)."""
+    read_signals(con, types)
+    con.execute(PLAIN_TEXT_PAIRS)
+    (rows,) = con.execute("SELECT count(*) FROM text_pairs").fetchone()  # type: ignore[misc]
+    (unequal,) = con.execute(  # type: ignore[misc]
+        "SELECT count(*) FROM ((FROM text_pairs EXCEPT ALL FROM plain_text_pairs)"
+        " UNION ALL (FROM plain_text_pairs EXCEPT ALL FROM text_pairs))"
+    ).fetchone()
+    return rows, unequal
+
+
+#: Copied between cards below: long enough to count.
+PARAGRAPH = "This paragraph was copied from the parent's card into its child's, word for word."
+
+
+def test_text_pairs_equal_plain_with_a_pair_proposed_twice() -> None:
+    """``b/x-sft-2`` (a second upload of ``b/x-sft``) is paired with ``a/x`` by its name
+    (rest ``sft``) and by its card (rest ``sft-2``): two rows of ``name_pairs``, one
+    shared paragraph. A card outside the listing (no namespace) holds another."""
+    other = "Another paragraph, held by a listed card and one that is not listed at all, too."
+    con = kin_connection(
+        [(i, datetime(2024, n + 1, 1)) for n, i in enumerate(["a/x", "b/x-sft", "b/x-sft-2"])]
+        + [("noslash", datetime(2024, 5, 1)), ("c/x-dpo", datetime(2024, 6, 1))],
+        [],
+        [
+            ("a/x", f"# x\n\n{PARAGRAPH}\n\n{other}"),
+            ("b/x-sft-2", f"fine-tuned version of [p](https://huggingface.co/a/x)\n\n{PARAGRAPH}"),
+            ("c/x-dpo", f"# c\n\n{other}"),
+            ("noslash", f"# n\n\n{other}"),
+        ],
+    )
+    rows, unequal = _text_both(con, None)
+    (twice,) = con.execute(  # type: ignore[misc]
+        "SELECT count(*) FROM (SELECT ckey, pkey FROM name_pairs GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchone()
+    shared = con.execute("SELECT shared FROM text_pairs ORDER BY ALL").fetchall()
+    assert twice == 1 and rows == 2 and unequal == 0 and shared == [(1,), (1,)]
+
+
+def test_text_pairs_equal_plain_on_an_ecosystem(planted_db: str) -> None:
+    con = duckdb.connect(planted_db, read_only=True)
+    rows, unequal = _text_both(con, snapshot_model_types(con))
+    assert rows > 10 and unequal == 0
 
 
 def _both(con: duckdb.DuckDBPyConnection, types: pl.DataFrame | None) -> tuple[int, int, int]:
