@@ -5,7 +5,9 @@ exactly as that rank does; on hand-made ids (differing in case only, without a n
 files in any case, no files) and on a planted ecosystem. The shared text
 (``text_pairs``, paragraphs paired first, then kept where a name pair is): the counts of
 the distinct name pairs joined to each side's paragraphs, with a pair that the names and
-a card both propose (two rows of ``name_pairs``) counted once."""
+a card both propose (two rows of ``name_pairs``) counted once. The grouping's lists
+sorted after they are gathered (``infer.PAIRS``; ``test_kin_keyed_ranking.py`` holds them
+to the ordered aggregates) rest on no signal's name being a prefix of another's."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import pytest
 
 from phylohub.hub.synth import SynthConfig
 from phylohub.inference.infer import snapshot_model_types
-from phylohub.inference.signals import MODELS, PARAGRAPH_CARDS, TYPES, read_signals
+from phylohub.inference.signals import MODELS, PARAGRAPH_CARDS, SIGNALS, TYPES, read_signals
 from tests.kin_tables import kin_connection
 from tests.pipeline import snapshot_of
 
@@ -164,3 +166,12 @@ def test_models_equal_plain_on_an_ecosystem(planted_db: str) -> None:
         "SELECT count(*) FROM kin_models WHERE has_adapter OR has_gguf"
     ).fetchone()
     assert rows > 1000 and flags > 10 and unequal == 0 and split == 0
+
+
+def test_no_signal_is_a_prefix_of_another() -> None:
+    """``signal=evidence`` strings sort as (signal, evidence) only then: ``a`` and ``a_b``
+    would put ``a=z`` after ``a_b=a``."""
+    names = (*SIGNALS, "files_adapter", "files_gguf")
+    clashes = [(a, b) for a in names for b in names if a != b and b.startswith(a)]
+    assert clashes == []
+    assert sorted(["a=z", "a_b=a"]) != ["a=z", "a_b=a"]  # what a clash would do
