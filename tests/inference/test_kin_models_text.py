@@ -169,9 +169,9 @@ def test_models_equal_plain_on_an_ecosystem(planted_db: str) -> None:
 
 
 def test_no_signal_is_a_prefix_of_another() -> None:
-    """``signal=evidence`` strings sort as (signal, evidence) only then: ``a`` and ``a_b``
-    would put ``a=z`` after ``a_b=a``."""
+    """``signal=evidence`` strings sort as (signal, evidence) only then: ``a`` and ``a-b``
+    would put ``a=z`` after ``a-b=a`` (``-`` sorts before ``=``)."""
     names = (*SIGNALS, "files_adapter", "files_gguf")
     clashes = [(a, b) for a in names for b in names if a != b and b.startswith(a)]
     assert clashes == []
-    assert sorted(["a=z", "a_b=a"]) != ["a=z", "a_b=a"]  # what a clash would do
+    assert sorted(["a=z", "a-b=a"]) != ["a=z", "a-b=a"]  # what a clash would do
