@@ -121,7 +121,11 @@ WHERE NOT contradicts AND sig IN {codes(("card_mergekit",))}
 #: The kept pairs with their lists of signals and evidence; their rows are read again from
 #: the signal tables as :data:`PROPOSED` reads them (every row of a kept pair passed its
 #: constraints), now with the signal, relation and evidence as strings (a name's read from
-#: its rest), and the ids are joined on: for these pairs only.
+#: its rest), and the ids are joined on: for these pairs only. The lists are sorted after
+#: they are gathered (``list_sort``), not gathered in order (an ordered aggregate sorts
+#: each pair's rows apart: at 1.86M models 7 -> 4.3 CPU s of this statement); that is the
+#: same order as by (signal, evidence) because no signal's name is a prefix of another's
+#: (so ``signal=`` decides before the evidence does) and no evidence is ``NULL``.
 PAIRS = f"""
 WITH named AS (
     SELECT ckey, pkey, rest, namesakes FROM name_pairs SEMI JOIN kin_kept USING (ckey, pkey)
@@ -138,8 +142,8 @@ WITH named AS (
     FROM text_pairs SEMI JOIN kin_kept USING (ckey, pkey)
 ), grouped AS (
     SELECT r.ckey, r.pkey,
-        list(DISTINCT signal ORDER BY signal) AS signals,
-        list(signal || '=' || evidence ORDER BY signal, evidence) AS evidence,
+        list_sort(list_distinct(list(signal))) AS signals,
+        list_sort(list(signal || '=' || evidence)) AS evidence,
         coalesce(
             min(relation) FILTER (WHERE signal IN {TEMPLATES}),
             min(relation) FILTER (WHERE signal LIKE 'name_%' AND relation <> 'unknown'),

@@ -162,18 +162,26 @@ WHERE model_type IS NOT NULL GROUP BY lower(id)
 #: keys orders by ids: the ranking's last tie-break) and the key of its lower-case id
 #: (``lkey``: ids that differ in case only share it): the pairs are found, joined, ranked
 #: and grouped on these rather than on id strings, which are joined on at the very end.
+#: ``lkey`` is only ever compared for (in)equality, so it is the least ``key`` of its
+#: lower-case id (a window partitioned by it, hashed) rather than a ``dense_rank`` that
+#: sorts every id a second time; the files' flags are read from ``siblings`` before the
+#: window, so the lists are not carried through its sort (at 1.86M models 4.5 -> 3.3 CPU s).
 MODELS = """
 CREATE TEMP TABLE kin_models AS
-SELECT m.id, lower(m.id) AS lid, lower(m.author) AS author,
-    lower(split_part(m.id, '/', 2)) AS name, m.created_at, coalesce(k.kids, 0) AS kids, t.mtype,
-    coalesce(list_contains(m.siblings, 'adapter_config.json'), FALSE) AS has_adapter,
-    coalesce(len(list_filter(m.siblings, lambda f: f ILIKE '%.gguf')) > 0, FALSE) AS has_gguf,
-    row_number() OVER (ORDER BY m.id) AS key,
-    dense_rank() OVER (ORDER BY lower(m.id)) AS lkey
-FROM models m LEFT JOIN kin_types t ON t.lid = lower(m.id)
+WITH listed AS (
+    SELECT id, lower(id) AS lid, author, created_at,
+        coalesce(list_contains(siblings, 'adapter_config.json'), FALSE) AS has_adapter,
+        coalesce(len(list_filter(siblings, lambda f: f ILIKE '%.gguf')) > 0, FALSE) AS has_gguf
+    FROM models WHERE id LIKE '%/%'
+), keyed AS (
+    SELECT *, row_number() OVER (ORDER BY id) AS key FROM listed
+)
+SELECT m.id, m.lid, lower(m.author) AS author, lower(split_part(m.id, '/', 2)) AS name,
+    m.created_at, coalesce(k.kids, 0) AS kids, t.mtype, m.has_adapter, m.has_gguf, m.key,
+    min(m.key) OVER (PARTITION BY m.lid) AS lkey
+FROM keyed m LEFT JOIN kin_types t ON t.lid = m.lid
 LEFT JOIN (SELECT lower(parent) AS lid, count(DISTINCT child) AS kids FROM edges GROUP BY ALL) k
-    ON k.lid = lower(m.id)
-WHERE m.id LIKE '%/%'
+    ON k.lid = m.lid
 """
 
 #: Namesakes of one name and one ``model_type`` proposed as a parent by its name alone
@@ -420,25 +428,25 @@ WHERE NOT card_pairs.listed AND e.id = card_pairs.parent
 """
 
 #: The name pairs whose cards share a paragraph (``ckey``, ``pkey``, ``shared``), found on
-#: the models' integer keys (the distinct pairs of millions of name pairs, the paragraphs'
-#: joins).
+#: the models' integer keys. The paragraphs are paired first (two cards holding one
+#: paragraph of at most :data:`PARAGRAPH_CARDS` cards: 9.4M pairs at 1.86M models, 4.3M of
+#: them a card with itself) and those pairs kept that are name pairs (a semi-join, which
+#: counts no name pair twice), rather than the millions of name pairs made distinct and
+#: joined to each side's paragraphs: the same counts (each a pair's paragraphs held by both
+#: cards), at 1.86M models 5.0 -> 3.5 CPU s.
 TEXT_PAIRS = f"""
 CREATE TEMP TABLE text_pairs AS
-WITH pairs AS (SELECT DISTINCT ckey, pkey FROM name_pairs),
-ids AS (SELECT ckey AS key FROM pairs UNION SELECT pkey FROM pairs),
-paras AS (
-    SELECT m.key, unnest(s.paras) AS h
-    FROM card_scan s JOIN kin_models m ON m.id = s.id SEMI JOIN ids ON ids.key = m.key
+WITH paras AS (
+    SELECT m.key, unnest(s.paras) AS h FROM card_scan s JOIN kin_models m ON m.id = s.id
 ), counts AS (
     SELECT h, count(*) AS cards FROM (SELECT unnest(paras) AS h FROM card_scan) GROUP BY h
 ), common AS (
     SELECT p.key, p.h FROM paras p JOIN counts c ON c.h = p.h WHERE c.cards <= {PARAGRAPH_CARDS}
-), shared AS (
-    SELECT p.ckey, p.pkey, count(*) AS shared
-    FROM pairs p JOIN common a ON a.key = p.ckey JOIN common b ON b.key = p.pkey AND b.h = a.h
-    GROUP BY p.ckey, p.pkey
 )
-SELECT ckey, pkey, shared FROM shared
+SELECT a.key AS ckey, b.key AS pkey, count(*) AS shared
+FROM common a JOIN common b ON b.h = a.h
+SEMI JOIN name_pairs n ON n.ckey = a.key AND n.pkey = b.key
+GROUP BY a.key, b.key
 """
 
 
