@@ -59,16 +59,8 @@ def fit_decay(counts: FloatArray, start: IntArray) -> FloatArray:
     working set with it. The slopes are bit for bit those of every step on every row
     (:func:`fit_decay_plain`, tested equal) in about a third of the time at 1.86M models
     (docs/ecology.md, Scale)."""
-    rows, months = counts.shape
-    x = np.arange(months)[None, :] - start[:, None]
-    mask = x >= 0
-    xf = np.where(mask, x, 0).astype(np.float64)
-    y = np.where(mask, counts, 0.0)
-    n = mask.sum(axis=1)
-    total = y.sum(axis=1)
-    a = np.log(np.maximum(total, 1e-9) / np.maximum(n, 1))
-    b = np.zeros(rows)
-    live = np.arange(rows)
+    y, xf, mask, total, a, b = _fit_start(counts, start)
+    live = np.arange(counts.shape[0])
     history = [(a.copy(), b.copy())]  # the working rows' last states, the newest last
     for step in range(1, NEWTON_STEPS + 1):
         na, nb = _newton_step(*history[-1], y, xf, mask)
@@ -133,6 +125,17 @@ def _newton_step(
 def fit_decay_plain(counts: FloatArray, start: IntArray) -> FloatArray:
     """:func:`fit_decay` with every step on every row: the plain form its test holds
     it equal to."""
+    y, xf, mask, total, a, b = _fit_start(counts, start)
+    for _ in range(NEWTON_STEPS):
+        a, b = _newton_step(a, b, y, xf, mask)
+    return np.where(total > 0, b, 0.0)
+
+
+def _fit_start(
+    counts: FloatArray, start: IntArray
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_], FloatArray, FloatArray, FloatArray]:
+    """What both fits start from: each row's counts and months from its start (``y``,
+    ``xf``, ``mask``), its total, and the first state (``a`` the log mean, ``b`` 0)."""
     rows, months = counts.shape
     x = np.arange(months)[None, :] - start[:, None]
     mask = x >= 0
@@ -141,10 +144,7 @@ def fit_decay_plain(counts: FloatArray, start: IntArray) -> FloatArray:
     n = mask.sum(axis=1)
     total = y.sum(axis=1)
     a = np.log(np.maximum(total, 1e-9) / np.maximum(n, 1))
-    b = np.zeros(rows)
-    for _ in range(NEWTON_STEPS):
-        a, b = _newton_step(a, b, y, xf, mask)
-    return np.where(total > 0, b, 0.0)
+    return y, xf, mask, total, a, np.zeros(rows)
 
 
 def half_life(b: FloatArray) -> FloatArray:
