@@ -179,14 +179,16 @@ TRAIT_VALUES = (
 #: ``cluster``, its parent numbered in the parents' sorting order. The mutation rates
 #: need no more than these: sorting and sending millions of id strings to Python, then
 #: numbering their parents there, took most of a rule's time at the Hub's size.
+#: The compared pairs with their integer keys, written once for every statement that
+#: keys by them (inline here, as the temporary table ``coded_edges`` below).
+_CODED_EDGES = (
+    "SELECT child, parent, relation, rowid AS pair, "
+    "dense_rank() OVER (ORDER BY parent) AS cluster FROM compared_edges"
+)
 CODED_TRAIT_VALUES = (
     _TRAIT_VALUES.replace("KEY_COLUMNS", "pair, cluster")
     .replace("KEYS", "e.pair, e.cluster")
-    .replace(
-        "EDGES",
-        "(SELECT child, parent, relation, rowid AS pair, "
-        "dense_rank() OVER (ORDER BY parent) AS cluster FROM compared_edges)",
-    )
+    .replace("EDGES", f"({_CODED_EDGES})")
 )
 
 #: Definition 7.1 on every compared pair where both sides have the trait:
@@ -203,10 +205,9 @@ ORDER BY trait, relation, child, parent
 #: The compared pairs keyed as in :data:`CODED_TRAIT_VALUES`, made once per connection
 #: for :data:`CODED_PAIR_DISTANCES` and :data:`RECODED_PAIR_DISTANCES` (the mutation rates
 #: measured both ways of handling flagged values).
-CREATE_CODED_EDGES = """
+CREATE_CODED_EDGES = f"""
 CREATE OR REPLACE TEMP TABLE coded_edges AS
-SELECT child, parent, relation, rowid AS pair, dense_rank() OVER (ORDER BY parent) AS cluster
-FROM compared_edges
+{_CODED_EDGES}
 """
 
 #: The compared pairs whose parent or child has a value ``flagged_values`` takes out of
@@ -348,11 +349,7 @@ COMPARED_EXPOSURES = EXPOSURES.replace(
 #: each row's ``pair``: the same rows in the same order.
 CODED_PAIR_DISTANCES = CODED_MUTATION_DISTANCES.replace(
     "SELECT trait, relation, cluster,", "SELECT trait, relation, cluster, pair,"
-).replace(
-    "(SELECT child, parent, relation, rowid AS pair, "
-    "dense_rank() OVER (ORDER BY parent) AS cluster FROM compared_edges)",
-    "coded_edges",
-)
+).replace(f"({_CODED_EDGES})", "coded_edges")
 #: :data:`CODED_PAIR_DISTANCES` of the pairs in ``flagged_pairs`` only
 #: (:data:`CREATE_FLAGGED_PAIRS`).
 RECODED_PAIR_DISTANCES = CODED_PAIR_DISTANCES.replace(
