@@ -18,4 +18,6 @@ kin_headlines(
     snakemake.params.min_confidence,
     snakemake.params.level,
     Path(snakemake.output.table),
+    threads=snakemake.threads,
+    memory_mb=snakemake.resources.mem_mb,
 )
