@@ -1,7 +1,6 @@
-"""The traits rules' narrower reads give the tables the plain ones give: the thinning
-table from the coded documentation (parents numbered in SQL, no ids, no sort), the
-parameters by generation from the generations without ids or sort, and the mutation
-distances from the traits of the compared pairs' models only (``compared_only``)."""
+"""The traits rules' unsorted, id-free reads give the tables the plain ones give: the
+thinning table from the coded documentation (parents numbered in SQL, no ids, no sort)
+and the parameters by generation from the generations without ids or sort."""
 
 from __future__ import annotations
 
@@ -13,14 +12,13 @@ from polars.testing import assert_frame_equal
 
 from phylohub.hub.synth import SynthConfig
 from phylohub.traits import sql
-from phylohub.traits.mutation import FLAGGED, coded_distances, distances_both_ways
 from phylohub.traits.sizes import (
     GENERATION_SIZES,
     MODEL_GENERATIONS,
     by_generation,
     model_generations,
 )
-from phylohub.traits.snapshot import add_edges, frame, make_traits, open_snapshot
+from phylohub.traits.snapshot import open_snapshot
 from phylohub.traits.thinning import coded_documentation, documentation, thinning
 from tests.pipeline import snapshot_of
 
@@ -29,12 +27,10 @@ from tests.pipeline import snapshot_of
 def sized(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A crawled 4,000-model ecosystem with every config.json crawled (parameter counts on
     both sides of many pairs, sizes that change) and merges (children with several
-    parents), with planted defaults (flagged values)."""
+    parents)."""
     cfg = SynthConfig(
         n_models=4000,
         seed=21,
-        placeholder_language_share=0.1,
-        empty_task_share=0.06,
         config_plant=True,
         config_files_plant=True,
         size_change={"finetune": 0.2, "merge": 0.3},
@@ -80,58 +76,3 @@ def test_generation_sizes_give_the_table_of_every_model_sorted(sized: Path) -> N
         plain.select(columns).sort(columns, nulls_last=True),
     )
     assert_frame_equal(by_generation(fast), by_generation(plain))
-
-
-@pytest.mark.parametrize("parents", ["first", "all"])
-def test_traits_of_the_compared_models_only_give_the_same_distances(
-    sized: Path, parents: str
-) -> None:
-    """``compared_only``: the config traits and ``trait_sets`` of the pairs' models alone,
-    both ways of handling flagged values, equal to those of every listed model."""
-    full = open_snapshot(sized, parents)
-    fast = open_snapshot(sized, parents, compared_only=True)
-    try:
-        plain = distances_both_ways(full)
-        coded = distances_both_ways(fast, compared_only=True)
-        n_models = frame(full, "SELECT count(*) AS n FROM config_traits")["n"][0]
-        n_compared = frame(fast, "SELECT count(*) AS n FROM config_traits")["n"][0]
-        with_config = frame(fast, "SELECT count(model_type) AS n FROM trait_sets")["n"][0]
-    finally:
-        full.close()
-        fast.close()
-    assert sql.CREATE_COMPARED_TRAIT_SETS != sql.CREATE_TRAIT_SETS
-    assert 0 < n_compared < n_models and with_config > 100
-    assert plain["kept"].height > 1000
-    assert not plain["kept"].equals(plain["excluded"])  # flagged values to leave out
-    for way in FLAGGED:
-        assert_frame_equal(coded[way], plain[way])
-
-
-def test_compared_traits_remade_after_added_edges(sized: Path) -> None:
-    """Edges added after the traits were made (the kin table's second side): remade for
-    the new pairs' models, the distances equal those of a connection opened with them."""
-    con = open_snapshot(sized, "first")
-    try:
-        # pairs of models in no compared pair yet, as inferred kin would add them
-        loose = frame(
-            con,
-            "SELECT id FROM models WHERE id NOT IN (SELECT child FROM compared_edges "
-            "UNION SELECT parent FROM compared_edges) ORDER BY id LIMIT 400",
-        )["id"]
-    finally:
-        con.close()
-    extra = pl.DataFrame(
-        {"child": loose[1::2], "parent": loose[0::2], "relation": ["finetune"] * 200}
-    )
-    plain_con = open_snapshot(sized, "first", extra_edges=extra)
-    fast_con = open_snapshot(sized, "first", compared_only=True)
-    try:
-        add_edges(fast_con, extra, "first")
-        make_traits(fast_con, False, compared_only=True)
-        plain = coded_distances(plain_con)
-        fast = coded_distances(fast_con)
-    finally:
-        plain_con.close()
-        fast_con.close()
-    assert plain.height > 0
-    assert_frame_equal(fast, plain)

@@ -35,7 +35,7 @@ from phylohub.genealogy.tables import summarise
 from phylohub.inference.switch import included_edges
 from phylohub.io import write_tsv
 from phylohub.traits.mutation import coded_distances, mutation_rates
-from phylohub.traits.snapshot import add_edges, make_traits, open_snapshot
+from phylohub.traits.snapshot import add_edges, open_snapshot
 from phylohub.vocabulary import TRAITS
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def kin_headlines(
     # one read of the edges and one connection serve both sides: the inferred edges are
     # added to the connection after the declared side is measured
     edges = read_edges(db)
-    con = open_snapshot(db, "first", threads, memory_mb, compared_only=True)
+    con = open_snapshot(db, "first", threads, memory_mb)
     try:
         sides: dict[str, dict[str, Any]] = {}
         for side, added in zip(SIDES, (None, extra), strict=True):
@@ -105,7 +105,6 @@ def kin_headlines(
                 continue
             if added is not None:
                 add_edges(con, added, "first")
-                make_traits(con, False, compared_only=True)  # the added pairs' models too
             sides[side] = {
                 **genealogy_headlines(edges, relations, added),
                 **mutation_headlines(con, level),

@@ -155,7 +155,7 @@ def mutation_rates(distances: pl.DataFrame, level: float = 0.95) -> pl.DataFrame
     return pl.DataFrame(rows, schema=MUTATION_SCHEMA)
 
 
-def distances_both_ways(con: Any, compared_only: bool = False) -> dict[str, pl.DataFrame]:
+def distances_both_ways(con: Any) -> dict[str, pl.DataFrame]:
     """:func:`coded_distances` with the snapshot's flagged values kept and left out
     (:data:`FLAGGED`), as :func:`~phylohub.traits.snapshot.use_flags` then
     :func:`coded_distances` each way would give them, with the join of every pair to its
@@ -165,13 +165,12 @@ def distances_both_ways(con: Any, compared_only: bool = False) -> dict[str, pl.D
     can differ between the two ways: those pairs alone are measured again with the flags
     left out, and take their rows' places (the rows sorted as the query sorts them, by
     trait, relation and pair); with none, the second way is the first. Leaves the
-    connection's ``trait_sets`` with the flagged values left out (of the compared models
-    only with ``compared_only``, as :func:`~phylohub.traits.snapshot.make_traits` made it).
+    connection's ``trait_sets`` with the flagged values left out.
     """
-    use_flags(con, False, compared_only)
+    use_flags(con, False)
     con.execute(sql.CREATE_CODED_EDGES)
     kept = frame(con, sql.CODED_PAIR_DISTANCES)
-    use_flags(con, True, compared_only)
+    use_flags(con, True)
     con.execute(sql.CREATE_FLAGGED_PAIRS)
     flagged = frame(con, "SELECT pair FROM flagged_pairs")["pair"]
     if flagged.is_empty():
@@ -226,12 +225,9 @@ def write_mutation_rates(
     polars.DataFrame
         The table written to ``out`` (:func:`mutation_rates`).
     """
-    # the pairs' traits only: no count here reads the other listed models
-    con = open_snapshot(
-        db, parents, threads, memory_mb, extra_edges=extra_edges, compared_only=True
-    )
+    con = open_snapshot(db, parents, threads, memory_mb, extra_edges=extra_edges)
     try:
-        both = distances_both_ways(con, compared_only=True)
+        both = distances_both_ways(con)
     finally:
         con.close()
     choice = "excluded" if exclude_flagged else "kept"

@@ -34,7 +34,6 @@ def open_snapshot(
     exclude_flagged: bool = False,
     extra_edges: pl.DataFrame | None = None,
     traits: bool = True,
-    compared_only: bool = False,
 ) -> duckdb.DuckDBPyConnection:
     """A read-only connection to ``db`` holding the temporary tables ``compared_edges``
     and ``config_traits`` and the view ``trait_sets`` (see :func:`use_flags`). A snapshot
@@ -61,10 +60,6 @@ def open_snapshot(
         Make ``config_traits`` and ``trait_sets``; False for a rule that reads no trait
         (documentation thinning) or only the parameter counts (:mod:`.sizes`): the config
         traits scan every listed model's config tables, seconds at the Hub's size.
-    compared_only
-        Make ``config_traits`` and ``trait_sets`` for the models of the compared pairs
-        only (:func:`make_traits`), for a rule that reads the pairs' traits and no count
-        over all listed models (the mutation rates, the kin table).
 
     Returns
     -------
@@ -96,28 +91,14 @@ def open_snapshot(
     for table in sql.CONFIG_TABLES:
         if table not in present:
             con.execute(sql.CREATE_EMPTY_CONFIG_TABLES[table])
-    if traits:
-        make_traits(con, exclude_flagged, compared_only)
-    return con
-
-
-def make_traits(
-    con: duckdb.DuckDBPyConnection, exclude_flagged: bool, compared_only: bool = False
-) -> None:
-    """(Re)make ``config_traits`` and the view ``trait_sets`` (:func:`use_flags`): of every
-    listed model, or with ``compared_only`` of the models on either side of a pair of
-    ``compared_edges`` (``trait_ids``; remake them after :func:`add_edges`). The pairs'
-    statements join both sides to ``trait_sets``, and so read the same rows either way;
-    at the Hub's size two listed models in three are in no compared pair, and making
-    their config traits and joining their traits to them were seconds of each rule that
-    reads the pairs' traits (tests/traits/test_rule_fast_paths.py)."""
-    if compared_only:
-        con.execute(sql.CREATE_TRAIT_IDS)
+    if not traits:
+        return con
     con.execute(
-        sql.CREATE_COMPARED_CONFIG_TRAITS if compared_only else sql.CREATE_CONFIG_TRAITS,
+        sql.CREATE_CONFIG_TRAITS,
         {"bounds": list(PARAMETER_BOUNDS), "buckets": list(PARAMETER_BUCKETS)},
     )
-    use_flags(con, exclude_flagged, compared_only)
+    use_flags(con, exclude_flagged)
+    return con
 
 
 def add_edges(con: duckdb.DuckDBPyConnection, extra: pl.DataFrame | None, parents: str) -> None:
@@ -130,13 +111,12 @@ def add_edges(con: duckdb.DuckDBPyConnection, extra: pl.DataFrame | None, parent
     con.execute(sql.CREATE_COMPARED_EDGES, {"parents": parents})
 
 
-def use_flags(con: duckdb.DuckDBPyConnection, exclude: bool, compared_only: bool = False) -> None:
+def use_flags(con: duckdb.DuckDBPyConnection, exclude: bool) -> None:
     """(Re)make the view ``trait_sets`` every count of the stage reads: the snapshot's
     ``traits`` less its flagged values (``data_quality``) when ``exclude``, else as they
-    are; with ``compared_only``, of the models in ``trait_ids`` only (:func:`make_traits`).
-    One connection can measure both ways, one after the other."""
+    are. One connection can measure both ways, one after the other."""
     con.execute(sql.FLAGGED_VALUES, {"exclude": bool(exclude)})
-    con.execute(sql.CREATE_COMPARED_TRAIT_SETS if compared_only else sql.CREATE_TRAIT_SETS)
+    con.execute(sql.CREATE_TRAIT_SETS)
 
 
 def frame(

@@ -114,19 +114,6 @@ LEFT JOIN quantization q ON q.id = p.id
 LEFT JOIN configured c ON c.id = p.id
 """.replace("PARAMETER_COUNTS", PARAMETER_COUNTS)
 
-#: The models on either side of a compared pair: the only ones whose traits the pairs'
-#: statements read (:data:`CREATE_COMPARED_CONFIG_TRAITS`, :data:`CREATE_COMPARED_TRAIT_SETS`).
-CREATE_TRAIT_IDS = """
-CREATE OR REPLACE TEMP TABLE trait_ids AS
-SELECT child AS id FROM compared_edges UNION SELECT parent FROM compared_edges
-"""
-#: :data:`CREATE_CONFIG_TRAITS` of the models in ``trait_ids`` only.
-CREATE_COMPARED_CONFIG_TRAITS = CREATE_CONFIG_TRAITS.replace(
-    "FROM models m LEFT JOIN config_fields f",
-    "FROM (SELECT * FROM models WHERE id IN (SELECT id FROM trait_ids)) m "
-    "LEFT JOIN config_fields f",
-)
-
 #: Empty config tables for a snapshot built before they existed (schema version < 4):
 #: its models simply show no config trait.
 CREATE_EMPTY_CONFIG_TABLES = {
@@ -147,11 +134,6 @@ SELECT t.id, t.licenses,
 FROM traits t LEFT JOIN flagged_values f ON f.id = t.id
 LEFT JOIN config_traits k ON k.id = t.id
 """
-#: :data:`CREATE_TRAIT_SETS` of the models in ``trait_ids`` only: every pair's traits as
-#: they are, and no other model's (a count over all listed models reads the full view).
-CREATE_COMPARED_TRAIT_SETS = CREATE_TRAIT_SETS.replace(
-    "FROM traits t", "FROM (SELECT * FROM traits WHERE id IN (SELECT id FROM trait_ids)) t"
-)
 
 #: One row per compared pair and trait, with both sides' values as sets (lists that are
 #: sorted and distinct; a single-valued trait is a list of at most one value; a model
