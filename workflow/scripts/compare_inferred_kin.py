@@ -18,6 +18,4 @@ kin_headlines(
     snakemake.params.min_confidence,
     snakemake.params.level,
     Path(snakemake.output.table),
-    threads=snakemake.threads,
-    memory_mb=snakemake.resources.mem_mb,
 )

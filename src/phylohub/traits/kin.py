@@ -81,20 +81,15 @@ def kin_headlines(
     min_confidence: float,
     level: float,
     out: Path,
-    threads: int | None = None,
-    memory_mb: int | None = None,
 ) -> pl.DataFrame:
     """Rule ``compare_inferred_kin``: the headline numbers both ways (module docs),
-    written to ``out`` (``measure``, ``declared``, ``with_inferred``, ``change``).
-    ``threads`` and ``memory_mb`` bound the snapshot's DuckDB connection (see
-    :func:`phylohub.traits.snapshot.open_snapshot`; default: DuckDB's choice, a thread
-    per core, whose second thread mostly waited on a rule that declares one)."""
+    written to ``out`` (``measure``, ``declared``, ``with_inferred``, ``change``)."""
     extra = included_edges(inferred, min_confidence)
     log.info("%d inferred edges at confidence >= %s", extra.height, min_confidence)
     # one read of the edges and one connection serve both sides: the inferred edges are
     # added to the connection after the declared side is measured
     edges = read_edges(db)
-    con = open_snapshot(db, "first", threads, memory_mb)
+    con = open_snapshot(db, "first")
     try:
         sides: dict[str, dict[str, Any]] = {}
         for side, added in zip(SIDES, (None, extra), strict=True):
