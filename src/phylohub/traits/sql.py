@@ -313,6 +313,18 @@ JOIN traits ct ON ct.id = e.child
 ORDER BY e.relation, e.child, e.parent
 """
 
+#: :data:`DOCUMENTATION` as the thinning table needs it: ``cluster`` (the parent numbered
+#: in the parents' sorting order, as :func:`phylohub.traits.snapshot.parent_codes` numbers
+#: them) in place of ``child`` and ``parent``, unsorted. The table's sums are of whole
+#: numbers and counts (exact in any order), its medians sort their values, and its
+#: clusters are numbered in the parents' order whatever the rows' order: the same table
+#: without sorting the pairs by id and sending the ids to Python
+#: (tests/traits/test_rule_fast_paths.py).
+CODED_DOCUMENTATION = DOCUMENTATION.replace(
+    "SELECT e.relation, e.child, e.parent,",
+    "SELECT e.relation, dense_rank() OVER (ORDER BY e.parent) AS cluster,",
+).replace("ORDER BY e.relation, e.child, e.parent\n", "")
+
 #: Card availability of models with family ties (in an edge whose other side is listed)
 #: and without.
 CARD_AVAILABILITY = """

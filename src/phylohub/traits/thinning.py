@@ -102,6 +102,12 @@ def documentation(con: Any) -> pl.DataFrame:
     return frame(con, sql.DOCUMENTATION)
 
 
+def coded_documentation(con: Any) -> pl.DataFrame:
+    """:func:`documentation` with the parents as integers (``cluster``) and no ids, unsorted
+    (:data:`sql.CODED_DOCUMENTATION`): :func:`thinning` gives the same table from either."""
+    return frame(con, sql.CODED_DOCUMENTATION)
+
+
 def _kept(doc: pl.DataFrame, which: str) -> pl.DataFrame:
     if which == "both_cards":
         return doc.filter(pl.col("p_card") & pl.col("c_card"))
@@ -235,7 +241,8 @@ def thinning(
     ----------
     doc
         The frame of :func:`documentation` (``relation``, ``parent`` and the sides'
-        columns of :data:`MEASURES`).
+        columns of :data:`MEASURES`), or of :func:`coded_documentation` (its ``cluster``
+        numbers the parents already).
     level
         Confidence level of the intervals.
     replicates
@@ -268,7 +275,8 @@ def one_blas_thread() -> Any:
 def _thinning(doc: pl.DataFrame, level: float, replicates: int, seed: int) -> pl.DataFrame:
     """:func:`thinning` (BLAS limited by the caller)."""
     rows: list[dict[str, Any]] = []
-    doc = doc.with_columns(cluster=parent_codes(doc))  # parents as sortable integers
+    if "cluster" not in doc.columns:
+        doc = doc.with_columns(cluster=parent_codes(doc))  # parents as sortable integers
     for m, (measure, (p_col, c_col, which, share)) in enumerate(MEASURES.items()):
         kept = _kept(doc, which)
         for r, relation in enumerate(ROWS):
@@ -352,7 +360,7 @@ def write_thinning(
     # documentation only: no config traits to make
     con = open_snapshot(db, parents, threads, memory_mb, extra_edges=extra_edges, traits=False)
     try:
-        doc = documentation(con)
+        doc = coded_documentation(con)
         availability = card_availability(con, level)
     finally:
         con.close()
