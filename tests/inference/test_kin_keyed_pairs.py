@@ -26,7 +26,10 @@ from phylohub.inference.signals import (
 from tests.kin_tables import kin_connection
 from tests.pipeline import snapshot_of
 
-#: The name pairs as first written: every join on id strings, by name ``UNION`` by card.
+#: The name pairs as first written: every join on id strings, by name ``UNION`` by card;
+#: then those whose parent is older than the child (the constraint that
+#: :data:`~phylohub.inference.infer.PROPOSED` applied to every pair, now applied while
+#: the name pairs are found).
 PLAIN_NAME_PAIRS = f"""
 CREATE TEMP TABLE plain_name_pairs AS
 WITH toks AS (
@@ -68,8 +71,11 @@ WITH toks AS (
     WHERE starts_with(c.name, m.name || '-')
 ), pairs AS (
     SELECT * FROM by_name UNION SELECT * FROM by_card
+), dated AS (
+    SELECT p.* FROM pairs p JOIN kin_models c ON c.id = p.child JOIN kin_models m ON m.id = p.parent
+    WHERE m.created_at < c.created_at
 )
-SELECT child, parent, rest, {name_signal("rest")}, namesakes FROM pairs
+SELECT child, parent, rest, {name_signal("rest")}, namesakes FROM dated
 """
 
 #: The shared text as first written, on id strings, of the plain name pairs.
@@ -102,7 +108,7 @@ PARAGRAPH = "This paragraph was copied from the parent's card into its child's, 
 #: ``c/base-7B-sft``, ``c/BASE-7B-sft``, which a second upload ``-2`` reads as its name),
 #: more namesakes of ``base-7B`` than are kept, card pairs the names propose as well
 #: (``d``, ``f``) and ones they do not (``g`` names a namesake beyond those kept, ``h`` a
-#: shorter prefix than the longest).
+#: shorter prefix than the longest, ``i`` a younger model, whose pair the date drops).
 MODELS: list[tuple[str, int, str | None]] = [
     ("a/Base-7B", 2019, PARAGRAPH),
     ("a/base-7b", 2019, None),
@@ -116,6 +122,7 @@ MODELS: list[tuple[str, int, str | None]] = [
     ("f/base-7B-sft-lora", 2023, "See https://huggingface.co/c/base-7B-sft for the base."),
     ("g/base-7B-awq", 2023, _trainer(f"n{NAMESAKES_KEPT + 2}/base-7B")),
     ("h/base-7B-dpo", 2023, f"{PARAGRAPH}\n\n{_trainer('b/base')}"),
+    ("i/base-7B-it", 2018, _trainer("z/base-7B")),
 ]  # fmt: skip
 
 

@@ -57,17 +57,17 @@ SELECT DISTINCT c.key AS ckey FROM edges e JOIN kin_models c ON c.id = e.child
 #: A row carries its signal's code (``sig``, :func:`~phylohub.inference.signals.signal_code`)
 #: and no string: the ranking reads which signals fired, and every constraint is one of the
 #: pair, so :data:`PAIRS` reads the kept pairs' rows again from the signal tables, with
-#: their relation and evidence.
+#: their relation and evidence. The name pairs hold only older parents (their dates are
+#: compared as they are found, :data:`~phylohub.inference.signals.NAME_PAIRS`), and so do
+#: the shared text's (name pairs too): only the card pairs are dated here.
 PROPOSED = f"""
 CREATE TEMP TABLE kin_proposed AS
-WITH raw AS (
+WITH dated AS (
     SELECT ckey, pkey, sig, namesakes FROM name_pairs
     UNION ALL
-    SELECT ckey, pkey, sig, 1 AS namesakes FROM card_pairs WHERE ckey IS NOT NULL
-    UNION ALL
     SELECT ckey, pkey, CAST({SIGNALS.index("card_text")} AS UTINYINT), 1 FROM text_pairs
-), dated AS (
-    SELECT r.* FROM raw r
+    UNION ALL
+    SELECT r.ckey, r.pkey, r.sig, 1 AS namesakes FROM card_pairs r
     JOIN kin_models c ON c.key = r.ckey
     LEFT JOIN kin_models p ON p.key = r.pkey
     WHERE p.key IS NULL OR p.created_at < c.created_at

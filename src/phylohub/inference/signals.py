@@ -217,7 +217,11 @@ _COMPATIBLE = "CASE WHEN {c}.mtype IS NULL THEN n.namesakes ELSE n.untyped + coa
 #: than :data:`NAMESAKES_KEPT` models are ranked (every model of a smaller one is kept);
 #: the second uploads look up only the names ending in a number; each prefix's signal code
 #: is joined on before the pairs multiply; and the card pairs' anti-join builds on the
-#: name pairs of those card pairs, not on all of them.
+#: name pairs of those card pairs, not on all of them. Only pairs whose parent is older
+#: than the child are made (``created_at``, the constraint that
+#: ``phylohub.inference.infer.PROPOSED`` puts on every pair): the others never reach the
+#: ranking, and about four in ten name pairs were carried through the shared text and
+#: the proposed rows' joins only to be dropped there.
 NAME_PAIRS = f"""
 CREATE TEMP TABLE name_pairs AS
 WITH numbered AS (
@@ -227,10 +231,11 @@ WITH numbered AS (
     SELECT key, stem FROM numbered n
     SEMI JOIN kin_models m ON m.author = n.author AND m.name = n.stem
 ), toks AS (
-    SELECT m.key, m.lkey, m.author, m.mtype, string_split(coalesce(o.stem, m.name), '-') AS t
+    SELECT m.key, m.lkey, m.author, m.mtype, m.created_at,
+        string_split(coalesce(o.stem, m.name), '-') AS t
     FROM kin_models m LEFT JOIN seconds o ON o.key = m.key
 ), prefixes AS (
-    SELECT key, lkey, author, mtype, k, array_to_string(t[1:k], '-') AS stem,
+    SELECT key, lkey, author, mtype, created_at, k, array_to_string(t[1:k], '-') AS stem,
         array_to_string(t[k + 1:], '-') AS rest
     FROM (SELECT *, unnest(range(1, len(t) + 1)) AS k FROM toks)
 ), names AS (
@@ -248,10 +253,10 @@ WITH numbered AS (
 ), crowded AS (
     SELECT name, mtype FROM kin_models GROUP BY ALL HAVING count(*) > {NAMESAKES_KEPT}
 ), kept AS (
-    SELECT key, lkey, author, name FROM kin_models m
+    SELECT key, lkey, author, name, created_at FROM kin_models m
     ANTI JOIN crowded c ON c.name = m.name AND c.mtype IS NOT DISTINCT FROM m.mtype
     UNION ALL
-    SELECT key, lkey, author, name FROM (SELECT *, row_number() OVER (
+    SELECT key, lkey, author, name, created_at FROM (SELECT *, row_number() OVER (
         PARTITION BY name, mtype ORDER BY kids DESC, created_at, id) AS r
         FROM kin_models m SEMI JOIN crowded c
         ON c.name = m.name AND c.mtype IS NOT DISTINCT FROM m.mtype)
@@ -264,7 +269,7 @@ WITH numbered AS (
     JOIN kin_models m ON m.key = cp.pkey
     JOIN names n ON n.name = m.name
     LEFT JOIN typed t ON t.name = m.name AND t.mtype = c.mtype
-    WHERE starts_with(c.name, m.name || '-')
+    WHERE starts_with(c.name, m.name || '-') AND m.created_at < c.created_at
 ), rests AS (
     SELECT rest, {signal_code("signal")} AS sig
     FROM (SELECT rest, {name_signal("rest")}
@@ -275,7 +280,7 @@ WITH numbered AS (
     SELECT h.key AS ckey, m.key AS pkey, h.rest, h.sig,
         greatest(h.namesakes - CAST(h.rest = '' AS BIGINT), 1) AS namesakes
     FROM hits h JOIN kept m ON m.name = h.stem AND m.lkey <> h.lkey
-    WHERE h.rest <> '' OR m.author <> h.author
+    WHERE (h.rest <> '' OR m.author <> h.author) AND m.created_at < h.created_at
 )
 SELECT ckey, pkey, rest, sig, namesakes FROM by_name
 UNION ALL
