@@ -123,3 +123,17 @@ def test_plain_column_types_are_never_converted() -> None:
     assert texts._column_values("trendingScore", "DOUBLE", [3.0, 2.5, None]) == [3, 2.5, None]
     assert type(texts._column_values("trendingScore", "DOUBLE", [3.0])[0]) is int
     assert texts._column_values("likes", "DECIMAL(18,3)", [4.0]) == [4]
+
+
+def test_rows_fetched_without_arrow_are_the_same(
+    listing_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column of a type Arrow may give other values for is fetched row by row: both
+    reads give the same strings (here every column forced to the row by row read)."""
+    fields = ALL_FIELDS
+    variants = list(METADATA_VARIANTS)
+    arrow = list(iter_metadata_strings(listing_db, fields, variants, chunk=9))
+    monkeypatch.setattr(texts, "_ARROW_SAME_TYPES", frozenset())
+    rows = list(iter_metadata_strings(listing_db, fields, variants, chunk=9))
+    assert arrow == rows
+    assert [len(c["paper"]) for c in rows] == [9] * 6 + [6]

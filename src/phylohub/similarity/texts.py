@@ -70,6 +70,7 @@ from typing import Any, Final
 import duckdb
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 import pyarrow as pa
 
 from phylohub.errors import PhylohubError
@@ -338,6 +339,73 @@ def _planned_string(values: dict[str, Any], plan: Sequence[_Step]) -> str:
     return str(entry)
 
 
+def _reprs(values: Sequence[Any], omit_null: bool) -> list[str | None]:
+    """``repr`` of each value of a field (None for a null the entry leaves out,
+    ``omit_null``): what ``str()`` of an entry writes after the field's key (a dict's
+    ``str`` is its items' ``repr(key) + ": " + repr(value)`` joined by ``", "`` in braces)."""
+    if omit_null:
+        return [None if x is None else repr(x) for x in values]
+    return list(map(repr, values))
+
+
+def _lineage_reprs(kind: int, values: Sequence[Any], reprs: list[str | None]) -> list[str | None]:
+    """The reprs of a field once :func:`_planned_string`'s lineage filter ``kind`` (1: the
+    ``base_model:`` tags, 2: the ``cardData`` keys) has applied: a value the filter leaves
+    whole keeps its repr, only the others are written again."""
+    out = list(reprs)
+    if kind == 1:
+        for j, r in enumerate(reprs):
+            # A tag that starts with the prefix shows it verbatim in the list's repr (its
+            # characters are printable, none a quote or a backslash): a repr without it
+            # is of a list the filter leaves whole.
+            if r is None or "base_model:" not in r:
+                continue
+            out[j] = repr([t for t in values[j] if not str(t).startswith("base_model:")])
+    elif kind == 2:
+        for j, x in enumerate(values):
+            if reprs[j] is not None and isinstance(x, dict) and any(k in x for k in _LINEAGE_KEYS):
+                out[j] = repr({k: v for k, v in x.items() if k not in _LINEAGE_KEYS})
+    return out
+
+
+def _joined_strings(
+    values: dict[str, Sequence[Any]], plans: dict[str, list[_Step]]
+) -> dict[str, list[str]]:
+    """:func:`_planned_string` of every row of a chunk (``values``: field -> its column of
+    listing values) for every variant's plan, without a dict per row and variant.
+
+    Why: each variant's ``str()`` wrote ``repr`` of every value it keeps again (the
+    paper's, ``no_ids`` and ``traits`` share most fields), row by row in Python. Here each
+    field's values are written once (:func:`_reprs`), a lineage filter writes again only
+    the values it changes, and polars joins each variant's items, keys and values.
+    """
+    reprs: dict[tuple[str, int], pl.Series] = {}
+    for plan in plans.values():
+        for field, omit_null, kind in plan:
+            if (field, 0) not in reprs:
+                plain = _reprs(values[field], omit_null)
+                reprs[field, 0] = pl.Series(field, plain, dtype=pl.String)
+            if kind and (field, kind) not in reprs:
+                changed = _lineage_reprs(kind, values[field], reprs[field, 0].to_list())
+                reprs[field, kind] = pl.Series(field, changed, dtype=pl.String)
+    n = len(next(iter(values.values()))) if values else 0
+    out: dict[str, list[str]] = {}
+    for variant, plan in plans.items():
+        if not plan:
+            out[variant] = ["{}"] * n
+            continue
+        items = pl.DataFrame([reprs[field, kind] for field, _, kind in plan])
+        # an item is null where its value is (concat_str propagates nulls), then skipped
+        keyed = [pl.concat_str(pl.lit(repr(field) + ": "), pl.col(field)) for field, _, _ in plan]
+        joined = items.select(
+            pl.concat_str(
+                pl.lit("{"), pl.concat_str(keyed, separator=", ", ignore_nulls=True), pl.lit("}")
+            )
+        )
+        out[variant] = joined.to_series().to_list()
+    return out
+
+
 def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
     """The fields, checked against :data:`METADATA_FIELDS` (no repeats)."""
     unknown = [f for f in fields if f not in METADATA_FIELDS]
@@ -372,31 +440,51 @@ def iter_metadata_strings(
         )
     columns = sorted({METADATA_FIELDS[f] for f in fields})
     select = ", ".join(f'"{c}"' for c in columns)
+    if rows is None:
+        query = f"SELECT {select} FROM models ORDER BY id"
+    else:
+        query = f"""
+            WITH r AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS _row FROM models),
+            w AS (SELECT r.id, r._row FROM r SEMI JOIN _wanted ON r._row = _wanted.i)
+            SELECT {select} FROM w JOIN models USING (id) ORDER BY w._row
+            """
+    plans = {v: _variant_plan(fields, v) for v in variants}
     with duckdb.connect(str(db), read_only=True) as con:
-        if rows is None:
-            cur = con.execute(f"SELECT {select} FROM models ORDER BY id")
-        else:
+        if rows is not None:
             _register_rows(con, rows)
-            cur = con.execute(
-                f"""
-                WITH r AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS _row FROM models),
-                w AS (SELECT r.id, r._row FROM r SEMI JOIN _wanted ON r._row = _wanted.i)
-                SELECT {select} FROM w JOIN models USING (id) ORDER BY w._row
-                """
-            )
-        types = {d[0]: str(d[1]) for d in cur.description}
-        plans = {v: _variant_plan(fields, v) for v in variants}
-        while True:
-            batch = cur.fetchmany(chunk)
-            if not batch:
-                return
-            by_column = dict(zip(columns, zip(*batch, strict=True), strict=True))
-            values = [
-                _column_values(f, types[METADATA_FIELDS[f]], by_column[METADATA_FIELDS[f]])
+        for by_column, types in _column_chunks(con, query, chunk):
+            values = {
+                f: _column_values(f, types[METADATA_FIELDS[f]], by_column[METADATA_FIELDS[f]])
                 for f in fields
-            ]
-            entries = [dict(zip(fields, row, strict=True)) for row in zip(*values, strict=True)]
-            yield {v: [_planned_string(e, plans[v]) for e in entries] for v in variants}
+            }
+            yield _joined_strings(values, plans)
+
+
+#: DuckDB column types whose values are the same Python objects read through Arrow
+#: (``to_pylist``) as fetched row by row: naive times, plain numbers, strings, lists.
+_ARROW_SAME_TYPES: Final = _NEVER_FLOAT_TYPES | {"DOUBLE", "TIMESTAMP"}
+
+
+def _column_chunks(
+    con: duckdb.DuckDBPyConnection, query: str, chunk: int
+) -> Iterator[tuple[dict[str, Sequence[Any]], dict[str, str]]]:
+    """The result of ``query``, ``chunk`` rows at a time, as column -> Python values, and
+    each column's DuckDB type.
+
+    Why Arrow: fetching rows (a tuple per row, then transposed) was half of reading the
+    listing; Arrow's batches, a list per column, hold the same values. A column of any
+    other type (a time zone's times, decimals, ...) is fetched row by row, as before.
+    """
+    rel = con.sql(query)
+    types = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
+    if all(t in _ARROW_SAME_TYPES for t in types.values()):
+        for batch in rel.to_arrow_reader(chunk):
+            if batch.num_rows:
+                yield {c: batch.column(c).to_pylist() for c in types}, types
+        return
+    cur = con.execute(query)
+    while batch_rows := cur.fetchmany(chunk):
+        yield dict(zip(types, zip(*batch_rows, strict=True), strict=True)), types
 
 
 @dataclass(frozen=True)
