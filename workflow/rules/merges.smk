@@ -67,6 +67,7 @@ rule measure_merge_resemblance:
         merges=results("merges/merges.parquet"),
         vocabulary=results("similarity/vocabulary.parquet"),
         fit=results("similarity/vocabulary_fit.json"),
+        card_texts=results("similarity/card_texts.parquet"),
     output:
         pairs=results("merges/resemblance.parquet"),
         summary=results("merges/resemblance.tsv"),

@@ -35,6 +35,7 @@ rule fit_similarity_vocabulary:
     output:
         vocabulary=results("similarity/vocabulary.parquet"),
         fit=results("similarity/vocabulary_fit.json"),
+        card_texts=results("similarity/card_texts.parquet"),
     log:
         "logs/{snapshot}/fit_similarity_vocabulary.log",
     benchmark:
@@ -58,6 +59,7 @@ rule compute_similarity:
         pairs=results("similarity/kin_pairs.parquet"),
         vocabulary=results("similarity/vocabulary.parquet"),
         fit=results("similarity/vocabulary_fit.json"),
+        card_texts=results("similarity/card_texts.parquet"),
     output:
         similarity=results("similarity/pair_similarity.parquet"),
         stats=results("similarity/similarity_stats.json"),

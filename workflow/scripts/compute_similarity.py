@@ -1,7 +1,8 @@
 """Compute the similarity measures of every distinct kin pair.
 
 Reads: results/{snapshot}/hub.duckdb, similarity/kin_pairs.parquet and the vocabularies
-(similarity/vocabulary.parquet, vocabulary_fit.json). Writes:
+(similarity/vocabulary.parquet, vocabulary_fit.json) with the prepared cards
+(similarity/card_texts.parquet). Writes:
 similarity/pair_similarity.parquet, similarity_stats.json.
 """
 
@@ -20,4 +21,5 @@ run_compute_similarity(
     snakemake.threads,
     named_paths(snakemake.output.items()),
     seed=snakemake.params.seed,
+    card_texts=Path(snakemake.input.card_texts),
 )

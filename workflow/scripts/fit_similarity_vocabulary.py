@@ -1,7 +1,8 @@
 """Fit the similarity measures' vocabularies (and document frequencies) once per snapshot.
 
-Reads: results/{snapshot}/hub.duckdb. Writes: similarity/vocabulary.parquet and
-vocabulary_fit.json, read by compute_similarity and measure_merge_resemblance.
+Reads: results/{snapshot}/hub.duckdb. Writes: similarity/vocabulary.parquet,
+vocabulary_fit.json and card_texts.parquet (every model's prepared card), read by
+compute_similarity and measure_merge_resemblance.
 """
 
 from pathlib import Path

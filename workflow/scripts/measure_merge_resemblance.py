@@ -2,8 +2,8 @@
 
 Reads: hub.duckdb, merges/merges.parquet, the genealogy's nodes and edges of
 merges.relations, the similarity stage's vocabularies (similarity/vocabulary.parquet,
-vocabulary_fit.json). Writes: merges/resemblance.parquet and resemblance.tsv; see
-phylohub.merges.resemblance.
+vocabulary_fit.json) and its prepared cards (similarity/card_texts.parquet). Writes:
+merges/resemblance.parquet and resemblance.tsv; see phylohub.merges.resemblance.
 """
 
 from pathlib import Path
@@ -25,4 +25,5 @@ measure_resemblance(
     threads=snakemake.threads,
     vocabulary=Path(snakemake.input.vocabulary),
     fit=Path(snakemake.input.fit),
+    card_texts=Path(snakemake.input.card_texts),
 )

@@ -126,10 +126,14 @@ def measure_pairs(
     pairs: pl.DataFrame,
     options: SimilarityOptions,
     fitted: FittedVocabularies | None = None,
+    card_texts: Path | None = None,
 ) -> pl.DataFrame:
     """``pairs`` with one column per measure (the similarity stage's; ``fitted``: its
-    vocabularies, fitted here if None)."""
-    table, _, _ = pair_similarity(db, pairs["a"].to_list(), pairs["b"].to_list(), options, fitted)
+    vocabularies, fitted here if None; ``card_texts``: the prepared cards written with
+    them, read from the snapshot if None)."""
+    table, _, _ = pair_similarity(
+        db, pairs["a"].to_list(), pairs["b"].to_list(), options, fitted, card_texts
+    )
     sim = pl.from_arrow(table)
     assert isinstance(sim, pl.DataFrame)
     key = pairs.with_columns(
@@ -247,13 +251,15 @@ def resemblance(
     seed: int,
     replicates: int,
     fitted: FittedVocabularies | None = None,
+    card_texts: Path | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The measured pairs and their summary (module docs); ``fitted``: the similarity
-    stage's vocabularies (fitted here if None)."""
+    stage's vocabularies (fitted here if None); ``card_texts``: the prepared cards written
+    with them (read from the snapshot if None)."""
     pairs = resemblance_pairs(merges, nodes, edges, control, seed)
     names = measure_names(options.variants)
     if pairs.height == 0:  # nothing to measure: every measure's row, empty
         pairs = pairs.with_columns(pl.lit(None, pl.Float64).alias(m) for m in names)
         return pairs, summarize(pairs, names, seed, replicates)
-    measured = measure_pairs(db, pairs, options, fitted)
+    measured = measure_pairs(db, pairs, options, fitted, card_texts)
     return measured, summarize(measured, names, seed, replicates)

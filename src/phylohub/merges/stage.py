@@ -187,12 +187,14 @@ def measure_resemblance(
     threads: int = 1,
     vocabulary: Path | None = None,
     fit: Path | None = None,
+    card_texts: Path | None = None,
 ) -> None:
     """Write :data:`RESEMBLANCE_TABLES` (see :mod:`phylohub.merges.resemblance`: the pairs,
     their summary and the first-parent claim) with the similarity stage's options
     (``options``: the config's ``similarity`` section; ``seed`` also draws its vocabulary
     sample, as it does the similarity stage's). ``vocabulary`` and ``fit``: the files of
-    rule ``fit_similarity_vocabulary`` (both, or neither: then fitted here)."""
+    rule ``fit_similarity_vocabulary`` (both, or neither: then fitted here);
+    ``card_texts``: the prepared cards it wrote (None: read from the snapshot)."""
     from phylohub.merges.resemblance import first_parent_claim, resemblance
     from phylohub.similarity.measures import FittedVocabularies, SimilarityOptions, measure_names
 
@@ -212,6 +214,7 @@ def measure_resemblance(
         seed,
         replicates,
         fitted,
+        card_texts,
     )
     claims = first_parent_claim(pairs, measure_names(opts.variants), seed, replicates)
     write_parquet(pairs, Path(outputs["pairs"]))

@@ -57,8 +57,10 @@ from phylohub.similarity.texts import (
     PAPER_FIELDS,
     CardOptions,
     check_fields,
+    iter_card_file,
     iter_card_texts,
     iter_metadata_strings,
+    write_card_texts,
 )
 from phylohub.similarity.vectorize import (
     TermCounts,
@@ -378,9 +380,14 @@ def _read_texts(
     rows: IntArray | None,
     kept: IntArray | None,
     progress: Callable[[int], None],
+    cards: Iterable[tuple[list[int], list[str]]] | None = None,
 ) -> dict[str, _Text]:
     """Tokens of every text of the models at ``rows`` (None: all), in the options' order
-    (metadata variants, then cards); the raw texts of the models in ``kept`` too."""
+    (metadata variants, then cards); the raw texts of the models in ``kept`` too.
+
+    ``cards``: the prepared cards of those models, as :func:`iter_card_texts` yields them
+    (read from the snapshot when None).
+    """
     texts = {text_name(v): _Text() for v in options.variants}
     start = 0
 
@@ -398,18 +405,17 @@ def _read_texts(
     _accumulate(metadata_chunks(), texts, kept, progress)
     for text in texts.values():
         text.finish()
-    cards = {"card": _Text()}
+    if cards is None:
+        cards = iter_card_texts(db, options.cards, rows=rows)
+    card = {"card": _Text()}
     _accumulate(
-        (
-            (np.asarray(r, dtype=np.int64), {"card": t})
-            for r, t in iter_card_texts(db, options.cards, rows=rows)
-        ),
-        cards,
+        ((np.asarray(r, dtype=np.int64), {"card": t}) for r, t in cards),
+        card,
         kept,
         progress,
     )
-    cards["card"].finish()
-    texts.update(cards)
+    card["card"].finish()
+    texts.update(card)
     return texts
 
 
@@ -423,17 +429,25 @@ def _progress(what: str) -> Callable[[int], None]:
     return progress
 
 
-def fit_vocabularies(db: Path, options: SimilarityOptions | None = None) -> FittedVocabularies:
+def fit_vocabularies(
+    db: Path, options: SimilarityOptions | None = None, card_texts: Path | None = None
+) -> FittedVocabularies:
     """Every text's vocabulary and document frequencies, fitted on the models at
     :func:`vocabulary_rows` (the seeded sample, or every model).
 
     Depends on the snapshot and ``options.fit_key()`` only, never on pairs: one fit
-    serves every set of pairs measured on the snapshot.
+    serves every set of pairs measured on the snapshot. Given ``card_texts``, every
+    model's prepared card is written there too (:func:`write_card_texts`, from the one
+    scan of the cards the fit makes), for :func:`pair_similarity` to read.
     """
     opts = options or SimilarityOptions()
     n_models = _n_models(db)
     fit_rows = vocabulary_rows(n_models, opts.vocabulary_sample, opts.seed)
-    texts = _read_texts(db, opts, fit_rows, None, _progress("vocabulary"))
+    cards = None
+    if card_texts is not None:
+        every = np.arange(n_models, dtype=np.int64) if fit_rows is None else fit_rows
+        cards = write_card_texts(db, opts.cards, card_texts, n_models, every)
+    texts = _read_texts(db, opts, fit_rows, None, _progress("vocabulary"), cards)
     fitted: dict[str, FittedText] = {}
     for name in list(texts):
         tokens = texts.pop(name).tokens  # free each text's tokens once fitted
@@ -553,6 +567,7 @@ def pair_similarity(
     b: Sequence[str],
     options: SimilarityOptions | None = None,
     fitted: FittedVocabularies | None = None,
+    card_texts: Path | None = None,
 ) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
     """Every measure for each distinct pair of models among (a[i], b[i]).
 
@@ -567,6 +582,10 @@ def pair_similarity(
     fitted : FittedVocabularies, optional
         The vocabularies (:func:`fit_vocabularies` of this snapshot and options, checked);
         fitted here if not given.
+    card_texts : pathlib.Path, optional
+        Every model's prepared card, written with the fit (:func:`fit_vocabularies`): the
+        pairs' cards are read from it instead of from the snapshot (the same texts, for
+        a fraction of the snapshot's decompression).
 
     Returns
     -------
@@ -601,7 +620,10 @@ def pair_similarity(
     stats["vocabulary_sample"] = fitted.sample
     # The pairs' models only: the vocabularies are the fit's.
     t1 = time.perf_counter()
-    texts = _read_texts(db, opts, needed, needed, _progress("similarity"))
+    cards = None
+    if card_texts is not None:
+        cards = iter_card_file(card_texts, opts.cards, n_models, needed)
+    texts = _read_texts(db, opts, needed, needed, _progress("similarity"), cards)
     seconds["texts"] = time.perf_counter() - t1
     columns: dict[str, Any] = {}
     for name, text in texts.items():

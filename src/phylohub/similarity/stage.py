@@ -38,7 +38,8 @@ def run_fit_similarity_vocabulary(
     db: Path, options: dict[str, Any], out: dict[str, Path], seed: int = 0
 ) -> None:
     """Rule ``fit_similarity_vocabulary``: every text's vocabulary and document
-    frequencies (``vocabulary``: the table; ``fit``: sizes and the options, JSON).
+    frequencies (``vocabulary``: the table; ``fit``: sizes and the options, JSON; and,
+    when ``out`` names ``card_texts``, every model's prepared card, parquet).
 
     Its own rule so that the fit depends on the snapshot and the options only: the kin
     pairs (their draws, the genealogy) can change without refitting, and
@@ -47,7 +48,7 @@ def run_fit_similarity_vocabulary(
     from phylohub.similarity.measures import SimilarityOptions, fit_vocabularies
 
     opts = SimilarityOptions.from_config(options, seed=seed)
-    fit_vocabularies(db, opts).write(out["vocabulary"], out["fit"])
+    fit_vocabularies(db, opts, out.get("card_texts")).write(out["vocabulary"], out["fit"])
 
 
 def run_compute_similarity(
@@ -59,15 +60,19 @@ def run_compute_similarity(
     threads: int,
     out: dict[str, Path],
     seed: int = 0,
+    card_texts: Path | None = None,
 ) -> None:
     """Rule ``compute_similarity``: every measure of every distinct kin pair, with the
-    vocabularies of ``fit_similarity_vocabulary`` (``vocabulary`` and ``fit``)."""
+    vocabularies of ``fit_similarity_vocabulary`` (``vocabulary`` and ``fit``) and the
+    prepared cards it wrote (``card_texts``; None: read from the snapshot)."""
     from phylohub.similarity.measures import FittedVocabularies, SimilarityOptions, pair_similarity
 
     opts = SimilarityOptions.from_config(options, threads=threads, seed=seed)
     fitted = FittedVocabularies.read(vocabulary, fit)
     kin = pq.read_table(pairs, columns=["a", "b"])
-    table, _, stats = pair_similarity(db, kin["a"].to_pylist(), kin["b"].to_pylist(), opts, fitted)
+    table, _, stats = pair_similarity(
+        db, kin["a"].to_pylist(), kin["b"].to_pylist(), opts, fitted, card_texts
+    )
     io.write_parquet(table, out["similarity"])
     io.write_json(stats, out["stats"])
     log.info(

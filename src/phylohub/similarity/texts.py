@@ -62,7 +62,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -72,17 +72,21 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from phylohub.errors import PhylohubError
 
 __all__ = [
+    "CARD_TEXTS_SCHEMA",
     "METADATA_FIELDS",
     "METADATA_VARIANTS",
     "PAPER_FIELDS",
     "CardOptions",
+    "iter_card_file",
     "iter_card_texts",
     "iter_metadata_strings",
     "metadata_string",
+    "write_card_texts",
 ]
 
 #: The paper's entry: ``GET /api/models`` without parameters, in the API's order.
@@ -516,14 +520,9 @@ class CardOptions:
             raise PhylohubError("similarity.cards.front_matter must be 'keep' or 'strip'")
 
 
-def iter_card_texts(
-    db: Path, options: CardOptions, chunk: int = 100_000, rows: npt.ArrayLike | None = None
-) -> Iterator[tuple[list[int], list[str]]]:
-    """Prepared cards: (model row indices in id order, texts), ``chunk`` at a time.
-
-    Only models whose card passes the options' filter appear (and, given ``rows``, only
-    the models at those row indices).
-    """
+def _card_query(options: CardOptions, some_rows: bool) -> str:
+    """The query of the prepared cards (``i``: row index in id order, ``t``: the text), in
+    row order; of the rows in ``_wanted`` only when ``some_rows``. Parameter ``$min``."""
     skip = "0"
     length = "c.length_chars"
     if options.front_matter == "strip":
@@ -533,24 +532,141 @@ def iter_card_texts(
     if options.cut_chars is not None:
         text = f"substr(c.text, {skip} + 1, {int(options.cut_chars)})"
     auto = "AND NOT c.auto_generated" if options.drop_auto_generated else ""
-    sql = f"""
+    return f"""
         WITH r AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM models),
-        m AS (SELECT * FROM r {"SEMI JOIN _wanted USING (i)" if rows is not None else ""})
+        m AS (SELECT * FROM r {"SEMI JOIN _wanted USING (i)" if some_rows else ""})
         SELECT m.i, {text} AS t
         FROM m JOIN cards c USING (id)
         WHERE c.status = 'ok' AND c.text IS NOT NULL AND {length} >= $min {auto}
         ORDER BY m.i
     """
+
+
+def iter_card_texts(
+    db: Path, options: CardOptions, chunk: int = 100_000, rows: npt.ArrayLike | None = None
+) -> Iterator[tuple[list[int], list[str]]]:
+    """Prepared cards: (model row indices in id order, texts), ``chunk`` at a time.
+
+    Only models whose card passes the options' filter appear (and, given ``rows``, only
+    the models at those row indices).
+    """
     params: dict[str, Any] = {"min": int(options.min_chars)}
     with duckdb.connect(str(db), read_only=True) as con:
         if rows is not None:
             _register_rows(con, rows)
-        cur = con.execute(sql, params)
+        cur = con.execute(_card_query(options, rows is not None), params)
         while True:
             batch = cur.fetchmany(chunk)
             if not batch:
                 return
             yield [int(r[0]) for r in batch], [r[1] for r in batch]
+
+
+#: Columns of the prepared cards' file (``similarity/card_texts.parquet``).
+CARD_TEXTS_SCHEMA: Final[pa.Schema] = pa.schema([("row", pa.int64()), ("text", pa.string())])
+
+#: Key of the file's metadata naming the card options and the snapshot's size it holds.
+_CARD_TEXTS_KEY: Final[bytes] = b"phylohub.card_texts"
+
+#: Rows per row group of the file: what a reader holds at a time.
+_CARD_TEXTS_GROUP: Final[int] = 65_536
+
+
+def _card_texts_key(options: CardOptions, n_models: int) -> bytes:
+    return json.dumps({"cards": asdict(options), "models": int(n_models)}, sort_keys=True).encode()
+
+
+def write_card_texts(
+    db: Path,
+    options: CardOptions,
+    out: Path,
+    n_models: int,
+    rows: npt.ArrayLike | None = None,
+    chunk: int = 100_000,
+    group: int = _CARD_TEXTS_GROUP,
+) -> list[tuple[list[int], list[str]]]:
+    """Write every model's prepared card (:func:`iter_card_texts` of every model) to
+    ``out`` (parquet, :data:`CARD_TEXTS_SCHEMA`, in row order) and return those of the
+    models at ``rows`` (None: none) as :func:`iter_card_texts` would yield them. ``group``:
+    rows per row group (what a reader holds at a time).
+
+    Why: the texts are zstd-compressed in row groups of 122,880 cards, so reading the
+    cards of a few thousand scattered models decompresses nearly every card's text (about
+    6 s of CPU at 1.86M models). The vocabulary's fit reads them all anyway (its sample
+    has rows everywhere); written here once, cut, the measuring rules read theirs from this
+    file (:func:`iter_card_file`) for under a second. The file is lz4-compressed: zstd's
+    decompression cost as much again, an uncompressed file is three times bigger.
+    """
+    wanted = None if rows is None else np.asarray(rows, dtype=np.int64)
+    kept_rows: list[npt.NDArray[np.int64]] = []
+    kept_texts: list[pa.Array] = []
+    schema = CARD_TEXTS_SCHEMA.with_metadata({_CARD_TEXTS_KEY: _card_texts_key(options, n_models)})
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    with (
+        duckdb.connect(str(db), read_only=True) as con,
+        pq.ParquetWriter(out, schema, compression="lz4") as writer,
+    ):
+        rel = con.sql(_card_query(options, False), params={"min": int(options.min_chars)})
+        for batch in rel.to_arrow_reader(group):
+            if not batch.num_rows:
+                continue
+            table = pa.Table.from_arrays(
+                [batch.column(0).cast(pa.int64()), batch.column(1).cast(pa.string())],
+                schema=schema,
+            )
+            writer.write_table(table, row_group_size=group)
+            if wanted is not None:
+                _keep(table, wanted, kept_rows, kept_texts)
+    return _chunks(kept_rows, kept_texts, chunk)
+
+
+def iter_card_file(
+    path: Path,
+    options: CardOptions,
+    n_models: int,
+    rows: npt.ArrayLike,
+    chunk: int = 100_000,
+) -> Iterator[tuple[list[int], list[str]]]:
+    """:func:`iter_card_texts` of the models at ``rows``, read from a file of
+    :func:`write_card_texts` (PhylohubError if it holds other options or another size)."""
+    file = pq.ParquetFile(path)
+    meta = file.schema_arrow.metadata or {}
+    if meta.get(_CARD_TEXTS_KEY) != _card_texts_key(options, n_models):
+        raise PhylohubError(
+            f"{path} holds the cards of another snapshot or other options; fit the "
+            "vocabularies again (rule fit_similarity_vocabulary)"
+        )
+    wanted = np.asarray(rows, dtype=np.int64)
+    kept_rows: list[npt.NDArray[np.int64]] = []
+    kept_texts: list[pa.Array] = []
+    for g in range(file.num_row_groups):
+        _keep(file.read_row_group(g, use_threads=False), wanted, kept_rows, kept_texts)
+    yield from _chunks(kept_rows, kept_texts, chunk)
+
+
+def _keep(
+    table: pa.Table,
+    wanted: npt.NDArray[np.int64],
+    kept_rows: list[npt.NDArray[np.int64]],
+    kept_texts: list[pa.Array],
+) -> None:
+    """Append the rows and texts of ``table`` whose row is in ``wanted``."""
+    row = table.column("row").to_numpy()
+    take = np.flatnonzero(np.isin(row, wanted))
+    if take.size:
+        kept_rows.append(row[take])
+        kept_texts.append(table.column("text").take(pa.array(take)).combine_chunks())
+
+
+def _chunks(
+    kept_rows: list[npt.NDArray[np.int64]], kept_texts: list[pa.Array], chunk: int
+) -> list[tuple[list[int], list[str]]]:
+    """The kept rows (increasing) and texts as :func:`iter_card_texts`' chunks."""
+    if not kept_rows:
+        return []
+    rows = np.concatenate(kept_rows).tolist()
+    texts = pa.chunked_array(kept_texts, pa.string()).to_pylist()
+    return [(rows[k : k + chunk], texts[k : k + chunk]) for k in range(0, len(rows), chunk)]
 
 
 #: DuckDB's memory (MB) when reading the texts of some rows. It keeps the blocks it has
