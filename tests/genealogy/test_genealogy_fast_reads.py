@@ -8,7 +8,10 @@
   equals the plain join on a planted snapshot's node tables;
 * the snapshot read for one relation set (its edges alone, the models numbered once)
   gives the graph that reading every edge gives, for each set, and its edges are those
-  of the query that numbers the models itself.
+  of the query that numbers the models itself;
+* the edges query that groups each edge with its first tag's position
+  (:data:`~phylohub.genealogy.sql.EDGES`) gives the rows of the one that joins the
+  position back to the edges (:data:`~phylohub.genealogy.sql.EDGES_PLAIN`), for each set.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from phylohub.genealogy import sql
@@ -111,3 +115,22 @@ def test_registered_numbering_equals_the_self_numbered_query(planted: tuple[Path
     assert edges.child.size > 500 and (edges.parent >= n).any()
     for field in ("child", "parent", "relation", "position"):
         assert np.array_equal(getattr(edges, field), np.asarray(rows[field], dtype=np.int64))
+
+
+def test_edges_query_equals_the_joined_back_query(planted: tuple[Path, Path]) -> None:
+    """Each edge's first tag grouped with its own columns gives the rows (and their order)
+    of the first tag joined back to the edges."""
+    db, _ = planted
+    with duckdb.connect(str(db), read_only=True) as con:
+        ids = con.sql("SELECT id FROM models ORDER BY id").to_arrow_table()["id"]
+        con.register("listed_ids", pa.table({"id": ids, "idx": np.arange(len(ids))}))
+        for name, relations in SETS.items():
+            params = {"n": len(ids), "relations": list(RELATIONS), "keep": relations}
+            fast = con.execute(sql.EDGES, params).fetchnumpy()
+            plain = con.execute(sql.EDGES_PLAIN, params).fetchnumpy()
+            assert list(fast) == list(plain) == ["child", "parent", "relation", "position"]
+            assert fast["child"].size > 100, name
+            for field in plain:
+                assert np.array_equal(fast[field], plain[field]), (name, field)
+            tagged = np.asarray(plain["position"]) < 2**31 - 1
+            assert tagged.any() and (plain["position"] > 0).any(), name

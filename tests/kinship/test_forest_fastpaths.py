@@ -1,7 +1,8 @@
 """``sample_kin_pairs``'s fast paths against their plain forms: the forest read with the
 ids numbered once (the plain form numbers the models inside the edges' query), and every
 shape's total and anchors from one pass (the plain form: :func:`shape_totals` and
-:func:`anchor_weights` per shape)."""
+:func:`anchor_weights` per shape), and the anchors drawn from the checked forest's own
+degrees (the plain form: :func:`anchor_weights` of its parent array, checked again)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ import numpy as np
 import pytest
 
 from phylohub.kinship.forest import break_cycles, families, load_forest
-from phylohub.kinship.shapes import SHAPES, anchor_weights, shape_counts, shape_totals
+from phylohub.kinship.sampling import Forest, _draw_anchors
+from phylohub.kinship.shapes import (
+    SHAPES,
+    anchor_weights,
+    checked_anchor_weights,
+    shape_counts,
+    shape_totals,
+)
 from phylohub.vocabulary import EDGE_RELATIONS
 
 PLAIN_EDGES_SQL = """
@@ -53,8 +61,8 @@ def test_the_forest_is_the_one_numbered_in_the_query(
         assert kin.stats["extra_parents"] > 0
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_shape_counts_are_the_totals_and_anchors_of_each_shape(seed: int) -> None:
+def shuffled_forest(seed: int) -> np.ndarray:
+    """A random forest of 1-400 nodes with a few hubs, its nodes in random order."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 400))
     parent = np.full(n, -1, dtype=np.int64)
@@ -65,6 +73,30 @@ def test_shape_counts_are_the_totals_and_anchors_of_each_shape(seed: int) -> Non
     perm = rng.permutation(n)
     shuffled = np.full(n, -1, dtype=np.int64)
     shuffled[perm[parent >= 0]] = perm[parent[parent >= 0]]
+    return shuffled
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_shape_counts_are_the_totals_and_anchors_of_each_shape(seed: int) -> None:
+    shuffled = shuffled_forest(seed)
     totals, anchors = shape_counts(shuffled)
     assert totals == shape_totals(shuffled)
     assert anchors == {s: int(anchor_weights(shuffled, s)[0].size) for s in SHAPES}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_anchors_of_the_checked_forest_are_those_of_its_parent_array(seed: int) -> None:
+    parent = shuffled_forest(seed)
+    forest = Forest.from_parents(parent)
+    for shape in SHAPES:
+        fast = checked_anchor_weights(forest.parent, forest.degree, shape)
+        plain = anchor_weights(parent, shape)
+        for a, b in zip(fast, plain, strict=True):
+            assert a.dtype == b.dtype == np.int64 and np.array_equal(a, b), shape
+        drawn, total = _draw_anchors(forest, shape, 50, np.random.default_rng(seed))
+        anchors, weights = plain
+        if anchors.size:
+            cum = np.cumsum(weights)
+            r = np.random.default_rng(seed).integers(0, int(weights.sum()), 50, dtype=np.int64)
+            assert np.array_equal(drawn, anchors[np.searchsorted(cum, r, side="right")]), shape
+            assert total == int(weights.sum())

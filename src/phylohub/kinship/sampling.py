@@ -55,8 +55,8 @@ from phylohub.kinship.shapes import (
     SHAPE_NODES,
     SHAPES,
     _exact_sum,
-    anchor_weights,
     check_forest,
+    checked_anchor_weights,
     out_degrees,
 )
 
@@ -194,7 +194,7 @@ def _draw_anchors(
     forest: Forest, shape: str, k: int, rng: np.random.Generator
 ) -> tuple[IntArray, int]:
     """k anchors drawn in proportion to their weights; also the shape's total count."""
-    anchors, weights = anchor_weights(forest.parent, shape)
+    anchors, weights = checked_anchor_weights(forest.parent, forest.degree, shape)
     if anchors.size == 0:
         return np.empty(0, dtype=np.int64), 0
     total = _exact_sum(weights)

@@ -112,6 +112,7 @@ __all__ = [
     "SHAPE_NODES",
     "anchor_weights",
     "check_forest",
+    "checked_anchor_weights",
     "out_degrees",
     "shape_counts",
     "shape_totals",
@@ -313,9 +314,19 @@ def anchor_weights(parent: npt.ArrayLike, shape: str) -> tuple[IntArray, IntArra
         For an unknown shape or a parent array that is not a forest.
     """
     par = check_forest(parent)
+    return checked_anchor_weights(par, out_degrees(par), shape)
+
+
+def checked_anchor_weights(
+    par: IntArray, degree: IntArray, shape: str
+) -> tuple[IntArray, IntArray]:
+    """:func:`anchor_weights` of a forest already checked (:func:`check_forest`), with its
+    :func:`out_degrees`: ``sample_kin`` draws every shape from one checked
+    :class:`~phylohub.kinship.sampling.Forest`, where checking it and counting its
+    children again for each shape cost ~0.3 s of the rule at 1.86M models."""
     if shape not in SHAPES:
         raise PhylohubError(f"unknown kin shape {shape!r}; known: {', '.join(SHAPES)}")
-    w = _weights(par, out_degrees(par), shape).astype(np.int64, copy=False)
+    w = _weights(par, degree, shape).astype(np.int64, copy=False)
     anchors = np.flatnonzero(w > 0).astype(np.int64)
     return anchors, w[anchors]
 
