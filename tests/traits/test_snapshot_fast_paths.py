@@ -12,7 +12,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from phylohub.errors import PhylohubError
 from phylohub.genealogy.graphs import read_edges
+from phylohub.genealogy.tables import build_genealogy, paths_in
 from phylohub.traits import sql
 from phylohub.traits.drift import count_transitions
 from phylohub.traits.kin import genealogy_headlines, kin_headlines, mutation_headlines
@@ -121,3 +123,34 @@ def test_kin_without_inferred_edges_measures_the_second_side(
     assert got["edges"] > 1000
     want = {m: float(plain[m] or 0) for m in got}
     assert_frame_equal(pl.DataFrame([got]), pl.DataFrame([want]))  # NaN equals NaN here
+
+
+@pytest.mark.parametrize("confident", [False, True])
+def test_kin_declared_side_from_the_genealogy_summary_equals_measuring_it(
+    snapshot20k: Path, tmp_path: Path, confident: bool
+) -> None:
+    # the genealogy stage's summary of the same set (declared edges only) stands in for
+    # reading and analysing the edges; with a confident inferred edge the second side is
+    # still measured, from edges read here
+    inferred = tmp_path / "inferred_edges.parquet"
+    con = open_snapshot(snapshot20k, "first", traits=False)
+    try:
+        (child,), (parent,) = con.execute("SELECT id FROM models ORDER BY id LIMIT 2").fetchall()
+    finally:
+        con.close()
+    pl.DataFrame(
+        {"child": [child], "parent": [parent], "relation": ["finetune"],
+         "confidence": [0.9 if confident else 0.1], "covered": [False],
+         "parent_in_snapshot": [True]}
+    ).write_parquet(inferred)  # fmt: skip
+    build_genealogy(snapshot20k, ALL, paths_in(tmp_path / "all"))
+    args = (snapshot20k, inferred, ALL, 0.8, 0.95)
+    plain = kin_headlines(*args, tmp_path / "plain.tsv")
+    fast = kin_headlines(*args, tmp_path / "fast.tsv", declared=tmp_path / "all/summary.json")
+    assert plain["declared"][0] > 1000
+    assert (plain["change"][0] == 1) == confident  # the edge added, or not
+    assert_frame_equal(fast, plain)
+    assert (tmp_path / "fast.tsv").read_bytes() == (tmp_path / "plain.tsv").read_bytes()
+    with pytest.raises(PhylohubError, match="not of finetune"):
+        kin_headlines(*args[:2], ["finetune"], *args[3:], tmp_path / "x.tsv",
+                      declared=tmp_path / "all/summary.json")  # fmt: skip

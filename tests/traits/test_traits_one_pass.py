@@ -20,6 +20,8 @@ from phylohub.traits.mutation import (
     coded_distances,
     distances_both_ways,
     mutation_distances,
+    mutation_rates,
+    write_mutation_rates,
 )
 from phylohub.traits.sizes import MAX_GENERATION, SAME_SIZE_TOLERANCE, model_generations
 from phylohub.traits.snapshot import (
@@ -186,3 +188,22 @@ def test_config_traits_and_generations_equal_the_plain_statements(flagged: Path)
     assert_frame_equal(fast, plain)
     assert generations["same_size"].drop_nulls().len() > 100
     assert_frame_equal(generations, plain_generations)
+
+
+def test_rates_both_ways_each_measured_from_its_distances(flagged: Path, tmp_path: Path) -> None:
+    """``mutation_rates_flagged`` measures a way's rates again only when its distances
+    differ (with no flagged pair the two ways are one frame): here they differ, and each
+    way's rows are the rates of its own distances."""
+    rates = write_mutation_rates(flagged, tmp_path / "rates.parquet", exclude_flagged=True,
+                                 both_out=tmp_path / "both.parquet")  # fmt: skip
+    both = pl.read_parquet(tmp_path / "both.parquet")
+    con = open_snapshot(flagged, "first")
+    try:
+        plain = plain_both_ways(con)
+    finally:
+        con.close()
+    for way in FLAGGED:
+        want = mutation_rates(plain[way])  # type: ignore[arg-type]
+        assert_frame_equal(both.filter(flagged=way).drop("flagged"), want)
+    assert_frame_equal(rates, both.filter(flagged="excluded").drop("flagged"))
+    assert not both.filter(flagged="kept").drop("flagged").equals(rates)

@@ -368,6 +368,16 @@ def inferred_input(wildcards):
     return {"inferred": results("inference/inferred_edges.parquet", wildcards.snapshot)}
 
 
+def kin_declared_input(wildcards):
+    """The genealogy summary of the relation set inference.relations, as the kin table's
+    declared side, when the genealogy is built from the declared edges only
+    (genealogy.inferred: exclude); otherwise the kin table measures that side itself."""
+    if config["genealogy"]["inferred"] != "exclude":
+        return {}
+    name = config["inference"]["relations"]
+    return {"declared": results(f"genealogy/{name}/summary.json", wildcards.snapshot)}
+
+
 # --------------------------------------------------------------------------- licenses
 
 

@@ -167,6 +167,7 @@ rule plot_documentation_thinning:
 
 rule compare_inferred_kin:
     input:
+        unpack(kin_declared_input),
         db=results("hub.duckdb"),
         inferred=results("inference/inferred_edges.parquet"),
     output:

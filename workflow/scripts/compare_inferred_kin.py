@@ -1,7 +1,9 @@
 """The headline numbers (families, largest family, deepest generation, children with
 children, mutation rates) with declared edges only and with the inferred edges added.
 
-Reads: results/{snapshot}/hub.duckdb and inference/inferred_edges.parquet. Writes:
+Reads: results/{snapshot}/hub.duckdb, inference/inferred_edges.parquet and, with
+genealogy.inferred: exclude, genealogy/{inference.relations}/summary.json (the declared
+side's genealogy numbers). Writes:
 results/{snapshot}/traits/kin_headlines.tsv; see phylohub.traits.kin.
 """
 
@@ -18,4 +20,5 @@ kin_headlines(
     snakemake.params.min_confidence,
     snakemake.params.level,
     Path(snakemake.output.table),
+    declared=Path(d) if (d := snakemake.input.get("declared")) else None,
 )

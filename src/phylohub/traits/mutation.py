@@ -174,11 +174,13 @@ def distances_both_ways(con: Any) -> dict[str, pl.DataFrame]:
     con.execute(sql.CREATE_FLAGGED_PAIRS)
     flagged = frame(con, "SELECT pair FROM flagged_pairs")["pair"]
     if flagged.is_empty():
-        excluded = kept
-    else:
-        again = frame(con, sql.RECODED_PAIR_DISTANCES)
-        left = kept.join(flagged.to_frame(), on="pair", how="anti")
-        excluded = pl.concat([left, again]).sort("trait", "relation", "pair")
+        # the same frame both ways: write_mutation_rates measures its rates once
+        kept = kept.drop("pair")
+        log.info("no compared pair with a flagged value: both ways are the same")
+        return {"kept": kept, "excluded": kept}
+    again = frame(con, sql.RECODED_PAIR_DISTANCES)
+    left = kept.join(flagged.to_frame(), on="pair", how="anti")
+    excluded = pl.concat([left, again]).sort("trait", "relation", "pair")
     log.info("%d compared pairs with a flagged value measured again", flagged.len())
     return {"kept": kept.drop("pair"), "excluded": excluded.drop("pair")}
 
@@ -232,8 +234,13 @@ def write_mutation_rates(
         con.close()
     choice = "excluded" if exclude_flagged else "kept"
     log.info("%d trait comparisons on compared pairs", both[choice].height)
-    # each way's rates once: the run's choice is one of the two written to both_out
-    rates = {f: mutation_rates(d, level) for f, d in both.items() if both_out or f == choice}
+    # each way's rates once: the run's choice is one of the two written to both_out, and
+    # with no flagged pair both ways are one frame (distances_both_ways), measured once
+    rates: dict[str, pl.DataFrame] = {}
+    for f, d in both.items():
+        if both_out or f == choice:
+            same = [rates[g] for g in rates if both[g] is d]
+            rates[f] = same[0] if same else mutation_rates(d, level)
     table = rates[choice]
     if both_out is not None:
         _write_both_rates(rates, Path(both_out))
