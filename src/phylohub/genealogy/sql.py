@@ -24,16 +24,10 @@ GROUP BY lower(parent)
 ORDER BY id
 """
 
-#: Every edge of the relations ``$keep`` as node indices, with its relation and the position
-#: of the first tag naming it (which parent a tree keeps). ``$n`` is the number of listed
-#: models; ``listed_ids`` the rows of :data:`LISTED` with their index ``idx`` (the reader
-#: registers them: numbering the models here again sorted 1.86M ids a second time);
-#: external parents are numbered over every edge's, whichever are kept. A set of
-#: fewer relations joins fewer edges to the tags (the finetune set: 0.5 s less at 1.86M).
-#: The snapshot holds one edge per (child, parent) (``INSERT_EDGES`` groups by them), so
-#: the first tag's position is grouped with the edge's own columns instead of joined
-#: back to the edges (:data:`EDGES_PLAIN`, the same rows: 0.3-0.7 s less a set at 1.86M).
-EDGES = r"""
+#: The listed ids, the external parents numbered and every ``base_model`` tag's parent
+#: with its position: the common table expressions :data:`EDGES` and :data:`EDGES_PLAIN`
+#: share.
+_EDGE_TAGS = r"""
 WITH listed AS (
     SELECT id, idx FROM listed_ids
 ), external AS (
@@ -45,7 +39,19 @@ WITH listed AS (
     FROM tags WHERE prefix = 'base_model'
 ), declared AS (
     SELECT child, position, parts[len(parts)] AS raw FROM named WHERE len(parts) <= 2
-), first_tag AS (
+)"""
+
+
+#: Every edge of the relations ``$keep`` as node indices, with its relation and the position
+#: of the first tag naming it (which parent a tree keeps). ``$n`` is the number of listed
+#: models; ``listed_ids`` the rows of :data:`LISTED` with their index ``idx`` (the reader
+#: registers them: numbering the models here again sorted 1.86M ids a second time);
+#: external parents are numbered over every edge's, whichever are kept. A set of
+#: fewer relations joins fewer edges to the tags (the finetune set: 0.5 s less at 1.86M).
+#: The snapshot holds one edge per (child, parent) (``INSERT_EDGES`` groups by them), so
+#: the first tag's position is grouped with the edge's own columns instead of joined
+#: back to the edges (:data:`EDGES_PLAIN`, the same rows: 0.3-0.7 s less a set at 1.86M).
+EDGES = rf"""{_EDGE_TAGS}, first_tag AS (
     SELECT e.child, e.parent, e.relation, e.parent_in_snapshot,
         coalesce(min(d.position) FILTER (WHERE d.raw = e.parent), min(d.position)) AS position
     FROM edges e LEFT JOIN declared d ON d.child = e.child AND lower(d.raw) = lower(e.parent)
@@ -66,19 +72,7 @@ ORDER BY child, position, parent
 
 #: :data:`EDGES` as first written: each edge of the set joined back to its first tag's
 #: position (the plain form the tests hold :data:`EDGES` to).
-EDGES_PLAIN = r"""
-WITH listed AS (
-    SELECT id, idx FROM listed_ids
-), external AS (
-    SELECT lower(parent) AS lid,
-        ($n + row_number() OVER (ORDER BY min(parent)) - 1)::BIGINT AS idx
-    FROM edges WHERE NOT parent_in_snapshot GROUP BY lower(parent)
-), named AS (
-    SELECT id AS child, position, string_split(value, ':') AS parts
-    FROM tags WHERE prefix = 'base_model'
-), declared AS (
-    SELECT child, position, parts[len(parts)] AS raw FROM named WHERE len(parts) <= 2
-), first_tag AS (
+EDGES_PLAIN = rf"""{_EDGE_TAGS}, first_tag AS (
     SELECT e.child, e.parent,
         coalesce(min(d.position) FILTER (WHERE d.raw = e.parent), min(d.position)) AS position
     FROM edges e LEFT JOIN declared d ON d.child = e.child AND lower(d.raw) = lower(e.parent)
