@@ -10,7 +10,6 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from phylohub.hub.synth import SynthConfig
 from phylohub.traits import sql
 from phylohub.traits.sizes import (
     GENERATION_SIZES,
@@ -20,27 +19,13 @@ from phylohub.traits.sizes import (
 )
 from phylohub.traits.snapshot import open_snapshot
 from phylohub.traits.thinning import coded_documentation, documentation, thinning
-from tests.pipeline import snapshot_of
-
-
-@pytest.fixture(scope="module")
-def sized(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A crawled 4,000-model ecosystem with every config.json crawled (parameter counts on
-    both sides of many pairs, sizes that change) and merges (children with several
-    parents)."""
-    cfg = SynthConfig(
-        n_models=4000,
-        seed=21,
-        config_plant=True,
-        config_files_plant=True,
-        size_change={"finetune": 0.2, "merge": 0.3},
-    )
-    return snapshot_of(cfg, tmp_path_factory.mktemp("rulefast"), configs="all")
 
 
 @pytest.mark.parametrize("parents", ["first", "all"])
-def test_thinning_from_coded_documentation_equals_the_named_one(sized: Path, parents: str) -> None:
-    con = open_snapshot(sized, parents, traits=False)
+def test_thinning_from_coded_documentation_equals_the_named_one(
+    flagged: Path, parents: str
+) -> None:
+    con = open_snapshot(flagged, parents, traits=False)
     try:
         named = documentation(con)
         coded = coded_documentation(con)
@@ -59,8 +44,8 @@ def test_thinning_from_coded_documentation_equals_the_named_one(sized: Path, par
     assert_frame_equal(thinning(coded.reverse(), replicates=200, seed=3), plain)
 
 
-def test_generation_sizes_give_the_table_of_every_model_sorted(sized: Path) -> None:
-    con = open_snapshot(sized, "first", traits=False)
+def test_generation_sizes_give_the_table_of_every_model_sorted(flagged: Path) -> None:
+    con = open_snapshot(flagged, "first", traits=False)
     try:
         plain = model_generations(con, MODEL_GENERATIONS)
         fast = model_generations(con, GENERATION_SIZES)

@@ -13,7 +13,6 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from phylohub.hub.synth import SynthConfig
 from phylohub.traits import sql
 from phylohub.traits.mutation import (
     FLAGGED,
@@ -31,7 +30,6 @@ from phylohub.traits.snapshot import (
     open_snapshot,
     use_flags,
 )
-from tests.pipeline import snapshot_of
 
 #: ``sql.CREATE_CONFIG_TRAITS`` as it was before, the parameter counts joined back to the
 #: models by id: the plain path.
@@ -91,23 +89,6 @@ JOIN config_traits k ON k.id = g.id
 JOIN config_traits r ON r.id = g.root
 ORDER BY g.generation, g.id
 """
-
-
-@pytest.fixture(scope="module")
-def flagged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A crawled 4,000-model ecosystem with many planted defaults (the flagged values) and
-    every config.json crawled (the config traits and parameter counts)."""
-    cfg = SynthConfig(
-        n_models=4000,
-        seed=12,
-        placeholder_language_share=0.1,
-        foreign_library_share=0.08,
-        empty_task_share=0.06,
-        config_plant=True,
-        config_files_plant=True,
-        size_change={"finetune": 0.2, "merge": 0.3},
-    )
-    return snapshot_of(cfg, tmp_path_factory.mktemp("onepass"), configs="all")
 
 
 def plain_both_ways(con: object) -> dict[str, object]:
