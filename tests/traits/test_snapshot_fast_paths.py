@@ -2,7 +2,8 @@
 20,000-model ecosystem: the compared pairs ranked through the tags of multi-parent
 children only, the mutation distances keyed by integers, the transitions and exposures
 read from one materialised table, the kin headlines' second side reused when no
-inferred edge is added, and their declared side's rates read from the rates rule's table."""
+inferred edge is added, their declared side's rates read from the rates rule's table, and
+the config traits of the compared pairs' models only."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from phylohub.traits.drift import count_transitions
 from phylohub.traits.kin import genealogy_headlines, kin_headlines, mutation_headlines
 from phylohub.traits.mutation import (
     coded_distances,
+    distances_both_ways,
     mutation_distances,
     mutation_rates,
     write_mutation_rates,
@@ -207,3 +209,24 @@ def test_kin_declared_rates_from_the_rates_table_equal_measuring_them(
     with pytest.raises(PhylohubError, match="no pooled rate"):
         kin_headlines(*args, tmp_path / "x.tsv", declared=summary,
                       declared_rates=tmp_path / "x.parquet")  # fmt: skip
+
+
+def test_config_traits_of_the_compared_pairs_only_give_the_same_distances(flagged: Path) -> None:
+    # the rates rule makes the config traits of the compared pairs' models only; every
+    # distance both ways (flags kept and left out) is that of every model's config traits
+    distances, models = {}, {}
+    for pairs_only in (False, True):
+        con = open_snapshot(flagged, "all", pairs_only=pairs_only)
+        try:
+            models[pairs_only] = con.execute("SELECT count(*) FROM config_traits").fetchall()
+            distances[pairs_only] = distances_both_ways(con)
+        finally:
+            con.close()
+    assert models[True] < models[False]  # fewer models made, the same distances
+    for way in ("kept", "excluded"):
+        plain, fast = distances[False][way], distances[True][way]
+        # each config trait of both sides is measured (parents' too), changed or not
+        for trait in ("model_type", "architecture", "quantization", "parameters"):
+            of = plain.filter(trait=trait)
+            assert of.height > 100 and (of["distance"] > 0).any()
+        assert_frame_equal(fast, plain)
