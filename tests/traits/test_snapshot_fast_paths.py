@@ -1,8 +1,9 @@
 """The traits stage's fast paths give what the plain ones give, row for row, on a crawled
 20,000-model ecosystem: the compared pairs ranked through the tags of multi-parent
 children only, the mutation distances keyed by integers, the transitions and exposures
-read from one materialised table, and the kin headlines' second side reused when no
-inferred edge is added."""
+read from one materialised table, the kin headlines' second side reused when no
+inferred edge is added, their declared side's rates read from the rates rule's table, and
+the config traits of the compared pairs' models only."""
 
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ from phylohub.genealogy.tables import build_genealogy, paths_in
 from phylohub.traits import sql
 from phylohub.traits.drift import count_transitions
 from phylohub.traits.kin import genealogy_headlines, kin_headlines, mutation_headlines
-from phylohub.traits.mutation import coded_distances, mutation_distances, mutation_rates
+from phylohub.traits.mutation import (
+    coded_distances,
+    distances_both_ways,
+    mutation_distances,
+    mutation_rates,
+    write_mutation_rates,
+)
 from phylohub.traits.snapshot import add_edges, frame, open_snapshot, parent_codes, use_flags
 
 ALL = ["finetune", "adapter", "quantized", "merge", "unknown"]
@@ -154,3 +161,72 @@ def test_kin_declared_side_from_the_genealogy_summary_equals_measuring_it(
     with pytest.raises(PhylohubError, match="not of finetune"):
         kin_headlines(*args[:2], ["finetune"], *args[3:], tmp_path / "x.tsv",
                       declared=tmp_path / "all/summary.json")  # fmt: skip
+
+
+@pytest.mark.parametrize("confident", [False, True])
+def test_kin_declared_rates_from_the_rates_table_equal_measuring_them(
+    flagged: Path, tmp_path: Path, confident: bool
+) -> None:
+    # measure_mutation_rates' table of both ways (flagged values kept: the kin table's
+    # way; first parents, declared edges) stands in for measuring the declared side's
+    # rates; with a confident inferred edge the second side is still measured, here
+    inferred = tmp_path / "inferred_edges.parquet"
+    con = open_snapshot(flagged, "first", traits=False)
+    try:
+        (child,), (parent,) = con.execute("SELECT id FROM models ORDER BY id LIMIT 2").fetchall()
+    finally:
+        con.close()
+    pl.DataFrame(
+        {"child": [child], "parent": [parent], "relation": ["finetune"],
+         "confidence": [0.9 if confident else 0.1], "covered": [False],
+         "parent_in_snapshot": [True]}
+    ).write_parquet(inferred)  # fmt: skip
+    build_genealogy(flagged, ALL, paths_in(tmp_path / "all"))
+    rates = {}
+    for parents in ("first", "all"):
+        rates[parents] = tmp_path / f"rates_{parents}_both.parquet"
+        write_mutation_rates(flagged, tmp_path / f"rates_{parents}.parquet", parents,
+                             exclude_flagged=True, both_out=rates[parents])  # fmt: skip
+    both = pl.read_parquet(rates["first"])
+    # the snapshot's flags change the rates (so reading the wrong way's rows shows), and
+    # its merges make every parent's rates differ from the first parent's
+    kept, excluded = (both.filter(flagged=f).drop("flagged") for f in ("kept", "excluded"))
+    assert not kept.equals(excluded)
+    assert not both.equals(pl.read_parquet(rates["all"]))
+    args = (flagged, inferred, ALL, 0.8, 0.95)
+    summary = tmp_path / "all/summary.json"
+    plain = kin_headlines(*args, tmp_path / "plain.tsv", declared=summary)
+    fast = kin_headlines(*args, tmp_path / "fast.tsv", declared=summary,
+                         declared_rates=rates["first"])  # fmt: skip
+    assert plain.filter(measure="mutation_pairs_license")["declared"][0] > 100
+    assert (plain["change"][0] == 1) == confident  # the edge added, or not
+    assert_frame_equal(fast, plain)
+    assert (tmp_path / "fast.tsv").read_bytes() == (tmp_path / "plain.tsv").read_bytes()
+    wrong = kin_headlines(*args, tmp_path / "wrong.tsv", declared=summary,
+                          declared_rates=rates["all"])  # fmt: skip
+    assert not wrong.equals(plain)
+    pl.read_parquet(rates["first"]).filter(flagged="excluded").write_parquet(tmp_path / "x.parquet")
+    with pytest.raises(PhylohubError, match="no pooled rate"):
+        kin_headlines(*args, tmp_path / "x.tsv", declared=summary,
+                      declared_rates=tmp_path / "x.parquet")  # fmt: skip
+
+
+def test_config_traits_of_the_compared_pairs_only_give_the_same_distances(flagged: Path) -> None:
+    # the rates rule makes the config traits of the compared pairs' models only; every
+    # distance both ways (flags kept and left out) is that of every model's config traits
+    distances, models = {}, {}
+    for pairs_only in (False, True):
+        con = open_snapshot(flagged, "all", pairs_only=pairs_only)
+        try:
+            models[pairs_only] = con.execute("SELECT count(*) FROM config_traits").fetchall()
+            distances[pairs_only] = distances_both_ways(con)
+        finally:
+            con.close()
+    assert models[True] < models[False]  # fewer models made, the same distances
+    for way in ("kept", "excluded"):
+        plain, fast = distances[False][way], distances[True][way]
+        # each config trait of both sides is measured (parents' too), changed or not
+        for trait in ("model_type", "architecture", "quantization", "parameters"):
+            of = plain.filter(trait=trait)
+            assert of.height > 100 and (of["distance"] > 0).any()
+        assert_frame_equal(fast, plain)

@@ -371,11 +371,18 @@ def inferred_input(wildcards):
 def kin_declared_input(wildcards):
     """The genealogy summary of the relation set inference.relations, as the kin table's
     declared side, when the genealogy is built from the declared edges only
-    (genealogy.inferred: exclude); otherwise the kin table measures that side itself."""
+    (genealogy.inferred: exclude), and the mutation rates of both ways of handling
+    flagged values, as that side's rates, when they are also measured on each child's
+    first parent (traits.parents: first); otherwise the kin table measures that side
+    itself."""
     if config["genealogy"]["inferred"] != "exclude":
         return {}
     name = config["inference"]["relations"]
-    return {"declared": results(f"genealogy/{name}/summary.json", wildcards.snapshot)}
+    summary = results(f"genealogy/{name}/summary.json", wildcards.snapshot)
+    if config["traits"]["parents"] != "first":
+        return {"declared": summary}
+    rates = results("traits/mutation_rates_flagged.parquet", wildcards.snapshot)
+    return {"declared": summary, "declared_rates": rates}
 
 
 # --------------------------------------------------------------------------- licenses

@@ -3,7 +3,8 @@ children, mutation rates) with declared edges only and with the inferred edges a
 
 Reads: results/{snapshot}/hub.duckdb, inference/inferred_edges.parquet and, with
 genealogy.inferred: exclude, genealogy/{inference.relations}/summary.json (the declared
-side's genealogy numbers). Writes:
+side's genealogy numbers) and, with traits.parents: first too,
+traits/mutation_rates_flagged.parquet (the declared side's mutation rates). Writes:
 results/{snapshot}/traits/kin_headlines.tsv; see phylohub.traits.kin.
 """
 
@@ -21,4 +22,5 @@ kin_headlines(
     snakemake.params.level,
     Path(snakemake.output.table),
     declared=Path(d) if (d := snakemake.input.get("declared")) else None,
+    declared_rates=Path(r) if (r := snakemake.input.get("declared_rates")) else None,
 )

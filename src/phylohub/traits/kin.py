@@ -94,11 +94,41 @@ def declared_headlines(summary: Path, relations: Sequence[str]) -> dict[str, Any
 def mutation_headlines(con: duckdb.DuckDBPyConnection, level: float) -> dict[str, Any]:
     """The pooled mutation rate (typed relations) of every trait, and its pairs, on a
     connection from :func:`phylohub.traits.snapshot.open_snapshot`."""
-    rates = mutation_rates(coded_distances(con), level)
+    return rate_headlines(mutation_rates(coded_distances(con), level))
+
+
+def rate_headlines(rates: pl.DataFrame) -> dict[str, Any]:
+    """The pooled rate and pairs of every trait of a table of
+    :func:`phylohub.traits.mutation.mutation_rates` (its rows of relation ``all``)."""
     out: dict[str, Any] = {}
     for row in rates.filter(pl.col("relation") == "all").iter_rows(named=True):
         out[f"mutation_rate_{row['trait']}"] = row["rate"]
         out[f"mutation_pairs_{row['trait']}"] = row["pairs"]
+    return out
+
+
+def declared_rate_headlines(rates: Path) -> dict[str, Any]:
+    """:func:`mutation_headlines` of the declared edges, read from the table of rates
+    that rule ``measure_mutation_rates`` writes both ways
+    (``mutation_rates_flagged.parquet``, its rows with the flagged values kept), when
+    those are measured on each child's first parent over the declared edges only
+    (``traits.parents: first``, ``genealogy.inferred: exclude``): the same distances
+    through the same :func:`~phylohub.traits.mutation.mutation_rates`, so the same
+    numbers, without joining every compared pair to its traits again (most of the
+    rule's time at the Hub's size).
+
+    Raises
+    ------
+    PhylohubError
+        When the table lacks the rows of a trait with its flagged values kept.
+    """
+    table = pl.read_parquet(rates).filter(pl.col("flagged") == "kept").drop("flagged")
+    out = rate_headlines(table)
+    missing = [t for t in TRAITS if f"mutation_rate_{t}" not in out]
+    if missing:
+        raise PhylohubError(
+            f"{rates} holds no pooled rate of {', '.join(missing)} with flagged values kept"
+        )
     return out
 
 
@@ -110,19 +140,25 @@ def kin_headlines(
     level: float,
     out: Path,
     declared: Path | None = None,
+    declared_rates: Path | None = None,
 ) -> pl.DataFrame:
     """Rule ``compare_inferred_kin``: the headline numbers both ways (module docs),
     written to ``out`` (``measure``, ``declared``, ``with_inferred``, ``change``).
     ``declared``: the genealogy stage's ``summary.json`` of ``relations`` built from the
-    declared edges only (:func:`declared_headlines`), or None to measure that side here.
+    declared edges only (:func:`declared_headlines`), or None to measure that side here;
+    ``declared_rates``: the rates rule's ``mutation_rates_flagged.parquet`` measured on
+    the declared edges and first parents (:func:`declared_rate_headlines`), or None to
+    measure that side's rates here. With both given and no inferred edge to add, the
+    snapshot is not read at all.
     """
     extra = included_edges(inferred, min_confidence)
     log.info("%d inferred edges at confidence >= %s", extra.height, min_confidence)
     # one read of the edges and one connection serve both sides: the inferred edges are
     # added to the connection after the declared side is measured; the edges are not
-    # read at all when the declared side's summary is given and no edge is added
+    # read at all when the declared side's summary is given and no edge is added, the
+    # snapshot not opened when its rates are given too
     edges = read_edges(db) if declared is None or extra.height > 0 else None
-    con = open_snapshot(db, "first")
+    con: duckdb.DuckDBPyConnection | None = None
     try:
         sides: dict[str, dict[str, Any]] = {}
         for side, added in zip(SIDES, (None, extra), strict=True):
@@ -131,19 +167,24 @@ def kin_headlines(
                 # doubled the rule's time on a snapshot without confident kin)
                 sides[side] = sides["declared"]
                 continue
-            if added is not None:
-                add_edges(con, added, "first")
             if added is None and declared is not None:
                 genealogy = declared_headlines(declared, relations)
             else:
                 assert edges is not None
                 genealogy = genealogy_headlines(edges, relations, added)
-            sides[side] = {
-                **genealogy,
-                **mutation_headlines(con, level),
-            }
+            if added is None and declared_rates is not None:
+                mutation = declared_rate_headlines(declared_rates)
+            else:
+                if con is None:
+                    # opened with this side's edges (the inferred ones added, or none)
+                    con = open_snapshot(db, "first", extra_edges=added)
+                elif added is not None:
+                    add_edges(con, added, "first")
+                mutation = mutation_headlines(con, level)
+            sides[side] = {**genealogy, **mutation}
     finally:
-        con.close()
+        if con is not None:
+            con.close()
     order = [*sides["declared"]]
     order = [m for m in order if not m.startswith("mutation")] + [
         f"mutation_{k}_{t}" for t in TRAITS for k in ("rate", "pairs")

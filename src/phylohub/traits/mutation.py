@@ -227,7 +227,8 @@ def write_mutation_rates(
     polars.DataFrame
         The table written to ``out`` (:func:`mutation_rates`).
     """
-    con = open_snapshot(db, parents, threads, memory_mb, extra_edges=extra_edges)
+    # the rates read the traits of the compared pairs' models alone
+    con = open_snapshot(db, parents, threads, memory_mb, extra_edges=extra_edges, pairs_only=True)
     try:
         both = distances_both_ways(con)
     finally:

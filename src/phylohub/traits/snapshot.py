@@ -34,6 +34,7 @@ def open_snapshot(
     exclude_flagged: bool = False,
     extra_edges: pl.DataFrame | None = None,
     traits: bool = True,
+    pairs_only: bool = False,
 ) -> duckdb.DuckDBPyConnection:
     """A read-only connection to ``db`` holding the temporary tables ``compared_edges``
     and ``config_traits`` and the view ``trait_sets`` (see :func:`use_flags`). A snapshot
@@ -60,6 +61,11 @@ def open_snapshot(
         Make ``config_traits`` and ``trait_sets``; False for a rule that reads no trait
         (documentation thinning) or only the parameter counts (:mod:`.sizes`): the config
         traits scan every listed model's config tables, seconds at the Hub's size.
+    pairs_only
+        Make ``config_traits`` for the models of the compared pairs only
+        (:data:`sql.CREATE_PAIR_CONFIG_TRAITS`): for a rule that reads no other model's
+        traits and adds no edges later (:func:`add_edges` would compare models without
+        their config traits). Every trait of a compared pair is the same.
 
     Returns
     -------
@@ -94,7 +100,7 @@ def open_snapshot(
     if not traits:
         return con
     con.execute(
-        sql.CREATE_CONFIG_TRAITS,
+        sql.CREATE_PAIR_CONFIG_TRAITS if pairs_only else sql.CREATE_CONFIG_TRAITS,
         {"bounds": list(PARAMETER_BOUNDS), "buckets": list(PARAMETER_BUCKETS)},
     )
     use_flags(con, exclude_flagged)

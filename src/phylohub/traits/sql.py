@@ -114,6 +114,32 @@ LEFT JOIN quantization q ON q.id = p.id
 LEFT JOIN configured c ON c.id = p.id
 """.replace("PARAMETER_COUNTS", PARAMETER_COUNTS)
 
+#: The models of the compared pairs (either side), as :data:`CREATE_PAIR_CONFIG_TRAITS`
+#: keeps them.
+_PAIR_MODELS = "(SELECT child FROM compared_edges UNION ALL SELECT parent FROM compared_edges)"
+
+
+def _pairs_only(statement: str) -> str:
+    """:data:`CREATE_CONFIG_TRAITS` over the compared pairs' models only: the models and
+    their architectures filtered before the joins and the heads' regular expressions."""
+    out = statement.replace(
+        "FROM models m LEFT JOIN config_fields f ON f.id = m.id\n",
+        f"FROM models m LEFT JOIN config_fields f ON f.id = m.id\nWHERE m.id IN {_PAIR_MODELS}\n",
+    ).replace(
+        "FROM architectures GROUP BY id",
+        f"FROM architectures WHERE id IN {_PAIR_MODELS} GROUP BY id",
+    )
+    assert out.count(_PAIR_MODELS) == 2, "CREATE_CONFIG_TRAITS changed: filter it anew"
+    return out
+
+
+#: :data:`CREATE_CONFIG_TRAITS` for the models of ``compared_edges`` only: the same row
+#: for each of them. For a rule that reads the traits of the compared pairs alone (the
+#: mutation rates): at the Hub's size a third of the models, and every join of the pairs
+#: to ``trait_sets`` then probes a third of the rows
+#: (tests/traits/test_snapshot_fast_paths.py holds the distances to those of every model's).
+CREATE_PAIR_CONFIG_TRAITS = _pairs_only(CREATE_CONFIG_TRAITS)
+
 #: Empty config tables for a snapshot built before they existed (schema version < 4):
 #: its models simply show no config trait.
 CREATE_EMPTY_CONFIG_TABLES = {
