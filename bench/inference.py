@@ -28,7 +28,6 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import yaml
 
@@ -53,6 +52,7 @@ from phylohub.inference.stage import (  # noqa: E402
     paths_in,
     write_measurement,
 )
+from phylohub.snapshot import connect_snapshot  # noqa: E402
 
 
 def demo_knobs() -> dict[str, float | bool]:
@@ -71,7 +71,7 @@ def planted(models: int, seed: int, folder: Path, write: bool, min_confidence: f
     truth, hidden = truth_of(store)
     tables, measured = [], []
     for label, model_type in (("config known", store_model_types(store)), ("config unknown", None)):
-        con = duckdb.connect(str(db), read_only=True)
+        con = connect_snapshot(db, card_texts=True)
         selected = mark_truth(select_edges(con, model_type), truth)
         con.close()
         table = calibrate(selected)
@@ -88,7 +88,7 @@ def planted(models: int, seed: int, folder: Path, write: bool, min_confidence: f
 
 def scale(folder: Path, threads: int, memory_mb: int) -> None:
     """Time and peak memory of the inference on a built snapshot."""
-    con = duckdb.connect(str(folder / "hub.duckdb"), read_only=True)
+    con = connect_snapshot(folder / "hub.duckdb", card_texts=True)
     limit(con, threads, memory_mb)
     t0 = time.perf_counter()
     edges = infer_edges(con, snapshot_model_types(con))  # as rule infer_kin

@@ -1,4 +1,6 @@
-"""The three snapshot tables the kin inference reads, in memory, for its hand-made cases."""
+"""The three snapshot tables the kin inference reads, in memory, for its hand-made cases
+(the cards with their texts as ``cards_with_text``, the view a snapshot's connection
+makes of its ``cards.parquet``)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ def kin_connection(
     cards: Sequence[tuple[str, str]] = (),
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory connection holding ``models`` (id, creation time; the author is the
-    id's namespace), the declared ``edges`` (child, parent) and the ``cards`` (id, text)."""
+    id's namespace), the declared ``edges`` (child, parent) and the cards (id, text) as
+    ``cards_with_text``."""
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE models (id VARCHAR, author VARCHAR, created_at TIMESTAMP,"
@@ -27,7 +30,7 @@ def kin_connection(
     con.execute("CREATE TABLE edges (child VARCHAR, parent VARCHAR)")
     if edges:
         con.executemany("INSERT INTO edges VALUES (?, ?)", list(edges))
-    con.execute("CREATE TABLE cards (id VARCHAR, text VARCHAR)")
+    con.execute("CREATE TABLE cards_with_text (id VARCHAR, text VARCHAR)")
     if cards:
-        con.executemany("INSERT INTO cards VALUES (?, ?)", list(cards))
+        con.executemany("INSERT INTO cards_with_text VALUES (?, ?)", list(cards))
     return con

@@ -6,12 +6,12 @@ import json
 import sqlite3
 from pathlib import Path
 
-import duckdb
 import yaml
 
 from phylohub.crawl.schema import served_bytes
 from phylohub.hub.cards import card_bytes
 from phylohub.hub.store import Store
+from phylohub.snapshot import connect_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,7 +22,7 @@ def test_snapshot_equals_the_planted_ecosystem(tiny_workflow: Path) -> None:
     cap = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())["crawl"]["max_card_bytes"]
     store = Store(store_dir / "hub.sqlite")
     listed = {r["id"]: r for r in store.iter_rows("private = 0")}
-    db = duckdb.connect(str(tmp_path / "results" / "tiny" / "hub.duckdb"), read_only=True)
+    db = connect_snapshot(tmp_path / "results" / "tiny" / "hub.duckdb", card_texts=True)
     # every listed model, once
     models = dict(db.sql("SELECT id, sha FROM models").fetchall())
     assert models == {i: r["sha"] for i, r in listed.items()}
@@ -41,7 +41,7 @@ def test_snapshot_equals_the_planted_ecosystem(tiny_workflow: Path) -> None:
     cards = {
         i: (s, served_bytes(t, raw), cut, size)
         for i, s, t, raw, cut, size in db.sql(
-            "SELECT id, status, text, raw, truncated, bytes FROM cards"
+            "SELECT id, status, text, raw, truncated, bytes FROM cards_with_text"
         ).fetchall()
     }
     assert set(cards) == set(listed)

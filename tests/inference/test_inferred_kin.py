@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
 from phylohub.hub.synth import SynthConfig
 from phylohub.inference.calibration import store_model_types, truth_of
 from phylohub.inference.stage import evaluate, infer_edges, infer_kin, paths_in
+from phylohub.snapshot import connect_snapshot
 from tests.pipeline import snapshot_of
 
 #: The demo's kin knobs and its config plant (config/demo.yaml); the shipped calibration
@@ -21,7 +21,7 @@ MIN_CONFIDENCE = 0.8  # inference.min_confidence's default
 
 
 def _infer(db: Path, model_type: pl.DataFrame | None) -> pl.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect_snapshot(db, card_texts=True)
     try:
         return infer_edges(con, model_type)
     finally:
@@ -70,7 +70,7 @@ def test_hidden_edges_recovered_with_calibrated_precision(planted: Path, config:
 def test_no_inferred_edge_contradicts_a_declared_one(planted: Path) -> None:
     db = planted / "hub.duckdb"
     edges = _infer(db, None)
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect_snapshot(db, card_texts=True)
     query = "SELECT child, lower(parent) AS p FROM edges"
     declared = pl.from_arrow(con.sql(query).to_arrow_table())
     created = pl.from_arrow(con.sql("SELECT id, created_at FROM models").to_arrow_table())
@@ -102,7 +102,7 @@ def test_nothing_hidden_gives_no_more_than_the_decoy_false_positive_rate(
         keys = new.with_columns(c=pl.col("child").str.to_lowercase(),
                                 p=pl.col("parent").str.to_lowercase())  # fmt: skip
         false = keys.join(truth, on=["c", "p"], how="anti")
-        con = duckdb.connect(str(folder / "hub.duckdb"), read_only=True)
+        con = connect_snapshot(folder / "hub.duckdb", card_texts=True)
         (parentless,) = con.execute(
             "SELECT count(*) FROM models WHERE id NOT IN (SELECT child FROM edges)"
         ).fetchone()  # type: ignore[misc]

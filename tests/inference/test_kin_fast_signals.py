@@ -21,6 +21,7 @@ from phylohub.inference.signals import (
     name_signal,
     read_signals,
 )
+from phylohub.snapshot import connect_snapshot
 from tests.pipeline import snapshot_of
 
 #: The blanks (and byte-order mark) before a card's text that do not count.
@@ -93,9 +94,9 @@ def tricky_texts() -> list[str]:
 
 def _con(texts: list[str]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute("CREATE TABLE cards (id VARCHAR, text VARCHAR)")
+    con.execute("CREATE TABLE cards_with_text (id VARCHAR, text VARCHAR)")
     con.executemany(
-        "INSERT INTO cards VALUES (?, ?)", [(f"o/m{i}", t) for i, t in enumerate(texts)]
+        "INSERT INTO cards_with_text VALUES (?, ?)", [(f"o/m{i}", t) for i, t in enumerate(texts)]
     )
     return con
 
@@ -159,7 +160,7 @@ def planted_signals(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPy
         ),
         folder,
     )
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect_snapshot(db, card_texts=True)
     read_signals(con, None)
     return con
 

@@ -8,6 +8,7 @@ planted ecosystem."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -23,6 +24,7 @@ from phylohub.inference.signals import (
     name_signal,
     read_signals,
 )
+from phylohub.snapshot import connect_snapshot
 from tests.kin_tables import kin_connection
 from tests.pipeline import snapshot_of
 
@@ -187,7 +189,7 @@ def planted_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def planted(planted_db: str) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(planted_db, read_only=True)
+    return connect_snapshot(Path(planted_db), card_texts=True)
 
 
 def test_keyed_pairs_equal_plain_on_an_ecosystem(planted: duckdb.DuckDBPyConnection) -> None:
@@ -220,7 +222,7 @@ def test_keyed_pairs_equal_plain_with_types() -> None:
 
 
 def test_keyed_pairs_equal_plain_on_a_typed_ecosystem(planted_db: str) -> None:
-    con = duckdb.connect(planted_db, read_only=True)
+    con = connect_snapshot(Path(planted_db), card_texts=True)
     types = snapshot_model_types(con)
     assert types is not None and types.height > 100
     keyed, plain, text, plain_text = _both(con, types)

@@ -17,6 +17,7 @@ import pytest
 from phylohub.hub.synth import SynthConfig
 from phylohub.inference.infer import CONFIG, CONFIG_RANK, select_edges, snapshot_model_types
 from phylohub.inference.signals import SIGNALS, TEMPLATES, name_signal
+from phylohub.snapshot import connect_snapshot
 from tests.kin_tables import kin_connection
 from tests.pipeline import snapshot_of
 
@@ -176,7 +177,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_keyed_ranking_equals_plain_on_an_ecosystem(planted: Path) -> None:
-    keyed, plain = _keyed_and_plain(duckdb.connect(str(planted), read_only=True))
+    keyed, plain = _keyed_and_plain(connect_snapshot(planted, card_texts=True))
     assert keyed.height > 100 and keyed.equals(plain)
     assert keyed["covered"].any() and (~keyed["listed"]).any()
 
@@ -208,6 +209,6 @@ def test_coded_rows_equal_plain_rows_on_tricky_cases() -> None:
 
 
 def test_coded_rows_equal_plain_rows_on_an_ecosystem(planted: Path) -> None:
-    coded, plain = _coded_and_plain_rows(duckdb.connect(str(planted), read_only=True))
+    coded, plain = _coded_and_plain_rows(connect_snapshot(planted, card_texts=True))
     assert coded.height > 1000 and coded.equals(plain)
     assert coded["signal"].n_unique() >= 8

@@ -12,6 +12,7 @@ to the ordered aggregates) rest on no signal's name being a prefix of another's.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -20,6 +21,7 @@ import pytest
 from phylohub.hub.synth import SynthConfig
 from phylohub.inference.infer import snapshot_model_types
 from phylohub.inference.signals import MODELS, PARAGRAPH_CARDS, SIGNALS, TYPES, read_signals
+from phylohub.snapshot import connect_snapshot
 from tests.kin_tables import kin_connection
 from tests.pipeline import snapshot_of
 
@@ -100,7 +102,7 @@ def test_text_pairs_equal_plain_with_a_pair_proposed_twice() -> None:
 
 
 def test_text_pairs_equal_plain_on_an_ecosystem(planted_db: str) -> None:
-    con = duckdb.connect(planted_db, read_only=True)
+    con = connect_snapshot(Path(planted_db), card_texts=True)
     rows, unequal = _text_both(con, snapshot_model_types(con))
     assert rows > 10 and unequal == 0
 
@@ -160,7 +162,7 @@ def planted_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_models_equal_plain_on_an_ecosystem(planted_db: str) -> None:
-    con = duckdb.connect(planted_db, read_only=True)
+    con = connect_snapshot(Path(planted_db), card_texts=True)
     rows, unequal, split = _both(con, snapshot_model_types(con))
     (flags,) = con.execute(  # type: ignore[misc]
         "SELECT count(*) FROM kin_models WHERE has_adapter OR has_gguf"

@@ -129,6 +129,8 @@ def test_rules_under_include_read_the_inferred_edges(
     db, _ = hidden
     (tmp_path / "results" / "mini").mkdir(parents=True)
     shutil.copy(db, tmp_path / "results" / "mini" / "hub.duckdb")
+    # the card texts' home beside it (the whole parquet folder: build_snapshot's output)
+    shutil.copytree(Path(db).parent / "parquet", tmp_path / "results" / "mini" / "parquet")
     cfg = yaml.safe_load((root / "config" / "demo.yaml").read_text())
     cfg["snapshot"] = "mini"
     cfg["genealogy"]["inferred"] = "include:0.8"

@@ -22,6 +22,8 @@ TARGETS = [
 def test_the_rules_make_every_output(snapshot20k: Path, tmp_path: Path) -> None:
     (tmp_path / "results" / "simtest").mkdir(parents=True)
     shutil.copy(snapshot20k, tmp_path / "results" / "simtest" / "hub.duckdb")
+    # the card texts' home beside it (build_snapshot's parquet folder)
+    shutil.copytree(snapshot20k.parent / "parquet", tmp_path / "results" / "simtest" / "parquet")
     cfg = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
     cfg["snapshot"] = "simtest"
     cfg["similarity"].update(draws=300, bootstrap=200)

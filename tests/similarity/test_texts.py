@@ -17,6 +17,7 @@ from phylohub.similarity.texts import (
     iter_card_texts,
     iter_metadata_strings,
 )
+from phylohub.snapshot import connect_snapshot
 
 # The crawl's listing (full=true&config=true&cardData=true) has these fields, in this order,
 # and ``config``: the snapshot keeps the config summary as tables (model_type,
@@ -105,9 +106,9 @@ def test_variants_drop_ids_then_lineage_then_dates_and_counts(
 
 
 def test_cards_are_filtered_and_cut_as_the_paper_did(snapshot20k: Path) -> None:
-    with duckdb.connect(str(snapshot20k), read_only=True) as con:
+    with connect_snapshot(snapshot20k, card_texts=True) as con:
         rows = con.execute(
-            "SELECT id, status, text, length_chars, auto_generated FROM cards ORDER BY id"
+            "SELECT id, status, text, length_chars, auto_generated FROM cards_with_text ORDER BY id"
         ).fetchall()
     expected = {
         i: text[:512]
@@ -126,8 +127,10 @@ def test_cards_without_front_matter_and_without_cut(snapshot20k: Path) -> None:
         min_chars=100, cut_chars=None, drop_auto_generated=False, front_matter="strip"
     )
     docs, texts = next(iter_card_texts(snapshot20k, opts, chunk=500))
-    with duckdb.connect(str(snapshot20k), read_only=True) as con:
-        full = dict(con.execute("SELECT id, text FROM cards WHERE text IS NOT NULL").fetchall())
+    with connect_snapshot(snapshot20k, card_texts=True) as con:
+        full = dict(
+            con.execute("SELECT id, text FROM cards_with_text WHERE text IS NOT NULL").fetchall()
+        )
     ids = model_ids(snapshot20k)
     for doc, text in zip(docs, texts, strict=True):
         original = full[ids[doc]]

@@ -47,6 +47,8 @@ def built(snapshot20k: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("vocabulary_reruns")
     (folder / "results" / "vtest").mkdir(parents=True)
     shutil.copy(snapshot20k, folder / "results" / "vtest" / "hub.duckdb")
+    # the card texts' home beside it (build_snapshot's parquet folder)
+    shutil.copytree(snapshot20k.parent / "parquet", folder / "results" / "vtest" / "parquet")
     run = snakemake(folder, config(folder, "base"), "--cores", "2", *TARGETS)
     assert run.returncode == 0, run.stderr[-3000:]
     return folder

@@ -15,7 +15,8 @@ import pytest
 from crawlfiles import Inputs, card, entry, write_cards, write_listing
 
 from phylohub.snapshot import build as build_module
-from phylohub.snapshot import build_snapshot
+from phylohub.snapshot import build_snapshot, connect_snapshot
+from phylohub.snapshot.tables import TABLE_BY_NAME
 
 N_MODELS = 90
 BATCH_BYTES = 40_000
@@ -79,7 +80,7 @@ def test_batches_give_the_tables_of_one_batch(
     small = _build(root, listing, shards, "many", card_batch_bytes=BATCH_BYTES)
     whole = _build(root, listing, shards, "one", card_batch_bytes=10**12)
     with (
-        duckdb.connect(str(small.db), read_only=True) as a,
+        connect_snapshot(small.db, card_texts=True) as a,
         duckdb.connect(str(whole.db), read_only=True) as b,
     ):
         tables = [t for (t,) in a.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
@@ -89,7 +90,7 @@ def test_batches_give_the_tables_of_one_batch(
         ids = [i for (i,) in a.execute("SELECT id FROM cards").fetchall()]
         assert ids == sorted(ids)
         # the word counts are bytes.split()'s, text by text
-        for text, words in a.execute("SELECT text, length_words FROM cards").fetchall():
+        for text, words in a.execute("SELECT text, length_words FROM cards_with_text").fetchall():
             assert words == (None if text is None else len(text.encode().split()))
     for path in small.parquet.glob("*.parquet"):
         assert path.read_bytes() == (whole.parquet / path.name).read_bytes(), path.name
@@ -173,16 +174,26 @@ def test_cards_parquet_is_written_from_the_batches_as_duckdb_would(
 ) -> None:
     """``cards.parquet`` is not exported by reading every text back out of the table, and
     it holds what DuckDB's export of the table would: columns, types, which are
-    required (no NULL), rows in order."""
+    required (no NULL), rows in order; and the texts (in the file alone) as crawled, in
+    the table's order, ``required`` only without a NULL."""
     out, log = _recorded(monkeypatch, inputs, "recorded-export", BATCH_BYTES)
     assert "TABLE cards" not in log
     assert "TABLE models" in log  # the other tables are still exported from the database
     exported = inputs[0] / "duckdb-cards.parquet"
     with duckdb.connect(str(out.db), read_only=True) as con:
         con.table("cards").write_parquet(str(exported))
-    ours = out.parquet / "cards.parquet"
-    assert pq.read_schema(ours).equals(pq.read_schema(exported))
-    assert pq.read_table(ours).equals(pq.read_table(exported))
+        ids = [i for (i,) in con.execute("SELECT id FROM cards").fetchall()]
+    ours = pq.read_table(out.parquet / "cards.parquet")
+    assert ours.column_names == list(TABLE_BY_NAME["cards"].column_names)
+    assert ours.drop_columns(["text"]).schema.equals(pq.read_schema(exported))
+    assert ours.drop_columns(["text"]).equals(pq.read_table(exported))
+    crawled = {}
+    for shard in inputs[2]:
+        rows = pq.read_table(shard, columns=["id", "text"])
+        crawled.update(zip(rows["id"].to_pylist(), rows["text"].to_pylist(), strict=True))
+    texts = ours.column("text")
+    assert texts.to_pylist() == [crawled[i] for i in ids]
+    assert ours.schema.field("text").nullable == (texts.null_count > 0)
 
 
 def _limit_bytes(con: duckdb.DuckDBPyConnection) -> float:
@@ -248,7 +259,7 @@ def test_cards_keep_their_order_over_many_row_groups_read_in_parallel(
     small = _build(root, listing, shards, "groups-many", card_batch_bytes=BATCH_BYTES)
     assert pq.ParquetFile(small.parquet / "cards.parquet").metadata.num_row_groups == 30
     with (
-        duckdb.connect(str(small.db), read_only=True) as a,
+        connect_snapshot(small.db, card_texts=True) as a,
         duckdb.connect(str(whole.db), read_only=True) as b,
     ):
         rows = a.table("cards").fetchall()  # stored order, no ORDER BY

@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import pytest
 from crawlfiles import Inputs, card, entry
 from huggingface_hub import RepoCard
@@ -19,7 +18,7 @@ from huggingface_hub import RepoCard
 from phylohub.crawl.cards import decode_card
 from phylohub.crawl.schema import served_bytes
 from phylohub.hub.synth import SynthConfig
-from phylohub.snapshot import build_snapshot, read_summary
+from phylohub.snapshot import build_snapshot, connect_snapshot, read_summary
 from tests.pipeline import snapshot_of
 
 BOM = codecs.BOM_UTF8
@@ -67,11 +66,11 @@ def test_card_files_keep_their_bytes_and_split_as_huggingface_hub_does(
     entries, cards = _rows()
     inputs = make_inputs([entries], [cards[::2], cards[1::2]])
     summary = build_snapshot(inputs.listing, inputs.cards, inputs.db, inputs.parquet)
-    with duckdb.connect(str(inputs.db), read_only=True) as con:
+    with connect_snapshot(inputs.db, card_texts=True) as con:
         got = {
             r[0]: r[1:]
             for r in con.execute(
-                "SELECT id, text, encoding, raw, length_chars, body_chars FROM cards"
+                "SELECT id, text, encoding, raw, length_chars, body_chars FROM cards_with_text"
             ).fetchall()
         }
     expected_encoding = {
@@ -120,12 +119,12 @@ def test_planted_card_shapes_reach_the_snapshot_as_planted(
     assert set(Counter(shapes.values())) == {
         "leading_blank", "bom", "invalid_utf8", "many_files", "readme_404",
     }  # fmt: skip
-    with duckdb.connect(str(db), read_only=True) as snap:
+    with connect_snapshot(Path(db), card_texts=True) as snap:
         cards = {
             r[0]: r[1:]
             for r in snap.execute(
                 "SELECT id, status, http_status, text, encoding, raw, length_chars, body_chars "
-                "FROM cards"
+                "FROM cards_with_text"
             ).fetchall()
         }
         siblings = dict(snap.execute("SELECT id, len(siblings) FROM models").fetchall())

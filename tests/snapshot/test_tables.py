@@ -32,7 +32,7 @@ def test_tables_have_exactly_the_documented_columns_and_comments(
         assert views == set(VIEWS)
         for table in TABLES:
             columns = con.execute(sql.TABLE_COLUMNS, {"table": table.name}).fetchall()
-            assert columns == [(c.name, c.type) for c in table.columns], table.name
+            assert columns == [(c.name, c.type) for c in table.db_columns], table.name
             comments = con.execute(
                 "SELECT comment FROM duckdb_columns() WHERE table_name = ?", [table.name]
             ).fetchall()

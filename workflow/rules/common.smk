@@ -159,6 +159,20 @@ def fetch_cards_runtime(wildcards, input, attempt):
     return int(2 * minutes + 10) * attempt
 
 
+def snapshot_input_mb(input):
+    """The inputs' size in MB, a snapshot's card texts counted in: ``cards.parquet`` beside
+    each ``hub.duckdb`` among them (the texts' one home; ``hub.duckdb`` held them too when
+    the memory below was measured against its size)."""
+    texts = [
+        Path(f).parent / "parquet" / "cards.parquet"
+        for f in input
+        if Path(f).name == "hub.duckdb"
+    ]
+    return int(input.size_mb) + sum(
+        int(t.stat().st_size / 1024**2) for t in texts if t.is_file()
+    )
+
+
 def snapshot_mem_mb(wildcards, input):
     """Memory for build_snapshot (MB): 2 GB plus 3x its inputs, at most 16 GB.
 
@@ -171,7 +185,7 @@ def snapshot_mem_mb(wildcards, input):
 def narrow_read_mem_mb(wildcards, input):
     """Memory for a rule that reads a few narrow columns of the snapshot, no card text
     (traits, summary, diff; MB): 1.5 GB plus the snapshot's size, at most 8 GB."""
-    return min(8000, 1500 + int(input.size_mb))
+    return min(8000, 1500 + snapshot_input_mb(input))
 
 
 # --------------------------------------------------------------------------- genealogy
@@ -235,7 +249,7 @@ def genealogy_mem_mb(wildcards, input):
     Measured: a genealogy job peaks at about 1.1 GB at 1.86M models and 1.7 GB at 3M
     (docs/genealogy.md), below the 2 GB plus a 1.4-2.3 GB snapshot it reserves there.
     """
-    return min(8000, 2000 + int(input.size_mb))
+    return min(8000, 2000 + snapshot_input_mb(input))
 
 
 def genealogy_targets(snapshot):
@@ -302,7 +316,7 @@ def similarity_mem_mb(wildcards, input):
     Measured: compute_similarity on a 1.86M-model snapshot (1.3 GB) peaks at 4.1 GB
     (docs/similarity.md).
     """
-    return min(12000, 2000 + 5 * int(input.size_mb) // 2)
+    return min(12000, 2000 + 5 * snapshot_input_mb(input) // 2)
 
 
 # --------------------------------------------------------------------------- traits
@@ -349,7 +363,7 @@ def inference_mem_mb(wildcards, input):
 
     Measured at 3M models (bench/inference.py, DuckDB limited to 3,000 MB, 2 threads):
     a 4.21 GB peak, DuckDB's limit plus the kept pairs in Python (docs/inference.md)."""
-    return min(4500, 2000 + 2 * int(input.size_mb))
+    return min(4500, 2000 + 2 * snapshot_input_mb(input))
 
 
 def inference_targets(snapshot):
@@ -425,7 +439,7 @@ def ecology_mem_mb(wildcards, input):
 
     Measured at 1.86M models: see docs/ecology.md (bench/ecology.py).
     """
-    return min(8000, 2000 + int(input.size_mb))
+    return min(8000, 2000 + snapshot_input_mb(input))
 
 
 def ecology_targets(snapshot):

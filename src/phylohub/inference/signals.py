@@ -44,6 +44,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from phylohub.snapshot.build import CARDS_WITH_TEXT
+
 #: Characters of a card body read (after the front matter): templates put the parent first.
 CARD_CHARS = 4000
 #: Characters of the body where a bare link counts (``card_link``).
@@ -364,9 +366,11 @@ _CLOSE = "instr(s, chr(10) || '---')"
 
 #: The cards' bodies (``id``, ``body``: the first :data:`CARD_CHARS` characters after the
 #: front matter, when it closes within the head), as common table expressions: cut with
-#: string functions, not a regular expression, since this is the scan's hot loop.
+#: string functions, not a regular expression, since this is the scan's hot loop. The
+#: texts are read from the view :data:`~phylohub.snapshot.CARDS_WITH_TEXT` of
+#: ``cards.parquet`` (:func:`~phylohub.snapshot.attach_card_texts`).
 BODIES = f"""heads AS (
-    SELECT id, {_HEAD} AS s FROM cards WHERE text IS NOT NULL
+    SELECT id, {_HEAD} AS s FROM {CARDS_WITH_TEXT} WHERE text IS NOT NULL
 ), bodies AS (
     SELECT id, CASE WHEN starts_with(s, '---') AND {_CLOSE} > 0
         THEN substr(s, {_CLOSE} + 4, {CARD_CHARS}) ELSE left(s, {CARD_CHARS}) END AS body

@@ -123,7 +123,7 @@ def infer_kin(
     :data:`TABLES`. The config signal is used when the snapshot has a ``model_type``
     table and skipped (said in the log and the summary) when it has none."""
     check_outputs(out, TABLES, "inference")
-    con = connect_snapshot(db)
+    con = connect_snapshot(db, card_texts=True)
     try:
         limit(con, threads, memory_mb)
         model_type = snapshot_model_types(con)

@@ -73,6 +73,7 @@ from phylohub.similarity.vectorize import (
     term_counts,
     unit_rows,
 )
+from phylohub.snapshot.build import cards_parquet
 
 __all__ = [
     "DEFAULT_VARIANTS",
@@ -388,6 +389,8 @@ def _read_texts(
     ``cards``: the prepared cards of those models, as :func:`iter_card_texts` yields them
     (read from the snapshot when None).
     """
+    if cards is None:  # read from cards.parquet: one clear error before any work if missing
+        cards_parquet(db)
     texts = {text_name(v): _Text() for v in options.variants}
     start = 0
 

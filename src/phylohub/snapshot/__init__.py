@@ -32,7 +32,9 @@ Tables
     ``null_tag`` (see :data:`~phylohub.snapshot.tables.MALFORMED_REASONS`).
 ``cards`` (one row per listed model, sorted by id)
     ``id``, ``sha``, ``status``, ``http_status``, ``message``, ``text`` (as
-    huggingface_hub reads it), ``encoding`` (``utf-8``, ``bom``, ``invalid-utf-8``),
+    huggingface_hub reads it; in ``parquet/cards.parquet`` only, the one copy of the texts:
+    :func:`attach_card_texts` makes the view ``cards_with_text`` of that file on a
+    connection, every column and ``text``), ``encoding`` (``utf-8``, ``bom``, ``invalid-utf-8``),
     ``raw`` (the exact bytes unless plain UTF-8), ``length_chars``, ``length_words``,
     ``body_chars`` (without the YAML front matter, found as huggingface_hub finds it),
     ``bytes``, ``truncated``, ``auto_generated`` ("automatically generated" or
@@ -76,10 +78,23 @@ True
 """
 
 from phylohub.snapshot.build import (
+    CARDS_WITH_TEXT,
     SnapshotSummary,
+    attach_card_texts,
     build_snapshot,
+    cards_parquet,
+    connect_snapshot,
     read_listing_manifest,
     read_summary,
 )
 
-__all__ = ["SnapshotSummary", "build_snapshot", "read_listing_manifest", "read_summary"]
+__all__ = [
+    "CARDS_WITH_TEXT",
+    "SnapshotSummary",
+    "attach_card_texts",
+    "build_snapshot",
+    "cards_parquet",
+    "connect_snapshot",
+    "read_listing_manifest",
+    "read_summary",
+]

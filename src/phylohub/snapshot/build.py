@@ -44,6 +44,7 @@ from phylohub.snapshot.tables import (
     KNOWN_PREFIXES,
     MALFORMED_REASONS,
     RELATIONS,
+    TABLE_BY_NAME,
     TABLES,
 )
 from phylohub.vocabulary import EDGE_RELATIONS
@@ -75,6 +76,12 @@ ROUTE_CHUNK_ROWS = 100_000
 WORD_BLOCK_BYTES = 1 << 18
 #: Rows per row group of ``cards.parquet`` (DuckDB's own row group size).
 ROW_GROUP_ROWS = 122_880
+#: The cards' table: ``cards.parquet`` holds its columns, ``hub.duckdb`` all but the texts.
+CARDS = TABLE_BY_NAME["cards"]
+#: Where the card texts live beside ``hub.duckdb``: the parquet folder's ``cards.parquet``.
+CARDS_PARQUET = Path("parquet") / "cards.parquet"
+#: The temporary view of the cards with their texts (:func:`attach_card_texts`).
+CARDS_WITH_TEXT = "cards_with_text"
 #: Columns of ``cards.parquet`` dictionary-encoded (few distinct values); the texts and
 #: ids are not (dictionary encoding of unique values is tried and dropped, at a cost).
 DICTIONARY_COLUMNS = ("status", "http_status", "message", "encoding", "source")
@@ -194,15 +201,52 @@ def read_listing_manifest(manifest: Path) -> tuple[list[Path], int]:
         raise PhylohubError(f"cannot read listing manifest {manifest}: {exc!r}") from exc
 
 
-def connect_snapshot(db: Path) -> duckdb.DuckDBPyConnection:
+def connect_snapshot(db: Path, card_texts: bool = False) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a built ``hub.duckdb``; one clear error when it is missing
-    or cannot be opened. Close it when done."""
+    or cannot be opened. With ``card_texts``, the cards with their texts too, as the view
+    :data:`CARDS_WITH_TEXT` (:func:`attach_card_texts`). Close it when done."""
     if not Path(db).is_file():
         raise PhylohubError(f"no snapshot database at {db}: run the build_snapshot rule first")
     try:
-        return duckdb.connect(str(db), read_only=True)
+        con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error as exc:
         raise PhylohubError(f"cannot open snapshot {db}: {exc}") from exc
+    if card_texts:
+        try:
+            attach_card_texts(con, db)
+        except BaseException:
+            con.close()
+            raise
+    return con
+
+
+def cards_parquet(db: Path) -> Path:
+    """``cards.parquet`` of the snapshot ``db``: the one home of the card texts
+    (:data:`CARDS_PARQUET`, beside ``hub.duckdb``, as the build_snapshot rule writes them);
+    ``hub.duckdb``'s ``cards`` table holds every column but ``text``. One clear error when
+    the file is missing."""
+    path = Path(db).parent / CARDS_PARQUET
+    if not path.is_file():
+        raise PhylohubError(
+            f"no card texts at {path} (the cards of snapshot {db} are read from there): "
+            "run the build_snapshot rule first"
+        )
+    return path
+
+
+def attach_card_texts(con: duckdb.DuckDBPyConnection, db: Path) -> None:
+    """Make the temporary view :data:`CARDS_WITH_TEXT` on ``con`` (any connection, a
+    read-only one too): the rows of ``cards.parquet`` of the snapshot ``db``
+    (:func:`cards_parquet`), every column of the ``cards`` table and ``text``, in id
+    order, and ``row``: the row's index in the file, which is the model's row index in
+    ``models`` (one card row per listed model, both in id order). The readers of card
+    texts read them there; a scan reads only the columns a query names. PhylohubError
+    when the file is missing."""
+    literal = "'" + str(cards_parquet(db)).replace("'", "''") + "'"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {CARDS_WITH_TEXT} AS SELECT * EXCLUDE (file_row_number),"
+        f" file_row_number AS row FROM read_parquet({literal}, file_row_number = true)"
+    )
 
 
 def read_summary(db: Path) -> SnapshotSummary:
@@ -662,7 +706,7 @@ def _build(
             t0 = time.monotonic()
             if statement is CARDS_STEP:
                 written.result()
-                _compress_cards(con, work / "parquet" / "cards.parquet", routed is not None)
+                _insert_cards(con, work / "parquet" / "cards.parquet", routed is not None)
             else:
                 con.execute(statement, params or None)
             log.info("%s: %.1f s", label, time.monotonic() - t0)
@@ -670,37 +714,27 @@ def _build(
     comments: list[tuple[str, str | None, str]] = []
     for table in TABLES:
         comments.append((table.name, None, _plain(table.doc)))
-        comments += [(table.name, c.name, _plain(c.doc)) for c in table.columns]
+        comments += [(table.name, c.name, _plain(c.doc)) for c in table.db_columns]
     con.execute(sql.comment_statements(comments))
     con.execute(sql.DROP_TEMP_TABLES)
 
 
-def _compress_cards(con: duckdb.DuckDBPyConnection, path: Path, any_cards: bool) -> None:
-    """Fill the cards table from ``cards.parquet`` (written by :func:`_write_cards_parquet`)
-    with the texts zstd-compressed (where this DuckDB can).
+def _insert_cards(con: duckdb.DuckDBPyConnection, path: Path, any_cards: bool) -> None:
+    """Fill the cards table from ``cards.parquet`` (written by :func:`_write_cards_parquet`):
+    every column but the texts, which stay in the file alone (:func:`attach_card_texts`).
 
     One statement over a parquet file (``INSERT_CARDS_FROM_PARQUET``), which DuckDB runs
-    on every thread keeping the file's order; an insert per batch from Arrow ran on one
-    core, one batch after another.
+    on every thread keeping the file's order. The table once held the texts too,
+    zstd-compressed: at 1.86M models 17 s of the build's wall on both cores and about
+    1 GB of ``hub.duckdb``, for a second copy of what ``cards.parquet`` holds.
     """
     if not any_cards:  # the table stays empty; its file was written with its columns
         return
-    try:
-        con.execute(sql.COMPRESS_ZSTD)
-    except duckdb.Error:  # a DuckDB without zstd for strings: its default compression
-        log.info("zstd compression not available: card texts stored with the default")
-        _insert_cards(con, path)
-        return
-    try:
-        _insert_cards(con, path)
-    finally:
-        con.execute(sql.COMPRESS_AUTO)
-
-
-def _insert_cards(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     t0 = time.monotonic()
     con.execute(sql.INSERT_CARDS_FROM_PARQUET, {"path": str(path)})
-    con.execute(sql.CHECKPOINT)  # compressed onto disk
+    # the tables checkpointed before their export, as when the texts' insert did it: the
+    # export of ``tags`` wrote other bytes (the same rows) from tables not checkpointed
+    con.execute(sql.CHECKPOINT)
     log.info("cards inserted from cards.parquet: %.1f s", time.monotonic() - t0)
 
 
@@ -730,8 +764,14 @@ def _route_cards_to_batches(
     (:func:`_write_cards_parquet`), and the table is filled from that file.
     """
     batches = con.execute(sql.CARD_BATCH_STARTS, {"batch_bytes": batch_bytes}).fetchall()
-    if not batches:  # no cards: DuckDB writes the empty file with the table's columns
-        con.table("cards").write_parquet(str(work / "parquet" / "cards.parquet"))
+    if not batches:  # no cards: DuckDB writes the empty file with the file's columns
+        columns = ", ".join(
+            f"CAST(NULL AS {c.type}) AS {c.name}" if c.name in CARDS.parquet_only else c.name
+            for c in CARDS.columns
+        )
+        con.sql(f"SELECT {columns} FROM cards").write_parquet(
+            str(work / "parquet" / "cards.parquet")
+        )
         return None
     routed = work / "cards-routed"
     routed.mkdir()

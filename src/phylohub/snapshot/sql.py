@@ -125,7 +125,6 @@ CREATE TABLE cards (
     status VARCHAR NOT NULL,
     http_status INTEGER,
     message VARCHAR,
-    text VARCHAR,
     encoding VARCHAR,
     raw BLOB,
     length_chars BIGINT,
@@ -542,10 +541,6 @@ FROM language_tags GROUP BY code ORDER BY code
 
 # --------------------------------------------------------------------------- cards
 
-#: Card texts (most of the snapshot's bytes) are stored zstd-compressed: ~5x smaller than
-#: DuckDB's default choice for long strings (uncompressed), at the same build time.
-COMPRESS_ZSTD = "SET force_compression = 'zstd'"
-COMPRESS_AUTO = "RESET force_compression"
 CHECKPOINT = "CHECKPOINT"
 
 #: The card rows with their derived columns, in the cards table's column order, each
@@ -586,10 +581,11 @@ FROM cards_raw
 """
 
 #: The cards table filled from ``cards.parquet`` once the batches have written it (in id
-#: order): one statement over a parquet file, which DuckDB reads and inserts on every
-#: thread with the file's row order kept (``preserve_insertion_order``), where one insert
-#: per batch from Arrow ran on one core.
-INSERT_CARDS_FROM_PARQUET = "INSERT INTO cards SELECT * FROM read_parquet($path)"
+#: order), every column but ``text``: the texts (most of the snapshot's bytes) are held
+#: once, in the file, which their readers read (``attach_card_texts``). One statement over
+#: the file, which DuckDB reads on every thread with the file's row order kept
+#: (``preserve_insertion_order``) and without decoding a text.
+INSERT_CARDS_FROM_PARQUET = "INSERT INTO cards SELECT * EXCLUDE (text) FROM read_parquet($path)"
 
 #: Where the card rows are cut into batches of ids (see ``ROUTED_CARDS``): the first id
 #: of each batch and its card bytes. A batch holds the cards whose ids start within

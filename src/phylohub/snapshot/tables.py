@@ -43,17 +43,27 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """One table: its name, what a row is, its sort order and its columns."""
+    """One table: its name, what a row is, its sort order and its columns.
+
+    ``columns`` are those of ``<name>.parquet``; ``parquet_only`` names the ones the table
+    in ``hub.duckdb`` leaves out (held once, in the parquet file: the card texts).
+    """
 
     name: str
     doc: str
     order_by: tuple[str, ...]
     columns: tuple[Column, ...]
+    parquet_only: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
-        """The column names, in order."""
+        """The column names of the parquet file, in order."""
         return tuple(c.name for c in self.columns)
+
+    @property
+    def db_columns(self) -> tuple[Column, ...]:
+        """The columns of the table in ``hub.duckdb``, in order."""
+        return tuple(c for c in self.columns if c.name not in self.parquet_only)
 
 
 def _c(name: str, type_: str, doc: str) -> Column:
@@ -158,7 +168,11 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "cards",
-        "One row per listed model: its card row from the crawl, with measures of the text.",
+        "One row per listed model: its card row from the crawl, with measures of the text. "
+        "The text itself is held once, in ``parquet/cards.parquet`` beside ``hub.duckdb`` "
+        "(every column below); the table holds every column but ``text`` "
+        "(``phylohub.snapshot.attach_card_texts`` makes the view ``cards_with_text`` of "
+        "the file on a connection).",
         ("id",),
         (
             _c("id", "VARCHAR", "model id"),
@@ -171,7 +185,7 @@ TABLES: tuple[Table, ...] = (
                 "VARCHAR",
                 "the card (front matter included) as huggingface_hub's ``RepoCard.load`` "
                 "reads it: UTF-8, a leading byte order mark dropped; bytes that are not "
-                "UTF-8 read as U+FFFD; NULL unless ok",
+                "UTF-8 read as U+FFFD; NULL unless ok. In ``cards.parquet`` only",
             ),
             _c(
                 "encoding",
@@ -222,6 +236,7 @@ TABLES: tuple[Table, ...] = (
                 "public card dump, same lastModified)",
             ),
         ),
+        parquet_only=("text",),
     ),
     Table(
         "traits",
