@@ -5,6 +5,7 @@
 rule infer_kin:
     input:
         db=results("hub.duckdb"),
+        texts=results("parquet"),  # cards.parquet: the card texts' one home
     output:
         edges=results("inference/inferred_edges.parquet"),
         precision_recall=results("inference/precision_recall.tsv"),

@@ -32,6 +32,7 @@ rule sample_kin_pairs:
 rule fit_similarity_vocabulary:
     input:
         db=results("hub.duckdb"),
+        texts=results("parquet"),  # cards.parquet: the card texts' one home
     output:
         vocabulary=results("similarity/vocabulary.parquet"),
         fit=results("similarity/vocabulary_fit.json"),
