@@ -412,7 +412,7 @@ def test_summary_table_and_dataclass_agree(built: tuple[Inputs, SnapshotSummary]
         listing_parts=2,
         card_shards=2,
     )  # fmt: skip
-    assert dict(rows(inputs.db, "SELECT * FROM summary"))["schema_version"] == 5
+    assert dict(rows(inputs.db, "SELECT * FROM summary"))["schema_version"] == 6
 
 
 def test_parquet_files_hold_the_same_rows(built: tuple[Inputs, SnapshotSummary]) -> None:

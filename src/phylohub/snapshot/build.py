@@ -51,8 +51,10 @@ from phylohub.vocabulary import EDGE_RELATIONS
 
 log = logging.getLogger(__name__)
 
-#: Version of the snapshot's table layout (``summary.schema_version``).
-SCHEMA_VERSION = 5  # 4: model_type, architectures, quantization; 5: config_fields
+#: Version of the snapshot's table layout (``summary.schema_version``). 4 added
+#: ``model_type``, ``architectures`` and ``quantization``; 5 ``config_fields``; 6 moved
+#: the card texts to ``cards.parquet`` alone (no ``text`` in the cards table).
+SCHEMA_VERSION = 6
 #: The Hub's back-filled ``createdAt`` (repositories created before dates were recorded).
 BACKFILL = datetime(2022, 3, 2, 23, 29, 4)
 #: Card bytes per batch of the cards' insert: about the most card text the build holds at
