@@ -66,7 +66,9 @@ def _draws(fig: Any) -> list[int]:
 def test_same_pixels_and_svg_as_plain_savefig(tmp_path: Path, build: Callable[[], Any]) -> None:
     save_figure(build(), tmp_path / "new" / "f.png")
     _plain(build(), tmp_path / "plain" / "f.png")
-    new, plain = (np.asarray(Image.open(tmp_path / d / "f.png")) for d in ("new", "plain"))
+    new, plain = (  # RGBA: save_figure writes an opaque figure as RGB
+        np.asarray(Image.open(tmp_path / d / "f.png").convert("RGBA")) for d in ("new", "plain")
+    )
     assert new.shape == plain.shape and (new == plain).all()
     svg = [(tmp_path / d / "f.svg").read_bytes() for d in ("new", "plain")]
     assert svg[0] == svg[1]
