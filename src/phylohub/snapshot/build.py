@@ -630,7 +630,13 @@ def _parse_entries(con: duckdb.DuckDBPyConnection) -> str | None:
     """
     limit = {"limit": EXAMPLES}
     try:
-        con.execute(sql.CREATE_ENTRIES, {"shape": sql.ENTRY_SHAPE})
+        # in any order (``sql.UNORDERED``): ``models`` sorts it by id and the config
+        # tables by id too, so no table depends on its order (a test holds them equal)
+        con.execute(sql.UNORDERED)
+        try:
+            con.execute(sql.CREATE_ENTRIES, {"shape": sql.ENTRY_SHAPE})
+        finally:
+            con.execute(sql.ORDERED)
         failure: duckdb.Error | None = None
         suspect = _one(con, sql.ENTRIES_NULL)[0] > 0
     except duckdb.InvalidInputException as exc:
