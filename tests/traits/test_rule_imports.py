@@ -14,10 +14,12 @@ from tests.imports import loaded_by
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "workflow" / "scripts"
 
-#: Never needed at import: scipy.stats (the intervals need two quantile functions of
-#: scipy.special), the inference stage's own modules (the later stages read only the
-#: genealogy.inferred switch), huggingface_hub (opening a snapshot needs DuckDB only).
-NEVER = ("scipy.stats", "phylohub.inference.stage", "huggingface_hub")
+#: Never needed at import: scipy (the intervals need two quantile functions of
+#: scipy.special, imported where they are computed: scipy.special alone took longer to
+#: import than many a rule's work), the inference stage's own modules (the later stages
+#: read only the genealogy.inferred switch), huggingface_hub (opening a snapshot needs
+#: DuckDB only).
+NEVER = ("scipy", "phylohub.inference.stage", "huggingface_hub")
 #: Drawing is for the figure rules only.
 DRAWING = ("matplotlib",)
 

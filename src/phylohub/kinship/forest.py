@@ -35,8 +35,6 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
 
 from phylohub.errors import PhylohubError
 from phylohub.vocabulary import EDGE_RELATIONS
@@ -138,6 +136,11 @@ def families(parent: IntArray, child: IntArray, par_of: IntArray) -> IntArray:
     >>> families(np.array([-1, 0, -1]), np.array([1]), np.array([0]))
     array([0, 0, 2])
     """
+    # imported here: scipy.sparse.csgraph takes longer to import than a small forest
+    # takes to load (bench/startup.py)
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
     n = parent.size
     graph = coo_array((np.ones(child.size, dtype=np.int8), (child, par_of)), shape=(n, n))
     _, labels = connected_components(graph, directed=True, connection="weak")

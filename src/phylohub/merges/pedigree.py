@@ -26,8 +26,6 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
-from scipy import sparse
-from scipy.sparse import csgraph
 
 from phylohub.genealogy.lookup import row_index
 from phylohub.merges.kinship import Coancestry, dag_generation
@@ -295,6 +293,11 @@ def family_components(
     """The graph of families joined by merges (a merge joins its own family and its
     parents'): its components of two or more families, the largest first, and the number
     of families they hold."""
+    # imported here: scipy.sparse.csgraph takes longer to import than many a merges
+    # rule's work (bench/startup.py), and only this function needs it
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
     n_fam = int(dag.family.max(initial=-1)) + 1
     a: list[int] = []
     b: list[int] = []

@@ -28,10 +28,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-# The quantile functions scipy.stats.t.ppf and norm.ppf call, without importing
-# scipy.stats (over a second: longer than a traits rule's work; bench/startup.py).
-from scipy.special import ndtri, stdtrit
-
 Array = npt.NDArray[Any]
 
 
@@ -118,6 +114,11 @@ def cluster_mean(
     if share:
         low, high = _wilson(mean, se, n, g, level)
     else:
+        # The quantile function scipy.stats.t.ppf calls, without importing scipy.stats
+        # (over a second); imported here, not at the top, as scipy.special alone takes
+        # longer to import than many a rule's work (bench/startup.py).
+        from scipy.special import stdtrit
+
         half = float(stdtrit(g - 1, 0.5 + level / 2)) * se
         low, high = mean - half, mean + half
     return Estimate(mean, low, high, se, n, g)
@@ -125,6 +126,8 @@ def cluster_mean(
 
 def _wilson(p: float, se: float, n: int, g: int, level: float) -> tuple[float, float]:
     """Wilson's interval for a share ``p`` with the effective sample size of ``se``."""
+    from scipy.special import ndtri  # norm.ppf's; imported here (see cluster_mean)
+
     spread = p * (1 - p)
     n_eff = float(g) if se <= 0 or spread <= 0 else min(float(n), spread / se**2)
     z = float(ndtri(0.5 + level / 2))
