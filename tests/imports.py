@@ -21,3 +21,17 @@ def loaded_by(script: Path) -> set[str]:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     return set(json.loads(run.stdout.splitlines()[-1]))
+
+
+#: Modules a rule that neither draws nor talks to the Hub must not load at start: scipy
+#: (imported where an interval or a graph's components are computed: at start it took
+#: longer than many a rule's work), matplotlib, huggingface_hub.
+NOT_AT_START = ("scipy", "matplotlib", "huggingface_hub")
+
+
+def loaded_at_start(rule: str, probe: str, modules: tuple[str, ...] = NOT_AT_START) -> list[str]:
+    """Those of ``modules`` that rule ``rule``'s script loads with its top-level imports;
+    ``probe``, a module the script needs, must be loaded (the imports ran)."""
+    loaded = loaded_by(ROOT / "workflow" / "scripts" / f"{rule}.py")
+    assert probe in loaded, f"{rule}: the probe did not load {probe}"
+    return [m for m in modules if m in loaded]

@@ -15,6 +15,7 @@ from PIL import Image
 
 from phylohub.figures import RELATION_COLOURS, pyplot
 from phylohub.figures.style import DPI, PNG_COMPRESS_LEVEL, write_png
+from tests.figures.test_save_draws import _constrained
 
 
 def _lines(size: tuple[float, float] = (6.4, 4.8)) -> Any:
@@ -34,15 +35,6 @@ def _lines(size: tuple[float, float] = (6.4, 4.8)) -> Any:
 def _odd_size() -> Any:
     """A size whose pixels are not whole at 300 dpi, over a half (the canvas truncates)."""
     return _lines((3.3355, 2.1719))
-
-
-def _constrained() -> Any:
-    """Bars under a constrained layout, laid out again at every draw (summary, diff)."""
-    plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(7, 3), layout="constrained")
-    axes[0].barh(list(RELATION_COLOURS), range(1, len(RELATION_COLOURS) + 1))
-    axes[1].set_title("a long title on the right-hand panel")
-    return fig
 
 
 def _transparent() -> Any:

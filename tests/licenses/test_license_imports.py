@@ -1,12 +1,15 @@
-"""What rule plot_license_breaches imports before it draws: two figures from two small
-TSVs need neither the audit nor what it imports (the snapshot build and DuckDB,
-scipy.special); with them its imports took about twice as long (bench/startup.py)."""
+"""What the licenses' rules import before they work. plot_license_breaches draws two
+figures from two small TSVs and needs neither the audit nor what it imports (the
+snapshot build and DuckDB, scipy.special); with them its imports took about twice as
+long. audit_licenses imports scipy (the intervals' quantile functions) where an
+interval is computed, not at start; at start it took about a fifth of the script's
+imports (bench/startup.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.imports import loaded_by
+from tests.imports import loaded_at_start, loaded_by
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_FOR_DRAWING = ("phylohub.licenses.audit", "phylohub.snapshot.build", "duckdb", "scipy")
@@ -16,6 +19,10 @@ def test_the_figure_rule_imports_no_audit() -> None:
     modules = loaded_by(ROOT / "workflow" / "scripts" / "plot_license_breaches.py")
     assert "phylohub.licenses.plots" in modules  # the probe ran the script's imports
     assert not [m for m in NOT_FOR_DRAWING if m in modules]
+
+
+def test_the_audit_rule_imports_no_scipy_at_start() -> None:
+    assert loaded_at_start("audit_licenses", "phylohub.licenses.audit") == []
 
 
 def test_the_package_still_gives_the_audits_names() -> None:

@@ -132,15 +132,11 @@ def test_kin_without_inferred_edges_measures_the_second_side(
     assert_frame_equal(pl.DataFrame([got]), pl.DataFrame([want]))  # NaN equals NaN here
 
 
-@pytest.mark.parametrize("confident", [False, True])
-def test_kin_declared_side_from_the_genealogy_summary_equals_measuring_it(
-    snapshot20k: Path, tmp_path: Path, confident: bool
-) -> None:
-    # the genealogy stage's summary of the same set (declared edges only) stands in for
-    # reading and analysing the edges; with a confident inferred edge the second side is
-    # still measured, from edges read here
-    inferred = tmp_path / "inferred_edges.parquet"
-    con = open_snapshot(snapshot20k, "first", traits=False)
+def _one_inferred_edge(db: Path, folder: Path, confident: bool) -> Path:
+    """An inferred-edges file of one edge between the snapshot's first two models, above
+    the confidence threshold (0.8) or below it."""
+    inferred = folder / "inferred_edges.parquet"
+    con = open_snapshot(db, "first", traits=False)
     try:
         (child,), (parent,) = con.execute("SELECT id FROM models ORDER BY id LIMIT 2").fetchall()
     finally:
@@ -150,6 +146,17 @@ def test_kin_declared_side_from_the_genealogy_summary_equals_measuring_it(
          "confidence": [0.9 if confident else 0.1], "covered": [False],
          "parent_in_snapshot": [True]}
     ).write_parquet(inferred)  # fmt: skip
+    return inferred
+
+
+@pytest.mark.parametrize("confident", [False, True])
+def test_kin_declared_side_from_the_genealogy_summary_equals_measuring_it(
+    snapshot20k: Path, tmp_path: Path, confident: bool
+) -> None:
+    # the genealogy stage's summary of the same set (declared edges only) stands in for
+    # reading and analysing the edges; with a confident inferred edge the second side is
+    # still measured, from edges read here
+    inferred = _one_inferred_edge(snapshot20k, tmp_path, confident)
     build_genealogy(snapshot20k, ALL, paths_in(tmp_path / "all"))
     args = (snapshot20k, inferred, ALL, 0.8, 0.95)
     plain = kin_headlines(*args, tmp_path / "plain.tsv")
@@ -170,17 +177,7 @@ def test_kin_declared_rates_from_the_rates_table_equal_measuring_them(
     # measure_mutation_rates' table of both ways (flagged values kept: the kin table's
     # way; first parents, declared edges) stands in for measuring the declared side's
     # rates; with a confident inferred edge the second side is still measured, here
-    inferred = tmp_path / "inferred_edges.parquet"
-    con = open_snapshot(flagged, "first", traits=False)
-    try:
-        (child,), (parent,) = con.execute("SELECT id FROM models ORDER BY id LIMIT 2").fetchall()
-    finally:
-        con.close()
-    pl.DataFrame(
-        {"child": [child], "parent": [parent], "relation": ["finetune"],
-         "confidence": [0.9 if confident else 0.1], "covered": [False],
-         "parent_in_snapshot": [True]}
-    ).write_parquet(inferred)  # fmt: skip
+    inferred = _one_inferred_edge(flagged, tmp_path, confident)
     build_genealogy(flagged, ALL, paths_in(tmp_path / "all"))
     rates = {}
     for parents in ("first", "all"):
