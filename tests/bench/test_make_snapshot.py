@@ -9,11 +9,12 @@ from pathlib import Path
 import duckdb
 
 from phylohub.hub.synth import SynthConfig
+from phylohub.snapshot import cards_parquet
 from tests.pipeline import snapshot_of
 
 ROOT = Path(__file__).resolve().parents[2]
 CARD_COLUMNS = (
-    "id, sha, status, http_status, text, length_chars, length_words, body_chars, bytes, "
+    "id, sha, status, http_status, length_chars, length_words, body_chars, bytes, "
     "truncated, auto_generated, etag"
 )
 
@@ -44,6 +45,15 @@ def test_direct_snapshot_equals_the_crawled_one(tmp_path: Path) -> None:
                 f"EXCEPT ALL SELECT {columns} FROM {b}.{table})"
             )
             assert con.execute(query).fetchall() == [(0,)], (table, a)
+    # the card texts, held in each snapshot's cards.parquet alone
+    texts = {
+        name: f"SELECT id, text FROM read_parquet('{cards_parquet(db)}')"
+        for name, db in (("main", crawled), ("direct", out / "hub.duckdb"))
+    }
+    for a, b in (("main", "direct"), ("direct", "main")):
+        query = f"SELECT count(*) FROM ({texts[a]} EXCEPT ALL {texts[b]})"
+        assert con.execute(query).fetchall() == [(0,)], ("card texts", a)
+    assert con.execute(f"SELECT count(text) FROM ({texts['direct']})").fetchone()[0] > 900
     rows = con.execute("SELECT count(*) FROM direct.cards").fetchall()
     con.close()
     assert rows[0][0] > 1400
