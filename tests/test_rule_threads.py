@@ -3,7 +3,9 @@ DuckDB, Polars or BLAS job given both cores used 1.1-1.7 of them and left the re
 (docs/architecture.md, checklist item 2). Only the build (the first step, alone) and
 ``infer_kin`` (the head of the longest chain after it) take two threads, and
 ``infer_kin``'s priority must beat any two single-threaded jobs' together, or the
-scheduler keeps choosing pairs of them and leaves it to the end."""
+scheduler keeps choosing pairs of them and leaves it to the end. Figures go last: a
+figure rule keeps priority 0 and every other rule has more, so the end of a run is short
+figure jobs side by side, not one job of a long chain alone."""
 
 from __future__ import annotations
 
@@ -47,3 +49,13 @@ def test_only_the_build_and_infer_kin_take_both_cores(jobs: dict[str, tuple[int,
 def test_infer_kin_starts_before_any_pair_of_other_jobs(jobs: dict[str, tuple[int, int]]) -> None:
     others = sorted((p for rule, (_, p) in jobs.items() if rule != "infer_kin"), reverse=True)
     assert jobs["infer_kin"][1] > others[0] + others[1], (jobs["infer_kin"], others[:2])
+
+
+def test_figures_go_after_every_rule_whose_output_is_read(
+    jobs: dict[str, tuple[int, int]],
+) -> None:
+    figures = {rule: p for rule, (_, p) in jobs.items() if rule.startswith("plot_")}
+    tables = {rule: p for rule, (_, p) in jobs.items() if rule != "all" and rule not in figures}
+    assert len(figures) >= 9 and len(tables) >= 20, (figures, tables)
+    assert set(figures.values()) == {0}, figures
+    assert min(tables.values()) > 0, {rule: p for rule, p in tables.items() if p <= 0}

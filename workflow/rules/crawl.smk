@@ -10,6 +10,7 @@ rule list_models:
         "logs/{snapshot}/list_models.log",
     benchmark:
         "benchmarks/{snapshot}/list_models.tsv"
+    priority: TABLES_FIRST
     retries: 2
     conda:
         "../../envs/phylohub.yaml"
@@ -36,6 +37,7 @@ rule fetch_bootstrap:
         "logs/{snapshot}/fetch_bootstrap.log",
     benchmark:
         "benchmarks/{snapshot}/fetch_bootstrap.tsv"
+    priority: TABLES_FIRST
     retries: 2
     conda:
         "../../envs/phylohub.yaml"
@@ -62,6 +64,7 @@ rule fetch_cards:
         "logs/{snapshot}/fetch_cards/{shard}.log",
     benchmark:
         "benchmarks/{snapshot}/fetch_cards/{shard}.tsv"
+    priority: TABLES_FIRST
     retries: 2
     conda:
         "../../envs/phylohub.yaml"
@@ -94,6 +97,7 @@ rule fetch_configs:
         "logs/{snapshot}/fetch_configs/{shard}.log",
     benchmark:
         "benchmarks/{snapshot}/fetch_configs/{shard}.tsv"
+    priority: TABLES_FIRST
     retries: 2
     conda:
         "../../envs/phylohub.yaml"
@@ -128,6 +132,7 @@ rule fetch_arxiv:
         "logs/{snapshot}/fetch_arxiv.log",
     benchmark:
         "benchmarks/{snapshot}/fetch_arxiv.tsv"
+    priority: TABLES_FIRST
     retries: 2
     conda:
         "../../envs/phylohub.yaml"

@@ -21,6 +21,7 @@ rule compare_snapshots:
         "logs/{snapshot}/compare_snapshots.log",
     benchmark:
         "benchmarks/{snapshot}/compare_snapshots.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     resources:
@@ -88,6 +89,7 @@ rule collect_time_series:
         "logs/{snapshot}/collect_time_series.log",
     benchmark:
         "benchmarks/{snapshot}/collect_time_series.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     params:

@@ -25,6 +25,7 @@ rule build_ecology:
         "logs/{snapshot}/build_ecology.log",
     benchmark:
         "benchmarks/{snapshot}/build_ecology.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     threads: 1
@@ -95,6 +96,7 @@ rule measure_ecology_deaths:
         "logs/{snapshot}/measure_ecology_deaths.log",
     benchmark:
         "benchmarks/{snapshot}/measure_ecology_deaths.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     resources:

@@ -18,6 +18,7 @@ rule write_findings:
         "logs/{snapshot}/write_findings.log",
     benchmark:
         "benchmarks/{snapshot}/write_findings.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     script:

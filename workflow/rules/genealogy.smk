@@ -25,6 +25,7 @@ rule build_genealogy:
         "logs/{snapshot}/build_genealogy/{relations}.log",
     benchmark:
         "benchmarks/{snapshot}/build_genealogy/{relations}.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     threads: 1
@@ -48,6 +49,7 @@ rule count_family_shapes:
         "logs/{snapshot}/count_family_shapes.log",
     benchmark:
         "benchmarks/{snapshot}/count_family_shapes.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     resources:

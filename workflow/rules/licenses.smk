@@ -18,6 +18,7 @@ rule audit_licenses:
         "logs/{snapshot}/audit_licenses.log",
     benchmark:
         "benchmarks/{snapshot}/audit_licenses.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     threads: 1

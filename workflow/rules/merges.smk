@@ -20,6 +20,7 @@ rule trace_merges:
         "logs/{snapshot}/trace_merges.log",
     benchmark:
         "benchmarks/{snapshot}/trace_merges.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     threads: 1
@@ -47,6 +48,7 @@ rule measure_merge_inheritance:
         "logs/{snapshot}/measure_merge_inheritance.log",
     benchmark:
         "benchmarks/{snapshot}/measure_merge_inheritance.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     threads: 1
@@ -76,6 +78,7 @@ rule measure_merge_resemblance:
         "logs/{snapshot}/measure_merge_resemblance.log",
     benchmark:
         "benchmarks/{snapshot}/measure_merge_resemblance.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     threads: 1

@@ -15,6 +15,7 @@ rule sample_kin_pairs:
         "logs/{snapshot}/sample_kin_pairs.log",
     benchmark:
         "benchmarks/{snapshot}/sample_kin_pairs.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     resources:
@@ -41,7 +42,7 @@ rule fit_similarity_vocabulary:
         "logs/{snapshot}/fit_similarity_vocabulary.log",
     benchmark:
         "benchmarks/{snapshot}/fit_similarity_vocabulary.tsv"
-    priority: 1
+    priority: LONG_CHAIN
     conda:
         "../../envs/phylohub.yaml"
     resources:
@@ -68,7 +69,7 @@ rule compute_similarity:
         "logs/{snapshot}/compute_similarity.log",
     benchmark:
         "benchmarks/{snapshot}/compute_similarity.tsv"
-    priority: 1
+    priority: LONG_CHAIN
     conda:
         "../../envs/phylohub.yaml"
     threads: 1
@@ -95,6 +96,7 @@ rule summarize_similarity:
         "logs/{snapshot}/summarize_similarity.log",
     benchmark:
         "benchmarks/{snapshot}/summarize_similarity.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     resources:

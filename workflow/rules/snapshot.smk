@@ -15,6 +15,7 @@ rule build_snapshot:
         "logs/{snapshot}/build_snapshot.log",
     benchmark:
         "benchmarks/{snapshot}/build_snapshot.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     threads: 2

@@ -19,6 +19,7 @@ rule summarize_ecosystem:
         "logs/{snapshot}/summarize_ecosystem.log",
     benchmark:
         "benchmarks/{snapshot}/summarize_ecosystem.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     threads: 1
@@ -43,6 +44,7 @@ rule summarize_crawl:
         "logs/{snapshot}/summarize_crawl.log",
     benchmark:
         "benchmarks/{snapshot}/summarize_crawl.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     script:

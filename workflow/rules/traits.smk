@@ -13,6 +13,7 @@ rule measure_mutation_rates:
         "logs/{snapshot}/measure_mutation_rates.log",
     benchmark:
         "benchmarks/{snapshot}/measure_mutation_rates.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     threads: 1
@@ -40,7 +41,7 @@ rule count_transitions:
         "logs/{snapshot}/count_transitions.log",
     benchmark:
         "benchmarks/{snapshot}/count_transitions.tsv"
-    priority: 1
+    priority: LONG_CHAIN
     conda:
         "../../envs/phylohub.yaml"
     threads: 1
@@ -67,7 +68,7 @@ rule solve_orderings:
         "logs/{snapshot}/solve_orderings.log",
     benchmark:
         "benchmarks/{snapshot}/solve_orderings.tsv"
-    priority: 1
+    priority: LONG_CHAIN
     conda:
         "../../envs/phylohub.yaml"
     threads: 1
@@ -89,6 +90,7 @@ rule measure_thinning:
         "logs/{snapshot}/measure_thinning.log",
     benchmark:
         "benchmarks/{snapshot}/measure_thinning.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     threads: 1
@@ -114,6 +116,7 @@ rule measure_parameters_by_generation:
         "logs/{snapshot}/measure_parameters_by_generation.log",
     benchmark:
         "benchmarks/{snapshot}/measure_parameters_by_generation.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     threads: 1
@@ -176,6 +179,7 @@ rule compare_inferred_kin:
         "logs/{snapshot}/compare_inferred_kin.log",
     benchmark:
         "benchmarks/{snapshot}/compare_inferred_kin.tsv"
+    priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
     threads: 1
