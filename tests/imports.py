@@ -16,7 +16,12 @@ def loaded_by(script: Path) -> set[str]:
     """The modules a fresh interpreter holds after the script's top-level imports."""
     tree = ast.parse(script.read_text())
     imports = [ast.unparse(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
-    probe = "\n".join([*imports, "import json, sys", "print(json.dumps(sorted(sys.modules)))"])
+    return loaded_by_source("\n".join(imports))
+
+
+def loaded_by_source(imports: str) -> set[str]:
+    """The modules a fresh interpreter holds after running ``imports``."""
+    probe = "\n".join([imports, "import json, sys", "print(json.dumps(sorted(sys.modules)))"])
     run = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
@@ -27,6 +32,10 @@ def loaded_by(script: Path) -> set[str]:
 #: (imported where an interval or a graph's components are computed: at start it took
 #: longer than many a rule's work), matplotlib, huggingface_hub.
 NOT_AT_START = ("scipy", "matplotlib", "huggingface_hub")
+#: The same and pyarrow (about 0.1-0.15 s with the numpy it imports), for the rules that
+#: never touch an arrow table: they read and write through polars, and ``phylohub.io``,
+#: ``phylohub.snapshot.connect`` and ``phylohub.crawl.values`` import no pyarrow.
+NO_ARROW = (*NOT_AT_START, "pyarrow")
 
 
 def loaded_at_start(rule: str, probe: str, modules: tuple[str, ...] = NOT_AT_START) -> list[str]:

@@ -16,13 +16,14 @@ import json
 import math
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from phylohub.errors import PhylohubError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "FLOAT_DECIMALS",
@@ -106,6 +107,9 @@ def write_parquet(table: pl.DataFrame | pa.Table, path: Path) -> None:
     if isinstance(table, pl.DataFrame):
         table.write_parquet(path, compression="zstd")
     else:
+        # imported here: a rule that writes only polars frames never loads pyarrow
+        import pyarrow.parquet as pq
+
         pq.write_table(table, path, compression="zstd")
 
 

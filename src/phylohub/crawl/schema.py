@@ -42,6 +42,17 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from phylohub.crawl.values import CARD_ENCODINGS, CARD_SOURCES, CARD_STATUSES
+
+__all__ = [
+    "CARD_ENCODINGS",
+    "CARD_SCHEMA",
+    "CARD_SOURCES",
+    "CARD_STATUSES",
+    "LISTING_SCHEMA",
+    "served_bytes",
+]
+
 LISTING_SCHEMA = pa.schema(
     [
         ("page", pa.int64()),
@@ -52,12 +63,6 @@ LISTING_SCHEMA = pa.schema(
         ("entry", pa.string()),
     ]
 )
-
-#: Where a card row came from (``cards.source``).
-CARD_SOURCES = ("fetched", "previous", "bootstrap")
-CARD_STATUSES = ("ok", "no_readme", "gated", "not_found", "disabled", "error")
-#: How the bytes of an ``ok`` card decode (``cards.encoding``).
-CARD_ENCODINGS = ("utf-8", "bom", "invalid-utf-8")
 
 CARD_SCHEMA = pa.schema(
     [

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from phylohub.snapshot.build import connect_snapshot
+from phylohub.snapshot.connect import connect_snapshot
 
 #: Each listed model's birth (null when back-filled), the relation of its edges (``root``
 #: without one; a child declaring several relations takes its first parent's, by id) and

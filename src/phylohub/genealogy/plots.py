@@ -19,7 +19,7 @@ import polars as pl
 
 from phylohub.errors import PhylohubError
 from phylohub.figures import RELATION_COLOURS, SET_COLOURS, pyplot, save_figure
-from phylohub.genealogy.graphs import RELATIONS
+from phylohub.vocabulary import EDGE_RELATIONS
 
 
 @dataclass(frozen=True)
@@ -206,9 +206,8 @@ def plot_family_trees(
         missing = " (not in the snapshot)" if fam["root_external"] else ""
         label = "largest drawn" if pick.label == "largest" and note else pick.label
         ax.set_title(f"{label}: {fam['root']}{missing}\n{stats}", fontsize=8.5)
-    handles = [
-        Line2D([], [], color=RELATION_COLOURS[r], lw=2, label=r) for r in RELATIONS if r in used
-    ]
+    drawn = [r for r in EDGE_RELATIONS if r in used]
+    handles = [Line2D([], [], color=RELATION_COLOURS[r], lw=2, label=r) for r in drawn]
     handles.append(Line2D([], [], marker="*", color="k", ls="", ms=10, label="root"))
     if bool(nodes.filter(pl.col("family").is_in([p.family for p in picks]))["external"].any()):
         handles.append(

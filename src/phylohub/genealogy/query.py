@@ -303,7 +303,7 @@ def lineage_licenses(db: Path, model_id: str, tables: FamilyTables) -> list[str]
     the model itself) with the license audit's verdict and clause
     (:mod:`phylohub.licenses`)."""
     from phylohub.licenses.rules import load_rules
-    from phylohub.snapshot.build import connect_snapshot
+    from phylohub.snapshot.connect import connect_snapshot
 
     by_id = {r["id"]: r for r in tables.nodes.iter_rows(named=True)}
     rel_of = {

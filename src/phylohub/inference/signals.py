@@ -44,7 +44,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from phylohub.snapshot.build import CARDS_WITH_TEXT
+from phylohub.snapshot.connect import CARDS_WITH_TEXT
 
 #: Characters of a card body read (after the front matter): templates put the parent first.
 CARD_CHARS = 4000

@@ -22,7 +22,7 @@ from phylohub.inference.calibration import (
 from phylohub.inference.infer import select_edges, snapshot_model_types
 from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
 from phylohub.io import paths_in as io_paths_in
-from phylohub.snapshot.build import connect_snapshot
+from phylohub.snapshot.connect import connect_snapshot
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import polars as pl
 from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
 from phylohub.io import paths_in as io_paths_in
 from phylohub.licenses.rules import Rules, Verdict, load_rules
-from phylohub.snapshot.build import connect_snapshot
+from phylohub.snapshot.connect import connect_snapshot
 from phylohub.traits.stats import cluster_mean
 from phylohub.vocabulary import EDGE_RELATIONS, TAG_RELATIONS
 

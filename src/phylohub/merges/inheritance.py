@@ -28,7 +28,7 @@ import numpy.typing as npt
 import polars as pl
 
 from phylohub.hub.plant_merges import OUTCOMES, outcome
-from phylohub.snapshot.build import connect_snapshot
+from phylohub.snapshot.connect import connect_snapshot
 
 FloatArray = npt.NDArray[np.float64]
 #: The traits compared, as the snapshot's ``traits`` table names them.

@@ -73,7 +73,7 @@ from phylohub.similarity.vectorize import (
     term_counts,
     unit_rows,
 )
-from phylohub.snapshot.build import cards_parquet
+from phylohub.snapshot.connect import cards_parquet
 
 __all__ = [
     "DEFAULT_VARIANTS",

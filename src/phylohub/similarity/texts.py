@@ -75,7 +75,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from phylohub.errors import PhylohubError
-from phylohub.snapshot.build import CARDS_WITH_TEXT, connect_snapshot
+from phylohub.snapshot.connect import CARDS_WITH_TEXT, connect_snapshot
 
 __all__ = [
     "CARD_TEXTS_SCHEMA",

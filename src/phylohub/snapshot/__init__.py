@@ -77,16 +77,35 @@ Examples
 True
 """
 
-from phylohub.snapshot.build import (
+from typing import TYPE_CHECKING, Any
+
+from phylohub.snapshot.connect import (
     CARDS_WITH_TEXT,
-    SnapshotSummary,
     attach_card_texts,
-    build_snapshot,
     cards_parquet,
     connect_snapshot,
-    read_listing_manifest,
-    read_summary,
 )
+
+if TYPE_CHECKING:
+    from phylohub.snapshot.build import (
+        SnapshotSummary,
+        build_snapshot,
+        read_listing_manifest,
+        read_summary,
+    )
+
+#: The names of :mod:`phylohub.snapshot.build`, imported when first asked for: a rule that
+#: only reads a snapshot does not load the build (pyarrow, numpy) at start.
+_BUILD_NAMES = ("SnapshotSummary", "build_snapshot", "read_listing_manifest", "read_summary")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BUILD_NAMES:
+        from phylohub.snapshot import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CARDS_WITH_TEXT",

@@ -39,6 +39,9 @@ from numpy.typing import NDArray
 from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA, CARD_STATUSES, LISTING_SCHEMA
 from phylohub.errors import PhylohubError
 from phylohub.snapshot import quality, sql
+from phylohub.snapshot.connect import (
+    connect_snapshot,
+)
 from phylohub.snapshot.languages import iso_639_table
 from phylohub.snapshot.tables import (
     KNOWN_PREFIXES,
@@ -80,10 +83,6 @@ WORD_BLOCK_BYTES = 1 << 18
 ROW_GROUP_ROWS = 122_880
 #: The cards' table: ``cards.parquet`` holds its columns, ``hub.duckdb`` all but the texts.
 CARDS = TABLE_BY_NAME["cards"]
-#: Where the card texts live beside ``hub.duckdb``: the parquet folder's ``cards.parquet``.
-CARDS_PARQUET = Path("parquet") / "cards.parquet"
-#: The temporary view of the cards with their texts (:func:`attach_card_texts`).
-CARDS_WITH_TEXT = "cards_with_text"
 #: Columns of ``cards.parquet`` dictionary-encoded (few distinct values); the texts and
 #: ids are not (dictionary encoding of unique values is tried and dropped, at a cost).
 DICTIONARY_COLUMNS = ("status", "http_status", "message", "encoding", "source")
@@ -201,54 +200,6 @@ def read_listing_manifest(manifest: Path) -> tuple[list[Path], int]:
         return parts, int(data["models"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise PhylohubError(f"cannot read listing manifest {manifest}: {exc!r}") from exc
-
-
-def connect_snapshot(db: Path, card_texts: bool = False) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to a built ``hub.duckdb``; one clear error when it is missing
-    or cannot be opened. With ``card_texts``, the cards with their texts too, as the view
-    :data:`CARDS_WITH_TEXT` (:func:`attach_card_texts`). Close it when done."""
-    if not Path(db).is_file():
-        raise PhylohubError(f"no snapshot database at {db}: run the build_snapshot rule first")
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error as exc:
-        raise PhylohubError(f"cannot open snapshot {db}: {exc}") from exc
-    if card_texts:
-        try:
-            attach_card_texts(con, db)
-        except BaseException:
-            con.close()
-            raise
-    return con
-
-
-def cards_parquet(db: Path) -> Path:
-    """``cards.parquet`` of the snapshot ``db``: the one home of the card texts
-    (:data:`CARDS_PARQUET`, beside ``hub.duckdb``, as the build_snapshot rule writes them);
-    ``hub.duckdb``'s ``cards`` table holds every column but ``text``. One clear error when
-    the file is missing."""
-    path = Path(db).parent / CARDS_PARQUET
-    if not path.is_file():
-        raise PhylohubError(
-            f"no card texts at {path} (the cards of snapshot {db} are read from there): "
-            "run the build_snapshot rule first"
-        )
-    return path
-
-
-def attach_card_texts(con: duckdb.DuckDBPyConnection, db: Path) -> None:
-    """Make the temporary view :data:`CARDS_WITH_TEXT` on ``con`` (any connection, a
-    read-only one too): the rows of ``cards.parquet`` of the snapshot ``db``
-    (:func:`cards_parquet`), every column of the ``cards`` table and ``text``, in id
-    order, and ``row``: the row's index in the file, which is the model's row index in
-    ``models`` (one card row per listed model, both in id order). The readers of card
-    texts read them there; a scan reads only the columns a query names. PhylohubError
-    when the file is missing."""
-    literal = "'" + str(cards_parquet(db)).replace("'", "''") + "'"
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {CARDS_WITH_TEXT} AS SELECT * EXCLUDE (file_row_number),"
-        f" file_row_number AS row FROM read_parquet({literal}, file_row_number = true)"
-    )
 
 
 def read_summary(db: Path) -> SnapshotSummary:

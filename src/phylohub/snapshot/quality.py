@@ -43,6 +43,7 @@ from pathlib import Path
 import polars as pl
 
 from phylohub.io import write_tsv
+from phylohub.snapshot.connect import connect_snapshot
 
 #: Each rule, the trait it flags and what it means (docs/snapshot.md renders these).
 RULES: dict[str, tuple[str, str]] = {
@@ -204,8 +205,6 @@ def quality_counts(db: Path) -> pl.DataFrame:
         "traits": [trait for trait, _ in RULES.values()],
         "order": list(range(len(RULES))),
     }
-    from phylohub.snapshot.build import connect_snapshot  # build imports this module
-
     with connect_snapshot(db) as con:
         rows = con.execute(COUNTS, params).fetchall()
     return pl.DataFrame([r[:4] for r in rows], schema=COUNTS_SCHEMA, orient="row")

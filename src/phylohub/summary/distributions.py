@@ -32,7 +32,7 @@ import polars as pl
 
 from phylohub.errors import PhylohubError
 from phylohub.io import check_outputs, write_tsv
-from phylohub.snapshot.build import connect_snapshot
+from phylohub.snapshot.connect import connect_snapshot
 from phylohub.summary import sql
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from phylohub.crawl.schema import CARD_ENCODINGS
+from phylohub.crawl.values import CARD_ENCODINGS
 from phylohub.errors import PhylohubError
 
 #: Card statuses, in the order of the tables and figures.

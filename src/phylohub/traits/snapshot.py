@@ -9,7 +9,7 @@ import polars as pl
 
 from phylohub.errors import PhylohubError
 from phylohub.inference.switch import shadow_edges
-from phylohub.snapshot.build import connect_snapshot
+from phylohub.snapshot.connect import connect_snapshot
 from phylohub.traits import sql
 from phylohub.vocabulary import EDGE_RELATIONS
 
