@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from phylohub.errors import PhylohubError
+from phylohub.similarity import texts
 from phylohub.similarity.measures import SimilarityOptions, fit_vocabularies, pair_similarity
 from phylohub.similarity.texts import (
     CARD_TEXTS_SCHEMA,
@@ -95,3 +96,42 @@ def test_measures_from_the_file_equal_those_from_the_snapshot(
     assert int(np.isfinite(from_file["card_tfidf"].to_numpy(zero_copy_only=False)).sum()) > 100
     stats_file.pop("seconds"), stats_db.pop("seconds")
     assert stats_file == stats_db
+
+
+def _written(db: Path, out: Path, n: int, rows: np.ndarray) -> tuple[pl.DataFrame, list]:
+    kept = write_card_texts(db, CardOptions(), out, n, rows, chunk=700, group=1_000)
+    return pl.read_parquet(out), kept
+
+
+def test_the_file_is_written_in_the_scans_order_and_sorted_when_out_of_order(
+    snapshot20k: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cards are written in the order of an unsorted scan (the file's, row order),
+    checked batch by batch; a scan out of row order is written again sorted: the same
+    file and kept cards as the sorted query's, whatever the scan's order."""
+    n = _n_models(snapshot20k)
+    rows = np.sort(np.random.default_rng(5).choice(n, size=n // 4, replace=False))
+    plain_query = texts._card_query
+    queries: list[bool] = []
+
+    def sorted_only(options: CardOptions, some_rows: bool, ordered: bool = True) -> str:
+        return plain_query(options, some_rows, True)
+
+    monkeypatch.setattr(texts, "_card_query", sorted_only)
+    want, want_kept = _written(snapshot20k, tmp_path / "sorted.parquet", n, rows)
+    assert want.height > 1_000 and len(want_kept) > 1
+
+    for disorder in ("", "ORDER BY i DESC", "ORDER BY hash(i)", "ORDER BY i % 997 = 3, i"):
+
+        def scan(
+            options: CardOptions, some_rows: bool, ordered: bool = True, disorder: str = disorder
+        ) -> str:
+            queries.append(ordered)
+            query = plain_query(options, some_rows, ordered)
+            return query if ordered else query + disorder
+
+        queries.clear()
+        monkeypatch.setattr(texts, "_card_query", scan)
+        got, got_kept = _written(snapshot20k, tmp_path / "scan.parquet", n, rows)
+        assert got.equals(want) and got_kept == want_kept
+        assert queries == ([False] if not disorder else [False, True])
