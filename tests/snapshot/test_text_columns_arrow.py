@@ -87,3 +87,28 @@ def test_auto_generated_is_lower_and_contains() -> None:
     expected = plain_auto_generated(texts)
     assert auto_generated(pa.array(texts, pa.large_string())).to_pylist() == expected
     assert sum(e is True for e in expected) > 50 and sum(e is False for e in expected) > 100
+
+
+def test_auto_generated_finds_every_dotted_capital_i() -> None:
+    """The texts holding U+0130 are found by RE2's search for the literal (the fast path
+    of the check before the replacement): wherever it stands, beside code points sharing
+    its first UTF-8 byte (U+0100-U+013F start with 0xC4), in a slice of a larger array."""
+    assert "\u0130".encode() == b"\xc4\xb0"
+    phrase = AUTO_GENERATED_PHRASES[0]
+    texts: list[str | None] = ["x" * 40, None]
+    for i in range(len(phrase)):
+        if phrase[i] != "i":
+            continue
+        dotted = phrase[:i] + "\u0130" + phrase[i + 1 :]
+        for before, after in (("", ""), ("\u0100", "\u013f"), ("\u0124\u0124", "é"), ("x", "")):
+            texts += [before + dotted + after, before + "\u0124" + phrase[i:]]
+    texts += [
+        "\u0130",
+        "\u0130" + phrase.replace("i", "\u0130"),
+        phrase.upper().replace("I", "\u0130"),
+    ]
+    array = pa.array(texts, pa.large_string())
+    expected = plain_auto_generated(texts)
+    assert sum(e is True for e in expected) >= 6  # each dotted phrase matches once replaced
+    assert auto_generated(array).to_pylist() == expected
+    assert auto_generated(array.slice(1)).to_pylist() == expected[1:]

@@ -445,6 +445,9 @@ def _is_word_byte(byte: int) -> bool:
 
 #: The phrases that make a card ``auto_generated`` (the paper's test, in any case).
 AUTO_GENERATED_PHRASES = ("automatically generated", "generated automatically")
+#: U+0130, the one code point beyond ASCII that DuckDB's ``lower`` turns into a letter of
+#: :data:`AUTO_GENERATED_PHRASES` (``i``), which :func:`auto_generated` replaces first.
+DOTTED_CAPITAL_I = "\u0130"
 
 
 def auto_generated(texts: pa.Array) -> pa.Array:
@@ -466,9 +469,12 @@ def auto_generated(texts: pa.Array) -> pa.Array:
     [True, True, False, None]
     """
     texts = texts.cast(pa.large_string())
-    dotted = pc.match_substring(texts, "\u0130")
+    # found with RE2's search for the literal, not ``match_substring``: Arrow's plain
+    # substring search took about 18 times the CPU (0.43 against 0.024 s on a 212 MB
+    # chunk of card text), more than the two phrases' case-insensitive search together
+    dotted = pc.match_substring_regex(texts, DOTTED_CAPITAL_I)
     if pc.any(dotted).as_py():
-        texts = pc.if_else(dotted, pc.replace_substring(texts, "\u0130", "i"), texts)
+        texts = pc.if_else(dotted, pc.replace_substring(texts, DOTTED_CAPITAL_I, "i"), texts)
     found = [pc.match_substring(texts, p, ignore_case=True) for p in AUTO_GENERATED_PHRASES]
     return pc.or_(*found)
 
