@@ -15,7 +15,14 @@ import polars as pl
 import pytest
 
 from phylohub.hub.synth import SynthConfig
-from phylohub.inference.infer import CONFIG, CONFIG_RANK, select_edges, snapshot_model_types
+from phylohub.inference.infer import (
+    CONFIG,
+    CONFIG_RANK,
+    combo_key,
+    select_edges,
+    snapshot_model_types,
+    with_combo,
+)
 from phylohub.inference.signals import SIGNALS, TEMPLATES, name_signal
 from phylohub.snapshot import connect_snapshot
 from tests.kin_tables import kin_connection
@@ -180,6 +187,30 @@ def test_keyed_ranking_equals_plain_on_an_ecosystem(planted: Path) -> None:
     keyed, plain = _keyed_and_plain(connect_snapshot(planted, card_texts=True))
     assert keyed.height > 100 and keyed.equals(plain)
     assert keyed["covered"].any() and (~keyed["listed"]).any()
+
+
+def test_combo_per_distinct_value_equals_combo_per_pair(planted: Path) -> None:
+    """:func:`with_combo` (the combination computed once per distinct value and joined on)
+    gives every pair the combination that :func:`combo_key` gives it row by row, and
+    :func:`select_edges` sorts by child (by its key) and parent as by the ids."""
+    edges = select_edges(connect_snapshot(planted, card_texts=True), None)
+    plain = edges.drop("combo").with_columns(combo=combo_key())
+    assert edges.equals(plain.sort(["child", "parent"]))
+    assert edges["combo"].n_unique() > 5
+    # hand-made: every column of the combination varies alone
+    frame = pl.DataFrame(
+        {
+            "signals": [["name_prefix", "card_link"], ["name_prefix", "card_link"]] * 4
+            + [["card_link", "name_prefix"], []],
+            "namesakes": [1, 2, 3, 1, 1, 1, 2, 7, 1, 1],
+            "listed": [True, True, True, False, True, True, False, True, True, True],
+            "config": ["agrees"] * 4 + ["disagrees", "unknown"] * 2 + ["agrees", "unknown"],
+            "row": range(10),
+        }
+    )
+    combos = with_combo(frame).sort("row")
+    assert combos.equals(frame.with_columns(combo=combo_key()))
+    assert combos["combo"].n_unique() == 9
 
 
 def _coded_and_plain_rows(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:

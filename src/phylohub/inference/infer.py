@@ -125,7 +125,9 @@ WHERE NOT contradicts AND sig IN {codes(("card_mergekit",))}
 #: they are gathered (``list_sort``), not gathered in order (an ordered aggregate sorts
 #: each pair's rows apart: at 1.86M models 7 -> 4.3 CPU s of this statement); that is the
 #: same order as by (signal, evidence) because no signal's name is a prefix of another's
-#: (so ``signal=`` decides before the evidence does) and no evidence is ``NULL``.
+#: (so ``signal=`` decides before the evidence does) and no evidence is ``NULL``. The
+#: child's key is kept beside its id (``ckey``): keys follow ids, so the pairs are sorted by
+#: it rather than by the id string (:func:`select_edges`).
 PAIRS = f"""
 WITH named AS (
     SELECT ckey, pkey, rest, namesakes FROM name_pairs SEMI JOIN kin_kept USING (ckey, pkey)
@@ -155,7 +157,7 @@ WITH named AS (
     FROM rows r LEFT JOIN kin_declared d ON d.ckey = r.ckey AND d.pkey = r.pkey
     GROUP BY r.ckey, r.pkey
 )
-SELECT c.id AS child, coalesce(p.id, e.id) AS parent, g.* EXCLUDE (ckey, pkey)
+SELECT c.id AS child, coalesce(p.id, e.id) AS parent, g.* EXCLUDE (pkey)
     REPLACE (list_concat(g.signals,
         CASE WHEN g.relation = 'adapter' AND c.has_adapter THEN ['files_adapter']
              WHEN g.relation = 'quantized' AND c.has_gguf THEN ['files_gguf']
@@ -211,7 +213,23 @@ def select_edges(
     con.execute(KEPT)
     frame = pl.from_arrow(con.sql(PAIRS).to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
-    return frame.with_columns(combo=combo_key()).sort(["child", "parent"])
+    # sorted by the child's key, which orders the children as their ids do (a listed
+    # model's key is its place in id order, and ids are unique): the same rows in the same
+    # order as sorted by (child, parent), at 1.86M models 1.2 -> 0.5 CPU s
+    return with_combo(frame).sort(["ckey", "parent"]).drop("ckey")
+
+
+#: The columns :func:`combo_key` reads.
+COMBO_COLUMNS = ("signals", "namesakes", "listed", "config")
+
+
+def with_combo(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its :func:`combo_key` (``combo``, last), computed once per distinct
+    value of :data:`COMBO_COLUMNS` (a few hundred) and joined on, rather than by list
+    operations on every pair (at 1.86M models 1.18M pairs, 2.1 -> 0.3 CPU s). The rows'
+    order is not kept: the caller sorts them."""
+    combos = frame.select(COMBO_COLUMNS).unique().with_columns(combo=combo_key())
+    return frame.join(combos, on=list(COMBO_COLUMNS), how="left")
 
 
 def combo_key() -> pl.Expr:
