@@ -56,7 +56,12 @@ def jobs_of(config: Path) -> tuple[dict[int, str], dict[int, set[int]], dict[str
     for parent, child in re.findall(r"(\d+) -> (\d+)", dot):
         if int(parent) in rule and int(child) in rule:
             waits[int(child)].add(int(parent))
-    plan = snakemake(config, "--dry-run")
+    return rule, waits, job_settings(snakemake(config, "--dry-run"))
+
+
+def job_settings(plan: str) -> dict[str, tuple[int, int]]:
+    """rule -> (threads, priority) from a dry run's printed plan (Snakemake prints a job's
+    threads and priority only where they are not 1 and 0)."""
     settings: dict[str, tuple[int, int]] = {}
     for block in re.split(r"^\[[^\]]+\]$", plan, flags=re.MULTILINE):
         name = re.search(r"^(?:local)?rule (\w+):", block, flags=re.MULTILINE)
@@ -68,7 +73,7 @@ def jobs_of(config: Path) -> tuple[dict[int, str], dict[int, set[int]], dict[str
             int(threads.group(1)) if threads else 1,
             int(priority.group(1)) if priority else 0,
         )
-    return rule, waits, settings
+    return settings
 
 
 def seconds_of(table: Path) -> dict[str, float]:

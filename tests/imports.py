@@ -1,13 +1,16 @@
 """What a rule script loads before it does any work, for the tests that keep rule scripts'
-imports light (every rule is a process of its own; bench/startup.py times the same)."""
+imports light (every rule is a process of its own; bench/startup.py times the same), and
+the benchmark scripts loaded as modules for their tests."""
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,3 +47,12 @@ def loaded_at_start(rule: str, probe: str, modules: tuple[str, ...] = NOT_AT_STA
     loaded = loaded_by(ROOT / "workflow" / "scripts" / f"{rule}.py")
     assert probe in loaded, f"{rule}: the probe did not load {probe}"
     return [m for m in modules if m in loaded]
+
+
+def bench_script(name: str) -> ModuleType:
+    """``bench/<name>.py`` loaded as a module (bench/ is scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

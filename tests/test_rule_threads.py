@@ -9,10 +9,9 @@ figure jobs side by side, not one job of a long chain alone."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
+from tests.imports import bench_script
 from tests.pipeline import snakemake, workflow_config
 
 BOTH_CORES = {"build_snapshot", "infer_kin"}
@@ -21,24 +20,12 @@ BOTH_CORES = {"build_snapshot", "infer_kin"}
 @pytest.fixture(scope="module")
 def jobs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, int]]:
     """rule -> (threads, priority) of every job in a dry run of the whole workflow on
-    2 cores (Snakemake prints a job's threads and priority only where they are not 1
-    and 0)."""
+    2 cores, read as bench/schedule.py reads it."""
     tmp_path = tmp_path_factory.mktemp("threads")
     config = workflow_config(tmp_path, "http://127.0.0.1:9")
     run = snakemake(tmp_path, config, "--dry-run", "--forceall", "--cores", "2")
     assert run.returncode == 0, run.stderr[-3000:]
-    jobs: dict[str, tuple[int, int]] = {}
-    for block in re.split(r"^\[[^\]]+\]$", run.stdout, flags=re.MULTILINE):
-        name = re.search(r"^(?:local)?rule (\w+):", block, flags=re.MULTILINE)
-        if name is None:
-            continue
-        threads = re.search(r"^\s+threads: (\d+)", block, flags=re.MULTILINE)
-        priority = re.search(r"^\s+priority: (-?\d+)", block, flags=re.MULTILINE)
-        jobs[name.group(1)] = (
-            int(threads.group(1)) if threads else 1,
-            int(priority.group(1)) if priority else 0,
-        )
-    return jobs
+    return bench_script("schedule").job_settings(run.stdout)  # type: ignore[no-any-return]
 
 
 def test_only_the_build_and_infer_kin_take_both_cores(jobs: dict[str, tuple[int, int]]) -> None:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.imports import ROOT, bench_script
 
 
 def _startup() -> object:
-    spec = importlib.util.spec_from_file_location("startup", ROOT / "bench" / "startup.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_script("startup")
 
 
 def test_only_the_top_level_imports_of_a_script_are_timed(tmp_path: Path) -> None:
