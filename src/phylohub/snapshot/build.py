@@ -39,9 +39,7 @@ from numpy.typing import NDArray
 from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA, CARD_STATUSES, LISTING_SCHEMA
 from phylohub.errors import PhylohubError
 from phylohub.snapshot import quality, sql
-from phylohub.snapshot.connect import (
-    connect_snapshot,
-)
+from phylohub.snapshot.connect import CARDS_PARQUET, connect_snapshot
 from phylohub.snapshot.languages import iso_639_table
 from phylohub.snapshot.tables import (
     KNOWN_PREFIXES,
@@ -666,12 +664,12 @@ def _build(
     # while DuckDB runs the listing's steps beside it; the table is filled at its step
     routed = _route_cards_to_batches(con, work, card_batch_bytes, card_shards)
     with ThreadPoolExecutor(1) as pool:
-        written = pool.submit(_write_cards_parquet, routed, work / "parquet" / "cards.parquet")
+        written = pool.submit(_write_cards_parquet, routed, work / CARDS_PARQUET)
         for label, statement, params in steps:
             t0 = time.monotonic()
             if statement is CARDS_STEP:
                 written.result()
-                _insert_cards(con, work / "parquet" / "cards.parquet", routed is not None)
+                _insert_cards(con, work / CARDS_PARQUET, routed is not None)
             else:
                 con.execute(statement, params or None)
             log.info("%s: %.1f s", label, time.monotonic() - t0)
@@ -686,7 +684,8 @@ def _build(
 
 def _insert_cards(con: duckdb.DuckDBPyConnection, path: Path, any_cards: bool) -> None:
     """Fill the cards table from ``cards.parquet`` (written by :func:`_write_cards_parquet`):
-    every column but the texts, which stay in the file alone (:func:`attach_card_texts`).
+    every column but the texts, which stay in the file alone
+    (:func:`~phylohub.snapshot.connect.attach_card_texts`).
 
     One statement over a parquet file (``INSERT_CARDS_FROM_PARQUET``), which DuckDB runs
     on every thread keeping the file's order. The table once held the texts too,
@@ -734,9 +733,7 @@ def _route_cards_to_batches(
             f"CAST(NULL AS {c.type}) AS {c.name}" if c.name in CARDS.parquet_only else c.name
             for c in CARDS.columns
         )
-        con.sql(f"SELECT {columns} FROM cards").write_parquet(
-            str(work / "parquet" / "cards.parquet")
-        )
+        con.sql(f"SELECT {columns} FROM cards").write_parquet(str(work / CARDS_PARQUET))
         return None
     routed = work / "cards-routed"
     routed.mkdir()

@@ -1,8 +1,8 @@
 """Reading a built snapshot: a read-only connection to ``hub.duckdb`` and the card texts
 in ``cards.parquet`` beside it.
 
-Apart from :mod:`phylohub.snapshot.build` (which re-exports these names) so that a rule
-that only reads the snapshot imports DuckDB alone, not the build's pyarrow and numpy
+Apart from :mod:`phylohub.snapshot.build` (the package re-exports these names) so that a
+rule that only reads the snapshot imports DuckDB alone, not the build's pyarrow and numpy
 (every rule is a process of its own and pays for its imports; ``bench/startup.py``).
 """
 
