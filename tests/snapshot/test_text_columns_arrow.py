@@ -112,3 +112,14 @@ def test_auto_generated_finds_every_dotted_capital_i() -> None:
     assert sum(e is True for e in expected) >= 6  # each dotted phrase matches once replaced
     assert auto_generated(array).to_pylist() == expected
     assert auto_generated(array.slice(1)).to_pylist() == expected[1:]
+
+
+def test_count_words_long_texts_and_empty_runs() -> None:
+    # a text longer than a block with more word beginnings in one block than 16 bits
+    # count, beside runs of empty texts (bounds that coincide) at and across block ends
+    long_text = "a " * 300_000
+    texts = ["", "", long_text, "", "x", "", "", "b" * 70_000, " ", long_text[:-1], "", None]
+    array = pa.array(texts, pa.large_string())
+    expected = [None if t is None else len(t.encode().split()) for t in texts]
+    for block in (1 << 18, 1 << 16, 4096):
+        assert count_words(array, block=block).to_pylist() == expected
