@@ -1,7 +1,9 @@
 """The card columns the build fills in Arrow, against their plain definitions.
 
 ``count_words`` takes a chunk's bytes a block at a time; a word (or a text) cut by a
-block's end must count once, whatever the block size. ``auto_generated`` answers with
+block's end must count once, whatever the block size, and a block's beginnings are summed
+between the texts' bounds, which may coincide (empty texts) or be a block apart (long
+texts). ``auto_generated`` answers with
 Arrow's case-insensitive search what DuckDB's ``contains(lower(text), phrase)`` answers;
 the two must agree on every code point that either folds or lower-cases to a letter of
 the phrases, wherever it stands in them, and on random texts.

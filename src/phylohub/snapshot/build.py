@@ -375,8 +375,8 @@ def count_words(texts: pa.Array, block: int = WORD_BLOCK_BYTES) -> pa.Array:
     chunk's text (about 200 MB, page-faulted afresh each time) and ran from memory, at
     3.6x the CPU (6.2 s per GB of text against 1.7). Each block's word beginnings are
     summed between the texts' bounds that fall in it (``np.add.reduceat``), not listed
-    one by one and searched: listing the positions (about one in six bytes) took half
-    of the 1.7 s per GB, which is now about 0.8.
+    one by one and searched: listing the positions (about one byte in six) took about
+    two thirds of the 1.7-1.9 s per GB, which is now about 0.7.
 
     Examples
     --------
