@@ -1,7 +1,9 @@
 """The card columns the build fills in Arrow, against their plain definitions.
 
 ``count_words`` takes a chunk's bytes a block at a time; a word (or a text) cut by a
-block's end must count once, whatever the block size. ``auto_generated`` answers with
+block's end must count once, whatever the block size, and a block's beginnings are summed
+between the texts' bounds, which may coincide (empty texts) or be a block apart (long
+texts). ``auto_generated`` answers with
 Arrow's case-insensitive search what DuckDB's ``contains(lower(text), phrase)`` answers;
 the two must agree on every code point that either folds or lower-cases to a letter of
 the phrases, wherever it stands in them, and on random texts.
@@ -112,3 +114,14 @@ def test_auto_generated_finds_every_dotted_capital_i() -> None:
     assert sum(e is True for e in expected) >= 6  # each dotted phrase matches once replaced
     assert auto_generated(array).to_pylist() == expected
     assert auto_generated(array.slice(1)).to_pylist() == expected[1:]
+
+
+def test_count_words_long_texts_and_empty_runs() -> None:
+    # a text longer than a block with more word beginnings in one block than 16 bits
+    # count, beside runs of empty texts (bounds that coincide) at and across block ends
+    long_text = "a " * 300_000
+    texts = ["", "", long_text, "", "x", "", "", "b" * 70_000, " ", long_text[:-1], "", None]
+    array = pa.array(texts, pa.large_string())
+    expected = [None if t is None else len(t.encode().split()) for t in texts]
+    for block in (1 << 18, 1 << 16, 4096):
+        assert count_words(array, block=block).to_pylist() == expected
