@@ -3,7 +3,9 @@ for the card-named pairs) equal the plain string-keyed queries (a ``UNION`` of t
 by name and by card, every join on ids), row for row with their duplicates counted: on
 hand-made names that hit the edges (ids differing in case only, namesakes beyond those
 kept, second uploads, card pairs the names also propose and ones they do not) and on a
-planted ecosystem."""
+planted ecosystem. The longest prefix of a name is found once per name (models sharing a
+name, some typed and some not, read it alike) and held here to the plain window over
+every model's prefixes."""
 
 from __future__ import annotations
 
@@ -110,7 +112,10 @@ PARAGRAPH = "This paragraph was copied from the parent's card into its child's, 
 #: ``c/base-7B-sft``, ``c/BASE-7B-sft``, which a second upload ``-2`` reads as its name),
 #: more namesakes of ``base-7B`` than are kept, card pairs the names propose as well
 #: (``d``, ``f``) and ones they do not (``g`` names a namesake beyond those kept, ``h`` a
-#: shorter prefix than the longest, ``i`` a younger model, whose pair the date drops).
+#: shorter prefix than the longest, ``i`` a younger model, whose pair the date drops);
+#: ``e/base-7B-`` ends in ``-``, so its last token is empty: its name past ``base-7B`` is
+#: empty though ``base-7B`` is a proper prefix (the longest prefix is found per name and
+#: its rest cut from the name, which must read it as the tokens do).
 MODELS: list[tuple[str, int, str | None]] = [
     ("a/Base-7B", 2019, PARAGRAPH),
     ("a/base-7b", 2019, None),
@@ -125,6 +130,7 @@ MODELS: list[tuple[str, int, str | None]] = [
     ("g/base-7B-awq", 2023, _trainer(f"n{NAMESAKES_KEPT + 2}/base-7B")),
     ("h/base-7B-dpo", 2023, f"{PARAGRAPH}\n\n{_trainer('b/base')}"),
     ("i/base-7B-it", 2018, _trainer("z/base-7B")),
+    ("e/base-7B-", 2023, None),
 ]  # fmt: skip
 
 
