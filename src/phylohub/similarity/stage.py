@@ -70,9 +70,7 @@ def run_compute_similarity(
     opts = SimilarityOptions.from_config(options, threads=threads, seed=seed)
     fitted = FittedVocabularies.read(vocabulary, fit)
     kin = pq.read_table(pairs, columns=["a", "b"])
-    table, _, stats = pair_similarity(
-        db, kin["a"].to_pylist(), kin["b"].to_pylist(), opts, fitted, card_texts
-    )
+    table, _, stats = pair_similarity(db, kin["a"], kin["b"], opts, fitted, card_texts)
     io.write_parquet(table, out["similarity"])
     io.write_json(stats, out["stats"])
     log.info(

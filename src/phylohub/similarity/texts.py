@@ -429,13 +429,19 @@ def iter_metadata_strings(
     variants: Sequence[str],
     chunk: int = 100_000,
     rows: npt.ArrayLike | None = None,
+    ids: pa.Array | None = None,
 ) -> Iterator[dict[str, list[str]]]:
     """Metadata strings of every model (or of the models at ``rows``, row indices in id
-    order, increasing), in id order, ``chunk`` models at a time.
+    order, increasing), in id order, ``chunk`` models at a time. ``ids``: the ids of the
+    models at ``rows``, when the caller has them (the models are then found by id).
 
     Yields one dict per chunk: variant -> the strings of the chunk's models. Building a
     string is Python work per model, so reading only the rows a computation needs (a
     vocabulary's sample and the sampled pairs) is what makes a big snapshot cheap.
+
+    Why ``ids``: finding rows by their index numbers every model in id order (a sort of
+    every id, 0.7-1 s of CPU at 1.86M models) to keep a few; ``compute_similarity`` has
+    sorted the ids already, and joins the wanted ones directly (about 0.25 s).
     """
     fields = check_fields(fields)
     bad = [v for v in variants if v not in METADATA_VARIANTS]
@@ -447,6 +453,10 @@ def iter_metadata_strings(
     select = ", ".join(f'"{c}"' for c in columns)
     if rows is None:
         query = f"SELECT {select} FROM models ORDER BY id"
+    elif ids is not None:
+        if len(ids) != len(np.asarray(rows)):
+            raise ValueError("one id per row")
+        query = f"SELECT {select} FROM models SEMI JOIN _wanted_ids USING (id) ORDER BY id"
     else:
         query = f"""
             WITH r AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS _row FROM models),
@@ -457,6 +467,8 @@ def iter_metadata_strings(
     with duckdb.connect(str(db), read_only=True) as con:
         if rows is not None:
             _register_rows(con, rows)
+        if rows is not None and ids is not None:
+            con.register("_wanted_ids", pa.table({"id": ids.cast(pa.string())}))
         for by_column, types in _column_chunks(con, query, chunk):
             values = {
                 f: _column_values(f, types[METADATA_FIELDS[f]], by_column[METADATA_FIELDS[f]])
