@@ -1,9 +1,11 @@
 """write_png, the PNG half of save_figure: the pixels of a plain ``savefig`` of the same
-figure, in fewer bytes to compress (RGB for an opaque figure) at a faster zlib level."""
+figure, in fewer bytes to compress (RGB for an opaque figure), unfiltered rows, at a
+faster zlib level; and encode_png, its writer, read back by Pillow."""
 
 from __future__ import annotations
 
 import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import pytest
 from PIL import Image
 
 from phylohub.figures import RELATION_COLOURS, pyplot
-from phylohub.figures.style import DPI, PNG_COMPRESS_LEVEL, write_png
+from phylohub.figures.style import DPI, PNG_COMPRESS_LEVEL, encode_png, write_png
 from tests.figures.test_save_draws import _constrained
 
 
@@ -100,3 +102,45 @@ def test_png_header_is_the_figure_size(tmp_path: Path) -> None:
     width, height = struct.unpack(">II", (tmp_path / "f.png").read_bytes()[16:24])
     assert (width, height) == (int(3.3355 * DPI), int(2.1719 * DPI))
     pyplot().close("all")
+
+
+def _row_filters(png: Path, row_bytes: int) -> set[int]:
+    """The filter types of a PNG's rows (the first byte of each row of its IDAT data)."""
+    data = png.read_bytes()
+    at, idat = 8, b""
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        if data[at + 4 : at + 8] == b"IDAT":
+            idat += data[at + 8 : at + 8 + length]
+        at += 12 + length
+    raw = zlib.decompress(idat)
+    assert len(raw) % (row_bytes + 1) == 0
+    return set(raw[:: row_bytes + 1])
+
+
+def test_rows_are_stored_unfiltered(tmp_path: Path) -> None:
+    """The fast path: no filter search, every row stored as it is (filter type 0)."""
+    fig = _lines()
+    write_png(fig, tmp_path / "f.png")
+    assert _row_filters(tmp_path / "f.png", int(6.4 * DPI) * 3) == {0}
+    pyplot().close("all")
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 13), (120, 333)])
+def test_encode_png_reads_back(tmp_path: Path, shape: tuple[int, int], channels: int) -> None:
+    """Pillow reads back the very pixels, the mode and the dpi (checking every CRC)."""
+    rng = np.random.default_rng(shape[0] * 10 + channels)
+    pixels = rng.integers(0, 256, (*shape, channels), dtype=np.uint8)
+    pixels[: shape[0] // 2] = 255  # flat rows too, as a figure's margins
+    (tmp_path / "f.png").write_bytes(encode_png(pixels, DPI))
+    with Image.open(tmp_path / "f.png") as image:
+        image.verify()
+    with Image.open(tmp_path / "f.png") as image:
+        assert image.mode == ("RGB" if channels == 3 else "RGBA")
+        assert image.size == (shape[1], shape[0])
+        assert (np.asarray(image) == pixels).all()
+        plain = tmp_path / "plain.png"
+        image.save(plain, format="png", dpi=(DPI, DPI))
+        with Image.open(plain) as pillow:
+            assert image.info == pillow.info

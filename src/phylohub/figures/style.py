@@ -13,9 +13,11 @@ from typing import Any
 
 #: Resolution of the PNG files (print quality).
 DPI = 300
-#: zlib level of the PNG files. With the alpha channel dropped from opaque figures (see
-#: :func:`write_png`), level 3 writes files about as big as matplotlib's RGBA at its
-#: level 6 did (1.8% bigger on the 100k snapshot's figures) in half the encoding time.
+#: zlib level of the PNG files. With the alpha channel dropped from opaque figures and the
+#: rows left unfiltered (see :func:`write_png`, :func:`encode_png`), level 3 writes files
+#: about as big as matplotlib's RGBA at its level 6 did (1.3% smaller on the 100k
+#: snapshot's figures, 6% smaller at 1.86M) in a fifth of the encoding time; level 1 is
+#: no faster unfiltered, level 6 2.5 times slower.
 PNG_COMPRESS_LEVEL = 3
 
 #: Edge relations of the genealogy.
@@ -105,18 +107,18 @@ def write_png(fig: Any, png: Path) -> None:
     """Write ``fig`` to ``png`` at :data:`DPI`: the pixels ``fig.savefig(png)`` writes.
 
     matplotlib renders the figure (its ``rgba`` format: the Agg buffer a PNG is encoded
-    from) and Pillow encodes it, as ``savefig`` would, with two differences that change
-    the file's bytes but not its pixels: an opaque figure (every alpha 255, as all of the
-    project's are) is written as RGB rather than RGBA, a quarter fewer bytes to filter
-    and compress, and zlib runs at :data:`PNG_COMPRESS_LEVEL` rather than 6. A figure
-    with any transparent pixel keeps its alpha channel. Like ``savefig`` with
-    ``metadata={"Software": None}``, no text chunk (no version), a ``pHYs`` chunk of
-    :data:`DPI`. ``tests/figures/test_png.py`` holds the pixels to ``savefig``'s.
+    from) and :func:`encode_png` writes it, with three differences from ``savefig`` that
+    change the file's bytes but not its pixels: an opaque figure (every alpha 255, as all
+    of the project's are) is written as RGB rather than RGBA, a quarter fewer bytes to
+    compress; zlib runs at :data:`PNG_COMPRESS_LEVEL` rather than 6; and every row is
+    stored unfiltered. A figure with any transparent pixel keeps its alpha channel. Like
+    ``savefig`` with ``metadata={"Software": None}``, no text chunk (no version), a
+    ``pHYs`` chunk of :data:`DPI`. ``tests/figures/test_png.py`` holds the pixels to
+    ``savefig``'s.
     """
     import io
 
     import numpy as np
-    from PIL import Image
 
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=DPI)
@@ -126,10 +128,50 @@ def write_png(fig: Any, png: Path) -> None:
     pixels = np.frombuffer(raw.getbuffer(), dtype=np.uint8)  # no copy
     if len(pixels) != width * height * 4:
         raise ValueError(f"the figure's pixels are not {width} x {height} RGBA")
-    image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
-    if image.getchannel("A").getextrema() == (255, 255):
-        image = image.convert("RGB")
-    image.save(png, format="png", dpi=(DPI, DPI), compress_level=PNG_COMPRESS_LEVEL)
+    rgba = pixels.reshape(height, width, 4)
+    opaque = bool(rgba[:, :, 3].min() == 255) if rgba.size else True
+    Path(png).write_bytes(encode_png(rgba[:, :, :3] if opaque else rgba, DPI))
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data and the CRC of type and data."""
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def encode_png(pixels: Any, dpi: int, level: int = PNG_COMPRESS_LEVEL) -> bytes:
+    """The PNG file of ``pixels`` (height x width x 3 RGB or 4 RGBA, uint8) at ``dpi``.
+
+    Every row is stored with filter type 0 (none) and the rows are deflated by zlib at
+    ``level``. Pillow's encoder (and matplotlib's) tries the five row filters on every
+    row and keeps the best: on the project's figures (large flat areas, thin lines) that
+    search took about two thirds of the encoding and its files were no smaller (the 17
+    PNGs of the five largest figure rules at 100,000 models, RGB at level 3: Pillow 2.3
+    s of CPU and 7.9 MB, unfiltered 0.9 s and 7.6 MB). The header, the ``pHYs`` chunk
+    (``dpi`` in pixels per metre, rounded as Pillow rounds it) and the pixels read back
+    are those of Pillow's file; no text chunk.
+    """
+    import struct
+    import zlib
+
+    import numpy as np
+
+    height, width, channels = pixels.shape
+    colour_type = {3: 2, 4: 6}[channels]  # truecolour, truecolour with alpha
+    rows = np.zeros((height, 1 + width * channels), dtype=np.uint8)  # column 0: filter 0
+    rows[:, 1:].reshape(height, width, channels)[:] = pixels
+    ppm = int(dpi / 0.0254 + 0.5)
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)),
+            _chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+            _chunk(b"IDAT", zlib.compress(rows.data, level)),
+            _chunk(b"IEND", b""),
+        ]
+    )
 
 
 def save_figure(fig: Any, png: Path) -> None:
@@ -137,9 +179,9 @@ def save_figure(fig: Any, png: Path) -> None:
 
     Both files are the same for the same figure: no dates or versions in their metadata,
     and the SVG's element ids salted with a constant (matplotlib's are random otherwise).
-    The PNG is written by :func:`write_png` (RGB for an opaque figure, zlib level
-    :data:`PNG_COMPRESS_LEVEL`): the pixels of ``savefig``'s RGBA at level 6 in about
-    half the encoding time.
+    The PNG is written by :func:`write_png` (RGB for an opaque figure, unfiltered rows,
+    zlib level :data:`PNG_COMPRESS_LEVEL`): the pixels of ``savefig``'s RGBA at level 6
+    in about a fifth of the encoding time.
     """
     import matplotlib
     import matplotlib.pyplot as plt
