@@ -1,6 +1,7 @@
 """The traits rules' unsorted, id-free reads give the tables the plain ones give: the
-thinning table from the coded documentation (parents numbered in SQL, no ids, no sort)
-and the parameters by generation from the generations without ids or sort."""
+thinning table from the coded documentation (parents numbered in SQL, no ids, no sort),
+the parameters by generation from the generations without ids or sort, and the value
+counts without joining the traits to the config traits."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from phylohub.traits.sizes import (
     by_generation,
     model_generations,
 )
-from phylohub.traits.snapshot import open_snapshot
+from phylohub.traits.snapshot import frame, open_snapshot
 from phylohub.traits.thinning import coded_documentation, documentation, thinning
 
 
@@ -61,3 +62,38 @@ def test_generation_sizes_give_the_table_of_every_model_sorted(flagged: Path) ->
         plain.select(columns).sort(columns, nulls_last=True),
     )
     assert_frame_equal(by_generation(fast), by_generation(plain))
+
+
+#: The value counts as they were made before :data:`sql.TRAIT_COUNTS` counted the traits
+#: and the config traits apart: every value of ``trait_sets`` (the join of both), once.
+PLAIN_TRAIT_COUNTS = """
+WITH s AS MATERIALIZED (SELECT * FROM trait_sets),
+v AS (
+    SELECT 'license' AS trait, value FROM s, unnest(s.licenses) AS u(value)
+    UNION ALL SELECT 'language', value FROM s, unnest(s.languages) AS u(value)
+    UNION ALL SELECT 'task', task FROM s WHERE task IS NOT NULL
+    UNION ALL SELECT 'library', library FROM s WHERE library IS NOT NULL
+    UNION ALL SELECT 'model_type', model_type FROM s WHERE model_type IS NOT NULL
+    UNION ALL SELECT 'architecture', value FROM s, unnest(s.heads) AS u(value)
+    UNION ALL SELECT 'quantization', quantization FROM s WHERE quantization IS NOT NULL
+    UNION ALL SELECT 'parameters', parameters FROM s WHERE parameters IS NOT NULL
+)
+SELECT trait, value, count(*) AS models FROM v GROUP BY ALL ORDER BY trait, value
+"""
+
+
+@pytest.mark.parametrize("exclude_flagged", [False, True])
+def test_trait_counts_apart_equal_the_counts_of_the_joined_traits(
+    flagged: Path, exclude_flagged: bool
+) -> None:
+    con = open_snapshot(flagged, "first", exclude_flagged=exclude_flagged)
+    try:
+        plain = frame(con, PLAIN_TRAIT_COUNTS)
+        fast = frame(con, sql.TRAIT_COUNTS)
+    finally:
+        con.close()
+    assert "trait_sets" not in sql.TRAIT_COUNTS
+    # every trait counted, config traits included (the fixture flags values to leave out)
+    assert set(plain["trait"]) >= {"license", "language", "task", "library", "model_type",
+                                   "architecture", "quantization", "parameters"}  # fmt: skip
+    assert_frame_equal(fast, plain)
