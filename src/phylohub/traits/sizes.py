@@ -34,9 +34,20 @@ CREATE OR REPLACE TEMP TABLE model_sizes AS
 SELECT id, n AS parameter_count, source AS parameters_source FROM ({sql.PARAMETER_COUNTS})
 """
 
+
+def _same_size(root: str) -> str:
+    """``same_size`` of a model (``k``) and its root, whose count is the column ``root``:
+    NULL without both counts, else whether they differ by less than ``$tolerance`` of the
+    larger."""
+    return f"""CASE WHEN k.parameter_count IS NULL OR {root} IS NULL THEN NULL
+        ELSE abs(k.parameter_count - {root})
+            < $tolerance * greatest(k.parameter_count, {root})
+    END AS same_size"""
+
+
 #: One row per listed model reached from a root along first parents: its root, its
 #: generation and both parameter counts.
-MODEL_GENERATIONS = """
+MODEL_GENERATIONS = f"""
 WITH RECURSIVE gen(id, root, generation) AS (
     SELECT id, id, 0 FROM models WHERE id NOT IN (SELECT child FROM compared_edges)
     UNION ALL
@@ -46,10 +57,7 @@ WITH RECURSIVE gen(id, root, generation) AS (
 )
 SELECT g.id, g.root, g.generation,
     k.parameter_count, k.parameters_source, r.parameter_count AS root_parameter_count,
-    CASE WHEN k.parameter_count IS NULL OR r.parameter_count IS NULL THEN NULL
-        ELSE abs(k.parameter_count - r.parameter_count)
-            < $tolerance * greatest(k.parameter_count, r.parameter_count)
-    END AS same_size
+    {_same_size("r.parameter_count")}
 FROM gen g
 JOIN model_sizes k ON k.id = g.id
 JOIN model_sizes r ON r.id = g.root
@@ -65,7 +73,7 @@ ORDER BY g.generation, g.id
 #: listed model, as ``models`` does, so the roots and their counts are those the join
 #: gave (tests/traits/test_rule_fast_paths.py holds the table to the one made from
 #: :data:`MODEL_GENERATIONS`).
-GENERATION_SIZES = """
+GENERATION_SIZES = f"""
 WITH RECURSIVE gen(id, generation, root_parameter_count) AS (
     SELECT id, 0, parameter_count FROM model_sizes
     WHERE id NOT IN (SELECT child FROM compared_edges)
@@ -76,10 +84,7 @@ WITH RECURSIVE gen(id, generation, root_parameter_count) AS (
 )
 SELECT g.generation,
     k.parameter_count, k.parameters_source, g.root_parameter_count,
-    CASE WHEN k.parameter_count IS NULL OR g.root_parameter_count IS NULL THEN NULL
-        ELSE abs(k.parameter_count - g.root_parameter_count)
-            < $tolerance * greatest(k.parameter_count, g.root_parameter_count)
-    END AS same_size
+    {_same_size("g.root_parameter_count")}
 FROM gen g
 JOIN model_sizes k ON k.id = g.id
 """
