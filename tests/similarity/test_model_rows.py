@@ -5,6 +5,7 @@ up, and the ids may come as Python strings or as Arrow columns (the kin pairs' o
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -30,7 +31,9 @@ def _as_chunks(ids: list[str]) -> pa.ChunkedArray:
 
 
 @pytest.mark.parametrize("form", [_as_list, _as_array, _as_chunks])
-def test_rows_and_ids_are_the_numbered_models(snapshot20k: Path, form) -> None:
+def test_rows_and_ids_are_the_numbered_models(
+    snapshot20k: Path, form: Callable[[list[str]], Sequence[str] | pa.Array | pa.ChunkedArray]
+) -> None:
     with duckdb.connect(str(snapshot20k), read_only=True) as con:
         numbered = con.execute(
             "SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM models"
