@@ -149,13 +149,19 @@ CREATE_EMPTY_CONFIG_TABLES = {
     "config_fields": "CREATE TEMP TABLE config_fields (id VARCHAR, estimated_parameters BIGINT)",
 }
 
-CREATE_TRAIT_SETS = """
+#: The snapshot's languages, task and library of ``traits t`` less the model's flagged
+#: values (``flagged_values f``): the columns of ``trait_sets`` and of :data:`TRAIT_COUNTS`.
+_UNFLAGGED = (
+    "[x FOR x IN t.languages IF NOT list_contains(coalesce(f.language, []), x)] AS languages,\n"
+    "    CASE WHEN list_contains(coalesce(f.task, []), t.task) THEN NULL ELSE t.task END AS task,\n"
+    "    CASE WHEN list_contains(coalesce(f.library, []), t.library) THEN NULL ELSE t.library END\n"
+    "        AS library"
+)
+
+CREATE_TRAIT_SETS = f"""
 CREATE OR REPLACE TEMP VIEW trait_sets AS
 SELECT t.id, t.licenses,
-    [x FOR x IN t.languages IF NOT list_contains(coalesce(f.language, []), x)] AS languages,
-    CASE WHEN list_contains(coalesce(f.task, []), t.task) THEN NULL ELSE t.task END AS task,
-    CASE WHEN list_contains(coalesce(f.library, []), t.library) THEN NULL ELSE t.library END
-        AS library,
+    {_UNFLAGGED},
     k.model_type, k.heads, k.quantization, k.parameters
 FROM traits t LEFT JOIN flagged_values f ON f.id = t.id
 LEFT JOIN config_traits k ON k.id = t.id
@@ -314,13 +320,10 @@ ORDER BY trait, relation, value
 #: side, as in the join; at 1.86M models the join was two thirds of the statement (1.3
 #: -> 0.45 s). Not for ``config_traits`` of the compared pairs only (``pairs_only``).
 #: tests/traits/test_rule_fast_paths.py holds it to the plain form.
-TRAIT_COUNTS = """
+TRAIT_COUNTS = f"""
 WITH s AS MATERIALIZED (
     SELECT t.licenses,
-        [x FOR x IN t.languages IF NOT list_contains(coalesce(f.language, []), x)] AS languages,
-        CASE WHEN list_contains(coalesce(f.task, []), t.task) THEN NULL ELSE t.task END AS task,
-        CASE WHEN list_contains(coalesce(f.library, []), t.library) THEN NULL ELSE t.library END
-            AS library
+    {_UNFLAGGED}
     FROM traits t LEFT JOIN flagged_values f ON f.id = t.id
 ),
 v AS (
