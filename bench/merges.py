@@ -17,7 +17,8 @@ compared and the peak resident memory of the process (both rules together).
 
 With ``--resemblance`` it then runs :func:`phylohub.merges.stage.measure_resemblance` as
 rule ``measure_merge_resemblance`` does (the similarity options and the merges section of
-``config/config.yaml``, two threads), in a process of its own, and prints its seconds,
+``config/config.yaml``, one thread, and the linear-algebra libraries' thread variables
+Snakemake sets for a one-thread job), in a process of its own, and prints its seconds,
 pairs and peak resident memory apart (its cost is the similarity stage's pass over every
 metadata string and card).
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
 import tempfile
 import time
@@ -46,6 +48,16 @@ from phylohub.merges.stage import (
 )
 
 SETS = ("all", "no_merge")  # names of phylohub.genealogy.graphs.RELATION_SETS
+THREADS = 1  # rule measure_merge_resemblance's threads (workflow/rules/merges.smk)
+# what Snakemake sets to a job's threads before running its script
+BLAS_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "GOTO_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 def genealogy_tables(snapshot: Path, out: Path) -> Path:
@@ -97,7 +109,7 @@ def _resemble(db: Path, merges: Path, genealogy: Path, out: Path, peak: Path) ->
         control=int(config["merges"]["resemblance_control"]),
         seed=20250712,
         replicates=int(config["merges"]["bootstrap"]),
-        threads=2,
+        threads=THREADS,
     )
     peak.write_text(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6))
 
@@ -109,7 +121,15 @@ def resemble_elsewhere(db: Path, merges: Path, genealogy: Path, out: Path) -> tu
     child = multiprocessing.get_context("spawn").Process(
         target=_resemble, args=(db, merges, genealogy, out, peak)
     )
-    child.start()
+    # as Snakemake's job environment: without it the bootstraps' small products ran on
+    # OpenBLAS's threads, several times the rule's wall time on a busy machine
+    saved = dict(os.environ)
+    os.environ.update(dict.fromkeys(BLAS_THREAD_VARIABLES, str(THREADS)))
+    try:
+        child.start()  # a spawned child takes the environment at its start
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     child.join()
     if child.exitcode:
         raise SystemExit(f"measure_resemblance failed (exit {child.exitcode})")
@@ -176,7 +196,7 @@ def main() -> None:
     print(f"peak RSS (both rules)      {peak_gb:7.2f} GB")
     if resemble is not None and pairs_measured is not None:
         merge_pairs = int((pairs_measured["kind"] == "merge").sum())
-        print(f"measure_merge_resemblance  {resemble[0]:7.1f} s (own process, 2 threads)")
+        print(f"measure_merge_resemblance  {resemble[0]:7.1f} s (own process, {THREADS} thread)")
         print(f"pairs measured             {pairs_measured.height:>9,} ({merge_pairs:,} merge)")
         print(f"peak RSS (resemblance)     {resemble[1]:7.2f} GB")
 
