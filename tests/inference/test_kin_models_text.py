@@ -80,17 +80,22 @@ PARAGRAPH = "This paragraph was copied from the parent's card into its child's, 
 def test_text_pairs_equal_plain_with_a_pair_proposed_twice() -> None:
     """``b/x-sft-2`` (a second upload of ``b/x-sft``) is paired with ``a/x`` by its name
     (rest ``sft``) and by its card (rest ``sft-2``): two rows of ``name_pairs``, one
-    shared paragraph. A card outside the listing (no namespace) holds another."""
+    shared paragraph. A card outside the listing (no namespace) holds another, and a
+    younger model that no name pairs with them (``d/y``) holds the first: a pair of cards
+    sharing text that is no name pair, left out (keeping every card pair with shared text,
+    not only the name pairs among them, fails it)."""
     other = "Another paragraph, held by a listed card and one that is not listed at all, too."
     con = kin_connection(
         [(i, datetime(2024, n + 1, 1)) for n, i in enumerate(["a/x", "b/x-sft", "b/x-sft-2"])]
-        + [("noslash", datetime(2024, 5, 1)), ("c/x-dpo", datetime(2024, 6, 1))],
+        + [("noslash", datetime(2024, 5, 1)), ("c/x-dpo", datetime(2024, 6, 1))]
+        + [("d/y", datetime(2024, 7, 1))],
         [],
         [
             ("a/x", f"# x\n\n{PARAGRAPH}\n\n{other}"),
             ("b/x-sft-2", f"fine-tuned version of [p](https://huggingface.co/a/x)\n\n{PARAGRAPH}"),
             ("c/x-dpo", f"# c\n\n{other}"),
             ("noslash", f"# n\n\n{other}"),
+            ("d/y", f"# y\n\n{PARAGRAPH}"),
         ],
     )
     rows, unequal = _text_both(con, None)
