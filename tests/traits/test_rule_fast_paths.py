@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -43,6 +44,56 @@ def test_thinning_from_coded_documentation_equals_the_named_one(
     assert_frame_equal(fast, plain)
     # the rows' order does not matter: reversed, the same table to the last bit
     assert_frame_equal(thinning(coded.reverse(), replicates=200, seed=3), plain)
+
+
+#: :data:`sql.CODED_DOCUMENTATION` as it was before each model's card and languages were
+#: joined once: ``cards`` and ``traits`` joined once per side of every pair (the plain form).
+PLAIN_CODED_DOCUMENTATION = """
+SELECT e.relation, dense_rank() OVER (ORDER BY e.parent) AS cluster,
+    pc.status = 'ok' AS p_card, cc.status = 'ok' AS c_card,
+    pc.length_chars AS p_chars, cc.length_chars AS c_chars,
+    pc.auto_generated AS p_auto, cc.auto_generated AS c_auto,
+    pt.n_languages AS p_languages, ct.n_languages AS c_languages
+FROM compared_edges e
+JOIN cards pc ON pc.id = e.parent
+JOIN cards cc ON cc.id = e.child
+JOIN traits pt ON pt.id = e.parent
+JOIN traits ct ON ct.id = e.child
+"""
+
+
+def _same_rows(con: duckdb.DuckDBPyConnection, parents: str) -> pl.DataFrame:
+    """The fast and the plain coded documentation of ``con``, held equal row for row
+    (both unsorted: compared sorted); the plain rows."""
+    plain = frame(con, PLAIN_CODED_DOCUMENTATION)
+    fast = frame(con, sql.CODED_DOCUMENTATION)
+    columns = list(plain.columns)
+    assert fast.columns == columns and fast.schema == plain.schema, parents
+    assert_frame_equal(fast.sort(columns, nulls_last=True), plain.sort(columns, nulls_last=True))
+    return plain
+
+
+@pytest.mark.parametrize("parents", ["first", "all"])
+def test_coded_documentation_joins_each_model_once_with_the_same_rows(
+    flagged: Path, parents: str
+) -> None:
+    con = open_snapshot(flagged, parents, traits=False)
+    try:
+        plain = _same_rows(con, parents)
+        assert plain.height > 1000 and plain["p_card"].n_unique() == 2
+        assert plain["p_chars"].null_count() > 0 and plain["c_languages"].max() > 0  # type: ignore[operator]
+        # models without a card row or a traits row (their pairs are left out), and
+        # models with two card rows (their pairs count twice): temporary tables of the
+        # same names hide the snapshot's own
+        con.execute(
+            "CREATE TEMP TABLE cards AS SELECT * FROM main.cards WHERE hash(id) % 7 <> 0 "
+            "UNION ALL SELECT * FROM main.cards WHERE hash(id) % 11 = 0"
+        )
+        con.execute("CREATE TEMP TABLE traits AS SELECT * FROM main.traits WHERE hash(id) % 5 <> 0")
+        thinner = _same_rows(con, parents)
+        assert 0 < thinner.height < plain.height
+    finally:
+        con.close()
 
 
 def test_generation_sizes_give_the_table_of_every_model_sorted(flagged: Path) -> None:
