@@ -13,13 +13,14 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from phylohub.traits import sql
+from phylohub.traits.drift import count_transitions
 from phylohub.traits.sizes import (
     GENERATION_SIZES,
     MODEL_GENERATIONS,
     by_generation,
     model_generations,
 )
-from phylohub.traits.snapshot import frame, open_snapshot
+from phylohub.traits.snapshot import frame, open_snapshot, use_flags
 from phylohub.traits.thinning import coded_documentation, documentation, thinning
 
 
@@ -92,6 +93,51 @@ def test_coded_documentation_joins_each_model_once_with_the_same_rows(
         con.execute("CREATE TEMP TABLE traits AS SELECT * FROM main.traits WHERE hash(id) % 5 <> 0")
         thinner = _same_rows(con, parents)
         assert 0 < thinner.height < plain.height
+    finally:
+        con.close()
+
+
+#: ``compared_values`` as it was made before the pairs were keyed by their row and each
+#: end's traits joined once: both sides of every pair joined to the view ``trait_sets``
+#: (every listed model's traits joined to its config traits, once per side), keyed by the
+#: two ids; and the transitions on it, numbering the pairs by ``row_number`` (the plain
+#: forms).
+PLAIN_CREATE_COMPARED_VALUES = f"""
+CREATE OR REPLACE TEMP TABLE compared_values AS
+SELECT * FROM ({sql.TRAIT_VALUES}) WHERE len(p) > 0 AND len(c) > 0
+"""
+PLAIN_COMPARED_TRANSITIONS = sql.TRANSITIONS.replace(
+    f"WITH v AS ({sql.TRAIT_VALUES})", "WITH v AS (SELECT * FROM compared_values)"
+)
+
+
+@pytest.mark.parametrize("parents", ["first", "all"])
+def test_compared_values_keyed_by_pair_give_the_plain_transitions(
+    flagged: Path, parents: str
+) -> None:
+    assert "row_number" in PLAIN_COMPARED_TRANSITIONS
+    con = open_snapshot(flagged, parents)
+    try:
+        for exclude in (False, True):
+            use_flags(con, exclude)
+            con.execute(PLAIN_CREATE_COMPARED_VALUES)
+            plain_values = con.execute(
+                "SELECT trait, count(*) FROM compared_values GROUP BY ALL"
+            ).fetchall()
+            transitions = frame(con, PLAIN_COMPARED_TRANSITIONS)
+            exposures = frame(con, sql.COMPARED_EXPOSURES)
+            fast = count_transitions(con)
+            fast_values = con.execute(
+                "SELECT trait, count(*) FROM compared_values GROUP BY ALL"
+            ).fetchall()
+            assert "child" not in frame(con, "SELECT * FROM compared_values LIMIT 1").columns
+            assert sorted(fast_values) == sorted(plain_values)
+            # every trait compared, config traits included, and a pair with several
+            # transitions of one trait (the pairs kept apart by their key)
+            assert {t for t, _ in plain_values} >= {"license", "language", "model_type"}
+            assert transitions.height > 50 and transitions["transitions"].sum() > 500
+            assert_frame_equal(fast.transitions, transitions)
+            assert_frame_equal(fast.exposures, exposures)
     finally:
         con.close()
 
