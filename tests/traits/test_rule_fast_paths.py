@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
 from phylohub.traits import sql
+from phylohub.traits.drift import count_transitions
 from phylohub.traits.sizes import (
     GENERATION_SIZES,
     MODEL_GENERATIONS,
     by_generation,
     model_generations,
 )
-from phylohub.traits.snapshot import frame, open_snapshot
+from phylohub.traits.snapshot import frame, open_snapshot, use_flags
 from phylohub.traits.thinning import coded_documentation, documentation, thinning
 
 
@@ -43,6 +45,101 @@ def test_thinning_from_coded_documentation_equals_the_named_one(
     assert_frame_equal(fast, plain)
     # the rows' order does not matter: reversed, the same table to the last bit
     assert_frame_equal(thinning(coded.reverse(), replicates=200, seed=3), plain)
+
+
+#: :data:`sql.CODED_DOCUMENTATION` as it was before each model's card and languages were
+#: joined once: ``cards`` and ``traits`` joined once per side of every pair (the plain form).
+PLAIN_CODED_DOCUMENTATION = """
+SELECT e.relation, dense_rank() OVER (ORDER BY e.parent) AS cluster,
+    pc.status = 'ok' AS p_card, cc.status = 'ok' AS c_card,
+    pc.length_chars AS p_chars, cc.length_chars AS c_chars,
+    pc.auto_generated AS p_auto, cc.auto_generated AS c_auto,
+    pt.n_languages AS p_languages, ct.n_languages AS c_languages
+FROM compared_edges e
+JOIN cards pc ON pc.id = e.parent
+JOIN cards cc ON cc.id = e.child
+JOIN traits pt ON pt.id = e.parent
+JOIN traits ct ON ct.id = e.child
+"""
+
+
+def _same_rows(con: duckdb.DuckDBPyConnection, parents: str) -> pl.DataFrame:
+    """The fast and the plain coded documentation of ``con``, held equal row for row
+    (both unsorted: compared sorted); the plain rows."""
+    plain = frame(con, PLAIN_CODED_DOCUMENTATION)
+    fast = frame(con, sql.CODED_DOCUMENTATION)
+    columns = list(plain.columns)
+    assert fast.columns == columns and fast.schema == plain.schema, parents
+    assert_frame_equal(fast.sort(columns, nulls_last=True), plain.sort(columns, nulls_last=True))
+    return plain
+
+
+@pytest.mark.parametrize("parents", ["first", "all"])
+def test_coded_documentation_joins_each_model_once_with_the_same_rows(
+    flagged: Path, parents: str
+) -> None:
+    con = open_snapshot(flagged, parents, traits=False)
+    try:
+        plain = _same_rows(con, parents)
+        assert plain.height > 1000 and plain["p_card"].n_unique() == 2
+        assert plain["p_chars"].null_count() > 0 and plain["c_languages"].max() > 0  # type: ignore[operator]
+        # models without a card row or a traits row (their pairs are left out), and
+        # models with two card rows (their pairs count twice): temporary tables of the
+        # same names hide the snapshot's own
+        con.execute(
+            "CREATE TEMP TABLE cards AS SELECT * FROM main.cards WHERE hash(id) % 7 <> 0 "
+            "UNION ALL SELECT * FROM main.cards WHERE hash(id) % 11 = 0"
+        )
+        con.execute("CREATE TEMP TABLE traits AS SELECT * FROM main.traits WHERE hash(id) % 5 <> 0")
+        thinner = _same_rows(con, parents)
+        assert 0 < thinner.height < plain.height
+    finally:
+        con.close()
+
+
+#: ``compared_values`` as it was made before the pairs were keyed by their row and each
+#: end's traits joined once: both sides of every pair joined to the view ``trait_sets``
+#: (every listed model's traits joined to its config traits, once per side), keyed by the
+#: two ids; and the transitions on it, numbering the pairs by ``row_number`` (the plain
+#: forms).
+PLAIN_CREATE_COMPARED_VALUES = f"""
+CREATE OR REPLACE TEMP TABLE compared_values AS
+SELECT * FROM ({sql.TRAIT_VALUES}) WHERE len(p) > 0 AND len(c) > 0
+"""
+PLAIN_COMPARED_TRANSITIONS = sql.TRANSITIONS.replace(
+    f"WITH v AS ({sql.TRAIT_VALUES})", "WITH v AS (SELECT * FROM compared_values)"
+)
+
+
+@pytest.mark.parametrize("parents", ["first", "all"])
+def test_compared_values_keyed_by_pair_give_the_plain_transitions(
+    flagged: Path, parents: str
+) -> None:
+    assert "row_number" in PLAIN_COMPARED_TRANSITIONS
+    con = open_snapshot(flagged, parents)
+    try:
+        for exclude in (False, True):
+            use_flags(con, exclude)
+            con.execute(PLAIN_CREATE_COMPARED_VALUES)
+            plain_values = con.execute(
+                "SELECT trait, count(*) FROM compared_values GROUP BY ALL"
+            ).fetchall()
+            transitions = frame(con, PLAIN_COMPARED_TRANSITIONS)
+            exposures = frame(con, sql.COMPARED_EXPOSURES)
+            fast = count_transitions(con)
+            fast_values = con.execute(
+                "SELECT trait, count(*) FROM compared_values GROUP BY ALL"
+            ).fetchall()
+            assert "child" not in frame(con, "SELECT * FROM compared_values LIMIT 1").columns
+            assert sorted(fast_values) == sorted(plain_values)
+            # every trait compared, config traits included, and a pair with several
+            # transitions of one trait (the pairs kept apart by their key)
+            assert {t for t, _ in plain_values} >= {"license", "language", "model_type"}
+            assert transitions.height > 50 and transitions["transitions"].sum() > 500
+            assert_frame_equal(fast.transitions, transitions)
+            assert_frame_equal(fast.exposures, exposures)
+    finally:
+        con.close()
 
 
 def test_generation_sizes_give_the_table_of_every_model_sorted(flagged: Path) -> None:
