@@ -37,20 +37,34 @@ TABLES: dict[str, str] = {
     "summary": "summary.json",
 }
 
-#: Every edge with both sides' declared licenses (sorted lists; empty: none declared).
-EDGE_LICENSES = """
+
+def _sorted_licenses(column: str) -> str:
+    """``column``'s distinct licenses, sorted; a list of none or one license as it is (most
+    models declare none, a few one: sorting each list took 0.3 s at 1.86M models)."""
+    as_is = f"len({column}) = 0 OR (len({column}) = 1 AND {column}[1] IS NOT NULL)"
+    return f"CASE WHEN {as_is} THEN {column} ELSE list_sort(list_distinct({column})) END"
+
+
+#: The traits rows that declare a license: a model without one reads as no row, the same
+#: empty list (one traits row per model, docs/snapshot.md), and most models declare none
+#: (joining every row took 0.6 s more at 1.86M models).
+_LICENSED = "(SELECT id, licenses FROM traits WHERE len(licenses) > 0)"
+
+#: Every edge with both sides' declared licenses (sorted lists; empty: none declared), in
+#: no particular order: :func:`audit_edges` sorts its result by child and parent (one
+#: edge per pair), and sorting here too took 0.4 s at 1.86M models.
+EDGE_LICENSES = f"""
 SELECT e.child, e.parent, e.relation, e.parent_in_snapshot AS parent_listed,
-    coalesce(list_sort(list_distinct(tp.licenses)), []) AS parent_licenses,
-    coalesce(list_sort(list_distinct(tc.licenses)), []) AS child_licenses
+    coalesce({_sorted_licenses("tp.licenses")}, []) AS parent_licenses,
+    coalesce({_sorted_licenses("tc.licenses")}, []) AS child_licenses
 FROM edges e
-LEFT JOIN traits tp ON tp.id = e.parent
-LEFT JOIN traits tc ON tc.id = e.child
-ORDER BY e.child, e.parent
+LEFT JOIN {_LICENSED} tp ON tp.id = e.parent
+LEFT JOIN {_LICENSED} tc ON tc.id = e.child
 """
 
 
 def edge_licenses(db: Path) -> pl.DataFrame:
-    """The snapshot's edges with both sides' licenses (read only)."""
+    """The snapshot's edges with both sides' licenses (read only; in no particular order)."""
     con = connect_snapshot(db)
     try:
         frame = pl.from_arrow(con.sql(EDGE_LICENSES).to_arrow_table())
