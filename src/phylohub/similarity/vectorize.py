@@ -70,8 +70,9 @@ FloatArray = npt.NDArray[np.float64]
 _DENSE_CELLS: Final[int] = 1 << 24
 # Documents per block when building count matrices.
 _BLOCK_TOKENS: Final[int] = 4_000_000
-# At most this many (document, term) cells per block of document_frequencies' marks.
-_DF_CELLS: Final[int] = 1 << 25
+# At most this many (document, term) cells per block of document_frequencies' marks (1 MB:
+# the marks stay in cache while they are set and summed; 32 MB blocks cost a third more).
+_DF_CELLS: Final[int] = 1 << 20
 # At most this many cells in a vocabulary's table of bigrams (_TermLookup; 64 MB), else
 # each block's pairs are searched in the sorted keys of its bigrams.
 _LOOKUP_CELLS: Final[int] = 1 << 24
@@ -413,20 +414,75 @@ def document_frequencies(tokens: Tokens, vocab: Vocabulary) -> IntArray:
 
     Why apart: the fit needs only the document frequencies, and building (and sorting) a
     sparse matrix of every document's counts was most of their cost; here each block's
-    (document, term) occurrences are marked in a boolean array and summed by term.
+    (document, term) occurrences are marked in a boolean array and summed by term
+    (:func:`_block_marks`; a vocabulary too big for :class:`_TermLookup` marks the
+    entries of :func:`_block_entries`).
     """
     df = np.zeros(vocab.size, dtype=np.int64)
     d0 = 0
-    max_docs = max(1, _DF_CELLS // max(vocab.size, 1))
     lookup = _TermLookup.of(vocab, tokens.n_codes)
+    width = vocab.size + (lookup is not None)
+    max_docs = max(1, _DF_CELLS // max(width, 1))
+    tables = None if lookup is None else _MarkTables.of(vocab, lookup)
     while d0 < tokens.n_docs:
         d1 = _block_end(tokens, d0, max_docs)
-        r, col = _block_entries(tokens, vocab, d0, d1, lookup)
-        marks = np.zeros((d1 - d0) * vocab.size, dtype=bool)
-        marks[r * vocab.size + col] = True
-        df += marks.reshape(d1 - d0, vocab.size).sum(axis=0)
+        if tables is not None:
+            marks = _block_marks(tokens, d0, d1, tables)
+        else:
+            r, col = _block_entries(tokens, vocab, d0, d1, None)
+            marks = np.zeros((d1 - d0) * width, dtype=bool)
+            marks[r * width + col] = True
+        df += marks.reshape(d1 - d0, width)[:, : vocab.size].sum(axis=0)
         d0 = d1
     return df
+
+
+@dataclass(frozen=True)
+class _MarkTables:
+    """:class:`_TermLookup`'s tables for :func:`_block_marks`: a token's or a pair's
+    column, ``size`` (the column of "no term") where the lookup has -1; the bigrams' table
+    flat (``bigram[k * slots + l]``), all int32."""
+
+    size: int
+    slot: npt.NDArray[np.int32]
+    unigram: npt.NDArray[np.int32]
+    bigram: npt.NDArray[np.int32] | None
+    slots: int
+
+    @classmethod
+    def of(cls, vocab: Vocabulary, lookup: _TermLookup) -> _MarkTables:
+        size = vocab.size
+        unigram = np.where(lookup.unigram < 0, size, lookup.unigram).astype(np.int32)
+        bigram = None
+        if (vocab.second >= 0).any():
+            bigram = np.where(lookup.bigram < 0, size, lookup.bigram).astype(np.int32).ravel()
+        return cls(size, lookup.slot, unigram, bigram, int(lookup.bigram.shape[0]))
+
+
+def _block_marks(tokens: Tokens, d0: int, d1: int, tables: _MarkTables) -> npt.NDArray[np.bool_]:
+    """Marks of the terms each of documents d0..d1-1 holds: ``(d1 - d0) x (size + 1)``
+    booleans, flat, cell ``row * (size + 1) + column`` set for every entry of
+    :func:`_block_entries` (the last column of each row marks the tokens and pairs that
+    are no term, and is not a term's).
+
+    Why not the entries: their rows and columns took a search for the hits, a copy of the
+    rows for each kind of term and int64 arrays of every token; a column for "no term"
+    lets every token and pair set a mark (int32 cells: a block has at most
+    :data:`_DF_CELLS`), with the same marks of the terms.
+    """
+    width = tables.size + 1
+    lengths = np.diff(tokens.offsets[d0 : d1 + 1])
+    p0, p1 = int(tokens.offsets[d0]), int(tokens.offsets[d1])
+    slots = tables.slot[tokens.codes[p0:p1]]
+    base = np.repeat(np.arange(0, (d1 - d0) * width, width, dtype=np.int32), lengths)
+    marks = np.zeros((d1 - d0) * width, dtype=bool)
+    marks[base + tables.unigram[slots]] = True
+    if tables.bigram is not None and slots.size > 1:
+        bi = tables.bigram[slots[:-1] * tables.slots + slots[1:]]
+        ends = tokens.offsets[d0 + 1 : d1] - p0  # a pair across two documents is none
+        bi[ends[(ends > 0) & (ends < slots.size)] - 1] = tables.size
+        marks[base[:-1] + bi] = True
+    return marks
 
 
 def term_counts(tokens: Tokens, vocab: Vocabulary, docs: npt.ArrayLike) -> TermCounts:
