@@ -306,15 +306,7 @@ def paths_in(folder: Path) -> dict[str, Path]:
     return io_paths_in(folder, TABLES)
 
 
-#: zstd level of the set's parquet tables. Level 1 instead of the writer's default (3)
-#: spends ~0.3 s less CPU per set at 1.86M models (of ~1.6 s of writes, mostly the
-#: ``id`` and ``parent`` strings) for files ~5% bigger; the rows read back the same.
-PARQUET_LEVEL = 1
-
-
-def write_tables(
-    gen: Genealogy, out: Mapping[str, Path], top: int = 10, level: int | None = PARQUET_LEVEL
-) -> dict[str, Any]:
+def write_tables(gen: Genealogy, out: Mapping[str, Path], top: int = 10) -> dict[str, Any]:
     """Write every table of one relation set (see the module docstring).
 
     Parameters
@@ -325,9 +317,6 @@ def write_tables(
         The path of each table of :data:`TABLES`, by name (the rule's outputs).
     top
         Rows of ``largest_families.tsv`` and ``top_parents.tsv``.
-    level
-        zstd level of the parquet tables (:data:`PARQUET_LEVEL`; None: the writer's
-        default).
 
     Returns
     -------
@@ -337,10 +326,10 @@ def write_tables(
     check_outputs(out, TABLES, "genealogy")
     nodes = node_table(gen)
     families = family_table(gen)
-    write_parquet(nodes, out["nodes"], level)
-    write_parquet(edge_table(gen), out["edges"], level)
-    write_parquet(families, out["families"], level)
-    write_parquet(cycle_table(gen), out["cycles"], level)
+    write_parquet(nodes, out["nodes"])
+    write_parquet(edge_table(gen), out["edges"])
+    write_parquet(families, out["families"])
+    write_parquet(cycle_table(gen), out["cycles"])
     write_tsv(largest_families(families, top), out["largest"])
     write_tsv(top_parents(nodes, top), out["top_parents"])
     write_tsv(size_distribution(families), out["sizes"])
