@@ -202,9 +202,8 @@ def analyse(graph: Graph) -> Genealogy:
 
 
 def _ids(graph: Graph) -> pl.Series:
-    s = pl.from_arrow(graph.ids)
-    assert isinstance(s, pl.Series)
-    return s.alias("id")
+    ids: pl.Series = graph.id_series
+    return ids
 
 
 def family_table(gen: Genealogy) -> pl.DataFrame:

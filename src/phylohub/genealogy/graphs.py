@@ -55,6 +55,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -263,12 +264,10 @@ def read_edges(db: Path, relations: Sequence[str] | None = None, threads: int = 
         con.close()
     created = listed.column("created_ms").to_numpy(zero_copy_only=False)
     created = np.where(np.isnan(created.astype(float)), _NO_DATE, created).astype(np.int64)
-    ids = pa.concat_arrays(
-        [
-            listed.column("id").combine_chunks().cast(pa.string()),
-            external.column("id").combine_chunks().cast(pa.string()),
-        ]
-    )
+    # One copy of the ids: the chunks concatenated at once (combining each column
+    # first copied the 1.86M listed ids twice, ~0.2 s).
+    chunks = [*listed.column("id").chunks, *external.column("id").chunks]
+    ids = pa.concat_arrays([c.cast(pa.string()) for c in chunks] or [pa.array([], pa.string())])
     out = SnapshotEdges(
         ids,
         n,
@@ -351,6 +350,17 @@ class Graph:
         """Models plus external ancestors."""
         return len(self.ids)
 
+    @cached_property
+    def id_series(self) -> Any:
+        """The node ids as a polars Series named ``id``, converted once per graph: every
+        table of a set names its nodes by id, and four conversions of the 1.86M ids cost
+        ~0.1 s."""
+        import polars as pl
+
+        series = pl.from_arrow(self.ids)
+        assert isinstance(series, pl.Series)
+        return series.alias("id")
+
     @property
     def external(self) -> BoolArray:
         """True for the external ancestors (parents missing from the snapshot)."""
@@ -425,7 +435,11 @@ def relation_graph(edges: SnapshotEdges, relations: Sequence[str]) -> Graph:
     remap = np.arange(edges.n_nodes, dtype=np.int64)
     remap[used] = n + np.arange(used.size)
     parent = remap[parent]
-    ids = pa.concat_arrays([edges.ids.slice(0, n), edges.ids.take(pa.array(used))])
+    if used.size == edges.n_nodes - n:
+        # Every external parent is named (the numbering is the identity): the ids as read.
+        ids = edges.ids
+    else:
+        ids = pa.concat_arrays([edges.ids.slice(0, n), edges.ids.take(pa.array(used))])
     n_nodes = n + used.size
 
     # One edge per (child, parent): case variants of an external name are one node.
