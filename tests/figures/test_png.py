@@ -16,7 +16,13 @@ import pytest
 from PIL import Image
 
 from phylohub.figures import RELATION_COLOURS, pyplot
-from phylohub.figures.style import DPI, PNG_COMPRESS_LEVEL, encode_png, write_png
+from phylohub.figures.style import (
+    DPI,
+    PNG_COMPRESS_LEVEL,
+    encode_png,
+    unfiltered_rows,
+    write_png,
+)
 from tests.figures.test_save_draws import _constrained
 
 
@@ -144,3 +150,38 @@ def test_encode_png_reads_back(tmp_path: Path, shape: tuple[int, int], channels:
         image.save(plain, format="png", dpi=(DPI, DPI))
         with Image.open(plain) as pillow:
             assert image.info == pillow.info
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 13), (120, 333)])
+def test_unfiltered_rows_are_the_plain_copy(shape: tuple[int, int], channels: int) -> None:
+    """The rows copied a channel at a time, from the RGB view of an RGBA buffer (what
+    write_png passes) and from a contiguous array, are the plain copy's bytes."""
+    rng = np.random.default_rng(shape[1] * 10 + channels)
+    rgba = rng.integers(0, 256, (*shape, 4), dtype=np.uint8)
+    for pixels in (rgba[:, :, :channels], np.ascontiguousarray(rgba[:, :, :channels])):
+        height, width = shape
+        plain = np.zeros((height, 1 + width * channels), dtype=np.uint8)
+        plain[:, 1:].reshape(height, width, channels)[:] = pixels
+        rows = unfiltered_rows(pixels)
+        assert rows.dtype == np.uint8 and rows.shape == plain.shape
+        assert rows.tobytes() == plain.tobytes()
+
+
+def test_written_keeps_what_savefig_writes() -> None:
+    """write_png's sink holds the bytes a BytesIO would (the plain form), one write or
+    several joined."""
+    import io
+
+    from phylohub.figures.style import _Written
+
+    fig = _odd_size()
+    plain, kept = io.BytesIO(), _Written()
+    fig.savefig(plain, format="rgba", dpi=DPI)
+    fig.savefig(kept, format="rgba", dpi=DPI)
+    assert bytes(kept.data()) == plain.getvalue()
+    several = _Written()
+    for part in (b"ab", bytearray(b"cd"), memoryview(np.arange(3, dtype=np.uint8))):
+        several.write(part)
+    assert bytes(several.data()) == b"abcd\x00\x01\x02"
+    pyplot().close("all")

@@ -103,6 +103,30 @@ def drop_spent_layout(fig: Any) -> None:
             fig.set_layout_engine(None)
 
 
+class _Written:
+    """A file for ``savefig``'s ``rgba`` format that keeps what is written rather than
+    copying it: matplotlib writes the renderer's whole pixel buffer in one ``write``
+    (a memoryview, which keeps the buffer alive), and a ``BytesIO`` copied it (70 MB
+    for a 4140 x 4320 figure, about 50 ms). Several writes are joined.
+    """
+
+    def __init__(self) -> None:
+        self.parts: list[memoryview] = []
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        self.parts.append(view)
+        return len(view)
+
+    def seek(self, *args: Any) -> int:
+        """Never called; matplotlib takes an object with ``seek`` for a file."""
+        raise OSError("not seekable")
+
+    def data(self) -> Any:
+        """What was written: the one buffer itself, or the writes joined."""
+        return self.parts[0] if len(self.parts) == 1 else b"".join(self.parts)
+
+
 def write_png(fig: Any, png: Path) -> None:
     """Write ``fig`` to ``png`` at :data:`DPI`: the pixels ``fig.savefig(png)`` writes.
 
@@ -116,16 +140,14 @@ def write_png(fig: Any, png: Path) -> None:
     ``pHYs`` chunk of :data:`DPI`. ``tests/figures/test_png.py`` holds the pixels to
     ``savefig``'s.
     """
-    import io
-
     import numpy as np
 
-    raw = io.BytesIO()
+    raw = _Written()
     fig.savefig(raw, format="rgba", dpi=DPI)
     # Agg's canvas is the figure's size in inches times the dpi, truncated.
     width = int(fig.get_figwidth() * DPI)
     height = int(fig.get_figheight() * DPI)
-    pixels = np.frombuffer(raw.getbuffer(), dtype=np.uint8)  # no copy
+    pixels = np.frombuffer(raw.data(), dtype=np.uint8)  # no copy
     if len(pixels) != width * height * 4:
         raise ValueError(f"the figure's pixels are not {width} x {height} RGBA")
     rgba = pixels.reshape(height, width, 4)
@@ -139,6 +161,28 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     import zlib
 
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def unfiltered_rows(pixels: Any) -> Any:
+    """The rows of a PNG's image data before deflating: for each row of ``pixels``
+    (height x width x channels, uint8) the filter byte 0 (none), then the row's bytes.
+
+    The pixels are copied one channel at a time: ``write_png`` passes the RGB of
+    matplotlib's RGBA buffer, a view that skips every fourth byte, and numpy copies such
+    a view into the rows three bytes (one pixel) per inner loop, about 12 ns a pixel;
+    a channel at a time it copies whole rows per inner loop, about 4.5 ns a pixel
+    (0.22 -> 0.08 s for a 4140 x 4320 figure). The same bytes as the plain
+    ``rows[:, 1:].reshape(height, width, channels)[:] = pixels``
+    (``tests/figures/test_png.py``).
+    """
+    import numpy as np
+
+    height, width, channels = pixels.shape
+    rows = np.zeros((height, 1 + width * channels), dtype=np.uint8)  # column 0: filter 0
+    body = rows[:, 1:].reshape(height, width, channels)
+    for channel in range(channels):
+        body[:, :, channel] = pixels[:, :, channel]
+    return rows
 
 
 def encode_png(pixels: Any, dpi: int, level: int = PNG_COMPRESS_LEVEL) -> bytes:
@@ -156,12 +200,9 @@ def encode_png(pixels: Any, dpi: int, level: int = PNG_COMPRESS_LEVEL) -> bytes:
     import struct
     import zlib
 
-    import numpy as np
-
     height, width, channels = pixels.shape
     colour_type = {3: 2, 4: 6}[channels]  # truecolour, truecolour with alpha
-    rows = np.zeros((height, 1 + width * channels), dtype=np.uint8)  # column 0: filter 0
-    rows[:, 1:].reshape(height, width, channels)[:] = pixels
+    rows = unfiltered_rows(pixels)
     ppm = int(dpi / 0.0254 + 0.5)
     return b"".join(
         [
