@@ -48,19 +48,16 @@ def test_thinning_from_coded_documentation_equals_the_named_one(
 
 
 #: :data:`sql.CODED_DOCUMENTATION` as it was before each model's card and languages were
-#: joined once: ``cards`` and ``traits`` joined once per side of every pair (the plain form).
-PLAIN_CODED_DOCUMENTATION = """
-SELECT e.relation, dense_rank() OVER (ORDER BY e.parent) AS cluster,
-    pc.status = 'ok' AS p_card, cc.status = 'ok' AS c_card,
-    pc.length_chars AS p_chars, cc.length_chars AS c_chars,
-    pc.auto_generated AS p_auto, cc.auto_generated AS c_auto,
-    pt.n_languages AS p_languages, ct.n_languages AS c_languages
-FROM compared_edges e
-JOIN cards pc ON pc.id = e.parent
-JOIN cards cc ON cc.id = e.child
-JOIN traits pt ON pt.id = e.parent
-JOIN traits ct ON ct.id = e.child
-"""
+#: joined once: :data:`sql.DOCUMENTATION`, which joins ``cards`` and ``traits`` once per
+#: side of every pair, numbered by parent and unsorted (the plain form).
+PLAIN_CODED_DOCUMENTATION = sql.DOCUMENTATION.replace(
+    "SELECT e.relation, e.child, e.parent,",
+    "SELECT e.relation, dense_rank() OVER (ORDER BY e.parent) AS cluster,",
+).replace("ORDER BY e.relation, e.child, e.parent\n", "")
+assert (
+    "cluster" in PLAIN_CODED_DOCUMENTATION
+    and "ORDER BY e.relation" not in PLAIN_CODED_DOCUMENTATION
+)
 
 
 def _same_rows(con: duckdb.DuckDBPyConnection, parents: str) -> pl.DataFrame:
