@@ -15,6 +15,22 @@ from tests.pipeline import snapshot_of
 
 NO_MERGE = ["finetune", "adapter", "quantized", "unknown"]
 ALL = [*NO_MERGE, "merge"]
+#: Relation sets the genealogy's fast-path tests build graphs of: the workflow's three and
+#: one that mixes adapters with merges.
+SETS = {
+    "finetune": ["finetune"],
+    "no_merge": NO_MERGE,
+    "all": ALL,
+    "adapter_merge": ["adapter", "merge"],
+}
+
+
+def merge_ecosystem(n_models: int, seed: int) -> SynthConfig:
+    """A planted ecosystem rich in merges (nearly a third of the edges), no malformed tags."""
+    return SynthConfig(
+        n_models=n_models, seed=seed, malformed_share=0.0, merge_plant=True,
+        relation_mix=dict(adapter=0.3, finetune=0.3, quantized=0.1, merge=0.3),
+    )  # fmt: skip
 
 
 def traced(cfg: SynthConfig, folder: Path) -> tuple[Path, Pedigrees]:

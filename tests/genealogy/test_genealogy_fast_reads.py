@@ -28,24 +28,13 @@ from phylohub.genealogy import sql
 from phylohub.genealogy.graphs import RELATIONS, read_edges, relation_graph
 from phylohub.genealogy.lookup import row_index, row_index_plain
 from phylohub.genealogy.tables import forest_of
-from phylohub.hub.synth import SynthConfig
-from tests.merge_pedigrees import traced
-
-SETS = {
-    "finetune": ["finetune"],
-    "no_merge": ["finetune", "adapter", "quantized", "unknown"],
-    "all": list(RELATIONS),
-    "adapter_merge": ["adapter", "merge"],
-}
+from tests.merge_pedigrees import SETS, merge_ecosystem, traced
 
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("genealogy_reads")
-    cfg = SynthConfig(
-        n_models=2500, seed=4, malformed_share=0.0, merge_plant=True,
-        relation_mix=dict(adapter=0.3, finetune=0.3, quantized=0.1, merge=0.3),
-    )  # fmt: skip
+    cfg = merge_ecosystem(2500, seed=4)
     db, _ = traced(cfg, folder)
     return db, folder
 

@@ -14,7 +14,6 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from phylohub.hub.synth import SynthConfig
 from phylohub.merges.kinship import Coancestry, dag_generation
 from phylohub.merges.pedigree import (
     Dag,
@@ -24,16 +23,13 @@ from phylohub.merges.pedigree import (
     read_dag,
     trace_pedigrees,
 )
-from tests.merge_pedigrees import traced
+from tests.merge_pedigrees import merge_ecosystem, traced
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("pedigree_reads")
-    cfg = SynthConfig(
-        n_models=2500, seed=5, malformed_share=0.0, merge_plant=True,
-        relation_mix=dict(adapter=0.3, finetune=0.3, quantized=0.1, merge=0.3),
-    )  # fmt: skip
+    cfg = merge_ecosystem(2500, seed=5)
     traced(cfg, out)
     return out
 

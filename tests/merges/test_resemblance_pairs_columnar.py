@@ -12,10 +12,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal, assert_series_equal
 
-from phylohub.hub.synth import SynthConfig
 from phylohub.merges.pedigree import _names_of
 from phylohub.merges.resemblance import _finetune_sample, resemblance_pairs
-from tests.merge_pedigrees import traced
+from tests.merge_pedigrees import merge_ecosystem, traced
 
 Tables = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
 
@@ -23,10 +22,7 @@ Tables = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory: pytest.TempPathFactory) -> Tables:
     folder = tmp_path_factory.mktemp("pairs")
-    cfg = SynthConfig(
-        n_models=1500, seed=9, malformed_share=0.0, merge_plant=True,
-        relation_mix=dict(adapter=0.3, finetune=0.3, quantized=0.1, merge=0.3),
-    )  # fmt: skip
+    cfg = merge_ecosystem(1500, seed=9)
     _, found = traced(cfg, folder)
     merges = found.merges.select("id", "parents", "parent_ids")
     nodes = pl.read_parquet(folder / "all" / "nodes.parquet", columns=["id", "external"])
