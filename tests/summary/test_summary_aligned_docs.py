@@ -64,10 +64,8 @@ def test_a_built_snapshot_is_read_by_position(snapshot: Path) -> None:
         # one model without a traits row
         ("DELETE FROM traits WHERE id = (SELECT max(id) FROM traits)",),
         # an id twice in every table: the joins on id count it four times
-        *(
-            (f"INSERT INTO {t} SELECT * FROM {t} WHERE id = (SELECT max(id) FROM {t})"
-             for t in ("models", "traits", "cards")),
-        ),
+        tuple(f"INSERT INTO {t} SELECT * FROM {t} WHERE id = (SELECT max(id) FROM {t})"
+              for t in ("models", "traits", "cards")),
     ],
     ids=["reordered", "missing", "duplicated"],
 )  # fmt: skip
