@@ -201,11 +201,6 @@ def analyse(graph: Graph) -> Genealogy:
     )
 
 
-def _ids(graph: Graph) -> pl.Series:
-    ids: pl.Series = graph.id_series
-    return ids
-
-
 def family_table(gen: Genealogy) -> pl.DataFrame:
     """One row per family, family 0 (the largest) first.
 
@@ -227,7 +222,7 @@ def family_table(gen: Genealogy) -> pl.DataFrame:
     polars.DataFrame
         The table.
     """
-    ids = _ids(gen.graph)
+    ids = gen.graph.id_series
     f = gen.n_families
     with np.errstate(invalid="ignore", divide="ignore"):
         branching = np.where(gen.fam_parents > 0, gen.fam_edges / gen.fam_parents, np.nan)
@@ -273,7 +268,7 @@ def node_table(gen: Genealogy) -> pl.DataFrame:
         The table.
     """
     g = gen.graph
-    ids = _ids(g)
+    ids = g.id_series
     kept = g.primary >= 0
     columns: dict[str, Any] = {
         "id": ids,

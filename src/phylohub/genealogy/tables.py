@@ -67,7 +67,7 @@ OUTPUTS: tuple[str, ...] = (
 def edge_table(gen: Genealogy) -> pl.DataFrame:
     """The set's edges by id: ``child``, ``parent``, ``relation``, ``position``, ``kept``."""
     g = gen.graph
-    ids: pl.Series = g.id_series
+    ids = g.id_series
     rel = pl.Series("relation", list(RELATIONS)).gather(g.relation)
     return pl.DataFrame(
         {
@@ -83,7 +83,7 @@ def edge_table(gen: Genealogy) -> pl.DataFrame:
 def cycle_table(gen: Genealogy) -> pl.DataFrame:
     """Edges dropped to break cycles, by id, with their strongly connected set."""
     d = gen.graph.dropped
-    ids: pl.Series = gen.graph.id_series
+    ids = gen.graph.id_series
     return pl.DataFrame(
         {
             "child": ids.gather(d.child),
