@@ -68,7 +68,7 @@ def replica_process(store: Path) -> Iterator[str]:
 
     ``run_replica`` serves from a thread of the test's process: its server and the
     crawl's client then share one interpreter lock and one core. In a process of its own
-    the server takes the second core: a crawl of every card takes 35-40% less wall time.
+    the server takes the second core: a crawl of every card took about 40% less wall time.
     """
     serve = (
         "import sys; from pathlib import Path;"
