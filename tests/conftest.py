@@ -23,14 +23,19 @@ def eco20k(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def snapshot20k(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def snapshot20k(eco20k: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """hub.duckdb of a crawled 20,000-model ecosystem (default knobs, seed 7).
 
     Its planted truth: ``<folder>/eco/truth.json`` and ``<folder>/eco/hub.sqlite``.
+    The ecosystem is :func:`eco20k`'s (the same knobs and seed generate the same one:
+    tests/hub/test_synth.py holds that), linked as ``<folder>/eco`` rather than generated
+    again; the replica opens its store read-only and no test writes into it.
     """
-    from tests.pipeline import snapshot_of
+    from tests.pipeline import snapshot_of_store
 
-    return snapshot_of(SynthConfig(n_models=20_000, seed=7), tmp_path_factory.mktemp("snap20k"))
+    folder = tmp_path_factory.mktemp("snap20k")
+    (folder / "eco").symlink_to(eco20k, target_is_directory=True)
+    return snapshot_of_store(folder / "eco" / "hub.sqlite", folder)
 
 
 @pytest.fixture(scope="session")

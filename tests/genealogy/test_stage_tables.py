@@ -21,15 +21,13 @@ from phylohub.genealogy.tables import (
     top_parents,
     write_shape_table,
 )
-from phylohub.hub.synth import SynthConfig
 from phylohub.kinship.shapes import shape_totals
-from tests.pipeline import snapshot_of
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A crawled 3,000-model ecosystem."""
-    return snapshot_of(SynthConfig(n_models=3000, seed=4), tmp_path_factory.mktemp("snap3k"))
+def snapshot(snapshot3k: Path) -> Path:
+    """A crawled 3,000-model ecosystem (shared with the other genealogy tests)."""
+    return snapshot3k
 
 
 @pytest.fixture(scope="module")

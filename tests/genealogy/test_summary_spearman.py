@@ -18,8 +18,6 @@ from scipy.stats import rankdata, spearmanr  # type: ignore[import-untyped, unus
 
 from phylohub.genealogy.graphs import RELATION_SETS
 from phylohub.genealogy.tables import average_ranks, build_genealogy, paths_in, spearman
-from phylohub.hub.synth import SynthConfig
-from tests.pipeline import snapshot_of
 
 
 def _scipy(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> float:
@@ -44,9 +42,9 @@ def test_spearman_is_scipys_float_with_ties_constants_and_nans() -> None:
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A crawled 3,000-model ecosystem."""
-    return snapshot_of(SynthConfig(n_models=3000, seed=4), tmp_path_factory.mktemp("snap3k-rho"))
+def snapshot(snapshot3k: Path) -> Path:
+    """A crawled 3,000-model ecosystem (shared with the other genealogy tests)."""
+    return snapshot3k
 
 
 def test_summary_rho_is_scipys_on_the_families(snapshot: Path, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from huggingface_hub import RepoCard
 
 from phylohub.crawl.cards import decode_card
 from phylohub.crawl.schema import served_bytes
+from phylohub.hub.cards import card_bytes
 from phylohub.hub.synth import SynthConfig
 from phylohub.snapshot import build_snapshot, connect_snapshot, read_summary
 from tests.pipeline import snapshot_of
@@ -116,6 +117,13 @@ def test_planted_card_shapes_reach_the_snapshot_as_planted(
     con = sqlite3.connect(store)
     shapes = dict(con.execute("SELECT id, shape FROM truth_card_shapes"))
     fronts = dict(con.execute("SELECT id, front_matter FROM truth_card_shapes"))
+    recipes = {
+        r[0]: card_bytes(json.loads(r[1]), json.loads(r[2]) if r[2] else None)
+        for r in con.execute(
+            "SELECT m.id, m.card, m.card_data FROM models m JOIN truth_card_shapes t USING (id)"
+            " WHERE m.card IS NOT NULL"
+        )
+    }
     assert set(Counter(shapes.values())) == {
         "leading_blank", "bom", "invalid_utf8", "many_files", "readme_404",
     }  # fmt: skip
@@ -136,7 +144,7 @@ def test_planted_card_shapes_reach_the_snapshot_as_planted(
             continue
         assert status == "ok" and encoding == encoding_of.get(shape, "utf-8"), model_id
         data = served_bytes(text, raw)
-        assert data is not None
+        assert data == recipes[model_id], model_id  # the planted bytes, every one
         if shape == "many_files":
             row = con.execute("SELECT siblings FROM models WHERE id = ?", (model_id,)).fetchone()
             files = row[0]
