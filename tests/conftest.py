@@ -39,6 +39,15 @@ def snapshot20k(eco20k: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def snapshot3k(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """hub.duckdb of a crawled 3,000-model ecosystem (default knobs, seed 4), which the
+    genealogy tests share. Tests only read it: their tables go to folders of their own."""
+    from tests.pipeline import snapshot_of
+
+    return snapshot_of(SynthConfig(n_models=3000, seed=4), tmp_path_factory.mktemp("snap3k"))
+
+
+@pytest.fixture(scope="session")
 def tiny_workflow(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole workflow run once on a crawled 2,500-model ecosystem (seed 2), and its
     HTML report. Results: ``<folder>/results/tiny``; the served store and its truth:

@@ -63,27 +63,20 @@ def snapshot_of_store(store: Path, folder: Path, shards: int = 2, configs: str =
 
 @contextlib.contextmanager
 def replica_process(store: Path) -> Iterator[str]:
-    """The endpoint of the replica serving ``store`` (``ReplicaConfig(store=store)``, as
-    ``run_replica`` serves it) from a process of its own, for a ``with`` block.
+    """The endpoint of ``phylohub replica serve --store store`` (a free port, no limits:
+    what ``run_replica(ReplicaConfig(store=store))`` serves), for a ``with`` block.
 
     ``run_replica`` serves from a thread of the test's process: its server and the
     crawl's client then share one interpreter lock and one core. In a process of its own
     the server takes the second core: a crawl of every card took about 40% less wall time.
     """
-    serve = (
-        "import sys; from pathlib import Path;"
-        " from phylohub.hub.replica import ReplicaConfig, serve;"
-        " serve(ReplicaConfig(store=Path(sys.argv[1])),"
-        " on_ready=lambda url: print(url, flush=True))"
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", serve, str(store)], stdout=subprocess.PIPE, text=True
-    )
+    command = [sys.executable, "-m", "phylohub.cli", "replica", "serve", "--store", str(store)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
-        endpoint = proc.stdout.readline().strip()
-        assert endpoint.startswith("http"), f"the replica did not start ({proc.wait()})"
-        yield endpoint
+        line = proc.stdout.readline()  # "phylohub: replica serving at http://..."
+        assert "serving at http" in line, f"the replica did not start ({proc.wait()})"
+        yield line.rsplit(" ", 1)[-1].strip()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
