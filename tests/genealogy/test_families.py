@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from genealogy_data import components, random_forest, tree_distances
 
 from phylohub.genealogy.families import analyse, family_table, node_table
 from phylohub.genealogy.graphs import RELATIONS, SnapshotEdges, relation_graph
+from tests.genealogy.genealogy_data import components, random_forest, tree_distances
 
 
 def random_graph(rng: np.random.Generator, n: int, externals: int, merges: int):  # type: ignore[no-untyped-def]

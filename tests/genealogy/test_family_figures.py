@@ -8,7 +8,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from genealogy_snapshots import tiny_snapshot
 
 from phylohub.errors import PhylohubError
 from phylohub.genealogy.graphs import RELATION_SETS
@@ -20,6 +19,7 @@ from phylohub.genealogy.plots import (
     plot_virality,
 )
 from phylohub.genealogy.tables import build_genealogy, paths_in
+from tests.genealogy.genealogy_snapshots import tiny_snapshot
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from genealogy_snapshots import tiny_snapshot
 
 from phylohub.errors import PhylohubError
 from phylohub.genealogy import graphs, query
 from phylohub.genealogy.query import family_report
 from phylohub.genealogy.tables import build_genealogy, paths_in
+from tests.genealogy.genealogy_snapshots import tiny_snapshot
 
 PHYLOHUB = [sys.executable, "-m", "phylohub.cli"]
 

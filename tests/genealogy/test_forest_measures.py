@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pytest
-from genealogy_data import random_forest, tree_distances
 
 from phylohub.genealogy.trees import depths_and_roots, structural_virality, subtree_sizes
+from tests.genealogy.genealogy_data import random_forest, tree_distances
 
 KINDS = ["recursive", "path", "star", "broom", "forest", "pa"]
 

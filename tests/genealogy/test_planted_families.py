@@ -15,10 +15,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from genealogy_data import components
 
 from phylohub.genealogy.graphs import RELATION_SETS
 from phylohub.genealogy.tables import build_genealogy, paths_in
+from tests.genealogy.genealogy_data import components
 
 
 class Truth:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from genealogy_snapshots import BACKFILL, tiny_snapshot
 
 from phylohub.errors import PhylohubError
 from phylohub.genealogy.graphs import (
@@ -20,6 +19,7 @@ from phylohub.genealogy.graphs import (
     relation_codes,
     relation_graph,
 )
+from tests.genealogy.genealogy_snapshots import BACKFILL, tiny_snapshot
 
 
 def edges_by_id(g) -> set[tuple[str, str, str]]:  # type: ignore[no-untyped-def]

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from crawlfiles import Inputs, write_cards, write_listing
+
+from tests.snapshot.crawlfiles import Inputs, write_cards, write_listing
 
 
 @pytest.fixture

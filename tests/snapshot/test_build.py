@@ -11,10 +11,10 @@ from typing import Any
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from crawlfiles import BACKFILL, Inputs, card, entry, sha, write_cards, write_listing
 
 from phylohub.snapshot import SnapshotSummary, build_snapshot, connect_snapshot, read_summary
 from phylohub.snapshot.tables import TABLE_BY_NAME
+from tests.snapshot.crawlfiles import BACKFILL, Inputs, card, entry, sha, write_cards, write_listing
 
 BASE_FM = "---\nlicense:\n- apache-2.0\n- mit\nlanguage:\n- en\n- fra\n---\n"
 BASE_BODY = "# Base\n\nA base model.\n"

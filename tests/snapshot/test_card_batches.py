@@ -12,11 +12,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from crawlfiles import Inputs, card, entry, write_cards, write_listing
 
 from phylohub.snapshot import build as build_module
 from phylohub.snapshot import build_snapshot, connect_snapshot
 from phylohub.snapshot.tables import TABLE_BY_NAME
+from tests.snapshot.crawlfiles import Inputs, card, entry, write_cards, write_listing
 
 N_MODELS = 90
 BATCH_BYTES = 40_000

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from crawlfiles import Inputs, card, entry
 from huggingface_hub import RepoCard
 
 from phylohub.crawl.cards import decode_card
@@ -21,6 +20,7 @@ from phylohub.hub.cards import card_bytes
 from phylohub.hub.synth import SynthConfig
 from phylohub.snapshot import build_snapshot, connect_snapshot, read_summary
 from tests.pipeline import snapshot_of
+from tests.snapshot.crawlfiles import Inputs, card, entry
 
 BOM = codecs.BOM_UTF8
 FM = "---\nlicense: mit\nbase_model: org/base\n---\n"

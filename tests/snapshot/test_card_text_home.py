@@ -12,7 +12,6 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from crawlfiles import Inputs, card, entry
 
 from phylohub.errors import PhylohubError
 from phylohub.inference.stage import infer_kin
@@ -21,6 +20,7 @@ from phylohub.similarity.measures import fit_vocabularies
 from phylohub.similarity.texts import CardOptions, iter_card_texts, write_card_texts
 from phylohub.snapshot import CARDS_WITH_TEXT, build_snapshot, cards_parquet, connect_snapshot
 from phylohub.snapshot.tables import TABLE_BY_NAME
+from tests.snapshot.crawlfiles import Inputs, card, entry
 
 IDS = [f"org/m{i:02d}" for i in range(40)]
 

@@ -7,9 +7,9 @@ import re
 from collections.abc import Callable
 
 import duckdb
-from crawlfiles import Inputs, card, entry
 
 from phylohub.snapshot import build_snapshot, sql
+from tests.snapshot.crawlfiles import Inputs, card, entry
 
 
 def test_config_summary_is_read_into_its_tables(make_inputs: Callable[..., Inputs]) -> None:

@@ -14,12 +14,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from crawlfiles import Inputs, card, entry
 
 from phylohub.crawl.schema import LISTING_SCHEMA
 from phylohub.errors import PhylohubError
 from phylohub.snapshot import build_snapshot, sql
 from phylohub.snapshot.build import BACKFILL
+from tests.snapshot.crawlfiles import Inputs, card, entry
 
 #: The shape the plain ``models`` statement parsed with: no ``config`` key.
 PLAIN_SHAPE = json.loads(sql.ENTRY_SHAPE)

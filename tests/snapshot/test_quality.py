@@ -12,11 +12,11 @@ import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from crawlfiles import card, entry, write_cards, write_listing
 
 from phylohub.hub.synth import QUALITY_RULES, generate, load_config
 from phylohub.snapshot import build_snapshot
 from phylohub.snapshot.quality import RULES, quality_counts, write_quality_counts
+from tests.snapshot.crawlfiles import card, entry, write_cards, write_listing
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKPOINT = ["config.json", "model.safetensors"]

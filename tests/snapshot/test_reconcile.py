@@ -9,10 +9,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from crawlfiles import Inputs, card, entry
 
 from phylohub.errors import PhylohubError
 from phylohub.snapshot import build_snapshot, read_listing_manifest
+from tests.snapshot.crawlfiles import Inputs, card, entry
 
 ENTRIES = [entry(f"org/m{i}", ["license:mit", "en"]) for i in range(6)]
 CARDS = [card(e["id"], text=f"card {i}") for i, e in enumerate(ENTRIES)]

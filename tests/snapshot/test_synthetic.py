@@ -9,12 +9,12 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from crawlfiles import card, write_cards
 
 from phylohub.crawl.listing import crawl_listing
 from phylohub.hub.replica import ReplicaConfig, run_replica
 from phylohub.hub.synth import SynthConfig, generate
 from phylohub.snapshot import build_snapshot
+from tests.snapshot.crawlfiles import card, write_cards
 
 #: What each kind of planted malformed tag must be recorded as.
 REASON_OF_KIND = {

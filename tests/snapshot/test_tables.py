@@ -6,11 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
-from crawlfiles import Inputs, card, entry
 
 import phylohub.snapshot
 from phylohub.snapshot import build_snapshot, sql
 from phylohub.snapshot.tables import TABLES, VIEWS, render_markdown
+from tests.snapshot.crawlfiles import Inputs, card, entry
 
 ROOT = Path(__file__).resolve().parents[2]
 
