@@ -113,9 +113,19 @@ def test_dump_answering_500_falls_back(
         stats = fetch_dump(hub.endpoint, REPO, tmp_path / "b.parquet", tmp_path / "c",
                            RateBudget(None))  # fmt: skip
     assert stats.fallback and stats.rows == 0
+    assert "Request ID" not in stats.message and "127.0.0.1" not in stats.message
     assert pq.read_table(tmp_path / "b.parquet").num_rows == 0
     warnings = [r for r in caplog.records if r.name.startswith("phylohub")]
     assert len(warnings) == 1 and "every card is fetched" in warnings[0].getMessage()
+
+
+def test_missing_dump_falls_back_with_what_the_hub_said(eco: Path, tmp_path: Path) -> None:
+    config = ReplicaConfig(store=eco / "hub.sqlite", datasets_dir=tmp_path / "none")
+    with run_replica(config) as hub:
+        stats = fetch_dump(hub.endpoint, REPO, tmp_path / "b.parquet", tmp_path / "c",
+                           RateBudget(None))  # fmt: skip
+    # the Hub's own words, not the client's line (its request id differs on every run)
+    assert stats.fallback and stats.message == "Repository Not Found"
 
 
 def test_previous_has_priority_over_the_dump(eco: Path, crawled: dict, tmp_path: Path) -> None:

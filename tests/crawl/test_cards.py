@@ -89,14 +89,20 @@ def test_every_listed_model_gets_one_row_and_cards_are_byte_identical(
         by_status[row["status"]] = by_status.get(row["status"], 0) + 1
         model = listed[row["id"]]
         assert shard_of(row["id"], SHARDS) in range(SHARDS)
+        # a refusal keeps what the Hub said, never the request id or the URL (the endpoint):
+        # both differ from crawl to crawl
         if shapes.get(row["id"]) == "readme_404":  # README.md listed, but no file behind it
             assert row["status"] == "not_found" and row["http_status"] == 404
+            assert row["message"] == "Entry not found"
         elif model["card"] is None:
             assert row["status"] == "no_readme" and row["requests"] == 0
         elif model["disabled"]:
             assert row["status"] == "disabled"
+            assert row["message"] == "Access to this resource is disabled."
         elif model["gated"]:
             assert row["status"] == "gated" and row["http_status"] == 401
+            assert row["message"].startswith(f"Access to model {row['id']} is restricted. ")
+            assert "\n" not in row["message"]
         else:
             assert row["status"] == "ok"
             assert served_bytes(row["text"], row["raw"]) == truth[row["id"]]
@@ -138,6 +144,7 @@ def test_gated_cards_come_with_a_token_and_the_token_is_never_written(
     bad_rows = [r for r in bad if r["id"] in gated and r["status"] != "no_readme"]
     assert set(good_status.values()) <= {"ok", "no_readme", "disabled"}
     assert bad_rows and all(r["status"] == "gated" and r["http_status"] == 403 for r in bad_rows)
+    assert all(r["message"].endswith("you are not in the authorized list.") for r in bad_rows)
     for path in (tmp_path / "good").iterdir():
         assert token.encode() not in path.read_bytes()
 

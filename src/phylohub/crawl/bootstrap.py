@@ -40,6 +40,7 @@ from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import _http
 
+from phylohub.crawl.answers import hub_message
 from phylohub.crawl.ratelimit import RateBudget
 from phylohub.crawl.schema import CARD_ENCODINGS
 from phylohub.errors import PhylohubError
@@ -186,19 +187,6 @@ def _download(endpoint: str, repo: str, cache: Path, token: str | None) -> list[
     return files
 
 
-_REQUEST_ID: Final = re.compile(r"\s*\(Request ID: [^)]*\)")
-
-
-def without_request_id(message: str) -> str:
-    """An error line less the Hub's request id, which differs on every request (the log
-    keeps it; the stats file, a result, stays the same from run to run).
-
-    >>> without_request_id("401 Client Error. (Request ID: Root=1-6b13c345-25cc)")
-    '401 Client Error.'
-    """
-    return _REQUEST_ID.sub("", message)
-
-
 def fetch_dump(
     endpoint: str,
     repo: str,
@@ -218,7 +206,9 @@ def fetch_dump(
         message = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
         log.warning("bootstrap dump %s cannot be downloaded (%s): every card is fetched",
                     repo, message)  # fmt: skip
-        stats.fallback, stats.message, files = True, without_request_id(message), []
+        if isinstance(exc, HfHubHTTPError):  # the stats keep what the Hub said, the log all
+            message = hub_message(exc)
+        stats.fallback, stats.message, files = True, message, []
     finally:
         _http.set_client_factory(_http.default_client_factory)
     table = read_dump(files, repo)

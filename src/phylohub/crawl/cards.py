@@ -75,6 +75,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 from yarl import URL
 
+from phylohub.crawl.answers import hub_message
 from phylohub.crawl.bootstrap import bootstrap_row, dump_rows
 from phylohub.crawl.lock import hold_lock
 from phylohub.crawl.progress import PROGRESS_FILE, Progress
@@ -466,26 +467,30 @@ def _classify(
     status: int, headers: list[tuple[str, str]], body: bytes, url: str
 ) -> tuple[str, dict[str, Any]]:
     """The row status of an error answer, as huggingface_hub's ``hf_raise_for_status`` reads
-    it (gated, not found, disabled), from the answer rebuilt as its own response type."""
+    it (gated, not found, disabled), from the answer rebuilt as its own response type; the
+    message is what the Hub said (:func:`~phylohub.crawl.answers.hub_message`).
+
+    >>> url, rid = "http://127.0.0.1:8/a/b/resolve/main/README.md", ("X-Request-Id", "Root=1-6b")
+    >>> said = [("X-Error-Code", "GatedRepo"), ("X-Error-Message", "Access to a/b is restricted.")]
+    >>> _classify(401, [rid, *said], b"", url)
+    ('gated', {'http_status': 401, 'message': 'Access to a/b is restricted.'})
+    >>> _classify(502, [rid], b"", url)
+    ('error', {'http_status': 502, 'message': '502 Bad Gateway'})
+    """
     response = httpx2.Response(
         status, headers=headers, content=body, request=httpx2.Request("GET", url)
     )
     try:
         hf_raise_for_status(response)
     except GatedRepoError as exc:
-        return "gated", {"http_status": status, "message": _msg(exc)}
+        return "gated", {"http_status": status, "message": hub_message(exc)}
     except (RepositoryNotFoundError, RemoteEntryNotFoundError) as exc:
-        return "not_found", {"http_status": status, "message": _msg(exc)}
+        return "not_found", {"http_status": status, "message": hub_message(exc)}
     except DisabledRepoError as exc:
-        return "disabled", {"http_status": status, "message": _msg(exc)}
+        return "disabled", {"http_status": status, "message": hub_message(exc)}
     except HfHubHTTPError as exc:
-        return "error", {"http_status": status, "message": _msg(exc)}
+        return "error", {"http_status": status, "message": hub_message(exc)}
     return "error", {"http_status": status, "message": "unexpected answer"}
-
-
-def _msg(exc: Exception) -> str:
-    """The first line of a client error (URLs and server text only: no header is echoed)."""
-    return str(exc).splitlines()[0][:500]
 
 
 def _partial_table(partial: Path, columns: list[str] | None = None) -> pa.Table:

@@ -179,7 +179,12 @@ TABLES: tuple[Table, ...] = (
             _c("sha", "VARCHAR", "the repository sha the card was fetched at"),
             _c("status", "VARCHAR", "ok, no_readme, gated, not_found, disabled or error"),
             _c("http_status", "INTEGER", "last HTTP status; NULL when no request was made"),
-            _c("message", "VARCHAR", "error message; NULL when ok"),
+            _c(
+                "message",
+                "VARCHAR",
+                "what the Hub said when it refused the card (its `X-Error-Message`), else the "
+                "answer's status line, or the client's last error after its retries; NULL when ok",
+            ),
             _c(
                 "text",
                 "VARCHAR",
