@@ -39,11 +39,15 @@ proof:
 For each ordering the stage reports the paper's two shares
 (:class:`~phylohub.traits.ordering.Explained`): *drifts explained* (arcs of the oriented
 graph pointing forward / all arcs) and *mutations explained* (transitions between the
-graph's values going forward / all of them). A random ordering explains half of either
-in expectation. As an honest baseline for an *optimal* ordering, which over-fits noise,
-the stage also solves ``null_replicates`` graphs whose every pair keeps its total traffic
-but splits it by coin flips (no direction), and reports the null mean, spread and the
-share of replicates that explain at least as much as the data (a p-value).
+graph's values going forward / all of them). The order solved for one share can tie
+with other orders on it and not on the other share; ``weighted`` and ``unweighted`` break
+such ties by the other share (the optimum that also puts most of it forward:
+:func:`~phylohub.traits.ordering.tie_broken_weights`), so both shares are the same
+whichever exact solver, or version of it, finds the order. A random ordering explains
+half of either in expectation. As an honest baseline for an *optimal* ordering, which
+over-fits noise, the stage also solves ``null_replicates`` graphs whose every pair keeps
+its total traffic but splits it by coin flips (no direction), and reports the null mean,
+spread and the share of replicates that explain at least as much as the data (a p-value).
 """
 
 from __future__ import annotations
@@ -67,9 +71,11 @@ from phylohub.traits.ordering import (
     Ordering,
     OrderingSolver,
     explained,
+    order_value,
     oriented,
     second_best,
     solve_ordering,
+    tie_broken_weights,
 )
 from phylohub.traits.snapshot import RELATIONS, TYPED_RELATIONS, frame, open_snapshot
 from phylohub.vocabulary import TRAITS
@@ -266,6 +272,19 @@ class DriftGraph:
             raise PhylohubError(f"unknown ordering {kind!r}: one of {', '.join(ORDERINGS)}")
         return w
 
+    def solve_weights(self, kind: str) -> tuple[Array, int | None]:
+        """What SCIP maximises for an ordering kind, and the scale ``m`` of the kind's own
+        weights in it (None: the kind's own weights, no tie rule). ``weighted`` and
+        ``unweighted`` break their ties by the other share
+        (:func:`~phylohub.traits.ordering.tie_broken_weights`) unless the values could grow
+        too large for SCIP's tolerance; ``normalised``'s rates are not integers and have no
+        exact tie rule."""
+        if kind in ("weighted", "unweighted"):
+            broken = tie_broken_weights(self.counts, kind)
+            if broken is not None:
+                return broken
+        return self.weights(kind), None
+
     def shuffled(self, rng: np.random.Generator) -> DriftGraph:
         """The same graph with every pair's traffic split between its directions by coin
         flips (the no-drift baseline); totals per pair and exposures are kept."""
@@ -354,6 +373,7 @@ class OrderingReport:
     nodes: int
     triangles: int
     unique: bool | None
+    ties_broken: bool
     drifts_explained: float
     forward_arcs: int
     arcs: int
@@ -363,18 +383,29 @@ class OrderingReport:
     null: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def _report(graph: DriftGraph, result: Ordering, unique: bool | None) -> OrderingReport:
+def _report(
+    graph: DriftGraph, kind: str, result: Ordering, scale: int | None, unique: bool | None
+) -> OrderingReport:
+    """The report of ``result``, solved on :meth:`DriftGraph.solve_weights` of ``kind``
+    (``scale``: theirs): the objective and bound in the kind's own weights, SCIP's status
+    and gap of the problem it solved."""
     e = explained(graph.counts, result.order)
+    objective = result.objective
+    bound = result.bound
+    if scale is not None:  # m x primary + secondary, the secondary below m
+        objective = order_value(graph.weights(kind), result.order)
+        bound = max(objective, float(np.floor(result.bound / scale + 1e-9)))
     return OrderingReport(
         order=[graph.values[i] for i in result.order],
-        objective=result.objective,
-        bound=result.bound,
+        objective=objective,
+        bound=bound,
         gap=result.gap,
         status=result.status,
         optimal=result.optimal,
         nodes=result.nodes,
         triangles=result.triangles,
         unique=unique,
+        ties_broken=scale is not None,
         drifts_explained=e.drifts,
         forward_arcs=e.forward_arcs,
         arcs=e.arcs,
@@ -385,15 +416,18 @@ def _report(graph: DriftGraph, result: Ordering, unique: bool | None) -> Orderin
 
 
 def _is_unique(graph: DriftGraph, kind: str, best: Ordering, s: DriftSettings) -> bool | None:
+    """Whether no other order scores as much in ``kind``'s own weights (its tie rule
+    aside): the best order other than ``best`` solved (None: not proven either way)."""
     if graph.k < 2:
         return True
-    other = second_best(graph.weights(kind), best.order, s.time_limit_s, s.seed)
+    weights = graph.weights(kind)
+    other = second_best(weights, best.order, s.time_limit_s, s.seed)
     if other is None:
         return True
     if not (best.optimal and other.optimal):
         return None  # not proven either way within the time limit
-    tolerance = 1e-9 * max(1.0, abs(best.objective))
-    return bool(other.objective < best.objective - tolerance)
+    value = order_value(weights, best.order)
+    return bool(other.objective < value - 1e-9 * max(1.0, abs(value)))
 
 
 def _null_shares(
@@ -408,7 +442,7 @@ def _null_shares(
     shares = []
     solver = OrderingSolver(nulls[0].k, settings.time_limit_s, settings.seed)
     for g in nulls:
-        best = solver.solve(g.weights(kind))
+        best = solver.solve(g.solve_weights(kind)[0])
         e = explained(g.counts, best.order)
         shares.append((e.drifts, e.mutations))
     return shares
@@ -449,9 +483,10 @@ def _solve_kind(
 ) -> tuple[OrderingReport, float]:
     """The optimal ordering of one kind, its uniqueness and its report (no baseline yet);
     with SCIP's seconds, for the log."""
-    best = solve_ordering(graph.weights(kind), settings.time_limit_s, settings.seed)
+    weights, scale = graph.solve_weights(kind)
+    best = solve_ordering(weights, settings.time_limit_s, settings.seed)
     unique = _is_unique(graph, kind, best, settings) if settings.check_unique else None
-    return _report(graph, best, unique), best.seconds
+    return _report(graph, kind, best, scale, unique), best.seconds
 
 
 #: Coin-flip graphs per unit of work: small enough that two or more processes share the

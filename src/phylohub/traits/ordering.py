@@ -19,6 +19,10 @@ Dual reductions are switched off (the handler holds no variable locks), as SCIP 
 handlers that add constraints lazily. The search starts from a heuristic ordering (net
 outflow, improved by moving single traits), which SCIP must then beat or prove optimal;
 SCIP's own primal heuristics are off (they rarely beat it and cost time).
+
+Optima tie often (integer counts), and which tied order a solver returns is its own
+choice; :func:`tie_broken_weights` makes the drift orderings' optimum lexicographic, so
+that what the order explains does not depend on the solver.
 """
 
 from __future__ import annotations
@@ -589,3 +593,60 @@ def explained(counts: Array, order: Sequence[int]) -> Explained:
         forward_transitions=int(order_value(c, order)),
         transitions=int(c.sum()),
     )
+
+
+#: Largest value a tie-broken ordering may reach (:func:`tie_broken_weights`). SCIP stops
+#: at a relative gap of 1e-9, so one unit of the tie rule must stay well above 1e-9 of the
+#: whole: on 8-value graphs every lexicographic optimum was found up to 1e10, two of 40
+#: were missed near 1e11 (docs/traits.md, "Ties").
+MAX_TIE_BROKEN_VALUE = 10**9
+
+
+def tie_broken_weights(
+    counts: Array, kind: str, limit: int = MAX_TIE_BROKEN_VALUE
+) -> tuple[Array, int] | None:
+    """The weights of the ``weighted`` or ``unweighted`` ordering with their ties broken
+    by the other share, and their scale ``m``; None when their values could pass ``limit``.
+
+    ``weighted`` maximises the transitions put forward and, among the orders that do,
+    the arcs of the oriented graph; ``unweighted`` the reverse. Each order's value is
+    ``m`` times its primary plus its secondary, with ``m`` above any secondary an order
+    can reach: ``m`` = pairs with traffic + 1 (arcs) or transitions + 1 (a pair puts at
+    most its larger direction forward). Both are non-negative integers, so the optimum
+    is lexicographic, exactly, and any exact solver returns an order with the same two
+    shares, whichever of the tied optima it finds. ``m`` and the bound checked against
+    ``limit`` depend only on each pair's total traffic, which the coin-flip graphs keep:
+    a graph and its baseline are tie-broken alike.
+
+    Examples
+    --------
+    A 3-cycle: every order puts two of its three arcs forward, but not as many transitions.
+
+    >>> c = np.array([[0, 1, 0], [0, 0, 2], [2, 0, 0]])
+    >>> plain = explained(c, brute_force_ordering(oriented(c))[0])
+    >>> w, m = tie_broken_weights(c, "unweighted")
+    >>> broken = explained(c, brute_force_ordering(w)[0])
+    >>> [(e.forward_arcs, e.forward_transitions) for e in (plain, broken)]
+    [(2, 3), (2, 4)]
+    >>> m  # one more arc forward outweighs every transition
+    6
+    >>> tie_broken_weights(c * 10**9, "unweighted") is None
+    True
+    """
+    c = np.asarray(counts, dtype=np.int64).copy()
+    np.fill_diagonal(c, 0)
+    if c.min(initial=0) < 0:
+        raise PhylohubError("transition counts must be non-negative")
+    per_pair = np.triu(c + c.T, 1)
+    pairs, transitions = int(np.count_nonzero(per_pair)), int(per_pair.sum())
+    if pairs * transitions + pairs + transitions > limit:  # m * primary + secondary, at most
+        return None
+    arcs = oriented(c)
+    if kind == "weighted":
+        m, w = pairs + 1, c * (pairs + 1) + arcs
+    elif kind == "unweighted":
+        m, w = transitions + 1, arcs * (transitions + 1) + c
+    else:
+        raise PhylohubError(f"no tie rule for the {kind!r} ordering: weighted or unweighted")
+    out: Array = w.astype(float)
+    return out, m
