@@ -633,6 +633,8 @@ def tie_broken_weights(
     >>> tie_broken_weights(c * 10**9, "unweighted") is None
     True
     """
+    if kind not in ("weighted", "unweighted"):
+        raise PhylohubError(f"no tie rule for the {kind!r} ordering: weighted or unweighted")
     c = np.asarray(counts, dtype=np.int64).copy()
     np.fill_diagonal(c, 0)
     if c.min(initial=0) < 0:
@@ -644,9 +646,7 @@ def tie_broken_weights(
     arcs = oriented(c)
     if kind == "weighted":
         m, w = pairs + 1, c * (pairs + 1) + arcs
-    elif kind == "unweighted":
-        m, w = transitions + 1, arcs * (transitions + 1) + c
     else:
-        raise PhylohubError(f"no tie rule for the {kind!r} ordering: weighted or unweighted")
+        m, w = transitions + 1, arcs * (transitions + 1) + c
     out: Array = w.astype(float)
     return out, m
