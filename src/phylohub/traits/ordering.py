@@ -597,8 +597,8 @@ def explained(counts: Array, order: Sequence[int]) -> Explained:
 
 #: Largest value a tie-broken ordering may reach (:func:`tie_broken_weights`). SCIP stops
 #: at a relative gap of 1e-9, so one unit of the tie rule must stay well above 1e-9 of the
-#: whole: on 8-value graphs every lexicographic optimum was found up to 1e10, two of 40
-#: were missed near 1e11 (docs/traits.md, "Ties").
+#: whole: on 8-value graphs every lexicographic optimum was found up to 1e10; near 1e11
+#: two of 40 were missed, and reported optimal (docs/traits.md, "Ties").
 MAX_TIE_BROKEN_VALUE = 10**9
 
 
