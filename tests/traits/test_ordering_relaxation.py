@@ -1,0 +1,134 @@
+"""The LP relaxation that stands in for SCIP on the coin-flip baseline: every order it
+returns is optimal (brute force), it returns none where the relaxation is weaker than the
+optimum, and the baseline's shares are those of SCIP alone."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from phylohub.errors import PhylohubError
+from phylohub.traits import drift
+from phylohub.traits.drift import DriftGraph, DriftSettings, _null_shares, _nulls, order_graph
+from phylohub.traits.ordering import (
+    RelaxationSolver,
+    brute_force_ordering,
+    explained,
+    order_value,
+    solve_ordering,
+    tie_broken_weights,
+)
+
+#: Coin-flip counts of 8 values whose LP relaxation (every triangle inequality) is worth
+#: 801 in the unweighted tie-broken weights while the best order is worth 781: no bound
+#: of the relaxation can prove an order optimal, so SCIP must solve it. Found by search.
+WEAK = np.array(
+    [[0, 2, 0, 1, 1, 2, 0, 3], [0, 0, 0, 0, 1, 0, 1, 0], [0, 0, 0, 0, 0, 0, 0, 1],
+     [2, 1, 1, 0, 0, 0, 1, 1], [0, 0, 2, 2, 0, 1, 0, 3], [1, 0, 1, 0, 2, 0, 0, 0],
+     [0, 1, 1, 2, 2, 0, 0, 1], [0, 1, 0, 2, 0, 3, 0, 0]]
+)  # fmt: skip
+
+
+def _coin_flips(rng: np.random.Generator, k: int, high: int = 4) -> np.ndarray:
+    """Traffic per pair split by coin flips, as the null baseline draws it."""
+    total = np.triu(rng.integers(0, high, size=(k, k)), 1)
+    forward = rng.binomial(total, 0.5)
+    out: np.ndarray = forward + (total - forward).T
+    return out
+
+
+def _graph(counts: np.ndarray, trait: str = "task") -> DriftGraph:
+    k = counts.shape[0]
+    values = tuple(f"v{i}" for i in range(k))
+    return DriftGraph(trait, values, (1,) * k, np.arange(1, k + 1), counts, int(counts.sum()))
+
+
+def _relaxation_value(weights: np.ndarray) -> float:
+    """The LP optimum with every triangle inequality written out (HiGHS, for checking)."""
+    k = weights.shape[0]
+    first, second = np.triu_indices(k, 1)
+    index = np.zeros((k, k), dtype=np.int64)
+    index[first, second] = np.arange(len(first))
+    rows = []
+    for i, j, m in itertools.combinations(range(k), 3):
+        row = np.zeros(len(first))
+        row[[index[i, j], index[j, m]]] = 1
+        row[index[i, m]] = -1
+        rows.append(row)
+    a = np.array(rows)
+    gains = weights[first, second] - weights[second, first]
+    lp = linprog(
+        -gains,
+        A_ub=np.vstack([a, -a]),
+        b_ub=np.concatenate([np.ones(len(a)), np.zeros(len(a))]),
+        bounds=(0, 1),
+        method="highs",
+    )
+    return float(-lp.fun + weights[second, first].sum())
+
+
+@pytest.mark.parametrize("kind", ["weighted", "unweighted"])
+def test_every_order_it_returns_is_optimal(kind: str) -> None:
+    rng = np.random.default_rng(20261207)
+    proven = 0
+    for k in (4, 5, 6, 7, 8):
+        solver = RelaxationSolver(k)  # one LP for every graph of k values, as the stage
+        for _ in range(25):
+            weights, _m = tie_broken_weights(_coin_flips(rng, k), kind)
+            order = solver.solve(weights)
+            if order is not None:
+                assert sorted(order) == list(range(k))
+                assert order_value(weights, order) == brute_force_ordering(weights)[1]
+                proven += 1
+    assert proven > 100  # of 125: the relaxation proves most of them
+
+
+def test_a_relaxation_weaker_than_the_optimum_proves_nothing_and_scip_solves_it() -> None:
+    weights, _m = tie_broken_weights(WEAK, "unweighted")
+    best = brute_force_ordering(weights)[1]
+    assert (best, _relaxation_value(weights)) == pytest.approx((781, 801))
+    assert RelaxationSolver(8).solve(weights) is None
+    assert solve_ordering(weights).objective == best
+    # in the baseline, the graph's shares are those of the (lexicographic) optimum
+    e = explained(WEAK, brute_force_ordering(weights)[0])
+    assert _null_shares([_graph(WEAK)], "unweighted", DriftSettings()) == [(e.drifts, e.mutations)]
+
+
+def test_the_baseline_is_what_scip_alone_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(3.0, size=(12, 12)) * (rng.random((12, 12)) < 0.6)
+    np.fill_diagonal(counts, 0)
+    graph = _graph(counts)
+    settings = DriftSettings(null_replicates=40, check_unique=False, seed=4)
+    calls = {"proven": 0, "all": 0}
+
+    class Counted(RelaxationSolver):
+        def solve(self, weights: np.ndarray) -> tuple[int, ...] | None:
+            order = super().solve(weights)
+            calls["all"] += 1
+            calls["proven"] += order is not None
+            return order
+
+    monkeypatch.setattr(drift, "RelaxationSolver", Counted)
+    with_relaxation = order_graph(graph, settings)
+    assert calls["all"] == 2 * 40  # every weighted and unweighted coin-flip graph
+    assert calls["proven"] > 40  # most of them stood in for SCIP
+
+    class Never(RelaxationSolver):
+        def solve(self, weights: np.ndarray) -> tuple[int, ...] | None:
+            return None
+
+    monkeypatch.setattr(drift, "RelaxationSolver", Never)
+    assert order_graph(graph, settings) == with_relaxation
+    assert len(_nulls(graph, settings)) == 40
+
+
+def test_it_refuses_weights_it_cannot_prove() -> None:
+    solver = RelaxationSolver(3)
+    with pytest.raises(PhylohubError, match="integer weights"):
+        solver.solve(np.array([[0, 0.5, 0], [0, 0, 1], [1, 0, 0]]))
+    with pytest.raises(PhylohubError, match="orders 3 traits, not 2"):
+        solver.solve(np.zeros((2, 2)))
