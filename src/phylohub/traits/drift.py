@@ -439,7 +439,7 @@ def _null_shares(
 
     With tie-broken weights (``weighted``, ``unweighted``) every optimum has the same
     two shares, so the LP relaxation's order stands in for SCIP's wherever it is proven
-    optimal (:class:`~phylohub.traits.ordering.RelaxationSolver`, about a tenth of
+    optimal (:class:`~phylohub.traits.ordering.RelaxationSolver`, about a sixth of
     SCIP's time); the others, and every ``normalised`` graph, are SCIP's. One SCIP model
     serves every graph and returns what a fresh one would
     (:class:`~phylohub.traits.ordering.OrderingSolver`)."""

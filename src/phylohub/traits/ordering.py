@@ -25,7 +25,7 @@ choice; :func:`tie_broken_weights` makes the drift orderings' optimum lexicograp
 that what the order explains does not depend on the solver. That lets
 :class:`RelaxationSolver` stand in for SCIP on the null baseline, where only the shares
 are kept: the LP relaxation alone, with the triangles added the same way, proves most of
-those graphs' optima from its duals, in about a tenth of SCIP's time.
+those graphs' optima from its duals, in about a sixth of SCIP's time.
 """
 
 from __future__ import annotations
@@ -516,8 +516,8 @@ class RelaxationSolver:
     on the graphs solved before (the LP starts from its last basis).
 
     On the coin-flip graphs of the benchmark snapshots (20 values, tie-broken) the LP
-    proves 94-100% of the ``weighted`` and 53-99% of the ``unweighted`` ones, in a tenth of
-    SCIP's time (docs/traits.md, "Scale").
+    proves 94-100% of the ``weighted`` and 53-100% of the ``unweighted`` ones, in about a
+    sixth of SCIP's time (docs/traits.md, "Scale").
 
     Examples
     --------
