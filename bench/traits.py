@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/make_snapshot.py 1860000      # once
     .venv/bin/python bench/traits.py [SNAPSHOT] [--solver-only | --stage-only] [--instances 5]
+        [--ks 20 40 60]
 
 (default snapshot ``synth-1860000``, the paper's 1,860,411 models rounded, in the
 benchmarks' own Snakemake working directory ``results/bench/work``). Then:
@@ -15,7 +16,11 @@ benchmarks' own Snakemake working directory ``results/bench/work``). Then:
    and *coin-flip* (the same traffic with random directions: no order at all, the
    graphs of the stage's baseline and the hardest case); prints the median and largest
    seconds, the branch-and-bound nodes and the triangle constraints added against all
-   ``2 C(k, 3)`` of them, and checks that every solve proved optimality.
+   ``2 C(k, 3)`` of them, and checks that every solve proved optimality; beside SCIP,
+   the LP relaxation that stands in for it on the baseline
+   (:class:`phylohub.traits.ordering.RelaxationSolver`, one LP per k): how many of the
+   same graphs it proves optimal, and its median and largest seconds (``--ks`` picks
+   the sizes; k = 60's coin-flip graphs take SCIP minutes).
 """
 
 from __future__ import annotations
@@ -97,26 +102,39 @@ def coin_flip(rng: np.random.Generator, counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def solver_table(instances: int, time_limit: float = 600.0) -> None:
-    from phylohub.traits.ordering import solve_ordering
+def solver_table(instances: int, ks: list[int], time_limit: float = 600.0) -> None:
+    from phylohub.traits.ordering import RelaxationSolver, order_value, solve_ordering
 
     print(f"{'k':>3} {'instances':<10} {'median s':>9} {'max s':>8} {'nodes':>7} "
-          f"{'triangles added':>16} {'of all':>8}")  # fmt: skip
+          f"{'triangles added':>16} {'of all':>8} {'LP proved':>10} {'LP median s':>12} "
+          f"{'LP max s':>9}")  # fmt: skip
     rng = np.random.default_rng(20250712)
-    for k in (20, 40, 60):
+    for k in ks:
         cases = {"planted": [], "coin-flip": []}
         for _ in range(instances):
             w = planted(rng, k)
             cases["planted"].append(w)
             cases["coin-flip"].append(coin_flip(rng, w))
+        relaxation = RelaxationSolver(k)
         for kind, ws in cases.items():
             results = [solve_ordering(w.astype(float), time_limit=time_limit) for w in ws]
             unproven = [r for r in results if not r.optimal]
             seconds = [r.seconds for r in results]
+            lp_seconds, proved = [], 0
+            for w, r in zip(ws, results, strict=True):
+                start = time.process_time()
+                order = relaxation.solve(w)
+                lp_seconds.append(time.process_time() - start)
+                if order is not None:
+                    proved += 1
+                    if r.optimal and order_value(w, order) != r.objective:
+                        raise SystemExit(f"the relaxation's order is not SCIP's optimum (k={k})")
             print(
                 f"{k:>3} {kind:<10} {statistics.median(seconds):>9.3f} {max(seconds):>8.3f} "
                 f"{max(r.nodes for r in results):>7} "
-                f"{max(r.triangles for r in results):>16,} {2 * math.comb(k, 3):>8,}"
+                f"{max(r.triangles for r in results):>16,} {2 * math.comb(k, 3):>8,} "
+                f"{f'{proved}/{len(ws)}':>10} {statistics.median(lp_seconds):>12.3f} "
+                f"{max(lp_seconds):>9.3f}"
                 + (f"  ({len(unproven)} not proven optimal)" if unproven else "")
             )
 
@@ -127,13 +145,14 @@ def main() -> None:
     parser.add_argument("--solver-only", action="store_true")
     parser.add_argument("--stage-only", action="store_true", help="leave out the SCIP table")
     parser.add_argument("--instances", type=int, default=5)
+    parser.add_argument("--ks", type=int, nargs="+", default=[20, 40, 60], help="graph sizes")
     a = parser.parse_args()
     if not a.solver_only:
         seconds = run_stage(a.snapshot)
         print_rule_benchmarks(a.snapshot)
         print(f"whole traits stage on 2 cores: {seconds:.1f} s wall-clock\n")
     if not a.stage_only:
-        solver_table(a.instances)
+        solver_table(a.instances, a.ks)
 
 
 if __name__ == "__main__":
