@@ -433,9 +433,10 @@ def _is_unique(graph: DriftGraph, kind: str, best: Ordering, s: DriftSettings) -
 
 def _null_shares(
     nulls: Sequence[DriftGraph], kind: str, settings: DriftSettings
-) -> list[tuple[float, float]]:
+) -> tuple[list[tuple[float, float]], int]:
     """Both shares (drifts, mutations) of the optimal orders of coin-flip graphs, for
-    the ordering ``kind``, the same in whichever process, after whatever other slice.
+    the ordering ``kind``, the same in whichever process, after whatever other slice;
+    and how many of the graphs the LP relaxation ordered (for the log).
 
     With tie-broken weights (``weighted``, ``unweighted``) every optimum has the same
     two shares, so the LP relaxation's order stands in for SCIP's wherever it is proven
@@ -444,20 +445,23 @@ def _null_shares(
     serves every graph and returns what a fresh one would
     (:class:`~phylohub.traits.ordering.OrderingSolver`)."""
     if not nulls:
-        return []
+        return [], 0
     shares = []
     k = nulls[0].k
     relaxation = RelaxationSolver(k) if kind in ("weighted", "unweighted") else None
     solver: OrderingSolver | None = None
+    proven = 0
     for g in nulls:
         weights, scale = g.solve_weights(kind)
         order = relaxation.solve(weights) if relaxation is not None and scale is not None else None
         if order is None:
             solver = solver or OrderingSolver(k, settings.time_limit_s, settings.seed)
             order = solver.solve(weights).order
+        else:
+            proven += 1
         e = explained(g.counts, order)
         shares.append((e.drifts, e.mutations))
-    return shares
+    return shares, proven
 
 
 def _nulls(graph: DriftGraph, settings: DriftSettings) -> list[DriftGraph]:
@@ -518,7 +522,8 @@ class _Unit:
 
 
 def _run(unit: _Unit, graph: DriftGraph, nulls: Sequence[DriftGraph], s: DriftSettings) -> Any:
-    """A unit's result: (report, seconds) of an ordering, or a slice's shares."""
+    """A unit's result: (report, seconds) of an ordering, or a slice's
+    :func:`_null_shares`."""
     if unit.stop < 0:
         return _solve_kind(graph, unit.kind, s)
     return _null_shares(nulls, unit.kind, s)
@@ -552,19 +557,21 @@ def _assemble(
     }
     for kind in ORDERINGS:
         report, seconds = done[_Unit(n, kind)]
-        shares = [
-            share
+        slices = [
+            part
             for unit, part in done.items()
             if unit.graph == n and unit.kind == kind and unit.stop >= 0
-            for share in part
         ]
+        shares = [share for part, _proven in slices for share in part]
         if shares:
             report.null = _baseline(shares, report)
         log.info(
-            "%s %s: drifts %d/%d, mutations %d/%d, %s in %.2f s%s",
+            "%s %s: drifts %d/%d, mutations %d/%d, %s in %.2f s%s; %d coin-flip graphs, "
+            "%d of them ordered by the LP relaxation, the others by SCIP",
             graph.trait, kind, report.forward_arcs, report.arcs, report.forward_transitions,
             report.transitions, report.status, seconds,
             "" if report.unique is None else (", unique" if report.unique else ", not unique"),
+            len(shares), sum(proven for _part, proven in slices),
         )  # fmt: skip
         out["orderings"][kind] = asdict(report)
     return out
