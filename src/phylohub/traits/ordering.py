@@ -210,6 +210,14 @@ def _heuristic_order_numpy(weights: Array) -> list[int]:
     return [int(x) for x in order]
 
 
+def _triples(k: int) -> Array:
+    """Every triple a < b < c of ``k`` traits, in lexicographic order (rows of 3)."""
+    a, b, c = np.meshgrid(np.arange(k), np.arange(k), np.arange(k), indexing="ij")
+    keep = (a < b) & (b < c)
+    out: Array = np.stack([a[keep], b[keep], c[keep]], axis=1)
+    return out
+
+
 class _Triangles(Conshdlr):
     """Adds the 3-cycle inequalities a solution violates, as SCIP asks for them."""
 
@@ -223,9 +231,7 @@ class _Triangles(Conshdlr):
         # Each triangle's constraint, made once and added again by later solves of an
         # OrderingSolver (the variables stay); the same expression, name and flags.
         self.made: dict[tuple[int, int, int, int], tuple[Any, str]] = {}
-        a, b, c = np.meshgrid(np.arange(k), np.arange(k), np.arange(k), indexing="ij")
-        keep = (a < b) & (b < c)
-        self.triples = np.stack([a[keep], b[keep], c[keep]], axis=1)
+        self.triples = _triples(k)
         self.ab = self.triples[:, 0] * k + self.triples[:, 1]
         self.bc = self.triples[:, 1] * k + self.triples[:, 2]
         self.ac = self.triples[:, 0] * k + self.triples[:, 2]
@@ -536,8 +542,7 @@ class RelaxationSolver:
         pairs = len(self.first)
         index = np.zeros((k, k), dtype=np.int64)
         index[self.first, self.second] = np.arange(pairs)
-        triples = np.array(list(itertools.combinations(range(k), 3)), dtype=np.int64)
-        i, j, m = triples.reshape(-1, 3).T
+        i, j, m = _triples(k).T
         # triangle t: 0 <= y[ij[t]] + y[jm[t]] - y[im[t]] <= 1
         self.ij, self.jm, self.im = index[i, j], index[j, m], index[i, m]
         self.lp = LP("ordering_relaxation", sense="maximize")
@@ -592,8 +597,8 @@ class RelaxationSolver:
         )
         constant = float(w[self.second, self.first].sum())
         bound = constant + np.maximum(reduced, 0).sum() + np.maximum(duals, 0).sum()
-        behind = np.bincount(np.where(y > 0.5, self.second, self.first), minlength=self.k)
-        order = tuple(int(x) for x in np.argsort(behind, kind="stable"))
+        keys = zip(self.first.tolist(), self.second.tolist(), strict=True)
+        order = tuple(_order_of(dict(zip(keys, y.tolist(), strict=True)), self.k))
         return order if bound < order_value(w, order) + 0.5 else None
 
 
