@@ -288,14 +288,14 @@ def similarity_variants(wildcards):
 
 def similarity_texts(wildcards):
     """Texts whose measures are plotted: each metadata variant, then the card."""
-    from phylohub.similarity.measures import text_name
+    from phylohub.similarity.names import text_name
 
     return [text_name(v) for v in similarity_variants(wildcards)] + ["card"]
 
 
 def similarity_measures(wildcards):
     """Every measure column the similarity stage writes."""
-    from phylohub.similarity.measures import measure_names
+    from phylohub.similarity.names import measure_names
 
     return measure_names(similarity_variants(wildcards))
 

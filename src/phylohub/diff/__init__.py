@@ -5,9 +5,25 @@
 snapshot for the time series, :mod:`.plots` the figures. Reference: ``docs/diff.md``.
 """
 
-from phylohub.diff.compare import compare_snapshots, write_diff
-from phylohub.diff.series import collect_series, snapshot_point
-from phylohub.diff.snapshots import earlier_snapshots, previous_snapshot
+from typing import TYPE_CHECKING
+
+import lazy_loader as lazy
+
+if TYPE_CHECKING:
+    from phylohub.diff.compare import compare_snapshots, write_diff
+    from phylohub.diff.series import collect_series, snapshot_point
+    from phylohub.diff.snapshots import earlier_snapshots, previous_snapshot
+
+#: Where each name of the package lives, imported on first use: the Snakefile's input
+#: functions need only :mod:`.snapshots` (paths), not the diff's polars and DuckDB.
+_WHERE = {
+    "compare": ("compare_snapshots", "write_diff"),
+    "series": ("collect_series", "snapshot_point"),
+    "snapshots": ("earlier_snapshots", "previous_snapshot"),
+}
+__getattr__, __dir__, _ = lazy.attach(
+    __name__, submod_attrs={module: list(names) for module, names in _WHERE.items()}
+)
 
 __all__ = [
     "collect_series",

@@ -5,7 +5,7 @@
 - :mod:`phylohub.similarity.vectorize`: exact top-k uni/bigram vocabularies, term counts
   and TF-IDF over a whole snapshot (equal to scikit-learn's, much faster).
 - :mod:`phylohub.similarity.measures`: TF-IDF, bag-of-words and Levenshtein similarity of
-  every sampled pair.
+  every sampled pair; their names in :mod:`phylohub.similarity.names`.
 - :mod:`phylohub.similarity.summary`: means with bootstrap intervals and the paper's claims.
 - :mod:`phylohub.similarity.plots`: Figure 7 and the every-measure overview.
 - :mod:`phylohub.similarity.stage`: what the rules run. Reference: ``docs/similarity.md``.
@@ -16,13 +16,8 @@ from typing import TYPE_CHECKING
 import lazy_loader as lazy
 
 if TYPE_CHECKING:
-    from phylohub.similarity.measures import (
-        DEFAULT_VARIANTS,
-        METRICS,
-        SimilarityOptions,
-        measure_names,
-        pair_similarity,
-    )
+    from phylohub.similarity.measures import SimilarityOptions, pair_similarity
+    from phylohub.similarity.names import DEFAULT_VARIANTS, METRICS, measure_names
     from phylohub.similarity.summary import Summary, summarize
     from phylohub.similarity.texts import PAPER_FIELDS, CardOptions, metadata_string
 
@@ -30,9 +25,8 @@ if TYPE_CHECKING:
 #: one module, and summarising or plotting has no use for the measures' imports (nor
 #: the measures for matplotlib); their start-up cost more than some rules' work.
 _WHERE = {
-    "measures": (
-        "DEFAULT_VARIANTS", "METRICS", "SimilarityOptions", "measure_names", "pair_similarity",
-    ),
+    "measures": ("SimilarityOptions", "pair_similarity"),
+    "names": ("DEFAULT_VARIANTS", "METRICS", "measure_names"),
     "summary": ("Summary", "summarize"),
     "texts": ("PAPER_FIELDS", "CardOptions", "metadata_string"),
 }  # fmt: skip

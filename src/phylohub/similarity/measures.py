@@ -52,6 +52,7 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cpdist
 
 from phylohub.errors import PhylohubError
+from phylohub.similarity.names import DEFAULT_VARIANTS, METRICS, measure_names, text_name
 from phylohub.similarity.texts import (
     METADATA_VARIANTS,
     PAPER_FIELDS,
@@ -94,13 +95,6 @@ log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-
-#: Metadata variants computed unless told otherwise: the paper's string, the same without
-#: ids, and the traits alone (see :mod:`phylohub.similarity.texts`).
-DEFAULT_VARIANTS: Final[tuple[str, ...]] = ("paper", "no_ids", "traits")
-
-#: The three metrics, in the paper's order of preference.
-METRICS: Final[tuple[str, ...]] = ("tfidf", "bow", "levenshtein")
 
 
 @dataclass(frozen=True)
@@ -205,17 +199,6 @@ def vocabulary_rows(n_models: int, sample: int | None, seed: int) -> IntArray | 
         return None
     rng = np.random.default_rng(np.random.SeedSequence([seed, _SAMPLE_STREAM]))
     return np.sort(rng.choice(n_models, size=sample, replace=False)).astype(np.int64)
-
-
-def text_name(variant: str) -> str:
-    """Name of a metadata variant's text in measure names (``paper`` -> ``metadata``)."""
-    return "metadata" if variant == "paper" else f"metadata_{variant}"
-
-
-def measure_names(variants: Iterable[str]) -> list[str]:
-    """Every measure computed for these metadata variants, cards last."""
-    texts = [text_name(v) for v in variants] + ["card"]
-    return [f"{t}_{m}" for t in texts for m in METRICS]
 
 
 def cosine_pairs(unit: sp.csr_matrix, left: IntArray, right: IntArray) -> FloatArray:

@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 from phylohub.figures import KIN_COLOURS, pyplot, save_figure
 from phylohub.kinship.sampling import RELATIONS, shape_pairs
 from phylohub.kinship.shapes import SHAPE_NODES
-from phylohub.similarity.measures import METRICS, text_name
+from phylohub.similarity.names import METRICS, text_name
 
 __all__ = ["plot_similarity_by_relation", "plot_similarity_measures"]
 
