@@ -30,6 +30,8 @@ def snakefile_imports() -> list[str]:
 
 def test_the_snakefile_imports_no_data_library() -> None:
     imports = snakefile_imports()
+    # the probe reads one line per import: a parenthesised one would be cut short
+    assert [i for i in imports if i.endswith("(")] == [], "one line per phylohub import"
     # the probe: the imports below are the ones the DAG needs (names of the similarity
     # measures, the findings' sources, the earlier snapshots)
     assert "from phylohub.similarity.names import measure_names" in imports
