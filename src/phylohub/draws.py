@@ -21,15 +21,24 @@ import numpy as np
 import numpy.typing as npt
 
 
-def count_draws(draws: npt.NDArray[Any], n: int) -> npt.NDArray[np.float64]:
+def count_draws(
+    draws: npt.NDArray[Any], n: int, at: npt.NDArray[np.int64] | None = None
+) -> npt.NDArray[np.float64]:
     """Per row of ``draws`` (indexes in ``[0, n)``), how often each index was drawn.
+
+    With ``at``, only the counts of the indexes ``at``, in that order (an index may come
+    more than once): ``count_draws(draws, n)[:, at]``, each row taken from its own
+    counts while they are in the cache rather than from the whole block afterwards.
 
     Examples
     --------
     >>> count_draws(np.array([[0, 0, 2], [1, 2, 2]]), 3).tolist()
     [[2.0, 0.0, 1.0], [0.0, 1.0, 2.0]]
+    >>> count_draws(np.array([[0, 0, 2], [1, 2, 2]]), 3, at=np.array([2, 0, 2])).tolist()
+    [[1.0, 2.0, 1.0], [2.0, 0.0, 2.0]]
     """
-    counts = np.empty((draws.shape[0], n), dtype=np.float64)
+    counts = np.empty((draws.shape[0], n if at is None else at.size), dtype=np.float64)
     for i, row in enumerate(draws):
-        counts[i] = np.bincount(row, minlength=n)
+        drawn = np.bincount(row, minlength=n)
+        counts[i] = drawn if at is None else drawn.take(at)
     return counts

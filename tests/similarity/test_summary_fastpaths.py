@@ -1,7 +1,9 @@
 """The summary's fast paths give what the plain ones give: ids coded through the
 files' dictionaries and a binary search find the same similarity rows as a join on the
 id strings; measures with the same rows missing share one column of counts and still
-get the mean over the drawn families; the kin shapes' names load no forest."""
+get the mean over the drawn families; each table's counts, taken at its families as they
+are counted, give the products of counts copied out of the whole block to the bit; the
+kin shapes' names load no forest."""
 
 from __future__ import annotations
 
@@ -125,6 +127,25 @@ def test_shared_counts_and_a_subset_of_families_give_the_mean_over_drawn_familie
                 sup.filter(RuntimeWarning)
                 want = np.nanmean(v[rows], axis=0) if rows.size else np.full(v.shape[1], np.nan)
             np.testing.assert_allclose(boot[r], want, rtol=1e-12, atol=1e-15)
+
+
+def test_counts_taken_per_table_give_the_products_of_copied_counts_to_the_bit() -> None:
+    # the plain path: the whole block of counts, each table's families copied out of it
+    # (contiguous), times its per-family sums; tables large enough that the products
+    # add their terms in several blocks
+    rng = np.random.default_rng(12)
+    fam = [rng.integers(0, 5_000, size=20_000), rng.integers(2_000, 3_500, size=6_000)]
+    fam.append(rng.integers(0, 5_000, size=300))  # few families, spread over all
+    tables = [(rng.normal(size=(f.size, k)), f) for f, k in zip(fam, (3, 7, 12), strict=True)]
+    boots = bootstrap_cluster_means(tables, 200, np.random.default_rng(3), 64)
+    labels = np.unique(np.concatenate(fam))
+    parts = [_cluster_sums(v, np.searchsorted(labels, f)) for v, f in tables]
+    blocks = list(resample_clusters(labels.size, 200, np.random.default_rng(3), 64))
+    for boot, (index, sums, _, rows, _, _) in zip(boots, parts, strict=True):
+        m = np.column_stack([sums, rows])
+        prods = [np.ascontiguousarray(np.take(w, index, axis=1)) @ m for w in blocks]
+        want = np.vstack([p[:, :-1] / p[:, -1:] for p in prods])
+        assert np.array_equal(boot, want)
 
 
 def test_the_summary_loads_no_forest_or_graph_library() -> None:

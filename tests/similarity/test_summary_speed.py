@@ -99,6 +99,8 @@ def test_counting_draws_gives_each_rows_counts(n: int) -> None:
     counts = count_draws(draws, n)
     assert counts.dtype == np.float64
     assert np.array_equal(counts, expected)
+    at = rng.integers(0, n, size=2 * n)  # some indexes twice, in no order
+    assert np.array_equal(count_draws(draws, n, at), expected[:, at])
 
 
 @pytest.mark.parametrize("n_clusters", [3, 50, 20_000])
