@@ -58,16 +58,26 @@ def plot_scaling(folder: Path, cores: int) -> Path | None:
     if not stage_seconds(folder, cores):
         return None
     fig, axes = plt.subplots(1, 2, figsize=(13, 5))
-    for ax, column, what in zip(axes, ("wall_s", "cpu_s"), ("wall", "CPU"), strict=True):
-        stages = stage_seconds(folder, cores, column)
+    columns = {
+        what: stage_seconds(folder, cores, c) for what, c in (("wall", "wall_s"), ("CPU", "cpu_s"))
+    }
+    # one style per stage in both panels (a stage measured in one panel only, e.g. with
+    # no CPU sampled, shifts no other stage's colour)
+    order = list(dict.fromkeys(stage for stages in columns.values() for stage in stages))
+    for ax, (what, stages) in zip(axes, columns.items(), strict=True):
         sizes = sorted({n for points in stages.values() for n in points})
         print(f"{what} seconds")
-        for i, (stage, points) in enumerate(stages.items()):
+        for stage, points in stages.items():
             ns = sorted(points)
             b = exponent(points)
             label = f"{stage} (b = {b:.2f})" if b is not None else stage
             # the default cycle has 10 colours: past them, another marker and line style
-            style = {"marker": "os^D"[i // 10 % 4], "linestyle": ("-", "--")[i // 10 % 2]}
+            i = order.index(stage)
+            style = {
+                "color": f"C{i % 10}",
+                "marker": "os^D"[i // 10 % 4],
+                "linestyle": ("-", "--")[i // 10 % 2],
+            }
             ax.plot(ns, [points[n] for n in ns], label=label, **style)
             print(f"  {stage:<12} " + "  ".join(f"{n:>9,}: {points[n]:8.1f} s" for n in ns)
                   + (f"   exponent {b:.2f}" if b is not None else ""))  # fmt: skip
