@@ -75,6 +75,7 @@ rule plot_family_trees:
         "logs/{snapshot}/plot_family_trees.log",
     benchmark:
         "benchmarks/{snapshot}/plot_family_trees.tsv"
+    priority: LONG_FIGURE
     conda:
         "../../envs/phylohub.yaml"
     params:
@@ -120,6 +121,7 @@ rule plot_family_figures:
         "logs/{snapshot}/plot_family_figures.log",
     benchmark:
         "benchmarks/{snapshot}/plot_family_figures.tsv"
+    priority: LONG_FIGURE
     conda:
         "../../envs/phylohub.yaml"
     params:

@@ -138,6 +138,7 @@ rule plot_merges:
         "logs/{snapshot}/plot_merges.log",
     benchmark:
         "benchmarks/{snapshot}/plot_merges.tsv"
+    priority: LONG_FIGURE
     conda:
         "../../envs/phylohub.yaml"
     params:

@@ -138,6 +138,7 @@ rule plot_similarity_figures:
         "logs/{snapshot}/plot_similarity_figures.log",
     benchmark:
         "benchmarks/{snapshot}/plot_similarity_figures.tsv"
+    priority: LONG_FIGURE
     conda:
         "../../envs/phylohub.yaml"
     params:

@@ -87,6 +87,7 @@ rule plot_summary:
         "logs/{snapshot}/plot_summary.log",
     benchmark:
         "benchmarks/{snapshot}/plot_summary.tsv"
+    priority: LONG_FIGURE
     conda:
         "../../envs/phylohub.yaml"
     params:

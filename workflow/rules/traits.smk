@@ -137,6 +137,7 @@ rule plot_trait_drift:
         "logs/{snapshot}/plot_trait_drift.log",
     benchmark:
         "benchmarks/{snapshot}/plot_trait_drift.tsv"
+    priority: LONG_FIGURE
     conda:
         "../../envs/phylohub.yaml"
     params:
