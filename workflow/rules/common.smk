@@ -291,9 +291,9 @@ def similarity_variants(wildcards):
 
 def similarity_texts(wildcards):
     """Texts whose measures are plotted: each metadata variant, then the card."""
-    from phylohub.similarity.names import text_name
+    from phylohub.similarity.names import text_names
 
-    return [text_name(v) for v in similarity_variants(wildcards)] + ["card"]
+    return text_names(similarity_variants(wildcards))
 
 
 def similarity_measures(wildcards):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["DEFAULT_VARIANTS", "METRICS", "measure_names", "text_name"]
+__all__ = ["DEFAULT_VARIANTS", "METRICS", "measure_names", "text_name", "text_names"]
 
 #: Metadata variants computed unless told otherwise: the paper's string, the same without
 #: ids, and the traits alone (see :mod:`phylohub.similarity.texts`).
@@ -23,6 +23,11 @@ def text_name(variant: str) -> str:
     return "metadata" if variant == "paper" else f"metadata_{variant}"
 
 
+def text_names(variants: Iterable[str]) -> list[str]:
+    """Every text measured for these metadata variants, the card last."""
+    return [text_name(v) for v in variants] + ["card"]
+
+
 def measure_names(variants: Iterable[str]) -> list[str]:
     """Every measure computed for these metadata variants, cards last.
 
@@ -31,5 +36,4 @@ def measure_names(variants: Iterable[str]) -> list[str]:
     >>> measure_names(["paper", "no_ids"])[::3]
     ['metadata_tfidf', 'metadata_no_ids_tfidf', 'card_tfidf']
     """
-    texts = [text_name(v) for v in variants] + ["card"]
-    return [f"{t}_{m}" for t in texts for m in METRICS]
+    return [f"{t}_{m}" for t in text_names(variants) for m in METRICS]
