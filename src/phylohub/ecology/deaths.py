@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from phylohub.draws import draw_indexes
 from phylohub.ecology import births as bi
 from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
 
@@ -150,7 +151,7 @@ def _interval(
     replacement (a family's numerator and denominator move together)."""
     value = float(num.sum() / den.sum())
     rng = np.random.default_rng([seed, 0x64656164])
-    draws = rng.integers(0, num.size, size=(bootstrap, num.size))
+    draws = draw_indexes(rng, num.size, (bootstrap, num.size))
     ratios = num[draws].sum(axis=1) / np.maximum(den[draws].sum(axis=1), 1)
     tail = (1 - level) / 2
     low, high = np.quantile(ratios, [tail, 1 - tail])

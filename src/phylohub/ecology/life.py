@@ -34,6 +34,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from phylohub.draws import draw_indexes
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -310,7 +312,7 @@ def decay_claim(
     if n == 0:
         return out
     rng = np.random.default_rng([seed, 0x636C6D])
-    means = rates[rng.integers(0, n, size=(replicates, n))].mean(axis=1) if n > 1 else rates
+    means = rates[draw_indexes(rng, n, (replicates, n))].mean(axis=1) if n > 1 else rates
     alpha = (1 - level) / 2
     out.update(difference=float(rates.mean()), ci_low=float(np.quantile(means, alpha)),
                ci_high=float(np.quantile(means, 1 - alpha)))  # fmt: skip

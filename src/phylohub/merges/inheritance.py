@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from phylohub.draws import draw_indexes
 from phylohub.hub.plant_merges import OUTCOMES, outcome
 from phylohub.snapshot.connect import connect_snapshot
 
@@ -124,11 +125,11 @@ def _boot(
     with np.errstate(invalid="ignore", divide="ignore"):
         if n and bool((den == 1).all()):
             for b in range(replicates):
-                w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
+                w = np.bincount(draw_indexes(rng, n, n), minlength=n).astype(np.float64)
                 stats[b] = (w @ num) / n
         else:
             for b in range(replicates):
-                w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
+                w = np.bincount(draw_indexes(rng, n, n), minlength=n).astype(np.float64)
                 d = w @ den
                 stats[b] = np.where(d > 0, (w @ num) / d, np.nan)
     low = np.nanpercentile(stats, 2.5, axis=0) if n else np.full(num.shape[1], np.nan)

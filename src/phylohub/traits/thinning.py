@@ -46,7 +46,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from phylohub.draws import count_draws
+from phylohub.draws import count_draws, draw_indexes
 from phylohub.io import write_parquet
 from phylohub.traits import sql
 from phylohub.traits.snapshot import (
@@ -165,7 +165,7 @@ def _resample(clusters: _Clusters, replicates: int, rng: np.random.Generator) ->
     done = 0
     while done < replicates:
         b = min(chunk, replicates - done)
-        weights = count_draws(rng.integers(0, g, size=(b, g)), g)
+        weights = count_draws(draw_indexes(rng, g, (b, g)), g)
         for estimate, (pm, cm) in clusters.means(weights).items():
             out[estimate].append(np.column_stack([pm, cm]))
         done += b
