@@ -18,7 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from phylohub.snapshot.build import AUTO_GENERATED_PHRASES, auto_generated, count_words
+from phylohub.snapshot.build import (
+    AUTO_GENERATED_PHRASES,
+    AUTO_GENERATED_WORD,
+    auto_generated,
+    count_words,
+)
 
 WHITESPACE_HEAVY = [" ", "\t", "\n", "\r", "\x0b", "\x0c", "a", "bc", "é", "\u00a0", "\x1c", "x y"]
 
@@ -76,6 +81,8 @@ def look_alikes() -> list[str]:
 
 
 def test_auto_generated_is_lower_and_contains() -> None:
+    # the phrases are searched for only where the word is: every phrase must hold it
+    assert all(AUTO_GENERATED_WORD in phrase for phrase in AUTO_GENERATED_PHRASES)
     odd = look_alikes()
     assert "\u0130" in odd  # İ lower-cases to i: the case the fast path must take care of
     texts: list[str | None] = [None, "", "automatically generated", "GENERATED AUTOMATICALLY"]
