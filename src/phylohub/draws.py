@@ -34,7 +34,7 @@ def draw_indexes(
     of the generator whatever the output type (``random_bounded_uint64_fill`` takes the
     32-bit path), so int32 draws are the int64 draws written in half the memory, and
     what reads them (``np.bincount``, a gather) reads half as much: a quarter of the
-    time of the draws of the similarity summary at 1.86M models, about a twentieth of
+    time of the draws of the similarity summary at 1.86M models, about 6% of the CPU of
     the thinning's bootstrap (``tests/test_draws.py`` holds them equal).
 
     Examples
