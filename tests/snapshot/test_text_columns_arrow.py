@@ -98,6 +98,13 @@ def test_auto_generated_is_lower_and_contains() -> None:
     assert sum(e is True for e in expected) > 50 and sum(e is False for e in expected) > 100
 
 
+def test_auto_generated_without_a_text_holding_the_word() -> None:
+    """No text to search for the phrases (none holds the word, or none at all)."""
+    for texts in (["x", None, "automatic generation"], [None, None], []):
+        array = pa.array(texts, pa.large_string())
+        assert auto_generated(array).to_pylist() == plain_auto_generated(texts)
+
+
 def test_auto_generated_finds_every_dotted_capital_i() -> None:
     """The texts holding U+0130 are found by RE2's search for the literal (the fast path
     of the check before the replacement): wherever it stands, beside code points sharing
