@@ -56,7 +56,9 @@ def tiny_workflow(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.pipeline import run_workflow, snakemake
 
     folder = tmp_path_factory.mktemp("tiny_workflow")
-    generate(SynthConfig(n_models=2500, seed=2), folder / "store")
+    # a card dump of 30 days before, half of it, as the demo's (config/demo.yaml): the
+    # workflow's crawl starts from it (crawl.bootstrap, the demo's setting)
+    generate(SynthConfig(n_models=2500, seed=2, dump_days=30, dump_coverage=0.5), folder / "store")
     with run_replica(ReplicaConfig(store=folder / "store" / "hub.sqlite")) as hub:
         result = run_workflow(folder, hub.endpoint)
         assert result.returncode == 0, result.stderr[-3000:]

@@ -63,3 +63,33 @@ def test_snapshot_equals_the_planted_ecosystem(tiny_workflow: Path) -> None:
     benchmarks = tmp_path / "benchmarks" / "tiny"
     assert (benchmarks / "list_models.tsv").is_file()
     assert (benchmarks / "build_snapshot.tsv").is_file()
+
+
+def test_crawl_starts_from_the_card_dump(tiny_workflow: Path) -> None:
+    """crawl.bootstrap (the demo's setting) reaches the card jobs: every card whose dump
+    row is exact is taken from it without a request, but for those only a fetch can
+    tell (a restricted model, bytes that are not UTF-8, a card over the cap); no stale or
+    deleted row is; the crawl health counts the dump's download. The card equality above
+    covers the texts taken."""
+    results = tiny_workflow / "results" / "tiny"
+    with sqlite3.connect(tiny_workflow / "store" / "hub.sqlite") as conn:
+        kinds = dict(conn.execute("SELECT id, kind FROM truth_dump").fetchall())
+    db = connect_snapshot(results / "hub.duckdb")
+    rows = db.sql("SELECT id, source, requests, status, encoding, truncated FROM cards")
+    taken, fetched = set(), set()
+    for model_id, source, requests, status, encoding, truncated in rows.fetchall():
+        if source == "bootstrap":
+            assert requests == 0 and kinds[model_id] == "exact"
+            taken.add(model_id)
+        elif kinds.get(model_id) == "exact":
+            fetched.add((status, encoding if status == "ok" else None, truncated))
+    assert len(taken) > 500
+    # the exact rows fetched all the same: restricted, not UTF-8 or cut at the cap
+    assert fetched and all(
+        status in ("gated", "disabled") or encoding == "invalid-utf-8" or truncated
+        for status, encoding, truncated in fetched
+    )
+    stats = [json.loads(p.read_text()) for p in sorted(results.glob("crawl/cards/*.stats.json"))]
+    assert sum(s["bootstrap"] for s in stats) == len(taken)
+    health = (results / "summary" / "crawl_health.tsv").read_text().splitlines()
+    assert any(line.startswith("bootstrap\t") for line in health)

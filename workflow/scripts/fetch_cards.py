@@ -34,6 +34,6 @@ job = CardJob(
     select=getattr(p, "select", "all"),
 )
 budget = RateBudget(p.quota, p.window_s)
-bootstrap = Path(snakemake.input.bootstrap) if "bootstrap" in snakemake.input else None
+bootstrap = Path(b) if (b := snakemake.input.get("bootstrap")) else None
 out = snakemake.output.get("cards") or snakemake.output.configs
 fetch_shard(job, parts, Path(out), budget, [Path(f) for f in p.previous], bootstrap)

@@ -18,6 +18,6 @@ health = crawl_health(
     [Path(p) for p in snakemake.input.shards],
     Path(snakemake.input.arxiv),
     [Path(p) for p in snakemake.input.configs],
-    Path(snakemake.input.bootstrap) if "bootstrap" in snakemake.input else None,
+    Path(b) if (b := snakemake.input.get("bootstrap")) else None,
 )
 write_tsv(health, Path(snakemake.output.health))
