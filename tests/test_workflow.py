@@ -93,3 +93,11 @@ def test_crawl_starts_from_the_card_dump(tiny_workflow: Path) -> None:
     assert sum(s["bootstrap"] for s in stats) == len(taken)
     health = (results / "summary" / "crawl_health.tsv").read_text().splitlines()
     assert any(line.startswith("bootstrap\t") for line in health)
+
+
+def test_the_listing_records_the_hub_it_was_listed_from(tiny_workflow: Path) -> None:
+    """The manifest names the endpoint, which keeps the snapshots of different hubs apart
+    (phylohub.layout.earlier_listed)."""
+    config = yaml.safe_load((tiny_workflow / "tiny.yaml").read_text())
+    manifest = tiny_workflow / "results" / "tiny" / "crawl" / "listing" / "manifest.json"
+    assert json.loads(manifest.read_text())["endpoint"] == config["hub"]["endpoint"]

@@ -125,20 +125,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_crawl_status(args: argparse.Namespace) -> int:
     from phylohub.crawl.status import crawl_status, format_status
 
-    shards = args.shards
+    shards, endpoint = args.shards, None
     if args.config:
         from phylohub.config import read_config, read_section
         from phylohub.layout import RESULTS
 
-        snapshot = read_config(args.config).get("snapshot")
+        data = read_config(args.config)
+        snapshot = data.get("snapshot")
         if not snapshot:
             raise PhylohubError(f"{args.config} names no snapshot")
         folder = RESULTS / str(snapshot)
         if shards is None:
             shards = read_section(args.config, "crawl")["shards"]
+        # which hub's last listing a running one expects to match (any, if none is named)
+        hub = data.get("hub")
+        endpoint = hub.get("endpoint") if isinstance(hub, dict) else None
     else:
         folder = args.snapshot
-    print(format_status(crawl_status(folder, shards)), end="")
+    print(format_status(crawl_status(folder, shards, endpoint=endpoint)), end="")
     return 0
 
 

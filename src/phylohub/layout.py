@@ -15,11 +15,13 @@ where a command outside the workflow reads a stage's tables (``phylohub family``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-__all__ = ["RESULTS", "Snapshot", "snapshots_under"]
+__all__ = ["RESULTS", "Snapshot", "earlier_listed", "hub_host", "snapshots_under"]
 
 #: The folder that holds one folder per snapshot (relative to the working directory,
 #: as the rules' paths are).
@@ -68,6 +70,27 @@ class Snapshot:
         """When the listing finished (the manifest's mtime); infinity before it has."""
         return self.manifest.stat().st_mtime if self.manifest.is_file() else float("inf")
 
+    def listed_from(self) -> str | None:
+        """The host the listing was crawled from (:func:`hub_host` of the endpoint its
+        manifest records); None before the listing has finished, or for a manifest
+        written before manifests recorded it."""
+        try:
+            endpoint = json.loads(self.manifest.read_text()).get("endpoint")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return hub_host(endpoint) if isinstance(endpoint, str) else None
+
+
+def hub_host(endpoint: str) -> str:
+    """Which hub an endpoint is, for telling snapshots of different hubs apart: its host
+    name, without scheme or port (the replica on this machine answers on a port of its
+    own each time it is started, and stays the same hub).
+
+    >>> hub_host("https://huggingface.co/"), hub_host("http://127.0.0.1:18089")
+    ('huggingface.co', '127.0.0.1')
+    """
+    return (urlsplit(endpoint).hostname or endpoint).lower()
+
 
 def snapshots_under(results: Path) -> Iterator[Snapshot]:
     """Every folder under ``results`` that holds a snapshot's listing or database."""
@@ -78,3 +101,28 @@ def snapshots_under(results: Path) -> Iterator[Snapshot]:
             if folder not in seen:
                 seen.add(folder)
                 yield Snapshot(folder)
+
+
+def earlier_listed(results: Path, snapshot: str, endpoint: str | None) -> list[Snapshot]:
+    """The other snapshots under ``results`` listed before ``snapshot``, from the same
+    hub, oldest first: what a crawl reuses cards from, a diff compares with and a time
+    series runs over (each keeps those holding what it reads).
+
+    Before ``snapshot``'s own listing has finished every other listed snapshot is earlier;
+    after, one made later never is, so what an existing snapshot took stays the same. The
+    hub is the one ``snapshot``'s manifest records, else ``endpoint``'s (the config's):
+    a snapshot of the real Hub is never paired with the demo's replica. A snapshot whose
+    manifest predates the record, or an ``endpoint`` of None, matches any hub.
+    """
+    this = Snapshot.named(results, snapshot)
+    before = this.listed_at()
+    host = this.listed_from() or (hub_host(endpoint) if endpoint else None)
+    found = []
+    for other in snapshots_under(results):
+        listed_at = other.listed_at()
+        if other.name == snapshot or not listed_at < before:
+            continue
+        other_host = other.listed_from()
+        if host is None or other_host is None or other_host == host:
+            found.append((listed_at, other.name, other))
+    return [other for _, _, other in sorted(found)]

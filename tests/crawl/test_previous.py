@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from phylohub.crawl.previous import find_previous_cards
+from phylohub.crawl.previous import expected_models, find_previous_cards
 from phylohub.errors import PhylohubError
 
 
@@ -34,3 +35,38 @@ def test_auto_takes_the_newest_earlier_snapshot_and_never_a_later_one(tmp_path: 
     ]
     with pytest.raises(PhylohubError, match="holds no crawled cards"):
         find_previous_cards(tmp_path, "new", "dec")
+
+
+def listed_from(results: Path, name: str, listed_at: float, endpoint: str | None) -> None:
+    """A snapshot with cards whose manifest records ``endpoint`` (None: no record, as
+    manifests written before they recorded it)."""
+    snapshot(results, name, listed_at)
+    manifest = results / name / "crawl" / "listing" / "manifest.json"
+    manifest.write_text(json.dumps({"models": 10} | ({"endpoint": endpoint} if endpoint else {})))
+    os.utime(manifest, (listed_at, listed_at))
+
+
+def test_auto_never_pairs_a_snapshot_of_the_hub_with_the_demos_replica(tmp_path: Path) -> None:
+    """`make demo` leaves results/demo (the replica on 127.0.0.1) beside the real Hub's
+    snapshots: a real crawl must not reuse its cards or expect its count, nor the demo's
+    next snapshot the Hub's; a manifest without a record matches either."""
+    hub, replica = "https://huggingface.co", "http://127.0.0.1:18089"
+    listed_from(tmp_path, "2026-11-01", 1_000, hub)
+    listed_from(tmp_path, "demo", 2_000, replica)
+    cards = str(tmp_path / "2026-11-01/crawl/cards/0.parquet")
+    assert find_previous_cards(tmp_path, "2026-12-01", endpoint=hub + "/") == [cards]
+    assert expected_models(tmp_path, "2026-12-01", hub) == ("2026-11-01", 10)
+    # the replica answers on another port each time it starts: still the same hub
+    demo = str(tmp_path / "demo/crawl/cards/0.parquet")
+    assert find_previous_cards(tmp_path, "demo-day30", endpoint="http://127.0.0.1:5") == [demo]
+    # once listed, a snapshot's own record decides, not the config's endpoint
+    listed_from(tmp_path, "2026-12-01", 3_000, hub)
+    assert find_previous_cards(tmp_path, "2026-12-01", endpoint=replica) == [cards]
+    # a manifest with no record (written before manifests kept it) matches any hub
+    listed_from(tmp_path, "old", 2_500, None)
+    old = str(tmp_path / "old/crawl/cards/0.parquet")
+    assert find_previous_cards(tmp_path, "2026-12-01", endpoint=hub) == [old]
+    # and with no endpoint given, every hub's snapshot is a candidate, as before
+    assert find_previous_cards(tmp_path, "next") == [
+        str(tmp_path / "2026-12-01/crawl/cards/0.parquet")
+    ]

@@ -70,9 +70,8 @@ def test_status_mid_way_after_a_kill_and_after_completion(
     with run_replica(
         ReplicaConfig(store=tmp_path / "eco" / "hub.sqlite", rate_limits=limits)
     ) as hub:
-        write_manifest(
-            listing / "manifest.json", crawl_listing(hub.endpoint, listing, page_size=300)
-        )
+        listed = crawl_listing(hub.endpoint, listing, page_size=300)
+        write_manifest(listing / "manifest.json", listed, hub.endpoint)
         parts = sorted(listing.glob("part-*.parquet"))
         fetch_shard(_job(hub.endpoint, 2), parts, cards / "2.parquet", RateBudget(None))
         jobs = []

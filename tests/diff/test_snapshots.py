@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -41,3 +42,20 @@ def test_a_named_previous_snapshot_must_exist(tmp_path: Path) -> None:
         previous_snapshot(tmp_path, "now", "2026-01-01")
     with pytest.raises(PhylohubError, match="the snapshot itself"):
         previous_snapshot(tmp_path, "now", "now")
+
+
+def test_a_diff_and_a_time_series_keep_to_the_snapshots_of_one_hub(tmp_path: Path) -> None:
+    """The demo's snapshots (the replica on 127.0.0.1) beside the real Hub's: neither is
+    compared with, nor put in a time series with, the other."""
+    hub, replica = "https://huggingface.co", "http://127.0.0.1:18089"
+    for name, at, endpoint in [("2026-11-01", 1000, hub), ("demo", 2000, replica),
+                               ("demo-day30", 3000, replica)]:  # fmt: skip
+        make_snapshot(tmp_path, name, at)
+        manifest = tmp_path / name / "crawl" / "listing" / "manifest.json"
+        manifest.write_text(json.dumps({"endpoint": endpoint}))
+        os.utime(manifest, (at, at))
+    assert previous_snapshot(tmp_path, "2026-12-01", "auto", hub) == "2026-11-01"
+    assert earlier_snapshots(tmp_path, "2026-12-01", hub) == ["2026-11-01"]
+    assert previous_snapshot(tmp_path, "demo-day30", "auto", "http://127.0.0.1:1") == "demo"
+    assert earlier_snapshots(tmp_path, "demo-day30", hub) == ["demo"]  # its record decides
+    assert previous_snapshot(tmp_path, "demo", "auto", replica) is None

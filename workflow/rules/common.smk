@@ -86,7 +86,12 @@ def previous_card_files(wildcards):
     """Card shards of the snapshot whose unchanged cards this one reuses ([] if none)."""
     from phylohub.crawl.previous import find_previous_cards
 
-    return find_previous_cards(RESULTS, wildcards.snapshot, config["crawl"]["previous"])
+    return find_previous_cards(
+        RESULTS,
+        wildcards.snapshot,
+        config["crawl"]["previous"],
+        endpoint=config["hub"]["endpoint"],
+    )
 
 
 def bootstrap_input(wildcards):
@@ -125,7 +130,11 @@ def previous_config_files(wildcards):
     from phylohub.crawl.previous import find_previous_cards
 
     return find_previous_cards(
-        RESULTS, wildcards.snapshot, config["crawl"]["previous"], "configs"
+        RESULTS,
+        wildcards.snapshot,
+        config["crawl"]["previous"],
+        "configs",
+        endpoint=config["hub"]["endpoint"],
     )
 
 
@@ -551,7 +560,9 @@ def diff_previous(snapshot):
     """
     from phylohub.diff.snapshots import previous_snapshot
 
-    return previous_snapshot(RESULTS, snapshot, config["diff"]["previous"])
+    return previous_snapshot(
+        RESULTS, snapshot, config["diff"]["previous"], config["hub"]["endpoint"]
+    )
 
 
 def diff_previous_name(wildcards):
@@ -604,7 +615,8 @@ def series_snapshots(wildcards):
     """
     from phylohub.diff.snapshots import earlier_snapshots
 
-    return [*earlier_snapshots(RESULTS, wildcards.snapshot), wildcards.snapshot]
+    earlier = earlier_snapshots(RESULTS, wildcards.snapshot, config["hub"]["endpoint"])
+    return [*earlier, wildcards.snapshot]
 
 
 def series_inputs(wildcards):

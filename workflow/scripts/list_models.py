@@ -20,8 +20,10 @@ result = crawl_listing(
     token=read_token(snakemake.params.token_env),
     page_size=snakemake.params.page_size,
     pages_per_part=snakemake.params.pages_per_part,
-    expected=expected_models(manifest.parents[3], snakemake.wildcards.snapshot),
+    expected=expected_models(
+        manifest.parents[3], snakemake.wildcards.snapshot, snakemake.params.endpoint
+    ),
     progress_min_interval_s=progress["min_interval_s"],
     progress_max_interval_s=progress["max_interval_s"],
 )
-write_manifest(manifest, result)
+write_manifest(manifest, result, snakemake.params.endpoint)

@@ -204,8 +204,10 @@ def _crawl_listing(
     return ListingResult(state["models"], state["pages"], state["parts"], time.monotonic() - start)
 
 
-def write_manifest(path: Path, result: ListingResult) -> None:
-    """The listing's manifest: its parts and counts (the rule's declared output)."""
+def write_manifest(path: Path, result: ListingResult, endpoint: str) -> None:
+    """The listing's manifest: its parts and counts (the rule's declared output), and the
+    hub ``endpoint`` it was listed from (so that snapshots of different hubs are never
+    paired, :func:`phylohub.layout.earlier_listed`)."""
     parts = sorted(p.name for p in path.parent.glob("part-*.parquet"))
     if len(parts) != result.parts:
         raise PhylohubError(
@@ -214,5 +216,6 @@ def write_manifest(path: Path, result: ListingResult) -> None:
     rows = sum(pq.ParquetFile(path.parent / p).metadata.num_rows for p in parts)
     if rows != result.models:
         raise PhylohubError(f"listing parts hold {rows} models, the checkpoint {result.models}")
-    manifest = {"models": result.models, "pages": result.pages, "parts": parts}
+    manifest = {"models": result.models, "pages": result.pages, "parts": parts,
+                "endpoint": endpoint}  # fmt: skip
     _atomic_write_text(path, json.dumps(manifest, indent=1) + "\n")

@@ -7,19 +7,24 @@ import json
 from pathlib import Path
 
 from phylohub.errors import PhylohubError
-from phylohub.layout import Snapshot, snapshots_under
+from phylohub.layout import Snapshot, earlier_listed
 
 
 def find_previous_cards(
-    results: Path, snapshot: str, previous: str = "auto", kind: str = "cards"
+    results: Path,
+    snapshot: str,
+    previous: str = "auto",
+    kind: str = "cards",
+    endpoint: str | None = None,
 ) -> list[str]:
     """Card shard files of the snapshot to reuse cards from (``kind="configs"``: its
     ``config.json`` shards, to reuse those).
 
     ``previous`` is ``none`` (reuse nothing), a snapshot name (its cards must exist), or
-    ``auto``: the other snapshot under ``results`` whose listing finished last, before
-    this snapshot's own listing if that exists (so the choice of an existing snapshot
-    never changes, and its cards are not fetched again).
+    ``auto``: of the other snapshots of the same hub (``endpoint``'s), the one whose
+    listing finished last, before this snapshot's own listing if that exists (so the
+    choice of an existing snapshot never changes, and its cards are not fetched again;
+    :func:`phylohub.layout.earlier_listed`).
     """
     if previous == "none":
         return []
@@ -32,38 +37,26 @@ def find_previous_cards(
                 "holds no crawled cards"
             )
         return [str(f) for f in files]
-    # Only snapshots listed before this one's listing: a snapshot made later (or a
-    # benchmark folder) must not change which cards an existing snapshot reused.
-    before = Snapshot.named(results, snapshot).listed_at()
-    candidates = []
-    for other in snapshots_under(results):
-        listed_at = other.listed_at()
-        if other.name != snapshot and listed_at < before and other.card_shards(kind):
-            candidates.append((listed_at, other.name, other))
-    if not candidates:
-        return []
-    _, _, newest = max(candidates)
-    return [str(f) for f in newest.card_shards(kind)]
+    earlier = [s for s in earlier_listed(results, snapshot, endpoint) if s.card_shards(kind)]
+    return [str(f) for f in earlier[-1].card_shards(kind)] if earlier else []
 
 
-def expected_models(results: Path, snapshot: str) -> tuple[str, int] | None:
-    """The name and number of models of the snapshot listed last before ``snapshot``
-    (any other one, if ``snapshot`` has no listing yet); None when there is none.
+def expected_models(
+    results: Path, snapshot: str, endpoint: str | None = None
+) -> tuple[str, int] | None:
+    """The name and number of models of the snapshot of the same hub (``endpoint``'s)
+    listed last before ``snapshot`` (any other one, if ``snapshot`` has no listing yet);
+    None when there is none.
 
     The Hub says nothing of how many models its listing will return: the listing's
     progress lines and ``phylohub crawl status`` take the last count as the expected
     total.
     """
-    before = Snapshot.named(results, snapshot).listed_at()
-    candidates = []
-    for other in snapshots_under(results):
-        listed_at = other.listed_at()
-        if other.name != snapshot and listed_at < before:
-            candidates.append((listed_at, other.name, other))
-    if not candidates:
+    earlier = earlier_listed(results, snapshot, endpoint)
+    if not earlier:
         return None
-    _, name, newest = max(candidates)
+    newest = earlier[-1]
     try:
-        return name, int(json.loads(newest.manifest.read_text())["models"])
+        return newest.name, int(json.loads(newest.manifest.read_text())["models"])
     except (OSError, ValueError, KeyError, TypeError):
         return None  # a manifest being replaced, or not one: no expectation

@@ -112,14 +112,15 @@ def _live(
     )
 
 
-def listing_status(folder: Path, now: float) -> JobStatus:
-    """The listing's row (``done`` counts the models in the parts written)."""
+def listing_status(folder: Path, now: float, endpoint: str | None = None) -> JobStatus:
+    """The listing's row (``done`` counts the models in the parts written; the total
+    expected is the last listing of the same hub, ``endpoint``'s, any hub if None)."""
     listing = folder / "crawl" / "listing"
     manifest = listing / "manifest.json"
     if manifest.is_file():
         m = json.loads(manifest.read_text())
         return JobStatus("listing", "finished", m["models"], m["models"], m["pages"])
-    expected = expected_models(folder.parent, folder.name)
+    expected = expected_models(folder.parent, folder.name, endpoint)
     total, note = (expected[1], f"total expected: as many as {expected[0]}") if expected else (
         None, "total unknown until done")  # fmt: skip
     checkpoint = listing / "checkpoint.json"
@@ -232,18 +233,22 @@ def all_cards(shards: list[JobStatus]) -> JobStatus:
 
 
 def crawl_status(
-    folder: Path, n_shards: int | None = None, clock: Callable[[], float] = time.time
+    folder: Path,
+    n_shards: int | None = None,
+    clock: Callable[[], float] = time.time,
+    endpoint: str | None = None,
 ) -> CrawlStatus:
     """Where the crawl of the snapshot in ``folder`` (``results/NAME``) stands.
 
     ``n_shards`` is ``crawl.shards``; None: as the shards' files say
-    (:func:`count_shards`).
+    (:func:`count_shards`). ``endpoint`` is ``hub.endpoint``, the hub whose last listing
+    gives the total a running listing expects; None: any hub's.
     """
     folder = Path(folder)
     if not (folder / "crawl").is_dir():
         raise PhylohubError(f"{folder} holds no crawl (no {folder / 'crawl'} folder)")
     now = clock()
-    listing = listing_status(folder, now)
+    listing = listing_status(folder, now, endpoint)
     cards = folder / "crawl" / "cards"
     n = n_shards if n_shards is not None else count_shards(cards)
     manifest = folder / "crawl" / "listing" / "manifest.json"
