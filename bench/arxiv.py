@@ -85,6 +85,9 @@ def main(n: int, pool: int, batch: int, delay_s: float) -> None:
 
 
 if __name__ == "__main__":
+    from benchlib import exit_on_help
+
+    exit_on_help(__doc__)
     args = sys.argv[1:]
     main(
         int(args[0]) if args else 20_000,

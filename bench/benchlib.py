@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PHYLOHUB = [sys.executable, "-m", "phylohub.cli"]
 
 
+def exit_on_help(doc: str | None) -> None:
+    """For the scripts that read ``sys.argv`` by hand: ``-h`` or ``--help`` prints the
+    script's docstring (its usage) and exits, rather than starting a benchmark."""
+    if any(a in ("-h", "--help") for a in sys.argv[1:]):
+        print((doc or "").strip())
+        sys.exit(0)
+
+
 def ensure_store(n: int, seed: int = 0) -> Path:
     """The store of an n-model ecosystem under results/bench/, generated again only when
     missing or made by another generator version (``replica generate`` checks)."""

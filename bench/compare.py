@@ -4,7 +4,9 @@
         results/bench/pipeline-1860000-c2-render.tsv
 
 One row per rule, stage and total of the first table (and any the others add); for each
-table its wall seconds, CPU seconds and peak RSS (MB).
+table its wall seconds, CPU seconds and peak RSS (MB). The crawl's own tables
+(``pipeline-*.crawl.tsv``, which a glob such as ``pipeline-*-c2-*.tsv`` also matches) are
+left out with a note: their columns are the crawl's rates, not the rules'.
 """
 
 from __future__ import annotations
@@ -31,6 +33,15 @@ def cell(row: dict[str, str] | None) -> str:
 
 
 def main(paths: list[Path]) -> None:
+    if any(a in ("-h", "--help") for a in map(str, paths)):
+        print(__doc__)
+        return
+    crawl = [p for p in paths if p.name.endswith(".crawl.tsv")]
+    for p in crawl:
+        print(f"left out (a crawl table, not a rules table): {p}", file=sys.stderr)
+    paths = [p for p in paths if p not in crawl]
+    if not paths:
+        sys.exit("bench/compare.py: no bench/pipeline.py rules table given (see --help)")
     tables = [read(p) for p in paths]
     keys: list[tuple[str, str]] = []
     for _, rows in tables:

@@ -134,4 +134,7 @@ def build_snapshot(out: Path) -> tuple[float, float] | None:
 
 
 if __name__ == "__main__":
+    from benchlib import exit_on_help
+
+    exit_on_help(__doc__)
     main()

@@ -103,4 +103,10 @@ if __name__ == "__main__":
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--folder", type=Path, default=ROOT / "results" / "bench")
     a = parser.parse_args()
-    print(plot_scaling(a.folder, a.cores))
+    png = plot_scaling(a.folder, a.cores)
+    if png is None:
+        raise SystemExit(
+            f"bench/plot_scaling.py: no unpaced bench/pipeline.py table with --cores {a.cores} "
+            f"in {a.folder} (pipeline-N-c{a.cores}-MODE.tsv)"
+        )
+    print(f"written to {png}")

@@ -40,4 +40,7 @@ def summarise(folder: Path, top: int = 8) -> None:
 
 
 if __name__ == "__main__":
+    from benchlib import exit_on_help
+
+    exit_on_help(__doc__)
     summarise(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 8)

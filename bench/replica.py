@@ -81,4 +81,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from benchlib import exit_on_help
+
+    exit_on_help(__doc__)
     main()
