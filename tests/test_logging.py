@@ -78,11 +78,18 @@ def test_an_unreachable_hub_is_one_error_line_not_a_traceback(tmp_path: Path) ->
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert result.returncode != 0
+    retries = []
     for text in (result.stderr, log_file.read_text()):
         assert "Traceback" not in text
         errors = [line for line in text.splitlines() if " ERROR " in line]
         assert len(errors) == 1
         assert f"PhylohubError: listing {endpoint} failed on page 0" in errors[0]
+        retries.append([line for line in text.splitlines() if "thrown while requesting" in line])
+    # huggingface_hub's warnings of its attempts, on stderr as in the log, formatted as
+    # ours: its own console handler printed each one a second time, bare
+    on_stderr, in_log = retries
+    assert len(on_stderr) == len(in_log) == 2  # the first try and its one retry
+    assert all(" WARNING huggingface_hub" in line for line in on_stderr)
 
 
 def _run_failing_script(tmp_path: Path, *log_args: str) -> subprocess.CompletedProcess[str]:

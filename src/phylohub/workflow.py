@@ -91,6 +91,7 @@ def configure_logging(log_file: str | Path | None = None, level: int | str = log
     # crawl, formatted and written twice. Its warnings and errors still come through.
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(number, logging.WARNING))
+    drop_library_consoles()
 
     def excepthook(
         kind: type[BaseException], value: BaseException, tb: TracebackType | None
@@ -101,6 +102,28 @@ def configure_logging(log_file: str | Path | None = None, level: int | str = log
         )
 
     sys.excepthook = excepthook
+
+
+#: Libraries that give their own logger a console handler when imported.
+LIBRARY_CONSOLES = ("huggingface_hub",)
+
+
+def drop_library_consoles() -> None:
+    """Remove the console handler huggingface_hub gives its logger on import.
+
+    Its records also reach the root logger's handlers (the rule's log and the one-line
+    console), so with its own handler every retry warning was on stderr twice, once
+    bare. Called by :func:`configure_logging`, after a script's imports (the crawl
+    modules import huggingface_hub at their top).
+    """
+    for name in LIBRARY_CONSOLES:
+        logger = logging.getLogger(name)
+        for handler in list(logger.handlers):
+            if type(handler) is logging.StreamHandler and handler.stream in (
+                sys.stderr,
+                sys.__stderr__,
+            ):
+                logger.removeHandler(handler)
 
 
 def named_paths(files: Iterable[tuple[str, str]]) -> dict[str, Path]:
