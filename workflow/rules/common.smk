@@ -532,12 +532,12 @@ def card_stats_files(wildcards):
 
 
 def findings_tables(wildcards):
-    """Every table findings.md reads a number from (phylohub.findings.spec), by name."""
-    from phylohub.findings.spec import source_files
+    """Every table findings.md reads a number from under this config
+    (phylohub.findings.spec), by name."""
+    from phylohub.findings.spec import Choices, source_files
 
-    return {
-        name: results(file, wildcards.snapshot) for name, file in source_files().items()
-    }
+    files = source_files(Choices.of(config))
+    return {name: results(file, wildcards.snapshot) for name, file in files.items()}
 
 
 def summary_targets(snapshot):

@@ -7,15 +7,17 @@ Writes: results/{snapshot}/findings.json, findings.md and findings.html.
 from pathlib import Path
 
 from phylohub.findings import write_findings
-from phylohub.findings.spec import source_files
+from phylohub.findings.spec import Choices, source_files
 from phylohub.workflow import configure_logging
 
 configure_logging(snakemake.log[0], snakemake.config["logging"]["level"])
-tables = {file: Path(snakemake.input[name]) for name, file in source_files().items()}
+choices = Choices.of(snakemake.config)
+tables = {file: Path(snakemake.input[name]) for name, file in source_files(choices).items()}
 write_findings(
     tables,
     snakemake.wildcards.snapshot,
     Path(snakemake.output.json),
     Path(snakemake.output.md),
     Path(snakemake.output.html),
+    choices,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -141,7 +141,7 @@ def build_ecology(
     write_parquet(spread, out["spread"])
     write_parquet(entries, out["entries"])
     write_tsv(tests, out["tests"])
-    summary = summarise(models, snapshot, life, hand, spread, succession_set, claim)
+    summary = summarise(models, snapshot, life, hand, spread, succession_set, claim, list(sets))
     write_json(summary, out["summary"])
     log.info("ecology written in %.2f s", time.perf_counter() - start)
     return summary
@@ -165,11 +165,18 @@ def summarise(
     spread: pl.DataFrame,
     succession_set: str,
     claim: Mapping[str, Any],
+    sets: Sequence[str] = (),
 ) -> dict[str, Any]:
     """``summary.json``: births, back-filled models, and per set the reproductive-life
-    headline numbers; the hand-overs of niche ``all``; the niche spread."""
+    headline numbers; the hand-overs of niche ``all``; the niche spread.
+
+    Every set of ``sets`` (and any in ``life``) has its entry, one without a family of
+    ``min_family_models`` models too (0 families, no medians): findings read the
+    succession set's whatever the snapshot holds."""
     per_set: dict[str, Any] = {}
-    for (rel,), part in life.group_by("relations", maintain_order=True):
+    names = list(dict.fromkeys([*sets, *life["relations"].unique(maintain_order=True)]))
+    for rel in names:
+        part = life.filter(pl.col("relations") == rel)
         hl = part["half_life_months"].drop_nulls()
         d1 = part["days_to_first_child"].drop_nulls()
         per_set[str(rel)] = {

@@ -23,12 +23,14 @@ import yaml
 from phylohub.errors import PhylohubError
 from phylohub.findings.spec import (
     CLAIMS,
+    DEFAULT_CHOICES,
     DIRECTIONS,
-    FINDINGS,
     NULL_CLAIMS,
+    Choices,
     Claim,
     NullClaim,
     Source,
+    findings,
 )
 from phylohub.io import write_json
 
@@ -271,14 +273,18 @@ def with_families(row: dict[str, Any], shown: str) -> str:
     return f"{shown}, {int(row['n_families']):,} families"
 
 
-def _claim(tables: Tables, claim: Claim) -> dict[str, Any]:
-    row = tables.row(claim.file, claim.row)
-    shown = with_families(row, verdict(row, claim.direction, claim.columns, claim.too_few))
+def _claim(tables: Tables, claim: Claim, choices: Choices = DEFAULT_CHOICES) -> dict[str, Any]:
+    if (why := choices.missing(claim.needs)) is not None:
+        value, shown = None, f"not measured: {why}"
+    else:
+        row = tables.row(claim.file, claim.row)
+        value = _number(row[claim.columns[0]])
+        shown = with_families(row, verdict(row, claim.direction, claim.columns, claim.too_few))
     return {
         "id": claim.id,
         "section": claim.section,
         "label": claim.label,
-        "value": _number(row[claim.columns[0]]),
+        "value": value,
         "shown": shown,
         "verdict": shown.split(":")[0],
         "source": {"file": claim.file, "row": dict(claim.row), "column": claim.columns[0]},
@@ -309,26 +315,33 @@ def _null_claim(tables: Tables, claim: NullClaim) -> dict[str, Any]:
     }
 
 
-def collect(where: Mapping[str, Path] | Path, snapshot: str) -> dict[str, Any]:
-    """findings.json's content for a snapshot's tables (see :class:`Tables`)."""
+def collect(
+    where: Mapping[str, Path] | Path, snapshot: str, choices: Choices = DEFAULT_CHOICES
+) -> dict[str, Any]:
+    """findings.json's content for a snapshot's tables (see :class:`Tables`), made under
+    the config's ``choices`` (a finding they leave out is ``not measured``, and why)."""
     tables = Tables(where)
-    out = []
-    for f in FINDINGS:
-        value = tables.value(f.source, text=f.kind == "text")
-        if f.kind != "text":
-            value = _number(value)
+    out: list[dict[str, Any]] = []
+    for f in findings(choices):
+        if (why := choices.missing(f.needs)) is not None:
+            value, shown = None, f"not measured: {why}"
+        else:
+            value = tables.value(f.source, text=f.kind == "text")
+            if f.kind != "text":
+                value = _number(value)
+            shown = format_value(value, f.kind)
         out.append(
             {
                 "id": f.id,
                 "section": f.section,
                 "label": f.label,
                 "value": value,
-                "shown": format_value(value, f.kind),
+                "shown": shown,
                 "source": f.source.as_dict(),
                 "paper": _paper(f.paper),
             }
         )
-    out += [_claim(tables, c) for c in CLAIMS]
+    out += [_claim(tables, c, choices) for c in CLAIMS]
     out += [_null_claim(tables, c) for c in NULL_CLAIMS]
     # one table per section: a stage's claims join its numbers, the paper's claims stay
     # together, in the order the sections first appear
@@ -411,10 +424,12 @@ def write_findings(
     json_out: Path,
     md_out: Path,
     html_out: Path,
+    choices: Choices = DEFAULT_CHOICES,
 ) -> dict[str, Any]:
     """Write findings.json, findings.md and findings.html from a snapshot's tables (the
-    rule's inputs by their spec names, or a folder: see :class:`Tables`)."""
-    findings = collect(where, snapshot)
+    rule's inputs by their spec names, or a folder: see :class:`Tables`), made under the
+    config's ``choices``."""
+    findings = collect(where, snapshot, choices)
     write_json(findings, json_out)
     md_out.write_text(render_markdown(findings))
     html_out.write_text(render_html(findings))

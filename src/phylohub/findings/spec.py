@@ -15,10 +15,60 @@ test table.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from phylohub.vocabulary import CONFIG_TRAITS, TAG_TRAITS, TRAITS
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The config choices that name what the findings read: the genealogy relation sets
+    (``genealogy.relation_sets``), the metadata variants the similarity stage measures
+    (``similarity.metadata.variants``), the set whose families' reproductive life is
+    reported (``ecology.succession_relations``) and the set whose family deaths are
+    (``diff.relations``). The defaults are the default config's.
+
+    A finding that needs a set or a variant the config leaves out is printed as not
+    measured, with the key to set, and its table is not asked for.
+    """
+
+    genealogy_sets: tuple[str, ...] = ("finetune", "no_merge", "all")
+    variants: tuple[str, ...] = ("paper", "no_ids", "traits")
+    succession: str = "no_merge"
+    deaths_relations: str = "no_merge"
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> Choices:
+        """The choices of a validated config (its defaults filled)."""
+        return cls(
+            genealogy_sets=tuple(config["genealogy"]["relation_sets"]),
+            variants=tuple(config["similarity"]["metadata"]["variants"]),
+            succession=str(config["ecology"]["succession_relations"]),
+            deaths_relations=str(config["diff"]["relations"]),
+        )
+
+    def missing(self, needs: tuple[str, ...]) -> str | None:
+        """Why a finding that ``needs`` these (``set:NAME``, ``variant:NAME``) is not
+        measured under these choices; None when it is.
+
+        >>> Choices(variants=("paper",)).missing(("variant:traits",))
+        "similarity.metadata.variants leaves out 'traits'"
+        >>> Choices().missing(("set:finetune", "variant:paper")) is None
+        True
+        """
+        for need in needs:
+            kind, name = need.split(":", 1)
+            if kind == "set" and name not in self.genealogy_sets:
+                return f"genealogy.relation_sets has no set {name!r}"
+            if kind == "variant" and name not in self.variants:
+                return f"similarity.metadata.variants leaves out {name!r}"
+        return None
+
+
+#: The choices of the default config.
+DEFAULT_CHOICES = Choices()
 
 
 @dataclass(frozen=True)
@@ -54,6 +104,7 @@ class Finding:
     source: Source
     kind: str = "int"
     paper: str | None = None
+    needs: tuple[str, ...] = ()  # the sets and variants it reads (Choices.missing)
 
 
 #: The side of 0 a claim states its difference lies on.
@@ -81,6 +132,7 @@ class Claim:
     paper: str | None = None
     columns: tuple[str, str, str, str | None] = ("difference", "ci_low", "ci_high", "p_value")
     too_few: str = "too few pairs"  # the verdict's words when the row has no interval
+    needs: tuple[str, ...] = ()  # the sets and variants it reads (Choices.missing)
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
@@ -242,22 +294,24 @@ def _genealogy() -> list[Finding]:
     s = "Genealogy"
     ft = "genealogy/finetune/summary.json"
     nm = "genealogy/no_merge/summary.json"
+    f, n = ("set:finetune",), ("set:no_merge",)
     return [
         Finding("finetune_families", s, "families of the finetune graph (singletons included)",
-                _json(ft, "families"), paper="finetune_families"),
-        Finding("finetune_singletons", s, "of which single models", _json(ft, "singletons")),
+                _json(ft, "families"), paper="finetune_families", needs=f),
+        Finding("finetune_singletons", s, "of which single models", _json(ft, "singletons"),
+                needs=f),
         Finding("finetune_children_with_children", s,
                 "finetune children that have children of their own",
                 _json(ft, "children_with_children", "share"), "share",
-                "finetune_children_with_children"),
+                "finetune_children_with_children", needs=f),
         Finding("max_depth", s, "deepest generation, all relations but merge",
-                _json(nm, "max_depth"), paper="max_depth"),
+                _json(nm, "max_depth"), paper="max_depth", needs=n),
         Finding("largest_family", s, "largest family (all relations but merge), its root",
-                _json(nm, "largest_family", "root"), "text"),
+                _json(nm, "largest_family", "root"), "text", needs=n),
         Finding("largest_family_size", s, "its size", _json(nm, "largest_family", "size"),
-                paper="largest_family_size"),
+                paper="largest_family_size", needs=n),
         Finding("virality_median", s, "median structural virality, finetune families of 2+",
-                _json(ft, "virality", "median"), "float"),
+                _json(ft, "virality", "median"), "float", needs=f),
     ]  # fmt: skip
 
 
@@ -402,8 +456,10 @@ def _similarity() -> list[Finding]:
     s = "Similarity (metadata TF-IDF, the paper's string)"
     return [
         Finding(f"similarity_{rel}", s, f"mean similarity: {label}",
-                _tsv(MEANS, "mean", relation=rel, measure="metadata_tfidf"), "float",
-                f"similarity_{rel}" if rel != "cousins" else None)
+                # optional: a small snapshot may hold no pair of a kind (no cousins)
+                Source(MEANS, "mean", {"relation": rel, "measure": "metadata_tfidf"},
+                       optional=True), "float",
+                f"similarity_{rel}" if rel != "cousins" else None, needs=("variant:paper",))
         for rel, label in (
             ("random", "random pairs"),
             ("parent_child", "parent and child"),
@@ -443,15 +499,17 @@ ECOLOGY_TESTS = "ecology/ecology_tests.tsv"
 DEATHS = "ecology/deaths_summary.json"
 
 
-def _ecology() -> list[Finding]:
-    """Population dynamics (docs/ecology.md): births with a known date, and the
-    reproductive life of the families of the succession set (no_merge by default)."""
+def _ecology(choices: Choices) -> list[Finding]:
+    """Population dynamics (docs/ecology.md): births with a known date, the reproductive
+    life of the families of the succession set (``ecology.succession_relations``), and
+    the deaths of the families of ``diff.relations``."""
     s = "Ecology (births and reproduction of families)"
-    life = ("life", "no_merge")
+    life = ("life", choices.succession)
     return [
         Finding("ecology_backfilled", s, "models with the back-filled createdAt (no known birth)",
                 _json(ECOLOGY, "backfilled")),
-        Finding("ecology_families", s, "families measured (no_merge, at least N models)",
+        Finding("ecology_families", s,
+                f"families measured ({choices.succession}, at least N models)",
                 _json(ECOLOGY, *life, "families")),
         Finding("ecology_half_life", s, "median reproductive half-life (months)",
                 _json(ECOLOGY, *life, "half_life_median"), "float"),
@@ -463,7 +521,8 @@ def _ecology() -> list[Finding]:
                 _json(ECOLOGY, "handovers_all")),
         Finding("ecology_deaths", s, "models removed since the earlier snapshot (death rate,"
                 " families resampled)", _json(DEATHS, "deaths", "shown"), "text"),
-        Finding("ecology_family_deaths", s, "families (no_merge) whose every model was removed",
+        Finding("ecology_family_deaths", s,
+                f"families ({choices.deaths_relations}) whose every model was removed",
                 _json(DEATHS, "family_deaths", "shown"), "text"),
         Finding("ecology_newly_gated", s, "models newly gated since the earlier snapshot",
                 _json(DEATHS, "newly_gated", "shown"), "text"),
@@ -527,7 +586,8 @@ def _merges() -> list[Finding]:
                 _json(INHERIT, "dominance_order", "later_share"), "share"),
         Finding("merges_first_closest", s,
                 "share of merges closest to their first-listed parent (metadata TF-IDF)",
-                _tsv(RESEMBLE, "first_closest", measure="metadata_tfidf"), "share"),
+                _tsv(RESEMBLE, "first_closest", measure="metadata_tfidf"), "share",
+                needs=("variant:paper",)),
     ]  # fmt: skip
 
 
@@ -562,19 +622,25 @@ def _kin() -> list[Finding]:
     return out
 
 
-FINDINGS: tuple[Finding, ...] = (
-    *_ecosystem(),
-    *_availability(),
-    *_genealogy(),
-    *_traits(),
-    *_architecture(),
-    *_quality(),
-    *_similarity(),
-    *_licenses(),
-    *_ecology(),
-    *_merges(),
-    *_kin(),
-)
+def findings(choices: Choices = DEFAULT_CHOICES) -> tuple[Finding, ...]:
+    """Every headline number, its rows and labels following ``choices``."""
+    return (
+        *_ecosystem(),
+        *_availability(),
+        *_genealogy(),
+        *_traits(),
+        *_architecture(),
+        *_quality(),
+        *_similarity(),
+        *_licenses(),
+        *_ecology(choices),
+        *_merges(),
+        *_kin(),
+    )
+
+
+#: The findings under the default config.
+FINDINGS: tuple[Finding, ...] = findings()
 
 CHANGE = ("change_mean", "change_low", "change_high", None)  # child - parent in thinning
 
@@ -584,22 +650,22 @@ CLAIMS: tuple[Claim, ...] = (
           " paired inside the same families)",
           TESTS, {"claim": "siblings_over_parent", "comparison": "siblings > parent_child",
                   "design": "paired in cherry", "measure": "metadata_tfidf"},
-          direction="greater", paper="claim_siblings_over_parent"),
+          direction="greater", paper="claim_siblings_over_parent", needs=("variant:paper",)),
     Claim("claim_siblings_over_parent_traits", "Claims of the paper",
           "... the same on traits alone (no ids, lineage tags, dates or counts)",
           TESTS, {"claim": "siblings_over_parent", "comparison": "siblings > parent_child",
                   "design": "paired in cherry", "measure": "metadata_traits_tfidf"},
-          direction="greater"),
+          direction="greater", needs=("variant:traits",)),
     Claim("claim_family_resemblance", "Claims of the paper",
           "parent and child are more alike than random pairs (metadata TF-IDF)",
           TESTS, {"claim": "family_resemblance", "comparison": "parent_child > random",
                   "design": "independent", "measure": "metadata_tfidf"},
-          direction="greater", paper="claim_family_resemblance"),
+          direction="greater", paper="claim_family_resemblance", needs=("variant:paper",)),
     Claim("claim_generational_divide", "Claims of the paper",
           "parent and child are more alike than grandparent and grandchild (metadata TF-IDF)",
           TESTS, {"claim": "generational_divide", "comparison": "parent_child > grandparent",
                   "design": "independent", "measure": "metadata_tfidf"},
-          direction="greater", paper="claim_generational_divide"),
+          direction="greater", paper="claim_generational_divide", needs=("variant:paper",)),
     Claim("claim_cards_thin", "Claims of the paper",
           "children's cards are shorter than their parents' (all relations, both with a card;"
           " every edge once, the paper's)",
@@ -636,13 +702,13 @@ CLAIMS: tuple[Claim, ...] = (
           " similarity to the first less the others' mean; bootstrap over merges)",
           RESEMBLE_CLAIMS, {"claim": "first_parent_resemblance", "measure": "metadata_tfidf"},
           direction="greater", columns=("difference", "ci_low", "ci_high", None),
-          too_few="too little data"),
+          too_few="too little data", needs=("variant:paper",)),
     Claim("claim_merges_resemble_first_parent_traits", "Merges (pedigrees of two or more parents)",
           "... the same on traits alone (no ids, lineage tags, dates or counts)",
           RESEMBLE_CLAIMS,
           {"claim": "first_parent_resemblance", "measure": "metadata_traits_tfidf"},
           direction="greater", columns=("difference", "ci_low", "ci_high", None),
-          too_few="too little data"),
+          too_few="too little data", needs=("variant:traits",)),
 )  # fmt: skip
 
 #: The orderings explain more mutations than the same traffic with coin-flip directions.
@@ -655,12 +721,16 @@ NULL_CLAIMS: tuple[NullClaim, ...] = tuple(
 )  # fmt: skip
 
 
-def source_files() -> dict[str, str]:
-    """Every table the findings read, by a name fit for a Snakemake input.
+def source_files(choices: Choices = DEFAULT_CHOICES) -> dict[str, str]:
+    """Every table the findings read under ``choices``, by a name fit for a Snakemake
+    input (a finding not measured under them asks for nothing).
 
     >>> source_files()["summary_overview"]
     'summary/overview.tsv'
+    >>> "genealogy_finetune_summary" in source_files(Choices(genealogy_sets=("all",)))
+    False
     """
-    files = [f.source.file for f in FINDINGS]
-    files += [c.file for c in CLAIMS] + [c.file for c in NULL_CLAIMS]
+    files = [f.source.file for f in findings(choices) if choices.missing(f.needs) is None]
+    files += [c.file for c in CLAIMS if choices.missing(c.needs) is None]
+    files += [c.file for c in NULL_CLAIMS]
     return {file.rsplit(".", 1)[0].replace("/", "_"): file for file in sorted(set(files))}
