@@ -498,13 +498,21 @@ def ecology_previous_files(wildcards):
 # --------------------------------------------------------------------------- merges
 
 
-def merges_genealogy_tables(wildcards):
-    """The genealogy tables the merges stage reads: nodes and edges of merges.relations,
-    nodes of merges.families."""
-    dag, families = config["merges"]["relations"], config["merges"]["families"]
+def merges_dag_tables(wildcards):
+    """The nodes and edges of merges.relations (the merges' pedigrees)."""
+    dag = config["merges"]["relations"]
     return {
         "nodes": results(f"genealogy/{dag}/nodes.parquet", wildcards.snapshot),
         "edges": results(f"genealogy/{dag}/edges.parquet", wildcards.snapshot),
+    }
+
+
+def merges_genealogy_tables(wildcards):
+    """The genealogy tables trace_merges reads: nodes and edges of merges.relations,
+    nodes of merges.families."""
+    families = config["merges"]["families"]
+    return {
+        **merges_dag_tables(wildcards),
         "family_nodes": results(
             f"genealogy/{families}/nodes.parquet", wildcards.snapshot
         ),

@@ -64,7 +64,7 @@ rule measure_merge_inheritance:
 
 rule measure_merge_resemblance:
     input:
-        unpack(merges_genealogy_tables),
+        unpack(merges_dag_tables),
         db=results("hub.duckdb"),
         merges=results("merges/merges.parquet"),
         vocabulary=results("similarity/vocabulary.parquet"),

@@ -674,9 +674,9 @@ def _fetch_shard(
     if bootstrap is not None:
         todo = _take_bootstrap(todo, models, bootstrap, restricted, job.max_bytes, fresh)
     log.info(
-        "shard %d: %d models, %d to fetch, %d done before, %d without README, reused or "
+        "shard %d: %d models, %d to fetch, %d done before, %d without %s, reused or "
         "from the dump",
-        job.shard, len(ids), len(todo), len(done), len(fresh),
+        job.shard, len(ids), len(todo), len(done), len(fresh), job.filename,
     )  # fmt: skip
     batches = _Batches(partial, job.shard, len(todo))
     if fresh:
