@@ -4,6 +4,7 @@ and a null claim whose floor is not below alpha is "too few replicates", never "
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from phylohub.findings.build import Tables, _null_claim, format_null_p, null_verdict, p_floor
 from phylohub.findings.spec import NULL_CLAIMS
+from phylohub.io import write_json
 from phylohub.traits.drift import DriftGraph, DriftSettings, order_graph
 
 
@@ -82,3 +84,19 @@ def test_findings_read_the_replicates_from_the_orderings(
         assert got["verdict"] == expected, got["shown"]
         bound = f"p <= {p_floor(replicates):.3g} (the floor with {replicates} replicates)"
         assert bound in got["shown"]
+
+
+def test_a_trait_without_transitions_is_not_blamed_on_the_replicates(tmp_path: Path) -> None:
+    """0 / 0 explained (no transition between the kept values, a small snapshot): not
+    tested for that reason, even with replicates asked for; with none asked, that."""
+    settings = DriftSettings(null_replicates=19, check_unique=False, seed=3)
+    empty = _planted_graph()
+    empty = DriftGraph(empty.trait, empty.values, empty.models, empty.exposure,
+                       np.zeros_like(empty.counts), 0)  # fmt: skip
+    for graph, expected in ((empty, "no transitions between the values kept"),
+                            (_planted_graph(), "no null replicates")):  # fmt: skip
+        report = order_graph(graph, replace(settings, null_replicates=19 if graph is empty else 0))
+        data = {"settings": {"null_replicates": 19}, "traits": {"license": report}}
+        write_json(data, tmp_path / "traits" / "orderings.json")  # as the stage: NaN is null
+        got = _null_claim(Tables(tmp_path), NULL_CLAIMS[0])
+        assert got["verdict"] == "not tested" and expected in got["shown"], got["shown"]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import html
+import logging
 from itertools import pairwise
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from phylohub.errors import PhylohubError
 from phylohub.genealogy.graphs import RELATION_SETS
 from phylohub.genealogy.plots import (
     pick_families,
@@ -92,12 +92,22 @@ def test_the_drawing_is_the_same_on_every_run(tables: Path, tmp_path: Path) -> N
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
 
 
-def test_no_family_to_draw_is_a_clear_error(tables: Path, tmp_path: Path) -> None:
+def test_no_family_to_draw_says_so_in_the_figure(
+    tables: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A snapshot too small for the size range (a test crawl): the figure and a warning
+    say so and name the settings, as the other figures with nothing to draw do; the run
+    goes on."""
     args = [
         pl.read_parquet(tables / "all" / f"{t}.parquet") for t in ("families", "nodes", "edges")
     ]
-    with pytest.raises(PhylohubError, match="no family of 500 to 900 models"):
-        plot_family_trees(*args, tmp_path / "x.png", min_size=500, max_size=900)  # type: ignore[misc]
+    with caplog.at_level(logging.WARNING):
+        picks = plot_family_trees(*args, tmp_path / "x.png", min_size=500, max_size=900)  # type: ignore[misc]
+    assert picks == []
+    words = svg_text(tmp_path / "x.png")
+    assert "no family of 500 to 900 models" in words and "draw_min_size" in words
+    assert (tmp_path / "x.png").is_file()
+    assert any("no family of 500 to 900 models" in r.getMessage() for r in caplog.records)
 
 
 def svg_text(png: Path) -> str:

@@ -265,10 +265,14 @@ def with_families(row: dict[str, Any], shown: str) -> str:
     'holds: +0.1 [+0.05, +0.2], 38 families'
     >>> with_families({"n_families": 4, "status": "too few families"}, "holds: +0.1 [0, 1]")
     'too few families: +0.1 [0, 1], 4 families'
+    >>> with_families({"n_families": 0, "status": "too few families"}, "not tested: too few pairs")
+    'too few families: 0 families'
     """
     if "n_families" not in row:
         return shown
     if row.get("status") == "too few families":
+        if shown.startswith("not tested"):  # no interval either: the families say why
+            return f"too few families: {int(row['n_families']):,} families"
         shown = "too few families: " + shown.split(": ", 1)[-1]
     return f"{shown}, {int(row['n_families']):,} families"
 
@@ -295,7 +299,9 @@ def _claim(tables: Tables, claim: Claim, choices: Choices = DEFAULT_CHOICES) -> 
 def _null_claim(tables: Tables, claim: NullClaim) -> dict[str, Any]:
     node = tables.value(Source(claim.file, key=claim.key))
     observed, null = node[claim.measure], node.get("null", {}).get(claim.measure)
-    if observed is None or not null:
+    if _number(observed) is None:  # 0 / 0: no transition between the kept values
+        shown = "not tested: no transitions between the values kept"
+    elif not null or _number(null.get("p")) is None:
         shown = "not tested: no null replicates (traits.drift.null_replicates: 0)"
     else:
         # tables written before the count was stored: every replicate of the settings

@@ -9,6 +9,7 @@ legend and colours are under our control.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +18,10 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from phylohub.errors import PhylohubError
 from phylohub.figures import RELATION_COLOURS, SET_COLOURS, pyplot, save_figure
 from phylohub.vocabulary import EDGE_RELATIONS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -146,19 +148,24 @@ def plot_family_trees(
     Returns
     -------
     list of Pick
-        The families drawn.
-
-    Raises
-    ------
-    PhylohubError
-        When no family has ``min_size`` to ``max_size`` nodes.
+        The families drawn; none when no family has ``min_size`` to ``max_size`` nodes
+        (a small snapshot): the figure then says so, as the other figures with nothing
+        to draw do, and a warning names the settings to change.
     """
     picks = pick_families(families, min_size, max_size)
     if not picks:
-        raise PhylohubError(
+        text = (
             f"no family of {min_size} to {max_size} models with one root to draw; "
             "change genealogy.figures.draw_min_size/draw_max_size"
         )
+        log.warning("family trees: %s", text)
+        plt = pyplot()
+        fig, ax = plt.subplots(figsize=(8.4, 2.0))
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"{title}\n{text}" if title else text, ha="center", va="center",
+                fontsize=9.5, wrap=True)  # fmt: skip
+        save_figure(fig, out)
+        return []
     note = largest_not_drawn(families, picks, min_size, max_size)
     if note:
         title = f"{title}\n{note}" if title else note
