@@ -691,12 +691,12 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("claim_merges_mostly_inbred", "Merges (pedigrees of two or more parents)",
           "merges are mostly inbred (parents of one family; share - 1/2, Wilson, each merge once)",
           MERGE_CLAIMS, {"claim": "mostly_inbred"}, direction="greater",
-          columns=("difference", "ci_low", "ci_high", None)),
+          columns=("difference", "ci_low", "ci_high", None), too_few="too few merges"),
     Claim("claim_merges_first_parent_license", "Merges (pedigrees of two or more parents)",
           "merges inherit the first parent's license (share showing the first-listed's, less"
           " its share were the order random; parents' licenses differ; bootstrap over merges)",
           INHERIT_CLAIMS, {"claim": "first_parent_license"}, direction="greater",
-          columns=("difference", "ci_low", "ci_high", None)),
+          columns=("difference", "ci_low", "ci_high", None), too_few="too few merges"),
     Claim("claim_merges_resemble_first_parent", "Merges (pedigrees of two or more parents)",
           "a merge resembles its first-listed parent more than its others (metadata TF-IDF;"
           " similarity to the first less the others' mean; bootstrap over merges)",
