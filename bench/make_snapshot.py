@@ -95,7 +95,9 @@ def write_listing(store: Path, out: Path, page_size: int, pages_per_part: int) -
         index += len(rows)
     con.close()
     pages = -(-index // page_size)
-    manifest = {"models": index, "pages": pages, "parts": parts}
+    # rendered from a synthetic store: the replica's hub (phylohub.layout.earlier_listed
+    # never pairs it with a snapshot of the real Hub)
+    manifest = {"models": index, "pages": pages, "parts": parts, "endpoint": "http://127.0.0.1"}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return index
 

@@ -114,15 +114,14 @@ def drop_library_consoles() -> None:
     Its records also reach the root logger's handlers (the rule's log and the one-line
     console), so with its own handler every retry warning was on stderr twice, once
     bare. Called by :func:`configure_logging`, after a script's imports (the crawl
-    modules import huggingface_hub at their top).
+    modules import huggingface_hub at their top; a library imported later adds its
+    handler then). Every plain stream handler goes, whatever stream it holds (one made
+    while stderr was redirected holds that stream).
     """
     for name in LIBRARY_CONSOLES:
         logger = logging.getLogger(name)
         for handler in list(logger.handlers):
-            if type(handler) is logging.StreamHandler and handler.stream in (
-                sys.stderr,
-                sys.__stderr__,
-            ):
+            if type(handler) is logging.StreamHandler:
                 logger.removeHandler(handler)
 
 

@@ -53,23 +53,32 @@ def test_the_findings_follow_the_sets_and_variants_chosen(tiny_workflow: Path) -
 
 
 def test_the_rule_takes_the_choices_from_the_config(tiny_workflow: Path, tmp_path: Path) -> None:
-    """write_findings under a config without the traits variant and with another
-    succession set: its input function and its script both read them (on a copy of the
-    tiny workflow's results, the other rules not rerun)."""
+    """write_findings under a config without the finetune set (its tables gone too),
+    without the traits variant and with another succession set: its input function asks
+    for no finetune table (else Snakemake would have to make one, or fail) and its script
+    reads the choices (on a copy of the tiny workflow's results; the ecology tables made
+    again for the sets named, no other rule rerun)."""
     shutil.copytree(tiny_workflow / "results" / "tiny", tmp_path / "results" / "tiny")
+    shutil.rmtree(tmp_path / "results" / "tiny" / "genealogy" / "finetune")
     config = yaml.safe_load((tiny_workflow / "tiny.yaml").read_text())
+    del config["genealogy"]["relation_sets"]["finetune"]
+    config["genealogy"]["figures"]["virality_relations"] = ["no_merge"]
     config["similarity"]["metadata"]["variants"] = ["paper", "no_ids"]
-    config.setdefault("ecology", {})["succession_relations"] = "finetune"
+    config.setdefault("ecology", {}).update(relation_sets=["no_merge", "all"],
+                                            succession_relations="all")  # fmt: skip
     path = tmp_path / "changed.yaml"
     path.write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, path, "--cores", "1", "--rerun-triggers", "mtime",
-                       "--forcerun", "write_findings", "results/tiny/findings.md")  # fmt: skip
+                       "--forcerun", "build_ecology", "write_findings",
+                       "--", "results/tiny/findings.md")  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "rule write_findings" in result.stderr and "rule build_snapshot" not in result.stderr
+    assert "rule write_findings" in result.stderr
+    assert "rule build_genealogy" not in result.stderr, result.stderr[-3000:]
     written = json.loads((tmp_path / "results" / "tiny" / "findings.json").read_text())
     by_id = {f["id"]: f for f in written["findings"]}
+    assert by_id["finetune_families"]["shown"].startswith("not measured: genealogy")
     assert by_id["claim_siblings_over_parent_traits"]["verdict"] == "not measured"
-    assert "(finetune," in by_id["ecology_families"]["label"]
+    assert "(all," in by_id["ecology_families"]["label"]
 
 
 def test_a_set_without_a_family_large_enough_is_zero_families(

@@ -1,6 +1,6 @@
 # Findings (every headline number beside the paper's) and the report's own pages
 # (logic: src/phylohub/findings/). The HTML report itself:
-#   snakemake --report results/{snapshot}/report.html
+#   snakemake --configfile CONFIG --report results/{snapshot}/report.html
 
 
 rule write_findings:

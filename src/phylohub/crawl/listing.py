@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -204,6 +204,22 @@ def _crawl_listing(
     return ListingResult(state["models"], state["pages"], state["parts"], time.monotonic() - start)
 
 
+def without_credentials(endpoint: str) -> str:
+    """The endpoint without a user name or password in it (results hold no secret).
+
+    >>> without_credentials("https://user:secret@Hub.example:8443/api")
+    'https://hub.example:8443/api'
+    >>> without_credentials("http://127.0.0.1:18089")
+    'http://127.0.0.1:18089'
+    """
+    parts = urlsplit(endpoint)
+    if parts.hostname is None:
+        return endpoint
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def write_manifest(path: Path, result: ListingResult, endpoint: str) -> None:
     """The listing's manifest: its parts and counts (the rule's declared output), and the
     hub ``endpoint`` it was listed from (so that snapshots of different hubs are never
@@ -217,5 +233,5 @@ def write_manifest(path: Path, result: ListingResult, endpoint: str) -> None:
     if rows != result.models:
         raise PhylohubError(f"listing parts hold {rows} models, the checkpoint {result.models}")
     manifest = {"models": result.models, "pages": result.pages, "parts": parts,
-                "endpoint": endpoint}  # fmt: skip
+                "endpoint": without_credentials(endpoint)}  # fmt: skip
     _atomic_write_text(path, json.dumps(manifest, indent=1) + "\n")

@@ -456,9 +456,9 @@ def _similarity() -> list[Finding]:
     s = "Similarity (metadata TF-IDF, the paper's string)"
     return [
         Finding(f"similarity_{rel}", s, f"mean similarity: {label}",
-                # optional: a small snapshot may hold no pair of a kind (no cousins)
+                # a small snapshot may hold no pair of these kinds (no cousins): n/a
                 Source(MEANS, "mean", {"relation": rel, "measure": "metadata_tfidf"},
-                       optional=True), "float",
+                       optional=rel in ("siblings", "grandparent", "cousins")), "float",
                 f"similarity_{rel}" if rel != "cousins" else None, needs=("variant:paper",))
         for rel, label in (
             ("random", "random pairs"),
