@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -52,20 +54,15 @@ def test_the_findings_follow_the_sets_and_variants_chosen(tiny_workflow: Path) -
     assert "families (all)" in by_id["ecology_family_deaths"]["label"]
 
 
-def test_the_rule_takes_the_choices_from_the_config(tiny_workflow: Path, tmp_path: Path) -> None:
-    """write_findings under a config without the finetune set (its tables gone too),
-    without the traits variant and with another succession set: its input function asks
-    for no finetune table (else Snakemake would have to make one, or fail) and its script
-    reads the choices (on a copy of the tiny workflow's results; the ecology tables made
-    again for the sets named, no other rule rerun)."""
+def rerun_findings(
+    tiny_workflow: Path, tmp_path: Path, change: Callable[[dict[str, Any]], None]
+) -> tuple[Path, str]:
+    """On a copy of the tiny workflow's results, ``build_ecology`` and ``write_findings``
+    run again under its config changed by ``change`` (no other rule rerun): the copy's
+    folder and Snakemake's stderr."""
     shutil.copytree(tiny_workflow / "results" / "tiny", tmp_path / "results" / "tiny")
-    shutil.rmtree(tmp_path / "results" / "tiny" / "genealogy" / "finetune")
     config = yaml.safe_load((tiny_workflow / "tiny.yaml").read_text())
-    del config["genealogy"]["relation_sets"]["finetune"]
-    config["genealogy"]["figures"]["virality_relations"] = ["no_merge"]
-    config["similarity"]["metadata"]["variants"] = ["paper", "no_ids"]
-    config.setdefault("ecology", {}).update(relation_sets=["no_merge", "all"],
-                                            succession_relations="all")  # fmt: skip
+    change(config)
     path = tmp_path / "changed.yaml"
     path.write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, path, "--cores", "1", "--rerun-triggers", "mtime",
@@ -73,9 +70,31 @@ def test_the_rule_takes_the_choices_from_the_config(tiny_workflow: Path, tmp_pat
                        "--", "results/tiny/findings.md")  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert "rule write_findings" in result.stderr
-    assert "rule build_genealogy" not in result.stderr, result.stderr[-3000:]
-    written = json.loads((tmp_path / "results" / "tiny" / "findings.json").read_text())
-    by_id = {f["id"]: f for f in written["findings"]}
+    return tmp_path / "results" / "tiny", result.stderr
+
+
+def findings_of(root: Path) -> dict[str, dict[str, Any]]:
+    """findings.json's rows by id."""
+    return {f["id"]: f for f in json.loads((root / "findings.json").read_text())["findings"]}
+
+
+def test_the_rule_takes_the_choices_from_the_config(tiny_workflow: Path, tmp_path: Path) -> None:
+    """write_findings under a config without the finetune set (its tables gone too),
+    without the traits variant and with another succession set: its input function asks
+    for no finetune table (else Snakemake would have to make one, or fail) and its script
+    reads the choices."""
+
+    def change(config: dict[str, Any]) -> None:
+        shutil.rmtree(tmp_path / "results" / "tiny" / "genealogy" / "finetune")
+        del config["genealogy"]["relation_sets"]["finetune"]
+        config["genealogy"]["figures"]["virality_relations"] = ["no_merge"]
+        config["similarity"]["metadata"]["variants"] = ["paper", "no_ids"]
+        config.setdefault("ecology", {}).update(relation_sets=["no_merge", "all"],
+                                                succession_relations="all")  # fmt: skip
+
+    root, stderr = rerun_findings(tiny_workflow, tmp_path, change)
+    assert "rule build_genealogy" not in stderr, stderr[-3000:]
+    by_id = findings_of(root)
     assert by_id["finetune_families"]["shown"].startswith("not measured: genealogy")
     assert by_id["claim_siblings_over_parent_traits"]["verdict"] == "not measured"
     assert "(all," in by_id["ecology_families"]["label"]
@@ -86,19 +105,14 @@ def test_a_set_without_a_family_large_enough_is_zero_families(
 ) -> None:
     """ecology.min_family_models above every family: the ecology summary still has the
     succession set's entry (0 families, no medians), and the findings print it."""
-    shutil.copytree(tiny_workflow / "results" / "tiny", tmp_path / "results" / "tiny")
-    config = yaml.safe_load((tiny_workflow / "tiny.yaml").read_text())
-    config.setdefault("ecology", {})["min_family_models"] = 10**9
-    path = tmp_path / "changed.yaml"
-    path.write_text(yaml.safe_dump(config))
-    result = snakemake(tmp_path, path, "--cores", "1", "--rerun-triggers", "mtime",
-                       "--forcerun", "build_ecology", "write_findings",
-                       "--", "results/tiny/findings.md")  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    root = tmp_path / "results" / "tiny"
+
+    def change(config: dict[str, Any]) -> None:
+        config.setdefault("ecology", {})["min_family_models"] = 10**9
+
+    root, _ = rerun_findings(tiny_workflow, tmp_path, change)
     life = json.loads((root / "ecology" / "summary.json").read_text())["life"]
     assert set(life) == {"finetune", "no_merge"}  # ecology.relation_sets' default
     assert life["no_merge"]["families"] == 0 and life["no_merge"]["half_life_median"] is None
-    by_id = {f["id"]: f for f in json.loads((root / "findings.json").read_text())["findings"]}
+    by_id = findings_of(root)
     assert by_id["ecology_families"]["shown"] == "0"
     assert by_id["ecology_half_life"]["shown"] == "n/a"
