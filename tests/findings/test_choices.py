@@ -20,10 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_choices_of_the_default_config_are_the_defaults() -> None:
+    """config/config.yaml, its defaults filled by the schema as the Snakefile fills them."""
+    from snakemake.utils import validate
+
     from phylohub.config import read_config
 
     config = read_config(ROOT / "config" / "config.yaml")
-    config.setdefault("ecology", {}).setdefault("succession_relations", "no_merge")
+    validate(config, str(ROOT / "workflow" / "schemas" / "config.schema.yaml"), set_default=True)
     assert Choices.of(config) == Choices()
 
 
