@@ -1,6 +1,8 @@
 """The LP relaxation that stands in for SCIP on the coin-flip baseline: every order it
-returns is optimal (brute force), it returns none where the relaxation is weaker than the
-optimum, and the baseline's shares are those of SCIP alone."""
+returns is optimal (brute force), or, for weights without a tie rule, puts every pair
+that moves a share as every near-optimal order does (brute force); it returns none where
+the relaxation is weaker than the optimum or optima tie with other shares; and the
+baseline's shares are those of SCIP alone."""
 
 from __future__ import annotations
 
@@ -40,10 +42,23 @@ def _coin_flips(rng: np.random.Generator, k: int, high: int = 4) -> np.ndarray:
     return out
 
 
-def _graph(counts: np.ndarray, trait: str = "task") -> DriftGraph:
+def _graph(
+    counts: np.ndarray, trait: str = "task", exposure: np.ndarray | None = None
+) -> DriftGraph:
     k = counts.shape[0]
     values = tuple(f"v{i}" for i in range(k))
-    return DriftGraph(trait, values, (1,) * k, np.arange(1, k + 1), counts, int(counts.sum()))
+    expo = np.arange(1, k + 1) if exposure is None else exposure
+    return DriftGraph(trait, values, (1,) * k, expo, counts, int(counts.sum()))
+
+
+def _every_order(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every permutation of the k values (k <= 7) and its value."""
+    k = weights.shape[0]
+    perms = np.array(list(itertools.permutations(range(k))), dtype=np.int64)
+    values = np.zeros(len(perms))
+    for a, b in itertools.combinations(range(k), 2):
+        values += weights[perms[:, a], perms[:, b]]
+    return perms, values
 
 
 def _relaxation_value(weights: np.ndarray) -> float:
@@ -100,13 +115,71 @@ def test_a_relaxation_weaker_than_the_optimum_proves_nothing_and_scip_solves_it(
     )
 
 
+def test_every_order_forced_returns_puts_the_chosen_pairs_as_every_near_optimum_does() -> None:
+    rng = np.random.default_rng(20261208)
+    proven = tried = 0
+    for k in (3, 4, 5, 6, 7):
+        solver = RelaxationSolver(k)
+        for _ in range(30):
+            graph = _graph(_coin_flips(rng, k, high=6), exposure=rng.integers(1, 9, size=k))
+            weights, scale = graph.solve_weights("normalised")
+            assert scale is None  # rates: no tie rule
+            unequal = graph.counts != graph.counts.T
+            order = solver.forced(weights, unequal)
+            tried += 1
+            if order is None:
+                continue
+            proven += 1
+            perms, values = _every_order(weights)
+            best = values.max()
+            near = perms[values >= best - 1e-6 * max(1.0, abs(best))]
+            assert order_value(weights, order) >= best - 1e-6 * max(1.0, abs(best))
+            position = np.argsort(np.array(order))
+            for other in near:
+                other_position = np.argsort(other)
+                for i, j in zip(*np.nonzero(unequal), strict=True):
+                    assert (position[i] < position[j]) == (other_position[i] < other_position[j])
+            shares = explained(graph.counts, order)
+            assert all(explained(graph.counts, other) == shares for other in near)
+    assert proven > tried * 3 // 4  # of 150: the relaxation answers for most of them
+
+
+def test_forced_returns_none_where_tied_optima_explain_different_shares() -> None:
+    # v0 -> v1 once (exposure 1), v1 -> v0 twice (exposure 2): both rates are 1, so both
+    # orders are optimal, and the first puts 1 transition forward, the second 2 and the arc
+    counts = np.array([[0, 1], [2, 0]])
+    graph = _graph(counts, exposure=np.array([1, 2]))
+    weights, _scale = graph.solve_weights("normalised")
+    assert order_value(weights, (0, 1)) == order_value(weights, (1, 0))
+    assert explained(counts, (0, 1)) != explained(counts, (1, 0))
+    assert RelaxationSolver(2).forced(weights, counts != counts.T) is None
+    # the baseline then takes SCIP's order, as it did before the relaxation
+    e = explained(counts, solve_ordering(weights).order)
+    shares = _null_shares([graph], "normalised", DriftSettings())
+    assert shares == ([(e.drifts, e.mutations)], 0)
+    # a pair whose orientation moves no share is not asked about
+    assert RelaxationSolver(2).forced(weights, np.zeros((2, 2), dtype=bool)) is not None
+
+
+def test_forced_leaves_to_scip_a_graph_that_needs_too_many_resolves() -> None:
+    rng = np.random.default_rng(3)
+    graph = _graph(_coin_flips(rng, 7, high=6), exposure=rng.integers(1, 9, size=7))
+    weights, _scale = graph.solve_weights("normalised")
+    solver = RelaxationSolver(7)
+    assert solver.forced(weights, graph.counts != graph.counts.T) is not None
+    solver.MAX_RESOLVES = 0
+    pairs = graph.counts != graph.counts.T
+    # with every pair chosen and no re-solve allowed, a pair the duals leave open ends it
+    assert solver.forced(weights, pairs | ~np.eye(7, dtype=bool)) is None
+
+
 def test_the_baseline_is_what_scip_alone_gives(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(5)
     counts = rng.poisson(3.0, size=(12, 12)) * (rng.random((12, 12)) < 0.6)
     np.fill_diagonal(counts, 0)
     graph = _graph(counts)
     settings = DriftSettings(null_replicates=40, check_unique=False, seed=4)
-    calls = {"proven": 0, "all": 0}
+    calls = {"proven": 0, "all": 0, "forced": 0, "forced proven": 0}
 
     class Counted(RelaxationSolver):
         def solve(self, weights: np.ndarray) -> tuple[int, ...] | None:
@@ -115,13 +188,28 @@ def test_the_baseline_is_what_scip_alone_gives(monkeypatch: pytest.MonkeyPatch) 
             calls["proven"] += order is not None
             return order
 
+        def forced(
+            self, weights: np.ndarray, pairs: np.ndarray, margin: float = 1e-6
+        ) -> tuple[int, ...] | None:
+            order = super().forced(weights, pairs, margin)
+            calls["forced"] += 1
+            calls["forced proven"] += order is not None
+            return order
+
     monkeypatch.setattr(drift, "RelaxationSolver", Counted)
     with_relaxation = order_graph(graph, settings)
     assert calls["all"] == 2 * 40  # every weighted and unweighted coin-flip graph
     assert calls["proven"] > 40  # most of them stood in for SCIP
+    assert calls["forced"] == 40  # every normalised one
+    assert calls["forced proven"] > 20
 
     class Never(RelaxationSolver):
         def solve(self, weights: np.ndarray) -> tuple[int, ...] | None:
+            return None
+
+        def forced(
+            self, weights: np.ndarray, pairs: np.ndarray, margin: float = 1e-6
+        ) -> tuple[int, ...] | None:
             return None
 
     monkeypatch.setattr(drift, "RelaxationSolver", Never)

@@ -438,22 +438,29 @@ def _null_shares(
     the ordering ``kind``, the same in whichever process, after whatever other slice;
     and how many of the graphs the LP relaxation ordered (for the log).
 
-    With tie-broken weights (``weighted``, ``unweighted``) every optimum has the same
-    two shares, so the LP relaxation's order stands in for SCIP's wherever it is proven
-    optimal (:class:`~phylohub.traits.ordering.RelaxationSolver`, about a sixth of
-    SCIP's time); the others, and every ``normalised`` graph, are SCIP's. One SCIP model
+    The shares are what SCIP's order explains, but SCIP solves only the graphs the LP
+    relaxation cannot answer for (:class:`~phylohub.traits.ordering.RelaxationSolver`,
+    a fraction of SCIP's time). With tie-broken weights (``weighted``, ``unweighted``)
+    every optimum has the same two shares, so an order the relaxation proves optimal
+    stands in for SCIP's. Without a tie rule (``normalised``; the others where their
+    values are too large for it) the relaxation must show that every order within
+    10^-6 of the optimum puts each pair with unequal traffic the same way round: the
+    shares depend on those pairs alone, and SCIP's order is one of them. One SCIP model
     serves every graph and returns what a fresh one would
     (:class:`~phylohub.traits.ordering.OrderingSolver`)."""
     if not nulls:
         return [], 0
     shares = []
     k = nulls[0].k
-    relaxation = RelaxationSolver(k) if kind in ("weighted", "unweighted") else None
+    relaxation = RelaxationSolver(k)
     solver: OrderingSolver | None = None
     proven = 0
     for g in nulls:
         weights, scale = g.solve_weights(kind)
-        order = relaxation.solve(weights) if relaxation is not None and scale is not None else None
+        if scale is not None:
+            order = relaxation.solve(weights)
+        else:
+            order = relaxation.forced(weights, g.counts != g.counts.T)
         if order is None:
             solver = solver or OrderingSolver(k, settings.time_limit_s, settings.seed)
             order = solver.solve(weights).order

@@ -25,7 +25,9 @@ choice; :func:`tie_broken_weights` makes the drift orderings' optimum lexicograp
 that what the order explains does not depend on the solver. That lets
 :class:`RelaxationSolver` stand in for SCIP on the null baseline, where only the shares
 are kept: the LP relaxation alone, with the triangles added the same way, proves most of
-those graphs' optima from its duals, in about a sixth of SCIP's time.
+those graphs' optima from its duals, in about a sixth of SCIP's time; for weights
+without a tie rule it shows instead that every near-optimal order puts the pairs that
+move a share the same way round.
 """
 
 from __future__ import annotations
@@ -504,26 +506,37 @@ class OrderingSolver:
 
 
 class RelaxationSolver:
-    """Optimal orders of integer weights that the LP relaxation alone proves, for many
-    graphs of ``k`` traits; None where it proves none (SCIP then has to branch or cut).
+    """Orders that the LP relaxation alone proves, for many graphs of ``k`` traits; None
+    where it proves none (SCIP then has to branch or cut).
 
     The relaxation is the integer programme without integrality: the pair variables in
     [0, 1] and the triangle inequalities added round by round where the LP's point
     violates them, in one LP (SoPlex, through pyscipopt's ``LP``) that keeps its columns
-    from graph to graph. The order read from the LP's last point (a trait's rank is how
-    many pairs put it behind) is returned when the bound that the LP's duals give,
+    from graph to graph. The order is read from the LP's last point (a trait's rank is how
+    many pairs put it behind). Its proofs rest on the bound that the LP's duals give,
     ``constant + sum(max(0, reduced cost)) + sum(max(0, dual))`` (weak duality, valid for
-    any duals, so it does not rest on the LP solver's tolerances), is less than the
-    order's own value + 1/2: the weights are integers, so no order is worth more. The
-    drift orderings' weights are tie-broken (:func:`tie_broken_weights`): every optimum
-    puts the same transitions and arcs forward, so what such an order explains is what
-    SCIP's explains, and it can stand in for SCIP's where only the shares are kept (the
-    null baseline). The order itself may be another of the tied optima, and may depend
-    on the graphs solved before (the LP starts from its last basis).
+    any duals, so it does not rest on the LP solver's tolerances), with a pair's term
+    ``reduced cost * value`` where the pair is fixed to a value.
 
-    On the coin-flip graphs of the benchmark snapshots (20 values, tie-broken) the LP
-    proves 94-100% of the ``weighted`` and 53-100% of the ``unweighted`` ones, in about a
-    sixth of SCIP's time (docs/traits.md, "Scale").
+    - :meth:`solve` (integer weights): the order is optimal when that bound is less than
+      its value + 1/2; no order is worth more. The drift orderings' weights are
+      tie-broken (:func:`tie_broken_weights`): every optimum puts the same transitions
+      and arcs forward, so what such an order explains is what SCIP's explains.
+    - :meth:`forced` (any weights, ``normalised``'s rates): the order is returned when,
+      for each of the given pairs, every order that puts the pair the other way round is
+      worth less than the order's value less ``margin`` (relative): by the bound with the
+      pair fixed, from the same duals or, where they do not show it, the LP solved again
+      with the pair fixed. Every order within the margin of the optimum, SCIP's included
+      (it stops within 10^-9), then puts those pairs as this one does.
+
+    Either way the order can stand in for SCIP's where only what it explains is kept (the
+    null baseline). The order itself may be another of the tied optima, and may depend on
+    the graphs solved before (the LP starts from its last basis).
+
+    On the coin-flip graphs of the benchmark snapshots (20 values) :meth:`solve` proves
+    94-100% of the tie-broken ``weighted`` and 53-100% of the ``unweighted`` ones, in
+    about a sixth of SCIP's time, and :meth:`forced` 96-100% of the ``normalised`` ones
+    (docs/traits.md, "Scale").
 
     Examples
     --------
@@ -534,7 +547,15 @@ class RelaxationSolver:
     >>> cycle = np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]])  # every order puts 2 forward
     >>> order_value(cycle, solver.solve(cycle))
     2.0
+    >>> solver.forced(w / 3, w != w.T)
+    (2, 0, 1)
+    >>> solver.forced(cycle, cycle != cycle.T) is None  # three orders tie, each its own way
+    True
     """
+
+    #: Pairs :meth:`forced` may solve the LP again for, per graph, before it leaves the
+    #: graph to SCIP (each re-solve costs about a twentieth of a SCIP solve at 20 values).
+    MAX_RESOLVES = 32
 
     def __init__(self, k: int) -> None:
         self.k = k
@@ -547,33 +568,88 @@ class RelaxationSolver:
         self.ij, self.jm, self.im = index[i, j], index[j, m], index[i, m]
         self.lp = LP("ordering_relaxation", sense="maximize")
         self.lp.addCols([[] for _ in range(pairs)], [0.0] * pairs, [0.0] * pairs, [1.0] * pairs)
+        self.rows = np.zeros(0, dtype=np.int64)  # the triangle of each LP row
 
     def solve(self, weights: Array) -> tuple[int, ...] | None:
         """An optimal order of ``weights`` (k x k, integers), or None when unproven."""
-        w = _checked(weights)
-        if w.shape[0] != self.k:
-            raise PhylohubError(f"this solver orders {self.k} traits, not {w.shape[0]}")
+        w = self._weights(weights)
         if not np.array_equal(w, np.round(w)):
             raise PhylohubError("the LP relaxation proves optima of integer weights only")
         if self.k < 2:
             return tuple(range(self.k))
+        gains, constant = self._objective(w)
+        if not self._separate():
+            return None
+        bound, _reduced = self._bound(gains, constant)
+        order = self._order()
+        return order if bound < order_value(w, order) + 0.5 else None
+
+    def forced(self, weights: Array, pairs: Array, margin: float = 1e-6) -> tuple[int, ...] | None:
+        """An order of ``weights`` (k x k) that puts each pair ``(i, j)`` where ``pairs[i,
+        j]`` is true as every order worth within ``margin * max(1, |value|)`` of the
+        optimum does, or None when unproven."""
+        w = self._weights(weights)
+        if self.k < 2:
+            return tuple(range(self.k))
+        gains, constant = self._objective(w)
+        if not self._separate():
+            return None
+        bound, reduced = self._bound(gains, constant)
+        order = self._order()
+        value = order_value(w, order)
+        floor = value - margin * max(1.0, abs(value))
+        pos = np.empty(self.k, dtype=np.int64)
+        pos[list(order)] = np.arange(self.k)
+        ahead = pos[self.first] < pos[self.second]  # the order's y
+        flipped = np.where(ahead, 0.0, 1.0)
+        # the bound with one pair fixed the other way round, from these duals
+        bounds = bound - np.maximum(reduced, 0) + reduced * flipped
+        chosen = np.asarray(pairs, dtype=bool)
+        matter = chosen[self.first, self.second] | chosen[self.second, self.first]
+        unproven = np.flatnonzero(matter & (bounds >= floor))
+        if unproven.size > self.MAX_RESOLVES:
+            return None
+        for col in unproven.tolist():
+            fixed = float(flipped[col])
+            self.lp.chgBound(col, fixed, fixed)
+            proven = self._separate() and self._bound(gains, constant, (col, fixed))[0] < floor
+            self.lp.chgBound(col, 0.0, 1.0)
+            if not proven:
+                return None
+        return order
+
+    def _weights(self, weights: Array) -> Array:
+        w = _checked(weights)
+        if w.shape[0] != self.k:
+            raise PhylohubError(f"this solver orders {self.k} traits, not {w.shape[0]}")
+        return w
+
+    def _objective(self, w: Array) -> tuple[Array, float]:
+        """Make the LP maximise the weight ``w`` puts forward, its triangles dropped; the
+        pairs' gains and the constant the objective leaves out."""
         lp = self.lp
         if lp.nrows():
             lp.delRows(0, lp.nrows() - 1)
+        self.rows = np.zeros(0, dtype=np.int64)
         gains = w[self.first, self.second] - w[self.second, self.first]
         for col, gain in enumerate(gains.tolist()):
             lp.chgObj(col, gain)
-        rows = np.zeros(0, dtype=np.int64)
+        return gains, float(w[self.second, self.first].sum())
+
+    def _separate(self) -> bool:
+        """Solve the LP, adding the triangles its point violates until it violates none;
+        False when the LP has no optimum."""
+        lp = self.lp
         while True:
             lp.solve()
             if not lp.isOptimal():
-                return None
+                return False
             y = np.asarray(lp.getPrimal())
             sums = y[self.ij] + y[self.jm] - y[self.im]
             violated = np.flatnonzero((sums > 1 + _EPS) | (sums < -_EPS))
             if violated.size == 0:
-                break
-            rows = np.concatenate([rows, violated])
+                return True
+            self.rows = np.concatenate([self.rows, violated])
             lp.addRows(
                 [
                     [(a, 1.0), (b, 1.0), (c, -1.0)]
@@ -587,7 +663,14 @@ class RelaxationSolver:
                 [0.0] * violated.size,
                 [1.0] * violated.size,
             )
-        duals = np.asarray(lp.getDual()) if rows.size else np.zeros(0)
+
+    def _bound(
+        self, gains: Array, constant: float, fixed: tuple[int, float] | None = None
+    ) -> tuple[float, Array]:
+        """The duals' bound on every order's value (with pair ``fixed[0]`` fixed to
+        ``fixed[1]``: on the orders that put it so), and the reduced costs."""
+        rows = self.rows
+        duals = np.asarray(self.lp.getDual()) if rows.size else np.zeros(0)
         pairs = len(gains)
         reduced = (
             gains
@@ -595,11 +678,15 @@ class RelaxationSolver:
             - np.bincount(self.jm[rows], duals, pairs)
             + np.bincount(self.im[rows], duals, pairs)
         )
-        constant = float(w[self.second, self.first].sum())
-        bound = constant + np.maximum(reduced, 0).sum() + np.maximum(duals, 0).sum()
+        terms = np.maximum(reduced, 0)
+        if fixed is not None:
+            terms[fixed[0]] = reduced[fixed[0]] * fixed[1]
+        return constant + terms.sum() + np.maximum(duals, 0).sum(), reduced
+
+    def _order(self) -> tuple[int, ...]:
+        y = self.lp.getPrimal()
         keys = zip(self.first.tolist(), self.second.tolist(), strict=True)
-        order = tuple(_order_of(dict(zip(keys, y.tolist(), strict=True)), self.k))
-        return order if bound < order_value(w, order) + 0.5 else None
+        return tuple(_order_of(dict(zip(keys, y, strict=True)), self.k))
 
 
 def second_best(
