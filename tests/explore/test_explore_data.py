@@ -97,6 +97,11 @@ def test_siblings_children_and_family(explorer: Explorer) -> None:
     second = explorer.page("org/other", offset=50)
     assert second.children[0][0] == "k/kid-049"  # after c/merge and 49 kids
     assert not {c for c, _ in other.children} & {c for c, _ in second.children}
+    # an offset from a URL past the end (or past DuckDB's integers) is the end
+    for beyond in (121, 500, 10**20):
+        end = explorer.page("org/other", offset=beyond)
+        assert (end.children, end.children_offset, end.n_children) == ([], 121, 121)
+    assert explorer.page("org/other", offset=-3).children == other.children
 
 
 def test_an_external_parent_has_a_page(explorer: Explorer) -> None:

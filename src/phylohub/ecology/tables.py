@@ -183,7 +183,9 @@ def summarise(
             "families": part.height,
             "decaying": int((part["status"] == "decaying").sum()),
             "half_life_median": hl.median() if hl.len() else None,
+            "half_life_families": hl.len(),
             "days_to_first_child_median": d1.median() if d1.len() else None,
+            "first_child_families": d1.len(),
             "still_reproducing_share": part["still_reproducing"].mean() if part.height else None,
         }
     late = spread.filter(pl.col("age_year") >= 1)

@@ -53,6 +53,16 @@ def model_href(model_id: str, offset: int = 0) -> str:
     return f"/model?id={quote(model_id, safe='')}{tail}"
 
 
+def url_offset(args: dict[str, list[str]]) -> int:
+    """The children's offset a page's query asks for: ASCII digits, else 0.
+
+    >>> [url_offset({"offset": [t]}) for t in ("50", "²", "-5", " 7", "")], url_offset({})
+    ([50, 0, 0, 0, 0], 0)
+    """
+    text = args.get("offset", ["0"])[0]
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else 0
+
+
 def family_href(model_id: str) -> str:
     """The family view of a model."""
     return f"/family?id={quote(model_id, safe='')}"
@@ -119,8 +129,7 @@ def create_app(explorer: Explorer) -> Any:
         model_id = args.get("id", [""])[0]
         try:
             if path == "/model" and model_id:
-                offset = args.get("offset", ["0"])[0]
-                return model_view(explorer.page(model_id, int(offset) if offset.isdigit() else 0))
+                return model_view(explorer.page(model_id, url_offset(args)))
             if path == "/family" and model_id:
                 return family_layout(explorer.family_view(model_id))
         except NotFoundError as err:

@@ -444,6 +444,8 @@ class Explorer:
         judged = self.mutations(edges)
         parents = [e for e in judged if e.child == model_id]
         sibs, n_sibs = self.siblings(model_id, [e.parent for e in parents])
+        n_children = self.count_children([model_id])
+        offset = min(max(0, int(offset)), n_children)  # a URL's offset may be anything
         return ModelPage(
             id=model_id,
             listed=bool(me["listed"]),
@@ -454,8 +456,8 @@ class Explorer:
             siblings=sibs,
             n_siblings=n_sibs,
             children=self.children(model_id, offset),
-            n_children=self.count_children([model_id]),
-            children_offset=max(0, int(offset)),
+            n_children=n_children,
+            children_offset=offset,
             family=self.family(me["family"]),
             generation=me["generation"],
         )

@@ -27,8 +27,9 @@ class Choices:
     """The config choices that name what the findings read: the genealogy relation sets
     (``genealogy.relation_sets``), the metadata variants the similarity stage measures
     (``similarity.metadata.variants``), the set whose families' reproductive life is
-    reported (``ecology.succession_relations``) and the set whose family deaths are
-    (``diff.relations``). The defaults are the default config's.
+    reported (``ecology.succession_relations``), the least size of those families
+    (``ecology.min_family_models``, for the label) and the set whose family deaths are
+    reported (``diff.relations``). The defaults are the default config's.
 
     A finding that needs a set or a variant the config leaves out is printed as not
     measured, with the key to set, and its table is not asked for.
@@ -37,6 +38,7 @@ class Choices:
     genealogy_sets: tuple[str, ...] = ("finetune", "no_merge", "all")
     variants: tuple[str, ...] = ("paper", "no_ids", "traits")
     succession: str = "no_merge"
+    min_family_models: int = 50
     deaths_relations: str = "no_merge"
 
     @classmethod
@@ -46,6 +48,7 @@ class Choices:
             genealogy_sets=tuple(config["genealogy"]["relation_sets"]),
             variants=tuple(config["similarity"]["metadata"]["variants"]),
             succession=str(config["ecology"]["succession_relations"]),
+            min_family_models=int(config["ecology"]["min_family_models"]),
             deaths_relations=str(config["diff"]["relations"]),
         )
 
@@ -339,6 +342,12 @@ def _traits() -> list[Finding]:
                         "share", f"drifts_{trait}" if paper and kind == "weighted" else None)
             )  # fmt: skip
             out.append(
+                Finding(f"drifts_{trait}{suffix}_null", s,
+                        f"{trait} drifts explained with coin-flip directions (null mean)",
+                        _json(ORDER, "traits", trait, "orderings", kind, "null",
+                              "drifts_explained", "mean"), "share")
+            )  # fmt: skip
+            out.append(
                 Finding(f"mutations_{trait}{suffix}", s,
                         f"{trait} mutations explained by {ordering} ordering",
                         _json(ORDER, "traits", trait, "orderings", kind, "mutations_explained"),
@@ -509,12 +518,19 @@ def _ecology(choices: Choices) -> list[Finding]:
         Finding("ecology_backfilled", s, "models with the back-filled createdAt (no known birth)",
                 _json(ECOLOGY, "backfilled")),
         Finding("ecology_families", s,
-                f"families measured ({choices.succession}, at least N models)",
+                f"families measured ({choices.succession}, at least "
+                f"{choices.min_family_models:,} models)",
                 _json(ECOLOGY, *life, "families")),
         Finding("ecology_half_life", s, "median reproductive half-life (months)",
                 _json(ECOLOGY, *life, "half_life_median"), "float"),
+        Finding("ecology_half_life_families", s,
+                "... families it is the median of (births decaying, enough months)",
+                _json(ECOLOGY, *life, "half_life_families")),
         Finding("ecology_first_child", s, "median days from a root's birth to its first child",
                 _json(ECOLOGY, *life, "days_to_first_child_median"), "float"),
+        Finding("ecology_first_child_families", s,
+                "... families it is the median of (root and first child dated)",
+                _json(ECOLOGY, *life, "first_child_families")),
         Finding("ecology_still_reproducing", s, "share of families still reproducing",
                 _json(ECOLOGY, *life, "still_reproducing_share"), "share"),
         Finding("ecology_handovers", s, "hand-overs between the top root families (all tasks)",
@@ -546,7 +562,8 @@ def _merges() -> list[Finding]:
         Finding("merges_inbred_share", s,
                 "share of merges of 2+ parents whose parents are of one family (inbred)",
                 _json(MERGES, "inbred_share"), "share"),
-        Finding("merges_mean_inbreeding", s, "mean inbreeding coefficient of those merges",
+        Finding("merges_mean_inbreeding", s,
+                "mean inbreeding coefficient of the merges of 2+ parents (inbred or not)",
                 _json(MERGES, "mean_inbreeding"), "float"),
         Finding("merges_of_merges", s, "merges with a merge among their parents",
                 _json(MERGES, "merges_of_merges")),
@@ -567,6 +584,8 @@ def _merges() -> list[Finding]:
         Finding("merges_longest_inbred_lineage", s,
                 "merges on the longest of the most inbred merge lineages",
                 _json(MERGES, "longest_inbred_lineage")),
+        Finding("merges_license_differ", s, "merges whose parents' licenses differ",
+                _tsv(INHERIT_SHARES, "possible", trait="license", outcome="first")),
         Finding("merges_license_first", s,
                 "share of merges whose parents' licenses differ showing the first-listed's",
                 _tsv(INHERIT_SHARES, "given_possible", trait="license", outcome="first"),
@@ -574,6 +593,8 @@ def _merges() -> list[Finding]:
         Finding("merges_license_other", s, "... showing another parent's license",
                 _tsv(INHERIT_SHARES, "given_possible", trait="license", outcome="other"),
                 "share"),
+        Finding("merges_language_differ", s, "merges whose parents' languages differ",
+                _tsv(INHERIT_SHARES, "possible", trait="language", outcome="union")),
         Finding("merges_language_union", s,
                 "share of merges whose parents' languages differ showing their union",
                 _tsv(INHERIT_SHARES, "given_possible", trait="language", outcome="union"),
@@ -581,6 +602,9 @@ def _merges() -> list[Finding]:
         Finding("merges_license_mutation", s,
                 "share of merges showing none of their parents' licenses",
                 _tsv(INHERIT_SHARES, "share", trait="license", outcome="mutation"), "share"),
+        Finding("merges_dominance_pairs", s,
+                "license pairs (a merge's and a parent's) ranked by the drift ordering",
+                _json(INHERIT, "dominance_order", "pairs")),
         Finding("merges_dominant_later", s,
                 "share of license pairs where the merge's sits later in the drift ordering",
                 _json(INHERIT, "dominance_order", "later_share"), "share"),

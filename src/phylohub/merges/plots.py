@@ -152,7 +152,8 @@ def plot_dominance(dominance: pl.DataFrame, png: Path, top: int) -> None:
     for w, lo, m in dominance.select("winner", "loser", "merges").iter_rows():
         if w in names and lo in names:
             grid[names.index(w), names.index(lo)] = m
-    fig, ax = plt.subplots(figsize=(1.8 + 0.45 * k, 1.4 + 0.4 * k))
+    # at least as large as the title and the axis labels need, whatever the licenses
+    fig, ax = plt.subplots(figsize=(max(4.2, 1.8 + 0.45 * k), max(3.4, 1.4 + 0.4 * k)))
     ax.imshow(grid, cmap="Blues", vmin=0)
     for (i, j), m in np.ndenumerate(grid):
         if m:

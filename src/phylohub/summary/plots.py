@@ -280,6 +280,6 @@ def plot_crawl_health(health: pl.DataFrame, out: Path) -> None:
         others.append(f"config.json: {int(configs['requests'].sum()):,} requests for "
                       f"{int(configs['models'].sum()):,} models")  # fmt: skip
     total = int(health["requests"].sum())
-    fig.suptitle(f"Crawl health: {total:,} requests in all; " + "; ".join(others),
-                 fontsize=10)  # fmt: skip
+    title = f"Crawl health: {total:,} requests in all; " + "; ".join(others)
+    fig.suptitle(textwrap.fill(title, 120), fontsize=10)  # the figure is 11 inches wide
     save_figure(fig, out)
