@@ -93,14 +93,15 @@ def test_the_rule_takes_the_choices_from_the_config(tiny_workflow: Path, tmp_pat
         config["genealogy"]["figures"]["virality_relations"] = ["no_merge"]
         config["similarity"]["metadata"]["variants"] = ["paper", "no_ids"]
         config.setdefault("ecology", {}).update(relation_sets=["no_merge", "all"],
-                                                succession_relations="all")  # fmt: skip
+                                                succession_relations="all",
+                                                min_family_models=7)  # fmt: skip
 
     root, stderr = rerun_findings(tiny_workflow, tmp_path, change)
     assert "rule build_genealogy" not in stderr, stderr[-3000:]
     by_id = findings_of(root)
     assert by_id["finetune_families"]["shown"].startswith("not measured: genealogy")
     assert by_id["claim_siblings_over_parent_traits"]["verdict"] == "not measured"
-    assert "(all," in by_id["ecology_families"]["label"]
+    assert "(all, at least 7 models)" in by_id["ecology_families"]["label"]
 
 
 def test_a_set_without_a_family_large_enough_is_zero_families(
