@@ -11,7 +11,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from phylohub.crawl.cards import CardJob, decode_card, fetch_shard, previous_cards, shard_of
+from phylohub.crawl.cards import (
+    CardJob,
+    decode_card,
+    fetch_shard,
+    previous_cards,
+    shard_models,
+    shard_of,
+)
 from phylohub.crawl.listing import crawl_listing
 from phylohub.crawl.ratelimit import RateBudget
 from phylohub.crawl.schema import CARD_SCHEMA, served_bytes
@@ -212,6 +219,37 @@ def test_failed_shard_keeps_its_cards_and_the_rerun_fetches_only_the_rest(
     gets = sum(second["by_kind"].get("resolve_get", {}).values())
     assert 0 < gets < needing  # only the cards the first attempt did not get
     assert not out.with_name("0.partial").exists()
+
+
+def test_a_stopped_shard_resumes_after_crawl_shards_changed(eco: Path, tmp_path: Path) -> None:
+    """A shard stopped under ``crawl.shards: 1`` and rerun as shard 0 of 2 (the README
+    tells a cluster user to raise it): the earlier run's cards of this shard's models are
+    kept, the others are ignored, and the shard holds its own models alone."""
+    parts = listing(eco, tmp_path / "listing")
+    out = tmp_path / "cards" / "0.parquet"
+    out.parent.mkdir()
+    job = CardJob(endpoint="", shard=0, n_shards=1, concurrency=2, max_attempts=1, backoff_s=0.05)
+    dying = Faults(error=Fault(1.0, frozenset({"resolve"}), skip=300), seed=1)
+    with (
+        run_replica(ReplicaConfig(store=eco, faults=dying)) as hub,
+        pytest.raises(PhylohubError, match="failed after retries"),
+    ):
+        fetch_shard(
+            CardJob(**{**job.__dict__, "endpoint": hub.endpoint}), parts, out, RateBudget(None)
+        )
+    batches = sorted(out.with_name("0.partial").glob("batch-*.parquet"))
+    earlier = {i for b in batches for i in pq.read_table(b, columns=["id"])["id"].to_pylist()}
+    half = CardJob(**{**job.__dict__, "n_shards": 2})
+    mine = set(shard_models(parts, 0, 2)["id"].to_pylist())
+    assert earlier - mine and earlier & mine  # the earlier run fetched some of each
+    with run_replica(ReplicaConfig(store=eco)) as hub:
+        stats = fetch_shard(
+            CardJob(**{**half.__dict__, "endpoint": hub.endpoint}), parts, out, RateBudget(None)
+        )
+    rows = pq.read_table(out).to_pylist()
+    assert [r["id"] for r in rows] == shard_models(parts, 0, 2)["id"].to_pylist()
+    assert stats.models == len(mine) == sum(stats.statuses.values())
+    assert not [r for r in rows if r["status"] == "error"]
 
 
 def test_cards_over_the_cap_are_cut_and_their_full_size_recorded(eco: Path, tmp_path: Path) -> None:

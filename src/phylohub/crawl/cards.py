@@ -643,10 +643,19 @@ def _fetch_shard(
         raise PhylohubError(f"unknown selection {job.select!r} (all, families)")
     only = family_ids(listing_parts) if job.select == "families" else None
     models = shard_models(listing_parts, job.shard, job.n_shards, job.filename, only)
-    done = set(_partial_table(partial, ["id"])["id"].to_pylist())  # no errors are kept there
+    ids = models["id"].to_pylist()
+    # an earlier run's cards (no errors are kept there) of the models this shard holds
+    # now: crawl.shards or the listing may have changed since
+    earlier = set(_partial_table(partial, ["id"])["id"].to_pylist())
+    done = earlier.intersection(ids)
     if done:
         log.info("shard %d: resuming, %d cards already fetched", job.shard, len(done))
-    ids = models["id"].to_pylist()
+    if len(done) < len(earlier):
+        log.warning(
+            "shard %d: %d cards of an earlier run are of models this shard no longer holds "
+            "(crawl.shards or the listing changed): left out",
+            job.shard, len(earlier) - len(done),
+        )  # fmt: skip
     shas = models["sha"].to_pylist()
     readme = models["has_readme"].to_pylist()
     restricted = set(models.filter(models["restricted"])["id"].to_pylist())
@@ -711,6 +720,8 @@ def _fetch_shard(
     table = pa.concat_tables(
         [_partial_table(partial), pa.Table.from_pylist(batches.failed, schema=CARD_SCHEMA)]
     )
+    if len(done) < len(earlier):
+        table = table.filter(pc.is_in(table["id"], value_set=pa.array(ids, pa.string())))
     position = {model_id: i for i, model_id in enumerate(table["id"].to_pylist())}
     missing = [i for i in ids if i not in position]
     if missing or len(position) != len(ids):
