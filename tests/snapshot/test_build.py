@@ -12,6 +12,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from phylohub.diff import sql as diff_sql
+from phylohub.errors import PhylohubError
 from phylohub.snapshot import SnapshotSummary, build_snapshot, connect_snapshot, read_summary
 from phylohub.snapshot.tables import TABLE_BY_NAME
 from tests.snapshot.crawlfiles import BACKFILL, Inputs, card, entry, sha, write_cards, write_listing
@@ -411,8 +413,30 @@ def test_summary_table_and_dataclass_agree(built: tuple[Inputs, SnapshotSummary]
         self_loops=1,
         listing_parts=2,
         card_shards=2,
+        card_requests=sum(c["requests"] for c in CARDS),  # no stats files: the rows' sum
     )  # fmt: skip
     assert dict(rows(inputs.db, "SELECT * FROM summary"))["schema_version"] == 6
+
+
+def test_the_crawl_requests_are_the_shards_stats_every_run_included(
+    make_inputs: Callable[..., Inputs],
+) -> None:
+    """A killed run's requests are in a shard's ``.stats.json`` but in no card row: the
+    summary counts them, and the diff and the time series read them from it."""
+    inputs = small_inputs(make_inputs)
+    rows_sum = sum(c["requests"] for c in CARDS)
+    for shard, requests in zip(inputs.cards, (40, rows_sum), strict=True):
+        shard.with_suffix(".stats.json").write_text(json.dumps({"requests": requests}))
+    summary = build_snapshot(inputs.listing, inputs.cards, inputs.db, inputs.parquet)
+    assert summary.card_requests == 40 + rows_sum > rows_sum
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{inputs.db}' AS s (READ_ONLY)")
+        assert con.execute(diff_sql.CRAWL.format(s="s")).fetchone()[1] == 40 + rows_sum
+        point = con.execute(diff_sql.POINT.format(s="s")).fetchone()
+        assert point[4] == 40 + rows_sum
+    inputs.cards[0].with_suffix(".stats.json").write_text("{}")
+    with pytest.raises(PhylohubError, match="cannot read the crawl's stats"):
+        build_snapshot(inputs.listing, inputs.cards, inputs.db, inputs.parquet)
 
 
 def test_parquet_files_hold_the_same_rows(built: tuple[Inputs, SnapshotSummary]) -> None:

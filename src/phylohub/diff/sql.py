@@ -92,14 +92,19 @@ SELECT count(*) FILTER (WHERE o.id IS NULL) AS added,
 FROM new.models n LEFT JOIN old.models o USING (id)
 """
 
+#: The requests a snapshot's card crawl sent, by every run (a killed run's too), as its
+#: build recorded them; a database built before that has none (then: the sum of the kept
+#: cards' requests).
+REQUESTS = "SELECT value FROM {s}.summary WHERE name = 'card_requests'"
+
 #: The card crawl of one snapshot (``s``): requests, cards fetched and reused.
-CRAWL = """
+CRAWL = f"""
 SELECT count(*) AS models,
-       coalesce(sum(requests), 0)::BIGINT AS card_requests,
+       coalesce(({REQUESTS}), sum(requests), 0)::BIGINT AS card_requests,
        count(*) FILTER (WHERE requests > 0) AS cards_requested,
        count(*) FILTER (WHERE reused) AS cards_reused,
        count(*) FILTER (WHERE status = 'ok') AS cards_ok
-FROM {s}.cards
+FROM {{s}}.cards
 """
 
 #: Requests the old snapshot spent on the cards the new one reused.
@@ -109,13 +114,14 @@ WHERE n.reused
 """
 
 #: One snapshot alone (``s``), for the time series: its date and sizes.
-POINT = """
-SELECT (SELECT max(last_modified) FROM {s}.models) AS as_of,
-       (SELECT count(*) FROM {s}.models) AS models,
-       (SELECT count(*) FROM {s}.edges) AS edges,
-       (SELECT count(*) FROM {s}.cards WHERE status = 'ok') AS cards,
-       (SELECT coalesce(sum(requests), 0)::BIGINT FROM {s}.cards) AS card_requests,
-       (SELECT count(*) FROM {s}.cards WHERE reused) AS cards_reused
+POINT = f"""
+SELECT (SELECT max(last_modified) FROM {{s}}.models) AS as_of,
+       (SELECT count(*) FROM {{s}}.models) AS models,
+       (SELECT count(*) FROM {{s}}.edges) AS edges,
+       (SELECT count(*) FROM {{s}}.cards WHERE status = 'ok') AS cards,
+       coalesce(({REQUESTS}), (SELECT sum(requests) FROM {{s}}.cards), 0)::BIGINT
+           AS card_requests,
+       (SELECT count(*) FROM {{s}}.cards WHERE reused) AS cards_reused
 """
 
 POINT_EDGES = "SELECT relation, count(*) FROM {s}.edges GROUP BY relation ORDER BY relation"

@@ -116,6 +116,11 @@ class SnapshotSummary:
         Models with a ``base_model`` tag naming themselves.
     listing_parts, card_shards
         Input files read.
+    card_requests
+        Requests the card crawl sent, by every run of it (a killed run's too): the sum of
+        the shards' ``.stats.json`` ``requests``; where a shard has none, the sum of the
+        card rows' ``requests`` (the run that kept each card). None: a database built
+        before it was recorded.
     """
 
     models: int
@@ -134,6 +139,7 @@ class SnapshotSummary:
     self_loops: int
     listing_parts: int
     card_shards: int
+    card_requests: int | None = None
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, int]]) -> SnapshotSummary:
@@ -171,6 +177,7 @@ class SnapshotSummary:
             self_loops=values["self_loops"],
             listing_parts=values["listing_parts"],
             card_shards=values["card_shards"],
+            card_requests=values.get("card_requests"),
         )
 
 
@@ -633,6 +640,22 @@ def _one(
     return tuple(row)
 
 
+def crawl_requests(card_shards: Sequence[Path]) -> int | None:
+    """The requests the card crawl sent, by every run (``requests`` of each shard's
+    ``.stats.json`` beside it, which counts a killed run's too); None when a shard has
+    no stats file (shards not written by the crawl)."""
+    total = 0
+    for shard in card_shards:
+        stats = Path(shard).with_suffix(".stats.json")
+        if not stats.is_file():
+            return None
+        try:
+            total += int(json.loads(stats.read_text())["requests"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise PhylohubError(f"cannot read the crawl's stats {stats}: {exc!r}") from exc
+    return total
+
+
 def _build(
     con: duckdb.DuckDBPyConnection,
     n_parts: int,
@@ -674,6 +697,7 @@ def _build(
                 "rules": list(quality.RULES),
                 "listing_parts": n_parts,
                 "card_shards": len(card_shards),
+                "card_requests": crawl_requests(card_shards),
                 "schema_version": SCHEMA_VERSION,
             },
         ),

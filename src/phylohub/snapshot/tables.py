@@ -373,6 +373,9 @@ TABLES: tuple[Table, ...] = (
         "``data_quality``, ``data_quality.<rule>``, ``data_quality.models`` (models with a "
         "flag), "
         "``self_loops`` (models with a self-loop tag), ``listing_parts``, ``card_shards``, "
+        "``card_requests`` (the requests the card crawl sent, by every run, a killed run's "
+        "included: the shards' ``.stats.json`` ``requests``, as the crawl health counts "
+        "them; shards without a stats file: the card rows' ``requests``), "
         "``schema_version``.",
         ("name",),
         (
