@@ -77,6 +77,22 @@ BAD_CONFIGS = {
     "snapshot_dots": (demo_with({"snapshot": ".."}), "config: snapshot: '..' is not allowed"),
     "negative_seed": (demo_with({"seed": -1}), "config: seed: -1 is less than the minimum of 0"),
     "unknown_key": (demo_with({"crawl.shard": 3}), "config: crawl: Additional properties"),
+    "diff_set": (
+        demo_with({"diff": {"relations": "nosuchset"}}),
+        "config: diff.relations names relation set 'nosuchset', which genealogy.relation_sets",
+    ),
+    "figure_set": (
+        demo_with({"genealogy": {"figures": {"virality_relations": ["finetune", "fine"]}}}),
+        "config: genealogy.figures.virality_relations names relation set 'fine'",
+    ),
+    "succession_set": (
+        demo_with({"ecology": {"relation_sets": ["finetune"], "succession_relations": "all"}}),
+        "config: ecology.succession_relations is 'all', not one of ecology.relation_sets",
+    ),
+    "merges_set": (
+        demo_with({"merges": {"relations": "no_merge"}}),
+        "config: merges.relations names relation set 'no_merge', which has no merge relation",
+    ),
 }
 
 

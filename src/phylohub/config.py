@@ -118,6 +118,65 @@ def exit_on_invalid(error: BaseException) -> NoReturn:
     raise SystemExit(2)
 
 
+#: The config keys that name a genealogy relation set (genealogy.relation_sets).
+SET_KEYS: tuple[str, ...] = (
+    "genealogy.figures.draw_relations",
+    "genealogy.figures.virality_relations",
+    "inference.relations",
+    "licenses.relations",
+    "ecology.relation_sets",
+    "ecology.succession_relations",
+    "merges.relations",
+    "merges.families",
+    "diff.relations",
+)
+
+
+def set_name_error(config: Mapping[str, Any]) -> str | None:
+    """What is wrong with the relation sets a validated config names (None: nothing): a
+    key of :data:`SET_KEYS` naming a set that genealogy.relation_sets does not define,
+    ecology.succession_relations outside ecology.relation_sets, or merges.relations a
+    set without the merge relation. The schema cannot say it (it holds no names).
+
+    >>> sets = {"genealogy": {"relation_sets": {"a": ["merge"], "ft": ["finetune"]}}}
+    >>> set_name_error({**sets, "diff": {"relations": "fine"}}).split(", which ")
+    ["diff.relations names relation set 'fine'", 'genealogy.relation_sets does not define (a, ft)']
+    >>> set_name_error({**sets, "merges": {"relations": "ft"}})
+    "merges.relations names relation set 'ft', which has no merge relation"
+    """
+    sets = config["genealogy"]["relation_sets"]
+    for key in SET_KEYS:
+        node: Any = config
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        names = [node] if isinstance(node, str) else list(node or [])
+        for name in names:
+            if name not in sets:
+                return (
+                    f"{key} names relation set {name!r}, which genealogy.relation_sets does "
+                    f"not define ({', '.join(sets)})"
+                )
+    ecology = config.get("ecology", {})
+    if ecology.get("succession_relations") not in (None, *ecology.get("relation_sets", [])):
+        return (
+            f"ecology.succession_relations is {ecology['succession_relations']!r}, not one "
+            f"of ecology.relation_sets ({', '.join(ecology['relation_sets'])})"
+        )
+    pedigrees = config.get("merges", {}).get("relations")
+    if pedigrees is not None and "merge" not in sets[pedigrees]:
+        return f"merges.relations names relation set {pedigrees!r}, which has no merge relation"
+    return None
+
+
+def exit_on_bad_set_names(config: Mapping[str, Any]) -> None:
+    """For the Snakefile, after the schema: print :func:`set_name_error`'s line and exit
+    with status 2 when the config names a relation set wrongly."""
+    error = set_name_error(config)
+    if error is not None:
+        print(f"phylohub: error: config: {error}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def _with_defaults() -> type[jsonschema.protocols.Validator]:
     """Draft 2020-12, filling each missing property's default (as Snakemake's validate)."""
     base = jsonschema.Draft202012Validator

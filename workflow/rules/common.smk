@@ -6,7 +6,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
 
-from phylohub.config import exit_on_invalid, real_hub_notice
+from phylohub.config import exit_on_bad_set_names, exit_on_invalid, real_hub_notice
 from phylohub.layout import RESULTS
 from phylohub.vocabulary import TRAITS
 
@@ -16,6 +16,7 @@ try:
     validate(config, "../schemas/config.schema.yaml", set_default=True)
 except WorkflowError as error:
     exit_on_invalid(error)
+exit_on_bad_set_names(config)  # the keys naming genealogy relation sets
 
 # Which ready job the scheduler starts first when cores free up (docs/architecture.md,
 # checklist item 2). Figures come last: nothing reads them, and they are short, so drawn
@@ -218,22 +219,10 @@ def genealogy_set_names():
 
 
 def genealogy_relations_pattern():
-    """Regex of the {relations} wildcard: one of the configured relation-set names.
-
-    Also checks that the figures name configured relation sets.
-    """
+    """Regex of the {relations} wildcard: one of the configured relation-set names."""
     import re
 
-    names = genealogy_set_names()
-    figures = config["genealogy"]["figures"]
-    named = [figures["draw_relations"], *figures["virality_relations"]]
-    unknown = sorted(set(named) - set(names))
-    if unknown:
-        raise ValueError(
-            f"genealogy.figures names relation set(s) {', '.join(unknown)} that "
-            f"genealogy.relation_sets does not define ({', '.join(names)})"
-        )
-    return "|".join(re.escape(name) for name in names)
+    return "|".join(re.escape(name) for name in genealogy_set_names())
 
 
 def genealogy_relations(wildcards):
