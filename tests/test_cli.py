@@ -125,6 +125,36 @@ def test_a_negative_seed_or_days_is_one_line(args: list[str], tmp_path: Path) ->
     assert not list(tmp_path.iterdir())  # nothing written
 
 
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["crawl", "status", "--snapshot", "OUT", "--shards", "0"],
+         "argument --shards: must be 1 or more, not 0"),
+        (["replica", "generate", "--models", "0", "--out", "OUT"],
+         "argument --models: must be 1 or more, not 0"),
+        (["explore", "--snapshot", "OUT", "--port", "-5"],
+         "argument --port: must be 0 to 65535, not -5"),
+        (["replica", "serve", "--store", "OUT/hub.sqlite", "--port", "70000"],
+         "argument --port: must be 0 to 65535, not 70000"),
+        (["replica", "serve", "--store", "OUT/hub.sqlite", "other.yaml"],
+         "unexpected argument 'other.yaml': a command to run goes after --"),
+        (["replica", "generate", "--models", "60", "--out", "FILE"],
+         "FILE is a file: give a folder for the ecosystem"),
+    ],
+)  # fmt: skip
+def test_a_bad_argument_is_one_line(args: list[str], line: str, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    paths = {"OUT": str(tmp_path / "out"), "FILE": str(tmp_path / "file")}
+    for name, path in paths.items():
+        args = [a.replace(name, path) for a in args]
+        line = line.replace(name, path)
+    result = run(*args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"phylohub: error: {line}"), result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # nothing written
+
+
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("small") / "store"

@@ -41,6 +41,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
             raise PhylohubError("give --config FILE, or --models N and --out DIR")
         cfg = SynthConfig.from_mapping({"n_models": args.models, "seed": args.seed})
         out = args.out
+    if out.exists() and not out.is_dir():
+        raise PhylohubError(f"{out} is a file: give a folder for the ecosystem")
     if not args.force and is_current(cfg, out):
         print(f"phylohub: {out} already holds this ecosystem ({cfg.n_models} models)")
         return 0
@@ -108,8 +110,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     config = _replica_config(args)
     command = list(args.command)
-    if command and command[0] == "--":
+    if command and command[0] == "--":  # argparse keeps it or not, by Python version
         command = command[1:]
+    elif command and "--" not in args.argv:
+        raise PhylohubError(f"unexpected argument {command[0]!r}: a command to run goes after --")
     if not command:
         serve(config, on_ready=lambda url: print(f"phylohub: replica serving at {url}", flush=True))
         return 0
@@ -120,6 +124,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return subprocess.run(command, env=env, check=False).returncode
         except FileNotFoundError:
             raise PhylohubError(f"command not found: {command[0]}") from None
+        except OSError as exc:
+            raise PhylohubError(f"cannot run {command[0]}: {exc.strerror}") from None
 
 
 def cmd_crawl_status(args: argparse.Namespace) -> int:
@@ -153,15 +159,30 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"phylohub: error: {message} (see {self.prog} --help)\n")
 
 
-def _non_negative(text: str) -> int:
-    """An argument that is a whole number, 0 or more (seeds, days)."""
+def _whole(text: str, low: int, high: int | None = None) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    if value < low or (high is not None and value > high):
+        span = f"{low} or more" if high is None else f"{low} to {high}"
+        raise argparse.ArgumentTypeError(f"must be {span}, not {value}")
     return value
+
+
+def _non_negative(text: str) -> int:
+    """An argument that is a whole number, 0 or more (seeds, days)."""
+    return _whole(text, 0)
+
+
+def _positive(text: str) -> int:
+    """An argument that is a whole number, 1 or more (models, shards)."""
+    return _whole(text, 1)
+
+
+def port_number(text: str) -> int:
+    """A TCP port argument, 0 (any free port) to 65535."""
+    return _whole(text, 0, 65535)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = rsub.add_parser("generate", help="write a synthetic ecosystem")
     gen.add_argument("--config", type=Path, help="a workflow config with a replica section")
-    gen.add_argument("--models", type=int, help="number of models (without --config)")
+    gen.add_argument("--models", type=_positive, help="number of models (without --config)")
     gen.add_argument("--seed", type=_non_negative, default=0)
     gen.add_argument("--out", type=Path, help="output folder (without --config)")
     gen.add_argument("--force", action="store_true", help="regenerate even if up to date")
@@ -194,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     srv.add_argument("--config", type=Path, help="a workflow config with a replica section")
     srv.add_argument("--store", type=Path, help="a store file (without --config)")
-    srv.add_argument("--port", type=int, help="port (0: any free one)")
+    srv.add_argument("--port", type=port_number, help="port (0: any free one)")
     srv.add_argument("--plan", help="the Hub's rate limits of a plan: anonymous, free, pro, ...")
     srv.add_argument("--api-quota", type=int, help="requests per window for /api/")
     srv.add_argument("--resolver-quota", type=int, help="requests per window for /resolve/")
@@ -217,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     where = status.add_mutually_exclusive_group(required=True)
     where.add_argument("--snapshot", type=Path, help="the snapshot's folder: results/NAME")
     where.add_argument("--config", type=Path, help="a workflow config (its snapshot, shards)")
-    status.add_argument("--shards", type=int, help="crawl.shards (default: as on disk)")
+    status.add_argument("--shards", type=_positive, help="crawl.shards (default: as on disk)")
     status.set_defaults(func=cmd_crawl_status)
 
     from phylohub.genealogy.query import add_family_parser
@@ -231,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         code: int = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
@@ -239,6 +261,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # DuckDB, polars or Arrow failing on a damaged or half-written file of a snapshot
+        if type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb", "polars", "pyarrow"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(
+            f"phylohub: error: cannot read the snapshot's files ({type(exc).__name__}: "
+            f"{first}); rebuild them with the workflow",
+            file=sys.stderr,
+        )
+        return 2
     except BrokenPipeError:
         # The reader went away (`phylohub family ... | head`): stop quietly, as a program
         # killed by SIGPIPE does, and keep Python from complaining when stdout is flushed.

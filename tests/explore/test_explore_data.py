@@ -4,9 +4,13 @@ edge, siblings, paged children, family), the family view, and unknown ids."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
+from phylohub.errors import PhylohubError
 from phylohub.explore.data import Explorer, NotFoundError
+from phylohub.explore.serve import make_server
 from tests.genealogy.genealogy_snapshots import tiny_snapshot
 
 HOSTILE = ["x/50%off", "x/a#b?c=1", "x/модель-ünï", "x/<script>alert(1)</script>"]
@@ -163,3 +167,13 @@ def test_a_deep_lineage_is_walked_without_a_query_per_generation(
         assert counting.calls <= 1  # one query per generation was 40
     finally:
         counting.con.close()  # type: ignore[attr-defined]
+
+
+def test_a_taken_port_is_one_clear_error(explorer: Explorer) -> None:
+    """werkzeug would print its own lines and exit; the explorer says it in one."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(PhylohubError, match=f"cannot serve on 127.0.0.1:{port}: "):
+            make_server(explorer.folder, port)

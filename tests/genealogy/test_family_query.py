@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -126,6 +127,25 @@ def test_a_config_that_breaks_the_schema_is_one_error_line(snapshot: Path) -> No
     out = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd, timeout=120)
     assert out.returncode == 2
     assert out.stderr.startswith("phylohub: error: bad.yaml: genealogy.relation_sets.ft")
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("damaged", ["hub.duckdb", "genealogy/no_merge/nodes.parquet"])
+def test_a_damaged_file_of_the_snapshot_is_one_error_line(
+    snapshot: Path, damaged: str, tmp_path: Path
+) -> None:
+    copy = tmp_path / "results" / "tiny"
+    shutil.copytree(snapshot, copy)
+    build_genealogy(copy / "hub.duckdb", ("finetune", "adapter", "quantized", "unknown"),
+                    paths_in(copy / "genealogy" / "no_merge"))  # fmt: skip
+    target = copy / damaged
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2 :] = bytes(len(data) - len(data) // 2)  # its second half zeroed
+    target.write_bytes(bytes(data))
+    command = [*PHYLOHUB, "family", "a/ft1", "--snapshot", str(copy)]
+    out = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.startswith("phylohub: error: cannot read the snapshot's files (")
     assert len(out.stderr.strip().splitlines()) == 1
 
 

@@ -9,12 +9,14 @@ Wiring (in :func:`phylohub.cli.build_parser`)::
 from __future__ import annotations
 
 import argparse
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from phylohub.cli import port_number
 from phylohub.errors import PhylohubError
 
 HOST = "127.0.0.1"
@@ -30,6 +32,10 @@ def make_server(snapshot: Path, port: int = 0, genealogy: Path | None = None) ->
 
     app = create_app(Explorer(snapshot, genealogy))
     try:
+        if port:  # werkzeug prints its own lines and exits when the port is taken
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug's
+                probe.bind((HOST, port))
         return wsgi_server(HOST, port, app.server, threaded=True)
     except OSError as exc:
         raise PhylohubError(f"cannot serve on {HOST}:{port}: {exc} (give another --port)") from exc
@@ -67,7 +73,9 @@ def add_explore_parser(sub: Any) -> argparse.ArgumentParser:
         "walk their lineages and see what mutated on each edge (docs/explore.md).",
     )
     cmd.add_argument("--snapshot", type=Path, required=True, help="snapshot folder results/NAME")
-    cmd.add_argument("--port", type=int, default=8050, help="port (default 8050; 0: any free)")
+    cmd.add_argument(
+        "--port", type=port_number, default=8050, help="port (default 8050; 0: any free)"
+    )
     cmd.add_argument(
         "--genealogy",
         type=Path,
