@@ -89,6 +89,14 @@ BAD_CONFIGS = {
         demo_with({"ecology": {"relation_sets": ["finetune"], "succession_relations": "all"}}),
         "config: ecology.succession_relations is 'all', not one of ecology.relation_sets",
     ),
+    "crawl_previous": (
+        demo_with({"crawl.previous": "nosuch"}),
+        "config: crawl.previous names snapshot 'nosuch', but results/nosuch holds no",
+    ),
+    "diff_previous": (
+        demo_with({"diff": {"previous": "nosuch"}}),
+        "config: diff.previous names snapshot 'nosuch', but results/nosuch holds no hub.duckdb",
+    ),
     "merges_set": (
         demo_with({"merges": {"relations": "no_merge"}}),
         "config: merges.relations names relation set 'no_merge', which has no merge relation",
