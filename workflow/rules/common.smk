@@ -32,7 +32,9 @@ def exit_on_missing_previous():
     snapshot, endpoint = config["snapshot"], config["hub"]["endpoint"]
     try:
         if config["crawl"]["previous"] not in ("auto", "none"):
-            find_previous_cards(RESULTS, snapshot, config["crawl"]["previous"], endpoint=endpoint)
+            find_previous_cards(
+                RESULTS, snapshot, config["crawl"]["previous"], endpoint=endpoint
+            )
         previous_snapshot(RESULTS, snapshot, config["diff"]["previous"], endpoint)
     except PhylohubError as error:
         print(f"phylohub: error: config: {error}", file=sys.stderr)
