@@ -21,6 +21,7 @@ from phylohub.crawl.cards import CardJob, fetch_shard
 from phylohub.crawl.listing import crawl_listing, write_manifest
 from phylohub.crawl.ratelimit import RateBudget
 from phylohub.crawl.status import crawl_status
+from phylohub.errors import PhylohubError
 from phylohub.hub.replica import RateLimits, RatePolicy, ReplicaConfig, run_replica
 from phylohub.hub.synth import SynthConfig, generate
 from phylohub.summary.health import crawl_health
@@ -73,6 +74,9 @@ def test_status_mid_way_after_a_kill_and_after_completion(
         listed = crawl_listing(hub.endpoint, listing, page_size=300)
         write_manifest(listing / "manifest.json", listed, hub.endpoint)
         parts = sorted(listing.glob("part-*.parquet"))
+        listed_only = crawl_status(folder)  # no shard has begun: the listing alone
+        assert listed_only.listing.state == "finished" and listed_only.shards == []
+        assert (listed_only.cards.state, listed_only.cards.total) == ("waiting", None)
         fetch_shard(_job(hub.endpoint, 2), parts, cards / "2.parquet", RateBudget(None))
         jobs = []
         for shard in (0, 1):
@@ -127,6 +131,9 @@ def test_status_mid_way_after_a_kill_and_after_completion(
                 job.kill()
                 job.wait()
     done = crawl_status(folder, SHARDS)
+    for wrong in (2, 5):  # a number of shards the crawl did not use is an error, not a table
+        with pytest.raises(PhylohubError, match=f"not crawled in {wrong} shards"):
+            crawl_status(folder, wrong)
     health = crawl_health(listing / "manifest.json", sorted(cards.glob("*.stats.json")))
     rows = {r["job"]: r for r in health.to_dicts()}
     assert (done.listing.state, done.listing.done) == ("finished", rows["listing"]["models"])

@@ -179,20 +179,36 @@ def shard_status(cards: Path, shard: int, total: int | None, now: float) -> JobS
     return _live(row, lock, progress, now) if _running(lock, progress, now) else row
 
 
-def count_shards(cards: Path) -> int:
+def count_shards(cards: Path) -> int | None:
     """The number of card shards, as the shards' own files say (their progress files
-    record it; else one more than the highest shard with a file)."""
+    record it; else one more than the highest shard with a file); None before any."""
     for progress in sorted(cards.glob(f"*.partial/{PROGRESS_FILE}")):
         values = read_progress(progress)
         if values and "n_shards" in values:
             return int(values["n_shards"])
     found = [int(p.name.split(".")[0]) for p in cards.glob("[0-9]*.*")]
-    if not found:
+    return max(found) + 1 if found else None
+
+
+def _check_shards(cards: Path, shards: list[JobStatus], totals: list[int | None], n: int) -> None:
+    """Fail when the shards on disk were cut in another number than ``n``: a shard file
+    beyond ``n``, or a finished shard holding other models than ``n`` shards give it
+    (``totals``, from the listing)."""
+    beyond = sorted({int(p.name.split(".")[0]) for p in cards.glob("[0-9]*.*")} - set(range(n)))
+    odd = [
+        (s, t)
+        for s, t in zip(shards, totals, strict=True)
+        if s.state == "finished" and t is not None and s.done != t
+    ]
+    if beyond or odd:
+        found = f"shard {beyond[0]}'s files" if beyond else (
+            f"{odd[0][0].job} holds {odd[0][0].done:,} models, where {n} shards give it "
+            f"{odd[0][1]:,}"
+        )  # fmt: skip
         raise PhylohubError(
-            f"{cards} holds no card shard yet: give the number of shards (--shards, or "
-            "--config with crawl.shards)"
+            f"{cards} was not crawled in {n} shards ({found}): leave --shards out, or give "
+            "the number the crawl used"
         )
-    return max(found) + 1
 
 
 def all_cards(shards: list[JobStatus]) -> JobStatus:
@@ -221,7 +237,7 @@ def all_cards(shards: list[JobStatus]) -> JobStatus:
         "cards",
         state,
         sum(s.done for s in shards),
-        None if None in totals else sum(t for t in totals if t is not None),
+        None if None in totals or not totals else sum(t for t in totals if t is not None),
         sum(s.requests for s in shards),
         total_of([s.per_min for s in running]),
         total_of([s.requests_per_min for s in running]),
@@ -250,10 +266,12 @@ def crawl_status(
     now = clock()
     listing = listing_status(folder, now, endpoint)
     cards = folder / "crawl" / "cards"
-    n = n_shards if n_shards is not None else count_shards(cards)
+    n = n_shards if n_shards is not None else count_shards(cards) or 0  # 0: none begun
     manifest = folder / "crawl" / "listing" / "manifest.json"
-    totals: list[int | None] = list(shard_totals(manifest, n)) if manifest.is_file() else [None] * n
+    known = manifest.is_file() and n > 0
+    totals: list[int | None] = list(shard_totals(manifest, n)) if known else [None] * n
     shards = [shard_status(cards, s, totals[s], now) for s in range(n)]
+    _check_shards(cards, shards, totals, n)
     return CrawlStatus(folder, listing, shards, all_cards(shards))
 
 
