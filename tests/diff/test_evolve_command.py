@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from phylohub.hub.evolve import EvolveConfig, evolve
 from phylohub.hub.store import Store
 from phylohub.hub.synth import SynthConfig, generate
 
@@ -36,3 +38,22 @@ def test_evolving_a_missing_store_is_one_error_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("phylohub: error: no store to evolve at")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_evolved_model_lists_config_json_only_where_the_store_serves_one(
+    tmp_path: Path,
+) -> None:
+    """In a store with config files, a new model's config.json is its template's (the
+    parent's, or the root it is made like): every repository listing one holds one."""
+    config = SynthConfig(n_models=600, seed=3, config_plant=True, config_files_plant=True)
+    generate(config, tmp_path / "day0")
+    changes = evolve(tmp_path / "day0", tmp_path / "day30", EvolveConfig(seed=3))
+    with sqlite3.connect(tmp_path / "day30" / "hub.sqlite") as con:
+        stored = dict(con.execute("SELECT id, body FROM config_files").fetchall())
+    rows = {r["id"]: r for r in Store(tmp_path / "day30" / "hub.sqlite").iter_rows()}
+    listing = [i for i in changes["added"] if "config.json" in json.loads(rows[i]["siblings"])]
+    assert 0 < len(listing) <= len(changes["added"])
+    assert all(i in stored for i in listing)
+    assert not [i for i in changes["added"] if i in stored and i not in listing]
+    parents = {child: parent for parent, child, _ in changes["new_edges"]}
+    assert all(stored[i] == stored[parents[i]] for i in listing if i in parents)

@@ -7,7 +7,9 @@ proportion to their children plus ``childless_weight``, so popular families grow
 fastest; and new families: children of the new roots), edited cards (a new commit: new
 sha, new ``lastModified``, a card with one more paragraph), license and task changes
 (each a commit), deletions (of models no listed model names as its base, so no family
-is cut in two), models becoming gated or ungated (no commit). Every change is listed
+is cut in two), models becoming gated or ungated (no commit). In a store with config
+files a new model holds its parent's ``config.json`` (a new root: the one of the root it
+is made like), and lists none where that has none. Every change is listed
 exactly in ``out_dir/changes.json``, so a diff of two snapshots can be checked against
 it (``docs/diff.md``). Rates are per 30 days and scale with ``days``. Deterministic for
 a seed.
@@ -33,7 +35,7 @@ from phylohub.hub.synth import RELATIONS, _hex
 
 #: Bumped whenever evolve() changes what it writes (an evolved store of another version
 #: is made again).
-VERSION = 3
+VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,8 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
     weights = np.array([cfg.childless_weight + r.children_count for r in alive])
     weights /= weights.sum()
     added: list[ModelRecord] = []
+    configs: dict[str, str] = {}  # a new model's config.json: its template's (by id)
+    stored = _config_ids(tmp)  # None: a store without config files
     new_roots: list[ModelRecord] = []
     new_edges: list[list[str]] = []
     new_families: dict[str, int] = {}
@@ -255,6 +259,7 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
             }
             new_edges.append([parent.id, model_id, relation])
             pipeline, library = parent.pipeline_tag, parent.library_name
+            template = parent.id
         else:
             # a new base model: task, library and licenses as those of a random existing
             # root, so new roots follow the ecosystem's own mix (missing values included)
@@ -268,6 +273,14 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
                 front["pipeline_tag"] = pipeline
             card_data = front or None
             base_models = None
+            template = like.id
+        # as the Hub: a repository lists config.json only where it holds one (in a store
+        # with config files, the template's: the parent's or the like root's)
+        files = [".gitattributes", "README.md"]
+        if stored is None or template in stored:
+            files.append("config.json")
+            if stored is not None:
+                configs[model_id] = template
         added.append(
             record := ModelRecord(
                 key=key,
@@ -281,7 +294,7 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
                 pipeline_tag=pipeline,
                 library_name=library,
                 tags=tags,
-                siblings=[".gitattributes", "README.md", "config.json"],
+                siblings=files,
                 card_data=card_data,
                 base_models=base_models,
                 card={"kind": "human", "name": model_id, "paras": [(key << 6) + 1, key << 6]},
@@ -299,6 +312,12 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
     conn.executemany(
         f"INSERT INTO models VALUES ({','.join('?' * len(COLUMNS))})", [r.as_row() for r in added]
     )
+    if configs:
+        conn.executemany(
+            "INSERT INTO config_files (key, id, body) "
+            "SELECT ?, ?, body FROM config_files WHERE id = ?",
+            [(r.key, r.id, configs[r.id]) for r in added if r.id in configs],
+        )
     counts: dict[str, int] = {}
     for parent_id, _, _ in new_edges:
         counts[parent_id] = counts.get(parent_id, 0) + 1
@@ -332,6 +351,15 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
         }
     (out_dir / "changes.json").write_text(json.dumps(changes, indent=1) + "\n")
     return changes
+
+
+def _config_ids(store: Path) -> set[str] | None:
+    """The ids with a stored ``config.json`` (None: a store without config files)."""
+    with contextlib.closing(sqlite3.connect(store)) as conn:
+        try:
+            return {str(i) for (i,) in conn.execute("SELECT id FROM config_files")}
+        except sqlite3.OperationalError:
+            return None
 
 
 def _dead_families(
