@@ -261,6 +261,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`phylohub family ... | head`): stop quietly, as a program
+        # killed by SIGPIPE does, and keep Python from complaining when stdout is flushed.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
     except Exception as exc:
         # DuckDB, polars or Arrow failing on a damaged or half-written file of a snapshot
         if type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb", "polars", "pyarrow"):
@@ -272,11 +277,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    except BrokenPipeError:
-        # The reader went away (`phylohub family ... | head`): stop quietly, as a program
-        # killed by SIGPIPE does, and keep Python from complaining when stdout is flushed.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 128 + 13
     return code
 
 
