@@ -343,7 +343,8 @@ def _traits() -> list[Finding]:
             )  # fmt: skip
             out.append(
                 Finding(f"drifts_{trait}{suffix}_null", s,
-                        f"{trait} drifts explained with coin-flip directions (null mean)",
+                        f"{trait} drifts explained with coin-flip directions ({kind} "
+                        "ordering, null mean)",
                         _json(ORDER, "traits", trait, "orderings", kind, "null",
                               "drifts_explained", "mean"), "share")
             )  # fmt: skip
@@ -355,7 +356,8 @@ def _traits() -> list[Finding]:
             )  # fmt: skip
             out.append(
                 Finding(f"mutations_{trait}{suffix}_null", s,
-                        f"{trait} mutations explained with coin-flip directions (null mean)",
+                        f"{trait} mutations explained with coin-flip directions ({kind} "
+                        "ordering, null mean)",
                         _json(ORDER, "traits", trait, "orderings", kind, "null",
                               "mutations_explained", "mean"), "share")
             )  # fmt: skip
