@@ -212,3 +212,13 @@ def test_data_quality_counts_and_rates_both_ways_are_findings() -> None:
         for flagged in FLAGGED:
             row = (("flagged", flagged), ("relation", "all"), ("trait", trait))
             assert ("traits/mutation_rates_flagged.parquet", row) in by_source
+
+
+def test_a_label_is_said_twice_only_by_a_row_that_reads_with_the_one_before() -> None:
+    """A reader tells the rows apart by their labels: one that repeats must be a sub-row
+    ('... interval, low', 'its share of ...') of the row above it."""
+    seen: dict[str, str] = {}
+    for f in FINDINGS:
+        if f.label in seen and not f.label.startswith(("...", "its ")):
+            raise AssertionError(f"{f.id} repeats the label of {seen[f.label]}: {f.label!r}")
+        seen.setdefault(f.label, f.id)
