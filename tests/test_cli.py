@@ -138,6 +138,8 @@ def test_a_negative_seed_or_days_is_one_line(args: list[str], tmp_path: Path) ->
          "argument --port: must be 0 to 65535, not 70000"),
         (["replica", "serve", "--store", "OUT/hub.sqlite", "other.yaml"],
          "unexpected argument 'other.yaml': a command to run goes after --"),
+        (["replica", "serve", "--store", "OUT/hub.sqlite", "other.yaml", "--", "true"],
+         "unexpected argument 'other.yaml': a command to run goes after --"),
         (["replica", "generate", "--models", "60", "--out", "FILE"],
          "FILE is a file: give a folder for the ecosystem"),
     ],
@@ -217,3 +219,20 @@ def test_crawl_status_of_a_folder_without_a_crawl_is_one_line(tmp_path: Path) ->
     result = run("crawl", "status", "--snapshot", str(tmp_path / "results" / "nothing"))
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "holds no crawl" in result.stderr
+
+
+def test_only_a_file_that_cannot_be_read_loses_its_traceback() -> None:
+    """A damaged file is one line; a mistake in a query or a frame keeps its traceback."""
+    import duckdb
+    import polars as pl
+    import pyarrow as pa
+
+    from phylohub.cli import _unreadable
+
+    for error in (duckdb.Error("Corrupt database file"), duckdb.IOException("lock"),
+                  pl.exceptions.ComputeError("parquet: out of specification"),
+                  pa.ArrowInvalid("not a parquet file")):  # fmt: skip
+        assert _unreadable(error), error
+    for error in (duckdb.BinderException("no column"), duckdb.CatalogException("no table"),
+                  pl.exceptions.ColumnNotFoundError("x"), ValueError("x")):  # fmt: skip
+        assert not _unreadable(error), error

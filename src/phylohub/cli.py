@@ -112,7 +112,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     command = list(args.command)
     if command and command[0] == "--":  # argparse keeps it or not, by Python version
         command = command[1:]
-    elif command and "--" not in args.argv:
+    elif command and args.argv[len(args.argv) - len(command) - 1 :][:1] != ["--"]:
         raise PhylohubError(f"unexpected argument {command[0]!r}: a command to run goes after --")
     if not command:
         serve(config, on_ready=lambda url: print(f"phylohub: replica serving at {url}", flush=True))
@@ -125,7 +125,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         except FileNotFoundError:
             raise PhylohubError(f"command not found: {command[0]}") from None
         except OSError as exc:
-            raise PhylohubError(f"cannot run {command[0]}: {exc.strerror}") from None
+            raise PhylohubError(f"cannot run {command[0]}: {exc.strerror or exc}") from None
 
 
 def cmd_crawl_status(args: argparse.Namespace) -> int:
@@ -250,6 +250,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unreadable(exc: BaseException) -> bool:
+    """Whether DuckDB, polars or Arrow failed to read a file (a damaged, half-written or
+    locked file of a snapshot), not a mistake in a query: those keep their traceback."""
+    kinds: list[type[BaseException]] = []
+    duckdb, polars, arrow = (sys.modules.get(m) for m in ("duckdb", "polars", "pyarrow"))
+    if duckdb is not None:
+        if type(exc) is duckdb.Error:  # a corrupt database file says no more than this
+            return True
+        kinds += [duckdb.IOException, duckdb.SerializationException, duckdb.InvalidInputException]
+    if polars is not None:
+        kinds.append(polars.exceptions.ComputeError)
+    if arrow is not None:
+        kinds += [arrow.ArrowInvalid, arrow.ArrowIOError]
+    return isinstance(exc, tuple(kinds))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
@@ -267,13 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + 13
     except Exception as exc:
-        # DuckDB, polars or Arrow failing on a damaged or half-written file of a snapshot
-        if type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb", "polars", "pyarrow"):
+        if not _unreadable(exc):
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         print(
-            f"phylohub: error: cannot read the snapshot's files ({type(exc).__name__}: "
-            f"{first}); rebuild them with the workflow",
+            f"phylohub: error: cannot read the snapshot's files: {type(exc).__name__}: {first}",
             file=sys.stderr,
         )
         return 2

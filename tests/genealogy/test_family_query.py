@@ -145,7 +145,7 @@ def test_a_damaged_file_of_the_snapshot_is_one_error_line(
     command = [*PHYLOHUB, "family", "a/ft1", "--snapshot", str(copy)]
     out = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
     assert out.returncode == 2, out.stderr
-    assert out.stderr.startswith("phylohub: error: cannot read the snapshot's files (")
+    assert out.stderr.startswith("phylohub: error: cannot read the snapshot's files: ")
     assert len(out.stderr.strip().splitlines()) == 1
 
 
