@@ -57,3 +57,7 @@ def test_an_evolved_model_lists_config_json_only_where_the_store_serves_one(
     assert not [i for i in changes["added"] if i in stored and i not in listing]
     parents = {child: parent for parent, child, _ in changes["new_edges"]}
     assert all(stored[i] == stored[parents[i]] for i in listing if i in parents)
+    # the children of this period's new roots too (the new families)
+    new_roots = set(changes["new_families"])
+    young = [i for i in changes["added"] if parents.get(i) in new_roots]
+    assert young and all(i in listing for i in young if parents[i] in listing)

@@ -281,6 +281,7 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
             files.append("config.json")
             if stored is not None:
                 configs[model_id] = template
+                stored.add(model_id)  # its children, new families' models, copy it in turn
         added.append(
             record := ModelRecord(
                 key=key,

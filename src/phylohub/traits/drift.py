@@ -444,8 +444,9 @@ def _null_shares(
     every optimum has the same two shares, so an order the relaxation proves optimal
     stands in for SCIP's. Without a tie rule (``normalised``; the others where their
     values are too large for it) the relaxation must show that every order within
-    10^-6 of the optimum puts each pair with unequal traffic the same way round: the
-    shares depend on those pairs alone, and SCIP's order is one of them. One SCIP model
+    10^-6 * max(1, value) of the optimum puts each pair with unequal traffic the same way
+    round: the shares depend on those pairs alone, and an order SCIP proves optimal is
+    one of them. One SCIP model
     serves every graph and returns what a fresh one would
     (:class:`~phylohub.traits.ordering.OrderingSolver`)."""
     if not nulls:

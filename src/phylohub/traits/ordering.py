@@ -524,10 +524,11 @@ class RelaxationSolver:
       and arcs forward, so what such an order explains is what SCIP's explains.
     - :meth:`forced` (any weights, ``normalised``'s rates): the order is returned when,
       for each of the given pairs, every order that puts the pair the other way round is
-      worth less than the order's value less ``margin`` (relative): by the bound with the
-      pair fixed, from the same duals or, where they do not show it, the LP solved again
-      with the pair fixed. Every order within the margin of the optimum, SCIP's included
-      (it stops within 10^-9), then puts those pairs as this one does.
+      worth less than the order's value less ``margin * max(1, |value|)``: by the bound
+      with the pair fixed, from the same duals or, where they do not show it, the LP
+      solved again with the pair fixed. Every order within that margin of the optimum,
+      an order SCIP proves optimal included (it stops within 10^-9), then puts those
+      pairs as this one does.
 
     Either way the order can stand in for SCIP's where only what it explains is kept (the
     null baseline). The order itself may be another of the tied optima, and may depend on
