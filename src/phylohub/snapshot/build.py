@@ -117,10 +117,8 @@ class SnapshotSummary:
     listing_parts, card_shards
         Input files read.
     card_requests
-        Requests the card crawl sent, by every run of it (a killed run's too): the sum of
-        the shards' ``.stats.json`` ``requests``; where a shard has none, the sum of the
-        card rows' ``requests`` (the run that kept each card). None: a database built
-        before it was recorded.
+        Requests the card crawl sent, by every run of it (a killed run's too):
+        :func:`crawl_requests`. None: a database built before it was recorded.
     """
 
     models: int
@@ -640,15 +638,18 @@ def _one(
     return tuple(row)
 
 
-def crawl_requests(card_shards: Sequence[Path]) -> int | None:
-    """The requests the card crawl sent, by every run (``requests`` of each shard's
-    ``.stats.json`` beside it, which counts a killed run's too); None when a shard has
-    no stats file (shards not written by the crawl)."""
+def crawl_requests(card_shards: Sequence[Path]) -> int:
+    """The requests the card crawl sent, by every run: per shard, ``requests`` of its
+    ``.stats.json`` beside it (the crawl writes the two together; it counts a killed
+    run's requests too), or, for a shard without one, the sum of its card rows'
+    ``requests`` (the run that kept each card)."""
     total = 0
     for shard in card_shards:
         stats = Path(shard).with_suffix(".stats.json")
         if not stats.is_file():
-            return None
+            rows = pq.read_table(shard, columns=["requests"])["requests"]
+            total += int(pc.sum(rows).as_py() or 0)
+            continue
         try:
             total += int(json.loads(stats.read_text())["requests"])
         except (OSError, ValueError, KeyError, TypeError) as exc:

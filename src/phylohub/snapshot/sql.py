@@ -651,9 +651,7 @@ WITH counts AS (
     SELECT 'self_loops', count(DISTINCT id) FROM malformed_tags WHERE reason = 'self_loop'
     UNION ALL SELECT 'listing_parts', $listing_parts
     UNION ALL SELECT 'card_shards', $card_shards
-    UNION ALL
-    SELECT 'card_requests',
-        coalesce(CAST($card_requests AS BIGINT), (SELECT coalesce(sum(requests), 0) FROM cards))
+    UNION ALL SELECT 'card_requests', $card_requests
     UNION ALL SELECT 'schema_version', $schema_version
 )
 SELECT name, value FROM counts ORDER BY name
