@@ -134,6 +134,12 @@ def test_status_mid_way_after_a_kill_and_after_completion(
     for wrong in (2, 5):  # a number of shards the crawl did not use is an error, not a table
         with pytest.raises(PhylohubError, match=f"not crawled in {wrong} shards"):
             crawl_status(folder, wrong)
+    # files of a shard beyond crawl.shards (an earlier crawl of more shards) are set aside
+    (cards / f"{SHARDS + 1}.stats.json").write_text("{}")
+    aside = crawl_status(folder, SHARDS)
+    assert aside.cards.state == "finished" and len(aside.shards) == SHARDS
+    assert aside.cards.note.endswith(f"files of shard(s) {SHARDS + 1} beyond the 3 left aside")
+    (cards / f"{SHARDS + 1}.stats.json").unlink()
     health = crawl_health(listing / "manifest.json", sorted(cards.glob("*.stats.json")))
     rows = {r["job"]: r for r in health.to_dicts()}
     assert (done.listing.state, done.listing.done) == ("finished", rows["listing"]["models"])

@@ -190,25 +190,24 @@ def count_shards(cards: Path) -> int | None:
     return max(found) + 1 if found else None
 
 
-def _check_shards(cards: Path, shards: list[JobStatus], totals: list[int | None], n: int) -> None:
-    """Fail when the shards on disk were cut in another number than ``n``: a shard file
-    beyond ``n``, or a finished shard holding other models than ``n`` shards give it
-    (``totals``, from the listing)."""
-    beyond = sorted({int(p.name.split(".")[0]) for p in cards.glob("[0-9]*.*")} - set(range(n)))
-    odd = [
-        (s, t)
-        for s, t in zip(shards, totals, strict=True)
-        if s.state == "finished" and t is not None and s.done != t
-    ]
-    if beyond or odd:
-        found = f"shard {beyond[0]}'s files" if beyond else (
-            f"{odd[0][0].job} holds {odd[0][0].done:,} models, where {n} shards give it "
-            f"{odd[0][1]:,}"
-        )  # fmt: skip
-        raise PhylohubError(
-            f"{cards} was not crawled in {n} shards ({found}): leave --shards out, or give "
-            "the number the crawl used"
-        )
+def _check_shards(shards: list[JobStatus], totals: list[int | None], n: int, cards: Path) -> None:
+    """Fail when a finished shard holds other models than ``n`` shards give it
+    (``totals``, from the listing): the crawl was cut in another number of shards."""
+    for shard, total in zip(shards, totals, strict=True):
+        if shard.state == "finished" and total is not None and shard.done != total:
+            raise PhylohubError(
+                f"{cards} was not crawled in {n} shards ({shard.job} holds {shard.done:,} "
+                f"models, where {n} shards give it {total:,}): leave --shards out, or give "
+                "the number the crawl used"
+            )
+
+
+def _beyond(cards: Path, n: int) -> str:
+    """A note on shard files numbered ``n`` or more (left by a crawl of more shards)."""
+    extra = sorted({int(p.name.split(".")[0]) for p in cards.glob("[0-9]*.*")} - set(range(n)))
+    if not extra:
+        return ""
+    return f"; files of shard(s) {', '.join(map(str, extra))} beyond the {n} left aside"
 
 
 def all_cards(shards: list[JobStatus]) -> JobStatus:
@@ -271,8 +270,9 @@ def crawl_status(
     known = manifest.is_file() and n > 0
     totals: list[int | None] = list(shard_totals(manifest, n)) if known else [None] * n
     shards = [shard_status(cards, s, totals[s], now) for s in range(n)]
-    _check_shards(cards, shards, totals, n)
-    return CrawlStatus(folder, listing, shards, all_cards(shards))
+    _check_shards(shards, totals, n, cards)
+    every = all_cards(shards)
+    return CrawlStatus(folder, listing, shards, replace(every, note=every.note + _beyond(cards, n)))
 
 
 COLUMNS = (
