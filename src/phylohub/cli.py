@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from phylohub.arguments import non_negative, port_number, positive
 from phylohub.errors import PhylohubError
 
 
@@ -159,32 +160,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"phylohub: error: {message} (see {self.prog} --help)\n")
 
 
-def _whole(text: str, low: int, high: int | None = None) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < low or (high is not None and value > high):
-        span = f"{low} or more" if high is None else f"{low} to {high}"
-        raise argparse.ArgumentTypeError(f"must be {span}, not {value}")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    """An argument that is a whole number, 0 or more (seeds, days)."""
-    return _whole(text, 0)
-
-
-def _positive(text: str) -> int:
-    """An argument that is a whole number, 1 or more (models, shards)."""
-    return _whole(text, 1)
-
-
-def port_number(text: str) -> int:
-    """A TCP port argument, 0 (any free port) to 65535."""
-    return _whole(text, 0, 65535)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="phylohub", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="group", required=True)
@@ -193,8 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = rsub.add_parser("generate", help="write a synthetic ecosystem")
     gen.add_argument("--config", type=Path, help="a workflow config with a replica section")
-    gen.add_argument("--models", type=_positive, help="number of models (without --config)")
-    gen.add_argument("--seed", type=_non_negative, default=0)
+    gen.add_argument("--models", type=positive, help="number of models (without --config)")
+    gen.add_argument("--seed", type=non_negative, default=0)
     gen.add_argument("--out", type=Path, help="output folder (without --config)")
     gen.add_argument("--force", action="store_true", help="regenerate even if up to date")
     gen.set_defaults(func=cmd_generate)
@@ -202,8 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     evo = rsub.add_parser("evolve", help="the ecosystem of a store some days later")
     evo.add_argument("--from", dest="source", type=Path, required=True, help="store folder")
     evo.add_argument("--out", type=Path, required=True, help="output folder")
-    evo.add_argument("--days", type=_non_negative, default=30)
-    evo.add_argument("--seed", type=_non_negative, default=0)
+    evo.add_argument("--days", type=non_negative, default=30)
+    evo.add_argument("--seed", type=non_negative, default=0)
     evo.add_argument("--force", action="store_true", help="evolve again even if up to date")
     evo.set_defaults(func=cmd_evolve)
 
@@ -238,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     where = status.add_mutually_exclusive_group(required=True)
     where.add_argument("--snapshot", type=Path, help="the snapshot's folder: results/NAME")
     where.add_argument("--config", type=Path, help="a workflow config (its snapshot, shards)")
-    status.add_argument("--shards", type=_positive, help="crawl.shards (default: as on disk)")
+    status.add_argument("--shards", type=positive, help="crawl.shards (default: as on disk)")
     status.set_defaults(func=cmd_crawl_status)
 
     from phylohub.genealogy.query import add_family_parser

@@ -168,10 +168,28 @@ def set_name_error(config: Mapping[str, Any]) -> str | None:
     return None
 
 
-def exit_on_bad_set_names(config: Mapping[str, Any]) -> None:
-    """For the Snakefile, after the schema: print :func:`set_name_error`'s line and exit
-    with status 2 when the config names a relation set wrongly."""
-    error = set_name_error(config)
+def previous_error(config: Mapping[str, Any], results: Path) -> str | None:
+    """What is wrong with the earlier snapshots a validated config names (None:
+    nothing): crawl.previous or diff.previous naming a snapshot under ``results`` that
+    does not hold what it must (its cards; its ``hub.duckdb``)."""
+    from phylohub.crawl.previous import find_previous_cards
+    from phylohub.diff.snapshots import previous_snapshot
+
+    snapshot, endpoint = config["snapshot"], config["hub"]["endpoint"]
+    try:
+        if config["crawl"]["previous"] not in ("auto", "none"):
+            find_previous_cards(results, snapshot, config["crawl"]["previous"], endpoint=endpoint)
+        previous_snapshot(results, snapshot, config["diff"]["previous"], endpoint)
+    except PhylohubError as exc:
+        return str(exc)
+    return None
+
+
+def exit_on_bad_names(config: Mapping[str, Any], results: Path) -> None:
+    """For the Snakefile, after the schema: print the line of :func:`set_name_error` or
+    :func:`previous_error` and exit with status 2 (before the DAG: an input function
+    would raise it with a traceback)."""
+    error = set_name_error(config) or previous_error(config, results)
     if error is not None:
         print(f"phylohub: error: config: {error}", file=sys.stderr)
         raise SystemExit(2)

@@ -6,7 +6,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
 
-from phylohub.config import exit_on_bad_set_names, exit_on_invalid, real_hub_notice
+from phylohub.config import exit_on_bad_names, exit_on_invalid, real_hub_notice
 from phylohub.layout import RESULTS
 from phylohub.vocabulary import TRAITS
 
@@ -16,32 +16,7 @@ try:
     validate(config, "../schemas/config.schema.yaml", set_default=True)
 except WorkflowError as error:
     exit_on_invalid(error)
-exit_on_bad_set_names(config)  # the keys naming genealogy relation sets
-
-
-def exit_on_missing_previous():
-    """A snapshot that crawl.previous or diff.previous names and that does not hold what
-    it must: one line and exit 2 before the DAG (an input function would raise it with a
-    traceback)."""
-    import sys
-
-    from phylohub.crawl.previous import find_previous_cards
-    from phylohub.diff.snapshots import previous_snapshot
-    from phylohub.errors import PhylohubError
-
-    snapshot, endpoint = config["snapshot"], config["hub"]["endpoint"]
-    try:
-        if config["crawl"]["previous"] not in ("auto", "none"):
-            find_previous_cards(
-                RESULTS, snapshot, config["crawl"]["previous"], endpoint=endpoint
-            )
-        previous_snapshot(RESULTS, snapshot, config["diff"]["previous"], endpoint)
-    except PhylohubError as error:
-        print(f"phylohub: error: config: {error}", file=sys.stderr)
-        raise SystemExit(2)
-
-
-exit_on_missing_previous()
+exit_on_bad_names(config, RESULTS)  # relation sets and earlier snapshots named
 
 # Which ready job the scheduler starts first when cores free up (docs/architecture.md,
 # checklist item 2). Figures come last: nothing reads them, and they are short, so drawn

@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from phylohub.cli import port_number
+from phylohub.arguments import port_number
 from phylohub.errors import PhylohubError
 
 HOST = "127.0.0.1"
