@@ -191,14 +191,11 @@ def test_paced_crawl_stays_within_the_servers_window(eco: Path, tmp_path: Path) 
     assert not [r for r in rows if r["status"] == "error"]
 
 
-def test_failed_shard_keeps_its_cards_and_the_rerun_fetches_only_the_rest(
-    eco: Path, tmp_path: Path
-) -> None:
-    parts = listing(eco, tmp_path / "listing")
-    out = tmp_path / "cards" / "0.parquet"
+def _stopped_shard(eco: Path, parts: list[Path], out: Path) -> CardJob:
+    """Crawl shard 0 of 1 into ``out`` against a server that fails every README request
+    after the first 300: the job fails, its cards kept in ``0.partial``; its settings."""
     out.parent.mkdir()
     job = CardJob(endpoint="", shard=0, n_shards=1, concurrency=2, max_attempts=1, backoff_s=0.05)
-    # the server fails every README request after the first 300
     dying = Faults(error=Fault(1.0, frozenset({"resolve"}), skip=300), seed=1)
     with (
         run_replica(ReplicaConfig(store=eco, faults=dying)) as hub,
@@ -207,6 +204,15 @@ def test_failed_shard_keeps_its_cards_and_the_rerun_fetches_only_the_rest(
         fetch_shard(
             CardJob(**{**job.__dict__, "endpoint": hub.endpoint}), parts, out, RateBudget(None)
         )
+    return job
+
+
+def test_failed_shard_keeps_its_cards_and_the_rerun_fetches_only_the_rest(
+    eco: Path, tmp_path: Path
+) -> None:
+    parts = listing(eco, tmp_path / "listing")
+    out = tmp_path / "cards" / "0.parquet"
+    job = _stopped_shard(eco, parts, out)
     assert not out.exists() and out.with_name("0.partial").is_dir()
     with run_replica(ReplicaConfig(store=eco)) as hub:
         fetch_shard(
@@ -227,16 +233,7 @@ def test_a_stopped_shard_resumes_after_crawl_shards_changed(eco: Path, tmp_path:
     kept, the others are ignored, and the shard holds its own models alone."""
     parts = listing(eco, tmp_path / "listing")
     out = tmp_path / "cards" / "0.parquet"
-    out.parent.mkdir()
-    job = CardJob(endpoint="", shard=0, n_shards=1, concurrency=2, max_attempts=1, backoff_s=0.05)
-    dying = Faults(error=Fault(1.0, frozenset({"resolve"}), skip=300), seed=1)
-    with (
-        run_replica(ReplicaConfig(store=eco, faults=dying)) as hub,
-        pytest.raises(PhylohubError, match="failed after retries"),
-    ):
-        fetch_shard(
-            CardJob(**{**job.__dict__, "endpoint": hub.endpoint}), parts, out, RateBudget(None)
-        )
+    job = _stopped_shard(eco, parts, out)
     batches = sorted(out.with_name("0.partial").glob("batch-*.parquet"))
     earlier = {i for b in batches for i in pq.read_table(b, columns=["id"])["id"].to_pylist()}
     half = CardJob(**{**job.__dict__, "n_shards": 2})
