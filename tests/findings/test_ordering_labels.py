@@ -14,7 +14,10 @@ def _ordering_findings(trait: str) -> list[str]:
     return [
         f.label
         for f in FINDINGS
-        if f.section == "Traits" and f.id.startswith(prefixes) and "ordering" in f.label
+        if f.section == "Traits"
+        and f.id.startswith(prefixes)
+        and "ordering" in f.label
+        and not f.id.endswith("_null")  # the coin-flip means name their kind of ordering
     ]
 
 
