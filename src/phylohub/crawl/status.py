@@ -186,8 +186,13 @@ def count_shards(cards: Path) -> int | None:
         values = read_progress(progress)
         if values and "n_shards" in values:
             return int(values["n_shards"])
-    found = [int(p.name.split(".")[0]) for p in cards.glob("[0-9]*.*")]
+    found = _shard_numbers(cards)
     return max(found) + 1 if found else None
+
+
+def _shard_numbers(cards: Path) -> set[int]:
+    """The shards with a file in ``cards`` (``{shard}.parquet``, ``.stats.json``, ...)."""
+    return {int(p.name.split(".")[0]) for p in cards.glob("[0-9]*.*")}
 
 
 def _check_shards(shards: list[JobStatus], totals: list[int | None], n: int, cards: Path) -> None:
@@ -204,7 +209,7 @@ def _check_shards(shards: list[JobStatus], totals: list[int | None], n: int, car
 
 def _beyond(cards: Path, n: int) -> str:
     """A note on shard files numbered ``n`` or more (left by a crawl of more shards)."""
-    extra = sorted({int(p.name.split(".")[0]) for p in cards.glob("[0-9]*.*")} - set(range(n)))
+    extra = sorted(_shard_numbers(cards) - set(range(n)))
     if not extra:
         return ""
     return f"; files of shard(s) {', '.join(map(str, extra))} beyond the {n} left aside"
