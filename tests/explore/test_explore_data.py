@@ -9,6 +9,7 @@ import socket
 import pytest
 
 from phylohub.errors import PhylohubError
+from phylohub.explore.app import _mutated
 from phylohub.explore.data import Explorer, NotFoundError
 from phylohub.explore.serve import make_server
 from tests.genealogy.genealogy_snapshots import tiny_snapshot
@@ -85,6 +86,16 @@ def test_each_lineage_edge_says_what_mutated(explorer: Explorer) -> None:
     assert "task" not in changed
     assert not by_edge[("a/ft1", "org/Base")].mutations  # nothing changed there
     assert page.traits["license"] == ["mit"]
+
+
+def test_a_trait_stated_on_one_side_only_is_no_mutation(explorer: Explorer) -> None:
+    # a/ft2 states English and French, its quantization no language: as in the traits
+    # stage (Definition 7.1), that pair says nothing about the languages' mutation
+    (edge,) = explorer.page("a/ft2-gguf").parents
+    assert [t for t, _, _ in edge.mutations] == []
+    assert ("languages", "English,French", "-") in edge.unstated
+    assert all(t != "license" for t, _, _ in edge.unstated)  # mit on both sides
+    assert _mutated(edge).startswith("nothing (stated on one side only, no mutation: ")
 
 
 def test_siblings_children_and_family(explorer: Explorer) -> None:

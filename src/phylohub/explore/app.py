@@ -240,7 +240,11 @@ def _table(rows: Sequence[Sequence[Any]], header: Sequence[str], id_: str) -> An
 def _mutated(edge: Edge) -> str:
     if not edge.parent_listed:
         return "(parent not in the snapshot)"
-    return "; ".join(f"{t} {a} -> {b}" for t, a, b in edge.mutations) or "nothing"
+    text = "; ".join(f"{t} {a} -> {b}" for t, a, b in edge.mutations) or "nothing"
+    if edge.unstated:
+        one_side = "; ".join(f"{t} {a} -> {b}" for t, a, b in edge.unstated)
+        text += f" (stated on one side only, no mutation: {one_side})"
+    return text
 
 
 def model_view(page: ModelPage) -> Any:

@@ -14,8 +14,9 @@ Lineages are read from the snapshot's ``edges`` (every relation: a merge shows a
 parents); families, generations and structural virality from the relation set's tables
 (default ``no_merge``, the paper's families, as ``phylohub family``). On each lineage edge
 :meth:`Explorer.mutations` lists what changed from parent to child (license, task,
-languages, library, model type, architecture) and, when the license stage has run
-(``licenses/edges.parquet``), the audit's verdict.
+languages, library, model type, architecture) where both state the trait (a trait on one
+side only is listed apart: as in the traits stage, it says nothing about mutation) and,
+when the license stage has run (``licenses/edges.parquet``), the audit's verdict.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ class NotFoundError(PhylohubError):
 
 @dataclass(frozen=True)
 class Edge:
-    """One parent-child edge with what mutated across it."""
+    """One parent-child edge with what mutated across it: (trait, parent's value, child's
+    value) where both state the trait, and apart, ``unstated``, the traits only one of them
+    states (``-`` for the other), which are no mutation."""
 
     child: str
     parent: str
@@ -77,6 +80,7 @@ class Edge:
     mutations: list[tuple[str, str, str]] = field(default_factory=list)
     verdict: str | None = None
     why: str | None = None
+    unstated: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -356,20 +360,21 @@ class Explorer:
         return out, False
 
     def mutations(self, edges: Sequence[tuple[str, str, str, bool]]) -> list[Edge]:
-        """Each edge with what mutated (trait, parent value, child value) and its verdict."""
+        """Each edge with what mutated (trait, parent value, child value), the traits one
+        side only states, and its verdict."""
         ids = sorted({x for c, p, _, _ in edges for x in (c, p)})
         info = self.traits(ids)
         verdicts = self._verdicts(edges)
         out = []
         for child, parent, relation, listed in edges:
-            changed = []
+            changed, unstated = [], []
             if listed and parent in info and child in info:
                 for trait in TRAITS:
                     a, b = (_text(info[x][trait]) for x in (parent, child))
                     if a != b:
-                        changed.append((trait, a, b))
+                        (unstated if NONE in (a, b) else changed).append((trait, a, b))
             verdict, why = verdicts.get((child, parent), (None, None))
-            out.append(Edge(child, parent, relation, listed, changed, verdict, why))
+            out.append(Edge(child, parent, relation, listed, changed, verdict, why, unstated))
         return out
 
     def _verdicts(
@@ -514,12 +519,16 @@ class Explorer:
         return FamilyView(fam, nodes, edges, drawn, model_id, ancestors)
 
 
+#: How a page writes a trait a model does not state.
+NONE = "-"
+
+
 def _text(value: Any) -> str:
-    """A trait's value as one string (lists joined; ``-`` for none)."""
+    """A trait's value as one string (lists joined; :data:`NONE` for none)."""
     if value is None:
-        return "-"
+        return NONE
     if isinstance(value, list | tuple):
-        return ",".join(str(v) for v in value) or "-"
+        return ",".join(str(v) for v in value) or NONE
     return str(value)
 
 
