@@ -23,7 +23,12 @@ from phylohub.summary.distributions import (
     read_distributions,
     write_summary,
 )
-from phylohub.summary.plots import availability_figure, plot_availability, plot_distributions
+from phylohub.summary.plots import (
+    availability_figure,
+    crawl_health_title,
+    plot_availability,
+    plot_distributions,
+)
 from tests.figures.geometry import bars, draw, extent, overlap
 from tests.snapshot.crawlfiles import card, entry, write_cards, write_listing
 
@@ -130,3 +135,19 @@ def test_a_median_of_zero_is_shown_not_left_out(
     plot_availability(*downloads, tmp_path / "availability.png")
     text = html.unescape((tmp_path / "availability.svg").read_text())
     assert "300" in text and "30" in text  # the means, as labels
+
+
+def test_the_crawl_health_title_counts_one_as_one() -> None:
+    health = pl.DataFrame(
+        {
+            "job": ["listing", "bootstrap", "arxiv", "cards/0", "configs/0"],
+            "models": [1, 2_500, 1, 1, 1],
+            "requests": [1, 3, 1, 1_200, 1],
+            "reused": [0, 0, 0, 0, 0],
+        }
+    )
+    assert crawl_health_title(health) == (
+        "Crawl health: 1,206 requests in all; listing: 1 request for 1 model; "
+        "bootstrap: 3 requests for 2,500 dump rows; arxiv: 1 request for 1 id; "
+        "config.json: 1 request for 1 model"
+    )

@@ -265,21 +265,34 @@ def plot_crawl_health(health: pl.DataFrame, out: Path) -> None:
     right.legend(handles=handles, frameon=False, fontsize=8, ncols=4, loc="upper center",
                  bbox_to_anchor=(0.5, -0.16))  # fmt: skip
     right.set_title("Requests and time per shard", loc="left", fontweight="bold")
+    title = crawl_health_title(health)
+    fig.suptitle(textwrap.fill(title, 120), fontsize=10)  # the figure is 11 inches wide
+    save_figure(fig, out)
+
+
+def crawl_health_title(health: pl.DataFrame) -> str:
+    """The crawl-health figure's title: the requests in all, and those of the listing, the
+    dump bootstrap, the arXiv lookups and the config.json fetches with what they got."""
     others = []
     for job in ("listing", "bootstrap", "arxiv"):
         row = health.filter(pl.col("job") == job)
         if row.height:
             r = row.row(0, named=True)
-            what = {"listing": "models", "bootstrap": "dump rows"}.get(job, "ids")
-            text = f"{job}: {r['requests']:,} requests for {r['models']:,} {what}"
+            what = {"listing": ("model", "models"), "bootstrap": ("dump row", "dump rows")}
+            text = f"{job}: {_counted(r['requests'], 'request')} for " + _counted(
+                r["models"], *what.get(job, ("id", "ids"))
+            )
             if job == "arxiv" and r["reused"]:
                 text += f" ({r['reused']:,} from the cache)"
             others.append(text)
     configs = health.filter(pl.col("job").str.starts_with("configs/"))
     if configs.height:  # crawl.configs: one more request a model, in the same budget
-        others.append(f"config.json: {int(configs['requests'].sum()):,} requests for "
-                      f"{int(configs['models'].sum()):,} models")  # fmt: skip
-    total = int(health["requests"].sum())
-    title = f"Crawl health: {total:,} requests in all; " + "; ".join(others)
-    fig.suptitle(textwrap.fill(title, 120), fontsize=10)  # the figure is 11 inches wide
-    save_figure(fig, out)
+        others.append(f"config.json: {_counted(int(configs['requests'].sum()), 'request')} "
+                      f"for {_counted(int(configs['models'].sum()), 'model')}")  # fmt: skip
+    total = _counted(int(health["requests"].sum()), "request")
+    return f"Crawl health: {total} in all; " + "; ".join(others)
+
+
+def _counted(n: int, one: str, many: str | None = None) -> str:
+    """``1 request``, ``2 requests``, ``1,000 dump rows``."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
