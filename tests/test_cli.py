@@ -227,12 +227,12 @@ def test_only_a_file_that_cannot_be_read_loses_its_traceback() -> None:
     import polars as pl
     import pyarrow as pa
 
-    from phylohub.cli import _unreadable
+    from phylohub.errors import unreadable
 
     for error in (duckdb.Error("Corrupt database file"), duckdb.IOException("lock"),
                   pl.exceptions.ComputeError("parquet: out of specification"),
                   pa.ArrowInvalid("not a parquet file")):  # fmt: skip
-        assert _unreadable(error), error
+        assert unreadable(error), error
     for error in (duckdb.BinderException("no column"), duckdb.CatalogException("no table"),
                   pl.exceptions.ColumnNotFoundError("x"), ValueError("x")):  # fmt: skip
-        assert not _unreadable(error), error
+        assert not unreadable(error), error

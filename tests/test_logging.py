@@ -125,6 +125,51 @@ def test_without_a_log_file_a_bug_keeps_its_traceback_on_stderr(tmp_path: Path) 
     assert "Traceback" in result.stderr and "in lookup" in result.stderr
 
 
+def test_a_damaged_input_is_one_line_that_names_the_file(tmp_path: Path) -> None:
+    """polars says only "File out of specification"; the line names the job's damaged
+    input (a Parquet file cut short), not its good one, and the log keeps the traceback."""
+    import polars as pl
+
+    good, cut = tmp_path / "good.parquet", tmp_path / "cut.parquet"
+    pl.DataFrame({"a": range(1000)}).write_parquet(good)
+    cut.write_bytes(good.read_bytes()[:-100])
+    log_file = tmp_path / "rule.log"
+    # a rule's script as Snakemake runs it: its job's object in __main__
+    script = (
+        "import sys, types\nimport polars as pl\n"
+        "from phylohub.workflow import configure_logging\n"
+        "snakemake = types.SimpleNamespace(input=sys.argv[2:])\n"
+        "configure_logging(sys.argv[1])\n"
+        "pl.read_parquet(sys.argv[3])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(log_file), str(good), str(cut)],
+                            capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "cannot read a file: ComputeError: parquet: File out of specification" in line
+    assert f"damaged: {cut} (once it is deleted," in line and str(good) not in line
+    assert "Traceback (most recent call last):" in log_file.read_text()
+
+
+def test_damaged_files_judges_parquet_and_duckdb_by_their_magic(tmp_path: Path) -> None:
+    import duckdb
+    import polars as pl
+
+    from phylohub.errors import damaged_files
+
+    parquet, db = tmp_path / "t.parquet", tmp_path / "t.duckdb"
+    pl.DataFrame({"a": [1, 2]}).write_parquet(parquet)
+    duckdb.connect(str(db)).close()
+    other = tmp_path / "t.tsv"
+    other.write_text("not judged")
+    assert damaged_files([parquet, db, other, tmp_path, tmp_path / "absent.parquet"]) == []
+    for path in (parquet, db):
+        path.write_bytes(b"\0" * 16 + path.read_bytes()[16:])
+    empty = tmp_path / "empty.parquet"
+    empty.write_bytes(b"PAR1")  # its head is its tail: too short to be both
+    assert damaged_files([parquet, db, other, empty]) == [parquet, db, empty]
+
+
 def _log_lines_at(level: str, tmp_path: Path) -> list[str]:
     log_file = tmp_path / f"{level}.log"
     try:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from phylohub.arguments import non_negative, port_number, positive
-from phylohub.errors import PhylohubError
+from phylohub.errors import PhylohubError, unreadable
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -225,22 +225,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _unreadable(exc: BaseException) -> bool:
-    """Whether DuckDB, polars or Arrow failed to read a file (a damaged, half-written or
-    locked file of a snapshot), not a mistake in a query: those keep their traceback."""
-    kinds: list[type[BaseException]] = []
-    duckdb, polars, arrow = (sys.modules.get(m) for m in ("duckdb", "polars", "pyarrow"))
-    if duckdb is not None:
-        if type(exc) is duckdb.Error:  # a corrupt database file says no more than this
-            return True
-        kinds += [duckdb.IOException, duckdb.SerializationException, duckdb.InvalidInputException]
-    if polars is not None:
-        kinds.append(polars.exceptions.ComputeError)
-    if arrow is not None:
-        kinds += [arrow.ArrowInvalid, arrow.ArrowIOError]
-    return isinstance(exc, tuple(kinds))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
@@ -258,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + 13
     except Exception as exc:
-        if not _unreadable(exc):
+        if not unreadable(exc):
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         print(

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
-from phylohub.errors import PhylohubError
+from phylohub.errors import PhylohubError, damaged_files, unreadable
 
 #: Loggers kept at WARNING in the rules' logs: the HTTP client's per-request lines.
 QUIET_LOGGERS = ("httpx2", "httpx", "httpcore")
@@ -77,7 +77,9 @@ def configure_logging(log_file: str | Path | None = None, level: int | str = log
     (a user's problem: bad input, an unreachable endpoint) is one line in both, without
     its traceback (nor those of the errors it was raised from); any other uncaught
     exception is a bug and its traceback lands in the log file (on stderr when there is
-    no log file, so that it is never lost).
+    no log file, so that it is never lost). A file DuckDB, polars or Arrow cannot read
+    (:func:`~phylohub.errors.unreadable`) is one line too, naming the job's damaged input
+    files (:func:`~phylohub.errors.damaged_files`), with the traceback in the log file.
     """
     number = log_level(level)
     console = logging.StreamHandler(sys.stderr)
@@ -97,11 +99,27 @@ def configure_logging(log_file: str | Path | None = None, level: int | str = log
         kind: type[BaseException], value: BaseException, tb: TracebackType | None
     ) -> None:
         bug = not isinstance(value, PhylohubError)
-        logging.getLogger("phylohub").error(
-            "%s: %s", kind.__name__, value, exc_info=(kind, value, tb) if bug else None
-        )
+        log = logging.getLogger("phylohub")
+        if unreadable(value):
+            log.error("%s", _unreadable_line(value), exc_info=(kind, value, tb))
+            return
+        log.error("%s: %s", kind.__name__, value, exc_info=(kind, value, tb) if bug else None)
 
     sys.excepthook = excepthook
+
+
+def _unreadable_line(exc: BaseException) -> str:
+    """One line for a file DuckDB, polars or Arrow could not read in a rule's job: the
+    library's first line and, where the job runs under Snakemake, which of its input
+    files are damaged (the libraries do not always say)."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    line = f"cannot read a file: {type(exc).__name__}: {first}"
+    job = getattr(sys.modules.get("__main__"), "snakemake", None)
+    damaged = damaged_files(getattr(job, "input", ()))
+    if damaged:
+        names = ", ".join(str(p) for p in damaged)
+        line += f"; damaged: {names} (once it is deleted, the workflow's next run makes it again)"
+    return line
 
 
 #: Libraries that give their own logger a console handler when imported.
