@@ -367,7 +367,8 @@ class Explorer:
         verdicts = self._verdicts(edges)
         out = []
         for child, parent, relation, listed in edges:
-            changed, unstated = [], []
+            changed: list[tuple[str, str, str]] = []
+            unstated: list[tuple[str, str, str]] = []
             if listed and parent in info and child in info:
                 for trait in TRAITS:
                     a, b = (_text(info[x][trait]) for x in (parent, child))
