@@ -133,8 +133,12 @@ def test_compared_values_keyed_by_pair_give_the_plain_transitions(
             # transitions of one trait (the pairs kept apart by their key)
             assert {t for t, _ in plain_values} >= {"license", "language", "model_type"}
             assert transitions.height > 50 and transitions["transitions"].sum() > 500
-            assert_frame_equal(fast.transitions, transitions)
+            assert_frame_equal(fast.transitions, transitions)  # the blocks' sums
             assert_frame_equal(fast.exposures, exposures)
+            # the blocks: each under a parent of the compared pairs, several parents
+            assert fast.blocks is not None and fast.blocks["parent"].n_unique() > 10
+            parents_of = set(frame(con, "SELECT DISTINCT parent FROM compared_edges")["parent"])
+            assert set(fast.blocks["parent"]) <= parents_of
     finally:
         con.close()
 

@@ -37,6 +37,7 @@ rule count_transitions:
         transitions=results("traits/transitions.parquet"),
         exposures=results("traits/exposures.parquet"),
         values=results("traits/trait_values.parquet"),
+        blocks=results("traits/transition_blocks.parquet"),
     log:
         "logs/{snapshot}/count_transitions.log",
     benchmark:
@@ -61,6 +62,7 @@ rule solve_orderings:
         transitions=results("traits/transitions.parquet"),
         exposures=results("traits/exposures.parquet"),
         values=results("traits/trait_values.parquet"),
+        blocks=results("traits/transition_blocks.parquet"),
     output:
         orderings=results("traits/orderings.json"),
         pairs=results("traits/drift_pairs.parquet"),

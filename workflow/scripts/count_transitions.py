@@ -2,9 +2,10 @@
 
 Reads: results/{snapshot}/hub.duckdb. Writes, under results/{snapshot}/traits/:
 transitions.parquet (trait, relation, source, target, transitions), exposures.parquet
-(compared pairs whose parent carries each value) and trait_values.parquet (listed models
-carrying each value); see phylohub.traits.drift. With traits.exclude_flagged the values the
-snapshot flags (data_quality) are left out.
+(compared pairs whose parent carries each value), trait_values.parquet (listed models
+carrying each value) and transition_blocks.parquet (the transitions per parent, the
+clusters of the drift baseline); see phylohub.traits.drift. With traits.exclude_flagged
+the values the snapshot flags (data_quality) are left out.
 """
 
 from pathlib import Path
@@ -25,4 +26,5 @@ write_transitions(
     memory_mb=snakemake.resources.mem_mb,
     exclude_flagged=snakemake.params.exclude_flagged,
     extra_edges=edges_for(snakemake.params.inferred, snakemake.input.get("inferred")),
+    blocks=Path(out.blocks),
 )

@@ -1,6 +1,7 @@
 """Build each trait's drift graph and solve its optimal orderings exactly (SCIP).
 
-Reads: the tables of count_transitions. Writes: results/{snapshot}/traits/orderings.json
+Reads: the tables of count_transitions (the coin flips turn each parent's transitions
+round together: transition_blocks.parquet). Writes: results/{snapshot}/traits/orderings.json
 (orders, SCIP's proof, drifts and mutations explained, the coin-flip baseline) and
 results/{snapshot}/traits/drift_pairs.parquet; see phylohub.traits.drift.
 """
@@ -20,4 +21,5 @@ write_orderings(
     Path(o.pairs),
     DriftSettings.from_config(snakemake.params.drift, snakemake.params.seed),
     workers=snakemake.threads,
+    blocks=Path(i.blocks),
 )

@@ -46,8 +46,12 @@ such ties by the other share (the optimum that also puts most of it forward:
 whichever exact solver, or version of it, finds the order. A random ordering explains
 half of either in expectation. As an honest baseline for an *optimal* ordering, which
 over-fits noise, the stage also solves ``null_replicates`` graphs whose every pair keeps
-its total traffic but splits it by coin flips (no direction), and reports the null mean,
-spread and the share of replicates that explain at least as much as the data (a p-value).
+its total traffic but turns its direction round by coin flips (no direction), and
+reports the null mean, spread and the share of replicates that explain at least as much
+as the data (a p-value), and at most as much (the other direction's). The coins flip a
+parent's transitions between two values together (:meth:`DriftGraph.shuffled`): siblings
+mutate together, so one parent with many children that all mutate one way is one piece
+of evidence, not as many as its children.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ import logging
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -162,11 +166,17 @@ class TransitionTables:
         trait) whose parent carries the value.
     values
         ``trait``, ``value``, ``models``: listed models carrying the value.
+    blocks
+        ``trait``, ``relation``, ``parent``, ``source``, ``target``, ``transitions``: the
+        transitions per parent, the clusters of the coin-flip baseline
+        (:meth:`DriftGraph.shuffled`); None where not read (each transition its own
+        cluster then).
     """
 
     transitions: pl.DataFrame
     exposures: pl.DataFrame
     values: pl.DataFrame
+    blocks: pl.DataFrame | None = None
 
 
 def count_transitions(con: Any) -> TransitionTables:
@@ -178,10 +188,12 @@ def count_transitions(con: Any) -> TransitionTables:
         A connection from :func:`phylohub.traits.snapshot.open_snapshot`.
     """
     con.execute(sql.CREATE_COMPARED_VALUES)  # the pairs' traits, joined once for both
+    con.execute(sql.CREATE_TRANSITION_BLOCKS)  # per parent; the transitions are their sums
     return TransitionTables(
-        transitions=frame(con, sql.COMPARED_TRANSITIONS),
+        transitions=frame(con, sql.TRANSITIONS_FROM_BLOCKS),
         exposures=frame(con, sql.COMPARED_EXPOSURES),
         values=frame(con, sql.TRAIT_COUNTS),
+        blocks=frame(con, sql.TRANSITION_BLOCKS),
     )
 
 
@@ -195,10 +207,12 @@ def write_transitions(
     memory_mb: int | None = None,
     exclude_flagged: bool = False,
     extra_edges: pl.DataFrame | None = None,
+    blocks: Path | None = None,
 ) -> TransitionTables:
-    """Count a snapshot's transitions and write the three tables as parquet; with
-    ``exclude_flagged`` the snapshot's flagged values (``data_quality``) are no traits;
-    ``extra_edges`` are inferred edges compared beside the declared ones."""
+    """Count a snapshot's transitions and write the tables as parquet (``blocks``, the
+    transitions per parent, where a path is given); with ``exclude_flagged`` the
+    snapshot's flagged values (``data_quality``) are no traits; ``extra_edges`` are
+    inferred edges compared beside the declared ones."""
     con = open_snapshot(db, parents, threads, memory_mb, exclude_flagged, extra_edges)
     try:
         tables = count_transitions(con)
@@ -208,8 +222,10 @@ def write_transitions(
         (transitions, tables.transitions),
         (exposures, tables.exposures),
         (values, tables.values),
+        (blocks, tables.blocks),
     ):
-        write_parquet(table, Path(path))
+        if path is not None and table is not None:
+            write_parquet(table, Path(path))
     log.info(
         "%d transitions over %d ordered pairs",
         int(tables.transitions["transitions"].sum() or 0),
@@ -239,6 +255,14 @@ class DriftGraph:
         ``counts[i, j]``: transitions from ``values[i]`` to ``values[j]``.
     transitions
         All transitions of the trait in the pooled relations, kept values or not.
+    blocks
+        The traffic of ``counts`` by parent: a row ``(i, j, forward, backward)`` per parent
+        and pair ``i < j`` of values with traffic, ``forward`` its children's transitions
+        from ``values[i]`` to ``values[j]``, ``backward`` the other way; None: each
+        transition is a block of its own.
+    parents
+        Parents whose children log the transitions of ``counts`` (0 where ``blocks`` is
+        None).
     """
 
     trait: str
@@ -247,6 +271,8 @@ class DriftGraph:
     exposure: Array
     counts: Array
     transitions: int
+    blocks: Array | None = None
+    parents: int = 0
 
     @property
     def k(self) -> int:
@@ -287,15 +313,22 @@ class DriftGraph:
         return self.weights(kind), None
 
     def shuffled(self, rng: np.random.Generator) -> DriftGraph:
-        """The same graph with every pair's traffic split between its directions by coin
-        flips (the no-drift baseline); totals per pair and exposures are kept."""
-        c = np.asarray(self.counts, dtype=np.int64)
-        upper = np.triu(c, 1) + np.triu(c.T, 1)  # total traffic per pair i < j
-        forward = rng.binomial(upper, 0.5)
-        new = forward + (upper - forward).T
-        return DriftGraph(
-            self.trait, self.values, self.models, self.exposure, new, self.transitions
-        )
+        """The same graph with the direction of every block of traffic flipped by a coin
+        (the no-drift baseline): a parent's transitions between two values turned round
+        together or not at all, as siblings mutate together (with ``blocks`` None, each
+        transition by its own coin). Totals per pair and exposures are kept."""
+        k = self.k
+        if self.blocks is None:
+            c = np.asarray(self.counts, dtype=np.int64)
+            upper = np.triu(c, 1) + np.triu(c.T, 1)  # total traffic per pair i < j
+            forward = rng.binomial(upper, 0.5)
+            new = forward + (upper - forward).T
+        else:
+            i, j, fwd, bwd = self.blocks.T
+            flip = rng.random(i.size) < 0.5
+            flipped = np.column_stack([i, j, np.where(flip, bwd, fwd), np.where(flip, fwd, bwd)])
+            return replace(self, counts=_block_counts(flipped, k), blocks=flipped)
+        return replace(self, counts=new)
 
 
 def drift_graph(
@@ -344,6 +377,11 @@ def drift_graph(
     exposure = np.zeros(k, dtype=np.int64)
     for value, n in expo.select("value", "pairs").iter_rows():
         exposure[index[value]] += int(n)
+    blocks, parents = None, 0
+    if tables.blocks is not None:
+        blocks, parents = _blocks(tables.blocks, trait, rel, index)
+        if not np.array_equal(_block_counts(blocks, k), counts):
+            raise PhylohubError(f"the {trait} transitions per parent do not sum to its counts")
     return DriftGraph(
         trait=trait,
         values=values,
@@ -351,7 +389,48 @@ def drift_graph(
         exposure=exposure,
         counts=counts,
         transitions=int(moves["transitions"].sum() or 0),
+        blocks=blocks,
+        parents=parents,
     )
+
+
+def _blocks(
+    table: pl.DataFrame, trait: str, relations: Sequence[str], index: Mapping[str, int]
+) -> tuple[Array, int]:
+    """:attr:`DriftGraph.blocks` of a trait from the transitions per parent (the pooled
+    relations and kept values only), sorted; and how many parents they hold."""
+    values = list(index)
+    codes = pl.DataFrame(
+        {"value": values, "code": list(index.values())},
+        schema={"value": pl.String, "code": pl.Int64},
+    )
+    rows = (
+        table.filter(
+            (pl.col("trait") == trait)
+            & pl.col("relation").is_in(list(relations))
+            & pl.col("source").is_in(values)
+            & pl.col("target").is_in(values)
+        )
+        .join(codes.rename({"value": "source", "code": "a"}), on="source")
+        .join(codes.rename({"value": "target", "code": "b"}), on="target")
+        .with_columns(i=pl.min_horizontal("a", "b"), j=pl.max_horizontal("a", "b"))
+        .group_by("parent", "i", "j")
+        .agg(
+            forward=pl.col("transitions").filter(pl.col("a") < pl.col("b")).sum(),
+            backward=pl.col("transitions").filter(pl.col("a") > pl.col("b")).sum(),
+        )
+        .sort("parent", "i", "j")
+    )
+    array = rows.select("i", "j", "forward", "backward").to_numpy().astype(np.int64)
+    return array.reshape(-1, 4), int(rows["parent"].n_unique())
+
+
+def _block_counts(blocks: Array, k: int) -> Array:
+    """The counts matrix the blocks sum to."""
+    i, j, fwd, bwd = blocks.T
+    total = np.bincount(i * k + j, fwd, k * k) + np.bincount(j * k + i, bwd, k * k)
+    out: Array = total.astype(np.int64).reshape(k, k)
+    return out
 
 
 # --------------------------------------------------------------------------- orderings
@@ -481,10 +560,12 @@ def _nulls(graph: DriftGraph, settings: DriftSettings) -> list[DriftGraph]:
 def _baseline(
     shares: Sequence[tuple[float, float]], report: OrderingReport
 ) -> dict[str, dict[str, float]]:
-    """Summary of the coin-flip graphs' shares (:func:`_null_shares`): mean, sd, ``p`` and
-    ``replicates``. ``p`` is the Monte Carlo p-value (1 + replicates explaining at least as
-    much as ``report``) / (1 + replicates): never 0, and never below its floor
-    1 / (1 + replicates), which findings print as a bound."""
+    """Summary of the coin-flip graphs' shares (:func:`_null_shares`): mean, sd, ``p``,
+    ``p_less`` and ``replicates``. ``p`` is the Monte Carlo p-value (1 + replicates
+    explaining at least as much as ``report``) / (1 + replicates): never 0, and never
+    below its floor 1 / (1 + replicates), which findings print as a bound; ``p_less`` the
+    other direction's (replicates explaining at most as much): the traffic more even
+    between directions than coin flips leave it."""
     table = np.array(shares, dtype=float).reshape(-1, 2)
     observed = (report.drifts_explained, report.mutations_explained)
     out = {}
@@ -495,6 +576,9 @@ def _baseline(
             "mean": float(x.mean()) if x.size else float("nan"),
             "sd": float(x.std(ddof=1)) if x.size > 1 else float("nan"),
             "p": float((1 + np.sum(x >= observed[col] - 1e-12)) / (1 + x.size))
+            if np.isfinite(observed[col])
+            else float("nan"),
+            "p_less": float((1 + np.sum(x <= observed[col] + 1e-12)) / (1 + x.size))
             if np.isfinite(observed[col])
             else float("nan"),
             "replicates": int(x.size),
@@ -559,6 +643,7 @@ def _assemble(
         "exposure": [int(x) for x in graph.exposure],
         "transitions_kept": int(graph.counts.sum()),
         "transitions_all": graph.transitions,
+        "parents": graph.parents,
         "arcs": int(oriented(graph.counts).sum()),
         "tied_pairs": int(np.triu((graph.counts == graph.counts.T) & (graph.counts > 0), 1).sum()),
         "orderings": {},
@@ -634,6 +719,7 @@ def write_orderings(
     out_pairs: Path,
     settings: DriftSettings,
     workers: int = 1,
+    blocks: Path | None = None,
 ) -> dict[str, Any]:
     """Build every trait's drift graph, solve its orderings, and write the results.
 
@@ -652,9 +738,15 @@ def write_orderings(
         Processes that order the traits' graphs side by side. Every graph's shuffles
         draw from a stream of its own and every solve is deterministic, so the file is
         the same for any number of workers (tests/traits/test_drift_recovery.py).
+    blocks
+        The transitions per parent (:func:`write_transitions`): the coin-flip baseline
+        turns a parent's traffic round as one; None: each transition by itself.
     """
     tables = TransitionTables(
-        pl.read_parquet(transitions), pl.read_parquet(exposures), pl.read_parquet(values)
+        pl.read_parquet(transitions),
+        pl.read_parquet(exposures),
+        pl.read_parquet(values),
+        pl.read_parquet(blocks) if blocks is not None else None,
     )
     graphs = [
         drift_graph(tables, trait, settings.relations, settings.top_k, settings.drop)

@@ -450,6 +450,34 @@ COMPARED_TRANSITIONS = TRANSITIONS.replace(
     f"WITH v AS ({TRAIT_VALUES})", "WITH v AS (SELECT * FROM compared_values)"
 ).replace("SELECT row_number() OVER (ORDER BY trait, child, parent) AS pair,", "SELECT pair,")
 assert "row_number" not in COMPARED_TRANSITIONS
+
+#: :data:`COMPARED_TRANSITIONS` per parent as well: (trait, relation, parent, source,
+#: target) and the transitions the parent's children log, the clusters of the drift
+#: graphs' coin-flip baseline (siblings mutate together: ``DriftGraph.shuffled``). Made
+#: once as the temporary table ``transition_blocks``; :data:`TRANSITIONS_FROM_BLOCKS`
+#: sums it back to :data:`COMPARED_TRANSITIONS`' rows
+#: (tests/traits/test_rule_fast_paths.py holds them equal).
+CREATE_TRANSITION_BLOCKS = (
+    "CREATE OR REPLACE TEMP TABLE transition_blocks AS\n"
+    + COMPARED_TRANSITIONS.replace(
+        "SELECT trait, relation, source, target, count(*) AS transitions\nFROM logged",
+        "SELECT l.trait, l.relation, e.parent, l.source, l.target, count(*) AS transitions\n"
+        "FROM logged l JOIN compared_edges e ON e.rowid = l.pair",
+    ).replace(
+        "ORDER BY trait, relation, source, target",
+        "ORDER BY trait, relation, parent, source, target",
+    )
+)
+assert "e.rowid = l.pair" in CREATE_TRANSITION_BLOCKS
+TRANSITION_BLOCKS = (
+    "SELECT * FROM transition_blocks ORDER BY trait, relation, parent, source, target"
+)
+TRANSITIONS_FROM_BLOCKS = """
+SELECT trait, relation, source, target, CAST(sum(transitions) AS BIGINT) AS transitions
+FROM transition_blocks
+GROUP BY ALL
+ORDER BY trait, relation, source, target
+"""
 COMPARED_EXPOSURES = EXPOSURES.replace(
     f"WITH v AS ({TRAIT_VALUES})", "WITH v AS (SELECT * FROM compared_values)"
 )
