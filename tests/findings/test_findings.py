@@ -169,6 +169,38 @@ def test_a_claim_on_too_few_families_gets_no_verdict(tmp_path: Path) -> None:
     assert with_families(row, verdict(row, "greater")) == verdict(row, "greater")
 
 
+def test_a_p_at_the_floor_of_its_resamples_is_a_bound(tmp_path: Path) -> None:
+    (tmp_path / "similarity").mkdir()
+    header = "claim\tdifference\tci_low\tci_high\tp_value\tresamples\tn_families\tstatus\n"
+    (tmp_path / TESTS).write_text(
+        header + "a\t0.2\t0.1\t0.3\t0.0002\t10000\t40\ttested\n"
+        "b\t0.2\t0.1\t0.3\t0.0004\t10000\t40\ttested\n"
+    )
+    claim = next(c for c in CLAIMS if c.file == TESTS)
+    floor = _claim(Tables(tmp_path), replace(claim, row={"claim": "a"}))
+    assert "p <= 0.0002 (the floor with 10,000 resamples)" in floor["shown"]
+    above = _claim(Tables(tmp_path), replace(claim, row={"claim": "b"}))
+    assert "p = 0.0004," in above["shown"]
+
+
+@pytest.mark.parametrize(("parents", "expected"), [(2, "too few parents"), (30, "holds")])
+def test_a_thinning_claim_says_its_pairs_and_parents(
+    tmp_path: Path, parents: int, expected: str
+) -> None:
+    """Its interval resamples parents: on two it is no evidence, whatever it shows."""
+    import polars as pl
+
+    (tmp_path / "traits").mkdir()
+    row = {"measure": "card_chars", "relation": "all", "estimate": "edges", "pairs": 10,
+           "parents": parents, "change_mean": -920.0, "change_low": -1020.0,
+           "change_high": -820.0}  # fmt: skip
+    pl.DataFrame([row]).write_parquet(tmp_path / "traits" / "thinning.parquet")
+    claim = next(c for c in CLAIMS if c.id == "claim_cards_thin")
+    got = _claim(Tables(tmp_path), claim)
+    assert got["verdict"] == expected
+    assert got["shown"].endswith(f"[-1,020, -820], 10 pairs from {parents} parents")
+
+
 def test_null_verdict_needs_the_null_beaten() -> None:
     assert null_verdict(0.9, 0.6, 0.02, 199).startswith("holds: 90.0% vs 60.0%")
     assert null_verdict(0.7, 0.68, 0.4, 199).startswith("not shown")

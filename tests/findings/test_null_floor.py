@@ -100,3 +100,23 @@ def test_a_trait_without_transitions_is_not_blamed_on_the_replicates(tmp_path: P
         write_json(data, tmp_path / "traits" / "orderings.json")  # as the stage: NaN is null
         got = _null_claim(Tables(tmp_path), NULL_CLAIMS[0])
         assert got["verdict"] == "not tested" and expected in got["shown"], got["shown"]
+
+
+def test_a_drift_claim_says_what_it_rests_on_and_both_directions(tmp_path: Path) -> None:
+    """Its transitions and the parents that log them (the coin flips' clusters), and the
+    verdict the other way round where the coin flips explain more."""
+    graph = replace(_planted_graph(), parents=7)
+    settings = DriftSettings(null_replicates=60, check_unique=False, seed=3)
+    report = order_graph(graph, settings)
+    data = {"settings": {"null_replicates": 60}, "traits": {"license": report}}
+    write_json(data, tmp_path / "traits" / "orderings.json")
+    got = _null_claim(Tables(tmp_path), NULL_CLAIMS[0])
+    assert got["verdict"] == "holds"
+    assert got["shown"].endswith(f", {graph.transitions:,} transitions from 7 parents")
+    # the same node with the observed share below every coin-flip graph's
+    weighted = report["orderings"]["weighted"]
+    weighted["mutations_explained"] = 0.1
+    weighted["null"]["mutations_explained"].update(p=1.0, p_less=1 / 61)
+    write_json(data, tmp_path / "traits" / "orderings.json")
+    got = _null_claim(Tables(tmp_path), NULL_CLAIMS[0])
+    assert got["verdict"] == "does not hold (the opposite holds)", got["shown"]

@@ -151,6 +151,21 @@ def format_p(p: float) -> str:
     return f"p = {p:.2g}"
 
 
+def format_boot_p(p: float, resamples: Any = None) -> str:
+    """A two-sided bootstrap p-value (:func:`phylohub.similarity.summary.bootstrap_p`), as a
+    bound where it sits at its floor 2 / (resamples + 1): there it says only that no
+    resample crossed 0 (tables without ``resamples`` print it as it is).
+
+    >>> format_boot_p(0.0002, 10_000), format_boot_p(0.0004, 10_000), format_boot_p(0.0002)
+    ('p <= 0.0002 (the floor with 10,000 resamples)', 'p = 0.0004', 'p = 0.0002')
+    """
+    n = _number(resamples)
+    # the tables keep 3 significant digits; the next p above the floor is twice it
+    if n is not None and n > 0 and p <= 2 / (n + 1) * (1 + 1e-3):
+        return f"p <= {2 / (n + 1):.2g} (the floor with {int(n):,} resamples)"
+    return format_p(p)
+
+
 def _signed(x: float, scale: float | None = None) -> str:
     """A signed difference: three decimals, or whole numbers when ``scale`` (by default
     ``x`` itself; the largest of an estimate and its interval, so all three read alike)
@@ -192,7 +207,7 @@ def verdict(
     scale = max(abs(diff), abs(low), abs(high))
     text = f"{_signed(diff, scale)} [{_signed(low, scale)}, {_signed(high, scale)}]"
     if columns[3] is not None:
-        text += f", {format_p(float(row[columns[3]]))}"
+        text += f", {format_boot_p(float(row[columns[3]]), row.get('resamples'))}"
     above, below = low > 0, high < 0
     claimed, opposite = (above, below) if direction == "greater" else (below, above)
     if claimed:
@@ -236,24 +251,34 @@ def format_null_p(p: float, replicates: int) -> str:
 
 
 def null_verdict(
-    observed: float, null_mean: float, p: float, replicates: int, alpha: float = 0.05
+    observed: float,
+    null_mean: float,
+    p: float,
+    replicates: int,
+    alpha: float = 0.05,
+    p_less: float | None = None,
 ) -> str:
-    """``holds`` when the observed share beats the null at level ``alpha``; ``too few
+    """``holds`` when the observed share beats the null at level ``alpha``; ``does not hold
+    (the opposite holds)`` when the null beats it (``p_less``, the other direction's p:
+    the traffic more even between directions than coin flips leave it); ``too few
     replicates`` when the floor of p, 1 / (replicates + 1), is not below ``alpha`` (then
     no data could pass, and ``not shown`` would read as evidence against the claim).
 
     >>> null_verdict(0.9, 0.65, 1 / 200, 199)
     'holds: 90.0% vs 65.0% with coin-flip directions, p <= 0.005 (the floor with 199 replicates)'
+    >>> null_verdict(0.44, 0.61, 1.0, 199, p_less=1 / 200).split(", p")[0]
+    'does not hold (the opposite holds): 44.0% vs 61.0% with coin-flip directions'
     >>> null_verdict(0.9, 0.65, 1 / 11, 10).split(":")[0]
     'too few replicates'
     """
-    text = (
-        f"{observed:.1%} vs {null_mean:.1%} with coin-flip directions, "
-        f"{format_null_p(p, replicates)}"
-    )
+    text = f"{observed:.1%} vs {null_mean:.1%} with coin-flip directions"
     if p_floor(replicates) >= alpha:
-        return f"too few replicates: {text}"
-    return f"{'holds' if p < alpha else 'not shown'}: {text}"
+        return f"too few replicates: {text}, {format_null_p(p, replicates)}"
+    if p < alpha:
+        return f"holds: {text}, {format_null_p(p, replicates)}"
+    if p_less is not None and p_less < alpha:
+        return f"does not hold (the opposite holds): {text}, {format_null_p(p_less, replicates)}"
+    return f"not shown: {text}, {format_null_p(p, replicates)}"
 
 
 def with_families(row: dict[str, Any], shown: str) -> str:
@@ -277,6 +302,35 @@ def with_families(row: dict[str, Any], shown: str) -> str:
     return f"{shown}, {int(row['n_families']):,} families"
 
 
+def with_parents(row: dict[str, Any], shown: str, min_parents: int) -> str:
+    """A verdict with the pairs and parents a parent-resampled interval rests on (the
+    thinning table's ``pairs`` and ``parents``), or ``too few parents`` in its place below
+    ``min_parents``; rows without them (or with ``n_families``) are returned as they are.
+
+    >>> with_parents({"pairs": 80, "parents": 30}, "holds: -9 [-12, -6]", 10)
+    'holds: -9 [-12, -6], 80 pairs from 30 parents'
+    >>> with_parents({"pairs": 10, "parents": 2}, "holds: -920 [-1,020, -820]", 10)
+    'too few parents: -920 [-1,020, -820], 10 pairs from 2 parents'
+    """
+    if "n_families" in row or "parents" not in row or "pairs" not in row:
+        return shown
+    pairs, parents = (int(_number(row[c]) or 0) for c in ("pairs", "parents"))
+    counts = f"{pairs:,} pairs from {parents:,} parents"
+    if parents < min_parents:
+        return f"too few parents: {shown.split(': ', 1)[-1]}, {counts}"
+    return f"{shown}, {counts}"
+
+
+def with_merges(row: dict[str, Any], shown: str) -> str:
+    """A merges claim's verdict with the merges it rests on (the row's ``merges``).
+
+    >>> with_merges({"merges": 87}, "holds: +0.1 [+0.05, +0.2]")
+    'holds: +0.1 [+0.05, +0.2], 87 merges'
+    """
+    n = _number(row.get("merges"))
+    return shown if n is None else f"{shown}, {int(n):,} merges"
+
+
 def _claim(tables: Tables, claim: Claim, choices: Choices = DEFAULT_CHOICES) -> dict[str, Any]:
     if (why := choices.missing(claim.needs)) is not None:
         value, shown = None, f"not measured: {why}"
@@ -284,6 +338,7 @@ def _claim(tables: Tables, claim: Claim, choices: Choices = DEFAULT_CHOICES) -> 
         row = tables.row(claim.file, claim.row)
         value = _number(row[claim.columns[0]])
         shown = with_families(row, verdict(row, claim.direction, claim.columns, claim.too_few))
+        shown = with_merges(row, with_parents(row, shown, choices.min_parents))
     return {
         "id": claim.id,
         "section": claim.section,
@@ -307,8 +362,9 @@ def _null_claim(tables: Tables, claim: NullClaim) -> dict[str, Any]:
         # tables written before the count was stored: every replicate of the settings
         replicates = null.get("replicates", tables.load(claim.file)["settings"]["null_replicates"])
         shown = null_verdict(
-            float(observed), float(null["mean"]), float(null["p"]), int(replicates), claim.alpha
-        )
+            float(observed), float(null["mean"]), float(null["p"]), int(replicates), claim.alpha,
+            _number(null.get("p_less")),
+        ) + _null_counts(tables, claim, node)  # fmt: skip
     return {
         "id": claim.id,
         "section": claim.section,
@@ -319,6 +375,16 @@ def _null_claim(tables: Tables, claim: NullClaim) -> dict[str, Any]:
         "source": {"file": claim.file, "key": [*claim.key, claim.measure]},
         "paper": _paper(claim.paper),
     }
+
+
+def _null_counts(tables: Tables, claim: NullClaim, node: Mapping[str, Any]) -> str:
+    """What a drift claim rests on: its transitions and the parents whose children log
+    them (the coin flips' clusters); nothing where the table predates the count."""
+    graph = tables.value(Source(claim.file, key=claim.key[:2]))
+    transitions, parents = node.get("transitions"), graph.get("parents")
+    if not isinstance(transitions, int) or not isinstance(parents, int) or not parents:
+        return ""
+    return f", {transitions:,} transitions from {parents:,} parents"
 
 
 def collect(

@@ -29,7 +29,8 @@ class Choices:
     (``similarity.metadata.variants``), the set whose families' reproductive life is
     reported (``ecology.succession_relations``), the least size of those families
     (``ecology.min_family_models``, for the label) and the set whose family deaths are
-    reported (``diff.relations``). The defaults are the default config's.
+    reported (``diff.relations``), and the fewest parents a thinning claim rests on
+    (``traits.min_parents``). The defaults are the default config's.
 
     A finding that needs a set or a variant the config leaves out is printed as not
     measured, with the key to set, and its table is not asked for.
@@ -40,6 +41,7 @@ class Choices:
     succession: str = "no_merge"
     min_family_models: int = 50
     deaths_relations: str = "no_merge"
+    min_parents: int = 10
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> Choices:
@@ -50,6 +52,7 @@ class Choices:
             succession=str(config["ecology"]["succession_relations"]),
             min_family_models=int(config["ecology"]["min_family_models"]),
             deaths_relations=str(config["diff"]["relations"]),
+            min_parents=int(config["traits"]["min_parents"]),
         )
 
     def missing(self, needs: tuple[str, ...]) -> str | None:
@@ -740,8 +743,8 @@ CLAIMS: tuple[Claim, ...] = (
 #: The orderings explain more mutations than the same traffic with coin-flip directions.
 NULL_CLAIMS: tuple[NullClaim, ...] = tuple(
     NullClaim(f"claim_{trait}_drift", "Claims of the paper",
-              f"{PLURAL[trait]} drift one way: the paper's ordering explains more {trait} mutations"
-              " than coin-flip directions", ORDER,
+              f"{PLURAL[trait]} drift one way: the weighted ordering (the paper's method) explains"
+              f" more {trait} mutations than coin-flip directions", ORDER,
               ("traits", trait, "orderings", "weighted"), "mutations_explained")
     for trait in TAG_TRAITS
 )  # fmt: skip

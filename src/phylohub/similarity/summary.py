@@ -39,7 +39,8 @@ Tables
     d with the pooled standard deviation; for paired designs d_z, the mean difference
     over the standard deviation of the differences; a description of the pairs, not a
     test), ``p_value`` (two-sided, from the family resamples of the difference:
-    :func:`bootstrap_p`), ``status`` (``tested``, or ``too few families`` when
+    :func:`bootstrap_p`), ``resamples`` (the resamples behind it: p is never below
+    2 / (resamples + 1)), ``status`` (``tested``, or ``too few families`` when
     ``n_families`` is under ``min_families``: no verdict is drawn from such a row).
 """
 
@@ -742,6 +743,7 @@ def _test_row(
         "ci_high": hi,
         "effect_size": float(effect),
         "p_value": bootstrap_p(boot),
+        "resamples": int(np.count_nonzero(~np.isnan(boot))),
         "status": "too few families" if n_families < min_families else "tested",
     }
 
@@ -795,6 +797,7 @@ _TESTS_SCHEMA = pa.schema(
         ("ci_high", pa.float64()),
         ("effect_size", pa.float64()),
         ("p_value", pa.float64()),
+        ("resamples", pa.int64()),
         ("status", pa.string()),
     ]
 )
