@@ -123,3 +123,22 @@ def test_first_parent_claim_both_ways(
     swapped, _ = measured(tmp_path_factory.mktemp("swapped"), merge_license_dominant_share=1.0)
     claim = inh.first_parent_claim(swapped, seed=3, replicates=B).row(0, named=True)
     assert claim["ci_low"] <= 0 <= claim["ci_high"]
+
+
+def test_a_share_every_merge_agrees_on_keeps_an_interval() -> None:
+    """Six merges, all showing the first parent's license: 0 of 6 mutate and 6 of 6 show
+    the first's, and neither interval is a point (Wilson's, as for the traits' shares)."""
+    cls = pl.DataFrame(
+        {
+            "id": [f"m{i}" for i in range(6)], "trait": "license", "parents": 2,
+            "outcome": "first", "possible_first": True, "possible_union": False,
+            "null_first": 0.5, "child": "mit", "parent_values": [["mit", "apache-2.0"]] * 6,
+        }
+    )  # fmt: skip
+    table = inh.shares(cls, seed=1, replicates=B)
+    mutation = table.filter(pl.col("outcome") == "mutation").row(0, named=True)
+    assert (mutation["count"], mutation["share"], mutation["share_low"]) == (0, 0.0, 0.0)
+    assert 0.3 < mutation["share_high"] < 0.5  # Wilson's 0 of 6: 0.39
+    first = table.filter(pl.col("outcome") == "first").row(0, named=True)
+    assert first["share"] == 1.0 == first["share_high"] and 0.5 < first["share_low"] < 0.7
+    assert first["given_low"] == first["share_low"]  # all 6 could tell first from other

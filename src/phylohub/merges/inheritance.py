@@ -9,11 +9,13 @@ every parent's), ``other`` (another parent's, not the first's), ``union`` (the u
 the parents' sets, equal to none of them: languages, multi-licensed models) or
 ``mutation`` (none of these). Values are sets, as the traits stage compares them.
 
-Shares have percentile intervals from a bootstrap over merges (each merge is one
-observation per trait, so resampling merges is the clustered bootstrap), seeded from the
-config's ``seed``. Beside each share, the share among the merges where the class can be
-told apart (``possible``: the parents differ for ``first`` and ``other``, the union
-differs from every parent for ``union``).
+Shares have Wilson's 95% intervals with the standard error of a bootstrap over merges
+(each merge is one observation per trait, so resampling merges is the clustered
+bootstrap), seeded from the config's ``seed``: inside [0, 1], and not a point where every
+merge falls one way (percentiles of the resamples gave 0 of 6 the interval [0, 0]).
+Beside each share, the share among the merges where the class can be told apart
+(``possible``: the parents differ for ``first`` and ``other``, the union differs from
+every parent for ``union``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import polars as pl
 from phylohub.draws import draw_indexes
 from phylohub.hub.plant_merges import OUTCOMES, outcome
 from phylohub.snapshot.connect import connect_snapshot
+from phylohub.traits.stats import wilson_interval
 
 FloatArray = npt.NDArray[np.float64]
 #: The traits compared, as the snapshot's ``traits`` table names them.
@@ -111,7 +114,20 @@ def _boot(
     num: FloatArray, den: FloatArray, rng: np.random.Generator, replicates: int
 ) -> tuple[FloatArray, FloatArray]:
     """Percentile 95% intervals of ``num.sum(0) / den.sum(0)`` over merges resampled with
-    replacement (rows are merges).
+    replacement (rows are merges): the 2.5th and 97.5th percentiles of
+    :func:`_resampled`."""
+    stats = _resampled(num, den, rng, replicates)
+    if not num.shape[0]:
+        nan = np.full(num.shape[1], np.nan)
+        return nan, nan.copy()
+    return np.nanpercentile(stats, 2.5, axis=0), np.nanpercentile(stats, 97.5, axis=0)
+
+
+def _resampled(
+    num: FloatArray, den: FloatArray, rng: np.random.Generator, replicates: int
+) -> FloatArray:
+    """``num.sum(0) / den.sum(0)`` in each of ``replicates`` resamples of the merges (rows),
+    one row per resample.
 
     When every ``den`` is 1 (a mean over merges: the resemblance's 24 intervals and the
     first-parent license claim), a resample's denominator is its number of draws, ``n``:
@@ -132,9 +148,7 @@ def _boot(
                 w = np.bincount(draw_indexes(rng, n, n), minlength=n).astype(np.float64)
                 d = w @ den
                 stats[b] = np.where(d > 0, (w @ num) / d, np.nan)
-    low = np.nanpercentile(stats, 2.5, axis=0) if n else np.full(num.shape[1], np.nan)
-    high = np.nanpercentile(stats, 97.5, axis=0) if n else np.full(num.shape[1], np.nan)
-    return low, high
+    return stats
 
 
 def shares(cls: pl.DataFrame, seed: int, replicates: int) -> pl.DataFrame:
@@ -150,18 +164,34 @@ def shares(cls: pl.DataFrame, seed: int, replicates: int) -> pl.DataFrame:
         num = np.concatenate([hit, hit & poss], axis=1).astype(np.float64)
         den = np.concatenate([np.ones_like(hit), poss], axis=1).astype(np.float64)
         rng = np.random.default_rng([seed, 18, t_i])
-        low, high = _boot(num, den, rng, replicates) if n else (num[0:0].sum(0), num[0:0].sum(0))
+        stats = _resampled(num, den, rng, replicates) if n else np.empty((0, num.shape[1]))
         k = len(OUTCOMES)
         for j, name in enumerate(OUTCOMES):
             p = int(poss[:, j].sum())
+            share = float(hit[:, j].mean()) if n else None
+            given = float((hit[:, j] & poss[:, j]).sum() / p) if p else None
+            share_low, share_high = _share_interval(share, stats[:, j], n)
+            given_low, given_high = _share_interval(given, stats[:, k + j], p)
             out.append({
                 "trait": trait, "outcome": name, "merges": n, "count": int(hit[:, j].sum()),
-                "share": hit[:, j].mean() if n else None,
-                "share_low": _num(low, j), "share_high": _num(high, j),
-                "possible": p, "given_possible": (hit[:, j] & poss[:, j]).sum() / p if p else None,
-                "given_low": _num(low, k + j), "given_high": _num(high, k + j),
+                "share": share, "share_low": share_low, "share_high": share_high,
+                "possible": p, "given_possible": given,
+                "given_low": given_low, "given_high": given_high,
             })  # fmt: skip
     return pl.DataFrame(out, infer_schema_length=None)
+
+
+def _share_interval(
+    share: float | None, resampled: FloatArray, n: int
+) -> tuple[float | None, float | None]:
+    """Wilson's 95% interval of a share of ``n`` merges with the bootstrap's standard error
+    (:func:`phylohub.traits.stats.wilson_interval`): inside [0, 1], and not a point where
+    every merge falls the same way (0 of 6 keeps an upper bound, as 6 of 6 a lower one),
+    which the resamples' percentiles collapse to. None without merges."""
+    finite = resampled[np.isfinite(resampled)]
+    if share is None or n < 1 or finite.size < 2:
+        return None, None
+    return wilson_interval(share, float(finite.std(ddof=1)), n, n, 0.95)
 
 
 def _num(a: FloatArray, j: int) -> float | None:
