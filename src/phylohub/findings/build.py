@@ -281,6 +281,16 @@ def null_verdict(
     return f"not shown: {text}, {format_null_p(p, replicates)}"
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and its noun, plural unless one.
+
+    >>> counted(1, "merge"), counted(2_500, "family"), counted(0, "pair")
+    ('1 merge', '2,500 families', '0 pairs')
+    """
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{n:,} {noun if n == 1 else plural}"
+
+
 def with_families(row: dict[str, Any], shown: str) -> str:
     """A verdict with the number of families its test rests on, or ``too few families``
     in its place where the test row says so (similarity_tests.tsv's ``status``, from
@@ -297,9 +307,9 @@ def with_families(row: dict[str, Any], shown: str) -> str:
         return shown
     if row.get("status") == "too few families":
         if shown.startswith("not tested"):  # no interval either: the families say why
-            return f"too few families: {int(row['n_families']):,} families"
+            return f"too few families: {counted(int(row['n_families']), 'family')}"
         shown = "too few families: " + shown.split(": ", 1)[-1]
-    return f"{shown}, {int(row['n_families']):,} families"
+    return f"{shown}, {counted(int(row['n_families']), 'family')}"
 
 
 def with_parents(row: dict[str, Any], shown: str, min_parents: int) -> str:
@@ -315,7 +325,7 @@ def with_parents(row: dict[str, Any], shown: str, min_parents: int) -> str:
     if "n_families" in row or "parents" not in row or "pairs" not in row:
         return shown
     pairs, parents = (int(_number(row[c]) or 0) for c in ("pairs", "parents"))
-    counts = f"{pairs:,} pairs from {parents:,} parents"
+    counts = f"{counted(pairs, 'pair')} from {counted(parents, 'parent')}"
     if parents < min_parents:
         return f"too few parents: {shown.split(': ', 1)[-1]}, {counts}"
     return f"{shown}, {counts}"
@@ -326,9 +336,11 @@ def with_merges(row: dict[str, Any], shown: str) -> str:
 
     >>> with_merges({"merges": 87}, "holds: +0.1 [+0.05, +0.2]")
     'holds: +0.1 [+0.05, +0.2], 87 merges'
+    >>> with_merges({"merges": 1}, "not tested: too few merges")
+    'not tested: too few merges, 1 merge'
     """
     n = _number(row.get("merges"))
-    return shown if n is None else f"{shown}, {int(n):,} merges"
+    return shown if n is None else f"{shown}, {counted(int(n), 'merge')}"
 
 
 def _claim(tables: Tables, claim: Claim, choices: Choices = DEFAULT_CHOICES) -> dict[str, Any]:
@@ -384,7 +396,7 @@ def _null_counts(tables: Tables, claim: NullClaim, node: Mapping[str, Any]) -> s
     transitions, parents = node.get("transitions"), graph.get("parents")
     if not isinstance(transitions, int) or not isinstance(parents, int) or not parents:
         return ""
-    return f", {transitions:,} transitions from {parents:,} parents"
+    return f", {counted(transitions, 'transition')} from {counted(parents, 'parent')}"
 
 
 def collect(
