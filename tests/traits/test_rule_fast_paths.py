@@ -106,6 +106,15 @@ SELECT * FROM ({sql.TRAIT_VALUES}) WHERE len(p) > 0 AND len(c) > 0
 PLAIN_COMPARED_TRANSITIONS = sql.TRANSITIONS.replace(
     f"WITH v AS ({sql.TRAIT_VALUES})", "WITH v AS (SELECT * FROM compared_values)"
 )
+#: The same per parent, the parent carried by name through every step (no join back to
+#: ``compared_edges`` by row number, as the fast form has).
+PLAIN_BLOCKS = (
+    PLAIN_COMPARED_TRANSITIONS.replace("AS pair, trait,", "AS pair, parent, trait,")
+    .replace("SELECT pair, trait, relation,", "SELECT pair, parent, trait, relation,")
+    .replace("SELECT trait, relation, source,", "SELECT trait, relation, parent, source,")
+    .replace("ORDER BY trait, relation, source", "ORDER BY trait, relation, parent, source")
+)
+assert PLAIN_BLOCKS.count("parent, trait") == 3
 
 
 @pytest.mark.parametrize("parents", ["first", "all"])
@@ -122,6 +131,7 @@ def test_compared_values_keyed_by_pair_give_the_plain_transitions(
                 "SELECT trait, count(*) FROM compared_values GROUP BY ALL"
             ).fetchall()
             transitions = frame(con, PLAIN_COMPARED_TRANSITIONS)
+            blocks = frame(con, PLAIN_BLOCKS)
             exposures = frame(con, sql.COMPARED_EXPOSURES)
             fast = count_transitions(con)
             fast_values = con.execute(
@@ -135,10 +145,9 @@ def test_compared_values_keyed_by_pair_give_the_plain_transitions(
             assert transitions.height > 50 and transitions["transitions"].sum() > 500
             assert_frame_equal(fast.transitions, transitions)  # the blocks' sums
             assert_frame_equal(fast.exposures, exposures)
-            # the blocks: each under a parent of the compared pairs, several parents
+            # the blocks: each pair's transitions under its own parent, several parents
             assert fast.blocks is not None and fast.blocks["parent"].n_unique() > 10
-            parents_of = set(frame(con, "SELECT DISTINCT parent FROM compared_edges")["parent"])
-            assert set(fast.blocks["parent"]) <= parents_of
+            assert_frame_equal(fast.blocks, blocks)
     finally:
         con.close()
 

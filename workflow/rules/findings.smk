@@ -21,5 +21,8 @@ rule write_findings:
     priority: TABLES_FIRST
     conda:
         "../../envs/phylohub.yaml"
+    params:
+        # read through phylohub.findings.spec.Choices; here so that a change reruns it
+        min_parents=config["traits"]["min_parents"],
     script:
         "../scripts/write_findings.py"

@@ -158,10 +158,13 @@ def format_boot_p(p: float, resamples: Any = None) -> str:
 
     >>> format_boot_p(0.0002, 10_000), format_boot_p(0.0004, 10_000), format_boot_p(0.0002)
     ('p <= 0.0002 (the floor with 10,000 resamples)', 'p = 0.0004', 'p = 0.0002')
+    >>> format_boot_p(0.002, 1_000)  # 2 / 1,001 = 0.001998 as the table keeps it
+    'p <= 0.002 (the floor with 1,000 resamples)'
     """
     n = _number(resamples)
-    # the tables keep 3 significant digits; the next p above the floor is twice it
-    if n is not None and n > 0 and p <= 2 / (n + 1) * (1 + 1e-3):
+    # the tables keep 3 significant digits (up to 0.5% off); the next p above the floor,
+    # 4 / (resamples + 1), is twice it
+    if n is not None and n > 0 and p < 1.5 * 2 / (n + 1):
         return f"p <= {2 / (n + 1):.2g} (the floor with {int(n):,} resamples)"
     return format_p(p)
 

@@ -182,16 +182,17 @@ def shares(cls: pl.DataFrame, seed: int, replicates: int) -> pl.DataFrame:
 
 
 def _share_interval(
-    share: float | None, resampled: FloatArray, n: int
+    share: float | None, resampled: FloatArray, n: int, clusters: int | None = None
 ) -> tuple[float | None, float | None]:
-    """Wilson's 95% interval of a share of ``n`` merges with the bootstrap's standard error
+    """Wilson's 95% interval of a share of ``n`` observations in ``clusters`` resampled
+    merges (default: one each) with the bootstrap's standard error
     (:func:`phylohub.traits.stats.wilson_interval`): inside [0, 1], and not a point where
     every merge falls the same way (0 of 6 keeps an upper bound, as 6 of 6 a lower one),
     which the resamples' percentiles collapse to. None without merges."""
     finite = resampled[np.isfinite(resampled)]
     if share is None or n < 1 or finite.size < 2:
         return None, None
-    return wilson_interval(share, float(finite.std(ddof=1)), n, n, 0.95)
+    return wilson_interval(share, float(finite.std(ddof=1)), n, clusters or n, 0.95)
 
 
 def _num(a: FloatArray, j: int) -> float | None:
@@ -255,8 +256,8 @@ def dominance_order(
     long: pl.DataFrame, order: Sequence[str], seed: int, replicates: int
 ) -> dict[str, Any]:
     """Does the dominant license sit further along the traits stage's drift ``order``?
-    The share of decided pairs (both values in the order) whose winner comes later, with a
-    bootstrap interval clustered by merge."""
+    The share of decided pairs (both values in the order) whose winner comes later, with
+    Wilson's interval from a bootstrap clustered by merge (:func:`_share_interval`)."""
     pos = {v: k for k, v in enumerate(order)}
     known = long.filter(pl.col("winner").is_in(list(pos)) & pl.col("loser").is_in(list(pos)))
     later = np.array(
@@ -267,14 +268,13 @@ def dominance_order(
     g = int(inv.max()) + 1 if len(inv) else 0
     num = np.bincount(inv, weights=later, minlength=g).astype(np.float64)[:, None]
     den = np.bincount(inv, minlength=g).astype(np.float64)[:, None]
-    low, high = _boot(num, den, np.random.default_rng([seed, 18, 7]), replicates) if g else ([], [])
-    return {
-        "pairs": len(later),
-        "merges": g,
-        "later_share": float(later.mean()) if len(later) else None,
-        "later_low": _num(np.asarray(low), 0),
-        "later_high": _num(np.asarray(high), 0),
-    }
+    share = float(later.mean()) if len(later) else None
+    stats = _resampled(num, den, np.random.default_rng([seed, 18, 7]), replicates) if g else None
+    low, high = (
+        _share_interval(share, stats[:, 0], len(later), g) if stats is not None else (None, None)
+    )
+    return {"pairs": len(later), "merges": g, "later_share": share, "later_low": low,
+            "later_high": high}  # fmt: skip
 
 
 def mutation_rates(share_table: pl.DataFrame, first_parent: pl.DataFrame) -> pl.DataFrame:
