@@ -151,14 +151,18 @@ def test_every_similarity_claim_prints_its_family_count(
         assert (f["verdict"] == "too few families") == (status == "too few families"), f
 
 
+def _test_rows(folder: Path, columns: str, *rows: str) -> Any:
+    """A similarity_tests.tsv of these tab-separated columns and rows under ``folder``,
+    and a claim of that table (pick a row with ``replace(claim, row=...)``)."""
+    (folder / "similarity").mkdir()
+    (folder / TESTS).write_text("\n".join([columns, *rows]) + "\n")
+    return next(c for c in CLAIMS if c.file == TESTS)
+
+
 def test_a_claim_on_too_few_families_gets_no_verdict(tmp_path: Path) -> None:
-    (tmp_path / "similarity").mkdir()
-    header = "claim\tdifference\tci_low\tci_high\tp_value\tn_families\tstatus\n"
-    (tmp_path / TESTS).write_text(
-        header + "a\t0.2\t0.1\t0.3\t0.002\t4\ttoo few families\n"
-        "b\t0.2\t0.1\t0.3\t0.002\t40\ttested\n"
-    )
-    claim = next(c for c in CLAIMS if c.file == TESTS)
+    claim = _test_rows(tmp_path, "claim\tdifference\tci_low\tci_high\tp_value\tn_families\tstatus",
+                       "a\t0.2\t0.1\t0.3\t0.002\t4\ttoo few families",
+                       "b\t0.2\t0.1\t0.3\t0.002\t40\ttested")  # fmt: skip
     few = _claim(Tables(tmp_path), replace(claim, row={"claim": "a"}))
     assert few["verdict"] == "too few families"
     assert few["shown"] == "too few families: +0.200 [+0.100, +0.300], p = 0.002, 4 families"
@@ -170,13 +174,11 @@ def test_a_claim_on_too_few_families_gets_no_verdict(tmp_path: Path) -> None:
 
 
 def test_a_p_at_the_floor_of_its_resamples_is_a_bound(tmp_path: Path) -> None:
-    (tmp_path / "similarity").mkdir()
-    header = "claim\tdifference\tci_low\tci_high\tp_value\tresamples\tn_families\tstatus\n"
-    (tmp_path / TESTS).write_text(
-        header + "a\t0.2\t0.1\t0.3\t0.0002\t10000\t40\ttested\n"
-        "b\t0.2\t0.1\t0.3\t0.0004\t10000\t40\ttested\n"
-    )
-    claim = next(c for c in CLAIMS if c.file == TESTS)
+    claim = _test_rows(
+        tmp_path, "claim\tdifference\tci_low\tci_high\tp_value\tresamples\tn_families\tstatus",
+        "a\t0.2\t0.1\t0.3\t0.0002\t10000\t40\ttested",
+        "b\t0.2\t0.1\t0.3\t0.0004\t10000\t40\ttested",
+    )  # fmt: skip
     floor = _claim(Tables(tmp_path), replace(claim, row={"claim": "a"}))
     assert "p <= 0.0002 (the floor with 10,000 resamples)" in floor["shown"]
     above = _claim(Tables(tmp_path), replace(claim, row={"claim": "b"}))
