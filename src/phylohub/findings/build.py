@@ -33,6 +33,7 @@ from phylohub.findings.spec import (
     findings,
 )
 from phylohub.io import write_json
+from phylohub.text import counted
 
 
 @cache
@@ -282,16 +283,6 @@ def null_verdict(
     if p_less is not None and p_less < alpha:
         return f"does not hold (the opposite holds): {text}, {format_null_p(p_less, replicates)}"
     return f"not shown: {text}, {format_null_p(p, replicates)}"
-
-
-def counted(n: int, noun: str) -> str:
-    """``n`` and its noun, plural unless one.
-
-    >>> counted(1, "merge"), counted(2_500, "family"), counted(0, "pair")
-    ('1 merge', '2,500 families', '0 pairs')
-    """
-    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
-    return f"{n:,} {noun if n == 1 else plural}"
 
 
 def with_families(row: dict[str, Any], shown: str) -> str:

@@ -12,6 +12,7 @@ import polars as pl
 from phylohub.figures import PANEL_COLOURS, pyplot, save_figure
 from phylohub.summary.distributions import PANELS
 from phylohub.summary.health import STATUSES
+from phylohub.text import counted
 
 #: Panel titles.
 PANEL_TITLES = {
@@ -279,7 +280,7 @@ def crawl_health_title(health: pl.DataFrame) -> str:
         if row.height:
             r = row.row(0, named=True)
             what = {"listing": ("model", "models"), "bootstrap": ("dump row", "dump rows")}
-            text = f"{job}: {_counted(r['requests'], 'request')} for " + _counted(
+            text = f"{job}: {counted(r['requests'], 'request')} for " + counted(
                 r["models"], *what.get(job, ("id", "ids"))
             )
             if job == "arxiv" and r["reused"]:
@@ -287,12 +288,7 @@ def crawl_health_title(health: pl.DataFrame) -> str:
             others.append(text)
     configs = health.filter(pl.col("job").str.starts_with("configs/"))
     if configs.height:  # crawl.configs: one more request a model, in the same budget
-        others.append(f"config.json: {_counted(int(configs['requests'].sum()), 'request')} "
-                      f"for {_counted(int(configs['models'].sum()), 'model')}")  # fmt: skip
-    total = _counted(int(health["requests"].sum()), "request")
+        others.append(f"config.json: {counted(int(configs['requests'].sum()), 'request')} "
+                      f"for {counted(int(configs['models'].sum()), 'model')}")  # fmt: skip
+    total = counted(int(health["requests"].sum()), "request")
     return f"Crawl health: {total} in all; " + "; ".join(others)
-
-
-def _counted(n: int, one: str, many: str | None = None) -> str:
-    """``1 request``, ``2 requests``, ``1,000 dump rows``."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
