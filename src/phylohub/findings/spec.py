@@ -412,6 +412,11 @@ def _architecture() -> list[Finding]:
                 "quantized children whose model_type differs from the parent's (share)",
                 _tsv(RATES, "changed", trait="model_type", relation="quantized"), "share")
     )  # fmt: skip
+    out.append(
+        Finding("model_type_differs_quantized_pairs", s,
+                "... of the quantized pairs compared on model_type",
+                _tsv(RATES, "pairs", trait="model_type", relation="quantized"))
+    )  # fmt: skip
     out += [
         Finding("parameters_root_size_kept", s,
                 "descendants the size of their root (parameter counts within 10%)",
@@ -505,6 +510,9 @@ def _licenses() -> list[Finding]:
     out.append(Finding("license_breach_traits_drifts", s,
                        "share of the traits stage's license drift transitions that are breaches",
                        _json(LICENSES, "traits_drifts", "share"), "share"))  # fmt: skip
+    out.append(Finding("license_breach_traits_drifts_transitions", s,
+                       "... of the license drift transitions",
+                       _json(LICENSES, "traits_drifts", "transitions"), "int"))  # fmt: skip
     return out
 
 
@@ -613,9 +621,14 @@ def _merges() -> list[Finding]:
         Finding("merges_dominant_later", s,
                 "share of license pairs where the merge's sits later in the drift ordering",
                 _json(INHERIT, "dominance_order", "later_share"), "share"),
+        Finding("merges_dominance_later_pairs", s, "... of the license pairs in the ordering",
+                _json(INHERIT, "dominance_order", "pairs"), "int"),
         Finding("merges_first_closest", s,
                 "share of merges closest to their first-listed parent (metadata TF-IDF)",
                 _tsv(RESEMBLE, "first_closest", measure="metadata_tfidf"), "share",
+                needs=("variant:paper",)),
+        Finding("merges_first_closest_merges", s, "... of the merges compared",
+                _tsv(RESEMBLE, "merges", measure="metadata_tfidf"), "int",
                 needs=("variant:paper",)),
     ]  # fmt: skip
 
