@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from phylohub.arguments import non_negative, port_number, positive
-from phylohub.errors import PhylohubError, unreadable
+from phylohub.errors import PhylohubError, described, unreadable
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -244,10 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if not unreadable(exc):
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         print(
-            f"phylohub: error: cannot read the snapshot's files: {type(exc).__name__}: {first}",
-            file=sys.stderr,
+            f"phylohub: error: cannot read the snapshot's files: {described(exc)}", file=sys.stderr
         )
         return 2
     return code

@@ -33,6 +33,16 @@ def unreadable(exc: BaseException) -> bool:
     return isinstance(exc, tuple(kinds))
 
 
+def described(exc: BaseException) -> str:
+    """An error as one line: its type and the first line of its message.
+
+    >>> described(ValueError("bad\\nmore"))
+    'ValueError: bad'
+    """
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+
+
 #: Magic bytes: (offset, bytes) at the start of a file of each suffix, and at its end.
 _MAGIC = {".parquet": ((0, b"PAR1"), b"PAR1"), ".duckdb": ((8, b"DUCK"), b"")}
 

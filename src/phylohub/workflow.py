@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
-from phylohub.errors import PhylohubError, damaged_files, unreadable
+from phylohub.errors import PhylohubError, damaged_files, described, unreadable
 
 #: Loggers kept at WARNING in the rules' logs: the HTTP client's per-request lines.
 QUIET_LOGGERS = ("httpx2", "httpx", "httpcore")
@@ -112,8 +112,7 @@ def _unreadable_line(exc: BaseException) -> str:
     """One line for a file DuckDB, polars or Arrow could not read in a rule's job: the
     library's first line and, where the job runs under Snakemake, which of its input
     files are damaged (the libraries do not always say)."""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    line = f"cannot read a file: {type(exc).__name__}: {first}"
+    line = f"cannot read a file: {described(exc)}"
     job = getattr(sys.modules.get("__main__"), "snakemake", None)
     damaged = damaged_files(getattr(job, "input", ()))
     if damaged:

@@ -317,18 +317,15 @@ class DriftGraph:
         (the no-drift baseline): a parent's transitions between two values turned round
         together or not at all, as siblings mutate together (with ``blocks`` None, each
         transition by its own coin). Totals per pair and exposures are kept."""
-        k = self.k
-        if self.blocks is None:
-            c = np.asarray(self.counts, dtype=np.int64)
-            upper = np.triu(c, 1) + np.triu(c.T, 1)  # total traffic per pair i < j
-            forward = rng.binomial(upper, 0.5)
-            new = forward + (upper - forward).T
-        else:
+        if self.blocks is not None:
             i, j, fwd, bwd = self.blocks.T
             flip = rng.random(i.size) < 0.5
             flipped = np.column_stack([i, j, np.where(flip, bwd, fwd), np.where(flip, fwd, bwd)])
-            return replace(self, counts=_block_counts(flipped, k), blocks=flipped)
-        return replace(self, counts=new)
+            return replace(self, counts=_block_counts(flipped, self.k), blocks=flipped)
+        c = np.asarray(self.counts, dtype=np.int64)
+        upper = np.triu(c, 1) + np.triu(c.T, 1)  # total traffic per pair i < j
+        forward = rng.binomial(upper, 0.5)
+        return replace(self, counts=forward + (upper - forward).T)
 
 
 def drift_graph(
