@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from phylohub.crawl.previous import expected_models, find_previous_cards
+from phylohub.crawl.previous import expected_models, find_previous_cards, shard_previous
 from phylohub.errors import PhylohubError
 
 
@@ -70,3 +71,26 @@ def test_auto_never_pairs_a_snapshot_of_the_hub_with_the_demos_replica(tmp_path:
     assert find_previous_cards(tmp_path, "next") == [
         str(tmp_path / "2026-12-01/crawl/cards/0.parquet")
     ]
+
+
+def test_a_finished_shard_keeps_the_choice_it_was_crawled_with(tmp_path: Path) -> None:
+    """Deleting the earlier snapshot, or listing a later one, leaves a finished shard's
+    choice as it was (the workflow's params then do not change, so it is not crawled
+    again); an unfinished shard, or one whose stats predate the record, chooses now."""
+    snapshot(tmp_path, "jan", 1_000)
+    snapshot(tmp_path, "feb", 2_000)
+    jan = str(tmp_path / "jan/crawl/cards/0.parquet")
+    assert shard_previous(tmp_path, "feb", 0) == [jan]  # not finished: chosen now
+    cards = tmp_path / "feb" / "crawl" / "cards"
+    (cards / "0.stats.json").write_text(json.dumps({"models": 1, "previous": [jan]}))
+    shutil.rmtree(tmp_path / "jan")
+    assert find_previous_cards(tmp_path, "feb") == []  # the choice made now differs
+    assert shard_previous(tmp_path, "feb", 0) == [jan]
+    assert shard_previous(tmp_path, "feb", "0", "none") == [jan]
+    # a shard crawled before the stats recorded the choice: chosen now, as before
+    (cards / "0.stats.json").write_text(json.dumps({"models": 1}))
+    assert shard_previous(tmp_path, "feb", 0) == []
+    # the stats alone (the shard's cards not written) do not make a shard finished
+    (cards / "0.stats.json").write_text(json.dumps({"models": 1, "previous": [jan]}))
+    (cards / "0.parquet").unlink()
+    assert shard_previous(tmp_path, "feb", 0) == []

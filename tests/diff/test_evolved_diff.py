@@ -54,6 +54,20 @@ def crawl_and_diff(workdir: Path, store: Path, snapshot: str, targets: list[str]
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+def planned(workdir: Path, snapshot: str, targets: list[str]) -> str:
+    """What Snakemake would run for ``targets`` with the config of ``snapshot``'s last run
+    (the same endpoint: a dry run, nothing served)."""
+    config = workdir / f"{snapshot}.yaml"
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", *targets, "-n",
+         "--snakefile", str(workdir / "Snakefile"),
+         "--directory", str(workdir), "--configfile", str(config), "--cores", "2"],
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
 def _none(value: str | None) -> str:
     return "(none)" if value is None else value
 
@@ -198,3 +212,9 @@ def test_diff_of_an_evolved_ecosystem_equals_its_changes(tmp_path: Path) -> None
     assert deaths["deaths"]["models"] == len(changes["removed"])
     newly = [m for m, (before, after) in changes["gate_changes"].items() if after and not before]
     assert deaths["newly_gated"]["models"] == len(newly) > 0
+
+    # The earlier snapshot moved away: the finished crawl keeps what it reused, so
+    # nothing of day30's snapshot is made again (no card fetched from today's hub).
+    (tmp_path / "results" / "day0").rename(tmp_path / "day0-elsewhere")
+    plan = planned(tmp_path, "day30", ["results/day30/hub.duckdb"])
+    assert "Nothing to be done" in plan, plan[-3000:]

@@ -84,12 +84,14 @@ def card_shard_files(wildcards):
 
 
 def previous_card_files(wildcards):
-    """Card shards of the snapshot whose unchanged cards this one reuses ([] if none)."""
-    from phylohub.crawl.previous import find_previous_cards
+    """Card shards of the snapshot whose unchanged cards this shard reuses ([] if none);
+    a finished shard keeps the choice it was crawled with."""
+    from phylohub.crawl.previous import shard_previous
 
-    return find_previous_cards(
+    return shard_previous(
         RESULTS,
         wildcards.snapshot,
+        wildcards.shard,
         config["crawl"]["previous"],
         endpoint=config["hub"]["endpoint"],
     )
@@ -127,12 +129,14 @@ def config_stats_files(wildcards):
 
 
 def previous_config_files(wildcards):
-    """config.json shards of the snapshot whose unchanged files this one reuses."""
-    from phylohub.crawl.previous import find_previous_cards
+    """config.json shards of the snapshot whose unchanged files this shard reuses; a
+    finished shard keeps the choice it was crawled with."""
+    from phylohub.crawl.previous import shard_previous
 
-    return find_previous_cards(
+    return shard_previous(
         RESULTS,
         wildcards.snapshot,
+        wildcards.shard,
         config["crawl"]["previous"],
         "configs",
         endpoint=config["hub"]["endpoint"],

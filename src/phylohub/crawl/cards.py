@@ -123,6 +123,9 @@ class ShardStats:
     statuses: dict[str, int] = field(default_factory=dict)
     encodings: dict[str, int] = field(default_factory=dict)  # of the ok cards
     seconds: float = 0.0
+    # the earlier snapshot's shards it was given to reuse cards from: a finished shard
+    # keeps this choice (phylohub.crawl.previous.shard_previous)
+    previous: list[str] = field(default_factory=list)
 
 
 def decode_card(data: bytes, truncated: bool = False) -> dict[str, Any]:
@@ -748,6 +751,7 @@ def _fetch_shard(
     stats.retries = retries
     stats.throttled = budget.stats.throttled
     stats.seconds = time.monotonic() - start
+    stats.previous = [str(p) for p in previous or []]
     out.with_suffix(".stats.json").write_text(json.dumps(stats.__dict__, indent=1) + "\n")
     shutil.rmtree(partial, ignore_errors=True)
     return stats

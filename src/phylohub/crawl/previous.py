@@ -41,6 +41,35 @@ def find_previous_cards(
     return [str(f) for f in earlier[-1].card_shards(kind)] if earlier else []
 
 
+def shard_previous(
+    results: Path,
+    snapshot: str,
+    shard: int | str,
+    previous: str = "auto",
+    kind: str = "cards",
+    endpoint: str | None = None,
+) -> list[str]:
+    """What card shard ``shard`` of ``snapshot`` reuses cards from: for a finished shard,
+    the files it was given when it was crawled (its ``.stats.json`` records them), else
+    :func:`find_previous_cards`.
+
+    A finished crawl's choice is history, not a dependency: moving or deleting the
+    earlier snapshot, crawling a later one or relisting another must not make the
+    workflow see the shard's inputs changed and fetch every card of the old listing
+    again from today's Hub. Shards crawled before the stats recorded it are given the
+    choice made now, as before.
+    """
+    stats = Snapshot.named(results, snapshot).file(f"crawl/{kind}/{shard}.stats.json")
+    if stats.is_file() and stats.with_name(f"{shard}.parquet").is_file():
+        try:
+            recorded = json.loads(stats.read_text()).get("previous")
+        except (OSError, ValueError, AttributeError):
+            recorded = None  # a damaged record: choose again
+        if isinstance(recorded, list) and all(isinstance(f, str) for f in recorded):
+            return recorded
+    return find_previous_cards(results, snapshot, previous, kind, endpoint)
+
+
 def expected_models(
     results: Path, snapshot: str, endpoint: str | None = None
 ) -> tuple[str, int] | None:
