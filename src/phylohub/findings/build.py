@@ -286,24 +286,31 @@ def null_verdict(
 
 
 def with_families(row: dict[str, Any], shown: str) -> str:
-    """A verdict with the number of families its test rests on, or ``too few families``
-    in its place where the test row says so (similarity_tests.tsv's ``status``, from
+    """A verdict with the families its test rests on, counted and weighted (Kish's
+    effective number, ``effective_families``), or ``too few families`` in its place where
+    the test row says so (similarity_tests.tsv's ``status``: effective families under
     ``similarity.min_families``); rows without ``n_families`` are returned as they are.
 
-    >>> with_families({"n_families": 38, "status": "tested"}, "holds: +0.1 [+0.05, +0.2]")
-    'holds: +0.1 [+0.05, +0.2], 38 families'
-    >>> with_families({"n_families": 4, "status": "too few families"}, "holds: +0.1 [0, 1]")
-    'too few families: +0.1 [0, 1], 4 families'
+    >>> row = {"n_families": 38, "effective_families": 30.24, "status": "tested"}
+    >>> with_families(row, "holds: +0.1 [+0.05, +0.2]")
+    'holds: +0.1 [+0.05, +0.2], 38 families (30.2 effective)'
+    >>> row = {"n_families": 12, "effective_families": 1.23, "status": "too few families"}
+    >>> with_families(row, "holds: +0.1 [0, 1]")
+    'too few families: +0.1 [0, 1], 12 families (1.2 effective)'
     >>> with_families({"n_families": 0, "status": "too few families"}, "not tested: too few pairs")
     'too few families: 0 families'
     """
     if "n_families" not in row:
         return shown
+    families = counted(int(row["n_families"]), "family")
+    effective = _number(row.get("effective_families"))
+    if effective is not None and int(row["n_families"]) > 0:
+        families += f" ({effective:.1f} effective)"
     if row.get("status") == "too few families":
         if shown.startswith("not tested"):  # no interval either: the families say why
-            return f"too few families: {counted(int(row['n_families']), 'family')}"
+            return f"too few families: {families}"
         shown = "too few families: " + shown.split(": ", 1)[-1]
-    return f"{shown}, {counted(int(row['n_families']), 'family')}"
+    return f"{shown}, {families}"
 
 
 def with_parents(row: dict[str, Any], shown: str, min_parents: int) -> str:

@@ -111,6 +111,7 @@ def _difference_note(tests: pl.DataFrame, measure: str, design: str) -> str:
         f"siblings - parent/child: {r['difference']:+.3f}\n"
         f"95% CI [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}], d = {r['effect_size']:.2f}\n"
         f"{r['n_pairs']:,} pairs, {r['n_families']:,} families"
+        f" ({r['effective_families']:.1f} effective)"
     )
     if r["status"] != "tested":
         note += f" ({r['status']})"
