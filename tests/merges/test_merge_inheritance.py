@@ -133,6 +133,7 @@ def test_a_share_every_merge_agrees_on_keeps_an_interval() -> None:
             "id": [f"m{i}" for i in range(6)], "trait": "license", "parents": 2,
             "outcome": "first", "possible_first": True, "possible_union": False,
             "null_first": 0.5, "child": "mit", "parent_values": [["mit", "apache-2.0"]] * 6,
+            "cluster": range(6),
         }
     )  # fmt: skip
     table = inh.shares(cls, seed=1, replicates=B)

@@ -3,7 +3,7 @@ ecosystem whose traits pass along the first parent (no inheritance rule planted)
 first-listed parent is the closest by traits more often than a random parent would be,
 the claim "a merge resembles its first-listed parent more" holds, and with the parents
 listed in reverse (the planted first parent last) its opposite holds; too few merges
-leave it untested ("too little data")."""
+leave it untested ("too few merges")."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import pytest
 
 from phylohub.findings.build import verdict
 from phylohub.hub.synth import SynthConfig
+from phylohub.merges.pedigree import MIN_MERGES
 from phylohub.merges.plots import plot_resemblance
-from phylohub.merges.resemblance import MIN_MERGES, first_parent_claim, resemblance
+from phylohub.merges.resemblance import first_parent_claim, resemblance
 from phylohub.similarity.measures import SimilarityOptions, measure_names
 from tests.merge_pedigrees import traced
 
@@ -65,7 +66,7 @@ CLAIM_COLUMNS = ("difference", "ci_low", "ci_high", None)
 
 def claim_verdict(claims: pl.DataFrame, measure: str) -> str:
     row = claims.filter(pl.col("measure") == measure).row(0, named=True)
-    return verdict(row, "greater", CLAIM_COLUMNS, "too little data")
+    return verdict(row, "greater", CLAIM_COLUMNS, "too few merges")
 
 
 def reversed_order(pairs: pl.DataFrame) -> pl.DataFrame:
@@ -97,7 +98,7 @@ def test_the_first_parent_claim_is_judged_both_ways(
     assert png.stat().st_size > 0
 
 
-def test_too_few_merges_are_too_little_data(
+def test_too_few_merges_get_no_interval(
     measured: tuple[pl.DataFrame, pl.DataFrame], tmp_path: Path
 ) -> None:
     pairs, _ = measured
@@ -106,9 +107,9 @@ def test_too_few_merges_are_too_little_data(
         (pl.col("kind") != "merge") | pl.col("a").is_in(merges.head(MIN_MERGES - 1).to_list())
     )
     claims = first_parent_claim(few, MEASURES, seed=1, replicates=100)
-    assert (claims["status"] == "too little data").all()
+    assert (claims["status"] == "too few merges").all()
     assert claims["ci_low"].null_count() == claims.height
-    assert claim_verdict(claims, "metadata_tfidf") == "not tested: too little data"
+    assert claim_verdict(claims, "metadata_tfidf") == "not tested: too few merges"
     empty = first_parent_claim(pairs.head(0), MEASURES, seed=1, replicates=100)
     assert (empty["merges"] == 0).all()
     plot_resemblance(pl.DataFrame({"measure": ["metadata_tfidf"], "merges": [0]}), empty,

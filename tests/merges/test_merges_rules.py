@@ -37,8 +37,10 @@ def test_trace_merges_writes_its_tables_in_the_workflow(tiny_workflow: Path) -> 
 
 
 def claim_row(inbred: int, outcrossed: int) -> dict[str, object]:
+    """The inbred claim over merges of two parents, each of its own family."""
+    n = inbred + outcrossed
     merges = pl.DataFrame(
-        {"parents": [2] * (inbred + outcrossed), "inbred": [True] * inbred + [False] * outcrossed}
+        {"parents": [2] * n, "inbred": [True] * inbred + [False] * outcrossed, "cluster": range(n)}
     )
     return inbreeding_claims(merges).row(0, named=True)
 
@@ -57,7 +59,7 @@ def first_parent_row(first: int, other: int) -> dict[str, object]:
     cls = pl.DataFrame({
         "id": [f"m{i}" for i in range(n)], "trait": ["license"] * n, "parents": [2] * n,
         "outcome": ["first"] * first + ["other"] * other, "possible_first": [True] * n,
-        "possible_union": [True] * n, "null_first": [0.5] * n,
+        "possible_union": [True] * n, "null_first": [0.5] * n, "cluster": range(n),
     })  # fmt: skip
     return first_parent_claim(cls, seed=1, replicates=300).row(0, named=True)
 

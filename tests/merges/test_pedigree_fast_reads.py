@@ -70,7 +70,7 @@ def tables_plain(dag: Dag) -> tuple[pl.DataFrame, pl.DataFrame]:
     kin = Coancestry([tuple(int(p) for p in ps) for ps in parents], dag.generation, dag.component)
     rows: list[dict[str, Any]] = []
     pair_rows: list[dict[str, Any]] = []
-    for m in np.flatnonzero(is_merge).tolist():
+    for k, m in enumerate(np.flatnonzero(is_merge).tolist()):
         ps = parents[m]
         fams = [int(dag.family[p]) for p in ps]
         for i in range(len(ps)):
@@ -88,6 +88,7 @@ def tables_plain(dag: Dag) -> tuple[pl.DataFrame, pl.DataFrame]:
                 "generation": int(dag.generation[m]), "merge_depth": int(depth[m]),
                 "inbreeding": kin.inbreeding(m), "family": int(dag.family[m]),
                 "component": int(dag.component[m]),
+                "cluster": fams[0] if fams and fams[0] >= 0 else -1 - k,
             }
         )  # fmt: skip
     lists = {

@@ -24,7 +24,7 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Tables:
     folder = tmp_path_factory.mktemp("pairs")
     cfg = merge_ecosystem(1500, seed=9)
     _, found = traced(cfg, folder)
-    merges = found.merges.select("id", "parents", "parent_ids")
+    merges = found.merges.select("id", "parents", "parent_ids", "cluster")
     nodes = pl.read_parquet(folder / "all" / "nodes.parquet", columns=["id", "external"])
     edges = pl.read_parquet(
         folder / "all" / "edges.parquet", columns=["child", "parent", "relation"]
@@ -38,13 +38,16 @@ def pairs_plain(
     """``resemblance_pairs`` as the Python loop over the merges it replaced."""
     listed = set(nodes.filter(~pl.col("external"))["id"].to_list())
     rows: list[tuple[Any, ...]] = []
-    for mid, ps in merges.filter(pl.col("parents") >= 2).select("id", "parent_ids").iter_rows():
+    multi = merges.filter(pl.col("parents") >= 2).select("id", "parent_ids", "cluster")
+    for mid, ps, cluster in multi.iter_rows():
         if mid in listed and all(p in listed for p in ps):
-            rows.extend((mid, p, "merge", k, len(ps)) for k, p in enumerate(ps, start=1))
+            rows.extend((mid, p, "merge", k, len(ps), cluster) for k, p in enumerate(ps, start=1))
     all_listed = pl.Series(sorted(listed), dtype=pl.String).implode()
     ft = _finetune_sample(edges, all_listed, control, seed)
-    rows.extend((c, p, "finetune", 1, 1) for c, p in ft.iter_rows())
-    return pl.DataFrame(rows, schema=["a", "b", "kind", "position", "parents"], orient="row")
+    rows.extend((c, p, "finetune", 1, 1, None) for c, p in ft.iter_rows())
+    schema = {"a": pl.String, "b": pl.String, "kind": pl.String, "position": pl.Int64,
+              "parents": pl.Int64, "cluster": pl.Int64}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def both(

@@ -27,6 +27,8 @@ rule trace_merges:
     resources:
         mem_mb=genealogy_mem_mb,
         runtime=20,
+    params:
+        level=config["merges"]["level"],
     script:
         "../scripts/trace_merges.py"
 
@@ -58,6 +60,7 @@ rule measure_merge_inheritance:
     params:
         seed=config["seed"],
         replicates=config["merges"]["bootstrap"],
+        level=config["merges"]["level"],
     script:
         "../scripts/measure_merge_inheritance.py"
 
@@ -90,6 +93,7 @@ rule measure_merge_resemblance:
         control=config["merges"]["resemblance_control"],
         seed=config["seed"],
         replicates=config["merges"]["bootstrap"],
+        level=config["merges"]["level"],
     script:
         "../scripts/measure_merge_resemblance.py"
 

@@ -19,4 +19,5 @@ measure_inheritance(
     named_paths(snakemake.output.items()),
     seed=int(snakemake.params.seed),
     replicates=int(snakemake.params.replicates),
+    level=float(snakemake.params.level),
 )

@@ -26,4 +26,5 @@ measure_resemblance(
     vocabulary=Path(snakemake.input.vocabulary),
     fit=Path(snakemake.input.fit),
     card_texts=Path(snakemake.input.card_texts),
+    level=float(snakemake.params.level),
 )

@@ -17,4 +17,5 @@ trace_merges(
     Path(snakemake.input.family_nodes),
     named_paths(snakemake.output.items()),
     families=Path(snakemake.input.families),
+    level=float(snakemake.params.level),
 )

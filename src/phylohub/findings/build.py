@@ -333,15 +333,29 @@ def with_parents(row: dict[str, Any], shown: str, min_parents: int) -> str:
 
 
 def with_merges(row: dict[str, Any], shown: str) -> str:
-    """A merges claim's verdict with the merges it rests on (the row's ``merges``).
+    """A merges claim's verdict with the merges it rests on and their families (the row's
+    ``merges`` and ``families``, the clusters its interval resamples); where the row's
+    ``status`` says why it has no interval, that in place of the verdict.
 
-    >>> with_merges({"merges": 87}, "holds: +0.1 [+0.05, +0.2]")
-    'holds: +0.1 [+0.05, +0.2], 87 merges'
+    >>> with_merges({"merges": 87, "families": 30}, "holds: +0.1 [+0.05, +0.2]")
+    'holds: +0.1 [+0.05, +0.2], 87 merges from 30 families'
+    >>> with_merges({"merges": 87, "families": 3, "status": "too few families"},
+    ...             "not tested: too few merges")
+    'not tested: too few families, 87 merges from 3 families'
     >>> with_merges({"merges": 1}, "not tested: too few merges")
     'not tested: too few merges, 1 merge'
     """
     n = _number(row.get("merges"))
-    return shown if n is None else f"{shown}, {counted(int(n), 'merge')}"
+    if n is None:
+        return shown
+    counts = counted(int(n), "merge")
+    families = _number(row.get("families"))
+    if families is not None:
+        counts += f" from {counted(int(families), 'family')}"
+    status = row.get("status")
+    if isinstance(status, str) and status != "tested" and shown.startswith("not tested"):
+        shown = f"not tested: {status}"
+    return f"{shown}, {counts}"
 
 
 def _claim(tables: Tables, claim: Claim, choices: Choices = DEFAULT_CHOICES) -> dict[str, Any]:

@@ -731,26 +731,27 @@ CLAIMS: tuple[Claim, ...] = (
           " resampled)", ECOLOGY_TESTS, {"claim": "families_decay"},
           direction="greater", columns=("difference", "ci_low", "ci_high", None)),
     Claim("claim_merges_mostly_inbred", "Merges (pedigrees of two or more parents)",
-          "merges are mostly inbred (parents of one family; share - 1/2, Wilson, each merge once)",
+          "merges are mostly inbred (parents of one family; share - 1/2, Wilson, families"
+          " resampled)",
           MERGE_CLAIMS, {"claim": "mostly_inbred"}, direction="greater",
           columns=("difference", "ci_low", "ci_high", None), too_few="too few merges"),
     Claim("claim_merges_first_parent_license", "Merges (pedigrees of two or more parents)",
           "merges inherit the first parent's license (share showing the first-listed's, less"
-          " its share were the order random; parents' licenses differ; bootstrap over merges)",
+          " its share were the order random; parents' licenses differ; families resampled)",
           INHERIT_CLAIMS, {"claim": "first_parent_license"}, direction="greater",
           columns=("difference", "ci_low", "ci_high", None), too_few="too few merges"),
     Claim("claim_merges_resemble_first_parent", "Merges (pedigrees of two or more parents)",
           "a merge resembles its first-listed parent more than its others (metadata TF-IDF;"
-          " similarity to the first less the others' mean; bootstrap over merges)",
+          " similarity to the first less the others' mean; families resampled)",
           RESEMBLE_CLAIMS, {"claim": "first_parent_resemblance", "measure": "metadata_tfidf"},
           direction="greater", columns=("difference", "ci_low", "ci_high", None),
-          too_few="too little data", needs=("variant:paper",)),
+          too_few="too few merges", needs=("variant:paper",)),
     Claim("claim_merges_resemble_first_parent_traits", "Merges (pedigrees of two or more parents)",
           "... the same on traits alone (no ids, lineage tags, dates or counts)",
           RESEMBLE_CLAIMS,
           {"claim": "first_parent_resemblance", "measure": "metadata_traits_tfidf"},
           direction="greater", columns=("difference", "ci_low", "ci_high", None),
-          too_few="too little data", needs=("variant:traits",)),
+          too_few="too few merges", needs=("variant:traits",)),
 )  # fmt: skip
 
 #: The orderings explain more mutations than the same traffic with coin-flip directions.

@@ -9,10 +9,13 @@ every parent's), ``other`` (another parent's, not the first's), ``union`` (the u
 the parents' sets, equal to none of them: languages, multi-licensed models) or
 ``mutation`` (none of these). Values are sets, as the traits stage compares them.
 
-Shares have Wilson's 95% intervals with the standard error of a bootstrap over merges
-(each merge is one observation per trait, so resampling merges is the clustered
-bootstrap), seeded from the config's ``seed``: inside [0, 1], and not a point where every
-merge falls one way (percentiles of the resamples gave 0 of 6 the interval [0, 0]).
+Shares have Wilson's intervals (at ``merges.level``) with the standard error of a
+bootstrap that resamples families (:func:`phylohub.merges.pedigree.merge_clusters`: the
+first-listed parent's family; merges of one family share ancestry and recipes), seeded
+from the config's ``seed``: inside [0, 1], and not a point where every merge falls one way
+(percentiles of the resamples gave 0 of 6 the interval [0, 0]). Beside each, the
+``families`` it rests on; a claim on too few families or merges gets no interval
+(:func:`phylohub.merges.pedigree.claim_status`).
 Beside each share, the share among the merges where the class can be told apart
 (``possible``: the parents differ for ``first`` and ``other``, the union differs from
 every parent for ``union``).
@@ -31,10 +34,12 @@ import polars as pl
 
 from phylohub.draws import draw_indexes
 from phylohub.hub.plant_merges import OUTCOMES, outcome
+from phylohub.merges.pedigree import claim_status
 from phylohub.snapshot.connect import connect_snapshot
 from phylohub.traits.stats import wilson_interval
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 #: The traits compared, as the snapshot's ``traits`` table names them.
 TRAITS = ("license", "language", "task", "library")
 #: The traits stage's ordering the dominance of licenses is read against.
@@ -72,10 +77,11 @@ def classify(merges: pl.DataFrame, values: dict[str, dict[str, frozenset[str]]])
     show: ``id``, ``trait``, ``parents``, ``outcome``, ``possible_first`` (the parents
     differ), ``possible_union`` (their union differs from each), ``null_first`` (the
     chance the first parent carries the merge's value were the parent order random:
-    parents with the value over parents), ``child``, ``parent_values`` (``|``-joined)."""
+    parents with the value over parents), ``child``, ``parent_values`` (``|``-joined),
+    ``cluster`` (the merges table's: the family its intervals resample)."""
     rows: list[tuple[Any, ...]] = []
-    for mid, parents in (
-        merges.filter(pl.col("parents") >= 2).select("id", "parent_ids").iter_rows()
+    for mid, parents, cluster in (
+        merges.filter(pl.col("parents") >= 2).select("id", "parent_ids", "cluster").iter_rows()
     ):
         for trait in TRAITS:
             vals = values[trait]
@@ -86,12 +92,12 @@ def classify(merges: pl.DataFrame, values: dict[str, dict[str, frozenset[str]]])
             rows.append((
                 mid, trait, len(pv), outcome(child, pv), len(set(pv)) > 1,
                 all(union != p for p in pv), sum(p == child for p in pv) / len(pv),
-                _label(child), [_label(p) for p in pv],
+                _label(child), [_label(p) for p in pv], cluster,
             ))  # fmt: skip
     schema: dict[str, Any] = {
         "id": pl.String, "trait": pl.String, "parents": pl.Int64, "outcome": pl.String,
         "possible_first": pl.Boolean, "possible_union": pl.Boolean, "null_first": pl.Float64,
-        "child": pl.String, "parent_values": pl.List(pl.String),
+        "child": pl.String, "parent_values": pl.List(pl.String), "cluster": pl.Int64,
     }  # fmt: skip
     return pl.DataFrame(rows, schema=schema, orient="row")
 
@@ -111,35 +117,53 @@ def _possible(cls: pl.DataFrame, name: str) -> npt.NDArray[np.bool_]:
 
 
 def _boot(
-    num: FloatArray, den: FloatArray, rng: np.random.Generator, replicates: int
+    num: FloatArray,
+    den: FloatArray,
+    rng: np.random.Generator,
+    replicates: int,
+    clusters: IntArray | None = None,
+    level: float = 0.95,
 ) -> tuple[FloatArray, FloatArray]:
-    """Percentile 95% intervals of ``num.sum(0) / den.sum(0)`` over merges resampled with
-    replacement (rows are merges): the 2.5th and 97.5th percentiles of
-    :func:`_resampled`."""
-    stats = _resampled(num, den, rng, replicates)
+    """Percentile intervals at ``level`` of ``num.sum(0) / den.sum(0)`` over merges (rows)
+    resampled by ``clusters`` (:func:`_resampled`)."""
+    stats = _resampled(num, den, rng, replicates, clusters)
     if not num.shape[0]:
         nan = np.full(num.shape[1], np.nan)
         return nan, nan.copy()
-    return np.nanpercentile(stats, 2.5, axis=0), np.nanpercentile(stats, 97.5, axis=0)
+    tail = round(50 * (1 - level), 10)  # 2.5 at 0.95 exactly, not 2.4999999999999996
+    return np.nanpercentile(stats, tail, axis=0), np.nanpercentile(stats, 100 - tail, axis=0)
 
 
 def _resampled(
-    num: FloatArray, den: FloatArray, rng: np.random.Generator, replicates: int
+    num: FloatArray,
+    den: FloatArray,
+    rng: np.random.Generator,
+    replicates: int,
+    clusters: IntArray | None = None,
 ) -> FloatArray:
-    """``num.sum(0) / den.sum(0)`` in each of ``replicates`` resamples of the merges (rows),
-    one row per resample.
+    """``num.sum(0) / den.sum(0)`` in each of ``replicates`` resamples, one row per
+    resample: the rows (merges) are resampled by their ``clusters`` (a label per row;
+    every row its own without), a cluster drawn twice counting twice.
 
-    When every ``den`` is 1 (a mean over merges: the resemblance's 24 intervals and the
-    first-parent license claim), a resample's denominator is its number of draws, ``n``:
-    the weights are whole counts summing to ``n``, so ``w @ den`` is ``n`` exactly in any
-    order, and the loop divides by ``n`` without that product or the ``d > 0`` test (a
-    third of the loop's time besides the draws). The draws and ``w @ num`` are the same
-    calls, so the intervals are the same to the bit; a test holds them to the plain loop.
+    Clusters are summed first (their rows always travel together), so the resamples
+    draw clusters, in the order of their sorted labels. When every row is its own
+    cluster and every ``den`` is 1 (a mean over merges), a resample's denominator is its
+    number of draws, ``n``: the weights are whole counts summing to ``n``, so ``w @ den``
+    is ``n`` exactly in any order, and the loop divides by ``n`` without that product or
+    the ``d > 0`` test. A test holds both to the plain loop.
     """
+    alone = clusters is None
+    if not alone:
+        _, inv = np.unique(np.asarray(clusters), return_inverse=True)
+        inv = inv.reshape(-1)
+        g = int(inv.max()) + 1 if inv.size else 0
+        alone = g == num.shape[0]
+        if not alone:
+            num, den = _cluster_sums(num, inv, g), _cluster_sums(den, inv, g)
     n = num.shape[0]
     stats = np.full((replicates, num.shape[1]), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        if n and bool((den == 1).all()):
+        if n and alone and bool((den == 1).all()):
             for b in range(replicates):
                 w = np.bincount(draw_indexes(rng, n, n), minlength=n).astype(np.float64)
                 stats[b] = (w @ num) / n
@@ -151,29 +175,46 @@ def _resampled(
     return stats
 
 
-def shares(cls: pl.DataFrame, seed: int, replicates: int) -> pl.DataFrame:
-    """Per trait and class: ``merges`` (observed), ``count``, ``share`` with
-    ``share_low``/``share_high``, ``possible`` and ``given_possible`` with
-    ``given_low``/``given_high`` (module docs)."""
+def _cluster_sums(a: FloatArray, inv: IntArray, g: int) -> FloatArray:
+    """Sums of each column of ``a`` over the rows of each cluster (``inv``)."""
+    return np.stack([np.bincount(inv, weights=a[:, j], minlength=g) for j in range(a.shape[1])],
+                    axis=1) if a.shape[1] else np.zeros((g, 0))  # fmt: skip
+
+
+def _distinct(labels: Any) -> int:
+    return int(np.unique(np.asarray(labels)).size)
+
+
+def shares(cls: pl.DataFrame, seed: int, replicates: int, level: float = 0.95) -> pl.DataFrame:
+    """Per trait and class: ``merges`` (observed), ``families`` (their clusters),
+    ``count``, ``share`` with ``share_low``/``share_high``, ``possible`` and
+    ``given_possible`` with ``given_low``/``given_high`` (module docs)."""
     out: list[dict[str, Any]] = []
     for t_i, trait in enumerate(TRAITS):
         sub = cls.filter(pl.col("trait") == trait)
         n = sub.height
+        clusters = sub["cluster"].to_numpy()
         hit = np.stack([(sub["outcome"] == o).to_numpy() for o in OUTCOMES], axis=1)
         poss = np.stack([_possible(sub, o) for o in OUTCOMES], axis=1)
         num = np.concatenate([hit, hit & poss], axis=1).astype(np.float64)
         den = np.concatenate([np.ones_like(hit), poss], axis=1).astype(np.float64)
         rng = np.random.default_rng([seed, 18, t_i])
-        stats = _resampled(num, den, rng, replicates) if n else np.empty((0, num.shape[1]))
+        stats = (
+            _resampled(num, den, rng, replicates, clusters) if n else np.empty((0, num.shape[1]))
+        )
         k = len(OUTCOMES)
+        g = _distinct(clusters)
         for j, name in enumerate(OUTCOMES):
             p = int(poss[:, j].sum())
             share = float(hit[:, j].mean()) if n else None
             given = float((hit[:, j] & poss[:, j]).sum() / p) if p else None
-            share_low, share_high = _share_interval(share, stats[:, j], n)
-            given_low, given_high = _share_interval(given, stats[:, k + j], p)
+            share_low, share_high = _share_interval(share, stats[:, j], n, g, level)
+            given_low, given_high = _share_interval(
+                given, stats[:, k + j], p, _distinct(clusters[poss[:, j]]), level
+            )
             out.append({
-                "trait": trait, "outcome": name, "merges": n, "count": int(hit[:, j].sum()),
+                "trait": trait, "outcome": name, "merges": n, "families": g,
+                "count": int(hit[:, j].sum()),
                 "share": share, "share_low": share_low, "share_high": share_high,
                 "possible": p, "given_possible": given,
                 "given_low": given_low, "given_high": given_high,
@@ -182,28 +223,33 @@ def shares(cls: pl.DataFrame, seed: int, replicates: int) -> pl.DataFrame:
 
 
 def _share_interval(
-    share: float | None, resampled: FloatArray, n: int, clusters: int | None = None
+    share: float | None, resampled: FloatArray, n: int, clusters: int, level: float = 0.95
 ) -> tuple[float | None, float | None]:
-    """Wilson's 95% interval of a share of ``n`` observations in ``clusters`` resampled
-    merges (default: one each) with the bootstrap's standard error
+    """Wilson's interval at ``level`` of a share of ``n`` merges in ``clusters`` resampled
+    families with the bootstrap's standard error
     (:func:`phylohub.traits.stats.wilson_interval`): inside [0, 1], and not a point where
     every merge falls the same way (0 of 6 keeps an upper bound, as 6 of 6 a lower one),
-    which the resamples' percentiles collapse to. None without merges."""
+    which the resamples' percentiles collapse to. None without merges, or with fewer
+    than two families (one family gives no interval)."""
     finite = resampled[np.isfinite(resampled)]
-    if share is None or n < 1 or finite.size < 2:
+    if share is None or n < 1 or clusters < 2 or finite.size < 2:
         return None, None
-    return wilson_interval(share, float(finite.std(ddof=1)), n, clusters or n, 0.95)
+    return wilson_interval(share, float(finite.std(ddof=1)), n, clusters, level)
 
 
 def _num(a: FloatArray, j: int) -> float | None:
     return float(a[j]) if j < len(a) and np.isfinite(a[j]) else None
 
 
-def first_parent_claim(cls: pl.DataFrame, seed: int, replicates: int) -> pl.DataFrame:
+def first_parent_claim(
+    cls: pl.DataFrame, seed: int, replicates: int, level: float = 0.95
+) -> pl.DataFrame:
     """The claim "merges inherit the first parent's license": among merges whose parents'
     licenses differ and that show one parent's (``first`` or ``other``), the share showing
     the first's less its share were the parent order random (``null_first``), with a
-    bootstrap interval over merges."""
+    bootstrap interval resampling families; ``families`` and ``status``
+    (:func:`phylohub.merges.pedigree.claim_status`: no difference or interval unless
+    ``tested``)."""
     sub = cls.filter(
         (pl.col("trait") == "license")
         & pl.col("possible_first")
@@ -211,36 +257,48 @@ def first_parent_claim(cls: pl.DataFrame, seed: int, replicates: int) -> pl.Data
     )
     first = (sub["outcome"] == "first").to_numpy().astype(np.float64)
     null = sub["null_first"].to_numpy()
+    clusters = sub["cluster"].to_numpy()
     num = np.stack([first, null, first - null], axis=1)
-    low, high = _boot(num, np.ones_like(num), np.random.default_rng([seed, 18, 99]), replicates)
-    n = sub.height
+    low, high = _boot(num, np.ones_like(num), np.random.default_rng([seed, 18, 99]), replicates,
+                      clusters, level)  # fmt: skip
+    n, g = sub.height, _distinct(clusters)
+    status = claim_status(n, g)
+    tested = status == "tested"
     row = {
         "claim": "first_parent_license", "merges": n,
         "first": float(first.mean()) if n else None, "null": float(null.mean()) if n else None,
-        "difference": float((first - null).mean()) if n >= 10 else None,
-        "ci_low": _num(low, 2) if n >= 10 else None, "ci_high": _num(high, 2) if n >= 10 else None,
+        "difference": float((first - null).mean()) if tested else None,
+        "ci_low": _num(low, 2) if tested else None, "ci_high": _num(high, 2) if tested else None,
+        "families": g, "status": status,
     }  # fmt: skip
     return pl.DataFrame(
-        [row], schema_overrides={k: pl.Float64 for k in row if k not in ("claim", "merges")}
-    )
+        [row],
+        schema_overrides={k: pl.Float64 for k in row if k not in ("claim", "merges", "families",
+                                                                  "status")},
+    )  # fmt: skip
 
 
 def dominance(cls: pl.DataFrame) -> pl.DataFrame:
     """The dominance matrix of licenses, long: for merges whose parents' licenses differ
     and that show one parent's, one row per (``winner``, ``loser``) pair of distinct parent
-    values, the winner the merge's: ``winner``, ``loser``, ``merges``."""
+    values, the winner the merge's: ``merge``, ``winner``, ``loser``, ``cluster`` (the
+    merge's family, :func:`phylohub.merges.pedigree.merge_clusters`)."""
     sub = cls.filter(
         (pl.col("trait") == "license")
         & pl.col("possible_first")
         & pl.col("outcome").is_in(["first", "other"])
     )
     rows = [
-        (mid, child, loser)
-        for mid, child, pv in sub.select("id", "child", "parent_values").iter_rows()
+        (mid, child, loser, cluster)
+        for mid, child, pv, cluster in sub.select(
+            "id", "child", "parent_values", "cluster"
+        ).iter_rows()
         for loser in sorted(set(pv) - {child})
     ]
-    long = pl.DataFrame(rows, schema=["merge", "winner", "loser"], orient="row")
-    return long
+    return pl.DataFrame(
+        rows, schema={"merge": pl.String, "winner": pl.String, "loser": pl.String,
+                      "cluster": pl.Int64}, orient="row",
+    )  # fmt: skip
 
 
 def dominance_matrix(long: pl.DataFrame) -> pl.DataFrame:
@@ -253,28 +311,31 @@ def dominance_matrix(long: pl.DataFrame) -> pl.DataFrame:
 
 
 def dominance_order(
-    long: pl.DataFrame, order: Sequence[str], seed: int, replicates: int
+    long: pl.DataFrame, order: Sequence[str], seed: int, replicates: int, level: float = 0.95
 ) -> dict[str, Any]:
     """Does the dominant license sit further along the traits stage's drift ``order``?
     The share of decided pairs (both values in the order) whose winner comes later, with
-    Wilson's interval from a bootstrap clustered by merge (:func:`_share_interval`)."""
+    Wilson's interval from a bootstrap resampling the merges' families
+    (:func:`_share_interval`), and the ``merges`` and ``families`` behind it."""
     pos = {v: k for k, v in enumerate(order)}
     known = long.filter(pl.col("winner").is_in(list(pos)) & pl.col("loser").is_in(list(pos)))
     later = np.array(
         [pos[w] > pos[lo] for w, lo in known.select("winner", "loser").iter_rows()], dtype=float
     )
-    merges = known["merge"].to_numpy()
-    _, inv = np.unique(merges, return_inverse=True)
-    g = int(inv.max()) + 1 if len(inv) else 0
-    num = np.bincount(inv, weights=later, minlength=g).astype(np.float64)[:, None]
-    den = np.bincount(inv, minlength=g).astype(np.float64)[:, None]
+    clusters = known["cluster"].to_numpy()
+    g = _distinct(clusters)
     share = float(later.mean()) if len(later) else None
-    stats = _resampled(num, den, np.random.default_rng([seed, 18, 7]), replicates) if g else None
+    stats = (
+        _resampled(later[:, None], np.ones((later.size, 1)),
+                   np.random.default_rng([seed, 18, 7]), replicates, clusters)
+        if g else None
+    )  # fmt: skip
     low, high = (
-        _share_interval(share, stats[:, 0], len(later), g) if stats is not None else (None, None)
-    )
-    return {"pairs": len(later), "merges": g, "later_share": share, "later_low": low,
-            "later_high": high}  # fmt: skip
+        _share_interval(share, stats[:, 0], len(later), g, level)
+        if stats is not None else (None, None)
+    )  # fmt: skip
+    return {"pairs": len(later), "merges": known["merge"].n_unique(), "families": g,
+            "later_share": share, "later_low": low, "later_high": high}  # fmt: skip
 
 
 def mutation_rates(share_table: pl.DataFrame, first_parent: pl.DataFrame) -> pl.DataFrame:

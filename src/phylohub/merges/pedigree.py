@@ -130,8 +130,9 @@ def parents_of(dag: Dag) -> list[tuple[int, ...]]:
     return out
 
 
-def trace_pedigrees(dag: Dag) -> Pedigrees:
-    """Parents, families, generations and coefficients of every merge (module docs)."""
+def trace_pedigrees(dag: Dag, level: float = 0.95) -> Pedigrees:
+    """Parents, families, generations and coefficients of every merge (module docs); the
+    inbreeding claim's interval at ``level``."""
     is_merge_edge = (dag.relation == "merge").to_numpy()
     is_merge = np.zeros(dag.n_nodes, dtype=bool)
     is_merge[dag.child[is_merge_edge]] = True
@@ -176,7 +177,7 @@ def trace_pedigrees(dag: Dag) -> Pedigrees:
         .sort("parents")
     )
     summary = _summary(merges, components, joined, lineage, kin.pairs_visited)
-    claims = inbreeding_claims(merges)
+    claims = inbreeding_claims(merges, level)
     summary["inbred_share_low"], summary["inbred_share_high"] = claims.row(0)[3:5]
     return Pedigrees(merges, pairs, by_parents, components, lineage, claims, summary)
 
@@ -187,20 +188,39 @@ CLAIM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "merges": pl.Int64,
     **dict.fromkeys(("share", "share_low", "share_high", "difference"), pl.Float64),
     **dict.fromkeys(("ci_low", "ci_high"), pl.Float64),
+    "families": pl.Int64,
+    "status": pl.String,
 }
 
-#: Below this many merges of two or more parents a claim gets no verdict ("too few").
+#: Below this many merges of two or more parents, or families of them (clusters:
+#: :func:`merge_clusters`), a claim of the merges stage gets no interval.
 MIN_MERGES = 10
+MIN_FAMILIES = 10
+
+
+def claim_status(merges: int, families: int) -> str:
+    """``tested``, or why a claim gets no interval: ``too few merges`` (below
+    :data:`MIN_MERGES`) or ``too few families`` (below :data:`MIN_FAMILIES`).
+
+    >>> claim_status(91, 40), claim_status(91, 4), claim_status(6, 6)
+    ('tested', 'too few families', 'too few merges')
+    """
+    if merges < MIN_MERGES:
+        return "too few merges"
+    return "too few families" if families < MIN_FAMILIES else "tested"
 
 
 def inbreeding_claims(merges: pl.DataFrame, level: float = 0.95) -> pl.DataFrame:
     """The claim "merges are mostly inbred": the inbred share of the merges of two or more
-    parents less 1/2 (``difference``, ``ci_low``, ``ci_high``; Wilson's interval, each
-    merge one observation), with the share itself; no interval below :data:`MIN_MERGES`."""
+    parents less 1/2 (``difference``, ``ci_low``, ``ci_high``; Wilson's interval with the
+    standard error clustered by family, :func:`merge_clusters`), with the share itself
+    and the ``families`` (clusters) behind it; no interval unless ``status``
+    (:func:`claim_status`) is ``tested``."""
     multi = merges.filter(pl.col("parents") >= 2)
     values = multi["inbred"].cast(pl.Float64).to_numpy()
-    est = cluster_mean(values, np.arange(values.size), level, share=True)
-    enough = values.size >= MIN_MERGES
+    est = cluster_mean(values, multi["cluster"].to_numpy(), level, share=True)
+    status = claim_status(values.size, est.clusters)
+    enough = status == "tested"
     low, high = (est.low, est.high) if enough else (None, None)
     return pl.DataFrame(
         {
@@ -212,6 +232,8 @@ def inbreeding_claims(merges: pl.DataFrame, level: float = 0.95) -> pl.DataFrame
             "difference": [est.mean - 0.5 if enough else None],
             "ci_low": [low - 0.5 if low is not None else None],
             "ci_high": [high - 0.5 if high is not None else None],
+            "families": [est.clusters],
+            "status": [status],
         },
         schema=CLAIM_SCHEMA,
     )
@@ -252,8 +274,35 @@ def _merge_columns(
             "inbreeding": pl.Series(cols["inbreeding"], dtype=pl.Float64),
             "family": dag.family[merge_idx].astype(np.int64),
             "component": dag.component[merge_idx].astype(np.int64),
+            "cluster": merge_clusters(_first_families(dag, flat, offsets, lens)),
         }
     )
+
+
+def _first_families(
+    dag: Dag, flat: IntArray, offsets: npt.NDArray[np.int32], lens: IntArray
+) -> IntArray:
+    """The family of each merge's first-listed parent (-1 for a merge with none)."""
+    if not flat.size:
+        return np.full(lens.size, -1, dtype=np.int64)
+    first = dag.family[flat[np.minimum(offsets[:-1], flat.size - 1)]]
+    return np.where(lens > 0, first, -1).astype(np.int64)
+
+
+def merge_clusters(first_families: IntArray) -> IntArray:
+    """The unit every interval of the merges stage resamples, per merge: its first-listed
+    parent's family in ``merges.families`` (the family ``inbreeding_families.tsv`` counts
+    it in), or the merge alone (a negative label of its own) where that parent is no node
+    there. Merges of one family share their parents' ancestry, authors and recipes, so
+    they are not independent evidence: a family whose users publish hundreds of merges
+    counts as one draw, as the similarity stage's families do.
+
+    >>> merge_clusters(np.array([4, -1, 4, -1]))
+    array([ 4, -2,  4, -4])
+    """
+    first_families = np.asarray(first_families, dtype=np.int64)
+    alone = -1 - np.arange(first_families.size, dtype=np.int64)
+    return np.where(first_families >= 0, first_families, alone)
 
 
 def _names_of(ids: pl.Series, lists: pl.Series) -> pl.Series:

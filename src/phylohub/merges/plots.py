@@ -251,8 +251,10 @@ def plot_resemblance(summary: pl.DataFrame, claims: pl.DataFrame, png: Path) -> 
         if c.get("ci_low") is not None:
             note = f"{c['difference']:+.3f} [{c['ci_low']:+.3f}, {c['ci_high']:+.3f}]"
         else:
-            note = "too little data"
-        labels.append(f"{row['measure']}\n{row.get('merges') or 0} merges; first - others {note}")
+            note = c.get("status") or "too few merges"
+        families = c.get("families") or 0
+        labels.append(f"{row['measure']}\n{row.get('merges') or 0} merges from {families}"
+                      f" families; first - others {note}")  # fmt: skip
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("mean similarity (merge to parent; finetune child to parent)")

@@ -12,9 +12,9 @@ closest more often than were the order of the parents random (ties share the win
 The claim "a merge resembles its first-listed parent more" (:func:`first_parent_claim`)
 reads each merge's similarity to its first-listed parent less its mean similarity to the
 others: 0 in expectation were the order of the parents random, above 0 when the first
-is the closer, below when the others are. Its interval resamples merges (a merge is one
-observation, so this is the bootstrap clustered by merge); below :data:`MIN_MERGES`
-merges it has none (the finding: "too little data").
+is the closer, below when the others are. Its interval resamples the merges' families
+(:func:`phylohub.merges.pedigree.merge_clusters`); with too few merges or families it
+has none (:func:`phylohub.merges.pedigree.claim_status`).
 """
 
 from __future__ import annotations
@@ -26,15 +26,13 @@ import numpy as np
 import polars as pl
 
 from phylohub.merges.inheritance import _boot, _num
+from phylohub.merges.pedigree import claim_status
 from phylohub.similarity.measures import (
     FittedVocabularies,
     SimilarityOptions,
     measure_names,
     pair_similarity,
 )
-
-#: Below this many merges (of two or more parents, every pair measured) no interval.
-MIN_MERGES = 10
 
 #: The columns of resemblance_claims.tsv.
 CLAIM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -43,6 +41,7 @@ CLAIM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "merges": pl.Int64,
     **dict.fromkeys(("first", "others", "difference", "ci_low", "ci_high"), pl.Float64),
     "status": pl.String,
+    "families": pl.Int64,
 }
 
 
@@ -50,14 +49,16 @@ def resemblance_pairs(
     merges: pl.DataFrame, nodes: pl.DataFrame, edges: pl.DataFrame, control: int, seed: int
 ) -> pl.DataFrame:
     """``a`` (the child), ``b`` (a parent), ``kind`` (``merge`` or ``finetune``),
-    ``position`` (the parent's place in the tags, 1 first) and ``parents``.
+    ``position`` (the parent's place in the tags, 1 first), ``parents`` and ``cluster``
+    (a merge's, from the merges table: the family its intervals resample; null for the
+    finetune yardstick).
 
     Columnar, and every ``is_in`` is against the few listed ids the pairs could name
     (:func:`_listed_among`), never against every listed id: a Python set of the listed
     ids, or a hash set of them built per ``is_in``, cost seconds at the Hub's size.
     A test holds it equal to the Python loop over the merges it replaced.
     """
-    multi = merges.filter(pl.col("parents") >= 2).select("id", "parent_ids")
+    multi = merges.filter(pl.col("parents") >= 2).select("id", "parent_ids", "cluster")
     finetunes = edges.filter(pl.col("relation") == "finetune")
     listed = _listed_among(
         nodes,
@@ -81,6 +82,7 @@ def resemblance_pairs(
             pl.lit("merge").alias("kind"),
             "position",
             "parents",
+            "cluster",
         )
     )
     ft = _finetune_sample(finetunes, listed, control, seed).select(
@@ -89,11 +91,9 @@ def resemblance_pairs(
         pl.lit("finetune").alias("kind"),
         pl.lit(1, pl.Int64).alias("position"),
         pl.lit(1, pl.Int64).alias("parents"),
+        pl.lit(None, pl.Int64).alias("cluster"),
     )
-    out = pl.concat([long, ft])
-    if out.height == 0:  # the plain loop's empty frame (columns of no type)
-        return pl.DataFrame([], schema=list(out.columns), orient="row")
-    return out
+    return pl.concat([long, ft])
 
 
 def _listed_among(nodes: pl.DataFrame, candidates: pl.Series) -> pl.Series:
@@ -145,11 +145,17 @@ def measure_pairs(
 
 
 def summarize(
-    measured: pl.DataFrame, measures: Sequence[str], seed: int, replicates: int
+    measured: pl.DataFrame,
+    measures: Sequence[str],
+    seed: int,
+    replicates: int,
+    level: float = 0.95,
 ) -> pl.DataFrame:
-    """Per measure (module docs): ``merges``, ``first``, ``others``, ``closest``,
-    ``farthest``, ``finetune``, ``first_closest``, ``null``, ``difference`` (first_closest
-    - null) with ``ci_low``/``ci_high`` (bootstrap over merges)."""
+    """Per measure (module docs): ``merges``, ``families`` (their clusters), ``first``,
+    ``others``, ``closest``, ``farthest``, ``finetune``, ``first_closest``, ``null``,
+    ``difference`` (first_closest - null) with ``ci_low``/``ci_high`` (a bootstrap
+    resampling the merges' families, at ``level``; none unless
+    :func:`phylohub.merges.pedigree.claim_status` is ``tested``)."""
     out = []
     merge_rows = measured.filter(pl.col("kind") == "merge")
     for k, m in enumerate(measures):
@@ -165,28 +171,31 @@ def summarize(
                 (pl.col(m) == pl.col(m).max()).sum().alias("ties"),
                 pl.len().alias("n"),
                 pl.col("parents").first(),
+                pl.col("cluster").first(),
             )
             .filter((pl.col("n") == pl.col("parents")) & pl.col("first").is_not_null())
         )
         win = (per["f"] / per["ties"]).to_numpy().astype(np.float64)
         null = (1.0 / per["n"]).to_numpy().astype(np.float64)
         g = per.height
+        families = per["cluster"].n_unique()
+        tested = claim_status(g, families) == "tested"
         low, high = (
             _boot((win - null)[:, None], np.ones((g, 1)), np.random.default_rng([seed, 18, 50 + k]),
-                  replicates)
+                  replicates, per["cluster"].to_numpy(), level)
             if g else (np.array([np.nan]), np.array([np.nan]))
         )  # fmt: skip
         ft = measured.filter(pl.col("kind") == "finetune")[m].drop_nans().drop_nulls()
         out.append({
-            "measure": m, "merges": g,
+            "measure": m, "merges": g, "families": families,
             "first": per["first"].mean(), "others": per["others"].mean(),
             "closest": per["closest"].mean(), "farthest": per["farthest"].mean(),
             "finetune": ft.mean() if ft.len() else None, "finetunes": ft.len(),
             "first_closest": float(win.mean()) if g else None,
             "null": float(null.mean()) if g else None,
-            "difference": float((win - null).mean()) if g >= 10 else None,
-            "ci_low": _num(low, 0) if g >= 10 else None,
-            "ci_high": _num(high, 0) if g >= 10 else None,
+            "difference": float((win - null).mean()) if tested else None,
+            "ci_low": _num(low, 0) if tested else None,
+            "ci_high": _num(high, 0) if tested else None,
         })  # fmt: skip
     return pl.DataFrame(out, infer_schema_length=None)
 
@@ -203,6 +212,7 @@ def per_merge(measured: pl.DataFrame, measure: str) -> pl.DataFrame:
             pl.col(measure).filter(pl.col("position") > 1).mean().alias("others"),
             pl.len().alias("n"),
             pl.col("parents").first(),
+            pl.col("cluster").first(),
         )
         .filter(
             (pl.col("n") == pl.col("parents"))
@@ -213,20 +223,27 @@ def per_merge(measured: pl.DataFrame, measure: str) -> pl.DataFrame:
 
 
 def first_parent_claim(
-    measured: pl.DataFrame, measures: Sequence[str], seed: int, replicates: int
+    measured: pl.DataFrame,
+    measures: Sequence[str],
+    seed: int,
+    replicates: int,
+    level: float = 0.95,
 ) -> pl.DataFrame:
     """Per measure, the claim "a merge resembles its first-listed parent more" (module
-    docs): ``merges``, mean ``first`` and ``others``, ``difference`` = mean of first -
-    others with ``ci_low``/``ci_high`` (percentile bootstrap over merges) and ``status``
-    (``tested``, or ``too little data`` below :data:`MIN_MERGES` merges: no interval)."""
+    docs): ``merges``, ``families`` (their clusters), mean ``first`` and ``others``,
+    ``difference`` = mean of first - others with ``ci_low``/``ci_high`` (percentile
+    bootstrap resampling the merges' families, at ``level``) and ``status``
+    (:func:`phylohub.merges.pedigree.claim_status`: no interval unless ``tested``)."""
     rows = []
     for k, m in enumerate(measures):
         per = per_merge(measured, m)
         d = (per["first"] - per["others"]).to_numpy().astype(np.float64)
-        enough = d.size >= MIN_MERGES
+        families = per["cluster"].n_unique()
+        status = claim_status(d.size, families)
+        enough = status == "tested"
         low, high = (
             _boot(d[:, None], np.ones((d.size, 1)), np.random.default_rng([seed, 18, 70 + k]),
-                  replicates)
+                  replicates, per["cluster"].to_numpy(), level)
             if enough else (np.array([np.nan]), np.array([np.nan]))
         )  # fmt: skip
         rows.append({
@@ -236,7 +253,7 @@ def first_parent_claim(
             "difference": float(d.mean()) if enough else None,
             "ci_low": _num(low, 0) if enough else None,
             "ci_high": _num(high, 0) if enough else None,
-            "status": "tested" if enough else "too little data",
+            "status": status, "families": families,
         })  # fmt: skip
     return pl.DataFrame(rows, schema=CLAIM_SCHEMA)
 
@@ -252,6 +269,7 @@ def resemblance(
     replicates: int,
     fitted: FittedVocabularies | None = None,
     card_texts: Path | None = None,
+    level: float = 0.95,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The measured pairs and their summary (module docs); ``fitted``: the similarity
     stage's vocabularies (fitted here if None); ``card_texts``: the prepared cards written
@@ -260,6 +278,6 @@ def resemblance(
     names = measure_names(options.variants)
     if pairs.height == 0:  # nothing to measure: every measure's row, empty
         pairs = pairs.with_columns(pl.lit(None, pl.Float64).alias(m) for m in names)
-        return pairs, summarize(pairs, names, seed, replicates)
+        return pairs, summarize(pairs, names, seed, replicates, level)
     measured = measure_pairs(db, pairs, options, fitted, card_texts)
-    return measured, summarize(measured, names, seed, replicates)
+    return measured, summarize(measured, names, seed, replicates, level)

@@ -66,12 +66,12 @@ def paths_in(folder: Path) -> dict[str, Path]:
     return io_paths_in(folder, TABLES)
 
 
-def pedigrees(nodes: Path, edges: Path, family_nodes: Path) -> Pedigrees:
+def pedigrees(nodes: Path, edges: Path, family_nodes: Path, level: float = 0.95) -> Pedigrees:
     """The pedigrees of every merge from the genealogy's tables (see the module docs of
-    :mod:`phylohub.merges.pedigree`)."""
+    :mod:`phylohub.merges.pedigree`); the claim's interval at ``level``."""
     start = time.perf_counter()
     dag = read_dag(nodes, edges, family_nodes)
-    out = trace_pedigrees(dag)
+    out = trace_pedigrees(dag, level)
     log.info(
         "%d merges, %d pairs of parents (%d kinship pairs visited) in %.1f s",
         out.merges.height,
@@ -88,13 +88,14 @@ def trace_merges(
     family_nodes: Path,
     outputs: Mapping[str, Path],
     families: Path | None = None,
+    level: float = 0.95,
 ) -> dict[str, object]:
     """Write every table of :data:`TABLES` to ``outputs`` (the rule's, by name);
     ``families``: the genealogy's ``families.parquet`` of ``merges.families`` (roots and
-    sizes in the per-family table)."""
+    sizes in the per-family table); ``level``: of the inbreeding claim's interval."""
     check_outputs(outputs, TABLES, "trace_merges")
     paths = {name: Path(path) for name, path in outputs.items()}
-    out = pedigrees(nodes, edges, family_nodes)
+    out = pedigrees(nodes, edges, family_nodes, level)
     roots = pl.read_parquet(families, columns=["family", "root", "models"]) if families else None
     per_family = inb.by_family(out.merges, roots)
     lineages = inb.inbred_lineages(out.merges)
@@ -130,25 +131,28 @@ def measure_inheritance(
     outputs: Mapping[str, Path],
     seed: int,
     replicates: int,
+    level: float = 0.95,
 ) -> dict[str, object]:
     """Write every table of :data:`INHERITANCE_TABLES` (see
-    :mod:`phylohub.merges.inheritance`) to ``outputs`` (the rule's, by name)."""
+    :mod:`phylohub.merges.inheritance`) to ``outputs`` (the rule's, by name); intervals
+    at ``level``."""
     check_outputs(outputs, INHERITANCE_TABLES, "measure_merge_inheritance")
     paths = {name: Path(path) for name, path in outputs.items()}
     start = time.perf_counter()
-    table = pl.read_parquet(merges, columns=["id", "parents", "parent_ids"])
+    table = pl.read_parquet(merges, columns=["id", "parents", "parent_ids", "cluster"])
     ids = [*table["id"].to_list(), *(p for ps in table["parent_ids"].to_list() for p in ps)]
     cls = inh.classify(table, inh.read_values(db, ids))
-    share_table = inh.shares(cls, seed, replicates)
+    share_table = inh.shares(cls, seed, replicates, level)
     long = inh.dominance(cls)
     order = json.loads(Path(orderings).read_text())["traits"]["license"]["orderings"]
     summary: dict[str, object] = {
         "merges_compared": cls["id"].n_unique(),
         "ordering": inh.ORDERING,
         "dominance_order": inh.dominance_order(
-            long, order[inh.ORDERING]["order"], seed, replicates
+            long, order[inh.ORDERING]["order"], seed, replicates, level
         ),
         "replicates": replicates,
+        "level": level,
     }
     write_parquet(cls, paths["classes"])
     write_tsv(share_table, paths["shares"])
@@ -156,7 +160,7 @@ def measure_inheritance(
     write_tsv(
         inh.mutation_rates(share_table, pl.read_parquet(first_parent_rates)), paths["mutation"]
     )
-    write_tsv(inh.first_parent_claim(cls, seed, replicates), paths["claims"])
+    write_tsv(inh.first_parent_claim(cls, seed, replicates, level), paths["claims"])
     write_json(summary, paths["summary"])
     log.info(
         "inheritance of %d merges in %.1f s",
@@ -188,13 +192,15 @@ def measure_resemblance(
     vocabulary: Path | None = None,
     fit: Path | None = None,
     card_texts: Path | None = None,
+    level: float = 0.95,
 ) -> None:
     """Write :data:`RESEMBLANCE_TABLES` (see :mod:`phylohub.merges.resemblance`: the pairs,
     their summary and the first-parent claim) with the similarity stage's options
     (``options``: the config's ``similarity`` section; ``seed`` also draws its vocabulary
     sample, as it does the similarity stage's). ``vocabulary`` and ``fit``: the files of
     rule ``fit_similarity_vocabulary`` (both, or neither: then fitted here);
-    ``card_texts``: the prepared cards it wrote (None: read from the snapshot)."""
+    ``card_texts``: the prepared cards it wrote (None: read from the snapshot);
+    ``level``: of the intervals."""
     from phylohub.merges.resemblance import first_parent_claim, resemblance
     from phylohub.similarity.measures import FittedVocabularies, SimilarityOptions, measure_names
 
@@ -206,7 +212,7 @@ def measure_resemblance(
         fitted = FittedVocabularies.read(vocabulary, fit)
     pairs, summary = resemblance(
         db,
-        pl.read_parquet(merges, columns=["id", "parents", "parent_ids"]),
+        pl.read_parquet(merges, columns=["id", "parents", "parent_ids", "cluster"]),
         pl.read_parquet(nodes, columns=["id", "external"]),
         pl.read_parquet(edges, columns=["child", "parent", "relation"]),
         opts,
@@ -215,8 +221,9 @@ def measure_resemblance(
         replicates,
         fitted,
         card_texts,
+        level,
     )
-    claims = first_parent_claim(pairs, measure_names(opts.variants), seed, replicates)
+    claims = first_parent_claim(pairs, measure_names(opts.variants), seed, replicates, level)
     write_parquet(pairs, Path(outputs["pairs"]))
     write_tsv(summary, Path(outputs["summary"]))
     write_tsv(claims, Path(outputs["claims"]))
