@@ -167,3 +167,28 @@ def test_the_notice_names_the_token_it_sends(monkeypatch: pytest.MonkeyPatch) ->
     assert notice is not None and "$PHYLOHUB_TEST_TOKEN (set)" in notice
     assert "secret" not in notice
     assert real_hub_notice("http://127.0.0.1:8080", "PHYLOHUB_TEST_TOKEN") is None
+
+
+def test_an_incomplete_earlier_snapshot_stops_the_run_in_one_line(tmp_path: Path) -> None:
+    """The diff reads the earlier snapshot as it is: a file missing there is one line and
+    exit status 2 before any job (not a traceback from an input function), with a way out
+    that does not crawl today's hub into that snapshot; complete, the plan compares."""
+    early = tmp_path / "results" / "early"
+    (early / "crawl" / "listing").mkdir(parents=True)
+    (early / "crawl" / "listing" / "manifest.json").write_text("{}")
+    (early / "hub.duckdb").write_bytes(b"")
+    config = demo_with({"diff": {"previous": "early", "relations": "no_merge"}})
+    result = dry_run(tmp_path, config)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "phylohub: error: config: the earlier snapshot 'early' lacks "
+        "genealogy/no_merge/nodes.parquet, genealogy/no_merge/families.parquet (under "
+        f"{Path('results') / 'early'}): make it with that snapshot's own config files "
+        "(snakemake --configfile ...), or set diff.previous to none"
+    ]
+    (early / "genealogy" / "no_merge").mkdir(parents=True)
+    for name in ("nodes", "families"):
+        (early / "genealogy" / "no_merge" / f"{name}.parquet").write_bytes(b"")
+    complete = dry_run(tmp_path, config)
+    assert complete.returncode == 0, complete.stderr[-2000:]
+    assert "rule compare_snapshots:" in complete.stdout

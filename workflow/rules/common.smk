@@ -573,39 +573,29 @@ def diff_previous_name(wildcards):
 
 def diff_inputs(wildcards):
     """Input function: what compare_snapshots reads of this snapshot."""
-    relations = config["diff"]["relations"]
-    snapshot = wildcards.snapshot
-    return {
-        "db": results("hub.duckdb", snapshot),
-        "manifest": results("crawl/listing/manifest.json", snapshot),
-        "nodes": results(f"genealogy/{relations}/nodes.parquet", snapshot),
-        "families": results(f"genealogy/{relations}/families.parquet", snapshot),
-    }
+    from phylohub.diff.snapshots import diff_reads
+
+    reads = diff_reads(config["diff"]["relations"])
+    return {key: results(path, wildcards.snapshot) for key, path in reads.items()}
 
 
 def diff_previous_files(wildcards):
-    """Param: the same files of the earlier snapshot, which must exist.
+    """Param: the same files of the earlier snapshot (checked before the DAG is built:
+    phylohub.config.previous_error).
 
     A param, not an input: an earlier snapshot is read as it is and never rebuilt (as an
     input, a changed crawl setting would re-crawl it against today's Hub).
     """
+    from phylohub.diff.snapshots import diff_reads
+
     previous = diff_previous(wildcards.snapshot)
     if previous is None:
         raise ValueError(
             f"snapshot {wildcards.snapshot!r} has no earlier snapshot under results/ to "
             f"compare with (diff.previous: {config['diff']['previous']})"
         )
-    files = {
-        key: path.replace(results("", wildcards.snapshot), results("", previous), 1)
-        for key, path in diff_inputs(wildcards).items()
-    }
-    missing = [path for path in files.values() if not Path(path).is_file()]
-    if missing:
-        raise ValueError(
-            f"the earlier snapshot {previous!r} lacks {', '.join(missing)}: run the workflow "
-            f"for it first (snakemake --config snapshot={previous} ...)"
-        )
-    return {"name": previous, **files}
+    reads = diff_reads(config["diff"]["relations"])
+    return {"name": previous, **{k: results(p, previous) for k, p in reads.items()}}
 
 
 def series_snapshots(wildcards):

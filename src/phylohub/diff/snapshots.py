@@ -49,3 +49,33 @@ def previous_snapshot(
             "hub.duckdb; build it first or set diff.previous to auto or none"
         )
     return previous
+
+
+def diff_reads(relations: str) -> dict[str, str]:
+    """What the diff reads of each of its two snapshots, by name: paths inside a
+    snapshot's folder (``relations``: the config's ``diff.relations``)."""
+    return {
+        "db": "hub.duckdb",
+        "manifest": "crawl/listing/manifest.json",
+        "nodes": f"genealogy/{relations}/nodes.parquet",
+        "families": f"genealogy/{relations}/families.parquet",
+    }
+
+
+def incomplete_previous(results: Path, previous: str, relations: str) -> str | None:
+    """Why the earlier snapshot ``previous`` cannot be compared with (one line), or None.
+
+    Its files are read as they are, never rebuilt (docs/diff.md), so each must exist. The
+    way out names that snapshot's own config: a run under this config would crawl today's
+    Hub into the earlier snapshot's folder.
+    """
+    named = Snapshot.named(results, previous)
+    missing = [path for path in diff_reads(relations).values() if not named.file(path).is_file()]
+    if not missing:
+        return None
+    return (
+        f"the earlier snapshot {previous!r} lacks {', '.join(missing)} (under {named.folder}): "
+        f"make it with that snapshot's own config files (snakemake --configfile ...), or set "
+        f"diff.previous to none"
+    )
+
