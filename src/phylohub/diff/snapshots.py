@@ -78,4 +78,3 @@ def incomplete_previous(results: Path, previous: str, relations: str) -> str | N
         f"make it with that snapshot's own config files (snakemake --configfile ...), or set "
         f"diff.previous to none"
     )
-

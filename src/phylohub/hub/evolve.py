@@ -12,7 +12,8 @@ files a new model holds its parent's ``config.json`` (a new root: the one of the
 is made like), and lists none where that has none. Every change is listed
 exactly in ``out_dir/changes.json``, so a diff of two snapshots can be checked against
 it (``docs/diff.md``). Rates are per 30 days and scale with ``days``. Deterministic for
-a seed.
+a seed. An evolved store can be evolved again: the store's age since it was generated
+(``meta.evolved_days``, summed) names the new models and seeds the draws.
 """
 
 from __future__ import annotations
@@ -109,6 +110,10 @@ def evolve(src_dir: Path, out_dir: Path, cfg: EvolveConfig) -> dict[str, Any]:
         )
     if cfg.days < 0 or cfg.seed < 0:
         raise PhylohubError(f"evolve: days and seed must be 0 or more, not {cfg.days}, {cfg.seed}")
+    if Path(out_dir).resolve() == Path(src_dir).resolve():
+        raise PhylohubError(
+            f"evolve: {out_dir} is the store evolved; name another folder for the evolved one"
+        )
     if not Store(src).count_listed():  # a StoreError when src is no store
         raise PhylohubError(f"{src} lists no models: nothing to evolve")
     out_dir = Path(out_dir)
@@ -128,9 +133,13 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
     src = Path(src_dir) / "hub.sqlite"
     dst = out_dir / "hub.sqlite"
     shutil.copyfile(src, tmp)
-    rng = np.random.default_rng([cfg.seed, cfg.days])
-    scale = cfg.days / 30
     store = Store(tmp)
+    # The store's age in days since it was generated names the new models and seeds the
+    # draws, so a store evolved again (day 30 to day 60 by another 30 days) makes new ids
+    # and commits, not those of its own evolution; a first evolution's age is its days.
+    day = int(store.meta.get("evolved_days", 0)) + cfg.days
+    rng = np.random.default_rng([cfg.seed, day])
+    scale = cfg.days / 30
     rows = [record_from_row(r) for r in store.iter_rows("private = 0")]
     task_names = [v for v, _ in vocab.TASKS]
     n = len(rows)
@@ -171,7 +180,7 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
     relicensed = pick(count(cfg.license_changes), lambda r: r.card_data is not None)
     retasked = pick(count(cfg.task_changes), lambda r: r.pipeline_tag in task_names)
     regated = pick(count(cfg.gate_changes))
-    dead_families = _dead_families(rows, used, cfg)
+    dead_families = _dead_families(rows, used, cfg, day)
     deleted += [rows[i] for ids in dead_families.values() for i in ids]
     updates: list[ModelRecord] = []
 
@@ -179,7 +188,7 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
         r.private = True
         updates.append(r)
     for i, r in enumerate(edited):
-        r.sha = _hex(cfg.seed, r.key, cfg.days, 1)
+        r.sha = _hex(cfg.seed, r.key, day, 1)
         r.last_modified = when()
         if r.card is not None:
             r.card = {**r.card, "edit": i}
@@ -195,7 +204,7 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
         r.card_data = {**r.card_data, "license": new}
         r.tags = [t for t in r.tags if not t.startswith("license:")]
         r.tags.insert(max(0, len(r.tags) - 2), f"license:{new}")
-        r.sha = _hex(cfg.seed, r.key, cfg.days, 2)
+        r.sha = _hex(cfg.seed, r.key, day, 2)
         r.last_modified = when()
         license_changes[r.id] = [old, new]
         updates.append(r)
@@ -207,7 +216,7 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
         r.pipeline_tag = new_task
         if r.card_data is not None and "pipeline_tag" in r.card_data:
             r.card_data = {**r.card_data, "pipeline_tag": new_task}
-        r.sha = _hex(cfg.seed, r.key, cfg.days, 5)
+        r.sha = _hex(cfg.seed, r.key, day, 5)
         r.last_modified = when()
         task_changes[r.id] = [old_task, new_task]
         updates.append(r)
@@ -233,7 +242,7 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
     for j in range(n_new):
         key = last_key + 1 + j
         created = when()
-        author = f"{vocab.SYLLABLES[j % len(vocab.SYLLABLES)]}{cfg.days}lab{j % 97}"
+        author = f"{vocab.SYLLABLES[j % len(vocab.SYLLABLES)]}{day}lab{j % 97}"
         if rng.random() < cfg.new_child_share:
             if new_roots and rng.random() < cfg.new_family_child_share:
                 # a child of a root made this period: a new family (created after its root)
@@ -243,7 +252,7 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
             else:
                 parent = alive[int(rng.choice(len(alive), p=weights))]
             relation = RELATIONS[int(rng.choice(4, p=[0.36, 0.43, 0.19, 0.02]))]
-            name = f"{parent.id.split('/')[-1][:60]}-{relation}-d{cfg.days}-{j}"
+            name = f"{parent.id.split('/')[-1][:60]}-{relation}-d{day}-{j}"
             model_id = f"{author}/{name}"
             base = [t for t in parent.tags if not t.startswith("base_model:")]
             tags = [*base[:-2], f"base_model:{parent.id}", f"base_model:{relation}:{parent.id}"]
@@ -263,7 +272,7 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
         else:
             # a new base model: task, library and licenses as those of a random existing
             # root, so new roots follow the ecosystem's own mix (missing values included)
-            model_id = f"{author}/new-base-d{cfg.days}-{j}"
+            model_id = f"{author}/new-base-d{day}-{j}"
             like = roots[int(rng.integers(len(roots)))]
             pipeline, library = like.pipeline_tag, like.library_name
             licenses = [t for t in like.tags if t.startswith("license:")]
@@ -286,10 +295,10 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
             record := ModelRecord(
                 key=key,
                 _id=f"{int(datetime.fromisoformat(created[:-1]).timestamp()):08x}"
-                + _hex(cfg.seed, key, cfg.days, 3, length=16),
+                + _hex(cfg.seed, key, day, 3, length=16),
                 id=model_id,
                 author=author,
-                sha=_hex(cfg.seed, key, cfg.days, 4),
+                sha=_hex(cfg.seed, key, day, 4),
                 created_at=created,
                 last_modified=created,
                 pipeline_tag=pipeline,
@@ -329,10 +338,17 @@ def _evolve(src_dir: Path, out_dir: Path, tmp: Path, cfg: EvolveConfig) -> dict[
         "UPDATE models SET children_count = children_count + ? WHERE id = ?",
         [(c, p) for p, c in counts.items()],
     )
-    conn.execute("INSERT OR REPLACE INTO meta VALUES ('evolved_days', ?)", (json.dumps(cfg.days),))
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('evolved_days', ?)", (json.dumps(day),))
     conn.commit()
     conn.close()
     tmp.replace(dst)
+    # The Hub's card dump is still there a month later, as it was (a first crawl of the
+    # evolved hub starts from it; a crawl reusing the earlier snapshot's cards asks it
+    # only about the rest)
+    dump = Path(src_dir) / "datasets"
+    if dump.is_dir():
+        shutil.rmtree(out_dir / "datasets", ignore_errors=True)
+        shutil.copytree(dump, out_dir / "datasets")
 
     changes.update(
         added=sorted(r.id for r in added),
@@ -364,7 +380,7 @@ def _config_ids(store: Path) -> set[str] | None:
 
 
 def _dead_families(
-    rows: list[ModelRecord], used: set[int], cfg: EvolveConfig
+    rows: list[ModelRecord], used: set[int], cfg: EvolveConfig, day: int
 ) -> dict[int, list[int]]:
     """The families :attr:`EvolveConfig.family_deaths` deletes whole: root index -> the
     indices of the root and every listed model below it (root first).
@@ -407,7 +423,7 @@ def _dead_families(
             and not any(merge[j] or not parents[j] <= members for j in family[1:])
         ):
             eligible[i] = family
-    rng = np.random.default_rng([cfg.seed, cfg.days, _DEATH_STREAM])
+    rng = np.random.default_rng([cfg.seed, day, _DEATH_STREAM])
     roots = sorted(eligible)
     chosen = rng.permutation(len(roots))[: cfg.family_deaths]
     return {roots[k]: eligible[roots[k]] for k in sorted(int(c) for c in chosen)}
