@@ -151,6 +151,30 @@ def test_a_damaged_input_is_one_line_that_names_the_file(tmp_path: Path) -> None
     assert "Traceback (most recent call last):" in log_file.read_text()
 
 
+def test_a_damaged_earlier_snapshot_is_named_as_one_not_to_delete(tmp_path: Path) -> None:
+    """A file a rule's params name (the diff's earlier snapshot: read as it is, never
+    remade) overwritten: the line names it, and says how it is made again."""
+    db = tmp_path / "early" / "hub.duckdb"
+    db.parent.mkdir()
+    db.write_bytes(bytes(20_000))
+    log_file = tmp_path / "rule.log"
+    script = (
+        "import sys, types\nimport duckdb\n"
+        "from phylohub.workflow import configure_logging\n"
+        "params = [{'name': 'early', 'db': sys.argv[2]}]\n"
+        "snakemake = types.SimpleNamespace(input=[], params=params)\n"
+        "configure_logging(sys.argv[1])\n"
+        "duckdb.connect(sys.argv[2], read_only=True)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(log_file), str(db)],
+                            capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "ERROR phylohub: cannot read a file:" in line
+    assert f"damaged: {db} (an earlier snapshot's, read as it is: make it again with" in line
+    assert "once it is deleted" not in line
+
+
 def test_damaged_files_judges_parquet_and_duckdb_by_their_magic(tmp_path: Path) -> None:
     import duckdb
     import polars as pl

@@ -110,15 +110,38 @@ def configure_logging(log_file: str | Path | None = None, level: int | str = log
 
 def _unreadable_line(exc: BaseException) -> str:
     """One line for a file DuckDB, polars or Arrow could not read in a rule's job: the
-    library's first line and, where the job runs under Snakemake, which of its input
-    files are damaged (the libraries do not always say)."""
+    library's first line and, where the job runs under Snakemake, which of its files are
+    damaged (the libraries do not always say): its inputs, which the workflow makes
+    again, and the files its params name (an earlier snapshot's, read as they are)."""
     line = f"cannot read a file: {described(exc)}"
     job = getattr(sys.modules.get("__main__"), "snakemake", None)
     damaged = damaged_files(getattr(job, "input", ()))
     if damaged:
         names = ", ".join(str(p) for p in damaged)
         line += f"; damaged: {names} (once it is deleted, the workflow's next run makes it again)"
+    earlier = damaged_files(_strings(list(getattr(job, "params", ()))))
+    if earlier:
+        names = ", ".join(str(p) for p in earlier)
+        line += (
+            f"; damaged: {names} (an earlier snapshot's, read as it is: make it again with "
+            "that snapshot's own config files)"
+        )
     return line
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in ``value`` and the lists and mappings it nests (a rule's params).
+
+    >>> _strings([1, "a", {"name": "demo", "db": "results/demo/hub.duckdb"}, ["b"]])
+    ['a', 'demo', 'results/demo/hub.duckdb', 'b']
+    """
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _strings(item)]
+    return []
 
 
 #: Libraries that give their own logger a console handler when imported.
