@@ -66,7 +66,8 @@ def growth_figure(series: pl.DataFrame) -> Any:
                              ("cards", "with a card", SET_COLOURS[1])]),
         (axes[1], "edges by relation",
          [(f"edges_{r}", r, c) for r, c in RELATION_COLOURS.items()]),
-        (axes[2], "families", [("families_2plus", "families of 2+ models", SET_COLOURS[2])]),
+        (axes[2], "families",
+         [("families_2plus", "families of 2+ (an external parent counts)", SET_COLOURS[2])]),
     ]  # fmt: skip
     for ax, title, lines in panels:
         top, absent = 0.0, []
