@@ -78,3 +78,27 @@ def test_the_difference_without_the_largest_family_is_the_other_families() -> No
     same = paired_row(sizes, [0.3] * 40, min_families=2)
     assert same["difference_without_largest"] == pytest.approx(0.3, abs=0.005)
     assert same["ci_low"] > 0.25
+
+
+def rows_of(sizes: list[int], gaps: list[float]) -> dict[str, dict[str, object]]:
+    """The cherry claim's rows by design: the draws', and every family once."""
+    pairs, sim = cherries(sizes, gaps, seed=1)
+    s = summarize(pairs, sim, ["m"], {"cherry": 1}, resamples=400, seed=2, min_families=10)
+    return {r["design"]: r for r in s.tests.to_pylist() if r["comparison"] == PAIRED[0]}
+
+
+def test_every_family_once_asks_about_a_typical_family() -> None:
+    """One family with 300 cherries at +0.3 beside 39 with 10 each at -0.05: the draws'
+    difference is the big family's (and too few families by weight to judge), while with
+    every family once the difference is the families' mean, -0.041, judged on 40 families:
+    siblings are not the more alike in a typical family. With every family at +0.3 both
+    designs say so."""
+    split = rows_of([300] + [10] * 39, [0.3] + [-0.05] * 39)
+    draws, once = split["paired in cherry"], split["paired in cherry, each family once"]
+    assert draws["difference"] > 0.05 and draws["status"] == "too few families"
+    assert once["difference"] == pytest.approx((0.3 - 0.05 * 39) / 40, abs=0.005)
+    assert (once["n_families"], once["effective_families"]) == (40, 40.0)
+    assert once["status"] == "tested" and once["ci_high"] < 0
+    assert once["n_a"] == 690  # the draws behind the family means
+    same = rows_of([300] + [10] * 39, [0.3] * 40)["paired in cherry, each family once"]
+    assert same["difference"] == pytest.approx(0.3, abs=0.005) and same["ci_low"] > 0.25

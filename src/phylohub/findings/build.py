@@ -297,6 +297,8 @@ def with_families(row: dict[str, Any], shown: str) -> str:
     >>> row = {"n_families": 12, "effective_families": 1.23, "status": "too few families"}
     >>> with_families(row, "holds: +0.1 [0, 1]")
     'too few families: +0.1 [0, 1], 12 families (1.2 effective)'
+    >>> with_families({"n_families": 40, "effective_families": 40.0, "status": "tested"}, "holds")
+    'holds, 40 families'
     >>> with_families({"n_families": 0, "status": "too few families"}, "not tested: too few pairs")
     'too few families: 0 families'
     """
@@ -304,7 +306,12 @@ def with_families(row: dict[str, Any], shown: str) -> str:
         return shown
     families = counted(int(row["n_families"]), "family")
     effective = _number(row.get("effective_families"))
-    if effective is not None and int(row["n_families"]) > 0:
+    # (every family once: as many effective families as families, said once)
+    if (
+        effective is not None
+        and int(row["n_families"]) > 0
+        and f"{effective:.1f}" != (f"{float(row['n_families']):.1f}")
+    ):
         families += f" ({effective:.1f} effective)"
     if row.get("status") == "too few families":
         if shown.startswith("not tested"):  # no interval either: the families say why
