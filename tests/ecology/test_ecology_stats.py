@@ -6,8 +6,16 @@ import math
 
 import numpy as np
 import polars as pl
+import pytest
 
-from phylohub.ecology.life import bootstrap_half_lives, decay_claim, fit_decay, half_life
+from phylohub.ecology.life import (
+    _peaks,
+    bootstrap_half_lives,
+    decay_claim,
+    fit_decay,
+    fit_split,
+    half_life,
+)
 from phylohub.findings.build import verdict, with_families
 
 COLUMNS = ("difference", "ci_low", "ci_high", None)
@@ -54,3 +62,53 @@ def test_decay_claim_says_too_few_families_on_thin_data() -> None:
     row = decay_claim(_life([0.2, 0.3, 0.25]), 10, 200, 0.95, 0)
     shown = with_families(row, verdict(row, "greater", COLUMNS))
     assert shown.startswith("too few families") and row["n_families"] == 3
+
+
+def _claim_of(counts: np.ndarray, rates: np.ndarray) -> str:
+    row = decay_claim(_life(list(rates)), 10, 400, 0.95, 0)
+    return verdict(row, "greater", COLUMNS)
+
+
+def test_flat_births_do_not_decay_once_the_peak_is_not_fitted_on_itself() -> None:
+    """Five ecosystems of 40 families whose births never fall (Poisson, 5 a month for 24
+    months): fitted from their busiest month on the births that made it the busiest,
+    65-88% of the families look decaying and the claim holds in all five; cross-fitted,
+    about half do and it is not shown. With births halving every 6 months the claim holds
+    cross-fitted too; with births doubling every 6 months its opposite holds."""
+    for seed in range(2, 7):
+        rng = np.random.default_rng(seed)
+        flat = rng.poisson(5.0, size=(40, 24)).astype(float)
+        naive = -fit_decay(flat, _peaks(flat))
+        split = -fit_split(flat, np.random.default_rng(3))
+        assert (naive > 0).mean() > 0.6 and _claim_of(flat, naive).startswith("holds")
+        assert 0.25 < (split > 0).mean() < 0.75
+        assert _claim_of(flat, split).startswith("not shown")
+    months = np.arange(24)
+    falling = rng.poisson(30.0 * 2.0 ** (-months / 6.0), size=(40, 24)).astype(float)
+    rates = -fit_split(falling, np.random.default_rng(3))
+    assert _claim_of(falling, rates).startswith("holds")
+    assert np.median(rates) == pytest.approx(np.log(2) / 6, rel=0.25)
+    rising = rng.poisson(2.0 * 2.0 ** (months / 6.0), size=(40, 24)).astype(float)
+    opposite = -fit_split(rising, np.random.default_rng(3))
+    assert _claim_of(rising, opposite).startswith("does not hold (the opposite holds)")
+
+
+def test_death_rates_keep_an_upper_bound_at_zero_and_say_too_few_families() -> None:
+    """No death in 40 families: the share is 0 with an upper bound (Wilson), not the
+    point [0, 0] the resamples' percentiles gave; 3 families: the line says too few
+    families before its numbers."""
+    from phylohub.ecology.deaths import _ci, rate_tests
+
+    def fam(n: int, deaths: int) -> pl.DataFrame:
+        return pl.DataFrame({
+            "models_before": [5] * n, "deaths": [5] * deaths + [0] * (n - deaths),
+            "family_died": [True] * deaths + [False] * (n - deaths),
+        })  # fmt: skip
+
+    rows = {r["measure"]: r for r in rate_tests(fam(40, 0), "day0", 500, 0.95, 0, 10).to_dicts()}
+    for row in rows.values():
+        assert (row["value"], row["ci_low"], row["status"]) == (0.0, 0.0, "tested")
+        assert 0 < row["ci_high"] < 0.1
+    few = {r["measure"]: r for r in rate_tests(fam(3, 1), "day0", 500, 0.95, 0, 10).to_dicts()}
+    assert _ci(few["family_death_rate"]).startswith("too few families: 33.33% [")
+    assert not _ci(rows["death_rate"]).startswith("too few")

@@ -30,6 +30,7 @@ import polars as pl
 from phylohub.draws import draw_indexes
 from phylohub.ecology import births as bi
 from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
+from phylohub.traits.stats import wilson_interval
 
 NEEDS_TWO = "needs two snapshots"
 
@@ -147,14 +148,19 @@ def _interval(
     level: float,
     seed: int,
 ) -> tuple[float, float, float]:
-    """sum(num) / sum(den) and its percentile interval over families drawn with
-    replacement (a family's numerator and denominator move together)."""
+    """sum(num) / sum(den), a share, and Wilson's interval at ``level`` with the standard
+    error of a bootstrap over families drawn with replacement (a family's numerator and
+    denominator move together): inside [0, 1] and not a point where no family has a
+    death (0 of 440 families keeps an upper bound, as the percentiles of the resamples,
+    all 0, did not), as the merges' and the traits' shares
+    (:func:`phylohub.traits.stats.wilson_interval`; its sample size at most the
+    denominator's total, and the families where every value is the same)."""
     value = float(num.sum() / den.sum())
     rng = np.random.default_rng([seed, 0x64656164])
     draws = draw_indexes(rng, num.size, (bootstrap, num.size))
     ratios = num[draws].sum(axis=1) / np.maximum(den[draws].sum(axis=1), 1)
-    tail = (1 - level) / 2
-    low, high = np.quantile(ratios, [tail, 1 - tail])
+    se = float(ratios.std(ddof=1)) if ratios.size > 1 else 0.0
+    low, high = wilson_interval(value, se, int(den.sum()), num.size, level)
     return value, float(low), float(high)
 
 
@@ -205,10 +211,17 @@ def needs_two() -> dict[str, pl.DataFrame | dict[str, Any]]:
 
 
 def _ci(row: Mapping[str, Any]) -> str:
-    """A share and its interval, as findings show it."""
+    """A share and its interval, as findings show it, after the row's status where that
+    is not ``tested`` (too few families: no verdict is drawn from it).
+
+    >>> _ci({"value": 0.5, "ci_low": 0.1, "ci_high": 0.9, "status": "too few families"})
+    'too few families: 50.00% [10.00%, 90.00%]'
+    """
     if row["value"] is None:
         return "n/a"
-    return f"{row['value']:.2%} [{row['ci_low']:.2%}, {row['ci_high']:.2%}]"
+    shown = f"{row['value']:.2%} [{row['ci_low']:.2%}, {row['ci_high']:.2%}]"
+    status = row.get("status", "tested")
+    return shown if status == "tested" else f"{status}: {shown}"
 
 
 def measure(

@@ -738,7 +738,7 @@ CLAIMS: tuple[Claim, ...] = (
           THIN, {"measure": "auto_generated", "relation": "finetune", "estimate": "parents"},
           direction="greater", columns=CHANGE),
     Claim("claim_families_decay", "Ecology (births and reproduction of families)",
-          "a family's births fall after its peak (mean fitted decay rate per month; families"
+          "a family's births fall after its peak (median fitted decay rate per month; families"
           " resampled)", ECOLOGY_TESTS, {"claim": "families_decay"},
           direction="greater", columns=("difference", "ci_low", "ci_high", None)),
     Claim("claim_merges_mostly_inbred", "Merges (pedigrees of two or more parents)",
