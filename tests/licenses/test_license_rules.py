@@ -121,17 +121,59 @@ def test_unlisted_parents_and_missing_licenses_are_unknown() -> None:
     assert out["verdict"][0] == "unknown"
 
 
-def test_breach_rates_cluster_by_parent() -> None:
-    """Ten children of one NC parent breach together: one cluster, so the interval is
-    wider than ten independent edges would give."""
-    rows = [(f"a/c{k}", "p/nc", "finetune", ["cc-by-nc-4.0"], ["mit"]) for k in range(10)]
+def _families(children: dict[str, int]) -> pl.DataFrame:
+    """Genealogy nodes giving each child its family."""
+    return pl.DataFrame(
+        {"id": list(children), "family": list(children.values())},
+        schema={"id": pl.String, "family": pl.Int64},
+    )
+
+
+def test_breach_rates_cluster_by_family() -> None:
+    """Ten children of ten NC parents, all of one family, breach together: one cluster,
+    so the interval is as wide as one family gives, not as ten parents (the edges of a
+    family share the root's relabelled license); ten other changes, each in a family of
+    its own, are compatible."""
+    from phylohub.licenses.audit import with_clusters
+
+    rows = [(f"a/c{k}", f"p/nc{k}", "finetune", ["cc-by-nc-4.0"], ["mit"]) for k in range(10)]
     rows += [(f"a/d{k}", f"p/{k}", "finetune", ["mit"], ["apache-2.0"]) for k in range(10)]
     audited = audit_edges(_edges(rows)).with_columns(child_permissive=pl.lit(True))
+    families = _families({**{f"a/c{k}": 0 for k in range(10)},
+                          **{f"a/d{k}": k + 1 for k in range(10)}})  # fmt: skip
+
+    def changes(table: pl.DataFrame) -> dict[str, object]:
+        rates = breach_rates(table, 0.95)
+        return rates.filter(scope="changes", relation="finetune").row(0, named=True)
+
+    row = changes(with_clusters(audited, families))
+    assert (row["breaches"], row["judged"], row["parents"], row["families"]) == (10, 20, 20, 11)
+    assert row["rate"] == 0.5 and row["status"] == "tested"
+    assert row["low"] < 0.25 and row["high"] > 0.75
+    # each child its own family (as clustering by parent saw them): far narrower
+    alone = changes(with_clusters(audited, _families({r[0]: k for k, r in enumerate(rows)})))
+    assert alone["families"] == 20 and alone["high"] - alone["low"] < row["high"] - row["low"]
+    # children that are no node of the genealogy are clustered by their parent
+    assert changes(with_clusters(audited, _families({})))["families"] == 20
+
+
+def test_a_rate_over_too_few_families_has_no_interval() -> None:
+    from phylohub.licenses.audit import MIN_FAMILIES, with_clusters
+
+    rows = [(f"a/c{k}", f"p/{k}", "finetune", ["cc-by-nc-4.0"], ["mit"]) for k in range(30)]
+    audited = audit_edges(_edges(rows)).with_columns(child_permissive=pl.lit(True))
+    few = _families({r[0]: k % (MIN_FAMILIES - 1) for k, r in enumerate(rows)})
     row = (
-        breach_rates(audited, 0.95).filter(scope="changes", relation="finetune").row(0, named=True)
+        breach_rates(with_clusters(audited, few), 0.95)
+        .filter(scope="changes", relation="finetune")
+        .row(0, named=True)
     )
-    assert row["breaches"] == 10 and row["judged"] == 20 and row["parents"] == 11
-    assert row["rate"] == 0.5 and row["low"] < 0.3 and row["high"] > 0.7
+    assert (row["families"], row["status"], row["low"], row["high"]) == (
+        MIN_FAMILIES - 1,
+        "too few families",
+        None,
+        None,
+    )
 
 
 def test_breaches_are_counted_along_each_lineage() -> None:
@@ -164,3 +206,40 @@ def test_breaches_are_counted_along_each_lineage() -> None:
     assert families[0]["most_breaches_on_a_lineage"] == 2
     assert families[0]["breaches"] == 3 and families[0]["breaching_models"] == 2
     assert families[1]["lineages_with_breach"] == 0
+
+
+def test_family_intervals_cover_a_planted_share_and_parent_intervals_do_not() -> None:
+    """Ecosystems of 30 families of 10 parents of 3 children, where a family's license is
+    relabelled at its root or not by a fair coin (every edge of the family breaches, or
+    none): intervals clustered by family cover the planted share 1/2 about as often as
+    they claim, intervals clustered by parent far less often."""
+    import numpy as np
+
+    from phylohub.licenses.audit import with_clusters
+
+    hits = {"family": 0, "parent": 0}
+    trials = 60
+    for trial in range(trials):
+        rng = np.random.default_rng([11, trial])
+        rows, families = [], {}
+        for f in range(30):
+            breach = bool(rng.random() < 0.5)
+            for p in range(10):
+                for c in range(3):
+                    child = f"a/f{f}p{p}c{c}"
+                    parent_lic = ["cc-by-nc-4.0"] if breach else ["mit"]
+                    rows.append((child, f"p/f{f}p{p}", "finetune", parent_lic, ["apache-2.0"]))
+                    families[child] = f
+        audited = audit_edges(_edges(rows)).with_columns(child_permissive=pl.lit(True))
+        by_family = with_clusters(audited, _families(families))
+        by_parent = by_family.with_columns(cluster=pl.col("parent"))
+        for name, table in (("family", by_family), ("parent", by_parent)):
+            row = (
+                breach_rates(table, 0.95)
+                .filter(scope="changes", relation="finetune")
+                .row(0, named=True)
+            )
+            hits[name] += row["low"] <= 0.5 <= row["high"]
+    coverage = {k: v / trials for k, v in hits.items()}
+    assert coverage["family"] >= 0.88, coverage
+    assert coverage["parent"] < 0.65, coverage

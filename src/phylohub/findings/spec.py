@@ -494,7 +494,8 @@ LICENSES = "licenses/summary.json"
 
 def _licenses() -> list[Finding]:
     """The license audit (docs/licenses.md): shares of judged license changes that
-    breach the parent's terms, each with its interval (Wilson, clustered by parent)."""
+    breach the parent's terms, each with its interval (Wilson, clustered by family: none
+    below 10 families) and the families it rests on."""
     s = "Licenses (an audit of declared metadata, not legal advice)"
     out: list[Finding] = []
     for key, what in (
@@ -507,6 +508,9 @@ def _licenses() -> list[Finding]:
                                _json(LICENSES, key, col), "share"))  # fmt: skip
         out.append(Finding(f"license_breach_{key}_judged", s, "... judged license changes",
                            _json(LICENSES, key, "judged"), "int"))  # fmt: skip
+        out.append(Finding(f"license_breach_{key}_families", s,
+                           "... their families (the interval resamples families; none below 10)",
+                           _json(LICENSES, key, "families"), "int"))  # fmt: skip
     out.append(Finding("license_breach_traits_drifts", s,
                        "share of the traits stage's license drift transitions that are breaches",
                        _json(LICENSES, "traits_drifts", "share"), "share"))  # fmt: skip

@@ -156,29 +156,54 @@ def _stand_in_name(combo: Mapping[str, Any], prefixes: list[str]) -> str:
     raise ValueError(f"no stand-in name for naming patterns {prefixes} matching {want}")
 
 
+#: Below this many families (the clusters of a rate's interval) a rate gets no interval.
+MIN_FAMILIES = 10
+
+
 def _rate_row(frame: pl.DataFrame, level: float, **labels: Any) -> dict[str, Any]:
     judged = frame.filter(pl.col("verdict") != "unknown")
     y = (judged["verdict"] == "breach").to_numpy().astype(float)
-    est = cluster_mean(y, judged["parent"].to_numpy(), level=level, share=True)
+    est = cluster_mean(y, judged["cluster"].to_numpy(), level=level, share=True)
+    enough = est.clusters >= MIN_FAMILIES
     return {
         **labels,
         "edges": frame.height,
         "judged": judged.height,
         "breaches": int(y.sum()),
         "unknown": frame.height - judged.height,
-        "parents": est.clusters,
+        "parents": judged["parent"].n_unique(),
+        "families": est.clusters,
         "rate": est.mean,
-        "low": est.low,
-        "high": est.high,
+        "low": est.low if enough else None,
+        "high": est.high if enough else None,
         "se": est.se,
+        "status": "tested" if enough else "too few families",
     }
+
+
+def with_clusters(audited: pl.DataFrame, nodes: pl.DataFrame) -> pl.DataFrame:
+    """``audited`` with each edge's ``cluster``, the unit its rate's interval resamples:
+    the child's family in the genealogy's ``nodes`` (a license relabelled at a root flows
+    down the whole family, so the edges of a family are not independent evidence), or
+    the parent's id where the child is no node there."""
+    family = nodes.select(pl.col("id").alias("child"), pl.col("family").alias("_family"))
+    return (
+        audited.join(family, on="child", how="left", maintain_order="left")
+        .with_columns(
+            pl.coalesce("f:" + pl.col("_family").cast(pl.String), "p:" + pl.col("parent")).alias(
+                "cluster"
+            )
+        )
+        .drop("_family")
+    )
 
 
 def breach_rates(audited: pl.DataFrame, level: float) -> pl.DataFrame:
     """Breach rate per relation (and ``all``: the typed relations pooled), among the
-    judged edges (verdict not ``unknown``), with Wilson intervals clustered by parent;
-    ``scope`` ``edges`` is every edge, ``changes`` the edges whose license changed,
-    ``to_permissive`` the changes to a permissive license."""
+    judged edges (verdict not ``unknown``), with Wilson intervals clustered by family
+    (``cluster``: :func:`with_clusters`), none below :data:`MIN_FAMILIES` families
+    (``status``); ``scope`` ``edges`` is every edge, ``changes`` the edges whose license
+    changed, ``to_permissive`` the changes to a permissive license."""
     scopes = {
         "edges": pl.lit(True),
         "changes": pl.col("license_changed"),
@@ -328,7 +353,8 @@ def drift_table(drift_pairs: pl.DataFrame, rules: Rules) -> pl.DataFrame:
 
 
 def _share(row: Mapping[str, Any]) -> dict[str, Any]:
-    keys = ("rate", "low", "high", "judged", "breaches", "parents", "edges")
+    keys = ("rate", "low", "high", "judged", "breaches", "parents", "families", "status",
+            "edges")  # fmt: skip
     return {("share" if k == "rate" else k): row[k] for k in keys}
 
 
@@ -377,16 +403,12 @@ def audit_licenses(
         .and_(pl.col("child_licenses").list.first().is_in(permissive))
         .alias("child_permissive")
     )
+    genealogy = pl.read_parquet(nodes, columns=["id", "family", "generation", "parent"])
+    audited = with_clusters(audited, genealogy)
     rates = breach_rates(audited, level)
     drifts = drift_table(pl.read_parquet(drift_pairs), rules)
     write_parquet(audited, out["edges"])
-    write_parquet(
-        family_table(
-            audited,
-            pl.read_parquet(nodes, columns=["id", "family", "generation", "parent"]),
-        ),
-        out["families"],
-    )
+    write_parquet(family_table(audited, genealogy), out["families"])
     write_tsv(rates, out["rates"])
     write_tsv(license_pairs(audited, rules), out["pairs"])
     write_tsv(drifts, out["drifts"])

@@ -60,7 +60,7 @@ def _top(pairs: pl.DataFrame, column: str, top: int) -> list[str]:
 
 def plot_breach_rates(rates: pl.DataFrame, png: Path) -> None:
     """Breach rate among judged license changes per relation, with intervals clustered
-    by parent; one bar per scope of :data:`SCOPES`."""
+    by family (none below 10 families); one bar per scope of :data:`SCOPES`."""
     plt = pyplot()
     rels = [*EDGE_RELATIONS, "all"]
     fig, ax = plt.subplots(figsize=(6.5, 3.2))
@@ -81,7 +81,7 @@ def plot_breach_rates(rates: pl.DataFrame, png: Path) -> None:
     ax.set_xticks(range(len(rels)), rels)
     ax.set_ylabel("share of judged edges that breach")
     ax.set_ylim(0, 1)
-    ax.set_title("License breaches by relation (intervals clustered by parent)")
+    ax.set_title("License breaches by relation (intervals clustered by family)")
     ax.legend(fontsize=7, frameon=False)
     fig.tight_layout()
     save_figure(fig, png)
