@@ -11,7 +11,10 @@ config verdict known and again with it unknown); a combination it lacks falls ba
 the same signals with the config unknown, then to 1/2, and is marked uncalibrated.
 
 Evaluation: precision and recall per signal (the selected edges where it fired) and
-combined (the edges at or above a minimum confidence) against the hidden edges.
+combined (the edges at or above a minimum confidence) against the hidden edges, each
+with Wilson's interval clustered by parent (the edges one parent's children give are not
+independent: a trainer named in one template card is right or wrong for every child
+that copies it).
 """
 
 from __future__ import annotations
@@ -113,25 +116,49 @@ def mark_truth(selected: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
 
 
 def precision_recall(
-    marked: pl.DataFrame, hidden: pl.DataFrame, min_confidence: float
+    marked: pl.DataFrame, hidden: pl.DataFrame, min_confidence: float, level: float = 0.95
 ) -> pl.DataFrame:
     """Precision and recall against the hidden edges: per signal (the uncovered edges
-    where it fired, any confidence) and ``combined`` (confidence >= ``min_confidence``)."""
+    where it fired, any confidence) and ``combined`` (confidence >= ``min_confidence``).
+
+    ``precision`` is the share of those edges that are true; ``recall`` the share of the
+    hidden edges among them. Each has Wilson's interval at ``level`` with the standard
+    error clustered by parent (:func:`phylohub.traits.stats.cluster_mean`): by the
+    selected edge's parent for precision, the hidden edge's for recall; none (null) for a
+    signal that selected no edge, whose ``edges`` 0 says so.
+    """
+    from phylohub.traits.stats import cluster_mean
+
     new = marked.filter(~pl.col("covered"))
-    n_hidden = max(hidden.height, 1)
+    keys = hidden.select("c", "p")
     rows = []
     groups = [(s, new.filter(pl.col("signals").list.contains(s))) for s in SIGNALS]
     groups.append(("combined", new.filter(pl.col("confidence") >= min_confidence)))
     for name, part in groups:
         tp = int(part["true"].sum()) if part.height else 0
-        rows.append(
-            {
-                "signal": name,
-                "edges": part.height,
-                "true": tp,
-                "precision": tp / part.height if part.height else None,
-                "recall": tp / n_hidden,
-            }
-        )
-    return pl.DataFrame(rows, schema={"signal": pl.String, "edges": pl.Int64, "true": pl.Int64,
-                                      "precision": pl.Float64, "recall": pl.Float64})  # fmt: skip
+        row: dict[str, object] = {"signal": name, "edges": part.height, "true": tp}
+        if part.height:
+            parents = part["parent"].str.to_lowercase().to_numpy()
+            est = cluster_mean(part["true"].cast(pl.Float64).to_numpy(), parents, level, share=True)
+            row.update(precision=est.mean, precision_low=est.low, precision_high=est.high)
+        else:
+            row.update(precision=None, precision_low=None, precision_high=None)
+        found = keys.join(
+            part.select(c=pl.col("child").str.to_lowercase(), p=pl.col("parent").str.to_lowercase())
+            .unique().with_columns(found=pl.lit(True)),
+            on=["c", "p"], how="left",
+        )["found"].fill_null(False)  # fmt: skip
+        if keys.height:
+            est = cluster_mean(found.cast(pl.Float64).to_numpy(), keys["p"].to_numpy(), level,
+                               share=True)  # fmt: skip
+            row.update(recall=est.mean, recall_low=est.low, recall_high=est.high)
+        else:
+            row.update(recall=None, recall_low=None, recall_high=None)
+        rows.append(row)
+    schema = {"signal": pl.String, "edges": pl.Int64, "true": pl.Int64,
+              **dict.fromkeys(("precision", "precision_low", "precision_high", "recall",
+                               "recall_low", "recall_high"), pl.Float64)}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema).select(
+        "signal", "edges", "true", "precision", "recall", "precision_low", "precision_high",
+        "recall_low", "recall_high",
+    )  # fmt: skip
