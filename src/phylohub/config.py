@@ -129,6 +129,7 @@ SET_KEYS: tuple[str, ...] = (
     "merges.relations",
     "merges.families",
     "diff.relations",
+    "summary.families",
 )
 
 

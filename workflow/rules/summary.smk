@@ -6,6 +6,7 @@ rule summarize_ecosystem:
     input:
         db=results("hub.duckdb"),
         arxiv=results("crawl/arxiv.parquet"),
+        families=results(f"genealogy/{config['summary']['families']}/nodes.parquet"),
     output:
         distributions=results("summary/distributions.tsv"),
         arxiv_ids=results("summary/arxiv_ids.tsv"),
@@ -27,6 +28,9 @@ rule summarize_ecosystem:
         mem_mb=narrow_read_mem_mb,
     params:
         top=config["summary"]["top"],
+        bootstrap=config["summary"]["bootstrap"],
+        level=config["summary"]["level"],
+        seed=config["seed"],
     script:
         "../scripts/summarize_ecosystem.py"
 

@@ -291,6 +291,10 @@ def _availability() -> list[Finding]:
         Finding("doi_download_ratio", s, "mean downloads, with a DOI / without",
                 _tsv("summary/doi_ratio.tsv", "ratio", statistic="mean"), "ratio",
                 "doi_download_ratio"),
+        Finding("doi_download_ratio_low", s, "... interval, low (families resampled)",
+                _tsv("summary/doi_ratio.tsv", "ci_low", statistic="mean"), "ratio"),
+        Finding("doi_download_ratio_high", s, "... interval, high",
+                _tsv("summary/doi_ratio.tsv", "ci_high", statistic="mean"), "ratio"),
         Finding("auto_generated_share", s, "carded models whose card is auto-generated",
                 _tsv(AVAIL, "share", metric="card_auto_generated"), "share"),
     ]  # fmt: skip

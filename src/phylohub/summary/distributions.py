@@ -28,6 +28,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from phylohub.errors import PhylohubError
@@ -64,9 +65,15 @@ DISTRIBUTION_COLUMNS = (
 
 @dataclass(frozen=True)
 class SummarySettings:
-    """What the stage keeps: ``top`` rows a panel."""
+    """What the stage keeps: ``top`` rows a panel; the DOI downloads ratio's interval:
+    ``bootstrap`` resamples of the families of ``families`` (a genealogy ``nodes.parquet``;
+    None: each model its own), at ``level``, seeded by ``seed``."""
 
     top: int = 15
+    families: Path | None = None
+    bootstrap: int = 1000
+    level: float = 0.95
+    seed: int = 0
 
 
 @cache
@@ -245,9 +252,16 @@ def availability(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataF
     return avail, doi
 
 
-def doi_ratio(doi: pl.DataFrame) -> pl.DataFrame:
+def doi_ratio(
+    doi: pl.DataFrame, models: pl.DataFrame | None = None, settings: SummarySettings | None = None
+) -> pl.DataFrame:
     """Mean and median downloads of models with a DOI over those without (null when a
-    group is empty or its statistic is 0)."""
+    group is empty or its statistic is 0: the median model without a DOI is often never
+    downloaded), and for the mean its percentile interval (``ci_low``, ``ci_high``) from
+    ``models`` (``has_doi``, ``downloads``, ``cluster``: :func:`doi_models`) resampled by
+    family: a few much-downloaded models carry a mean of a few dozen, and the models of
+    a family share their downloads' fortune.
+    """
     groups = {bool(r["has_doi"]): r for r in doi.iter_rows(named=True)}
     rows = []
     for stat in ("mean", "median"):
@@ -255,10 +269,47 @@ def doi_ratio(doi: pl.DataFrame) -> pl.DataFrame:
         without = groups[False][f"{stat}_downloads"] if False in groups else None
         ratio = with_doi / without if with_doi is not None and without else None
         rows.append({"statistic": stat, "with_doi": with_doi, "without_doi": without,
-                     "ratio": ratio})  # fmt: skip
+                     "ratio": ratio, "ci_low": None, "ci_high": None})  # fmt: skip
+    if models is not None and settings is not None and rows[0]["ratio"] is not None:
+        rows[0]["ci_low"], rows[0]["ci_high"] = _ratio_interval(models, settings)
     schema = {"statistic": pl.String, "with_doi": pl.Float64, "without_doi": pl.Float64,
-              "ratio": pl.Float64}  # fmt: skip
+              "ratio": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64}  # fmt: skip
     return pl.DataFrame(rows, schema=schema)
+
+
+def _ratio_interval(models: pl.DataFrame, settings: SummarySettings) -> tuple[float, float]:
+    """The percentile interval of mean(downloads | DOI) / mean(downloads | no DOI) over
+    resamples of the families (both groups' models of a drawn family come along)."""
+    from phylohub.similarity.summary import bootstrap_cluster_means
+
+    doi = models["has_doi"].to_numpy()
+    downloads = models["downloads"].cast(pl.Float64).to_numpy()
+    values = np.column_stack([np.where(doi, downloads, np.nan), np.where(doi, np.nan, downloads)])
+    _, cluster = np.unique(models["cluster"].to_numpy(), return_inverse=True)
+    rng = np.random.default_rng([settings.seed, 0x646F69])
+    (means,) = bootstrap_cluster_means(
+        [(values, cluster.reshape(-1).astype(np.int64))], settings.bootstrap, rng
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = means[:, 0] / means[:, 1]
+    ratios = ratios[np.isfinite(ratios)]
+    tail = (1 - settings.level) / 2
+    low, high = np.quantile(ratios, [tail, 1 - tail]) if ratios.size else (np.nan, np.nan)
+    return float(low), float(high)
+
+
+def doi_models(con: duckdb.DuckDBPyConnection, families: Path | None) -> pl.DataFrame:
+    """Every model's ``has_doi``, ``downloads`` and ``cluster``: its family in the
+    genealogy ``families`` nodes (``f:`` and the family), else itself (``m:`` and its id).
+    After :data:`~phylohub.summary.sql.MODEL_DOCS` (the availability's temporary table)."""
+    models = _frame(con, "SELECT id, has_doi, coalesce(downloads, 0) AS downloads FROM model_docs")
+    if families is None:
+        return models.select("has_doi", "downloads", cluster="m:" + pl.col("id"))
+    nodes = pl.read_parquet(families, columns=["id", "family"])
+    return models.join(nodes, on="id", how="left").select(
+        "has_doi", "downloads",
+        cluster=pl.coalesce("f:" + pl.col("family").cast(pl.String), "m:" + pl.col("id")),
+    )  # fmt: skip
 
 
 #: The tables of the summary stage, by the name of the ``summarize_ecosystem`` rule's output.
@@ -289,6 +340,7 @@ def write_summary(
         templates = ids.filter(pl.col("template"))["arxiv_id"].to_list()
         effect = arxiv_template_effect(con, templates)
         avail, doi = availability(con)
+        models = doi_models(con, settings.families)
         overview = _frame(con, sql.OVERVIEW).sort("metric")
     finally:
         con.close()
@@ -299,7 +351,7 @@ def write_summary(
         ("arxiv_summary", arxiv_summary(ids)),
         ("availability", avail),
         ("doi_downloads", doi),
-        ("doi_ratio", doi_ratio(doi)),
+        ("doi_ratio", doi_ratio(doi, models, settings)),
         ("overview", overview),
     ):
         write_tsv(table, out[name])
