@@ -112,3 +112,27 @@ def test_death_rates_keep_an_upper_bound_at_zero_and_say_too_few_families() -> N
     few = {r["measure"]: r for r in rate_tests(fam(3, 1), "day0", 500, 0.95, 0, 10).to_dicts()}
     assert _ci(few["family_death_rate"]).startswith("too few families: 33.33% [")
     assert not _ci(rows["death_rate"]).startswith("too few")
+
+
+def test_a_handover_by_a_birth_or_two_says_so() -> None:
+    """F peaks in January; G bears one birth to F's none in March (p 0.5: not decided)
+    and then 6 to 0 in April. The hand-over month is March, and its p says a coin would
+    do as well; where G's first winning month is 6 to 0, p is 1/64."""
+    from datetime import date
+
+    from phylohub.ecology.succession import handovers
+
+    def births(counts: dict[tuple[str, int], int]) -> pl.DataFrame:
+        rows = [("all", root, date(2024, m, 1)) for (root, m), n in counts.items()
+                for _ in range(n)]  # fmt: skip
+        return pl.DataFrame(rows, schema=["niche", "root", "month"], orient="row")
+
+    tops = pl.DataFrame({"niche": ["all", "all"], "root": ["f", "g"],
+                         "peak_month": [date(2024, 1, 1), date(2024, 4, 1)]})  # fmt: skip
+    narrow = births({("f", 1): 9, ("f", 2): 3, ("g", 3): 1, ("g", 4): 6})
+    (row,) = handovers(narrow, tops).to_dicts()
+    assert (row["month"], row["from_births"], row["to_births"]) == (date(2024, 3, 1), 0, 1)
+    assert row["p_value"] == pytest.approx(0.5)
+    clear = births({("f", 1): 9, ("f", 2): 3, ("g", 4): 6})
+    (row,) = handovers(clear, tops).to_dicts()
+    assert row["to_births"] == 6 and row["p_value"] == pytest.approx(1 / 64)

@@ -93,7 +93,12 @@ def shares(nb: pl.DataFrame, tops: pl.DataFrame) -> pl.DataFrame:
 def handovers(nb: pl.DataFrame, tops: pl.DataFrame) -> pl.DataFrame:
     """Every ordered pair (F, G) of top families of a niche where G peaks later than F
     and has more births than F in some month after F's peak: ``niche``, ``from_root``,
-    ``to_root``, ``month`` (the first such), ``from_births``, ``to_births``."""
+    ``to_root``, ``month`` (the first such), ``from_births``, ``to_births`` and
+    ``p_value``: one-sided, of G bearing that many of the month's births of the two were
+    each birth a fair coin between them (exact binomial; one birth against none is 0.5,
+    5 against 0 is 0.031), so a hand-over decided by a birth or two says so."""
+    from scipy.special import bdtrc  # P(X > k) of a binomial; scipy.stats costs a second
+
     rows = []
     monthly = (
         nb.join(tops.select("niche", "root"), on=["niche", "root"], how="semi")
@@ -118,12 +123,14 @@ def handovers(nb: pl.DataFrame, tops: pl.DataFrame) -> pl.DataFrame:
                 won = np.flatnonzero(after & (grid[idx[g]] > grid[idx[f]]))
                 if won.size:
                     m = int(won[0])
-                    rows.append((niche, f, g, _month(m + lo), int(grid[idx[f], m]),
-                                 int(grid[idx[g], m])))  # fmt: skip
+                    fb, gb = int(grid[idx[f], m]), int(grid[idx[g], m])
+                    p = float(bdtrc(gb - 1, fb + gb, 0.5))
+                    rows.append((niche, f, g, _month(m + lo), fb, gb, p))
     return pl.DataFrame(
         rows,
         schema={"niche": pl.String, "from_root": pl.String, "to_root": pl.String,
-                "month": pl.Date, "from_births": pl.Int64, "to_births": pl.Int64},
+                "month": pl.Date, "from_births": pl.Int64, "to_births": pl.Int64,
+                "p_value": pl.Float64},
         orient="row",
     ).sort("niche", "month", "from_root", "to_root")  # fmt: skip
 

@@ -205,6 +205,9 @@ def summarise(
         "life": per_set,
         "succession_relations": succession_set,
         "handovers_all": hand.filter(pl.col("niche") == "all").height,
+        "handovers_all_decided": hand.filter(
+            (pl.col("niche") == "all") & (pl.col("p_value") < 0.05)
+        ).height,
         "spread": {
             "families": spread["root"].n_unique(),
             "share_new_tasks_after_year_one": (
