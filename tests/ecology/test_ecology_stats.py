@@ -10,7 +10,7 @@ import pytest
 
 from phylohub.ecology.life import (
     _peaks,
-    bootstrap_half_lives,
+    bootstrap_by_cluster,
     decay_claim,
     fit_decay,
     fit_split,
@@ -35,12 +35,40 @@ def test_rising_births_have_no_half_life() -> None:
     assert b[0] > 0 and math.isinf(half_life(b)[0])
 
 
+def births_alone(counts: np.ndarray) -> np.ndarray:
+    """Each birth its own cluster: births x months, a 1 in its month."""
+    months = np.repeat(np.arange(counts.size), counts.astype(int))
+    out = np.zeros((months.size, counts.size))
+    out[np.arange(months.size), months] = 1.0
+    return out
+
+
 def test_bootstrap_interval_covers_a_drawn_curve() -> None:
     rng = np.random.default_rng(5)
-    counts = rng.poisson(80 * 2.0 ** (-np.arange(24) / 4.0)).astype(float)[None, :]
-    boot = bootstrap_half_lives(counts, 300, np.random.default_rng(1))
+    counts = rng.poisson(80 * 2.0 ** (-np.arange(24) / 4.0)).astype(float)
+    boot = bootstrap_by_cluster([births_alone(counts)], 300, np.random.default_rng(1))
     low, high = np.quantile(boot, [0.025, 0.975])
     assert low < 4.0 < high and high - low < 4
+
+
+def test_batched_births_need_their_uploads_resampled() -> None:
+    """Families whose births come in uploads of 10 (a half-life of 4 months planted on the
+    uploads): intervals that resample uploads cover it about as often as they claim,
+    intervals that resample births one by one far less often."""
+    hits = {"uploads": 0, "births": 0}
+    trials = 60
+    for trial in range(trials):
+        rng = np.random.default_rng([8, trial])
+        per_month = rng.poisson(8 * 2.0 ** (-np.arange(24) / 4.0))
+        uploads = np.zeros((int(per_month.sum()), 24))
+        uploads[np.arange(uploads.shape[0]), np.repeat(np.arange(24), per_month)] = 10.0
+        for name, clusters in (("uploads", uploads), ("births", births_alone(uploads.sum(0)))):
+            boot = bootstrap_by_cluster([clusters], 200, np.random.default_rng([9, trial]))
+            low, high = np.quantile(boot[0], [0.025, 0.975])
+            hits[name] += low <= 4.0 <= high
+    coverage = {k: v / trials for k, v in hits.items()}
+    assert coverage["uploads"] >= 0.85, coverage
+    assert coverage["births"] < 0.7, coverage
 
 
 def _life(rates: list[float]) -> pl.DataFrame:

@@ -69,7 +69,8 @@ def family_births(
     models: pl.DataFrame, nodes: pl.DataFrame, families: pl.DataFrame, relations: str
 ) -> pl.DataFrame:
     """One row per birth in a family of a relation set: ``relations`` (the set's name),
-    ``family``, ``root``, ``id``, ``relation``, ``task``, ``born``, ``month`` and
+    ``family``, ``root``, ``id``, ``parent`` (its kept parent), ``relation``, ``task``,
+    ``born``, ``month`` and
     ``age_days`` (days from the root's birth; null when the root's birth is unknown:
     external or back-filled). Back-filled children stay, with a null ``born``.
 
@@ -79,7 +80,7 @@ def family_births(
     otherwise, and it varied between runs.
     """
     members = nodes.filter(~pl.col("external") & pl.col("parent").is_not_null()).select(
-        "id", "family"
+        "id", "family", "parent"
     )
     # Only the families with a birth need their root's: at 1.86M models 0.2-0.5M
     # families of 1.4-1.7M (the rest are lone models), so the roots' join reads a
@@ -94,6 +95,7 @@ def family_births(
             "family",
             "root",
             "id",
+            "parent",
             "relation",
             "task",
             "born",

@@ -19,18 +19,23 @@ back-fill):
   half fitted from it, and ``b`` is the mean of the two slopes: the month that is
   chosen is not the month that is fitted. A family with fewer than ``min_decay_months``
   full months from its peak on is ``too few months``;
-* **interval**: a bootstrap that resamples the family's dated births with replacement
-  (a multinomial draw of the same number of births over its months), splits them again
-  and refits; the percentile interval at ``level``. A replicate that does not decay has
-  an infinite half-life, so a high bound past every finite one is null. The status
-  follows the interval: ``decaying`` when the rate's whole interval lies above 0 (the
-  half-life's high bound finite), ``not decaying`` when it lies at or below 0, ``not
-  shown`` when it holds 0;
+* **interval**: a bootstrap that resamples the family's *uploads* with replacement (an
+  upload: the births one author gave one parent, which come in batches: a quantizer's
+  dozen files of one model in a week), splits them again and refits; the percentile
+  interval at ``level``. Births resampled one by one made intervals too narrow where
+  they come in batches: 60 simulated families whose births come in uploads of 10, a
+  half-life of 4 months planted, were covered by 47% of 95% intervals resampling births
+  and by 87% resampling uploads (tests/ecology/test_ecology_stats.py). A replicate
+  that does not decay has an infinite half-life, so a high bound past every finite one
+  is null. The status follows the interval: ``decaying`` when the rate's whole
+  interval lies above 0 (the half-life's high bound finite), ``not decaying`` when it
+  lies at or below 0, ``not shown`` when it holds 0;
 * **still reproducing**: a birth in the ``active_months`` months before the snapshot
   date.
 
-Everything is vectorised over families (one months-by-family count matrix per chunk), so
-the cost grows with families and months, not with models.
+The fits are vectorised over families (a months-by-family count matrix; the bootstrap's
+resamples of many families fitted together in chunks), so the cost grows with families,
+their uploads and months, not with models.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from phylohub.draws import draw_indexes
+from phylohub.draws import count_draws, draw_indexes
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -180,26 +185,31 @@ def fit_split(counts: FloatArray, rng: np.random.Generator) -> FloatArray:
     return slopes
 
 
-def bootstrap_half_lives(
-    counts: FloatArray, replicates: int, rng: np.random.Generator, chunk: int = 4_000_000
+def bootstrap_by_cluster(
+    clusters: list[FloatArray], replicates: int, rng: np.random.Generator, chunk: int = 4_000_000
 ) -> FloatArray:
-    """Half-lives of ``replicates`` resamples of each row's births (rows x replicates):
-    each resample draws the row's births with replacement over its months, then splits
-    and refits them (:func:`fit_split`)."""
-    rows, months = counts.shape
+    """Half-lives of ``replicates`` resamples of each family (families x replicates):
+    ``clusters[r]`` is family ``r``'s births per cluster (an upload) and month (clusters x
+    months); each resample draws the family's clusters with replacement, sums their
+    months and splits and refits them (:func:`fit_split`). Families are fitted together
+    in chunks of about ``chunk`` cells."""
+    rows = len(clusters)
     out = np.empty((rows, replicates))
     if rows == 0 or replicates == 0:
         return out
-    n = counts.sum(axis=1).astype(np.int64)
-    p = counts / np.maximum(n, 1)[:, None]
-    p[n == 0, 0] = 1.0
-    per = max(1, chunk // max(1, rows * months))
-    for lo in range(0, replicates, per):
-        k = min(per, replicates - lo)
-        draws = np.stack([rng.multinomial(n, p) for _ in range(k)], axis=1)  # rows, k, months
-        flat = draws.reshape(rows * k, months).astype(np.float64)
-        b = fit_split(flat, rng)
-        out[:, lo : lo + k] = half_life(b).reshape(rows, k)
+    months = clusters[0].shape[1]
+    per = max(1, chunk // max(1, replicates * months))
+    for lo in range(0, rows, per):
+        sims = []
+        for c in clusters[lo : lo + per]:
+            n = c.shape[0]
+            if n == 0:
+                sims.append(np.zeros((replicates, months)))
+                continue
+            w = count_draws(draw_indexes(rng, n, (replicates, n)), n)
+            sims.append(w @ c)
+        b = fit_split(np.vstack(sims), rng)
+        out[lo : lo + len(sims)] = half_life(b).reshape(len(sims), replicates)
     return out
 
 
@@ -253,7 +263,7 @@ def reproductive_life(
     b = fit_split(counts, np.random.default_rng([seed, 0x73706C74]))
     hl = half_life(b)
     rng = np.random.default_rng([seed, 0x6C696665])
-    boot = bootstrap_half_lives(counts, replicates, rng)
+    boot = bootstrap_by_cluster(_uploads(full, row_of, first, months), replicates, rng)
     alpha = (1 - level) / 2
     with np.errstate(invalid="ignore"):
         low = np.quantile(boot, alpha, axis=1) if replicates else np.full(per.height, np.nan)
@@ -286,6 +296,28 @@ def reproductive_life(
         "decay_rate", "half_life_months", "half_life_low", "half_life_high", "status",
         "last_birth", "still_reproducing",
     )  # fmt: skip
+
+
+def _uploads(
+    full: pl.DataFrame, row_of: dict[object, int], first: int, months: int
+) -> list[FloatArray]:
+    """Per family row, its full months' births per upload (the births one author, the
+    id's namespace, gave one parent) and month: uploads x months."""
+    out = [np.zeros((0, months)) for _ in row_of]
+    if not full.height:
+        return out
+    keyed = full.with_columns(
+        pl.col("family").replace_strict(row_of, return_dtype=pl.Int64).alias("_r"),
+        pl.concat_str(pl.col("parent").fill_null(""), pl.lit("|"),
+                      pl.col("id").str.split("/").list.first()).alias("_u"),
+    ).group_by("_r", "_u", "m").agg(pl.len().alias("_n"))  # fmt: skip
+    for (r,), part in keyed.group_by("_r"):
+        _, upload = np.unique(part["_u"].to_numpy(), return_inverse=True)
+        upload = upload.reshape(-1)
+        c = np.zeros((int(upload.max()) + 1, months))
+        np.add.at(c, (upload, part["m"].to_numpy() - first), part["_n"].to_numpy())
+        out[int(r)] = c
+    return out
 
 
 def _date(month_index: int) -> date:
