@@ -33,7 +33,7 @@ Tables
     ``network_distance``), ``comparison`` (``A > B``), ``design`` (``independent``: two
     relation samples; ``paired in <shape>``: two pairs of the same draws; ``paired in
     <shape>, each family once``: the same, each family's mean of the draws, the families
-    weighed alike, :func:`_family_row`), ``measure``,
+    weighed alike, :class:`_FamilyMeans`), ``measure``,
     ``n_a``, ``n_b`` (draws with a value), ``n_pairs`` (distinct pairs of models of
     both sides), ``n_families`` (distinct families of the side with fewer; for paired
     designs, of the draws), ``mean_a``, ``mean_b``, ``difference`` (A - B), ``ci_low``,
@@ -48,10 +48,10 @@ Tables
     share of its side's draws that the largest family holds, on the side where it holds
     most), ``difference_without_largest`` (A - B with that family's draws left out of
     both sides: a description, no test; the family resamples leave that family out about
-    a third of the time, so no interval leaves 0 out when the difference without it has
-    the other sign), ``status`` (``tested``, or ``too few families`` when
-    ``effective_families`` is under ``min_families``: no verdict is drawn from such a
-    row).
+    a third of the time, and when the difference without it has the other sign about
+    half of those fall on that side, so a 95% interval then covers 0), ``status``
+    (``tested``, or ``too few families`` when ``effective_families`` is under
+    ``min_families``: no verdict is drawn from such a row).
 """
 
 from __future__ import annotations
@@ -563,7 +563,7 @@ def _bootstrap(
     tables += [(fm.diff, fm.labels) for fm in once]
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1000]))
     boots = bootstrap_cluster_means(tables, resamples, rng, block)
-    for d, boot in zip(draws.values(), boots, strict=False):
+    for d, boot in zip(draws.values(), boots[: len(draws)], strict=True):
         d.boot.update({k: boot[:, j] for j, k in enumerate(d.cols)})
     for fm, boot in zip(once, boots[len(draws) :], strict=True):
         fm.boot = boot

@@ -29,8 +29,10 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
+from phylohub.draws import count_draws, draw_indexes
 from phylohub.errors import PhylohubError
 from phylohub.io import check_outputs, write_tsv
 from phylohub.snapshot.connect import connect_snapshot
@@ -277,38 +279,79 @@ def doi_ratio(
     return pl.DataFrame(rows, schema=schema)
 
 
+#: Families with no DOI model beyond which their resampled sums are drawn from their
+#: normal limit rather than family by family (:func:`_ratio_interval`).
+EXACT_FAMILIES = 20_000
+
+
 def _ratio_interval(models: pl.DataFrame, settings: SummarySettings) -> tuple[float, float]:
     """The percentile interval of mean(downloads | DOI) / mean(downloads | no DOI) over
-    resamples of the families (both groups' models of a drawn family come along)."""
-    from phylohub.similarity.summary import bootstrap_cluster_means
+    resamples of the families (a drawn family brings all its models, of both groups).
 
+    Stratified: the families holding a DOI model (few) and the others are resampled
+    each to its own number, so every resample holds as many DOI families as the
+    snapshot. The few are drawn family by family. The others' resampled sums (downloads
+    and models without a DOI) are drawn family by family up to :data:`EXACT_FAMILIES`
+    of them, and beyond from their normal limit (the mean and covariance of n families'
+    sums, by the central limit theorem over n > 20,000): drawing 1.3 million families
+    a thousand times took 26 s at 1.86M models, the limit a millisecond, and the two
+    give the same interval to within the resampling noise (tests/summary).
+    """
     doi = models["has_doi"].to_numpy()
     downloads = models["downloads"].cast(pl.Float64).to_numpy()
-    values = np.column_stack([np.where(doi, downloads, np.nan), np.where(doi, np.nan, downloads)])
-    _, cluster = np.unique(models["cluster"].to_numpy(), return_inverse=True)
+    labels = models["cluster"]
+    if not labels.dtype.is_integer():  # codes by polars' hash (np.unique sorts: seconds)
+        labels = labels.rank("dense").cast(pl.Int64) - 1
+    cluster = labels.to_numpy()
+    g = int(cluster.max()) + 1 if cluster.size else 0
+    sums = np.column_stack([
+        np.bincount(cluster, weights=np.where(doi, downloads, 0.0), minlength=g),
+        np.bincount(cluster, weights=doi.astype(np.float64), minlength=g),
+        np.bincount(cluster, weights=np.where(doi, 0.0, downloads), minlength=g),
+        np.bincount(cluster, weights=(~doi).astype(np.float64), minlength=g),
+    ]).astype(np.float64)  # fmt: skip
+    few, rest = sums[sums[:, 1] > 0], sums[sums[:, 1] == 0][:, 2:]
     rng = np.random.default_rng([settings.seed, 0x646F69])
-    (means,) = bootstrap_cluster_means(
-        [(values, cluster.reshape(-1).astype(np.int64))], settings.bootstrap, rng
-    )
+    r = settings.bootstrap
+    totals = _resampled_sums(few, r, rng)
+    if rest.shape[0] <= EXACT_FAMILIES:
+        other = _resampled_sums(rest, r, rng)
+    else:
+        n = rest.shape[0]
+        other = rng.multivariate_normal(n * rest.mean(axis=0), n * np.cov(rest.T), size=r)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratios = means[:, 0] / means[:, 1]
+        ratios = (totals[:, 0] / totals[:, 1]) / (
+            (totals[:, 2] + other[:, 0]) / (totals[:, 3] + other[:, 1])
+        )
     ratios = ratios[np.isfinite(ratios)]
     tail = (1 - settings.level) / 2
     low, high = np.quantile(ratios, [tail, 1 - tail]) if ratios.size else (np.nan, np.nan)
     return float(low), float(high)
 
 
+def _resampled_sums(
+    rows: npt.NDArray[np.float64], replicates: int, rng: np.random.Generator
+) -> npt.NDArray[np.float64]:
+    """Column sums of ``rows`` (families) drawn with replacement, ``replicates`` times."""
+    n = rows.shape[0]
+    if n == 0:
+        return np.zeros((replicates, rows.shape[1]))
+    out: npt.NDArray[np.float64] = count_draws(draw_indexes(rng, n, (replicates, n)), n) @ rows
+    return out
+
+
 def doi_models(con: duckdb.DuckDBPyConnection, families: Path | None) -> pl.DataFrame:
-    """Every model's ``has_doi``, ``downloads`` and ``cluster``: its family in the
-    genealogy ``families`` nodes (``f:`` and the family), else itself (``m:`` and its id).
+    """Every model's ``has_doi``, ``downloads`` and ``cluster`` (an integer): its family
+    in the genealogy ``families`` nodes, else a code of its own above every family's.
     After :data:`~phylohub.summary.sql.MODEL_DOCS` (the availability's temporary table)."""
     models = _frame(con, "SELECT id, has_doi, coalesce(downloads, 0) AS downloads FROM model_docs")
     if families is None:
-        return models.select("has_doi", "downloads", cluster="m:" + pl.col("id"))
+        return models.select("has_doi", "downloads", cluster=pl.int_range(pl.len(), dtype=pl.Int64))
     nodes = pl.read_parquet(families, columns=["id", "family"])
-    return models.join(nodes, on="id", how="left").select(
+    top = int(nodes["family"].max() or 0) + 1  # type: ignore[arg-type]
+    return models.join(nodes, on="id", how="left", maintain_order="left").select(
         "has_doi", "downloads",
-        cluster=pl.coalesce("f:" + pl.col("family").cast(pl.String), "m:" + pl.col("id")),
+        cluster=pl.coalesce(pl.col("family").cast(pl.Int64), top + pl.int_range(pl.len())),
     )  # fmt: skip
 
 
