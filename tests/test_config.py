@@ -170,9 +170,10 @@ def test_the_notice_names_the_token_it_sends(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_an_incomplete_earlier_snapshot_stops_the_run_in_one_line(tmp_path: Path) -> None:
-    """The diff reads the earlier snapshot as it is: a file missing there is one line and
-    exit status 2 before any job (not a traceback from an input function), with a way out
-    that does not crawl today's hub into that snapshot; complete, the plan compares."""
+    """The diff reads the earlier snapshot as it is: a named one missing a file is one
+    line and exit status 2 before any job (not a traceback from an input function), with
+    a way out that does not crawl today's hub into that snapshot; under auto it is passed
+    over in one line and the rest of the workflow runs; complete, the plan compares."""
     early = tmp_path / "results" / "early"
     (early / "crawl" / "listing").mkdir(parents=True)
     (early / "crawl" / "listing" / "manifest.json").write_text("{}")
@@ -186,6 +187,15 @@ def test_an_incomplete_earlier_snapshot_stops_the_run_in_one_line(tmp_path: Path
         f"{Path('results') / 'early'}): make it with that snapshot's own config files "
         "(snakemake --configfile ...), or set diff.previous to none"
     ]
+    # under auto the incomplete snapshot is passed over, in one line, and the rest runs
+    auto = dry_run(tmp_path, demo_with({"diff": {"previous": "auto", "relations": "no_merge"}}))
+    assert auto.returncode == 0, auto.stderr[-2000:]
+    notices = [line for line in (auto.stdout + auto.stderr).splitlines() if "passes over" in line]
+    assert notices == [
+        "diff.previous auto passes over the earlier snapshot 'early' lacks "
+        "genealogy/no_merge/nodes.parquet, genealogy/no_merge/families.parquet; no diff is made"
+    ]
+    assert "rule list_models:" in auto.stdout and "rule compare_snapshots:" not in auto.stdout
     (early / "genealogy" / "no_merge").mkdir(parents=True)
     for name in ("nodes", "families"):
         (early / "genealogy" / "no_merge" / f"{name}.parquet").write_bytes(b"")

@@ -172,21 +172,23 @@ def set_name_error(config: Mapping[str, Any]) -> str | None:
 def previous_error(config: Mapping[str, Any], results: Path) -> str | None:
     """What is wrong with the earlier snapshots a validated config names (None:
     nothing): crawl.previous or diff.previous naming a snapshot under ``results`` that
-    does not hold what it must (its cards; its ``hub.duckdb``), or the snapshot the diff
-    compares with lacking a file the diff reads."""
+    does not hold what it must (its cards; its ``hub.duckdb``), or the snapshot
+    diff.previous names lacking a file the diff reads (``auto`` passes over such a one:
+    :func:`phylohub.diff.snapshots.skipped_previous` says so)."""
     from phylohub.crawl.previous import find_previous_cards
     from phylohub.diff.snapshots import incomplete_previous, previous_snapshot
 
     snapshot, endpoint = config["snapshot"], config["hub"]["endpoint"]
+    named, relations = config["diff"]["previous"], config["diff"]["relations"]
     try:
         if config["crawl"]["previous"] not in ("auto", "none"):
             find_previous_cards(results, snapshot, config["crawl"]["previous"], endpoint=endpoint)
-        previous = previous_snapshot(results, snapshot, config["diff"]["previous"], endpoint)
+        previous = previous_snapshot(results, snapshot, named, endpoint, relations)
     except PhylohubError as exc:
         return str(exc)
-    if previous is None:
+    if previous is None or named == "auto":  # auto passes over incomplete ones (a notice)
         return None
-    return incomplete_previous(results, previous, config["diff"]["relations"])
+    return incomplete_previous(results, previous, relations)
 
 
 def exit_on_bad_names(config: Mapping[str, Any], results: Path) -> None:

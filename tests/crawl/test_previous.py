@@ -94,3 +94,16 @@ def test_a_finished_shard_keeps_the_choice_it_was_crawled_with(tmp_path: Path) -
     (cards / "0.stats.json").write_text(json.dumps({"models": 1, "previous": [jan]}))
     (cards / "0.parquet").unlink()
     assert shard_previous(tmp_path, "feb", 0) == []
+
+
+def test_a_recorded_earlier_shard_that_is_gone_is_fetched_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A finished shard keeps the earlier shards it recorded; if it runs again after they
+    were moved away, their cards are not there to reuse: it warns and fetches them."""
+    from phylohub.crawl.cards import previous_cards
+
+    gone = tmp_path / "jan" / "crawl" / "cards" / "0.parquet"
+    with caplog.at_level("WARNING"):
+        assert previous_cards([gone], {"a/b"}) == {}
+    assert f"previous snapshot's {gone} is gone" in caplog.text

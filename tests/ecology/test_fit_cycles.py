@@ -10,7 +10,7 @@ from phylohub.ecology import life as li
 
 
 def _draws(families: int, months: int, replicates: int, seed: int) -> np.ndarray:
-    """Bootstrap draws (as :func:`~phylohub.ecology.life.bootstrap_half_lives` makes
+    """Bootstrap draws (as :func:`~phylohub.ecology.life.bootstrap_by_cluster` makes
     them) of families that rise, peak and decay at random rates, some stopping at once,
     some still growing, some with a birth or two only."""
     rng = np.random.default_rng(seed)

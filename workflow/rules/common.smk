@@ -48,6 +48,23 @@ def announce_real_hub():
 announce_real_hub()
 
 
+def announce_skipped_previous():
+    """Say in one line when diff.previous auto passes over an incomplete earlier
+    snapshot (it compares with an older one, or makes no diff)."""
+    from phylohub.diff.snapshots import skipped_previous
+
+    if config["diff"]["previous"] != "auto" or not workflow.is_main_process:
+        return
+    notice = skipped_previous(
+        RESULTS, config["snapshot"], config["hub"]["endpoint"], config["diff"]["relations"]
+    )
+    if notice:
+        logger.warning(notice)
+
+
+announce_skipped_previous()
+
+
 def cap_hub_requests():
     """Let at most crawl.parallel_shards crawl jobs run at once, wherever they run.
 
@@ -562,7 +579,11 @@ def diff_previous(snapshot):
     from phylohub.diff.snapshots import previous_snapshot
 
     return previous_snapshot(
-        RESULTS, snapshot, config["diff"]["previous"], config["hub"]["endpoint"]
+        RESULTS,
+        snapshot,
+        config["diff"]["previous"],
+        config["hub"]["endpoint"],
+        config["diff"]["relations"],
     )
 
 

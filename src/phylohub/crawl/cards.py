@@ -239,9 +239,17 @@ def shard_models(
 
 
 def previous_cards(files: Iterable[Path], ids: set[str]) -> dict[str, dict[str, Any]]:
-    """Rows of a previous snapshot's card files with status ok for the given ids."""
+    """Rows of a previous snapshot's card files with status ok for the given ids.
+
+    A file no longer there (the earlier snapshot moved or deleted since a finished shard
+    recorded it, and the shard runs again) gives nothing, with a warning: its cards are
+    fetched.
+    """
     found: dict[str, dict[str, Any]] = {}
     for path in files:
+        if not Path(path).is_file():
+            log.warning("previous snapshot's %s is gone: its cards are fetched again", path)
+            continue
         t = pq.read_table(path)
         if "encoding" not in t.column_names:  # written before the bytes were kept: ask again
             continue

@@ -25,12 +25,18 @@ def earlier_snapshots(results: Path, snapshot: str, endpoint: str | None = None)
 
 
 def previous_snapshot(
-    results: Path, snapshot: str, previous: str = "auto", endpoint: str | None = None
+    results: Path,
+    snapshot: str,
+    previous: str = "auto",
+    endpoint: str | None = None,
+    relations: str | None = None,
 ) -> str | None:
     """The snapshot ``snapshot`` is compared with; None when there is none.
 
     ``previous`` is ``auto`` (the newest earlier snapshot of the same hub,
-    ``endpoint``'s), ``none``, or a snapshot name (its ``hub.duckdb`` must exist).
+    ``endpoint``'s; with ``relations``, the diff's relation set, the newest that holds
+    every file the diff reads: :func:`incomplete_previous`), ``none``, or a snapshot
+    name (its ``hub.duckdb`` must exist).
 
     >>> previous_snapshot(Path("/nonexistent"), "demo", "none") is None
     True
@@ -39,6 +45,8 @@ def previous_snapshot(
         return None
     if previous == "auto":
         earlier = earlier_snapshots(results, snapshot, endpoint)
+        if relations is not None:
+            earlier = [s for s in earlier if incomplete_previous(results, s, relations) is None]
         return earlier[-1] if earlier else None
     if previous == snapshot:
         raise PhylohubError(f"diff.previous names the snapshot itself ({snapshot!r})")
@@ -78,3 +86,20 @@ def incomplete_previous(results: Path, previous: str, relations: str) -> str | N
         f"make it with that snapshot's own config files (snakemake --configfile ...), or set "
         f"diff.previous to none"
     )
+
+
+def skipped_previous(
+    results: Path, snapshot: str, endpoint: str | None, relations: str
+) -> str | None:
+    """One line when ``diff.previous: auto`` passes over an earlier snapshot that lacks a
+    file the diff reads (it compares with an older complete one, or with none), else None:
+    a crawl, or any other target, still runs."""
+    earlier = earlier_snapshots(results, snapshot, endpoint)
+    if not earlier:
+        return None
+    why = incomplete_previous(results, earlier[-1], relations)
+    if why is None:
+        return None
+    chosen = previous_snapshot(results, snapshot, "auto", endpoint, relations)
+    instead = f"compared with {chosen!r} instead" if chosen else "no diff is made"
+    return f"diff.previous auto passes over {why.split(' (under ')[0]}; {instead}"

@@ -10,10 +10,10 @@ and the month it was born. A family *died* when every listed model of it is gone
 lost its root when the root is.
 
 The death rate (deaths per model listed before) and the share of families of two or
-more models that died have percentile intervals that **resample families**: models of
-one family are removed together (a family dies whole), so models are not independent
-draws. Without an earlier snapshot every table is empty and the summary says
-``needs two snapshots``.
+more models that died have Wilson's intervals with the standard error of a bootstrap
+that **resamples families**: models of one family are removed together (a family dies
+whole), so models are not independent draws. Without an earlier snapshot every table
+is empty and the summary says ``needs two snapshots``.
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def rate_tests(
     fam: pl.DataFrame, previous: str, bootstrap: int, level: float, seed: int, min_families: int
 ) -> pl.DataFrame:
     """The death rate per model listed before, and the share of families of two or more
-    models that died whole; percentile intervals over resampled families."""
+    models that died whole; Wilson's intervals from a bootstrap of the families."""
     rows: list[tuple[Any, ...]] = []
     big = fam.filter(pl.col("models_before") >= 2)
     for measure, part, num, den in (

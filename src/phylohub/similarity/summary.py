@@ -46,7 +46,8 @@ Tables
     (sum of draws per family)^2 / sum of their squares, of the side with fewer: 10
     families of which one holds most draws count as few), ``largest_family_share`` (the
     share of its side's draws that the largest family holds, on the side where it holds
-    most), ``difference_without_largest`` (A - B with that family's draws left out of
+    most; in rows with each family once, 1 / families, what each weighs there),
+    ``difference_without_largest`` (A - B with that family's draws left out of
     both sides: a description, no test; the family resamples leave that family out about
     a third of the time, and when the difference without it has the other sign about
     half of those fall on that side, so a 95% interval then covers 0), ``status``
@@ -805,7 +806,8 @@ class _FamilyMeans:
         counts = self.n[has, j]
         largest = int(np.argmax(counts)) if g else 0
         others = np.delete(per_diff, largest) if g else per_diff
-        weight = _Weight(float(g), float(counts.max() / counts.sum()) if g else nan,
+        # every family weighs 1/g here; left out, as elsewhere: the one with most draws
+        weight = _Weight(float(g), 1 / g if g else nan,
                          float(others.mean()) if others.size else nan)  # fmt: skip
         row = _test_row(claim, ra, rb, EACH_FAMILY_ONCE.format(shape=shape), measure,
                         self.a[has, j], self.b[has, j], per_diff, self.boot[:, j],
