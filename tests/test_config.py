@@ -192,8 +192,8 @@ def test_an_incomplete_earlier_snapshot_stops_the_run_in_one_line(tmp_path: Path
     assert auto.returncode == 0, auto.stderr[-2000:]
     notices = [line for line in (auto.stdout + auto.stderr).splitlines() if "passes over" in line]
     assert notices == [
-        "diff.previous auto passes over the earlier snapshot 'early' lacks "
-        "genealogy/no_merge/nodes.parquet, genealogy/no_merge/families.parquet; no diff is made"
+        "diff.previous auto passes over the earlier snapshot 'early', which lacks "
+        "genealogy/no_merge/nodes.parquet, genealogy/no_merge/families.parquet: no diff is made"
     ]
     assert "rule list_models:" in auto.stdout and "rule compare_snapshots:" not in auto.stdout
     (early / "genealogy" / "no_merge").mkdir(parents=True)

@@ -70,6 +70,12 @@ def diff_reads(relations: str) -> dict[str, str]:
     }
 
 
+def missing_reads(results: Path, previous: str, relations: str) -> list[str]:
+    """The files the diff reads that the snapshot ``previous`` lacks (paths inside it)."""
+    named = Snapshot.named(results, previous)
+    return [path for path in diff_reads(relations).values() if not named.file(path).is_file()]
+
+
 def incomplete_previous(results: Path, previous: str, relations: str) -> str | None:
     """Why the earlier snapshot ``previous`` cannot be compared with (one line), or None.
 
@@ -78,7 +84,7 @@ def incomplete_previous(results: Path, previous: str, relations: str) -> str | N
     Hub into the earlier snapshot's folder.
     """
     named = Snapshot.named(results, previous)
-    missing = [path for path in diff_reads(relations).values() if not named.file(path).is_file()]
+    missing = missing_reads(results, previous, relations)
     if not missing:
         return None
     return (
@@ -95,11 +101,12 @@ def skipped_previous(
     file the diff reads (it compares with an older complete one, or with none), else None:
     a crawl, or any other target, still runs."""
     earlier = earlier_snapshots(results, snapshot, endpoint)
-    if not earlier:
-        return None
-    why = incomplete_previous(results, earlier[-1], relations)
-    if why is None:
+    missing = missing_reads(results, earlier[-1], relations) if earlier else []
+    if not missing:
         return None
     chosen = previous_snapshot(results, snapshot, "auto", endpoint, relations)
     instead = f"compared with {chosen!r} instead" if chosen else "no diff is made"
-    return f"diff.previous auto passes over {why.split(' (under ')[0]}; {instead}"
+    return (
+        f"diff.previous auto passes over the earlier snapshot {earlier[-1]!r}, which lacks "
+        f"{', '.join(missing)}: {instead}"
+    )
