@@ -13,24 +13,25 @@ back-fill):
   reproductive half-life ``ln 2 / -b`` months: the time after the peak for births to
   fall to half. The peak is the month chosen for being the highest, so fitted on the
   births it was chosen from, even births that never fall look as if they fell after it
-  (flat births of 40 families: 94% "decaying", the mean rate's interval above 0). So the
-  fit is *cross-fitted* (:func:`cross_fit`): the family's uploads (below) are split in
-  two halves at random (seeded), each half's peak is found and the other half fitted
-  from it, and ``b`` is the mean of the two slopes: the month that is chosen is not the
-  month that is fitted. A family with fewer than ``min_decay_months``
-  full months from its peak on is ``too few months``;
+  (20 planted ecosystems of 40 families with flat births: the decay claim held in all
+  20). So the fit is *cross-fitted* (:func:`cross_fit`): the family's uploads (below)
+  are split in two halves at random (seeded), each half's peak is found and the other
+  half fitted from it, and ``b`` is the mean of the two slopes: the month that is
+  chosen is not the month that is fitted (the claim then held in 2 of 20). A family
+  with fewer than ``min_decay_months`` full months from its peak on is ``too few
+  months``;
 * **interval**: a bootstrap that resamples the family's *uploads* with replacement (an
   upload: the births one author gave one parent, which come in batches: a quantizer's
   dozen files of one model in a week), splits the resampled uploads in two and refits
-  (:func:`bootstrap_by_cluster`); the percentile
-  interval at ``level``. Births resampled one by one made intervals too narrow where
-  they come in batches: 60 simulated families whose births come in uploads of 10, a
-  half-life of 4 months planted, were covered by 47% of 95% intervals resampling births
-  and by 87% resampling uploads (tests/ecology/test_ecology_stats.py). A replicate
-  that does not decay has an infinite half-life, so a high bound past every finite one
-  is null. The status follows the interval: ``decaying`` when the rate's whole
-  interval lies above 0 (the half-life's high bound finite), ``not decaying`` when it
-  lies at or below 0, ``not shown`` when it holds 0;
+  (:func:`bootstrap_by_cluster`); the percentile interval at ``level``. Births
+  resampled one by one made intervals too narrow where they come in batches: 60
+  simulated families whose births come in uploads of 10, a half-life of 4 months
+  planted, were covered by 47% of 95% intervals resampling births and by 87%
+  resampling uploads (tests/ecology/test_ecology_stats.py). A replicate that does not
+  decay has an infinite half-life, so a high bound past every finite one is null. The
+  status follows the interval: ``decaying`` when the rate's whole interval lies above
+  0 (the half-life's high bound finite), ``not decaying`` when it lies at or below 0,
+  ``not shown`` when it holds 0;
 * **still reproducing**: a birth in the ``active_months`` months before the snapshot
   date.
 
