@@ -26,7 +26,7 @@ back-fill):
   (:func:`bootstrap_by_cluster`); the percentile interval at ``level``. Births
   resampled one by one made intervals too narrow where they come in batches: 60
   simulated families whose births come in uploads of 10, a half-life of 4 months
-  planted, were covered by 47% of 95% intervals resampling births and by 87%
+  planted, were covered by 43% of 95% intervals resampling births and by 93%
   resampling uploads (tests/ecology/test_ecology_stats.py). A replicate that does not
   decay has an infinite half-life, so a high bound past every finite one is null. The
   status follows the interval: ``decaying`` when the rate's whole interval lies above
