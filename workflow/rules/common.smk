@@ -56,7 +56,10 @@ def announce_skipped_previous():
     if config["diff"]["previous"] != "auto" or not workflow.is_main_process:
         return
     notice = skipped_previous(
-        RESULTS, config["snapshot"], config["hub"]["endpoint"], config["diff"]["relations"]
+        RESULTS,
+        config["snapshot"],
+        config["hub"]["endpoint"],
+        config["diff"]["relations"],
     )
     if notice:
         logger.warning(notice)
