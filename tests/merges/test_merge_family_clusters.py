@@ -16,7 +16,8 @@ import polars as pl
 
 from phylohub.findings.build import verdict, with_merges
 from phylohub.merges import inheritance as inh
-from phylohub.merges.pedigree import MIN_FAMILIES, inbreeding_claims
+from phylohub.merges.pedigree import inbreeding_claims
+from phylohub.merges.status import MIN_FAMILIES
 
 FAMILIES = 30
 PER_FAMILY = 10

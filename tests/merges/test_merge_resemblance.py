@@ -14,9 +14,9 @@ import pytest
 
 from phylohub.findings.build import verdict
 from phylohub.hub.synth import SynthConfig
-from phylohub.merges.pedigree import MIN_MERGES
 from phylohub.merges.plots import plot_resemblance
 from phylohub.merges.resemblance import first_parent_claim, resemblance
+from phylohub.merges.status import MIN_MERGES
 from phylohub.similarity.measures import SimilarityOptions, measure_names
 from tests.merge_pedigrees import traced
 

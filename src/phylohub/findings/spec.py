@@ -557,8 +557,8 @@ def _ecology(choices: Choices) -> list[Finding]:
         Finding("ecology_handovers", s, "hand-overs between the top root families (all tasks)",
                 _json(ECOLOGY, "handovers_all")),
         Finding("ecology_handovers_decided", s,
-                "... of them, decided by more than a few births (one-sided binomial p < 0.05"
-                " in the hand-over month)", _json(ECOLOGY, "handovers_all_decided")),
+                "... of them, decided by more than a few births (one-sided binomial p below"
+                " 0.05 in the hand-over month)", _json(ECOLOGY, "handovers_all_decided")),
         Finding("ecology_deaths", s, "models removed since the earlier snapshot (death rate,"
                 " families resampled)", _json(DEATHS, "deaths", "shown"), "text"),
         Finding("ecology_family_deaths", s,

@@ -15,7 +15,7 @@ first-listed parent's family; merges of one family share ancestry and recipes), 
 from the config's ``seed``: inside [0, 1], and not a point where every merge falls one way
 (percentiles of the resamples gave 0 of 6 the interval [0, 0]). Beside each, the
 ``families`` it rests on; a claim on too few families or merges gets no interval
-(:func:`phylohub.merges.pedigree.claim_status`).
+(:func:`phylohub.merges.status.claim_status`).
 Beside each share, the share among the merges where the class can be told apart
 (``possible``: the parents differ for ``first`` and ``other``, the union differs from
 every parent for ``union``).
@@ -34,7 +34,7 @@ import polars as pl
 
 from phylohub.draws import draw_indexes
 from phylohub.hub.plant_merges import OUTCOMES, outcome
-from phylohub.merges.pedigree import claim_status
+from phylohub.merges.status import claim_status
 from phylohub.snapshot.connect import connect_snapshot
 from phylohub.traits.stats import wilson_interval
 
@@ -248,7 +248,7 @@ def first_parent_claim(
     licenses differ and that show one parent's (``first`` or ``other``), the share showing
     the first's less its share were the parent order random (``null_first``), with a
     bootstrap interval resampling families; ``families`` and ``status``
-    (:func:`phylohub.merges.pedigree.claim_status`: no difference or interval unless
+    (:func:`phylohub.merges.status.claim_status`: no difference or interval unless
     ``tested``)."""
     sub = cls.filter(
         (pl.col("trait") == "license")

@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from phylohub.genealogy.lookup import row_index
 from phylohub.merges.kinship import Coancestry, dag_generation
+from phylohub.merges.status import claim_status
 from phylohub.traits.stats import cluster_mean
 
 IntArray = npt.NDArray[np.int64]
@@ -191,23 +192,6 @@ CLAIM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "families": pl.Int64,
     "status": pl.String,
 }
-
-#: Below this many merges of two or more parents, or families of them (clusters:
-#: :func:`merge_clusters`), a claim of the merges stage gets no interval.
-MIN_MERGES = 10
-MIN_FAMILIES = 10
-
-
-def claim_status(merges: int, families: int) -> str:
-    """``tested``, or why a claim gets no interval: ``too few merges`` (below
-    :data:`MIN_MERGES`) or ``too few families`` (below :data:`MIN_FAMILIES`).
-
-    >>> claim_status(91, 40), claim_status(91, 4), claim_status(6, 6)
-    ('tested', 'too few families', 'too few merges')
-    """
-    if merges < MIN_MERGES:
-        return "too few merges"
-    return "too few families" if families < MIN_FAMILIES else "tested"
 
 
 def inbreeding_claims(merges: pl.DataFrame, level: float = 0.95) -> pl.DataFrame:

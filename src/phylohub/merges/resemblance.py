@@ -14,7 +14,7 @@ reads each merge's similarity to its first-listed parent less its mean similarit
 others: 0 in expectation were the order of the parents random, above 0 when the first
 is the closer, below when the others are. Its interval resamples the merges' families
 (:func:`phylohub.merges.pedigree.merge_clusters`); with too few merges or families it
-has none (:func:`phylohub.merges.pedigree.claim_status`).
+has none (:func:`phylohub.merges.status.claim_status`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from phylohub.merges.inheritance import _boot, _num
-from phylohub.merges.pedigree import claim_status
+from phylohub.merges.status import claim_status
 from phylohub.similarity.measures import (
     FittedVocabularies,
     SimilarityOptions,
@@ -155,7 +155,7 @@ def summarize(
     ``others``, ``closest``, ``farthest``, ``finetune``, ``first_closest``, ``null``,
     ``difference`` (first_closest - null) with ``ci_low``/``ci_high`` (a bootstrap
     resampling the merges' families, at ``level``; none unless
-    :func:`phylohub.merges.pedigree.claim_status` is ``tested``)."""
+    :func:`phylohub.merges.status.claim_status` is ``tested``)."""
     out = []
     merge_rows = measured.filter(pl.col("kind") == "merge")
     for k, m in enumerate(measures):
@@ -233,7 +233,7 @@ def first_parent_claim(
     docs): ``merges``, ``families`` (their clusters), mean ``first`` and ``others``,
     ``difference`` = mean of first - others with ``ci_low``/``ci_high`` (percentile
     bootstrap resampling the merges' families, at ``level``) and ``status``
-    (:func:`phylohub.merges.pedigree.claim_status`: no interval unless ``tested``)."""
+    (:func:`phylohub.merges.status.claim_status`: no interval unless ``tested``)."""
     rows = []
     for k, m in enumerate(measures):
         per = per_merge(measured, m)
