@@ -35,7 +35,7 @@ def previous_snapshot(
 
     ``previous`` is ``auto`` (the newest earlier snapshot of the same hub,
     ``endpoint``'s; with ``relations``, the diff's relation set, the newest that holds
-    every file the diff reads: :func:`incomplete_previous`), ``none``, or a snapshot
+    every file the diff reads: :func:`missing_reads`), ``none``, or a snapshot
     name (its ``hub.duckdb`` must exist).
 
     >>> previous_snapshot(Path("/nonexistent"), "demo", "none") is None
@@ -46,7 +46,7 @@ def previous_snapshot(
     if previous == "auto":
         earlier = earlier_snapshots(results, snapshot, endpoint)
         if relations is not None:
-            earlier = [s for s in earlier if incomplete_previous(results, s, relations) is None]
+            earlier = [s for s in earlier if not missing_reads(results, s, relations)]
         return earlier[-1] if earlier else None
     if previous == snapshot:
         raise PhylohubError(f"diff.previous names the snapshot itself ({snapshot!r})")
@@ -83,12 +83,12 @@ def incomplete_previous(results: Path, previous: str, relations: str) -> str | N
     way out names that snapshot's own config: a run under this config would crawl today's
     Hub into the earlier snapshot's folder.
     """
-    named = Snapshot.named(results, previous)
     missing = missing_reads(results, previous, relations)
     if not missing:
         return None
+    folder = Snapshot.named(results, previous).folder
     return (
-        f"the earlier snapshot {previous!r} lacks {', '.join(missing)} (under {named.folder}): "
+        f"the earlier snapshot {previous!r} lacks {', '.join(missing)} (under {folder}): "
         f"make it with that snapshot's own config files (snakemake --configfile ...), or set "
         f"diff.previous to none"
     )
