@@ -205,3 +205,43 @@ def test_a_handover_by_a_birth_or_two_says_so() -> None:
 def test_no_family_is_no_fit() -> None:
     assert cross_fit([], np.random.default_rng(0)).size == 0
     assert bootstrap_by_cluster([], 10, np.random.default_rng(0)).shape == (0, 10)
+
+
+@pytest.mark.parametrize("families", [9, 10])
+def test_reproductive_life_medians_say_too_few_families_below_the_floor(families: int) -> None:
+    """Each headline number of a set's reproductive life carries ``too few families``
+    exactly when it rests on fewer families than ``min_families``, and findings print
+    it before the number: one family below the floor says so, the floor itself does not."""
+    from datetime import datetime
+
+    from phylohub.ecology.tables import summarise
+    from phylohub.findings.build import with_status
+
+    n = families + 2  # two more families measured, without a half-life or a first child
+    life = pl.DataFrame(
+        {
+            "relations": ["no_merge"] * n,
+            "half_life_months": [3.0 + i for i in range(families)] + [None, None],
+            "days_to_first_child": [1.0] * families + [None, None],
+            "status": ["decaying"] * families + ["rising", "rising"],
+            "still_reproducing": [True] * n,
+        }
+    )
+    models = pl.DataFrame(
+        {"born": [datetime(2024, 1, 1)], "backfilled": [False], "relation": ["root"]}
+    )
+    hand = pl.DataFrame({"niche": ["all"], "p_value": [0.5]})
+    spread = pl.DataFrame({"root": ["r"], "age_year": [0], "new_tasks": [0], "tasks": [1]})
+    out = summarise(
+        models, datetime(2025, 1, 1), life, hand, spread, "no_merge", {}, min_families=10
+    )["life"]["no_merge"]
+    few = "too few families"
+    assert out["half_life_families"] == out["first_child_families"] == families
+    assert (
+        out["half_life_status"]
+        == out["first_child_status"]
+        == (few if families < 10 else "measured")
+    )
+    assert out["still_reproducing_status"] == "measured"  # families + 2 >= 10 either way
+    shown = with_status(f"{out['half_life_median']:.3f}", out["half_life_status"])
+    assert shown.startswith(f"{few}: ") == (families < 10), shown

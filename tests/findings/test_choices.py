@@ -119,4 +119,4 @@ def test_a_set_without_a_family_large_enough_is_zero_families(
     assert life["no_merge"]["families"] == 0 and life["no_merge"]["half_life_median"] is None
     by_id = findings_of(root)
     assert by_id["ecology_families"]["shown"] == "0"
-    assert by_id["ecology_half_life"]["shown"] == "n/a"
+    assert by_id["ecology_half_life"]["shown"] == "too few families"  # of none

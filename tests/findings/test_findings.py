@@ -81,6 +81,37 @@ def test_every_number_equals_its_table_cell(tiny_workflow: Path, findings: dict[
     assert checked > 60  # the numbers are there, not n/a
 
 
+def test_a_number_on_too_few_families_says_so(
+    tiny_workflow: Path, findings: dict[str, Any]
+) -> None:
+    """A finding with a status (the ecology's medians) prints it before the number
+    exactly when its status cell is not ``measured``, and that cell says ``too few
+    families`` exactly when the families it rests on are below ``ecology.min_families``."""
+    root = tiny_workflow / "results" / "tiny"
+    config = yaml.safe_load((tiny_workflow / "tiny.yaml").read_text())
+    defaults = yaml.safe_load((PAPER.parents[3] / "config" / "config.yaml").read_text())
+    floor = config.get("ecology", {}).get("min_families", defaults["ecology"]["min_families"])
+    by_id = {f["id"]: f for f in findings["findings"]}
+    counts = {
+        "ecology_half_life": "half_life_families",
+        "ecology_first_child": "first_child_families",
+        "ecology_still_reproducing": "families",
+    }
+    with_status = [f for f in FINDINGS if f.status is not None]
+    assert {f.id for f in with_status} == set(counts)
+    seen = set()
+    for spec in with_status:
+        f = by_id[spec.id]
+        status = _cell(root, spec.status.as_dict())
+        key = list(spec.status.key)
+        families = _cell(root, {"file": spec.status.file, "key": [*key[:-1], counts[spec.id]]})
+        assert (status == "too few families") == (families < floor), (spec.id, families)
+        assert status in ("measured", "too few families"), status
+        assert f["shown"].startswith("too few families") == (status != "measured"), f
+        seen.add(status)
+    assert "too few families" in seen  # the tiny ecosystem has a few families only
+
+
 def test_every_number_is_printed_in_findings_md(
     tiny_workflow: Path, findings: dict[str, Any]
 ) -> None:

@@ -141,7 +141,10 @@ def build_ecology(
     write_parquet(spread, out["spread"])
     write_parquet(entries, out["entries"])
     write_tsv(tests, out["tests"])
-    summary = summarise(models, snapshot, life, hand, spread, succession_set, claim, list(sets))
+    summary = summarise(
+        models, snapshot, life, hand, spread, succession_set, claim, list(sets),
+        settings.min_families,
+    )  # fmt: skip
     write_json(summary, out["summary"])
     log.info("ecology written in %.2f s", time.perf_counter() - start)
     return summary
@@ -166,13 +169,21 @@ def summarise(
     succession_set: str,
     claim: Mapping[str, Any],
     sets: Sequence[str] = (),
+    min_families: int = 10,
 ) -> dict[str, Any]:
     """``summary.json``: births, back-filled models, and per set the reproductive-life
     headline numbers; the hand-overs of niche ``all``; the niche spread.
 
     Every set of ``sets`` (and any in ``life``) has its entry, one without a family of
     ``min_family_models`` models too (0 families, no medians): findings read the
-    succession set's whatever the snapshot holds."""
+    succession set's whatever the snapshot holds. Each headline number of a set has a
+    ``*_status`` beside it: ``measured``, or ``too few families`` where it rests on fewer
+    than ``min_families`` families (``ecology.min_families``, the decay claim's floor),
+    which findings print before the number: a median of three families is no finding."""
+
+    def status(families: int) -> str:
+        return "measured" if families >= min_families else "too few families"
+
     per_set: dict[str, Any] = {}
     names = list(dict.fromkeys([*sets, *life["relations"].unique(maintain_order=True)]))
     for rel in names:
@@ -184,9 +195,12 @@ def summarise(
             "decaying": int((part["status"] == "decaying").sum()),
             "half_life_median": hl.median() if hl.len() else None,
             "half_life_families": hl.len(),
+            "half_life_status": status(hl.len()),
             "days_to_first_child_median": d1.median() if d1.len() else None,
             "first_child_families": d1.len(),
+            "first_child_status": status(d1.len()),
             "still_reproducing_share": part["still_reproducing"].mean() if part.height else None,
+            "still_reproducing_status": status(part.height),
         }
     late = spread.filter(pl.col("age_year") >= 1)
     return {

@@ -108,6 +108,8 @@ class Tables:
             node = self.load(source.file)
             for k in source.key:
                 if not isinstance(node, dict) or k not in node:
+                    if source.optional:
+                        return None  # e.g. a status a file written before it lacks
                     raise PhylohubError(f"findings: {source.file} has no key {list(source.key)}")
                 node = node[k]
             return node
@@ -285,6 +287,20 @@ def null_verdict(
     return f"not shown: {text}, {format_null_p(p, replicates)}"
 
 
+def with_status(shown: str, status: str | None) -> str:
+    """A number as findings show it, after its status where that is not ``measured``
+    (None: no status recorded).
+
+    >>> with_status("4.004", "too few families"), with_status("4.004", "measured")
+    ('too few families: 4.004', '4.004')
+    >>> with_status("n/a", "too few families")
+    'too few families'
+    """
+    if status is None or status == "measured":
+        return shown
+    return status if shown == "n/a" else f"{status}: {shown}"
+
+
 def with_families(row: dict[str, Any], shown: str) -> str:
     """A verdict with the families its test rests on, counted and weighted (Kish's
     effective number, ``effective_families``), or ``too few families`` in its place where
@@ -435,7 +451,10 @@ def collect(
             value = tables.value(f.source, text=f.kind == "text")
             if f.kind != "text":
                 value = _number(value)
-            shown = format_value(value, f.kind)
+            shown = with_status(
+                format_value(value, f.kind),
+                None if f.status is None else tables.value(f.status, text=True),
+            )
         out.append(
             {
                 "id": f.id,

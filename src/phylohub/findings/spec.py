@@ -85,7 +85,7 @@ class Source:
     column: str | None = None
     row: dict[str, Any] = field(default_factory=dict)
     key: tuple[str, ...] = ()
-    optional: bool = False  # no matching row gives no value (n/a), not an error
+    optional: bool = False  # no matching row (or key) gives no value (n/a), not an error
 
     def as_dict(self) -> dict[str, Any]:
         """The locator as findings.json writes it."""
@@ -102,7 +102,8 @@ class Source:
 class Finding:
     """One headline number: ``id``, the section it is printed in, what it is, how to
     show it (int, float, share, ratio, text, chars), where to read it and whether the
-    paper has a figure for it (its id in paper_numbers.yaml, usually the same)."""
+    paper has a figure for it (its id in paper_numbers.yaml, usually the same); with
+    ``status``, where to read whether the data were enough to report it."""
 
     id: str
     section: str
@@ -111,6 +112,10 @@ class Finding:
     kind: str = "int"
     paper: str | None = None
     needs: tuple[str, ...] = ()  # the sets and variants it reads (Choices.missing)
+    # Where the number's status is written (e.g. ``too few families``): printed before
+    # the number unless it is ``measured``; a file written before it had one reads as
+    # measured.
+    status: Source | None = None
 
 
 #: The side of 0 a claim states its difference lies on.
@@ -175,6 +180,11 @@ def _rank(panel: str, rank: int, column: str = "value") -> Source:
 
 def _json(file: str, *key: str) -> Source:
     return Source(file=file, key=key)
+
+
+def _status(file: str, *key: str) -> Source:
+    """A status beside a number in a JSON file; absent in files written before it."""
+    return Source(file=file, key=key, optional=True)
 
 
 OVERVIEW = "summary/overview.tsv"
@@ -543,17 +553,20 @@ def _ecology(choices: Choices) -> list[Finding]:
                 f"{choices.min_family_models:,} models)",
                 _json(ECOLOGY, *life, "families")),
         Finding("ecology_half_life", s, "median reproductive half-life (months)",
-                _json(ECOLOGY, *life, "half_life_median"), "float"),
+                _json(ECOLOGY, *life, "half_life_median"), "float",
+                status=_status(ECOLOGY, *life, "half_life_status")),
         Finding("ecology_half_life_families", s,
                 "... families it is the median of (births decaying, enough months)",
                 _json(ECOLOGY, *life, "half_life_families")),
         Finding("ecology_first_child", s, "median days from a root's birth to its first child",
-                _json(ECOLOGY, *life, "days_to_first_child_median"), "float"),
+                _json(ECOLOGY, *life, "days_to_first_child_median"), "float",
+                status=_status(ECOLOGY, *life, "first_child_status")),
         Finding("ecology_first_child_families", s,
                 "... families it is the median of (root and first child dated)",
                 _json(ECOLOGY, *life, "first_child_families")),
         Finding("ecology_still_reproducing", s, "share of families still reproducing",
-                _json(ECOLOGY, *life, "still_reproducing_share"), "share"),
+                _json(ECOLOGY, *life, "still_reproducing_share"), "share",
+                status=_status(ECOLOGY, *life, "still_reproducing_status")),
         Finding("ecology_handovers", s, "hand-overs between the top root families (all tasks)",
                 _json(ECOLOGY, "handovers_all")),
         Finding("ecology_handovers_decided", s,
