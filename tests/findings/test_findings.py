@@ -112,6 +112,22 @@ def test_a_number_on_too_few_families_says_so(
     assert "too few families" in seen  # the tiny ecosystem has a few families only
 
 
+def test_a_top_value_share_prints_its_count_and_whole(
+    tiny_workflow: Path, findings: dict[str, Any]
+) -> None:
+    """The ecosystem's top-value shares say what they are shares of: "(n of N)", the
+    value's count and the whole, read back from their cells; and n / N is the share."""
+    root = tiny_workflow / "results" / "tiny"
+    by_id = {f["id"]: f for f in findings["findings"]}
+    with_counts = [f for f in FINDINGS if f.counts is not None]
+    assert len(with_counts) >= 5
+    for spec in with_counts:
+        f = by_id[spec.id]
+        count, whole = (int(_cell(root, c.as_dict())) for c in spec.counts)
+        assert f["shown"].endswith(f" ({count:,} of {whole:,})"), f
+        assert f["value"] == pytest.approx(count / whole, abs=5e-7), f
+
+
 def test_every_number_is_printed_in_findings_md(
     tiny_workflow: Path, findings: dict[str, Any]
 ) -> None:

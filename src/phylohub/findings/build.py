@@ -455,6 +455,10 @@ def collect(
                 format_value(value, f.kind),
                 None if f.status is None else tables.value(f.status, text=True),
             )
+            if f.counts is not None and value is not None:
+                count, whole = (_number(tables.value(c)) for c in f.counts)
+                if count is not None and whole is not None:
+                    shown += f" ({round(count):,} of {round(whole):,})"
         out.append(
             {
                 "id": f.id,

@@ -103,7 +103,8 @@ class Finding:
     """One headline number: ``id``, the section it is printed in, what it is, how to
     show it (int, float, share, ratio, text, chars), where to read it and whether the
     paper has a figure for it (its id in paper_numbers.yaml, usually the same); with
-    ``status``, where to read whether the data were enough to report it."""
+    ``status``, where to read whether the data were enough to report it; with
+    ``counts``, where to read the count and the whole a share is of."""
 
     id: str
     section: str
@@ -116,6 +117,8 @@ class Finding:
     # the number unless it is ``measured``; a file written before it had one reads as
     # measured.
     status: Source | None = None
+    # Where the count and the whole of a share are: printed after it, "(n of N)".
+    counts: tuple[Source, Source] | None = None
 
 
 #: The side of 0 a claim states its difference lies on.
@@ -182,6 +185,11 @@ def _json(file: str, *key: str) -> Source:
     return Source(file=file, key=key)
 
 
+def _of(panel: str, rank: int) -> tuple[Source, Source]:
+    """The count and the whole of a value's share in distributions.tsv."""
+    return _rank(panel, rank, "count"), _rank(panel, rank, "denominator")
+
+
 def _status(file: str, *key: str) -> Source:
     """A status beside a number in a JSON file; absent in files written before it."""
     return Source(file=file, key=key, optional=True)
@@ -244,24 +252,29 @@ def _ecosystem() -> list[Finding]:
         Finding("top_license", s, "most common license",
                 _rank("licenses", 1), "text", "top_license"),
         Finding("top_license_share", s, "its share of licensed models",
-                _rank("licenses", 1, "share"), "share"),
+                _rank("licenses", 1, "share"), "share",
+                counts=_of("licenses", 1)),
         Finding("top_task", s, "most common task",
                 _rank("tasks", 1), "text", "top_task"),
         Finding("top_task_share", s, "its share of models with a task",
-                _rank("tasks", 1, "share"), "share", "top_task_share"),
+                _rank("tasks", 1, "share"), "share", "top_task_share",
+                counts=_of("tasks", 1)),
         Finding("top_language", s, "most common language",
                 _rank("languages", 1), "text", "top_language"),
         Finding("top_language_share", s, "its share of models listing a language",
-                _rank("languages", 1, "share"), "share", "top_language_share"),
+                _rank("languages", 1, "share"), "share", "top_language_share",
+                counts=_of("languages", 1)),
         Finding("second_language", s, "second language",
                 _rank("languages", 2), "text"),
         Finding("second_language_share", s, "its share of models listing a language",
                 _rank("languages", 2, "share"), "share",
-                "second_language_share"),
+                "second_language_share",
+                counts=_of("languages", 2)),
         Finding("top_library", s, "most common library",
                 _rank("libraries", 1), "text", "top_library"),
         Finding("top_library_share", s, "its share of models with a library",
-                _rank("libraries", 1, "share"), "share", "top_library_share"),
+                _rank("libraries", 1, "share"), "share", "top_library_share",
+                counts=_of("libraries", 1)),
         Finding("top_parent", s, "model with the most children",
                 _rank("children", 1), "text", "top_parent"),
         Finding("top_parent_children", s, "its children",
