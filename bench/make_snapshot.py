@@ -60,6 +60,7 @@ from phylohub.crawl.schema import CARD_ENCODINGS, CARD_SCHEMA, LISTING_SCHEMA
 from phylohub.hub.cards import card_bytes
 from phylohub.hub.replica.entries import LIST_DEFAULT, LIST_FULL, entry_sql
 from phylohub.hub.synth import SynthConfig, generate, is_current
+from phylohub.layout import listing_time
 from phylohub.snapshot import build_snapshot
 
 #: The crawl's listing order and the properties of ``full=true&config=true&cardData=true``
@@ -96,8 +97,10 @@ def write_listing(store: Path, out: Path, page_size: int, pages_per_part: int) -
     con.close()
     pages = -(-index // page_size)
     # rendered from a synthetic store: the replica's hub (phylohub.layout.earlier_listed
-    # never pairs it with a snapshot of the real Hub)
-    manifest = {"models": index, "pages": pages, "parts": parts, "endpoint": "http://127.0.0.1"}
+    # never pairs it with a snapshot of the real Hub), listed now (what orders it among
+    # the snapshots beside it)
+    manifest = {"models": index, "pages": pages, "parts": parts, "endpoint": "http://127.0.0.1",
+                "listed_at": listing_time(datetime.now(UTC))}  # fmt: skip
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return index
 

@@ -18,10 +18,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-__all__ = ["RESULTS", "Snapshot", "earlier_listed", "hub_host", "snapshots_under"]
+__all__ = [
+    "RESULTS",
+    "Snapshot",
+    "earlier_listed",
+    "hub_host",
+    "listing_time",
+    "snapshots_under",
+]
 
 #: The folder that holds one folder per snapshot (relative to the working directory,
 #: as the rules' paths are).
@@ -67,8 +75,25 @@ class Snapshot:
         return self.file(f"genealogy/{relations}")
 
     def listed_at(self) -> float:
-        """When the listing finished (the manifest's mtime); infinity before it has."""
-        return self.manifest.stat().st_mtime if self.manifest.is_file() else float("inf")
+        """When the listing finished, in seconds since the epoch: the time its manifest
+        records (``listed_at``, :func:`listing_time`), which a copy or a restore of the
+        folder keeps; the manifest's mtime for a manifest written before manifests
+        recorded it (or one that cannot be read); infinity before the listing has
+        finished."""
+        if not self.manifest.is_file():
+            return float("inf")
+        try:
+            recorded = json.loads(self.manifest.read_text()).get("listed_at")
+        except (OSError, ValueError, AttributeError):
+            recorded = None
+        if isinstance(recorded, str):
+            try:
+                when = datetime.fromisoformat(recorded)
+            except ValueError:
+                pass  # not a time: as if not recorded
+            else:
+                return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+        return self.manifest.stat().st_mtime
 
     def listed_from(self) -> str | None:
         """The host the listing was crawled from (:func:`hub_host` of the endpoint its
@@ -79,6 +104,16 @@ class Snapshot:
         except (OSError, ValueError, AttributeError):
             return None
         return hub_host(endpoint) if isinstance(endpoint, str) else None
+
+
+def listing_time(when: datetime) -> str:
+    """A listing's ``listed_at``, as its manifest records it: UTC, to the millisecond (two
+    listings of a small hub can finish within a second of each other).
+
+    >>> listing_time(datetime(2026, 12, 7, 22, 10, 3, 123456, tzinfo=UTC))
+    '2026-12-07T22:10:03.123Z'
+    """
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def hub_host(endpoint: str) -> str:

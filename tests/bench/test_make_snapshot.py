@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,8 @@ def test_direct_snapshot_equals_the_crawled_one(tmp_path: Path) -> None:
         check=True, cwd=ROOT, capture_output=True, timeout=300,
     )  # fmt: skip
     assert (out / "crawl" / "cards" / "0.stats.json").is_file()
+    manifest = json.loads((out / "crawl" / "listing" / "manifest.json").read_text())
+    assert manifest["listed_at"].endswith("Z")  # what orders it among other snapshots
     con = duckdb.connect(str(crawled), read_only=True)
     con.execute(f"ATTACH '{out / 'hub.duckdb'}' AS direct (READ_ONLY)")
     for table, columns in (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,46 @@ def test_auto_never_pairs_a_snapshot_of_the_hub_with_the_demos_replica(tmp_path:
     assert find_previous_cards(tmp_path, "next") == [
         str(tmp_path / "2026-12-01/crawl/cards/0.parquet")
     ]
+
+
+def test_the_recorded_listing_time_orders_snapshots_whatever_their_files_mtimes(
+    tmp_path: Path,
+) -> None:
+    """A copy or a restore of ``results/`` (cp without -p, an unpacked archive) gives the
+    manifests new mtimes, in any order: the time each manifest records decides which
+    snapshot is earlier; one written before manifests recorded it is ordered by its mtime."""
+    from phylohub.crawl.listing import ListingResult, write_manifest
+    from phylohub.layout import Snapshot, earlier_listed, listing_time
+
+    for name, listed, copied in [("jan", 1_000, 3_000), ("feb", 2_000, 2_000),
+                                 ("mar", 3_000, 1_000)]:  # fmt: skip
+        snapshot(tmp_path, name, copied)
+        manifest = tmp_path / name / "crawl" / "listing" / "manifest.json"
+        at = listing_time(datetime.fromtimestamp(listed, UTC))
+        manifest.write_text(json.dumps({"models": 10, "listed_at": at}))
+        os.utime(manifest, (copied, copied))
+    assert [s.name for s in earlier_listed(tmp_path, "new", None)] == ["jan", "feb", "mar"]
+    assert find_previous_cards(tmp_path, "new") == [str(tmp_path / "mar/crawl/cards/0.parquet")]
+    assert find_previous_cards(tmp_path, "feb") == [str(tmp_path / "jan/crawl/cards/0.parquet")]
+    assert find_previous_cards(tmp_path, "jan") == []
+    assert expected_models(tmp_path, "new") == ("mar", 10)
+    # a manifest without the record (or one that cannot be read): its mtime, as before
+    listed_from(tmp_path, "old", 1_500, None)
+    snapshot(tmp_path, "damaged", 2_500)
+    (tmp_path / "damaged" / "crawl" / "listing" / "manifest.json").write_text("{")
+    os.utime(tmp_path / "damaged" / "crawl" / "listing" / "manifest.json", (2_500, 2_500))
+    assert [s.name for s in earlier_listed(tmp_path, "new", None)] == [
+        "jan", "old", "feb", "damaged", "mar"
+    ]  # fmt: skip
+    # the crawl's own manifest records the time it was written, to the millisecond
+    listing = tmp_path / "crawled" / "crawl" / "listing"
+    listing.mkdir(parents=True)
+    before = datetime.now(UTC).timestamp()
+    write_manifest(listing / "manifest.json", ListingResult(0, 0, 0, 0.0), "http://127.0.0.1:1")
+    os.utime(listing / "manifest.json", (500, 500))  # copied: an mtime before them all
+    listed = Snapshot.named(tmp_path, "crawled").listed_at()
+    assert before - 0.001 <= listed <= datetime.now(UTC).timestamp()
+    assert [s.name for s in earlier_listed(tmp_path, "crawled", None)][-1] == "mar"
 
 
 def test_a_finished_shard_keeps_the_choice_it_was_crawled_with(tmp_path: Path) -> None:

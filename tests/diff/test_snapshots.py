@@ -59,3 +59,22 @@ def test_a_diff_and_a_time_series_keep_to_the_snapshots_of_one_hub(tmp_path: Pat
     assert previous_snapshot(tmp_path, "demo-day30", "auto", "http://127.0.0.1:1") == "demo"
     assert earlier_snapshots(tmp_path, "demo-day30", hub) == ["demo"]  # its record decides
     assert previous_snapshot(tmp_path, "demo", "auto", replica) is None
+
+
+def test_the_diff_pairs_snapshots_by_their_recorded_listing_times(tmp_path: Path) -> None:
+    """After a copy that gave the older snapshot the newer mtime, the diff still compares
+    the newer with the older, never the other way round; a manifest written before
+    manifests recorded the time is ordered by its mtime."""
+    for name, listed, copied in [("nov", "2026-11-01T08:00:00.000Z", 2000),
+                                 ("dec", "2026-12-01T08:00:00.000Z", 1000)]:  # fmt: skip
+        make_snapshot(tmp_path, name, copied)
+        manifest = tmp_path / name / "crawl" / "listing" / "manifest.json"
+        manifest.write_text(json.dumps({"listed_at": listed}))
+        os.utime(manifest, (copied, copied))
+    assert previous_snapshot(tmp_path, "dec") == "nov"
+    assert previous_snapshot(tmp_path, "nov") is None
+    assert earlier_snapshots(tmp_path, "jan") == ["nov", "dec"]
+    # 2026-11-15, unrecorded: between the two by its mtime
+    make_snapshot(tmp_path, "old", 1_794_700_800)
+    assert earlier_snapshots(tmp_path, "dec") == ["nov", "old"]
+    assert previous_snapshot(tmp_path, "jan", "auto") == "dec"

@@ -26,6 +26,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -38,6 +39,7 @@ from phylohub.crawl.lock import hold_lock
 from phylohub.crawl.progress import PROGRESS_FILE, Progress
 from phylohub.crawl.schema import LISTING_SCHEMA
 from phylohub.errors import PhylohubError
+from phylohub.layout import listing_time
 
 log = logging.getLogger(__name__)
 
@@ -221,9 +223,10 @@ def without_credentials(endpoint: str) -> str:
 
 
 def write_manifest(path: Path, result: ListingResult, endpoint: str) -> None:
-    """The listing's manifest: its parts and counts (the rule's declared output), and the
+    """The listing's manifest: its parts and counts (the rule's declared output), the
     hub ``endpoint`` it was listed from (so that snapshots of different hubs are never
-    paired, :func:`phylohub.layout.earlier_listed`)."""
+    paired, :func:`phylohub.layout.earlier_listed`) and when it finished (``listed_at``,
+    which orders the snapshots whatever a copy does to the file's mtime)."""
     parts = sorted(p.name for p in path.parent.glob("part-*.parquet"))
     if len(parts) != result.parts:
         raise PhylohubError(
@@ -233,5 +236,6 @@ def write_manifest(path: Path, result: ListingResult, endpoint: str) -> None:
     if rows != result.models:
         raise PhylohubError(f"listing parts hold {rows} models, the checkpoint {result.models}")
     manifest = {"models": result.models, "pages": result.pages, "parts": parts,
-                "endpoint": without_credentials(endpoint)}  # fmt: skip
+                "endpoint": without_credentials(endpoint),
+                "listed_at": listing_time(datetime.now(UTC))}  # fmt: skip
     _atomic_write_text(path, json.dumps(manifest, indent=1) + "\n")
