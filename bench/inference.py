@@ -4,6 +4,7 @@
     .venv/bin/python bench/inference.py --compare DIR_A DIR_B   # the tables, row for row
     .venv/bin/python bench/inference.py --planted [--models 20000] [--seed 11]
     .venv/bin/python bench/inference.py --planted --calibrate   # rewrites phylohub/data
+    .venv/bin/python bench/inference.py --planted --held-out [--seeds 12 13 14 15 16]
 
 With a snapshot folder (holding ``hub.duckdb``, e.g. the benchmarks' ``synth-1860000``)
 it runs :func:`phylohub.inference.stage.infer_edges` as rule ``infer_kin`` does, on
@@ -14,7 +15,12 @@ table and row for row. With ``--planted`` it builds a snapshot of an ecosystem w
 knobs (hidden edges and decoys, ``config/demo.yaml``), infers on it with the config
 signal known (the store's ``model_type``) and unknown, and prints precision and recall
 per signal and combined against the planted truth; ``--calibrate`` also writes the
-calibration and the measured precision/recall into ``src/phylohub/data``.
+calibration and the measured precision/recall into ``src/phylohub/data``. With
+``--held-out`` it checks the shipped calibration out of sample instead: on an ecosystem of
+the same knobs at each of ``seeds`` (never the calibration's), config known and unknown,
+it prints :func:`phylohub.inference.calibration.confidence_bands` (per decile of
+confidence the stated confidence against the precision measured, with its interval
+clustered by parent), per seed and pooled over the seeds.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import yaml
@@ -36,7 +43,11 @@ sys.path.insert(0, str(ROOT))
 
 from phylohub.hub.synth import SynthConfig  # noqa: E402
 from phylohub.inference.calibration import (  # noqa: E402
+    CALIBRATION_MODELS,
+    CALIBRATION_SEED,
     calibrate,
+    confidence_bands,
+    load_calibration,
     mark_truth,
     precision_recall,
     store_model_types,
@@ -55,7 +66,7 @@ from phylohub.inference.stage import (  # noqa: E402
 from phylohub.snapshot import connect_snapshot  # noqa: E402
 
 
-def demo_knobs() -> dict[str, float | bool]:
+def demo_knobs() -> dict[str, Any]:
     """The kin knobs of ``config/demo.yaml`` and its config plant (the listing's
     ``model_type``, which the config signal reads)."""
     synth = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())["replica"]["synth"]
@@ -84,6 +95,53 @@ def planted(models: int, seed: int, folder: Path, write: bool, min_confidence: f
         calibration = pl.concat(tables[::-1]).unique("combo", keep="first").sort("combo")
         write_measurement(calibration, pl.concat(measured), ROOT / "src" / "phylohub" / "data")
         print("wrote the calibration to src/phylohub/data")
+
+
+#: What each status of a band of :func:`confidence_bands` means, for the printout.
+VERDICTS = {
+    "within": "the stated confidence is inside the precision's interval",
+    "under-confident": "stated below the interval: conservative",
+    "over-confident": "stated above the interval: the edges are worse than they say",
+}
+
+
+def held_out(models: int, seeds: list[int], folder: Path) -> None:
+    """Check the shipped calibration on ecosystems of the demo's kin knobs at ``seeds``
+    (other than the calibration's): the band table of each seed and config state, then
+    pooled over the seeds (clusters: a seed's parent)."""
+    calibration = load_calibration()
+    pooled: dict[str, list[pl.DataFrame]] = {"config known": [], "config unknown": []}
+    from tests.pipeline import snapshot_of
+
+    for seed in seeds:
+        eco = folder / f"seed-{seed}"
+        db = snapshot_of(SynthConfig(n_models=models, seed=seed, **demo_knobs()), eco)
+        store = eco / "eco" / "hub.sqlite"
+        truth, _ = truth_of(store)
+        for label, model_type in (("config known", store_model_types(store)),
+                                  ("config unknown", None)):  # fmt: skip
+            con = connect_snapshot(db, card_texts=True)
+            selected = select_edges(con, model_type)
+            con.close()
+            marked = with_confidence(mark_truth(selected, truth), calibration)
+            pooled[label].append(marked.with_columns(ecosystem=pl.lit(seed)))
+            print_bands(f"{models:,} models, seed {seed}, {label}", confidence_bands(marked))
+    if len(seeds) > 1:
+        for label, parts in pooled.items():
+            title = f"{models:,} models, seeds {', '.join(map(str, seeds))} pooled, {label}"
+            print_bands(title, confidence_bands(pl.concat(parts, how="diagonal_relaxed")))
+
+
+def print_bands(title: str, bands: pl.DataFrame) -> None:
+    """A band table under its title, and a line per band that has a verdict."""
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=160, float_precision=3):
+        print(f"{title}: {bands['edges'].sum():,} new edges\n{bands}")
+    for row in bands.iter_rows(named=True):
+        if row["status"] in VERDICTS:
+            print(f"  {row['band']}: stated {row['mean_confidence']:.3f}, precision "
+                  f"{row['precision']:.3f} [{row['precision_low']:.3f}, "
+                  f"{row['precision_high']:.3f}]: {row['status']} "
+                  f"({VERDICTS[row['status']]})")  # fmt: skip
 
 
 def scale(folder: Path, threads: int, memory_mb: int) -> None:
@@ -170,13 +228,24 @@ def main() -> None:
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("DIR_A", "DIR_B"))
     parser.add_argument("--planted", action="store_true")
     parser.add_argument("--calibrate", action="store_true")
-    parser.add_argument("--models", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--held-out", action="store_true",
+                        help="check the calibration on other seeds than its own")  # fmt: skip
+    parser.add_argument("--models", type=int, default=CALIBRATION_MODELS)
+    parser.add_argument("--seed", type=int, default=CALIBRATION_SEED)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[12, 13, 14, 15, 16],
+                        help="the held-out check's seeds")  # fmt: skip
     parser.add_argument("--min-confidence", type=float, default=0.8)
     args = parser.parse_args()
     if args.compare:
         sys.exit(0 if compare(*args.compare) else 1)
-    if args.planted:
+    if args.held_out:
+        if not args.planted or args.calibrate:
+            parser.error("--held-out goes with --planted and without --calibrate")
+        if CALIBRATION_SEED in args.seeds:
+            parser.error(f"seed {CALIBRATION_SEED} is the calibration's: not held out")
+        with tempfile.TemporaryDirectory() as tmp:
+            held_out(args.models, args.seeds, Path(tmp))
+    elif args.planted:
         with tempfile.TemporaryDirectory() as tmp:
             planted(args.models, args.seed, Path(tmp), args.calibrate, args.min_confidence)
     elif args.snapshot is not None and args.out is not None:

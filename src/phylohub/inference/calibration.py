@@ -15,6 +15,11 @@ combined (the edges at or above a minimum confidence) against the hidden edges, 
 with Wilson's interval clustered by parent (the edges one parent's children give are not
 independent: a trainer named in one template card is right or wrong for every child
 that copies it).
+
+Held out: :func:`confidence_bands` compares, band by band of calibrated confidence, the
+confidence an edge states with the precision measured on ecosystems drawn at other seeds
+than the calibration's (``bench/inference.py --planted --held-out``), with the same
+interval clustered by parent; a band on too few edges or parents gets no verdict.
 """
 
 from __future__ import annotations
@@ -32,6 +37,17 @@ from phylohub.inference.signals import SIGNALS
 CALIBRATION = "kin_calibration.tsv"
 #: Edges a combination needs on the planted ecosystem to count as calibrated.
 MIN_EDGES = 5
+#: The ecosystem the shipped calibration was made on (``bench/inference.py --planted
+#: --calibrate``'s defaults): a held-out check draws other seeds.
+CALIBRATION_SEED = 11
+CALIBRATION_MODELS = 20_000
+#: Bands of calibrated confidence: deciles, left-closed, the last holding 1 (the bins of
+#: the edges figure, :data:`phylohub.inference.plots.BINS`).
+BANDS = 10
+#: Below this many edges, or parents of them (the clusters of the interval), a band of
+#: :func:`confidence_bands` gets no verdict.
+MIN_BAND_EDGES = 10
+MIN_BAND_PARENTS = 10
 
 
 def load_calibration(path: Path | None = None) -> pl.DataFrame:
@@ -162,3 +178,72 @@ def precision_recall(
         "signal", "edges", "true", "precision", "recall", "precision_low", "precision_high",
         "recall_low", "recall_high",
     )  # fmt: skip
+
+
+def band_status(mean_confidence: float, low: float, high: float) -> str:
+    """Where a band's stated confidence lies against its measured precision's interval:
+    ``within``, ``under-confident`` (below it: conservative) or ``over-confident`` (above
+    it: the edges are worse than they say).
+
+    >>> band_status(0.86, 0.93, 0.99), band_status(0.95, 0.93, 0.99)
+    ('under-confident', 'within')
+    >>> band_status(0.95, 0.6, 0.8)
+    'over-confident'
+    """
+    if mean_confidence > high:
+        return "over-confident"
+    return "under-confident" if mean_confidence < low else "within"
+
+
+def confidence_bands(
+    marked: pl.DataFrame,
+    level: float = 0.95,
+    min_edges: int = MIN_BAND_EDGES,
+    min_parents: int = MIN_BAND_PARENTS,
+) -> pl.DataFrame:
+    """The calibration checked band by band: the uncovered edges of ``marked`` (selected
+    edges with their ``confidence`` and a boolean ``true``, :func:`mark_truth`) by decile
+    of confidence (:data:`BANDS`), each band's edges, parents, true ones, mean confidence
+    (what the edges state), precision (the share true) with Wilson's interval at
+    ``level`` clustered by parent (as :func:`precision_recall`; by ecosystem and parent
+    when ``marked`` has an ``ecosystem`` column, edges of several seeds pooled), and its
+    ``status``: :func:`band_status`'s verdict, or ``too few edges`` (below ``min_edges``)
+    or ``too few parents`` (below ``min_parents``) in its place. Every band is a row, an
+    empty one with 0 edges and no numbers.
+    """
+    from phylohub.traits.stats import cluster_mean
+
+    new = marked.filter(~pl.col("covered"))
+    parent = pl.col("parent").str.to_lowercase()
+    if "ecosystem" in new.columns:
+        parent = pl.col("ecosystem").cast(pl.String) + pl.lit(" ") + parent
+    new = new.with_columns(
+        band=(pl.col("confidence") * BANDS).round(9).floor().clip(0, BANDS - 1).cast(pl.Int64),
+        cluster=parent,
+    )
+    rows = []
+    for band in range(BANDS):
+        part = new.filter(pl.col("band") == band)
+        edges, parents = part.height, part["cluster"].n_unique()
+        stated = part["confidence"].cast(pl.Float64).to_numpy()  # what each edge says
+        true = part["true"].cast(pl.Float64).to_numpy()
+        row: dict[str, object] = {
+            "band": f"{band / BANDS:.1f}-{(band + 1) / BANDS:.1f}", "edges": edges,
+            "parents": parents, "true": int(true.sum()),
+            "mean_confidence": float(stated.mean()) if edges else None,
+            "precision": float(true.mean()) if edges else None,
+        }  # fmt: skip
+        if edges < min_edges:
+            row["status"] = "too few edges"
+        elif parents < max(2, min_parents):  # one cluster has no interval
+            row["status"] = "too few parents"
+        else:
+            est = cluster_mean(true, part["cluster"].to_numpy(), level, share=True)
+            row.update(precision_low=est.low, precision_high=est.high,
+                       status=band_status(float(stated.mean()), est.low, est.high))  # fmt: skip
+        rows.append(row)
+    schema = {"band": pl.String, "edges": pl.Int64, "parents": pl.Int64, "true": pl.Int64,
+              **dict.fromkeys(("mean_confidence", "precision", "precision_low",
+                               "precision_high"), pl.Float64),
+              "status": pl.String}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema)
