@@ -137,3 +137,22 @@ def test_stage_writes_its_tables_and_reads_the_snapshot_config(
     row = edges.filter(pl.col("signals").list.contains("card_quantizer")).row(0, named=True)
     assert any(e.startswith("card_quantizer=") for e in row["evidence"])
     assert row["relation"] == "quantized"
+
+
+def test_a_calibration_passed_in_is_the_one_used(planted: Path) -> None:
+    """``infer_edges(..., calibration=table)`` confides in that table, not the shipped
+    one: the same edges, every calibrated one at the table's single confidence."""
+    from phylohub.inference.calibration import load_calibration
+
+    flat = load_calibration().with_columns(confidence=pl.lit(0.123))
+    shipped = _infer(planted / "hub.duckdb", None)
+    con = connect_snapshot(planted / "hub.duckdb", card_texts=True)
+    try:
+        passed = infer_edges(con, calibration=flat)
+    finally:
+        con.close()
+    assert passed.select("child", "parent").equals(shipped.select("child", "parent"))
+    calibrated = passed.filter(pl.col("calibrated"))
+    assert calibrated.height > 0
+    assert (calibrated["confidence"] == 0.123).all()
+    assert not (shipped.filter(pl.col("calibrated"))["confidence"] == 0.123).any()

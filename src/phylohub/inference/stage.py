@@ -53,7 +53,8 @@ def infer_edges(
 ) -> pl.DataFrame:
     """The inferred edges of a snapshot (columns :data:`COLUMNS`), one parent per child
     (every mergekit parent of a merge), with a calibrated confidence."""
-    selected = with_confidence(select_edges(con, model_type), calibration or load_calibration())
+    table = load_calibration() if calibration is None else calibration
+    selected = with_confidence(select_edges(con, model_type), table)
     return selected.rename({"listed": "parent_in_snapshot"}).select(COLUMNS)
 
 
