@@ -5,6 +5,7 @@ on every row, on bootstrap draws of families like the Hub's."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from phylohub.ecology import life as li
 
@@ -65,3 +66,21 @@ def test_the_fit_of_no_rows_and_of_empty_rows() -> None:
     assert li.fit_decay(empty, np.zeros(0, dtype=np.int64)).shape == (0,)
     zeros = np.zeros((5, 12))
     assert (li.fit_decay(zeros, np.zeros(5, dtype=np.int64)) == 0).all()
+
+
+@pytest.mark.parametrize("months", [5, 8, 13, 37, 71, 128, 130])
+def test_the_fit_over_each_row_s_last_months_equals_the_fit_over_all_of_them(
+    months: int,
+) -> None:
+    """Rows fitted from the block of 8 months their start falls in: the slopes are those
+    of the fit over every month, to the bit, whatever the number of months (below 8 and
+    above 128 every month is fitted), for starts at the peak, at 0 and near the end."""
+    counts = _draws(families=150, months=months, replicates=8, seed=months)
+    peak = np.argmax(counts, axis=1).astype(np.int64)
+    rng = np.random.default_rng(months)
+    for start in (peak, np.zeros_like(peak), rng.integers(0, months, peak.size)):
+        got = li.fit_decay(counts, start)
+        want = li.fit_decay_plain(counts, start)
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))
+    # rows are fitted in windows wherever a row may skip a whole block of 8 months
+    assert (len(li._windows(peak, months)) > 1) == (16 <= months <= 128)
