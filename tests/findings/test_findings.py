@@ -316,3 +316,25 @@ def test_a_label_is_said_twice_only_by_a_row_that_reads_with_the_one_before() ->
         if f.label in seen and not f.label.startswith(("...", "its ")):
             raise AssertionError(f"{f.id} repeats the label of {seen[f.label]}: {f.label!r}")
         seen.setdefault(f.label, f.id)
+
+
+@pytest.mark.parametrize("families", [3, 9, 10, 40])
+def test_a_summary_written_before_the_status_takes_it_from_its_families(
+    tmp_path: Path, families: int
+) -> None:
+    """An ecology summary.json without ``*_status`` (written by the code before it): the
+    status follows the families the number rests on and ``ecology.min_families``, both
+    ways; a status the file holds is taken as it is."""
+    from phylohub.findings.build import _status
+    from phylohub.findings.spec import Choices
+
+    life = {"half_life_median": 4.0, "half_life_families": families}
+    (tmp_path / "ecology").mkdir()
+    path = tmp_path / "ecology" / "summary.json"
+    path.write_text(json.dumps({"life": {"no_merge": life}}))
+    spec = next(f for f in FINDINGS if f.id == "ecology_half_life")
+    choices = Choices(min_families=10)
+    expected = "too few families" if families < 10 else "measured"
+    assert _status(Tables(tmp_path), spec, choices) == expected
+    path.write_text(json.dumps({"life": {"no_merge": {**life, "half_life_status": "x"}}}))
+    assert _status(Tables(tmp_path), spec, choices) == "x"

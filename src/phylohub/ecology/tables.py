@@ -143,7 +143,7 @@ def build_ecology(
     write_tsv(tests, out["tests"])
     summary = summarise(
         models, snapshot, life, hand, spread, succession_set, claim, list(sets),
-        settings.min_families,
+        min_families=settings.min_families,
     )  # fmt: skip
     write_json(summary, out["summary"])
     log.info("ecology written in %.2f s", time.perf_counter() - start)
@@ -169,7 +169,8 @@ def summarise(
     succession_set: str,
     claim: Mapping[str, Any],
     sets: Sequence[str] = (),
-    min_families: int = 10,
+    *,
+    min_families: int,
 ) -> dict[str, Any]:
     """``summary.json``: births, back-filled models, and per set the reproductive-life
     headline numbers; the hand-overs of niche ``all``; the niche spread.

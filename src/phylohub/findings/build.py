@@ -28,6 +28,7 @@ from phylohub.findings.spec import (
     NULL_CLAIMS,
     Choices,
     Claim,
+    Finding,
     NullClaim,
     Source,
     findings,
@@ -287,6 +288,19 @@ def null_verdict(
     return f"not shown: {text}, {format_null_p(p, replicates)}"
 
 
+def _status(tables: Tables, f: Finding, choices: Choices) -> str | None:
+    """A finding's status (None: it has none): its cell, or for a file written before
+    the cell, from the families the number rests on and ``choices.min_families``."""
+    if f.status is None:
+        return None
+    status = tables.value(f.status, text=True)
+    if status is None and f.families is not None:
+        families = _number(tables.value(f.families))
+        few = families is not None and families < choices.min_families
+        status = "too few families" if few else "measured"
+    return None if status is None else str(status)
+
+
 def with_status(shown: str, status: str | None) -> str:
     """A number as findings show it, after its status where that is not ``measured``
     (None: no status recorded).
@@ -451,10 +465,7 @@ def collect(
             value = tables.value(f.source, text=f.kind == "text")
             if f.kind != "text":
                 value = _number(value)
-            shown = with_status(
-                format_value(value, f.kind),
-                None if f.status is None else tables.value(f.status, text=True),
-            )
+            shown = with_status(format_value(value, f.kind), _status(tables, f, choices))
             if f.counts is not None and value is not None:
                 count, whole = (_number(tables.value(c)) for c in f.counts)
                 if count is not None and whole is not None:
@@ -468,6 +479,12 @@ def collect(
                 "shown": shown,
                 "source": f.source.as_dict(),
                 "paper": _paper(f.paper),
+                **({"status_source": f.status.as_dict()} if f.status is not None else {}),
+                **(
+                    {"counts_source": [c.as_dict() for c in f.counts]}
+                    if f.counts is not None
+                    else {}
+                ),
             }
         )
     out += [_claim(tables, c, choices) for c in CLAIMS]

@@ -30,7 +30,8 @@ class Choices:
     reported (``ecology.succession_relations``), the least size of those families
     (``ecology.min_family_models``, for the label) and the set whose family deaths are
     reported (``diff.relations``), and the fewest parents a thinning claim rests on
-    (``traits.min_parents``). The defaults are the default config's.
+    (``traits.min_parents``), and the fewest families an ecology number rests on
+    (``ecology.min_families``). The defaults are the default config's.
 
     A finding that needs a set or a variant the config leaves out is printed as not
     measured, with the key to set, and its table is not asked for.
@@ -42,6 +43,7 @@ class Choices:
     min_family_models: int = 50
     deaths_relations: str = "no_merge"
     min_parents: int = 10
+    min_families: int = 10
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> Choices:
@@ -53,6 +55,7 @@ class Choices:
             min_family_models=int(config["ecology"]["min_family_models"]),
             deaths_relations=str(config["diff"]["relations"]),
             min_parents=int(config["traits"]["min_parents"]),
+            min_families=int(config["ecology"]["min_families"]),
         )
 
     def missing(self, needs: tuple[str, ...]) -> str | None:
@@ -103,7 +106,8 @@ class Finding:
     """One headline number: ``id``, the section it is printed in, what it is, how to
     show it (int, float, share, ratio, text, chars), where to read it and whether the
     paper has a figure for it (its id in paper_numbers.yaml, usually the same); with
-    ``status``, where to read whether the data were enough to report it; with
+    ``status`` (and ``families``), where to read whether the data were enough to report
+    it; with
     ``counts``, where to read the count and the whole a share is of."""
 
     id: str
@@ -114,9 +118,10 @@ class Finding:
     paper: str | None = None
     needs: tuple[str, ...] = ()  # the sets and variants it reads (Choices.missing)
     # Where the number's status is written (e.g. ``too few families``): printed before
-    # the number unless it is ``measured``; a file written before it had one reads as
-    # measured.
+    # the number unless it is ``measured``. A file written before it had one: the status
+    # follows ``families`` (the families the number rests on) and ``min_families``.
     status: Source | None = None
+    families: Source | None = None
     # Where the count and the whole of a share are: printed after it, "(n of N)".
     counts: tuple[Source, Source] | None = None
 
@@ -567,19 +572,22 @@ def _ecology(choices: Choices) -> list[Finding]:
                 _json(ECOLOGY, *life, "families")),
         Finding("ecology_half_life", s, "median reproductive half-life (months)",
                 _json(ECOLOGY, *life, "half_life_median"), "float",
-                status=_status(ECOLOGY, *life, "half_life_status")),
+                status=_status(ECOLOGY, *life, "half_life_status"),
+                families=_json(ECOLOGY, *life, "half_life_families")),
         Finding("ecology_half_life_families", s,
                 "... families it is the median of (births decaying, enough months)",
                 _json(ECOLOGY, *life, "half_life_families")),
         Finding("ecology_first_child", s, "median days from a root's birth to its first child",
                 _json(ECOLOGY, *life, "days_to_first_child_median"), "float",
-                status=_status(ECOLOGY, *life, "first_child_status")),
+                status=_status(ECOLOGY, *life, "first_child_status"),
+                families=_json(ECOLOGY, *life, "first_child_families")),
         Finding("ecology_first_child_families", s,
                 "... families it is the median of (root and first child dated)",
                 _json(ECOLOGY, *life, "first_child_families")),
         Finding("ecology_still_reproducing", s, "share of families still reproducing",
                 _json(ECOLOGY, *life, "still_reproducing_share"), "share",
-                status=_status(ECOLOGY, *life, "still_reproducing_status")),
+                status=_status(ECOLOGY, *life, "still_reproducing_status"),
+                families=_json(ECOLOGY, *life, "families")),
         Finding("ecology_handovers", s, "hand-overs between the top root families (all tasks)",
                 _json(ECOLOGY, "handovers_all")),
         Finding("ecology_handovers_decided", s,

@@ -525,10 +525,11 @@ class RelaxationSolver:
     - :meth:`forced` (any weights, ``normalised``'s rates): the order is returned when,
       for each of the given pairs, every order that puts the pair the other way round is
       worth less than the order's value less ``margin * max(1, |value|)``: by the bound
-      with the pair fixed, from the same duals; for the pairs those do not show, by one
-      LP that turns round as many of them as a point worth at least that floor can, its
-      duals bounding the count below 1 (an order turns a pair round whole); and where
-      that fails, by the LP solved again with each pair fixed. Every order within that
+      with the pair fixed, from the same duals; where those leave two or more pairs
+      open, by one LP that turns round as many of them as a point worth at least that
+      floor can, its duals bounding the count below 1 (an order turns a pair round
+      whole); and where that fails, or one pair is open, by the LP solved again with
+      each pair fixed. Every order within that
       margin of the optimum, an order SCIP proves optimal included (it stops within
       10^-9), then puts those pairs as this one does.
 
@@ -635,12 +636,14 @@ class RelaxationSolver:
         side allows) shows that none does. At 100,000 models it shows it on 698 of the
         706 ``normalised`` coin-flip graphs that needed more than the first duals, in
         place of a re-solve per pair (7 on average). The LP is left as it was, the
-        triangles it added kept (valid for every graph), the objective row taken out."""
+        objective row taken out and the triangles it added kept (valid for any
+        objective: the re-solves of this graph start from them)."""
         lp = self.lp
         nonzero = np.flatnonzero(gains)
         if nonzero.size == 0:
             return False  # every order is worth the same: any pair may turn
         special = lp.nrows()
+        assert special == self.rows.size  # each LP row's triangle, which the bound reads
         coefs = [(int(c), float(g)) for c, g in zip(nonzero, gains[nonzero], strict=True)]
         lp.addRow(coefs, floor - constant, lp.infinity())
         self.rows = np.append(self.rows, -1)  # not a triangle
