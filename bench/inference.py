@@ -2,25 +2,29 @@
 
     .venv/bin/python bench/inference.py SNAPSHOT_DIR [--threads 2] [--out DIR]
     .venv/bin/python bench/inference.py --compare DIR_A DIR_B   # the tables, row for row
-    .venv/bin/python bench/inference.py --planted [--models 20000] [--seed 11]
+    .venv/bin/python bench/inference.py --planted [--models 20000] [--seeds 11 12 13 14 15]
     .venv/bin/python bench/inference.py --planted --calibrate   # rewrites phylohub/data
-    .venv/bin/python bench/inference.py --planted --held-out [--seeds 12 13 14 15 16]
+    .venv/bin/python bench/inference.py --planted --held-out [--seeds 21 22 23 24 25]
 
 With a snapshot folder (holding ``hub.duckdb``, e.g. the benchmarks' ``synth-1860000``)
 it runs :func:`phylohub.inference.stage.infer_edges` as rule ``infer_kin`` does, on
 ``threads`` DuckDB threads, and prints the seconds and the peak resident memory of the
 process; with ``--out`` it writes the rule's tables there as the rule does, and
 ``--compare`` holds two such folders (main's code and a change, say) equal, table for
-table and row for row. With ``--planted`` it builds a snapshot of an ecosystem with the demo's kin
-knobs (hidden edges and decoys, ``config/demo.yaml``), infers on it with the config
-signal known (the store's ``model_type``) and unknown, and prints precision and recall
-per signal and combined against the planted truth; ``--calibrate`` also writes the
-calibration and the measured precision/recall into ``src/phylohub/data``. With
-``--held-out`` it checks the shipped calibration out of sample instead: on an ecosystem of
-the same knobs at each of ``seeds`` (never the calibration's), config known and unknown,
-it prints :func:`phylohub.inference.calibration.confidence_bands` (per decile of
-confidence the stated confidence against the precision measured, with its interval
-clustered by parent), per seed and pooled over the seeds.
+table and row for row. With ``--planted`` it builds a snapshot of an ecosystem with the
+demo's kin knobs (hidden edges and decoys, ``config/demo.yaml``) at each of ``seeds`` (by
+default the calibration's, ``CALIBRATION_SEEDS``), infers on them with the config signal
+known (the store's ``model_type``) and unknown, fits a calibration on their edges pooled
+and prints precision and recall per signal and combined against the planted truth,
+pooled over the seeds (in-sample); ``--calibrate`` also writes that calibration and
+precision/recall into ``src/phylohub/data``, and fits on the calibration's seeds and
+size only (``CALIBRATION_SEEDS`` and ``CALIBRATION_MODELS`` record them: change those to
+refit on others). With ``--held-out`` it checks the shipped calibration out of sample
+instead: on an ecosystem of the same knobs at each of ``seeds`` (:data:`HELD_OUT_SEEDS`
+by default; never one of the calibration's), config known and unknown, it prints
+:func:`phylohub.inference.calibration.confidence_bands` (per decile of confidence the
+stated confidence against the precision measured, with its interval clustered by
+parent), per seed and pooled over the seeds.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ sys.path.insert(0, str(ROOT))
 from phylohub.hub.synth import SynthConfig  # noqa: E402
 from phylohub.inference.calibration import (  # noqa: E402
     CALIBRATION_MODELS,
-    CALIBRATION_SEED,
+    CALIBRATION_SEEDS,
+    MIN_EDGES,
     calibrate,
     confidence_bands,
     load_calibration,
@@ -65,6 +70,9 @@ from phylohub.inference.stage import (  # noqa: E402
 )
 from phylohub.snapshot import connect_snapshot  # noqa: E402
 
+#: The held-out check's seeds by default: none of the calibration's, nor a test's.
+HELD_OUT_SEEDS = (21, 22, 23, 24, 25)
+
 
 def demo_knobs() -> dict[str, Any]:
     """The kin knobs of ``config/demo.yaml`` and its config plant (the listing's
@@ -73,23 +81,42 @@ def demo_knobs() -> dict[str, Any]:
     return {k: v for k, v in synth.items() if k.startswith("kin_") or k == "config_plant"}
 
 
-def planted(models: int, seed: int, folder: Path, write: bool, min_confidence: float) -> None:
-    """Measure (and with ``write`` calibrate) on a planted ecosystem."""
+def planted(
+    models: int, seeds: list[int], folder: Path, write: bool, min_confidence: float
+) -> None:
+    """Measure (and with ``write`` calibrate) on planted ecosystems at ``seeds``, their
+    edges pooled: a combination's edges and true ones are counted over all of them, and
+    precision and recall are clustered by an ecosystem's parent."""
     from tests.pipeline import snapshot_of
 
-    db = snapshot_of(SynthConfig(n_models=models, seed=seed, **demo_knobs()), folder)
-    store = folder / "eco" / "hub.sqlite"
-    truth, hidden = truth_of(store)
+    states: dict[str, list[pl.DataFrame]] = {"config known": [], "config unknown": []}
+    hidden = []
+    for seed in seeds:
+        eco = folder / f"seed-{seed}"
+        db = snapshot_of(SynthConfig(n_models=models, seed=seed, **demo_knobs()), eco)
+        store = eco / "eco" / "hub.sqlite"
+        truth, hid = truth_of(store)
+        hidden.append(hid.with_columns(ecosystem=pl.lit(seed)))
+        for label, model_type in (("config known", store_model_types(store)),
+                                  ("config unknown", None)):  # fmt: skip
+            con = connect_snapshot(db, card_texts=True)
+            selected = mark_truth(select_edges(con, model_type), truth)
+            con.close()
+            states[label].append(selected.with_columns(ecosystem=pl.lit(seed)))
+        print(f"seed {seed}: {hid.height:,} hidden edges", flush=True)
+    all_hidden = pl.concat(hidden)
     tables, measured = [], []
-    for label, model_type in (("config known", store_model_types(store)), ("config unknown", None)):
-        con = connect_snapshot(db, card_texts=True)
-        selected = mark_truth(select_edges(con, model_type), truth)
-        con.close()
+    for label, parts in states.items():
+        selected = pl.concat(parts, how="diagonal_relaxed")
         table = calibrate(selected)
         tables.append(table)
-        pr = precision_recall(with_confidence(selected, table), hidden, min_confidence)
+        pr = precision_recall(with_confidence(selected, table), all_hidden, min_confidence)
         measured.append(pr.with_columns(config=pl.lit(label)))
-        print(f"{label}: {hidden.height} hidden edges\n{pr}")
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=160, float_precision=3):
+            print(f"{models:,} models, seeds {', '.join(map(str, seeds))} pooled, {label}: "
+                  f"{all_hidden.height:,} hidden edges, {table.height} combinations, "
+                  f"{table.filter(pl.col('edges') >= MIN_EDGES).height} of {MIN_EDGES}+ "
+                  f"edges\n{pr}")  # fmt: skip
     if write:
         # "|unknown" combinations from the run without a config table: the stage's case
         calibration = pl.concat(tables[::-1]).unique("combo", keep="first").sort("combo")
@@ -231,9 +258,10 @@ def main() -> None:
     parser.add_argument("--held-out", action="store_true",
                         help="check the calibration on other seeds than its own")  # fmt: skip
     parser.add_argument("--models", type=int, default=CALIBRATION_MODELS)
-    parser.add_argument("--seed", type=int, default=CALIBRATION_SEED)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[12, 13, 14, 15, 16],
-                        help="the held-out check's seeds")  # fmt: skip
+    parser.add_argument("--seeds", type=int, nargs="+",
+                        help="the planted ecosystems' seeds (by default the calibration's, "
+                             f"{' '.join(map(str, CALIBRATION_SEEDS))}; with --held-out "
+                             f"{' '.join(map(str, HELD_OUT_SEEDS))})")  # fmt: skip
     parser.add_argument("--min-confidence", type=float, default=0.8)
     args = parser.parse_args()
     if args.compare:
@@ -241,13 +269,23 @@ def main() -> None:
     if args.held_out:
         if not args.planted or args.calibrate:
             parser.error("--held-out goes with --planted and without --calibrate")
-        if CALIBRATION_SEED in args.seeds:
-            parser.error(f"seed {CALIBRATION_SEED} is the calibration's: not held out")
+        seeds = list(HELD_OUT_SEEDS) if args.seeds is None else args.seeds
+        if fitted := sorted(set(seeds) & set(CALIBRATION_SEEDS)):
+            parser.error(f"seeds {fitted} are the calibration's: not held out")
         with tempfile.TemporaryDirectory() as tmp:
-            held_out(args.models, args.seeds, Path(tmp))
+            held_out(args.models, seeds, Path(tmp))
     elif args.planted:
+        seeds = list(CALIBRATION_SEEDS) if args.seeds is None else args.seeds
+        if args.calibrate and (tuple(seeds), args.models) != (
+            CALIBRATION_SEEDS,
+            CALIBRATION_MODELS,
+        ):
+            parser.error(f"--calibrate fits on seeds {list(CALIBRATION_SEEDS)} at "
+                         f"{CALIBRATION_MODELS:,} models (CALIBRATION_SEEDS and "
+                         "CALIBRATION_MODELS record them): change those to refit on "
+                         "others")  # fmt: skip
         with tempfile.TemporaryDirectory() as tmp:
-            planted(args.models, args.seed, Path(tmp), args.calibrate, args.min_confidence)
+            planted(args.models, seeds, Path(tmp), args.calibrate, args.min_confidence)
     elif args.snapshot is not None and args.out is not None:
         write(args.snapshot, args.out, args.threads, args.memory_mb)
     elif args.snapshot is not None:

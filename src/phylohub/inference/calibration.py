@@ -6,15 +6,17 @@ gets is true or false; the precision of each *combination* (signals fired, ``amb
 ``external``, config verdict) is that combination's confidence, smoothed by Laplace's
 rule, ``(true + 1) / (edges + 2)``, so a rare combination stays near 1/2 rather than 0
 or 1. The table ships as ``phylohub/data/kin_calibration.tsv`` (made by
-``bench/inference.py --calibrate`` on the demo's knobs at a seed of its own, with the
-config verdict known and again with it unknown); a combination it lacks falls back to
-the same signals with the config unknown, then to 1/2, and is marked uncalibrated.
+``bench/inference.py --calibrate`` on the demo's knobs at seeds of its own,
+:data:`CALIBRATION_SEEDS`, a combination's edges and true ones counted over all of them,
+with the config verdict known and again with it unknown); a combination with fewer than
+:data:`MIN_EDGES` edges there falls back to the same signals with the config unknown,
+then to 1/2, and is marked uncalibrated.
 
 Evaluation: precision and recall per signal (the selected edges where it fired) and
 combined (the edges at or above a minimum confidence) against the hidden edges, each
 with Wilson's interval clustered by parent (the edges one parent's children give are not
 independent: a trainer named in one template card is right or wrong for every child
-that copies it).
+that copies it); over several ecosystems pooled, by ecosystem and parent.
 
 Held out: :func:`confidence_bands` compares, band by band of calibrated confidence, the
 confidence an edge states with the precision measured on ecosystems drawn at other seeds
@@ -37,9 +39,11 @@ from phylohub.inference.signals import SIGNALS
 CALIBRATION = "kin_calibration.tsv"
 #: Edges a combination needs on the planted ecosystem to count as calibrated.
 MIN_EDGES = 5
-#: The ecosystem the shipped calibration was made on (``bench/inference.py --planted
-#: --calibrate``'s defaults): a held-out check draws other seeds.
-CALIBRATION_SEED = 11
+#: The ecosystems the shipped calibration was fitted on, pooled (``bench/inference.py
+#: --planted --calibrate`` fits on these and no others): their seeds, each at
+#: :data:`CALIBRATION_MODELS` models with the demo's kin knobs. A held-out check draws
+#: other seeds.
+CALIBRATION_SEEDS: tuple[int, ...] = (11, 12, 13, 14, 15)
 CALIBRATION_MODELS = 20_000
 #: Bands of calibrated confidence: deciles, left-closed, the last holding 1 (the bins of
 #: the edges figure, :data:`phylohub.inference.plots.BINS`).
@@ -141,12 +145,26 @@ def precision_recall(
     hidden edges among them. Each has Wilson's interval at ``level`` with the standard
     error clustered by parent (:func:`phylohub.traits.stats.cluster_mean`): by the
     selected edge's parent for precision, the hidden edge's for recall; none (null) for a
-    signal that selected no edge, whose ``edges`` 0 says so.
+    signal that selected no edge, whose ``edges`` 0 says so. With an ``ecosystem`` column
+    in both ``marked`` and ``hidden`` (several ecosystems pooled, as
+    :func:`confidence_bands`) an edge is matched within its ecosystem and the cluster is
+    the ecosystem's parent.
     """
     from phylohub.traits.stats import cluster_mean
 
     new = marked.filter(~pl.col("covered"))
-    keys = hidden.select("c", "p")
+    pooled = "ecosystem" in new.columns
+    if pooled != ("ecosystem" in hidden.columns):
+        raise ValueError("marked and hidden edges must both name their ecosystem, or neither")
+    on = ["ecosystem", "c", "p"] if pooled else ["c", "p"]
+    keys = hidden.select(on)
+    if pooled:  # the clusters: an ecosystem's parent
+        new = new.with_columns(cluster=pl.col("ecosystem").cast(pl.String) + pl.lit(" ")
+                               + pl.col("parent").str.to_lowercase())  # fmt: skip
+        hidden_clusters = (keys["ecosystem"].cast(pl.String) + " " + keys["p"]).to_numpy()
+    else:
+        new = new.with_columns(cluster=pl.col("parent").str.to_lowercase())
+        hidden_clusters = keys["p"].to_numpy()
     rows = []
     groups = [(s, new.filter(pl.col("signals").list.contains(s))) for s in SIGNALS]
     groups.append(("combined", new.filter(pl.col("confidence") >= min_confidence)))
@@ -154,18 +172,19 @@ def precision_recall(
         tp = int(part["true"].sum()) if part.height else 0
         row: dict[str, object] = {"signal": name, "edges": part.height, "true": tp}
         if part.height:
-            parents = part["parent"].str.to_lowercase().to_numpy()
+            parents = part["cluster"].to_numpy()
             est = cluster_mean(part["true"].cast(pl.Float64).to_numpy(), parents, level, share=True)
             row.update(precision=est.mean, precision_low=est.low, precision_high=est.high)
         else:
             row.update(precision=None, precision_low=None, precision_high=None)
         found = keys.join(
-            part.select(c=pl.col("child").str.to_lowercase(), p=pl.col("parent").str.to_lowercase())
+            part.select(*on[:-2], c=pl.col("child").str.to_lowercase(),
+                        p=pl.col("parent").str.to_lowercase())
             .unique().with_columns(found=pl.lit(True)),
-            on=["c", "p"], how="left",
+            on=on, how="left",
         )["found"].fill_null(False)  # fmt: skip
         if keys.height:
-            est = cluster_mean(found.cast(pl.Float64).to_numpy(), keys["p"].to_numpy(), level,
+            est = cluster_mean(found.cast(pl.Float64).to_numpy(), hidden_clusters, level,
                                share=True)  # fmt: skip
             row.update(recall=est.mean, recall_low=est.low, recall_high=est.high)
         else:
