@@ -49,7 +49,7 @@ def plot_precision_recall(measured: pl.DataFrame, png: Path) -> None:
         ax.set_xlabel("share")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="upper right", fontsize=7, frameon=False)
     fig.suptitle(
-        "Inferred kin against the planted truth of the calibration ecosystem "
+        "Inferred kin against the planted truth of the calibration ecosystems "
         "(in-sample), per signal; intervals clustered by parent",
         fontsize=9,
     )
