@@ -37,7 +37,7 @@ from phylohub.inference.signals import SIGNALS
 
 #: The calibration table shipped with the package.
 CALIBRATION = "kin_calibration.tsv"
-#: Edges a combination needs on the planted ecosystem to count as calibrated.
+#: Edges a combination needs on the planted ecosystems (pooled) to count as calibrated.
 MIN_EDGES = 5
 #: The ecosystems the shipped calibration was fitted on, pooled (``bench/inference.py
 #: --planted --calibrate`` fits on these and no others): their seeds, each at
