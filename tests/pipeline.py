@@ -101,6 +101,13 @@ def workflow_config(workdir: Path, endpoint: str, **overrides: Any) -> Path:
     return path
 
 
+def demo_kin_knobs() -> dict[str, Any]:
+    """The kin knobs of ``config/demo.yaml``'s synthetic Hub and its config plant: what
+    the shipped kin calibration was fitted with (``bench/inference.py``)."""
+    synth = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())["replica"]["synth"]
+    return {k: v for k, v in synth.items() if k.startswith("kin_") or k == "config_plant"}
+
+
 def run_workflow(
     workdir: Path, endpoint: str, *args: str, timeout: int = 900
 ) -> subprocess.CompletedProcess[str]:

@@ -26,10 +26,10 @@ from phylohub.inference.calibration import (
 )
 from phylohub.inference.infer import select_edges
 from phylohub.snapshot import connect_snapshot
-from tests.pipeline import snapshot_of
+from tests.pipeline import demo_kin_knobs, snapshot_of
 
 #: The demo's kin knobs and its config plant (config/demo.yaml), as the calibration's.
-KNOBS: dict[str, Any] = dict(kin_hidden_share=0.3, kin_decoy_share=0.02, config_plant=True)
+KNOBS: dict[str, Any] = demo_kin_knobs()
 #: Not one of the calibration's seeds, nor one another test of the stage draws.
 SEED = 17
 MIN_CONFIDENCE = 0.8  # inference.min_confidence's default: the switch includes from here

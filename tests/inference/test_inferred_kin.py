@@ -12,11 +12,11 @@ from phylohub.hub.synth import SynthConfig
 from phylohub.inference.calibration import store_model_types, truth_of
 from phylohub.inference.stage import evaluate, infer_edges, infer_kin, paths_in
 from phylohub.snapshot import connect_snapshot
-from tests.pipeline import snapshot_of
+from tests.pipeline import demo_kin_knobs, snapshot_of
 
 #: The demo's kin knobs and its config plant (config/demo.yaml); the shipped calibration
 #: was fitted at seeds 11-15 (CALIBRATION_SEEDS).
-KNOBS = dict(kin_hidden_share=0.3, kin_decoy_share=0.02, config_plant=True)
+KNOBS = demo_kin_knobs()
 MIN_CONFIDENCE = 0.8  # inference.min_confidence's default
 
 
