@@ -659,14 +659,7 @@ class RelaxationSolver:
             triangle = self.rows >= 0
             rows, tri = self.rows[triangle], duals[triangle]
             row = min(float(duals[special]), 0.0)
-            pairs = len(gains)
-            reduced = (
-                turned
-                - np.bincount(self.ij[rows], tri, pairs)
-                - np.bincount(self.jm[rows], tri, pairs)
-                + np.bincount(self.im[rows], tri, pairs)
-                - row * gains
-            )
+            reduced = self._reduced(turned - row * gains, rows, tri)
             bound = (
                 ahead
                 + np.maximum(reduced, 0).sum()
@@ -733,17 +726,23 @@ class RelaxationSolver:
         ``fixed[1]``: on the orders that put it so), and the reduced costs."""
         rows = self.rows
         duals = np.asarray(self.lp.getDual()) if rows.size else np.zeros(0)
-        pairs = len(gains)
-        reduced = (
-            gains
-            - np.bincount(self.ij[rows], duals, pairs)
-            - np.bincount(self.jm[rows], duals, pairs)
-            + np.bincount(self.im[rows], duals, pairs)
-        )
+        reduced = self._reduced(gains, rows, duals)
         terms = np.maximum(reduced, 0)
         if fixed is not None:
             terms[fixed[0]] = reduced[fixed[0]] * fixed[1]
         return constant + terms.sum() + np.maximum(duals, 0).sum(), reduced
+
+    def _reduced(self, objective: Array, rows: Array, duals: Array) -> Array:
+        """Each pair's reduced cost: its ``objective`` coefficient less what the
+        triangles ``rows`` (each ``y[ij] + y[jm] - y[im]``) take of it at their ``duals``."""
+        pairs = len(objective)
+        reduced: Array = (
+            objective
+            - np.bincount(self.ij[rows], duals, pairs)
+            - np.bincount(self.jm[rows], duals, pairs)
+            + np.bincount(self.im[rows], duals, pairs)
+        )
+        return reduced
 
     def _order(self) -> tuple[int, ...]:
         y = self.lp.getPrimal()
