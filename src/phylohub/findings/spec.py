@@ -107,8 +107,7 @@ class Finding:
     show it (int, float, share, ratio, text, chars), where to read it and whether the
     paper has a figure for it (its id in paper_numbers.yaml, usually the same); with
     ``status`` (and ``families``), where to read whether the data were enough to report
-    it; with
-    ``counts``, where to read the count and the whole a share is of."""
+    it; with ``counts``, where to read the count and the whole a share is of."""
 
     id: str
     section: str
