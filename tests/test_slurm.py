@@ -98,9 +98,14 @@ def _frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _untimed(value: Any) -> Any:
-    """A JSON value less timings and the endpoint (each run has a replica of its own)."""
+    """A JSON value less timings, the endpoint (each run has a replica of its own) and
+    when the listing finished (the manifest's ``listed_at``)."""
     if isinstance(value, dict):
-        return {k: _untimed(v) for k, v in value.items() if k not in ("seconds", "endpoint")}
+        return {
+            k: _untimed(v)
+            for k, v in value.items()
+            if k not in ("seconds", "endpoint", "listed_at")
+        }
     return value
 
 
