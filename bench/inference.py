@@ -36,11 +36,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import polars as pl
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -74,11 +73,32 @@ from phylohub.snapshot import connect_snapshot  # noqa: E402
 HELD_OUT_SEEDS = (21, 22, 23, 24, 25)
 
 
-def demo_knobs() -> dict[str, Any]:
-    """The kin knobs of ``config/demo.yaml`` and its config plant (the listing's
-    ``model_type``, which the config signal reads)."""
-    synth = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())["replica"]["synth"]
-    return {k: v for k, v in synth.items() if k.startswith("kin_") or k == "config_plant"}
+#: The config states each planted ecosystem is inferred in.
+STATES = ("config known", "config unknown")
+
+
+def marked_ecosystems(
+    models: int, seeds: list[int], folder: Path
+) -> Iterator[tuple[int, pl.DataFrame, dict[str, pl.DataFrame]]]:
+    """Per seed, an ecosystem of ``models`` models with the demo's kin knobs (hidden
+    edges and decoys, ``config/demo.yaml``, and its config plant): its hidden edges and,
+    per config state, its selected edges marked against the planted truth, each with an
+    ``ecosystem`` column (the seed)."""
+    from tests.pipeline import demo_kin_knobs, snapshot_of
+
+    for seed in seeds:
+        eco = folder / f"seed-{seed}"
+        db = snapshot_of(SynthConfig(n_models=models, seed=seed, **demo_kin_knobs()), eco)
+        store = eco / "eco" / "hub.sqlite"
+        truth, hidden = truth_of(store)
+        marked = {}
+        for label, model_type in zip(STATES, (store_model_types(store), None), strict=True):
+            con = connect_snapshot(db, card_texts=True)
+            marked[label] = mark_truth(select_edges(con, model_type), truth).with_columns(
+                ecosystem=pl.lit(seed)
+            )
+            con.close()
+        yield seed, hidden.with_columns(ecosystem=pl.lit(seed)), marked
 
 
 def planted(
@@ -87,22 +107,12 @@ def planted(
     """Measure (and with ``write`` calibrate) on planted ecosystems at ``seeds``, their
     edges pooled: a combination's edges and true ones are counted over all of them, and
     precision and recall are clustered by an ecosystem's parent."""
-    from tests.pipeline import snapshot_of
-
-    states: dict[str, list[pl.DataFrame]] = {"config known": [], "config unknown": []}
+    states: dict[str, list[pl.DataFrame]] = {label: [] for label in STATES}
     hidden = []
-    for seed in seeds:
-        eco = folder / f"seed-{seed}"
-        db = snapshot_of(SynthConfig(n_models=models, seed=seed, **demo_knobs()), eco)
-        store = eco / "eco" / "hub.sqlite"
-        truth, hid = truth_of(store)
-        hidden.append(hid.with_columns(ecosystem=pl.lit(seed)))
-        for label, model_type in (("config known", store_model_types(store)),
-                                  ("config unknown", None)):  # fmt: skip
-            con = connect_snapshot(db, card_texts=True)
-            selected = mark_truth(select_edges(con, model_type), truth)
-            con.close()
-            states[label].append(selected.with_columns(ecosystem=pl.lit(seed)))
+    for seed, hid, marked in marked_ecosystems(models, seeds, folder):
+        hidden.append(hid)
+        for label, selected in marked.items():
+            states[label].append(selected)
         print(f"seed {seed}: {hid.height:,} hidden edges", flush=True)
     all_hidden = pl.concat(hidden)
     tables, measured = [], []
@@ -137,21 +147,11 @@ def held_out(models: int, seeds: list[int], folder: Path) -> None:
     (other than the calibration's): the band table of each seed and config state, then
     pooled over the seeds (clusters: a seed's parent)."""
     calibration = load_calibration()
-    pooled: dict[str, list[pl.DataFrame]] = {"config known": [], "config unknown": []}
-    from tests.pipeline import snapshot_of
-
-    for seed in seeds:
-        eco = folder / f"seed-{seed}"
-        db = snapshot_of(SynthConfig(n_models=models, seed=seed, **demo_knobs()), eco)
-        store = eco / "eco" / "hub.sqlite"
-        truth, _ = truth_of(store)
-        for label, model_type in (("config known", store_model_types(store)),
-                                  ("config unknown", None)):  # fmt: skip
-            con = connect_snapshot(db, card_texts=True)
-            selected = select_edges(con, model_type)
-            con.close()
-            marked = with_confidence(mark_truth(selected, truth), calibration)
-            pooled[label].append(marked.with_columns(ecosystem=pl.lit(seed)))
+    pooled: dict[str, list[pl.DataFrame]] = {label: [] for label in STATES}
+    for seed, _hidden, marked_states in marked_ecosystems(models, seeds, folder):
+        for label, selected in marked_states.items():
+            marked = with_confidence(selected, calibration)
+            pooled[label].append(marked)
             print_bands(f"{models:,} models, seed {seed}, {label}", confidence_bands(marked))
     if len(seeds) > 1:
         for label, parts in pooled.items():

@@ -158,13 +158,10 @@ def precision_recall(
         raise ValueError("marked and hidden edges must both name their ecosystem, or neither")
     on = ["ecosystem", "c", "p"] if pooled else ["c", "p"]
     keys = hidden.select(on)
-    if pooled:  # the clusters: an ecosystem's parent
-        new = new.with_columns(cluster=pl.col("ecosystem").cast(pl.String) + pl.lit(" ")
-                               + pl.col("parent").str.to_lowercase())  # fmt: skip
-        hidden_clusters = (keys["ecosystem"].cast(pl.String) + " " + keys["p"]).to_numpy()
-    else:
-        new = new.with_columns(cluster=pl.col("parent").str.to_lowercase())
-        hidden_clusters = keys["p"].to_numpy()
+    new = new.with_columns(cluster=_parent_cluster(pooled))
+    hidden_clusters = (
+        (keys["ecosystem"].cast(pl.String) + " " + keys["p"]) if pooled else keys["p"]
+    ).to_numpy()
     rows = []
     groups = [(s, new.filter(pl.col("signals").list.contains(s))) for s in SIGNALS]
     groups.append(("combined", new.filter(pl.col("confidence") >= min_confidence)))
@@ -197,6 +194,13 @@ def precision_recall(
         "signal", "edges", "true", "precision", "recall", "precision_low", "precision_high",
         "recall_low", "recall_high",
     )  # fmt: skip
+
+
+def _parent_cluster(pooled: bool) -> pl.Expr:
+    """An edge's cluster for the intervals: its parent (lower case), or with several
+    ecosystems ``pooled`` (an ``ecosystem`` column) the ecosystem's parent."""
+    parent = pl.col("parent").str.to_lowercase()
+    return pl.col("ecosystem").cast(pl.String) + pl.lit(" ") + parent if pooled else parent
 
 
 def band_status(mean_confidence: float, low: float, high: float) -> str:
@@ -233,12 +237,9 @@ def confidence_bands(
     from phylohub.traits.stats import cluster_mean
 
     new = marked.filter(~pl.col("covered"))
-    parent = pl.col("parent").str.to_lowercase()
-    if "ecosystem" in new.columns:
-        parent = pl.col("ecosystem").cast(pl.String) + pl.lit(" ") + parent
     new = new.with_columns(
         band=(pl.col("confidence") * BANDS).round(9).floor().clip(0, BANDS - 1).cast(pl.Int64),
-        cluster=parent,
+        cluster=_parent_cluster("ecosystem" in new.columns),
     )
     rows = []
     for band in range(BANDS):
