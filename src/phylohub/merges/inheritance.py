@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from phylohub.draws import draw_indexes
+from phylohub.draws import cluster_sums, draw_indexes
 from phylohub.hub.plant_merges import OUTCOMES, outcome
 from phylohub.merges.status import claim_status
 from phylohub.snapshot.connect import connect_snapshot
@@ -159,7 +159,7 @@ def _resampled(
         g = int(inv.max()) + 1 if inv.size else 0
         alone = g == num.shape[0]
         if not alone:
-            num, den = _cluster_sums(num, inv, g), _cluster_sums(den, inv, g)
+            num, den = cluster_sums(num, inv, g), cluster_sums(den, inv, g)
     n = num.shape[0]
     stats = np.full((replicates, num.shape[1]), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -173,12 +173,6 @@ def _resampled(
                 d = w @ den
                 stats[b] = np.where(d > 0, (w @ num) / d, np.nan)
     return stats
-
-
-def _cluster_sums(a: FloatArray, inv: IntArray, g: int) -> FloatArray:
-    """Sums of each column of ``a`` over the rows of each cluster (``inv``)."""
-    return np.stack([np.bincount(inv, weights=a[:, j], minlength=g) for j in range(a.shape[1])],
-                    axis=1) if a.shape[1] else np.zeros((g, 0))  # fmt: skip
 
 
 def _distinct(labels: Any) -> int:

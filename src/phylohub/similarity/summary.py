@@ -68,7 +68,7 @@ import polars as pl
 import pyarrow as pa
 from scipy import special
 
-from phylohub.draws import count_draws, draw_indexes
+from phylohub.draws import cluster_sums, count_draws, draw_indexes
 from phylohub.errors import PhylohubError
 from phylohub.kinship.sampling import RELATIONS, shape_pairs
 from phylohub.kinship.shapes import RELATION_SHAPE, SHAPES
@@ -322,23 +322,10 @@ def _cluster_sums(
     valid = ~np.isnan(values)
     gaps = np.flatnonzero(~valid.all(axis=0))
     patterns, pattern = _column_patterns(valid[:, gaps])
-    sums = _per_cluster(np.where(valid, values, 0.0), inv, index.size)
-    counts = _per_cluster(patterns.astype(np.float64), inv, index.size)
+    sums = cluster_sums(np.where(valid, values, 0.0), inv, index.size)
+    counts = cluster_sums(patterns.astype(np.float64), inv, index.size)
     rows = np.bincount(inv, minlength=index.size).astype(np.float64).reshape(-1, 1)
     return index.astype(np.int64), sums, counts, rows, gaps, pattern
-
-
-def _per_cluster(values: FloatArray, inv: IntArray, n: int) -> FloatArray:
-    """Sums of each column of ``values`` over the rows of each cluster (``inv``).
-
-    ``np.bincount`` adds a cluster's rows in row order, starting from 0, as the sparse
-    membership product this replaces did (so the sums are the same to the bit), without
-    importing ``scipy.sparse`` or building the matrix.
-    """
-    out = np.zeros((n, values.shape[1]))
-    for j in range(values.shape[1]):
-        out[:, j] = np.bincount(inv, weights=values[:, j], minlength=n)
-    return out
 
 
 def _column_patterns(mask: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.bool_], IntArray]:
