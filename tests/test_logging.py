@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import logging
 import socket
 import subprocess
@@ -60,11 +61,8 @@ def test_rule_log_keeps_progress_and_drops_per_request_lines(tmp_path: Path, end
     assert [line for line in lines if "WARNING httpx2: connection pool is full" in line]
 
 
-def test_an_unreachable_hub_is_one_error_line_not_a_traceback(tmp_path: Path) -> None:
-    # A rule's script (configure_logging, then the listing) against a port nobody serves.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        endpoint = f"http://127.0.0.1:{probe.getsockname()[1]}"
+def _list_models(tmp_path: Path, endpoint: str, listing: Path) -> tuple[str, str]:
+    """stderr and log of a rule's script (configure_logging, then the listing)."""
     script = (
         "import sys; from pathlib import Path\n"
         "from phylohub.workflow import configure_logging\n"
@@ -72,24 +70,47 @@ def test_an_unreachable_hub_is_one_error_line_not_a_traceback(tmp_path: Path) ->
         "configure_logging(sys.argv[1])\n"
         "crawl_listing(sys.argv[2], Path(sys.argv[3]), max_retries=1, base_wait_s=0.01)\n"
     )
-    log_file = tmp_path / "list_models.log"
+    log_file = tmp_path / f"{listing.name}.log"
     result = subprocess.run(
-        [sys.executable, "-c", script, str(log_file), endpoint, str(tmp_path / "listing")],
+        [sys.executable, "-c", script, str(log_file), endpoint, str(listing)],
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert result.returncode != 0
-    retries = []
-    for text in (result.stderr, log_file.read_text()):
-        assert "Traceback" not in text
-        errors = [line for line in text.splitlines() if " ERROR " in line]
-        assert len(errors) == 1
-        assert f"PhylohubError: listing {endpoint} failed on page 0" in errors[0]
-        retries.append([line for line in text.splitlines() if "thrown while requesting" in line])
-    # huggingface_hub's warnings of its attempts, on stderr as in the log, formatted as
-    # ours: its own console handler printed each one a second time, bare
-    on_stderr, in_log = retries
-    assert len(on_stderr) == len(in_log) == 2  # the first try and its one retry
-    assert all(" WARNING huggingface_hub" in line for line in on_stderr)
+    return result.stderr, log_file.read_text()
+
+
+def test_an_unreachable_hub_is_one_error_line_not_a_traceback(tmp_path: Path) -> None:
+    # The listing against a port nobody serves: a fresh one fails at once (nothing has
+    # ever answered there), a resumed one (a page answered before its checkpoint) after
+    # the client's retries.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    resumed = tmp_path / "resumed"
+    resumed.mkdir()
+    (resumed / "checkpoint.json").write_text(
+        json.dumps({"next": "limit=1&cursor=x", "parts": 1, "pages": 1, "models": 1,
+                    "done": False})
+    )  # fmt: skip
+    runs = {
+        "fresh": (f"PhylohubError: nothing answers at {endpoint} (", 0),
+        "resumed": (f"PhylohubError: listing {endpoint} failed on page 1", 2),
+    }
+    for name, (error, attempts) in runs.items():
+        retries = []
+        for text in _list_models(tmp_path, endpoint, tmp_path / name):
+            assert "Traceback" not in text
+            errors = [line for line in text.splitlines() if " ERROR " in line]
+            assert len(errors) == 1
+            assert error in errors[0]
+            retries.append(
+                [line for line in text.splitlines() if "thrown while requesting" in line]
+            )
+        # huggingface_hub's warnings of its attempts, on stderr as in the log, formatted as
+        # ours: its own console handler printed each one a second time, bare
+        on_stderr, in_log = retries
+        assert len(on_stderr) == len(in_log) == attempts  # resumed: the first try and its one retry
+        assert all(" WARNING huggingface_hub" in line for line in on_stderr)
 
 
 def _run_failing_script(tmp_path: Path, *log_args: str) -> subprocess.CompletedProcess[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -217,11 +218,28 @@ def test_the_template_paper_is_cs_cy_and_carried_by_auto_generated_cards(
     assert dict(kinds) == {"hub_default": template["n_models"]}
 
 
-def test_an_unreachable_endpoint_is_one_clear_error(snap: Path, tmp_path: Path) -> None:
+def test_an_unreachable_endpoint_fails_at_once(snap: Path, tmp_path: Path) -> None:
+    """A wrong arxiv.endpoint: the first request cannot connect, and the job says so
+    without the retries (by default 5 attempts, 45 s of waits, for every batch)."""
     with serve(snap) as hub:
         gone = hub.endpoint  # nothing listens there once the block ends
-    with pytest.raises(PhylohubError, match=r"arXiv ids failed at http://127\.0\.0\.1") as exc:
-        run(snap, tmp_path, gone, max_attempts=2, backoff_s=0.01, timeout_s=2.0)
+    start = time.monotonic()
+    with pytest.raises(PhylohubError, match=f"^nothing answers at {re.escape(gone)} ") as exc:
+        run(snap, tmp_path, gone)  # arXiv's max_attempts and backoff_s
+    assert time.monotonic() - start < 5  # no backoff waits: a behaviour check, not a timing
+    assert "arxiv.endpoint" in str(exc.value) and "\n" not in str(exc.value)
+    assert not (tmp_path / "a.parquet").exists()
+    con = sqlite3.connect(tmp_path / "cache.sqlite")
+    assert con.execute("SELECT count(*) FROM papers").fetchone() == (0,)
+
+
+def test_an_endpoint_failing_every_query_is_one_clear_error(snap: Path, tmp_path: Path) -> None:
+    failing = Faults(error=Fault(1.0, frozenset({"arxiv"})))
+    with (
+        serve(snap, faults=failing) as hub,
+        pytest.raises(PhylohubError, match=r"arXiv ids failed at http://127\.0\.0\.1") as exc,
+    ):
+        run(snap, tmp_path, hub.endpoint, max_attempts=2, backoff_s=0.01)
     assert "\n" not in str(exc.value)
     # nothing failed was cached: the next run asks again
     con = sqlite3.connect(tmp_path / "cache.sqlite")

@@ -16,7 +16,9 @@ have an auto-generated card. Each id ends in exactly one row of
   version in the asked id must match, a bare id takes any); an id without an entry is
   ``not_found``. 5xx, 408, 429, timeouts, dropped connections and bodies that are not
   whole XML are retried with backoff (``Retry-After`` honoured); an id still without an
-  answer is ``error`` and is asked again by the next run. An answer that is arXiv's
+  answer is ``error`` and is asked again by the next run. A first request that cannot
+  connect at all (connection refused, host not found) is not retried: nothing has
+  answered at the endpoint, the job fails at once naming it. An answer that is arXiv's
   error feed (``Error`` entry, ``incorrect id format for X``) marks X ``malformed`` and
   the rest of the batch is asked again.
 
@@ -303,6 +305,7 @@ class ArxivClient:
         self.client = httpx2.Client(
             timeout=job.timeout_s, headers={"User-Agent": USER_AGENT}, follow_redirects=True
         )
+        self.answered = False  # has anything answered at the endpoint yet
 
     def close(self) -> None:
         self.client.close()
@@ -360,6 +363,7 @@ class ArxivClient:
             wait = self.job.backoff_s * min(8.0, 2.0 ** (attempt - 1))
             try:
                 r = self.client.get(self.url, params=params)
+                self.answered = True
                 if r.status_code == 200:
                     return parse_feed(r.content)
                 last = f"HTTP {r.status_code}: {r.text[:200].strip()}"
@@ -369,6 +373,11 @@ class ArxivClient:
                     self.stats.throttled += 1
                     wait = max(wait, float(r.headers["retry-after"]))
             except (httpx2.TransportError, ET.ParseError) as exc:  # timeouts, drops, cut bodies
+                if isinstance(exc, httpx2.ConnectError) and not self.answered:
+                    raise PhylohubError(  # the first request: a wrong endpoint, not a drop
+                        f"nothing answers at {self.job.endpoint} ({exc}): "
+                        "check arxiv.endpoint in the config"
+                    ) from exc
                 last = f"{type(exc).__name__}: {exc}"
             if attempt < self.job.max_attempts:
                 log.info("attempt %d failed (%s); retrying in %.1f s", attempt, last, wait)

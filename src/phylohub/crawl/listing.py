@@ -5,7 +5,11 @@ The listing is requested with ``full=true&config=true&cardData=true`` (what hugg
 ``architectures``, ``model_type`` and ``quantization_config``, costs no request more) at
 ``page_size`` models a page
 through huggingface_hub's own HTTP layer (``http_backoff`` retries 429/5xx/network
-errors as the client does; ``hf_raise_for_status`` raises its typed errors). Every
+errors as the client does; ``hf_raise_for_status`` raises its typed errors), but for
+one case: when the first request of a fresh listing cannot connect at all (connection
+refused, host not found), nothing has ever answered at the endpoint (a wrong
+``hub.endpoint``, most likely) and the listing fails at once, without the retries. Once
+a page has answered, a connection that fails is retried as any network error. Every
 ``pages_per_part`` pages the raw entries go to ``part-NNNNN.parquet`` and then the
 checkpoint records the cursor of the next page, both written atomically. A killed job
 rerun starts from the checkpoint; a part written before the kill is rewritten with the
@@ -31,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx2
 import pyarrow as pa
 import pyarrow.parquet as pq
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
@@ -45,6 +50,23 @@ log = logging.getLogger(__name__)
 
 #: The listing job's lock, in its folder (``phylohub crawl status`` probes it).
 LOCK_FILE = "lock"
+
+#: What ``http_backoff`` retries (its default ``retry_on_exceptions``): timeouts, network
+#: errors, answers cut short.
+_RETRIED: tuple[type[Exception], ...] = (
+    httpx2.TimeoutException,
+    httpx2.NetworkError,
+    httpx2.RemoteProtocolError,
+)
+#: The same less a connection that cannot be made (``httpx2.ConnectError``, a subclass of
+#: ``NetworkError``): what the first page of a fresh listing retries.
+_RETRIED_FIRST: tuple[type[Exception], ...] = (
+    httpx2.TimeoutException,
+    httpx2.ReadError,
+    httpx2.WriteError,
+    httpx2.CloseError,
+    httpx2.RemoteProtocolError,
+)
 
 
 @dataclass
@@ -90,7 +112,10 @@ def crawl_listing(
     """List every model of ``endpoint`` into ``out_dir``; resumes from its checkpoint.
 
     ``max_retries`` and ``base_wait_s`` go to huggingface_hub's ``http_backoff`` (its
-    defaults: 5 retries waiting 1, 2, 4, 8, 8 s). The Hub gives no total: ``expected``
+    defaults: 5 retries waiting 1, 2, 4, 8, 8 s), but not for a fresh listing (no page
+    answered yet, no checkpoint) whose first request cannot connect: that raises
+    :class:`~phylohub.errors.PhylohubError` at once, naming the endpoint, and writes
+    nothing. The Hub gives no total: ``expected``
     (an earlier snapshot's name and number of models, see
     :func:`phylohub.crawl.previous.expected_models`) stands in for it in the progress
     lines, which come at most every ``progress_min_interval_s`` and, while pages come,
@@ -159,6 +184,7 @@ def _crawl_listing(
             }
         else:
             url, params = f"{base}?{cursor}", None
+        first = state["pages"] == 0  # no page has answered, in this run or before it
         try:
             response = http_backoff(
                 "GET",
@@ -169,9 +195,15 @@ def _crawl_listing(
                 max_retries=max_retries,
                 base_wait_time=base_wait_s,
                 max_wait_time=8 * base_wait_s,
+                retry_on_exceptions=_RETRIED_FIRST if first else _RETRIED,
             )
             hf_raise_for_status(response)
         except Exception as exc:  # the client's own errors, after its retries
+            if first and isinstance(exc, httpx2.ConnectError):  # at once, not retried
+                raise PhylohubError(
+                    f"nothing answers at {without_credentials(endpoint)} ({exc}): "
+                    "check hub.endpoint in the config"
+                ) from exc
             raise PhylohubError(
                 f"listing {endpoint} failed on page {state['pages']}: {exc}"
             ) from exc
