@@ -14,7 +14,14 @@ import pytest
 
 from phylohub.traits import drift
 from phylohub.traits.drift import DriftGraph, DriftSettings, order_graph, write_orderings
-from phylohub.traits.ordering import Ordering, OrderingSolver, oriented, solve_ordering
+from phylohub.traits.ordering import (
+    Ordering,
+    OrderingSolver,
+    RelaxationSolver,
+    explained,
+    oriented,
+    solve_ordering,
+)
 from phylohub.vocabulary import TRAITS
 
 
@@ -74,8 +81,74 @@ def test_the_null_baseline_is_what_a_fresh_solve_per_replicate_gives(
     settings = DriftSettings(null_replicates=25, seed=2)
     fast = order_graph(graph, settings)
 
-    class FreshEveryTime:
-        def __init__(self, k: int, time_limit: float, seed: int) -> None:
+    class FreshEveryTime:  # SCIP's own cuts in, whatever the baseline asks
+        def __init__(self, k: int, time_limit: float, seed: int, *, cuts: bool) -> None:
+            self.time_limit, self.seed = time_limit, seed
+
+        def solve(self, weights: np.ndarray) -> Ordering:
+            return solve_ordering(weights, self.time_limit, self.seed)
+
+    monkeypatch.setattr(drift, "OrderingSolver", FreshEveryTime)
+    assert order_graph(graph, settings) == fast
+
+
+def _noisy(rng: np.random.Generator, k: int) -> DriftGraph:
+    """Traffic with no direction at all: coin-flip graphs the LP relaxation often
+    leaves to SCIP, and whose 0/1 arcs tie many orders."""
+    counts = rng.poisson(rng.integers(1, 30, size=(k, k))).astype(np.int64)
+    np.fill_diagonal(counts, 0)
+    values = tuple(f"v{i}" for i in range(k))
+    return DriftGraph(
+        trait="task",
+        values=values,
+        models=(1,) * k,
+        exposure=np.full(k, 100),
+        counts=counts,
+        transitions=int(counts.sum()),
+    )
+
+
+def test_without_scips_cuts_tie_broken_graphs_keep_their_optimum_and_shares() -> None:
+    """The baseline's solver leaves SCIP's own cuts out for tie-broken weights: the same
+    optimal value, proven, and (the tie rule) the same shares explained, where the order
+    it returns is another of the tied optima too."""
+    left = other_order = 0
+    for k, seed in [(12, 2), (14, 5), (14, 3)]:
+        rng = np.random.default_rng(seed)
+        graph = _noisy(rng, k)
+        relaxation, lean = RelaxationSolver(k), OrderingSolver(k, seed=5, cuts=False)
+        for g in [graph.shuffled(rng) for _ in range(10)]:
+            weights, scale = g.solve_weights("unweighted")
+            assert scale is not None
+            if relaxation.solve(weights) is not None:
+                continue  # what the baseline gives SCIP is what the relaxation leaves
+            left += 1
+            got, fresh = lean.solve(weights), solve_ordering(weights, seed=5)
+            assert got.optimal and (got.objective, got.bound) == (fresh.objective, fresh.bound)
+            assert explained(g.counts, got.order) == explained(g.counts, fresh.order)
+            other_order += got.order != fresh.order
+    assert left >= 4 and other_order >= 1  # SCIP was reached, and a tie went the other way
+
+
+def test_the_noisy_baseline_is_what_a_fresh_solve_per_replicate_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As above, on a graph whose baseline SCIP solves without its own cuts."""
+    graph = _noisy(np.random.default_rng(2), 12)
+    settings = DriftSettings(null_replicates=25, seed=2)
+    lean: list[bool] = []
+
+    class Recording(OrderingSolver):
+        def __init__(self, k: int, time_limit: float, seed: int, *, cuts: bool) -> None:
+            super().__init__(k, time_limit, seed, cuts=cuts)
+            lean.append(not cuts)
+
+    monkeypatch.setattr(drift, "OrderingSolver", Recording)
+    fast = order_graph(graph, settings)
+    assert any(lean)
+
+    class FreshEveryTime:  # SCIP's own cuts in, whatever the baseline asks
+        def __init__(self, k: int, time_limit: float, seed: int, *, cuts: bool) -> None:
             self.time_limit, self.seed = time_limit, seed
 
         def solve(self, weights: np.ndarray) -> Ordering:

@@ -524,7 +524,9 @@ def _null_shares(
     round: the shares depend on those pairs alone, and an order SCIP proves optimal is
     one of them. One SCIP model
     serves every graph and returns what a fresh one would
-    (:class:`~phylohub.traits.ordering.OrderingSolver`)."""
+    (:class:`~phylohub.traits.ordering.OrderingSolver`); for tie-broken weights it
+    leaves out SCIP's own cuts (faster on these graphs, and another of the tied optima
+    explains the same shares)."""
     if not nulls:
         return [], 0
     shares = []
@@ -539,7 +541,9 @@ def _null_shares(
         else:
             order = relaxation.forced(weights, g.counts != g.counts.T)
         if order is None:
-            solver = solver or OrderingSolver(k, settings.time_limit_s, settings.seed)
+            solver = solver or OrderingSolver(
+                k, settings.time_limit_s, settings.seed, cuts=scale is None
+            )
             order = solver.solve(weights).order
         else:
             proven += 1

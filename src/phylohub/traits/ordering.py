@@ -474,6 +474,16 @@ class OrderingSolver:
     (tests/traits/test_ordering.py). Graphs whose weights equal an earlier one's (the
     coin-flip graphs of a few values repeat) are not solved again.
 
+    With ``cuts=False`` SCIP's own cutting planes are left out (every separator plugin:
+    Gomory, zero-half, MIR, ...; the triangles are still separated, by their handler).
+    The optimum's value is the same, proven the same way, but the search differs, so
+    where several orders tie SCIP may return another of them: for tie-broken weights
+    (:func:`tie_broken_weights`) every optimum explains the same shares, which is all
+    the null baseline keeps. On the graphs the LP relaxation leaves to SCIP in the
+    1.86M benchmark's baseline those cuts cost more than they save: the 82 ``task``
+    graphs (19 values) took 5.2 s without them against 22.1 s with, the 75 others 1.0 s
+    against 1.8 s (docs/traits.md, "SCIP without its own cuts").
+
     Examples
     --------
     >>> solver = OrderingSolver(3)
@@ -483,11 +493,19 @@ class OrderingSolver:
     True
     """
 
-    def __init__(self, k: int, time_limit: float = 60.0, seed: int = 0) -> None:
+    def __init__(
+        self, k: int, time_limit: float = 60.0, seed: int = 0, *, cuts: bool = True
+    ) -> None:
         self.k = k
         self.problem = _build(np.zeros((k, k)), time_limit, seed) if k >= 2 else None
         if self.problem is not None:
-            self.problem.model.setParam("misc/transsolsorig", False)
+            model = self.problem.model
+            model.setParam("misc/transsolsorig", False)
+            if not cuts:
+                for name in model.getParams():  # each separator plugin's separating/<name>/freq
+                    part = name.split("/")
+                    if len(part) == 3 and part[0] == "separating" and part[2] == "freq":
+                        model.setParam(name, -1)
         self.solved = False
         self.seen: dict[bytes, Ordering] = {}
 
