@@ -24,7 +24,8 @@ instead: on an ecosystem of the same knobs at each of ``seeds`` (:data:`HELD_OUT
 by default; never one of the calibration's), config known and unknown, it prints
 :func:`phylohub.inference.calibration.confidence_bands` (per decile of confidence the
 stated confidence against the precision measured, with its interval clustered by
-parent), per seed and pooled over the seeds.
+parent) and the new edges' Brier score, log loss and uncalibrated count, per seed and
+pooled over the seeds.
 """
 
 from __future__ import annotations
@@ -152,17 +153,37 @@ def held_out(models: int, seeds: list[int], folder: Path) -> None:
         for label, selected in marked_states.items():
             marked = with_confidence(selected, calibration)
             pooled[label].append(marked)
-            print_bands(f"{models:,} models, seed {seed}, {label}", confidence_bands(marked))
+            print_bands(
+                f"{models:,} models, seed {seed}, {label}", confidence_bands(marked), marked
+            )
     if len(seeds) > 1:
         for label, parts in pooled.items():
             title = f"{models:,} models, seeds {', '.join(map(str, seeds))} pooled, {label}"
-            print_bands(title, confidence_bands(pl.concat(parts, how="diagonal_relaxed")))
+            all_marked = pl.concat(parts, how="diagonal_relaxed")
+            print_bands(title, confidence_bands(all_marked), all_marked)
 
 
-def print_bands(title: str, bands: pl.DataFrame) -> None:
-    """A band table under its title, and a line per band that has a verdict."""
+def scores(marked: pl.DataFrame) -> str:
+    """Brier's score and the log loss of the new edges' stated confidence against the
+    truth, and how many of them took 1/2 or another combination's row (uncalibrated)."""
+    new = marked.filter(~pl.col("covered"))
+    c, t = pl.col("confidence"), pl.col("true").cast(pl.Float64)
+    row = new.select(
+        brier=((c - t) ** 2).mean(),
+        log_loss=-(t * c.log() + (1 - t) * (1 - c).log()).mean(),
+        uncalibrated=(~pl.col("calibrated")).sum(),
+        half=(~pl.col("calibrated") & (c == 0.5)).sum(),
+    ).row(0, named=True)
+    return (f"Brier {row['brier']:.4f}, log loss {row['log_loss']:.4f}, uncalibrated "
+            f"{row['uncalibrated']:,} of {new.height:,} new edges "
+            f"({row['half']:,} at 1/2)")  # fmt: skip
+
+
+def print_bands(title: str, bands: pl.DataFrame, marked: pl.DataFrame) -> None:
+    """A band table under its title, the edges' scores (:func:`scores`), and a line per
+    band that has a verdict."""
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=160, float_precision=3):
-        print(f"{title}: {bands['edges'].sum():,} new edges\n{bands}")
+        print(f"{title}: {bands['edges'].sum():,} new edges\n{bands}\n  {scores(marked)}")
     for row in bands.iter_rows(named=True):
         if row["status"] in VERDICTS:
             print(f"  {row['band']}: stated {row['mean_confidence']:.3f}, precision "
