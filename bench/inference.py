@@ -116,21 +116,25 @@ def planted(
             states[label].append(selected)
         print(f"seed {seed}: {hid.height:,} hidden edges", flush=True)
     all_hidden = pl.concat(hidden)
-    tables, measured = [], []
-    for label, parts in states.items():
-        selected = pl.concat(parts, how="diagonal_relaxed")
-        table = calibrate(selected)
-        tables.append(table)
-        pr = precision_recall(with_confidence(selected, table), all_hidden, min_confidence)
+    selected = {label: pl.concat(parts, how="diagonal_relaxed") for label, parts in states.items()}
+    tables = {label: calibrate(edges) for label, edges in selected.items()}
+    # the config-known run keys its edges agrees / disagrees / missing, the run without a
+    # config table unknown (the stage's two cases): one table holds both, and each run is
+    # measured with it, the fallback from a verdict to "|unknown" as in the stage
+    calibration = pl.concat(tables.values()).sort("combo")
+    if not calibration["combo"].is_unique().all():
+        raise ValueError("the config states' combinations overlap")
+    measured = []
+    for label, edges in selected.items():
+        pr = precision_recall(with_confidence(edges, calibration), all_hidden, min_confidence)
         measured.append(pr.with_columns(config=pl.lit(label)))
+        table = tables[label]
         with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=160, float_precision=3):
             print(f"{models:,} models, seeds {', '.join(map(str, seeds))} pooled, {label}: "
                   f"{all_hidden.height:,} hidden edges, {table.height} combinations, "
                   f"{table.filter(pl.col('edges') >= MIN_EDGES).height} of {MIN_EDGES}+ "
                   f"edges\n{pr}")  # fmt: skip
     if write:
-        # "|unknown" combinations from the run without a config table: the stage's case
-        calibration = pl.concat(tables[::-1]).unique("combo", keep="first").sort("combo")
         write_measurement(calibration, pl.concat(measured), ROOT / "src" / "phylohub" / "data")
         print("wrote the calibration to src/phylohub/data")
 

@@ -1,5 +1,6 @@
 """The kin inference recovers the edges a planted ecosystem hid, resists its decoys, never
-contradicts a declared edge, and adds few edges where nothing was hidden."""
+contradicts a declared edge, adds few edges where nothing was hidden, and confides in an
+edge without a config verdict by the row of its own snapshot's kind."""
 
 from __future__ import annotations
 
@@ -156,3 +157,55 @@ def test_a_calibration_passed_in_is_the_one_used(planted: Path) -> None:
     assert calibrated.height > 0
     assert (calibrated["confidence"] == 0.123).all()
     assert not (shipped.filter(pl.col("calibrated"))["confidence"] == 0.123).any()
+
+
+def test_an_unknown_verdict_among_configs_is_calibrated_apart(planted: Path) -> None:
+    """In a snapshot with configs an edge whose config verdict is unknown (one side has no
+    ``model_type``) is keyed ``|missing`` and takes that row; without it (or on fewer than
+    ``MIN_EDGES`` edges) the same signals' ``|unknown`` row, uncalibrated; without either
+    1/2. In a snapshot without configs the same edge is keyed ``|unknown`` and takes that
+    row, calibrated. The ``config`` column says ``unknown`` either way."""
+    from phylohub.inference.calibration import MIN_EDGES, with_confidence
+    from phylohub.inference.infer import select_edges
+
+    store = planted / "eco" / "hub.sqlite"
+    selected = {}
+    for config, model_type in (("known", store_model_types(store)), ("unknown", None)):
+        con = connect_snapshot(planted / "hub.duckdb", card_texts=True)
+        try:
+            selected[config] = select_edges(con, model_type)
+        finally:
+            con.close()
+    known, unknown = selected["known"], selected["unknown"]
+    assert set(known["config"]) == {"agrees", "disagrees", "unknown"}
+    assert set(unknown["config"]) == {"unknown"}
+    assert known["combo"].str.ends_with("|missing").sum() == (known["config"] == "unknown").sum()
+    assert not known["combo"].str.ends_with("|unknown").any()
+    assert unknown["combo"].str.ends_with("|unknown").all()
+    # the most common combination without a verdict among configs
+    missing = known.filter(pl.col("config") == "unknown")["combo"].mode().sort()[0]
+    signals = missing.removesuffix("|missing")
+
+    def confidence(edges: pl.DataFrame, rows: list[tuple[str, int, float]]) -> set[object]:
+        """The confidences (and ``calibrated``) the edges of the combination take."""
+        schema = {"combo": pl.String, "edges": pl.Int64, "confidence": pl.Float64}
+        table = pl.DataFrame(rows, schema=schema, orient="row")
+        table = table.with_columns(true=pl.lit(0)).select("combo", "edges", "true", "confidence")
+        got = with_confidence(edges, table).filter(pl.col("combo").str.starts_with(signals + "|"))
+        assert got.height > 0
+        return set(got.select("confidence", "calibrated").rows())
+
+    known = known.filter(pl.col("combo") == missing)
+    both = [(f"{signals}|missing", MIN_EDGES, 0.31), (f"{signals}|unknown", MIN_EDGES, 0.62)]
+    assert confidence(known, both) == {(0.31, True)}
+    assert confidence(known, both[1:]) == {(0.62, False)}
+    few = [(f"{signals}|missing", MIN_EDGES - 1, 0.31), both[1]]
+    assert confidence(known, few) == {(0.62, False)}
+    assert confidence(known, []) == {(0.5, False)}
+    # without configs the same signals are keyed |unknown and take that row as their own
+    assert confidence(unknown, both) == {(0.62, True)}
+    # and the shipped table has a row of each kind
+    from phylohub.inference.calibration import load_calibration
+
+    shipped = load_calibration()["combo"]
+    assert shipped.str.ends_with("|missing").any() and shipped.str.ends_with("|unknown").any()

@@ -194,7 +194,7 @@ def test_combo_per_distinct_value_equals_combo_per_pair(planted: Path) -> None:
     gives every pair the combination that :func:`combo_key` gives it row by row, and
     :func:`select_edges` sorts by child (by its key) and parent as by the ids."""
     edges = select_edges(connect_snapshot(planted, card_texts=True), None)
-    plain = edges.drop("combo").with_columns(combo=combo_key())
+    plain = edges.drop("combo").with_columns(combo=combo_key(configs=False))
     assert edges.equals(plain.sort(["child", "parent"]))
     assert edges["combo"].n_unique() > 5
     # hand-made: every column of the combination varies alone
@@ -208,9 +208,16 @@ def test_combo_per_distinct_value_equals_combo_per_pair(planted: Path) -> None:
             "row": range(10),
         }
     )
-    combos = with_combo(frame).sort("row")
-    assert combos.equals(frame.with_columns(combo=combo_key()))
+    combos = with_combo(frame, configs=False).sort("row")
+    assert combos.equals(frame.with_columns(combo=combo_key(configs=False)))
     assert combos["combo"].n_unique() == 9
+    # in a snapshot with configs an unknown verdict is keyed "missing", and only it
+    among = with_combo(frame, configs=True).sort("row")
+    assert among.equals(frame.with_columns(combo=combo_key(configs=True)))
+    assert among["combo"].to_list() == [
+        c.replace("|unknown", "|missing") for c in combos["combo"].to_list()
+    ]
+    assert among["combo"].str.ends_with("|missing").sum() == 3
 
 
 def _coded_and_plain_rows(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:

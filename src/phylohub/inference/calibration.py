@@ -7,10 +7,17 @@ gets is true or false; the precision of each *combination* (signals fired, ``amb
 rule, ``(true + 1) / (edges + 2)``, so a rare combination stays near 1/2 rather than 0
 or 1. The table ships as ``phylohub/data/kin_calibration.tsv`` (made by
 ``bench/inference.py --calibrate`` on the demo's knobs at seeds of its own,
-:data:`CALIBRATION_SEEDS`, a combination's edges and true ones counted over all of them,
-with the config verdict known and again with it unknown); a combination with fewer than
-:data:`MIN_EDGES` edges there falls back to the same signals with the config unknown,
-then to 1/2, and is marked uncalibrated.
+:data:`CALIBRATION_SEEDS`, a combination's edges and true ones counted over all of them).
+Each ecosystem is inferred twice, as the two kinds of snapshot the stage meets: with its
+configs (a ``model_type`` table), whose combinations end in ``|agrees``, ``|disagrees``
+or ``|missing`` (the verdict ``unknown``: one side of the pair has no ``model_type``,
+:data:`phylohub.inference.infer.MISSING`), and without any, where every combination ends
+in ``|unknown``. An edge of a snapshot with configs and no verdict is so calibrated on
+the edges of that verdict among configs, not on a snapshot without configs, whose
+edges are another population (held out, ``name_finetune`` stated 0.936 that way where
+0.870 of its edges were true, ``ambiguous+name_finetune`` 0.885 where 0.795 were:
+docs/inference.md). A combination with fewer than :data:`MIN_EDGES` edges there falls
+back to the same signals ``|unknown``, then to 1/2, and is marked uncalibrated.
 
 Evaluation: precision and recall per signal (the selected edges where it fired) and
 combined (the edges at or above a minimum confidence) against the hidden edges, each
@@ -75,7 +82,10 @@ def calibrate(selected: pl.DataFrame) -> pl.DataFrame:
 
 
 def with_confidence(selected: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
-    """``confidence`` and ``calibrated`` of each edge by its combination (module docs)."""
+    """``confidence`` and ``calibrated`` of each edge by its combination: its own row of
+    ``table`` if it has :data:`MIN_EDGES` edges or more, else the same signals'
+    ``|unknown`` row (for any verdict: ``|agrees``, ``|disagrees``, ``|missing``), else 1/2,
+    ``calibrated`` only on its own row (module docs)."""
     known = table.filter(pl.col("edges") >= MIN_EDGES).select("combo", "confidence")
     fallback = known.rename({"combo": "fallback", "confidence": "fallback_confidence"})
     out = (

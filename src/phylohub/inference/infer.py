@@ -16,7 +16,9 @@ snapshot), then the older parent. The ranking runs on per-pair counts before the
 of signals and evidence are built, and those only for the kept pairs: at the Hub's size
 most children have many proposed parents. Its confidence is the precision that its
 *combination* of signals (with ``ambiguous``, ``external`` and the config's verdict) had
-on a planted ecosystem (:mod:`phylohub.inference.calibration`).
+on a planted ecosystem (:mod:`phylohub.inference.calibration`): in a snapshot with configs
+an ``unknown`` verdict (one side has no ``model_type``) is keyed ``missing`` there, apart
+from the ``unknown`` of a snapshot without any.
 """
 
 from __future__ import annotations
@@ -31,8 +33,13 @@ from phylohub.inference.signals import SIGNALS, TEMPLATES, codes, name_signal, r
 
 log = logging.getLogger(__name__)
 
-#: Verdicts of the config signal.
+#: Verdicts of the config signal (the edges' ``config`` column).
 CONFIG_VERDICTS = ("agrees", "disagrees", "unknown")
+#: The combination's verdict for ``unknown`` in a snapshot with configs (a ``model_type``
+#: table of at least one model): one side of the pair has no ``model_type`` though others
+#: have, calibrated apart from ``unknown`` in a snapshot without configs, where every pair
+#: is (:func:`combo_key`).
+MISSING = "missing"
 
 #: The declared edges as the keys of the pairs they cover (``kin_declared``: the listed
 #: child, and every listed or external parent whose id is the declared parent's but for
@@ -193,17 +200,31 @@ def snapshot_model_types(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
     return frame
 
 
+def has_configs(model_type: pl.DataFrame | None) -> bool:
+    """Whether a snapshot's ``model_type`` frame holds any model's: then an ``unknown``
+    config verdict is keyed :data:`MISSING` in the combination (:func:`combo_key`).
+
+    >>> has_configs(None), has_configs(model_types_frame({}))
+    (False, False)
+    >>> has_configs(model_types_frame({"a/x": "llama"}))
+    True
+    """
+    return model_type is not None and model_type.height > 0
+
+
 def select_edges(
     con: duckdb.DuckDBPyConnection, model_type: Mapping[str, str] | pl.DataFrame | None
 ) -> pl.DataFrame:
     """The proposed pairs that pass the constraints and that the ranking keeps (one
     parent per child, every mergekit parent of a merge; module docs), with their signals,
-    evidence, relation, config verdict and combination key (``combo``).
+    evidence, relation, config verdict and combination key (``combo``; an ``unknown``
+    verdict keyed :data:`MISSING` when ``model_type`` holds any model, :func:`has_configs`).
 
     The ranking runs in DuckDB on per-pair counts before any list is built: at the Hub's
     size most children have many proposed parents (namesakes, re-uploads, links), and
     the lists of all of them were what ran out of memory."""
-    read_signals(con, model_types_frame(model_type))
+    types = model_types_frame(model_type)
+    read_signals(con, types)
     con.execute(DECLARED)
     con.execute(PROPOSED)
     (contradicting,) = con.execute(
@@ -216,27 +237,34 @@ def select_edges(
     # sorted by the child's key, which orders the children as their ids do (a listed
     # model's key is its place in id order, and ids are unique): the same rows in the same
     # order as sorted by (child, parent), at 1.86M models 1.2 -> 0.5 CPU s
-    return with_combo(frame).sort(["ckey", "parent"]).drop("ckey")
+    return with_combo(frame, configs=has_configs(types)).sort(["ckey", "parent"]).drop("ckey")
 
 
 #: The columns :func:`combo_key` reads.
 COMBO_COLUMNS = ("signals", "namesakes", "listed", "config")
 
 
-def with_combo(frame: pl.DataFrame) -> pl.DataFrame:
+def with_combo(frame: pl.DataFrame, *, configs: bool) -> pl.DataFrame:
     """``frame`` with its :func:`combo_key` (``combo``, last), computed once per distinct
     value of :data:`COMBO_COLUMNS` (a few hundred) and joined on, rather than by list
     operations on every pair (at 1.86M models 1.18M pairs, 2.1 -> 0.3 CPU s). The rows'
     order is not kept: the caller sorts them."""
-    combos = frame.select(COMBO_COLUMNS).unique().with_columns(combo=combo_key())
+    combos = frame.select(COMBO_COLUMNS).unique().with_columns(combo=combo_key(configs=configs))
     return frame.join(combos, on=list(COMBO_COLUMNS), how="left")
 
 
-def combo_key() -> pl.Expr:
+def combo_key(*, configs: bool) -> pl.Expr:
     """The combination a pair is calibrated by: its signals, ``ambiguous`` (two listed
     models carry the parent's name) or ``ambiguous3+`` (more), ``external`` (the parent is
     outside the snapshot), and the config verdict, e.g.
-    ``card_quantizer+name_quantized|agrees``."""
+    ``card_quantizer+name_quantized|agrees``. With ``configs`` (the snapshot has a
+    ``model_type`` for some models) an ``unknown`` verdict is keyed :data:`MISSING`
+    (``name_finetune|missing``): such a pair is calibrated on the planted ecosystems'
+    pairs of that verdict with their configs known, not on those of a snapshot without
+    configs (``name_finetune|unknown``), a population of other precision."""
+    verdict = pl.col("config")
+    if configs:
+        verdict = pl.when(verdict == "unknown").then(pl.lit(MISSING)).otherwise(verdict)
     flags = pl.concat_list(
         pl.col("signals"),
         pl.when(pl.col("namesakes") == 2)
@@ -248,7 +276,7 @@ def combo_key() -> pl.Expr:
         .then(pl.lit(["external"]))
         .otherwise(pl.lit([], pl.List(pl.String))),
     )
-    return flags.list.sort().list.join("+") + pl.lit("|") + pl.col("config")
+    return flags.list.sort().list.join("+") + pl.lit("|") + verdict
 
 
 def signal_flags(frame: pl.DataFrame) -> pl.DataFrame:

@@ -19,7 +19,7 @@ from phylohub.inference.calibration import (
     precision_recall,
     with_confidence,
 )
-from phylohub.inference.infer import select_edges, snapshot_model_types
+from phylohub.inference.infer import has_configs, select_edges, snapshot_model_types
 from phylohub.io import check_outputs, write_json, write_parquet, write_tsv
 from phylohub.io import paths_in as io_paths_in
 from phylohub.snapshot.connect import connect_snapshot
@@ -68,12 +68,15 @@ def evaluate(
 
 def summarize(edges: pl.DataFrame, config_used: bool, min_confidence: float) -> dict[str, Any]:
     """Counts of the inferred edges: all, new (not covered), by relation, above the
-    include threshold, and whether the config signal was available."""
+    include threshold, and whether the config signal was available (the snapshot has
+    configs: :func:`~phylohub.inference.infer.has_configs`)."""
     new = edges.filter(~pl.col("covered"))
     sure = new.filter(pl.col("confidence") >= min_confidence)
     by_rel = dict(sure.group_by("relation").len().sort("relation").iter_rows())
     return {
-        "config_signal": "used" if config_used else "skipped: the snapshot has no model_type table",
+        "config_signal": "used"
+        if config_used
+        else "skipped: the snapshot has no model_type table, or an empty one",
         "pairs": edges.height,
         "covered": edges.height - new.height,
         "new": new.height,
@@ -122,14 +125,16 @@ def infer_kin(
 ) -> pl.DataFrame:
     """Rule ``infer_kin``: infer undeclared parents from ``db`` (read only) and write
     :data:`TABLES`. The config signal is used when the snapshot has a ``model_type``
-    table and skipped (said in the log and the summary) when it has none."""
+    table of any model and skipped (said in the log and the summary) when it has none or
+    an empty one: its pairs are then keyed ``|unknown``, those of a snapshot with configs
+    without a verdict ``|missing`` (:func:`~phylohub.inference.infer.combo_key`)."""
     check_outputs(out, TABLES, "inference")
     con = connect_snapshot(db, card_texts=True)
     try:
         limit(con, threads, memory_mb)
         model_type = snapshot_model_types(con)
-        if model_type is None:
-            log.info("config signal skipped: %s has no model_type table", db)
+        if not has_configs(model_type):
+            log.info("config signal skipped: %s has no model_type table, or an empty one", db)
         edges = infer_edges(con, model_type)
     finally:
         con.close()
@@ -138,7 +143,7 @@ def infer_kin(
 
     text = resources.files("phylohub.data").joinpath(PRECISION_RECALL).read_text()
     Path(out["precision_recall"]).write_text(text)
-    summary = summarize(edges, model_type is not None, min_confidence)
+    summary = summarize(edges, has_configs(model_type), min_confidence)
     write_json(summary, out["summary"])
     log.info("inferred %d new edges (%d at confidence >= %s)", summary["new"],
              summary["new_at_min_confidence"], min_confidence)  # fmt: skip
