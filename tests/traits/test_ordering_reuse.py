@@ -74,6 +74,16 @@ def test_ties_are_broken_as_a_fresh_model_breaks_them() -> None:
         assert _without_time(solver.solve(w)) == _without_time(solve_ordering(w))
 
 
+class _FreshEveryTime:
+    """A fresh SCIP model for every graph, SCIP's own cuts in whatever the baseline asks."""
+
+    def __init__(self, k: int, time_limit: float, seed: int, *, cuts: bool) -> None:
+        self.time_limit, self.seed = time_limit, seed
+
+    def solve(self, weights: np.ndarray) -> Ordering:
+        return solve_ordering(weights, self.time_limit, self.seed)
+
+
 def test_the_null_baseline_is_what_a_fresh_solve_per_replicate_gives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -81,14 +91,7 @@ def test_the_null_baseline_is_what_a_fresh_solve_per_replicate_gives(
     settings = DriftSettings(null_replicates=25, seed=2)
     fast = order_graph(graph, settings)
 
-    class FreshEveryTime:  # SCIP's own cuts in, whatever the baseline asks
-        def __init__(self, k: int, time_limit: float, seed: int, *, cuts: bool) -> None:
-            self.time_limit, self.seed = time_limit, seed
-
-        def solve(self, weights: np.ndarray) -> Ordering:
-            return solve_ordering(weights, self.time_limit, self.seed)
-
-    monkeypatch.setattr(drift, "OrderingSolver", FreshEveryTime)
+    monkeypatch.setattr(drift, "OrderingSolver", _FreshEveryTime)
     assert order_graph(graph, settings) == fast
 
 
@@ -147,14 +150,7 @@ def test_the_noisy_baseline_is_what_a_fresh_solve_per_replicate_gives(
     fast = order_graph(graph, settings)
     assert any(lean)
 
-    class FreshEveryTime:  # SCIP's own cuts in, whatever the baseline asks
-        def __init__(self, k: int, time_limit: float, seed: int, *, cuts: bool) -> None:
-            self.time_limit, self.seed = time_limit, seed
-
-        def solve(self, weights: np.ndarray) -> Ordering:
-            return solve_ordering(weights, self.time_limit, self.seed)
-
-    monkeypatch.setattr(drift, "OrderingSolver", FreshEveryTime)
+    monkeypatch.setattr(drift, "OrderingSolver", _FreshEveryTime)
     assert order_graph(graph, settings) == fast
 
 
