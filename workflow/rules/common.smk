@@ -24,8 +24,8 @@ exit_on_bad_names(config, RESULTS)  # relation sets and earlier snapshots named
 # alone; among them the long ones (LONG_FIGURE: 1.8 s or more at 100k models) first, so
 # that the last to start are the short ones (0, the default). Every rule whose output
 # another rule reads comes before them (TABLES_FIRST); the heads of the longest chains
-# after `infer_kin` before those (LONG_CHAIN); `infer_kin`'s 10 beats any two other
-# jobs' together.
+# before those (LONG_CHAIN); `infer_kin`'s 10, the longest job at the Hub's size, beats
+# any two other jobs' together, so it starts first.
 LONG_FIGURE = 1
 TABLES_FIRST = 2
 LONG_CHAIN = 3
@@ -389,6 +389,20 @@ def drift_figures():
 
 
 # --------------------------------------------------------------------------- inference
+
+
+def infer_kin_threads():
+    """Threads of infer_kin: 2 when the genealogy reads its edges (genealogy.inferred:
+    include:...), where every later stage waits for it; else 1, beside another job.
+
+    On 2 threads it used 1.15 of them at 100k models, 1.75 at 500k and 1.8 at 1.86M (in
+    process: 1.72-1.78 s against 1.99-2.07 s on one, 5.3-5.5 s against 9.5-9.6 s,
+    25.8 s against 44.5 s), with the same CPU time and the same tables; what the
+    default config waits on it for is its own figure and kin table only. Whole runs on
+    2 cores, the code before (2 threads) and this alternately: 100k 29.9 and 29.5 s
+    against 30.6 and 30.6 s; 1.86M 146.7 and 155.7 s against 147.1 and 149.3 s; 3M
+    236.5 s against 235.2 s (docs/performance.md)."""
+    return 1 if config["genealogy"]["inferred"] == "exclude" else 2
 
 
 def inference_mem_mb(wildcards, input):

@@ -17,7 +17,7 @@ rule infer_kin:
     priority: 10
     conda:
         "../../envs/phylohub.yaml"
-    threads: 2
+    threads: infer_kin_threads()
     resources:
         mem_mb=inference_mem_mb,
         runtime=20,
