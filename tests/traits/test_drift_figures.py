@@ -1,10 +1,12 @@
-"""The drift diagrams: one job draws every trait's (they read the same two files), and
-each file is the one drawn alone."""
+"""The traits stage's figures: one job draws every trait's drift diagram and the
+thinning panels, and each file is the one drawn alone."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from phylohub.traits.drift import DriftSettings, write_orderings, write_transitions
-from phylohub.traits.plots import plot_drift, plot_drifts
+from phylohub.traits.plots import plot_drift, plot_drifts, plot_thinning
+from phylohub.traits.thinning import write_thinning
 from phylohub.vocabulary import TRAITS
 from tests.pipeline import snakemake, workflow_config
 
@@ -28,28 +31,54 @@ def drift(snapshot20k: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_one_process_draws_every_figure_as_drawn_alone(drift: Path, tmp_path: Path) -> None:
+def test_one_process_draws_every_figure_as_drawn_alone(
+    drift: Path, snapshot20k: Path, tmp_path: Path
+) -> None:
+    """The drift diagrams drawn together, then the thinning panels in the same process
+    (as rule plot_traits draws them), are the files each drawn in a process of its own."""
     orderings = json.loads((drift / "orderings.json").read_text())
     pairs = pl.read_parquet(drift / "pairs.parquet")
+    write_thinning(snapshot20k, tmp_path / "thinning.parquet", tmp_path / "availability.tsv",
+                   replicates=50)  # fmt: skip
+    thinning = pl.read_parquet(tmp_path / "thinning.parquet")
     together = {trait: tmp_path / "together" / f"{trait}.png" for trait in TRAITS}
     plot_drifts(orderings, pairs, together, ordering="weighted")
-    for trait, png in together.items():
-        alone = tmp_path / "alone" / f"{trait}.png"
-        plot_drift(orderings, pairs, trait, alone, ordering="weighted")
-        assert png.read_bytes() == alone.read_bytes(), trait
+    plot_thinning(thinning, tmp_path / "together" / "thinning.png")
+    drawn = [*together.items(), ("thinning", tmp_path / "together" / "thinning.png")]
+    alone_dir = tmp_path / "alone"
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "import polars as pl\n"
+        "from phylohub.traits.plots import plot_drift, plot_thinning\n"
+        "what, out = sys.argv[1], Path(sys.argv[2])\n"
+        "if what == 'thinning':\n"
+        f"    plot_thinning(pl.read_parquet({str(tmp_path / 'thinning.parquet')!r}), out)\n"
+        "else:\n"
+        f"    plot_drift(json.loads(Path({str(drift / 'orderings.json')!r}).read_text()),\n"
+        f"               pl.read_parquet({str(drift / 'pairs.parquet')!r}), what, out,\n"
+        "               ordering='weighted')\n"
+    )
+    for name, png in drawn:
+        alone = alone_dir / f"{name}.png"
+        subprocess.run([sys.executable, "-c", script, name, str(alone)], check=True)
+        assert png.read_bytes() == alone.read_bytes(), name
         assert png.with_suffix(".svg").read_bytes() == alone.with_suffix(".svg").read_bytes()
 
 
-def test_one_job_writes_every_drift_figure(tmp_path: Path) -> None:
-    """Asked for every trait's diagram, the workflow plans one drawing job, not one per
-    trait (each paid for its own interpreter and matplotlib)."""
+def test_one_job_writes_every_traits_figure(tmp_path: Path) -> None:
+    """Asked for every trait's diagram and the thinning panels, the workflow plans one
+    drawing job, not one per figure (each paid for its own interpreter and matplotlib)."""
     config = workflow_config(tmp_path, "http://127.0.0.1:9")
     figures = [f"results/tiny/figures/traits_drift_{trait}.png" for trait in TRAITS]
+    figures.append("results/tiny/figures/traits_documentation_thinning.png")
     run = snakemake(tmp_path, config, "--dry-run", "--cores", "1", *figures)
     assert run.returncode == 0, run.stderr[-3000:]
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", run.stdout, flags=re.MULTILINE))
     assert counts.get("solve_orderings") == "1"  # the plan was read
-    assert counts.get("plot_trait_drift") == "1"
+    assert counts.get("measure_thinning") == "1"
+    assert counts.get("plot_traits") == "1"
+    assert not [r for r in counts if r.startswith("plot_") and r != "plot_traits"], counts
     assert counts.get("total") == str(sum(int(n) for k, n in counts.items() if k != "total"))
 
 

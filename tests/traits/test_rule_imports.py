@@ -30,8 +30,7 @@ RULES = {
     "measure_thinning": NEVER + DRAWING,
     "measure_parameters_by_generation": NEVER + DRAWING,
     "compare_inferred_kin": NEVER + DRAWING,
-    "plot_trait_drift": NEVER,
-    "plot_documentation_thinning": NEVER,
+    "plot_traits": NEVER,
 }
 
 

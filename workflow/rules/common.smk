@@ -373,8 +373,8 @@ def traits_targets(snapshot):
 
 
 def drift_figures():
-    """The outputs of plot_trait_drift: every trait's diagram (in the report, labelled by
-    its trait) and its SVG twin, one job for all (they read the same two files)."""
+    """The drift outputs of plot_traits: every trait's diagram (in the report, labelled
+    by its trait) and its SVG twin, one job for all (they read the same two files)."""
     out = {}
     for trait in TRAITS:
         out[trait] = report(
