@@ -35,35 +35,30 @@ def test_one_process_draws_every_figure_as_drawn_alone(
     drift: Path, snapshot20k: Path, tmp_path: Path
 ) -> None:
     """The drift diagrams drawn together, then the thinning panels in the same process
-    (as rule plot_traits draws them), are the files each drawn in a process of its own."""
+    (as rule plot_traits draws them), are the files each drawn alone: the diagrams one
+    by one, the panels in a fresh interpreter."""
     orderings = json.loads((drift / "orderings.json").read_text())
     pairs = pl.read_parquet(drift / "pairs.parquet")
-    write_thinning(snapshot20k, tmp_path / "thinning.parquet", tmp_path / "availability.tsv",
-                   replicates=50)  # fmt: skip
-    thinning = pl.read_parquet(tmp_path / "thinning.parquet")
+    thinning = tmp_path / "thinning.parquet"
+    write_thinning(snapshot20k, thinning, tmp_path / "availability.tsv", replicates=50)
     together = {trait: tmp_path / "together" / f"{trait}.png" for trait in TRAITS}
     plot_drifts(orderings, pairs, together, ordering="weighted")
-    plot_thinning(thinning, tmp_path / "together" / "thinning.png")
-    drawn = [*together.items(), ("thinning", tmp_path / "together" / "thinning.png")]
-    alone_dir = tmp_path / "alone"
-    script = (
-        "import json, sys\n"
-        "from pathlib import Path\n"
-        "import polars as pl\n"
-        "from phylohub.traits.plots import plot_drift, plot_thinning\n"
-        "what, out = sys.argv[1], Path(sys.argv[2])\n"
-        "if what == 'thinning':\n"
-        f"    plot_thinning(pl.read_parquet({str(tmp_path / 'thinning.parquet')!r}), out)\n"
-        "else:\n"
-        f"    plot_drift(json.loads(Path({str(drift / 'orderings.json')!r}).read_text()),\n"
-        f"               pl.read_parquet({str(drift / 'pairs.parquet')!r}), what, out,\n"
-        "               ordering='weighted')\n"
-    )
-    for name, png in drawn:
-        alone = alone_dir / f"{name}.png"
-        subprocess.run([sys.executable, "-c", script, name, str(alone)], check=True)
-        assert png.read_bytes() == alone.read_bytes(), name
+    plot_thinning(pl.read_parquet(thinning), tmp_path / "together" / "thinning.png")
+    for trait, png in together.items():
+        alone = tmp_path / "alone" / f"{trait}.png"
+        plot_drift(orderings, pairs, trait, alone, ordering="weighted")
+        assert png.read_bytes() == alone.read_bytes(), trait
         assert png.with_suffix(".svg").read_bytes() == alone.with_suffix(".svg").read_bytes()
+    alone = tmp_path / "alone" / "thinning.png"
+    draw = (
+        "import sys; from pathlib import Path; import polars as pl\n"
+        "from phylohub.traits.plots import plot_thinning\n"
+        "plot_thinning(pl.read_parquet(sys.argv[1]), Path(sys.argv[2]))\n"
+    )
+    subprocess.run([sys.executable, "-c", draw, str(thinning), str(alone)], check=True)
+    png = tmp_path / "together" / "thinning.png"
+    assert png.read_bytes() == alone.read_bytes()
+    assert png.with_suffix(".svg").read_bytes() == alone.with_suffix(".svg").read_bytes()
 
 
 def test_one_job_writes_every_traits_figure(tmp_path: Path) -> None:
