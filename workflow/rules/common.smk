@@ -395,13 +395,13 @@ def infer_kin_threads():
     """Threads of infer_kin: 2 when the genealogy reads its edges (genealogy.inferred:
     include:...), where every later stage waits for it; else 1, beside another job.
 
-    On 2 threads it used 1.15 of them at 100k models, 1.75 at 500k and 1.8 at 1.86M (in
-    process: 1.72-1.78 s against 1.99-2.07 s on one, 5.3-5.5 s against 9.5-9.6 s,
-    25.8 s against 44.5 s), with the same CPU time and the same tables; what the
-    default config waits on it for is its own figure and kin table only. Whole runs on
-    2 cores, the code before (2 threads) and this alternately: 100k 29.9 and 29.5 s
-    against 30.6 and 30.6 s; 1.86M 146.7 and 155.7 s against 147.1 and 149.3 s; 3M
-    236.5 s against 235.2 s (docs/performance.md)."""
+    On 2 threads it ran 1.15 times as fast as on one at 100k models, 1.75 times at 500k
+    and 1.7 times at 1.86M (in process: 1.72-1.78 s against 1.99-2.07 s, 5.3-5.5 s
+    against 9.5-9.6 s, 25.8 s against 44.5 s), with about the same CPU time and the
+    same tables; the default config waits on it for its own figure and kin table only.
+    Whole runs on 2 cores, the code before (2 threads) and this alternately: 100k 29.9
+    and 29.5 s against 30.6 and 30.6 s; 1.86M 146.7 and 155.7 s against 147.1 and
+    149.3 s; 3M 236.5 s against 235.2 s (docs/performance.md)."""
     return 1 if config["genealogy"]["inferred"] == "exclude" else 2
 
 
